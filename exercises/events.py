@@ -1,0 +1,115 @@
+"""Everything that can happen to a pass, as values.
+
+Facilitator commands, participant presence and the clock all arrive here as
+events; ``exercises.reducer.reduce`` is the only place that interprets them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from exercises.state import Member
+
+#: Longest text a facilitator can broadcast to the rooms.
+MAX_BROADCAST_CHARS = 500
+#: Longest single extension of a timer.
+MAX_EXTEND_SECONDS = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Next:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Back:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Extend:
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpenBreakouts:
+    """Open the current breakout step's rooms.
+
+    ``groups`` are the groups decided by the pairing engine (member ids and
+    reason codes); the service computes them from the program's history.
+    """
+
+    groups: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recall:
+    countdown: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class MovePerson:
+    """Move one participant to another group (or a new one when ``to_group`` is None)."""
+
+    person_id: str
+    to_group: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    """A participant connected (or reconnected)."""
+
+    member: Member
+    late_group: int | None = None  # where the pairing engine slots a late joiner
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    person_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """The clock: fire whatever is due at ``now``."""
+
+
+@dataclass(frozen=True, slots=True)
+class EditStep:
+    """Change a step's text or duration before the pass starts."""
+
+    step_id: str
+    title_sv: str | None = None
+    title_en: str | None = None
+    prompt_sv: str | None = None
+    prompt_en: str | None = None
+    duration: float | None = None
+
+
+FacilitatorCommand = (Start | Next | Back | Pause | Resume | Extend | OpenBreakouts
+                      | Broadcast | Recall | MovePerson | End | EditStep)
+Event = FacilitatorCommand | Join | Leave | Tick

@@ -1,0 +1,363 @@
+"""The one pure transition function of a pass.
+
+``reduce(state, event, now) -> (state, effects)`` validates first and changes
+nothing on refusal: an ``IllegalCommand`` names the current state. A change
+bumps ``version`` by one; an event that changes nothing (a ``Tick`` with
+nothing due, a repeated ``Join``) returns the same state and no effects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from breakout.rooms import breakout_room
+from exercises import events as ev
+from exercises.effects import (
+    CloseRooms,
+    CreateRooms,
+    Cue,
+    Effect,
+    RemoveFromRoom,
+    RoomSpec,
+    ScheduleTimer,
+    SendAssignments,
+)
+from exercises.errors import IllegalCommand, InvalidScript
+from exercises.script import DEFAULT_RECALL_SECONDS, TURN_WARNING_SECONDS, StepKind
+from exercises.state import Breakout, Group, Message, PassState, Phase
+from exercises.text import Text
+
+Effects = list[Effect]
+
+CUE_TIME_UP = Text("Tiden är ute", "Time is up")
+CUE_TURN_WARNING = Text("15 sekunder kvar av turen", "15 seconds left in this turn")
+CUE_SWITCH = Text("Byt roller", "Switch roles")
+CUE_RECALL = Text("Vi samlas igen i storgruppen om {seconds} s",
+                  "Back to the main room in {seconds} s")
+
+
+def next_deadline(state: PassState) -> float | None:
+    """The earliest moment something is due, or None (also while paused)."""
+    if state.paused_at is not None or state.phase is not Phase.RUNNING:
+        return None
+    due = list(state.deadlines())
+    b = state.breakout
+    if b is not None and b.recall_deadline is None and b.turn_deadline is not None \
+            and not b.turn_warned:
+        due.append(b.turn_deadline - TURN_WARNING_SECONDS)
+    return min(due) if due else None
+
+
+def reduce(state: PassState, event: ev.Event, now: float) -> tuple[PassState, list[Effect]]:
+    """Apply one event. Raises ``IllegalCommand`` (state unchanged) on refusal."""
+    handler = _HANDLERS[type(event)]
+    new, effects = handler(state, event, now)
+    if new is state:
+        return state, []
+    new = replace(new, version=state.version + 1)
+    before, after = next_deadline(state), next_deadline(new)
+    if before != after:
+        effects.append(ScheduleTimer(after))
+    return new, effects
+
+
+def _refuse(state: PassState, what: str) -> IllegalCommand:
+    return IllegalCommand(f"cannot {what} now: the pass is {state.describe()}")
+
+
+def _require_running(state: PassState, what: str) -> None:
+    if state.phase is not Phase.RUNNING:
+        raise _refuse(state, what)
+
+
+def _everyone(state: PassState) -> tuple[str, ...]:
+    return tuple(sorted(state.present))
+
+
+def _enter_step(state: PassState, index: int, now: float) -> PassState:
+    step = state.script.steps[index]
+    timed = step.duration > 0 and step.kind is not StepKind.BREAKOUT
+    return replace(state, phase=Phase.RUNNING, step_index=index,
+                   deadline=now + step.duration if timed else None, time_up=False,
+                   message=None)
+
+
+def _start(state: PassState, event: ev.Start, now: float) -> tuple[PassState, Effects]:
+    if state.phase is not Phase.LOBBY:
+        raise _refuse(state, "start the pass")
+    return _enter_step(state, 0, now), [SendAssignments(_everyone(state))]
+
+
+def _next(state: PassState, event: ev.Next, now: float) -> tuple[PassState, Effects]:
+    _require_running(state, "go to the next step")
+    if state.breakout is not None:
+        raise _refuse(state, "go to the next step before the breakout rooms are recalled")
+    if state.step_index + 1 >= len(state.script.steps):
+        raise _refuse(state, "go past the last step (end the pass instead)")
+    return _enter_step(state, state.step_index + 1, now), []
+
+
+def _back(state: PassState, event: ev.Back, now: float) -> tuple[PassState, Effects]:
+    _require_running(state, "go back")
+    if state.breakout is not None:
+        raise _refuse(state, "go back before the breakout rooms are recalled")
+    if state.step_index == 0:
+        raise _refuse(state, "go back from the first step")
+    return _enter_step(state, state.step_index - 1, now), []
+
+
+def _shift(value: float | None, delta: float) -> float | None:
+    return None if value is None else value + delta
+
+
+def _pause(state: PassState, event: ev.Pause, now: float) -> tuple[PassState, Effects]:
+    _require_running(state, "pause")
+    if state.paused_at is not None:
+        raise _refuse(state, "pause (already paused)")
+    return replace(state, paused_at=now), []
+
+
+def _resume(state: PassState, event: ev.Resume, now: float) -> tuple[PassState, Effects]:
+    _require_running(state, "resume")
+    if state.paused_at is None:
+        raise _refuse(state, "resume (not paused)")
+    delta = now - state.paused_at
+    b = state.breakout
+    if b is not None:
+        b = replace(b, deadline=b.deadline + delta, turn_deadline=_shift(b.turn_deadline, delta),
+                    recall_deadline=_shift(b.recall_deadline, delta))
+    return replace(state, paused_at=None, deadline=_shift(state.deadline, delta), breakout=b), []
+
+
+def _extend(state: PassState, event: ev.Extend, now: float) -> tuple[PassState, Effects]:
+    _require_running(state, "extend the timer")
+    if not 1 <= event.seconds <= ev.MAX_EXTEND_SECONDS:
+        raise IllegalCommand(f"extend takes 1 to {ev.MAX_EXTEND_SECONDS} seconds, "
+                             f"not {event.seconds}", code="out_of_range")
+    base = state.paused_at if state.paused_at is not None else now
+    b = state.breakout
+    if b is not None:
+        if b.recall_deadline is not None:
+            b = replace(b, recall_deadline=max(b.recall_deadline, base) + event.seconds)
+        else:
+            b = replace(b, deadline=max(b.deadline, base) + event.seconds)
+        return replace(state, breakout=b), []
+    if state.deadline is None:
+        raise _refuse(state, "extend (this step has no timer)")
+    deadline = max(state.deadline, base) + event.seconds
+    return replace(state, deadline=deadline, time_up=False), []
+
+
+def _room_specs(groups: tuple[Group, ...]) -> tuple[RoomSpec, ...]:
+    # One seat more than the group, for a facilitator who drops in.
+    return tuple(RoomSpec(g.room, len(g.members) + 1) for g in groups)
+
+
+def _open(state: PassState, event: ev.OpenBreakouts, now: float) -> tuple[PassState, Effects]:
+    _require_running(state, "open breakout rooms")
+    step = state.script.steps[state.step_index]
+    if step.kind is not StepKind.BREAKOUT:
+        raise _refuse(state, "open breakout rooms in a step that is not a breakout")
+    if state.breakout is not None:
+        raise _refuse(state, "open breakout rooms (they are already open)")
+    if state.paused_at is not None:
+        raise _refuse(state, "open breakout rooms while paused")
+    seen: set[str] = set()
+    for members, _ in event.groups:
+        if len(members) < 2:
+            raise IllegalCommand(f"a breakout group needs at least two people, got {list(members)}",
+                                 code="invalid_groups")
+        for person in members:
+            if person not in state.present or person in seen:
+                raise IllegalCommand(f"participant {person!r} is not present or is in two groups",
+                                     code="invalid_groups")
+            seen.add(person)
+    if not event.groups:
+        raise _refuse(state, "open breakout rooms with fewer than two participants present")
+    round_no = state.rounds + 1
+    groups = tuple(Group(breakout_room(state.id, round_no, i + 1), tuple(members), tuple(reasons))
+                   for i, (members, reasons) in enumerate(event.groups))
+    turn_deadline = now + step.turn_seconds if step.turns else None
+    b = Breakout(round_no=round_no, step_id=step.id, groups=groups, opened_at=now,
+                 deadline=now + step.duration, turn_deadline=turn_deadline)
+    new = replace(state, breakout=b, rounds=round_no, message=None)
+    return new, [CreateRooms(_room_specs(groups)), SendAssignments(tuple(sorted(seen)))]
+
+
+def _broadcast(state: PassState, event: ev.Broadcast, now: float) -> tuple[PassState, Effects]:
+    _require_running(state, "broadcast a message")
+    text = event.text.strip()
+    if not text or len(text) > ev.MAX_BROADCAST_CHARS:
+        raise IllegalCommand(f"a broadcast is 1 to {ev.MAX_BROADCAST_CHARS} characters, "
+                             f"not {len(text)}", code="out_of_range")
+    rooms = state.breakout.rooms if state.breakout is not None else (state.main_room,)
+    message = Message(text, now, rooms)
+    return replace(state, message=message), [Cue("message", Text(text, text), rooms)]
+
+
+def _recall(state: PassState, event: ev.Recall, now: float) -> tuple[PassState, Effects]:
+    b = state.breakout
+    if state.phase is not Phase.RUNNING or b is None or b.recall_deadline is not None:
+        raise _refuse(state, "recall (no breakout rooms are open)")
+    if not 0 <= event.countdown <= 600:
+        raise IllegalCommand(f"recall countdown is 0 to 600 seconds, not {event.countdown}",
+                             code="out_of_range")
+    return _begin_recall(state, now, float(event.countdown))
+
+
+def _begin_recall(state: PassState, now: float, countdown: float) -> tuple[PassState, Effects]:
+    b = state.breakout
+    assert b is not None
+    b = replace(b, recall_deadline=now + countdown, turn_deadline=None)
+    text = CUE_RECALL.format(seconds=f"{countdown:g}")
+    new = replace(state, breakout=b)
+    if countdown == 0:
+        return _close_breakout(new)
+    return new, [Cue("recall", text, b.rooms)]
+
+
+def _close_breakout(state: PassState) -> tuple[PassState, Effects]:
+    b = state.breakout
+    assert b is not None
+    new = replace(state, breakout=None, message=None)
+    return new, [CloseRooms(b.rooms), SendAssignments(_everyone(state))]
+
+
+def _move(state: PassState, event: ev.MovePerson, now: float) -> tuple[PassState, Effects]:
+    b = state.breakout
+    if b is None or b.recall_deadline is not None:
+        raise _refuse(state, "move a participant (no breakout rooms are open)")
+    found = b.group_of(event.person_id)
+    if event.person_id not in state.present:
+        raise IllegalCommand(f"participant {event.person_id!r} is not present",
+                             code="unknown_participant")
+    if event.to_group is not None and not 0 <= event.to_group < len(b.groups):
+        raise IllegalCommand(f"there is no group {event.to_group}; groups are 0 to "
+                             f"{len(b.groups) - 1}", code="out_of_range")
+    if event.to_group is None:
+        raise IllegalCommand(f"{event.person_id!r} would be alone in a new group; move them "
+                             "into an existing group", code="would_leave_alone")
+    if found is not None and found[0] == event.to_group:
+        return state, []
+    if found is not None and len(found[1].members) <= 2:
+        raise IllegalCommand(f"moving {event.person_id!r} would leave someone alone in group "
+                             f"{found[0]}", code="would_leave_alone")
+    return _regroup(state, b, event.person_id, found, event.to_group)
+
+
+def _regroup(state: PassState, b: Breakout, person: str, found: tuple[int, Group] | None,
+             to_group: int) -> tuple[PassState, Effects]:
+    """Move ``person`` into group ``to_group``.
+
+    The group that grows gets a fresh room sized for it (LiveKit cannot raise
+    a room's limit), so its members reconnect once; the group that shrinks
+    keeps its room so nobody left in it is disturbed.
+    """
+    groups = list(b.groups)
+    effects: Effects = []
+    if found is not None:
+        i, group = found
+        groups[i] = replace(group, members=tuple(m for m in group.members if m != person))
+        effects.append(RemoveFromRoom(group.room, person))
+    old = groups[to_group]
+    grown = replace(old, members=old.members + (person,),
+                    reasons=tuple(dict.fromkeys(old.reasons + ("moved",))),
+                    room=breakout_room(state.id, b.round_no, to_group + 1,
+                                       _generation(old.room) + 1))
+    groups[to_group] = grown
+    effects += [CreateRooms(_room_specs((grown,))), SendAssignments(tuple(sorted(grown.members))),
+                CloseRooms((old.room,))]
+    return replace(state, breakout=replace(b, groups=tuple(groups))), effects
+
+
+def _generation(room: str) -> int:
+    tail = room.rsplit("_", 1)[-1]
+    return int(tail[1:]) if tail.startswith("v") and tail[1:].isdigit() else 0
+
+
+def _end(state: PassState, event: ev.End, now: float) -> tuple[PassState, Effects]:
+    if state.phase is Phase.ENDED:
+        raise _refuse(state, "end the pass")
+    rooms = (state.breakout.rooms if state.breakout else ()) + (state.main_room,)
+    new = replace(state, phase=Phase.ENDED, breakout=None, deadline=None, paused_at=None,
+                  message=None)
+    return new, [CloseRooms(rooms), SendAssignments(_everyone(state))]
+
+
+def _edit(state: PassState, event: ev.EditStep, now: float) -> tuple[PassState, Effects]:
+    if state.phase is not Phase.LOBBY:
+        raise _refuse(state, "edit the class")
+    try:
+        step = state.script.steps[state.script.index_of(event.step_id)]
+        title = Text(event.title_sv or step.title.sv, event.title_en or step.title.en)
+        prompt = Text(event.prompt_sv or step.prompt.sv, event.prompt_en or step.prompt.en)
+        script = state.script.with_step(step.edited(title=title, prompt=prompt,
+                                                    duration=event.duration))
+    except InvalidScript as error:
+        raise IllegalCommand(f"step {event.step_id!r} cannot be changed: {error}",
+                             code=error.code) from error
+    return replace(state, script=script), []
+
+
+def _join(state: PassState, event: ev.Join, now: float) -> tuple[PassState, Effects]:
+    if state.phase is Phase.ENDED:
+        raise _refuse(state, "join")
+    member = event.member
+    if state.roster.get(member.id) == member and member.id in state.present:
+        return state, []
+    roster = dict(state.roster)
+    roster[member.id] = member
+    new = replace(state, roster=roster, present=state.present | {member.id})
+    b = state.breakout
+    if b is not None and b.recall_deadline is None and b.group_of(member.id) is None \
+            and event.late_group is not None and 0 <= event.late_group < len(b.groups):
+        return _regroup(new, b, member.id, None, event.late_group)
+    return new, []
+
+
+def _leave(state: PassState, event: ev.Leave, now: float) -> tuple[PassState, Effects]:
+    if event.person_id not in state.present:
+        return state, []
+    return replace(state, present=state.present - {event.person_id}), []
+
+
+def _tick(state: PassState, event: ev.Tick, now: float) -> tuple[PassState, Effects]:
+    if state.phase is not Phase.RUNNING or state.paused_at is not None:
+        return state, []
+    new, effects = state, []
+    if new.deadline is not None and not new.time_up and now >= new.deadline:
+        new = replace(new, time_up=True)
+        effects.append(Cue("time-up", CUE_TIME_UP, (new.main_room,)))
+    b = new.breakout
+    if b is not None and b.recall_deadline is not None and now >= b.recall_deadline:
+        closed, more = _close_breakout(new)
+        return closed, effects + more
+    if b is not None and b.recall_deadline is None:
+        step = new.script.steps[new.script.index_of(b.step_id)]
+        if b.turn_deadline is not None and not b.turn_warned \
+                and now >= b.turn_deadline - TURN_WARNING_SECONDS and now < b.turn_deadline:
+            b = replace(b, turn_warned=True)
+            effects.append(Cue("turn-warning", CUE_TURN_WARNING, b.rooms, turn=b.turn))
+        if b.turn_deadline is not None and now >= b.turn_deadline:
+            turn = b.turn + 1
+            if turn < step.turns:
+                b = replace(b, turn=turn, turn_deadline=b.turn_deadline + step.turn_seconds,
+                            turn_warned=False)
+                effects.append(Cue("switch-roles", CUE_SWITCH, b.rooms, turn=turn))
+            else:
+                b = replace(b, turn_deadline=None, turn_warned=False)
+        if b is not new.breakout:
+            new = replace(new, breakout=b)
+        if now >= b.deadline:
+            recalled, more = _begin_recall(new, now, DEFAULT_RECALL_SECONDS)
+            return recalled, effects + more
+    return new, effects
+
+
+_HANDLERS: dict[type, Callable[[PassState, object, float], tuple[PassState, Effects]]] = {
+    ev.Start: _start, ev.Next: _next, ev.Back: _back, ev.Pause: _pause,  # type: ignore[dict-item]
+    ev.Resume: _resume, ev.Extend: _extend, ev.OpenBreakouts: _open,
+    ev.Broadcast: _broadcast, ev.Recall: _recall, ev.MovePerson: _move, ev.End: _end,
+    ev.EditStep: _edit, ev.Join: _join, ev.Leave: _leave, ev.Tick: _tick,
+}

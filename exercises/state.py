@@ -1,0 +1,142 @@
+"""The state of one pass, as an immutable value.
+
+Lifecycle: ``LOBBY`` -> ``RUNNING`` (through the steps) -> ``ENDED``.
+Inside a breakout step the rooms go ``closed`` -> ``open`` -> ``recalling``
+-> ``closed``; that sub-state is derived from ``breakout`` and is never
+stored twice. Every deadline is an absolute time (epoch seconds); while the
+pass is paused, ``paused_at`` freezes all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from exercises.script import ClassScript, Step
+
+
+class Phase(StrEnum):
+    LOBBY = "lobby"
+    RUNNING = "running"
+    ENDED = "ended"
+
+
+class RoomsState(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    RECALLING = "recalling"
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A participant, with only what grouping and the roster need."""
+
+    id: str
+    name: str
+    department: str = ""
+    site: str = ""
+    manager_id: str | None = None
+    level: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    room: str
+    members: tuple[str, ...]
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Breakout:
+    """One round of breakout rooms."""
+
+    round_no: int
+    step_id: str
+    groups: tuple[Group, ...]
+    opened_at: float
+    deadline: float
+    turn: int = 0
+    turn_deadline: float | None = None
+    turn_warned: bool = False
+    recall_deadline: float | None = None
+
+    def group_of(self, person_id: str) -> tuple[int, Group] | None:
+        for i, group in enumerate(self.groups):
+            if person_id in group.members:
+                return i, group
+        return None
+
+    @property
+    def rooms(self) -> tuple[str, ...]:
+        return tuple(g.room for g in self.groups)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    text: str
+    at: float
+    rooms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PassState:
+    id: str
+    program: str
+    script: ClassScript
+    main_room: str
+    version: int = 0
+    phase: Phase = Phase.LOBBY
+    step_index: int = -1
+    deadline: float | None = None  # the current step's timer
+    time_up: bool = False
+    paused_at: float | None = None
+    roster: Mapping[str, Member] = field(default_factory=dict)
+    present: frozenset[str] = frozenset()
+    breakout: Breakout | None = None
+    rounds: int = 0
+    message: Message | None = None
+
+    @property
+    def step(self) -> Step | None:
+        if self.phase is not Phase.RUNNING:
+            return None
+        return self.script.steps[self.step_index]
+
+    @property
+    def rooms_state(self) -> RoomsState:
+        if self.breakout is None:
+            return RoomsState.CLOSED
+        if self.breakout.recall_deadline is not None:
+            return RoomsState.RECALLING
+        return RoomsState.OPEN
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None
+
+    def describe(self) -> str:
+        """The current state in words, for error messages."""
+        if self.phase is not Phase.RUNNING:
+            return self.phase.value
+        step = self.script.steps[self.step_index]
+        parts = [f"running step {self.step_index + 1}/{len(self.script.steps)} "
+                 f"'{step.id}' ({step.kind.value})"]
+        if self.breakout is not None:
+            parts.append(f"breakout rooms {self.rooms_state.value}")
+        if self.paused:
+            parts.append("paused")
+        return ", ".join(parts)
+
+    def deadlines(self) -> tuple[float, ...]:
+        """Every pending deadline (frozen while paused)."""
+        found = [d for d in (self.deadline,) if d is not None and not self.time_up]
+        if self.breakout is not None:
+            b = self.breakout
+            if b.recall_deadline is not None:
+                found.append(b.recall_deadline)
+            else:
+                found.append(b.deadline)
+                if b.turn_deadline is not None:
+                    found.append(b.turn_deadline)
+        return tuple(found)

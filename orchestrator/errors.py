@@ -1,0 +1,52 @@
+"""The orchestrator's errors: one hierarchy, one place that turns them into wire errors.
+
+Each error has a stable ``code`` and a message that says what was wrong and
+what to do. Domain refusals (``exercises.errors.DomainError``) keep theirs.
+"""
+
+from __future__ import annotations
+
+
+class OnliveError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class ServiceError(OnliveError):
+    """A service onlive depends on (redis-server, livekit-server) is missing or failed."""
+
+    code = "service_error"
+
+
+class ConfigError(OnliveError):
+    code = "config_error"
+
+
+class AuthError(OnliveError):
+    """A credential is missing, forged, expired or for another pass."""
+
+    code = "unauthorized"
+
+
+class BadRequest(OnliveError):
+    """An inbound event does not fit its schema or size cap."""
+
+    code = "bad_request"
+
+
+class NotFound(OnliveError):
+    code = "not_found"
+
+
+class Conflict(OnliveError):
+    """Optimistic concurrency lost too many times in a row."""
+
+    code = "conflict"
