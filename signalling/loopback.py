@@ -1,0 +1,91 @@
+"""Loopback-only ICE for aiortc: host candidates on 127.0.0.1 and no STUN.
+
+onlive's synthetic participants and its echo test peer talk to a LiveKit
+server (or a browser) on the same machine, and must never send a packet to
+any other address (see shared/LIVEKIT.md, "Loopback-only single node").
+Two things in the aiortc/aioice stack work against that:
+
+- aioice gathers host candidates from every interface *except* 127.0.0.1
+  (``aioice.ice.get_host_addresses`` skips it on purpose, since loopback is
+  useless between two machines). On loopback-only deployments, and inside
+  the tests' ``unshare -n`` namespace, that leaves no usable candidate at
+  all, and elsewhere it offers the machine's LAN addresses.
+- aiortc asks Google's public STUN server when ``RTCConfiguration`` has no
+  ``iceServers`` (``None`` means "use the default"); only an explicit empty
+  list turns that off.
+
+``enable()`` replaces aioice's host-address lookup, narrowly: the
+replacement returns exactly ``["127.0.0.1"]`` when IPv4 is requested and
+nothing else, and it is installed once (calling ``enable()`` again is a
+no-op). ``disable()`` restores the original, for tests that need it.
+``ice_configuration()`` is the only ``RTCConfiguration`` onlive builds.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+import aioice.ice
+from aiortc import RTCConfiguration
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = "127.0.0.1"
+
+
+class _HostLookup(Protocol):
+    def __call__(self, use_ipv4: bool, use_ipv6: bool) -> list[str]: ...
+
+
+# The function aioice shipped with, kept so ``disable()`` can restore it.
+_original: _HostLookup | None = None
+
+
+def _loopback_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+    """Host addresses for ICE in loopback mode: 127.0.0.1 and nothing else.
+
+    IPv6 is never offered: ``::1`` would be a second path to test and the
+    LiveKit node only listens on 127.0.0.1.
+    """
+    return [LOOPBACK] if use_ipv4 else []
+
+
+def enable() -> None:
+    """Make aioice gather host candidates on 127.0.0.1 only (idempotent).
+
+    aioice looks ``get_host_addresses`` up in its module globals each time a
+    connection gathers candidates, so replacing the module attribute is
+    enough and affects nothing else in aioice.
+    """
+    global _original
+    current = aioice.ice.get_host_addresses
+    if current is _loopback_host_addresses:
+        return
+    _original = current
+    aioice.ice.get_host_addresses = _loopback_host_addresses
+    log.debug("aioice host candidates restricted to %s", LOOPBACK)
+
+
+def disable() -> None:
+    """Restore aioice's own host-address lookup (idempotent)."""
+    global _original
+    if _original is not None and aioice.ice.get_host_addresses is _loopback_host_addresses:
+        aioice.ice.get_host_addresses = _original
+    _original = None
+
+
+def is_enabled() -> bool:
+    """Whether aioice currently gathers 127.0.0.1 only."""
+    return aioice.ice.get_host_addresses is _loopback_host_addresses
+
+
+def ice_configuration() -> RTCConfiguration:
+    """The ICE configuration for every onlive peer connection.
+
+    Always ``iceServers=[]``: never the default public STUN server, and no
+    TURN either (everything is on 127.0.0.1). Also enables the loopback host
+    candidates, so a caller cannot build a peer that gathers nothing.
+    """
+    enable()
+    return RTCConfiguration(iceServers=[])
