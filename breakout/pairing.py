@@ -1,0 +1,297 @@
+"""Pairing engine: meet someone new from another part of the organisation.
+
+Pure functions, standard library only, no I/O; ``now`` and ``seed`` are
+arguments, so a round is reproducible from its inputs.
+
+:func:`form_groups` splits everyone present into groups of the requested
+size, maximising the policy's score (cross-department and cross-site
+contact, minus a fading penalty per earlier meeting) under hard constraints
+(never with one's manager or direct report, never with someone on a
+``not_with`` list). In order of precedence it guarantees:
+
+1. no hard constraint is broken - if none can be kept it raises
+   :class:`InfeasibleGrouping` naming the people and the constraint;
+2. for pairs, no *live* repeat (see :class:`Policy`) while any grouping of
+   those present without one exists (exact, by Edmonds' matching);
+3. for a stable even roster and pairs, no repeat for n - 1 rounds (the
+   circle method); for trios of 9, 15, 27 (any 3^k) no repeat for
+   (n - 1) / 2 rounds (Kirkman triple systems);
+4. then the best score it can find (largest-class-first greedy plus local
+   search; exact for departments alone).
+
+Group sizes: size 2 with an odd count gives one trio; size 3 leaves one or
+two people over, who become pairs (``remainder="pairs"``: 3k+1 -> two
+pairs, 3k+2 -> one pair) or fours (``"fours"``: 3k+1 -> one four, 3k+2 ->
+two fours); size 4 leaves trios (4k+1 -> three, 4k+2 -> two, 4k+3 -> one).
+
+Reason codes on each :class:`Group` (stable; the UI translates them):
+
+``new-contact``       nobody in the group has met before
+``cross-department``  every member is from a different (known) department
+``cross-site``        every member is from a different (known) site
+``repeat-avoided``    a member's earlier partner is present, in another group
+``repeat``            two members have met before (nothing better existed)
+``same-department``   two members share a department (nothing better existed)
+``late-joiner``       the group took in a late arrival
+``regrouped``         the group changed because someone left
+
+Late joiners and leavers (:func:`add_late_joiner`, :func:`remove_leaver`)
+change a running round with as few moves as possible and return the moves
+as :class:`Move` data.
+
+Errors: :class:`PairingError` for bad input (size outside 2..4, duplicate
+ids); :class:`InfeasibleGrouping` (a ``PairingError``) when the hard
+constraints cannot be met or only one person is present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from random import Random
+
+from breakout.matching import augment, greedy_pairs, improve_pairs, pairs_of
+from breakout.pairing_model import Problem, build_problem
+from breakout.pairing_report import grouping_of, pairs_in, quality_of
+from breakout.pairing_search import greedy_groups, improve_groups, perfect_weight
+from breakout.pairing_types import (
+    REASONS,
+    Group,
+    Grouping,
+    InfeasibleGrouping,
+    Meeting,
+    Move,
+    PairingError,
+    Person,
+    Policy,
+    Quality,
+)
+from breakout.pairing_changes import add_late_joiner, remove_leaver
+from breakout.schedule import circle_candidate, kirkman_candidate
+
+__all__ = [
+    "REASONS",
+    "Group",
+    "Grouping",
+    "InfeasibleGrouping",
+    "Meeting",
+    "Move",
+    "PairingError",
+    "Person",
+    "Policy",
+    "Quality",
+    "add_late_joiner",
+    "form_groups",
+    "group_sizes",
+    "meetings_of",
+    "quality_of",
+    "remove_leaver",
+]
+
+
+def group_sizes(n: int, size: int, remainder: str = "pairs") -> list[int]:
+    """The sizes of the groups for ``n`` people (see the module docstring)."""
+    _check_size(size)
+    if n < 2:
+        raise InfeasibleGrouping(f"cannot form groups: only {'one person' if n else 'nobody'} present")
+    q, r = divmod(n, size)
+    if size == 2:
+        return [3] + [2] * (q - 1) if r else [2] * q
+    if size == 3:
+        if r == 0:
+            return [3] * q
+        if r == 1:
+            return [4] + [3] * (q - 1) if remainder == "fours" else [3] * (q - 1) + [2, 2]
+        if remainder == "fours" and q >= 2:
+            return [4, 4] + [3] * (q - 2)
+        return [3] * q + [2]
+    if r == 0:
+        return [4] * q
+    if r == 3:
+        return [4] * q + [3]
+    if r == 2:
+        return [4] * (q - 1) + [3, 3] if q else [2]
+    return [4] * (q - 2) + [3, 3, 3] if q >= 2 else [3, 2]
+
+
+def _check_size(size: int) -> None:
+    if size not in (2, 3, 4):
+        raise PairingError(f"group size must be 2, 3 or 4, got {size!r}")
+
+
+def form_groups(
+    people: Sequence[Person],
+    history: Sequence[Meeting],
+    policy: Policy,
+    *,
+    size: int,
+    seed: int,
+    now: float,
+) -> Grouping:
+    """Split everyone in ``people`` into groups for one round.
+
+    ``history`` is every earlier meeting of the program (pairs with people
+    not present are ignored); ``seed`` breaks ties reproducibly; ``now``
+    (epoch seconds) ages the history. Raises :class:`PairingError` for a
+    bad size or duplicate ids and :class:`InfeasibleGrouping` when only one
+    person is present or no grouping keeps the hard constraints.
+    """
+    _check_size(size)
+    pb = build_problem(people, history, policy, now)
+    if pb.n == 0:
+        return Grouping(groups=(), quality=Quality(0, 0, 0, 0))
+    if pb.n == 1:
+        raise InfeasibleGrouping(f"cannot form groups: only one person present ({pb.name(0)})")
+    sizes = group_sizes(pb.n, size, policy.remainder)
+    rng = Random(seed)
+    if size == 2:
+        groups = _solve_pairs(pb, rng)
+    else:
+        groups = _solve_groups(pb, sizes, rng)
+    _check_hard(pb, groups)
+    return grouping_of(pb, groups)
+
+
+def _total(pb: Problem, groups: Sequence[Sequence[int]]) -> float:
+    return sum(pb.group_weight(g) for g in groups)
+
+
+def _banned(pb: Problem) -> set[int]:
+    return set(pb.hard) | pb.live
+
+
+def _solve_pairs(pb: Problem, rng: Random) -> list[list[int]]:
+    n = pb.n
+    design: list[int] | None = None
+    # The plan only helps when contact scores cannot tell pairs apart; with
+    # departments or sites in play the optimiser's pairs score higher anyway.
+    if n % 2 == 0 and pb.uniform:
+        design = circle_candidate(pb, rng)
+        pairs = pairs_of(design)
+        if sum(pb.w(a, b) for a, b in pairs) >= len(pairs) * pb.max_base - 1e-9:
+            return [[a, b] for a, b in pairs]  # the plan is already perfect
+    mate = greedy_pairs(pb, rng)
+    improve_pairs(pb, mate)
+    if design is not None:
+        improve_pairs(pb, design)
+        # Prefer the plan on ties: it keeps later rounds repeat-free.
+        if _total(pb, pairs_of(design)) >= _total(pb, pairs_of(mate)) - 1e-9:
+            mate = design
+    banned = _banned(pb)
+    if any(pb.key(a, b) in banned for a, b in pairs_of(mate)) or (n % 2 and not _odd_fits(pb, mate, banned)):
+        mate = _repair(pb, mate, banned)
+        improve_pairs(pb, mate)
+    groups = [[a, b] for a, b in pairs_of(mate)]
+    single = [v for v in range(n) if mate[v] == -1]
+    if len(single) == 1:
+        _place_single(pb, groups, single[0])
+        improve_groups(pb, groups, max_passes=2)
+    elif single:
+        _raise_unplaced(pb, single)
+    return groups
+
+
+def _odd_fits(pb: Problem, mate: list[int], banned: set[int]) -> bool:
+    single = [v for v in range(pb.n) if mate[v] == -1]
+    if len(single) != 1:
+        return False
+    x = single[0]
+    return any(pb.key(x, a) not in banned and pb.key(x, b) not in banned for a, b in pairs_of(mate))
+
+
+class _Without:
+    """``banned`` plus every pair touching ``v``: matches the roster minus v."""
+
+    def __init__(self, banned: set[int], v: int, n: int) -> None:
+        self.banned, self.v, self.n = banned, v, n
+
+    def __contains__(self, key: object) -> bool:
+        assert isinstance(key, int)
+        i, j = divmod(key, self.n)
+        return i == self.v or j == self.v or key in self.banned
+
+
+def _repair(pb: Problem, mate: list[int], banned: set[int]) -> list[int]:
+    """Re-match with Edmonds' algorithm: first avoiding hard pairs and live
+    repeats, then hard pairs only. For odd rosters also search for a single
+    person who can join a pair cleanly."""
+    n = pb.n
+    hard = set(pb.hard)
+    for rule in (banned, hard):
+        m = list(mate)
+        for a, b in pairs_of(m):
+            if pb.key(a, b) in rule:
+                m[a] = m[b] = -1
+        left = augment(n, m, rule)
+        if len(left) == n % 2:
+            if n % 2 == 0 or _odd_fits(pb, m, rule):
+                return m
+            for y in sorted(range(n), key=lambda v: -sum(1 for u in range(n) if u != v and pb.key(u, v) not in rule)):
+                trial = list(m)
+                partner = trial[y]
+                if partner < 0:
+                    continue
+                trial[y] = trial[partner] = -1
+                without = _Without(rule, y, n)
+                augment(n, trial, without)
+                if sum(1 for v in trial if v == -1) == 1 and _odd_fits(pb, trial, rule):
+                    return trial
+        mate = m if len(left) <= n % 2 else mate
+    return mate
+
+
+def _place_single(pb: Problem, groups: list[list[int]], x: int) -> None:
+    best = max(range(len(groups)), key=lambda g: sum(pb.w(x, m) for m in groups[g]))
+    groups[best].append(x)
+
+
+def _raise_unplaced(pb: Problem, left: Sequence[int]) -> None:
+    names = ", ".join(sorted(pb.name(v) for v in left))
+    rules = sorted({text for key, text in pb.hard.items() if divmod(key, pb.n)[0] in left or divmod(key, pb.n)[1] in left})
+    raise InfeasibleGrouping(
+        f"no grouping keeps every hard constraint: {names} cannot be placed; "
+        f"constraints involved: {'; '.join(rules) or 'none'}"
+    )
+
+
+def _solve_groups(pb: Problem, sizes: list[int], rng: Random) -> list[list[int]]:
+    candidates: list[list[list[int]]] = []
+    if all(s == 3 for s in sizes):
+        design = kirkman_candidate(pb, rng)
+        if design is not None:
+            if _total(pb, design) >= len(design) * perfect_weight(pb, 3) - 1e-9:
+                return design
+            improve_groups(pb, design)
+            candidates.append(design)
+    hard = set(pb.hard)
+    for attempt in range(4):
+        groups = greedy_groups(pb, sizes, rng)
+        improve_groups(pb, groups)
+        candidates.append(groups)
+        if not any(pb.key(a, b) in hard for g in groups for a, b in pairs_in(g)):
+            break
+    # Prefer the design (first) on ties: it keeps later rounds repeat-free.
+    best = candidates[0]
+    for c in candidates[1:]:
+        if _total(pb, c) > _total(pb, best) + 1e-9:
+            best = c
+    return best
+
+
+def _check_hard(pb: Problem, groups: Sequence[Sequence[int]]) -> None:
+    broken = sorted({pb.hard[k] for g in groups for a, b in pairs_in(g) if (k := pb.key(a, b)) in pb.hard})
+    if broken:
+        raise InfeasibleGrouping(
+            "no grouping found that keeps every hard constraint; cannot keep: " + "; ".join(broken)
+        )
+
+
+def meetings_of(grouping_groups: Sequence[Group], pass_id: str, at: float) -> tuple[Meeting, ...]:
+    """Every pair inside the groups as a :class:`Meeting`, to append to the
+    program's history once the round has run."""
+    out = []
+    for group in grouping_groups:
+        for a, b in pairs_in(group.members):
+            x, y = sorted((a, b))
+            out.append(Meeting(a=x, b=y, pass_id=pass_id, at=at))
+    return tuple(out)
+

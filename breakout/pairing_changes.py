@@ -1,0 +1,245 @@
+"""Changes to a running round: late joiners and leavers.
+
+People in a breakout room are mid-conversation, so these functions move as
+few people as possible instead of regrouping the round. Moves come back as
+data; ``from_group`` indexes the groups passed in, ``to_group`` the groups
+returned. Returned groups keep the input order, drop groups that became
+empty and append new groups at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from breakout.pairing_model import Problem, build_problem
+from breakout.pairing_report import grouping_of
+from breakout.pairing_types import Group, InfeasibleGrouping, Meeting, Move, PairingError, Person, Policy
+
+__all__ = ["add_late_joiner", "remove_leaver"]
+
+
+def _check_size(size: int) -> None:
+    if size not in (2, 3, 4):
+        raise PairingError(f"group size must be 2, 3 or 4, got {size!r}")
+
+
+def _index(
+    groups: Sequence[Group], roster: Sequence[Person], history: Sequence[Meeting], policy: Policy, now: float
+) -> tuple[Problem, list[list[int]]]:
+    unique: dict[str, Person] = {}
+    for p in roster:
+        unique.setdefault(p.id, p)
+    pb = build_problem(list(unique.values()), history, policy, now)
+    idx = {p.id: i for i, p in enumerate(pb.people)}
+    current: list[list[int]] = []
+    for g, group in enumerate(groups):
+        missing = [m for m in group.members if m not in idx]
+        if missing:
+            raise PairingError(f"group {g} has members not among the people present: {', '.join(missing)}")
+        current.append([idx[m] for m in group.members])
+    return pb, current
+
+
+def _result(
+    pb: Problem,
+    groups: Sequence[Group],
+    current: list[list[int]],
+    changed: dict[int, str],
+) -> tuple[tuple[Group, ...], list[int]]:
+    """Rebuild the groups: fresh reasons for changed ones (plus the change's
+    code), untouched ones as they were; drop empty groups. Returns the new
+    groups and the old-to-new index map (-1 for dropped)."""
+    fresh = grouping_of(pb, current, {g: (code,) for g, code in changed.items()}).groups
+    out: list[Group] = []
+    new_index: list[int] = []
+    for g, members in enumerate(current):
+        if not members:
+            new_index.append(-1)
+            continue
+        new_index.append(len(out))
+        out.append(fresh[g] if g in changed or g >= len(groups) else groups[g])
+    return tuple(out), new_index
+
+
+def _hard_with(pb: Problem, x: int, members: Sequence[int]) -> bool:
+    return any(pb.key(x, m) in pb.hard for m in members)
+
+
+def _live_with(pb: Problem, x: int, members: Sequence[int]) -> bool:
+    return any(pb.key(x, m) in pb.live for m in members)
+
+
+def _gain(pb: Problem, x: int, members: Sequence[int]) -> float:
+    return sum(pb.w(x, m) for m in members)
+
+
+def add_late_joiner(
+    groups: Sequence[Group],
+    person: Person,
+    people: Sequence[Person],
+    history: Sequence[Meeting],
+    policy: Policy,
+    *,
+    size: int,
+    now: float,
+    waiting: Sequence[Person] = (),
+) -> tuple[tuple[Group, ...], tuple[Move, ...]]:
+    """Place ``person``, who arrived after the round was formed.
+
+    In order of preference: into an existing group with room (a pair
+    becomes a trio; room means fewer than ``size + 1`` members) where that
+    adds a new cross-department contact; else into a new pair with the best
+    person in ``waiting`` (other late joiners not yet placed); else into the
+    best group with room; else with one member taken from a group of three
+    or more. With no groups and nobody waiting nothing changes and the
+    person waits. Raises :class:`InfeasibleGrouping` when every option
+    breaks a hard constraint.
+    """
+    _check_size(size)
+    pb, current = _index(groups, [*people, person, *waiting], history, policy, now)
+    idx = {p.id: i for i, p in enumerate(pb.people)}
+    x = idx[person.id]
+    if any(x in g for g in current):
+        raise PairingError(f"{person.id} is already in a group")
+    placed = {m for g in current for m in g}
+    cap = size + 1
+    joins = []
+    for g, members in enumerate(current):
+        if len(members) >= cap or _hard_with(pb, x, members):
+            continue
+        new_cross = any(
+            _cross(pb, x, m) and pb.key(x, m) not in pb.met for m in members
+        ) and not _live_with(pb, x, members)
+        # Smaller groups first: a pair turning trio disturbs less than a trio turning four.
+        joins.append((new_cross, -len(members), _gain(pb, x, members), -g))
+    if joins:
+        best = max(joins)
+        if best[0]:
+            return _join(pb, groups, current, x, -best[3])
+    partners = [
+        (pb.key(x, y) not in pb.live, pb.w(x, y), -y)
+        for p in waiting
+        if (y := idx[p.id]) != x and y not in placed and pb.key(x, y) not in pb.hard
+    ]
+    if partners:
+        y = -max(partners)[2]
+        current.append([y, x])
+        out, new_index = _result(pb, groups, current, {len(current) - 1: "late-joiner"})
+        g = new_index[-1]
+        return out, (Move(pb.name(y), None, g), Move(person.id, None, g))
+    if joins:
+        return _join(pb, groups, current, x, -max(joins)[3])
+    pulls = []
+    for g, members in enumerate(current):
+        if len(members) < 3:
+            continue
+        for m in members:
+            if pb.key(x, m) in pb.hard:
+                continue
+            loss = sum(pb.w(m, o) for o in members if o != m)
+            pulls.append((pb.key(x, m) not in pb.live, pb.w(x, m) - loss, -g, -m))
+    if pulls:
+        _, _, neg_g, neg_m = max(pulls)
+        g, m = -neg_g, -neg_m
+        current[g].remove(m)
+        current.append([m, x])
+        out, new_index = _result(pb, groups, current, {g: "regrouped", len(current) - 1: "late-joiner"})
+        return out, (Move(pb.name(m), g, new_index[-1]), Move(person.id, None, new_index[-1]))
+    if not current and not waiting:
+        return tuple(groups), ()
+    raise InfeasibleGrouping(
+        f"cannot place late joiner {person.id}: every group and waiting person breaks a hard constraint "
+        f"({_constraints(pb, x)})"
+    )
+
+
+def _join(
+    pb: Problem, groups: Sequence[Group], current: list[list[int]], x: int, g: int
+) -> tuple[tuple[Group, ...], tuple[Move, ...]]:
+    current[g].append(x)
+    out, new_index = _result(pb, groups, current, {g: "late-joiner"})
+    return out, (Move(pb.name(x), None, new_index[g]),)
+
+
+def _cross(pb: Problem, a: int, b: int) -> bool:
+    da, db = pb.people[a].department, pb.people[b].department
+    return bool(da and db and da != db)
+
+
+def _constraints(pb: Problem, x: int) -> str:
+    texts = sorted(text for key, text in pb.hard.items() if x in divmod(key, pb.n))
+    return "; ".join(texts) or "no constraint names this person"
+
+
+def remove_leaver(
+    groups: Sequence[Group],
+    person_id: str,
+    people: Sequence[Person],
+    history: Sequence[Meeting],
+    policy: Policy,
+    *,
+    size: int,
+    now: float,
+) -> tuple[tuple[Group, ...], tuple[Move, ...]]:
+    """Take ``person_id`` out of its group and make sure nobody is left alone.
+
+    If the leaver's group keeps two or more people, that is the only move.
+    Otherwise the one left behind either joins the best group with room
+    (fewer than ``size + 1`` members) or is joined by one member of a group
+    of three or more, whichever scores better: one extra move either way.
+    Raises :class:`PairingError` when ``person_id`` is in no group and
+    :class:`InfeasibleGrouping` when only one person would remain or every
+    option breaks a hard constraint.
+    """
+    _check_size(size)
+    roster = [*people]
+    known = {p.id for p in roster}
+    for group in groups:
+        for m in group.members:
+            if m == person_id and m not in known:
+                roster.append(Person(id=m))  # the leaver may already be gone from the roster
+    pb, current = _index(groups, roster, history, policy, now)
+    idx = {p.id: i for i, p in enumerate(pb.people)}
+    leaver = idx.get(person_id)
+    home = next((g for g, members in enumerate(current) if leaver in members), None)
+    if leaver is None or home is None:
+        raise PairingError(f"{person_id} is not in any group")
+    current[home].remove(leaver)
+    moves = [Move(person_id, home, None)]
+    if len(current[home]) != 1:
+        out, _ = _result(pb, groups, current, {home: "regrouped"} if current[home] else {})
+        return out, tuple(moves)
+    s = current[home][0]
+    if not any(members for g, members in enumerate(current) if g != home):
+        raise InfeasibleGrouping(f"cannot regroup: only one person present ({pb.name(s)}) after {person_id} left")
+    cap = size + 1
+    options: list[tuple[bool, float, int, int, int]] = []
+    for g, members in enumerate(current):
+        if g == home or not members:
+            continue
+        if len(members) < cap and not _hard_with(pb, s, members):
+            options.append((not _live_with(pb, s, members), _gain(pb, s, members), 1, -g, -1))
+        if len(members) >= 3:
+            for m in members:
+                if pb.key(s, m) in pb.hard:
+                    continue
+                loss = sum(pb.w(m, o) for o in members if o != m)
+                options.append((pb.key(s, m) not in pb.live, pb.w(s, m) - loss, 0, -g, m))
+    if not options:
+        raise InfeasibleGrouping(
+            f"cannot regroup {pb.name(s)} after {person_id} left: every group breaks a hard constraint "
+            f"({_constraints(pb, s)})"
+        )
+    _, _, is_join, neg_g, m = max(options)
+    g = -neg_g
+    if is_join:
+        current[home].remove(s)
+        current[g].append(s)
+        out, new_index = _result(pb, groups, current, {g: "regrouped"})
+        moves.append(Move(pb.name(s), home, new_index[g]))
+    else:
+        current[g].remove(m)
+        current[home].append(m)
+        out, new_index = _result(pb, groups, current, {g: "regrouped", home: "regrouped"})
+        moves.append(Move(pb.name(m), g, new_index[home]))
+    return out, tuple(moves)
