@@ -221,7 +221,9 @@ def _close_breakout(state: PassState) -> tuple[PassState, Effects]:
     b = state.breakout
     assert b is not None
     new = replace(state, breakout=None, message=None)
-    return new, [CloseRooms(b.rooms), SendAssignments(_everyone(state))]
+    # Assignments first: clients leave for the main room on their own, and
+    # closing the rooms afterwards only removes whoever is left behind.
+    return new, [SendAssignments(_everyone(state)), CloseRooms(b.rooms)]
 
 
 def _move(state: PassState, event: ev.MovePerson, now: float) -> tuple[PassState, Effects]:
@@ -282,7 +284,7 @@ def _end(state: PassState, event: ev.End, now: float) -> tuple[PassState, Effect
     rooms = (state.breakout.rooms if state.breakout else ()) + (state.main_room,)
     new = replace(state, phase=Phase.ENDED, breakout=None, deadline=None, paused_at=None,
                   message=None)
-    return new, [CloseRooms(rooms), SendAssignments(_everyone(state))]
+    return new, [SendAssignments(_everyone(state)), CloseRooms(rooms)]
 
 
 def _edit(state: PassState, event: ev.EditStep, now: float) -> tuple[PassState, Effects]:

@@ -1,0 +1,167 @@
+"""The composition root: ``create_app(settings)``.
+
+Every long-lived resource is an aiohttp cleanup context under a typed
+``AppKey``: the Redis pool, the LiveKit client, the Socket.IO server, the
+pass service, the timer scheduler. Shutdown runs in named phases: stop
+intake, drain in-flight commands, cancel background tasks, release leases,
+close clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import redis.asyncio as aioredis
+import socketio
+from aiohttp import web
+
+from orchestrator.errors import ConfigError
+from orchestrator.scheduler import Scheduler
+from orchestrator.service import PassService
+from orchestrator.settings import Settings
+from orchestrator.sfu import Sfu
+from orchestrator.store import Store
+from orchestrator.taskset import TaskSet
+from orchestrator import routes
+from orchestrator.keys import (
+    LOOP_LAG,
+    REDIS,
+    SCHEDULER,
+    SERVICE,
+    SETTINGS,
+    SFU,
+    SIO,
+    STARTED,
+    STORE,
+    TASKS,
+)
+from signalling.namespaces import (
+    FACILITATOR,
+    OPS,
+    PARTICIPANT,
+    FacilitatorNamespace,
+    OpsNamespace,
+    ParticipantNamespace,
+)
+from signalling.notifier import SocketNotifier
+
+log = logging.getLogger(__name__)
+
+def create_app(settings: Settings) -> web.Application:
+    if not settings.redis_url or not settings.livekit_url:
+        raise ConfigError("create_app needs ONLIVE_REDIS_URL and ONLIVE_LIVEKIT_URL "
+                          "(onlive dev sets them for services it starts)")
+    app = web.Application(client_max_size=1024 * 1024)
+    app[SETTINGS] = settings
+    app[STARTED] = time.time()
+    app[LOOP_LAG] = {"last_ms": 0.0, "max_ms": 0.0}
+    app.cleanup_ctx.append(_redis)
+    app.cleanup_ctx.append(_sfu)
+    app.cleanup_ctx.append(_socketio)
+    app.cleanup_ctx.append(_scheduler)
+    app.cleanup_ctx.append(_loop_monitor)
+    app.on_shutdown.append(_drain)
+    routes.setup(app)
+    # The Socket.IO server must exist before the app is frozen; it is
+    # configured here and started in its cleanup context.
+    app[SIO] = socketio.AsyncServer(
+        async_mode="aiohttp",
+        serializer="msgpack",
+        client_manager=socketio.AsyncRedisManager(settings.redis_url, channel="onlive:sio"),
+        cors_allowed_origins=list(settings.origins),
+        max_http_buffer_size=1024 * 1024,
+        ping_interval=10,
+        ping_timeout=10,
+    )
+    app[SIO].attach(app)
+    return app
+
+
+async def _redis(app: web.Application) -> AsyncIterator[None]:
+    client = aioredis.from_url(app[SETTINGS].redis_url, decode_responses=False,
+                               health_check_interval=30)
+    app[REDIS] = client
+    app[STORE] = Store(client)
+    yield
+    await client.aclose()
+
+
+async def _sfu(app: web.Application) -> AsyncIterator[None]:
+    s = app[SETTINGS]
+    session = aiohttp.ClientSession()
+    app[SFU] = Sfu(s.livekit_http_url, s.livekit_url or "", s.livekit_api_key,
+                   s.livekit_api_secret, session)
+    yield
+    await app[SFU].close()
+    await session.close()
+
+
+async def _socketio(app: web.Application) -> AsyncIterator[None]:
+    sio = app[SIO]
+    tasks = TaskSet("sio")
+    app[TASKS] = tasks
+    service = PassService(app[SETTINGS], app[STORE], app[SFU], SocketNotifier(sio))
+    app[SERVICE] = service
+    sio.register_namespace(ParticipantNamespace(PARTICIPANT, service, tasks))
+    sio.register_namespace(FacilitatorNamespace(FACILITATOR, service, tasks))
+    sio.register_namespace(OpsNamespace(OPS, service, tasks, lambda: routes.overview(app)))
+    yield
+    await tasks.cancel()
+    await sio.shutdown()
+    thread = getattr(sio.manager, "thread", None)
+    if thread is not None:
+        thread.cancel()
+        await asyncio.gather(thread, return_exceptions=True)
+
+
+async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    s = app[SETTINGS]
+    scheduler = Scheduler(app[STORE], app[SERVICE], lease_ms=s.lease_ms)
+    app[SCHEDULER] = scheduler
+    task = asyncio.create_task(scheduler.run(), name="scheduler")
+    # Start-up objects live for the whole process; freezing them keeps the
+    # collector from rescanning them on every broadcast (see DESIGN.md).
+    gc.freeze()
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await scheduler.release_all()
+
+
+async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
+    lag = app[LOOP_LAG]
+
+    async def watch() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            start = loop.time()
+            await asyncio.sleep(0.5)
+            late = (loop.time() - start - 0.5) * 1000
+            lag["last_ms"] = round(late, 2)
+            lag["max_ms"] = round(max(lag["max_ms"], late), 2)
+
+    task = asyncio.create_task(watch(), name="loop-monitor")
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def _drain(app: web.Application) -> None:
+    """Phase one of shutdown: refuse new commands, finish those in flight."""
+    grace = app[SETTINGS].shutdown_grace
+    finished = await app[SERVICE].drain(grace / 2)
+    await app[TASKS].drain(grace / 4)
+    log.info("drained" if finished else "drain timed out; cancelling the rest")
+
+
+def run(settings: Settings, *, print_ready: Any = None) -> None:
+    """Serve until SIGINT/SIGTERM."""
+    web.run_app(create_app(settings), host=settings.host, port=settings.port,
+                print=print_ready, shutdown_timeout=settings.shutdown_grace,
+                access_log=None, handle_signals=True)

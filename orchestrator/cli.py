@@ -1,0 +1,192 @@
+"""The ``onlive`` command line.
+
+    onlive dev                      a local pass; starts redis-server and livekit-server
+    onlive serve                    one orchestrator worker against running services
+    onlive pass create              create a pass (prints its id and facilitator link)
+    onlive pass invite PASS --name  issue a participant join link
+    onlive pass facilitator PASS    issue a facilitator link
+    onlive ops-link                 issue an ops dashboard link
+    onlive class validate FILE…     check class files; exit 0 only if all are valid
+    onlive bench NAME               run a benchmark (see README)
+    onlive bots --pass P --count N  synthetic participants
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import aiohttp
+import redis.asyncio as aioredis
+import socketio
+
+from exercises.state import Member
+from orchestrator import logs
+from orchestrator.errors import OnliveError
+from orchestrator.service import PassService
+from orchestrator.settings import Settings
+from orchestrator.sfu import Sfu
+from orchestrator.store import Store
+from signalling.notifier import SocketNotifier
+
+BENCHMARKS = {
+    "pairing": "orchestrator.bench.pairing",
+    "switch": "orchestrator.bench.switch",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="onlive", description="Live, facilitated training passes "
+                                "online: never recorded, everyone taking part.")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("dev", help="run a local pass with redis-server and livekit-server")
+    sub.add_parser("serve", help="run one orchestrator worker")
+
+    pass_ = sub.add_parser("pass", help="create passes and issue links")
+    pass_sub = pass_.add_subparsers(dest="pass_command", required=True)
+    create = pass_sub.add_parser("create", help="create a pass")
+    create.add_argument("--class", dest="class_id", default="demo",
+                        help="a built-in class id or a class file (default: demo)")
+    create.add_argument("--program", default="default", help="the program the pass belongs to")
+    create.add_argument("--param", action="append", default=[], metavar="NAME=TEXT",
+                        help="a class parameter, e.g. leadership_philosophy=…")
+    invite = pass_sub.add_parser("invite", help="issue a participant join link")
+    invite.add_argument("pass_id")
+    invite.add_argument("--name", required=True, help="display name")
+    invite.add_argument("--id", dest="person_id", help="person id (default: derived)")
+    invite.add_argument("--department", default="")
+    invite.add_argument("--site", default="")
+    invite.add_argument("--manager", default=None, help="the person id of their manager")
+    invite.add_argument("--level", type=int, default=0, help="role level (0 = employee)")
+    fac = pass_sub.add_parser("facilitator", help="issue a facilitator link")
+    fac.add_argument("pass_id")
+    sub.add_parser("ops-link", help="issue an ops dashboard link")
+
+    cls = sub.add_parser("class", help="class scripts")
+    cls_sub = cls.add_subparsers(dest="class_command", required=True)
+    validate = cls_sub.add_parser("validate", help="validate class files")
+    validate.add_argument("files", nargs="+")
+    cls_sub.add_parser("list", help="list the built-in classes")
+
+    bench = sub.add_parser("bench", help="run a benchmark")
+    bench.add_argument("name", choices=sorted(BENCHMARKS))
+    bench.add_argument("args", nargs=argparse.REMAINDER)
+
+    bots = sub.add_parser("bots", help="run synthetic participants in a pass")
+    bots.add_argument("--pass", dest="pass_id", required=True)
+    bots.add_argument("--count", type=int, default=4)
+    return p
+
+
+@asynccontextmanager
+async def _service(settings: Settings) -> AsyncIterator[PassService]:
+    """The pass service for a one-shot command, emitting through Redis."""
+    from orchestrator.dev import dev_settings
+
+    settings = dev_settings(settings)
+    assert settings.redis_url and settings.livekit_url
+    client = aioredis.from_url(settings.redis_url)
+    emitter = socketio.AsyncRedisManager(settings.redis_url, channel="onlive:sio",
+                                         write_only=True)
+    async with aiohttp.ClientSession() as session:
+        sfu = Sfu(settings.livekit_http_url, settings.livekit_url, settings.livekit_api_key,
+                  settings.livekit_api_secret, session)
+        try:
+            yield PassService(settings, Store(client), sfu, SocketNotifier(emitter))
+        finally:
+            await sfu.close()
+            await client.aclose()
+
+
+async def _pass_command(settings: Settings, args: argparse.Namespace) -> int:
+    base = settings.base_url
+    async with _service(settings) as service:
+        if args.pass_command == "create":
+            from exercises.demo import demo_class
+
+            script = demo_class() if args.class_id == "demo" else _load_class(args)
+            state = await service.create_pass(script, program=args.program)
+            print(state.id)
+            print(f"{base}/f#credential={service.facilitator_credential(state.id)}")
+        elif args.pass_command == "invite":
+            person_id = args.person_id or "p-" + "".join(
+                c for c in args.name.lower() if c.isalnum())[:24]
+            member = Member(person_id, args.name, args.department, args.site, args.manager,
+                            args.level)
+            print(f"{base}/p#ticket={await service.invite(args.pass_id, member)}")
+        elif args.pass_command == "facilitator":
+            await service.store.load(args.pass_id)
+            print(f"{base}/f#credential={service.facilitator_credential(args.pass_id)}")
+    return 0
+
+
+def _load_class(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from exercises import library
+    from exercises.classfile import load_class
+    from pathlib import Path
+
+    params = dict(p.split("=", 1) for p in args.param)
+    if Path(args.class_id).exists():
+        return load_class(Path(args.class_id), params)
+    return library.get_class(args.class_id, params)
+
+
+def _class_command(args: argparse.Namespace) -> int:
+    from exercises.classfile import format_problem, validate_files
+
+    if args.class_command == "list":
+        from exercises import library
+
+        for info in library.list_classes():
+            print(info)
+        return 0
+    problems = validate_files(args.files)
+    for problem in problems:
+        print(format_problem(problem), file=sys.stderr)
+    bad = len({p.file for p in problems})
+    print(f"{len(args.files) - bad} of {len(args.files)} file(s) valid, "
+          f"{len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "class":
+            return _class_command(args)
+        if args.command == "bench":
+            module = importlib.import_module(BENCHMARKS[args.name])
+            return int(module.run(list(args.args)))
+        settings = Settings.from_env()
+        logs.configure(settings.log_level, json_lines=settings.log_json
+                       and args.command != "dev")
+        if args.command == "dev":
+            from orchestrator.dev import run_dev
+
+            return run_dev(settings)
+        if args.command == "serve":
+            from orchestrator.dev import serve
+
+            asyncio.run(serve(settings, demo=False))
+            return 0
+        if args.command == "pass":
+            return asyncio.run(_pass_command(settings, args))
+        if args.command == "ops-link":
+            async def ops() -> int:
+                async with _service(settings) as service:
+                    print(f"{settings.base_url}/ops#credential={service.ops_credential()}")
+                return 0
+            return asyncio.run(ops())
+        if args.command == "bots":
+            module = importlib.import_module("signalling.bots")
+            return int(module.run_cli(settings, args.pass_id, args.count))
+    except OnliveError as error:
+        print(f"onlive: {error.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0

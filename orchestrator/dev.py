@@ -1,0 +1,129 @@
+"""``onlive dev``: a local pass with redis-server and livekit-server started for you."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from dataclasses import dataclass, replace
+from typing import TextIO
+
+from aiohttp import web
+
+from exercises.demo import demo_class
+from exercises.state import Member
+from orchestrator import procs
+from orchestrator.app import create_app
+from orchestrator.keys import SERVICE
+from orchestrator.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEMO_PEOPLE = (
+    Member("p-anna", "Anna Lind", "Ekonomi", "Stockholm", None, 2),
+    Member("p-bjorn", "Björn Berg", "IT", "Göteborg", "p-anna", 1),
+    Member("p-cecilia", "Cecilia Holm", "HR", "Malmö", None, 2),
+    Member("p-david", "David Ek", "Produktion", "Luleå", "p-cecilia", 1),
+    Member("p-elin", "Elin Sandberg", "Försäljning", "Stockholm", None, 1),
+    Member("p-farid", "Farid Nouri", "IT", "Malmö", None, 1),
+    Member("p-greta", "Greta Nyström", "Ledning", "Stockholm", None, 3),
+)
+
+
+@dataclass
+class Started:
+    settings: Settings
+    children: list[procs.Child]
+
+
+def start_services(settings: Settings) -> Started:
+    """Start redis-server and livekit-server unless the settings point at running ones."""
+    children: list[procs.Child] = []
+    procs.ensure_port_free(settings.port, "the onlive orchestrator (ONLIVE_PORT)")
+    try:
+        redis_url = settings.redis_url
+        if redis_url is None:
+            children.append(procs.start_redis(settings.state_dir / "redis", settings.redis_port))
+            redis_url = f"redis://127.0.0.1:{settings.redis_port}/0"
+        livekit_url, key, secret = (settings.livekit_url, settings.livekit_api_key,
+                                    settings.livekit_api_secret)
+        if livekit_url is None:
+            keys = procs.load_or_create_keys(settings.state_dir / "livekit-keys.json")
+            children.append(procs.start_livekit(
+                settings.livekit_bin, settings.state_dir / "livekit",
+                port=settings.livekit_port, udp_port=settings.livekit_udp_port, keys=keys,
+                webhook_url=settings.webhook_url))
+            livekit_url, key, secret = f"ws://127.0.0.1:{settings.livekit_port}", keys.key, keys.secret
+    except BaseException:
+        for child in reversed(children):
+            child.stop()
+        raise
+    return Started(settings.with_services(redis_url=redis_url, livekit_url=livekit_url,
+                                          api_key=key, api_secret=secret), children)
+
+
+async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout) -> None:
+    """Run the orchestrator until SIGINT/SIGTERM; with ``demo``, create a demo pass."""
+    app = create_app(settings)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None,
+                           shutdown_timeout=settings.shutdown_grace)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        if demo:
+            await _print_demo(app, settings, out)
+        else:
+            print(f"onlive listening on {settings.base_url}", file=out, flush=True)
+        await stop.wait()
+        print("\nStopping …", file=out, flush=True)
+    finally:
+        await runner.cleanup()
+
+
+async def _print_demo(app: web.Application, settings: Settings, out: TextIO) -> None:
+    service = app[SERVICE]
+    state = await service.create_pass(demo_class(), program="demo")
+    base = settings.base_url
+    lines = [
+        "",
+        "onlive is running. Nothing is recorded. / Inget spelas in.",
+        f"  Pass: {state.id} ({state.script.title.sv})",
+        f"  Facilitator: {base}/f#credential={service.facilitator_credential(state.id)}",
+        "  Participants:",
+    ]
+    for member in DEMO_PEOPLE:
+        ticket = await service.invite(state.id, member)
+        lines.append(f"    {member.name} ({member.department}, {member.site}): "
+                     f"{base}/p#ticket={ticket}")
+    lines += [f"  Ops: {base}/ops#credential={service.ops_credential()}",
+              f"  Synthetic participants: onlive bots --pass {state.id} --count 4",
+              "Press Ctrl-C to stop.", ""]
+    print("\n".join(lines), file=out, flush=True)
+
+
+def run_dev(settings: Settings) -> int:
+    started = start_services(settings)
+    try:
+        asyncio.run(serve(started.settings, demo=True))
+    finally:
+        for child in reversed(started.children):
+            child.stop(grace=2.0)
+    return 0
+
+
+def dev_settings(settings: Settings) -> Settings:
+    """Settings for CLI commands that talk to a running ``onlive dev``."""
+    if settings.redis_url and settings.livekit_url:
+        return settings
+    keys = procs.load_or_create_keys(settings.state_dir / "livekit-keys.json")
+    return replace(settings,
+                   redis_url=settings.redis_url or f"redis://127.0.0.1:{settings.redis_port}/0",
+                   livekit_url=settings.livekit_url or f"ws://127.0.0.1:{settings.livekit_port}",
+                   livekit_api_key=settings.livekit_api_key or keys.key,
+                   livekit_api_secret=settings.livekit_api_secret or keys.secret)

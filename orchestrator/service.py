@@ -1,0 +1,428 @@
+"""The pass service: load state, apply the pure reducer, persist, run effects.
+
+Every facilitator command, participant join/leave and timer tick goes through
+``_apply``: the reducer runs inside the store's optimistic transaction, and
+only after the new state is stored are its effects executed (rooms created,
+tokens minted and sent, cues emitted, rooms closed) and the new views
+published. Answers and LiveKit presence are per-person data written straight
+to their own keys, so a thousand people answering at once never contend for
+the pass snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from breakout.rooms import is_breakout_room, main_room, pass_of_room
+from exercises import events as ev
+from exercises.answers import validate_answer
+from exercises.effects import (
+    CloseRooms,
+    CreateRooms,
+    Cue,
+    Effect,
+    RemoveFromRoom,
+    ScheduleTimer,
+    SendAssignments,
+)
+from exercises.errors import DomainError, IllegalCommand
+from exercises.reducer import next_deadline, reduce
+from exercises.script import ClassScript
+from exercises.state import Member, PassState, Phase
+from orchestrator import tickets
+from orchestrator.errors import AuthError, BadRequest, NotFound, OnliveError, ServiceError
+from orchestrator.grouping import meetings, plan_groups
+from orchestrator.settings import Settings
+from orchestrator.sfu import RECORDING_KINDS, Sfu
+from orchestrator.store import Applied, Store
+from signalling.views import facilitator_extra, placement, shared_view
+from signalling.wire import Command
+
+log = logging.getLogger(__name__)
+
+
+class Notifier(Protocol):
+    """Where the service's messages go (Socket.IO in production)."""
+
+    async def state(self, pass_id: str, view: dict[str, Any]) -> None: ...
+    async def facilitator(self, pass_id: str, view: dict[str, Any]) -> None: ...
+    async def assignment(self, pass_id: str, person_id: str, payload: dict[str, Any]) -> None: ...
+    async def cue(self, pass_id: str, payload: dict[str, Any]) -> None: ...
+    async def alert(self, pass_id: str | None, payload: dict[str, Any]) -> None: ...
+    async def help(self, pass_id: str, payload: dict[str, Any]) -> None: ...
+
+
+def new_pass_id() -> str:
+    return secrets.token_hex(4)
+
+
+class PassService:
+    def __init__(self, settings: Settings, store: Store, sfu: Sfu, notifier: Notifier,
+                 *, clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self.store = store
+        self.sfu = sfu
+        self.notifier = notifier
+        self.clock = clock
+        self.on_schedule: Callable[[float | None], None] = lambda at: None
+        self.draining = False
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    # -- lifecycle of the service itself --------------------------------------
+
+    def _enter(self) -> None:
+        if self.draining:
+            raise ServiceError("the server is shutting down; try again in a moment",
+                               code="shutting_down")
+        self._inflight += 1
+        self._idle.clear()
+
+    def _exit(self) -> None:
+        self._inflight -= 1
+        if self._inflight == 0:
+            self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:
+        """Stop taking commands and wait for those in flight; False on timeout."""
+        self.draining = True
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    # -- passes, people and credentials ---------------------------------------
+
+    async def create_pass(self, script: ClassScript, *, program: str = "default",
+                          pass_id: str | None = None) -> PassState:
+        pass_id = pass_id or new_pass_id()
+        state = PassState(id=pass_id, program=program, script=script,
+                          main_room=main_room(pass_id))
+        await self.sfu.create_room(state.main_room, 0)
+        await self.store.create_pass(state)
+        await self.store.audit("pass_created", pass_id=pass_id, program=program,
+                               class_id=script.id)
+        log.info("pass created", extra={"pass_id": pass_id, "class_id": script.id})
+        return state
+
+    async def invite(self, pass_id: str, member: Member) -> str:
+        await self.store.load(pass_id)
+        await self.store.save_person(member)
+        return tickets.issue(self.settings.secret, tickets.Claims(
+            tickets.Kind.PARTICIPANT, pass_id, member.id, self.clock() + self.settings.ticket_ttl))
+
+    def facilitator_credential(self, pass_id: str, subject: str = "facilitator") -> str:
+        return tickets.issue(self.settings.secret, tickets.Claims(
+            tickets.Kind.FACILITATOR, pass_id, subject, self.clock() + self.settings.ticket_ttl))
+
+    def ops_credential(self) -> str:
+        return tickets.issue(self.settings.secret, tickets.Claims(
+            tickets.Kind.OPS, None, "ops", self.clock() + self.settings.ticket_ttl))
+
+    def verify(self, credential: object, kind: tickets.Kind) -> tickets.Claims:
+        return tickets.verify(self.settings.secret, credential, now=self.clock(), kind=kind)
+
+    # -- the one write path -----------------------------------------------------
+
+    async def _apply(self, pass_id: str, make: Callable[[PassState, float], ev.Event],
+                     audit: dict[str, Any] | None = None) -> Applied:
+        self._enter()
+        try:
+            now = self.clock()
+
+            def step(state: PassState) -> tuple[PassState, list[Effect]]:
+                return reduce(state, make(state, now), now)
+
+            applied = await self.store.update(pass_id, step, audit=audit)
+            if applied.changed:
+                await self._after(applied, now)
+            return applied
+        finally:
+            self._exit()
+
+    async def _after(self, applied: Applied, now: float) -> None:
+        before, state = applied.before, applied.after
+        new_pairs = _pairs(state) - _pairs(before)
+        if new_pairs:
+            await self.store.append_history(state.program, [
+                m for m in meetings(state, now) if (m["a"], m["b"]) in new_pairs])
+        for effect in applied.effects:
+            try:
+                await self._execute(state, effect)
+            except OnliveError as error:
+                log.error("effect failed: %s", error,
+                          extra={"pass_id": state.id, "effect": type(effect).__name__})
+        await self.publish(state)
+        if state.phase is Phase.ENDED and before.phase is not Phase.ENDED:
+            await self.store.retire_pass(state.id)
+
+    async def _execute(self, state: PassState, effect: Effect) -> None:
+        if isinstance(effect, ScheduleTimer):
+            await self.store.set_deadline(state.id, effect.at)
+            self.on_schedule(effect.at)
+        elif isinstance(effect, CreateRooms):
+            await asyncio.gather(*(self.sfu.create_room(r.name, r.max_participants)
+                                   for r in effect.rooms))
+        elif isinstance(effect, SendAssignments):
+            for person in effect.person_ids:
+                await self.notifier.assignment(state.id, person, self.assignment(state, person))
+        elif isinstance(effect, Cue):
+            await self.notifier.cue(state.id, {
+                "kind": effect.kind, "text": effect.text.to_wire(), "rooms": list(effect.rooms),
+                "turn": effect.turn, "version": state.version, "server_now": self.clock()})
+        elif isinstance(effect, RemoveFromRoom):
+            await self.sfu.remove_participant(effect.room, effect.person_id)
+        elif isinstance(effect, CloseRooms):
+            await asyncio.gather(*(self._close_room(room) for room in effect.rooms))
+
+    async def _close_room(self, room: str) -> None:
+        for identity in await self.sfu.list_participants(room):
+            await self.sfu.remove_participant(room, identity)
+        await self.sfu.delete_room(room)
+
+    # -- views -------------------------------------------------------------------
+
+    def assignment(self, state: PassState, person_id: str) -> dict[str, Any]:
+        """A participant's placement with a fresh token for that one room."""
+        place = placement(state, person_id)
+        place["version"] = state.version
+        place["url"] = self.sfu.ws_url
+        place["role"] = "participant"
+        if place["room"] is not None:
+            name = state.roster[person_id].name if person_id in state.roster else person_id
+            place["token"] = self.sfu.mint(identity=person_id, name=name, room=place["room"],
+                                           ttl=self.settings.token_ttl)
+            place["expires_at"] = self.clock() + self.settings.token_ttl
+        else:
+            place["token"] = None
+        return place
+
+    async def facilitator_view(self, state: PassState) -> dict[str, Any]:
+        view = shared_view(state, self.clock())
+        view.update(facilitator_extra(state, await self.store.presence(state.id)))
+        view["results"] = await self.results(state)
+        return view
+
+    async def results(self, state: PassState) -> dict[str, Any] | None:
+        """Live results of the current step, within its visibility rules."""
+        step = state.step
+        if step is None or not step.asks_answer:
+            return None
+        answers = await self.store.answers(state.id, step.id)
+        return {"step_id": step.id, "count": len(answers)}
+
+    async def publish(self, state: PassState) -> None:
+        await self.notifier.state(state.id, shared_view(state, self.clock()))
+        await self.notifier.facilitator(state.id, await self.facilitator_view(state))
+
+    async def participant_snapshot(self, pass_id: str, person_id: str) -> dict[str, Any]:
+        state = await self.store.load(pass_id)
+        mine = None
+        if state.step is not None and state.step.asks_answer:
+            record = await self.store.answer_of(pass_id, state.step.id, person_id)
+            mine = record and {"client_id": record["cid"], "value": record["value"]}
+        return {"state": shared_view(state, self.clock()),
+                "assignment": self.assignment(state, person_id), "answer": mine}
+
+    async def facilitator_snapshot(self, pass_id: str) -> dict[str, Any]:
+        return await self.facilitator_view(await self.store.load(pass_id))
+
+    # -- participants -------------------------------------------------------------
+
+    async def join(self, pass_id: str, person_id: str) -> PassState:
+        member = await self.store.person(person_id)
+
+        def make(state: PassState, now: float) -> ev.Event:
+            late = None
+            b = state.breakout
+            if b is not None and b.recall_deadline is None and b.group_of(person_id) is None:
+                # The smallest group takes a late joiner (a pair becomes a trio).
+                late = min(range(len(b.groups)), key=lambda i: (len(b.groups[i].members), i))
+            return ev.Join(member, late_group=late)
+
+        applied = await self._apply(pass_id, make)
+        log.info("participant joined", extra={"pass_id": pass_id, "participant_id": person_id})
+        return applied.after
+
+    async def leave(self, pass_id: str, person_id: str) -> None:
+        try:
+            await self._apply(pass_id, lambda s, now: ev.Leave(person_id))
+        except (NotFound, ServiceError):
+            pass
+        log.info("participant left", extra={"pass_id": pass_id, "participant_id": person_id})
+
+    async def answer(self, pass_id: str, person_id: str, step_id: str, client_id: str,
+                     value: dict[str, Any]) -> dict[str, Any]:
+        """Validate and store one answer; the reply is sent only once it is stored."""
+        self._enter()
+        try:
+            state = await self.store.load(pass_id)
+            step = state.step
+            if step is None or step.id != step_id:
+                current = step.id if step else state.phase.value
+                raise IllegalCommand(f"step {step_id!r} is not open for answers; the current "
+                                     f"step is {current!r}", code="wrong_step")
+            normalised = validate_answer(step, value)
+            stored = await self.store.store_answer(pass_id, step_id, person_id, client_id,
+                                                   normalised, self.clock())
+        finally:
+            self._exit()
+        if stored:
+            await self.notifier.facilitator(pass_id, await self.facilitator_view(state))
+        log.info("answer stored" if stored else "answer retry ignored",
+                 extra={"pass_id": pass_id, "participant_id": person_id, "step_id": step_id})
+        return {"stored": True, "duplicate": not stored, "client_id": client_id}
+
+    async def renew_token(self, pass_id: str, person_id: str) -> dict[str, Any]:
+        return self.assignment(await self.store.load(pass_id), person_id)
+
+    async def ask_help(self, pass_id: str, person_id: str, text: str) -> None:
+        state = await self.store.load(pass_id)
+        place = placement(state, person_id)
+        name = state.roster[person_id].name if person_id in state.roster else person_id
+        await self.notifier.help(pass_id, {"person_id": person_id, "name": name,
+                                           "room": place["room"], "text": text,
+                                           "at": self.clock()})
+
+    # -- facilitators -------------------------------------------------------------
+
+    async def command(self, pass_id: str, name: Command, args: dict[str, Any],
+                      actor: str) -> dict[str, Any]:
+        """Run a facilitator command; returns the ack fields."""
+        if name is Command.JOIN_ROOM:
+            return await self.facilitator_token(pass_id, args["room"], actor)
+        if name is Command.OPEN_BREAKOUTS:
+            history = await self.store.history((await self.store.load(pass_id)).program)
+            seed = secrets.randbits(32)
+
+            def make(state: PassState, now: float) -> ev.Event:
+                return ev.OpenBreakouts(plan_groups(state, history, seed=seed, now=now))
+        else:
+            event = _command_event(name, args)
+
+            def make(state: PassState, now: float) -> ev.Event:
+                return event
+
+        applied = await self._apply(pass_id, make, audit={"command": name.value, "actor": actor,
+                                                          **{k: v for k, v in args.items()
+                                                             if k not in ("text",)}})
+        log.info("command applied", extra={"pass_id": pass_id, "command": name.value,
+                                           "version": applied.after.version})
+        return {"version": applied.after.version}
+
+    async def facilitator_token(self, pass_id: str, room: str, actor: str) -> dict[str, Any]:
+        state = await self.store.load(pass_id)
+        rooms = {state.main_room} | set(state.breakout.rooms if state.breakout else ())
+        if room not in rooms or state.phase is Phase.ENDED:
+            raise BadRequest(f"room {room!r} is not open in this pass", code="unknown_room")
+        identity = f"facilitator-{actor}"
+        token = self.sfu.mint(identity=identity, name="Facilitator", room=room,
+                              ttl=self.settings.token_ttl)
+        return {"room": room, "token": token, "url": self.sfu.ws_url, "role": "facilitator",
+                "expires_at": self.clock() + self.settings.token_ttl}
+
+    # -- the clock -----------------------------------------------------------------
+
+    async def tick(self, pass_id: str) -> None:
+        applied = await self._apply(pass_id, lambda s, now: ev.Tick())
+        if not applied.changed:
+            # Nothing was due after all: correct the index so we do not spin.
+            await self.store.set_deadline(pass_id, next_deadline(applied.after))
+
+    # -- LiveKit webhooks ------------------------------------------------------------
+
+    async def on_webhook(self, event: Any) -> None:
+        kind = event.event
+        room = event.room.name if event.HasField("room") else ""
+        if kind.startswith("egress_"):
+            room = room or event.egress_info.room_name
+            await self.recording_alarm(room, f"LiveKit reported {kind}",
+                                       egress_id=event.egress_info.egress_id)
+            return
+        if event.HasField("room") and event.room.active_recording:
+            await self.recording_alarm(room, "the room reports an active recording")
+            return
+        pass_id = pass_of_room(room)
+        if pass_id is None:
+            return
+        identity = event.participant.identity if event.HasField("participant") else ""
+        if kind == "participant_joined":
+            p = event.participant
+            if p.kind in RECORDING_KINDS or p.permission.recorder or p.permission.agent:
+                await self.recording_alarm(room, f"a participant of kind "
+                                           f"{p.kind} joined", identity=identity)
+                return
+            await self.store.set_presence(pass_id, identity, room)
+        elif kind in ("participant_left", "participant_connection_aborted"):
+            if not await self.store.leave_presence(pass_id, identity, room):
+                return
+        else:
+            return
+        try:
+            state = await self.store.load(pass_id)
+        except NotFound:
+            return
+        await self.notifier.facilitator(pass_id, await self.facilitator_view(state))
+
+    async def recording_alarm(self, room: str, reason: str, **detail: str) -> None:
+        """Close the room at once, alert ops and facilitators, write an audit entry."""
+        pass_id = pass_of_room(room) if room else None
+        try:
+            await self.sfu.delete_room(room) if room else None
+        except ServiceError as error:
+            log.error("could not close recorded room: %s", error, extra={"room": room})
+        entry = await self.store.alert("recording_attempt",
+                                       f"Recording attempt in {room or 'unknown room'}: {reason}. "
+                                       "The room was closed.", room=room, pass_id=pass_id or "",
+                                       **detail)
+        await self.store.audit("recording_alarm", room=room, reason=reason,
+                               pass_id=pass_id or "", **detail)
+        log.error("recording alarm: %s", reason, extra={"pass_id": pass_id, "room": room})
+        await self.notifier.alert(pass_id, entry)
+
+    @staticmethod
+    def is_breakout(room: str) -> bool:
+        return is_breakout_room(room)
+
+
+def _pairs(state: PassState) -> set[tuple[str, str]]:
+    b = state.breakout
+    if b is None:
+        return set()
+    out = set()
+    for g in b.groups:
+        members = sorted(g.members)
+        for i, a in enumerate(members):
+            for other in members[i + 1:]:
+                out.add((a, other))
+    return out
+
+
+def _command_event(name: Command, args: dict[str, Any]) -> ev.Event:
+    simple: dict[Command, ev.Event] = {
+        Command.START: ev.Start(), Command.NEXT: ev.Next(), Command.BACK: ev.Back(),
+        Command.PAUSE: ev.Pause(), Command.RESUME: ev.Resume(), Command.END: ev.End(),
+    }
+    if name in simple:
+        return simple[name]
+    if name is Command.EXTEND:
+        return ev.Extend(int(args["seconds"]))
+    if name is Command.BROADCAST:
+        return ev.Broadcast(args["text"])
+    if name is Command.RECALL:
+        return ev.Recall(int(args.get("countdown", 30)))
+    if name is Command.MOVE:
+        return ev.MovePerson(args["person_id"], int(args["to_group"]))
+    if name is Command.EDIT_STEP:
+        return ev.EditStep(**args)
+    raise BadRequest(f"command {name.value!r} is not handled here", code="unknown_command")
+
+
+__all__ = ["PassService", "DomainError", "AuthError"]

@@ -1,0 +1,135 @@
+"""Settings: one frozen object built once from the environment.
+
+Nothing else in onlive reads ``os.environ``. Every variable, its default and
+its meaning is listed in the README's Configuration section.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from orchestrator.errors import ConfigError
+
+LIVEKIT_VERSION = "1.13.5"
+MAX_TOKEN_TTL = 15 * 60
+
+
+def _default_livekit_bin() -> str:
+    return str(Path.home() / ".cache" / "onlive" / f"livekit-v{LIVEKIT_VERSION}" / "livekit-server")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""  # derived from host:port when empty
+    state_dir: Path = Path(".state")
+    secret: str = field(default="", repr=False)  # signs join tickets and credentials
+    redis_url: str | None = None  # None: ``onlive dev`` starts redis-server
+    redis_port: int = 6390
+    livekit_url: str | None = None  # ws://...; None: ``onlive dev`` starts livekit-server
+    livekit_api_key: str = ""
+    livekit_api_secret: str = field(default="", repr=False)
+    livekit_port: int = 7880
+    livekit_udp_port: int = 7882
+    livekit_bin: Path = Path(_default_livekit_bin())
+    token_ttl: int = 10 * 60
+    ticket_ttl: int = 12 * 60 * 60
+    anonymity_threshold: int = 5
+    allowed_origins: tuple[str, ...] = ()
+    log_level: str = "INFO"
+    log_json: bool = True
+    lease_ms: int = 5000
+    shutdown_grace: float = 4.0
+    echo_capacity: int = 4
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.port <= 65535:
+            raise ConfigError(f"ONLIVE_PORT must be 1-65535, not {self.port}")
+        if not 60 <= self.token_ttl <= MAX_TOKEN_TTL:
+            raise ConfigError(f"ONLIVE_TOKEN_TTL must be 60-{MAX_TOKEN_TTL} seconds, "
+                              f"not {self.token_ttl}")
+        if self.anonymity_threshold < 2:
+            raise ConfigError("ONLIVE_ANONYMITY_THRESHOLD must be at least 2")
+        if self.livekit_api_secret and len(self.livekit_api_secret) < 32:
+            raise ConfigError("the LiveKit API secret must have at least 32 characters")
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        return self.allowed_origins or (self.base_url,)
+
+    @property
+    def livekit_http_url(self) -> str:
+        url = self.livekit_url or f"ws://127.0.0.1:{self.livekit_port}"
+        return url.replace("ws://", "http://", 1).replace("wss://", "https://", 1)
+
+    @property
+    def webhook_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/webhooks/livekit"
+
+    def with_services(self, *, redis_url: str, livekit_url: str, api_key: str,
+                      api_secret: str) -> Settings:
+        """A copy pointing at services that were started for us."""
+        return replace(self, redis_url=redis_url, livekit_url=livekit_url,
+                       livekit_api_key=api_key, livekit_api_secret=api_secret)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def num(name: str, default: int) -> int:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                return int(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+        state_dir = Path(env.get("ONLIVE_STATE_DIR", ".state"))
+        secret = env.get("ONLIVE_SECRET") or _installation_secret(state_dir)
+        origins = tuple(o.strip() for o in env.get("ONLIVE_ALLOWED_ORIGINS", "").split(",")
+                        if o.strip())
+        return cls(
+            host=env.get("ONLIVE_HOST", "127.0.0.1"),
+            port=num("ONLIVE_PORT", 8080),
+            public_url=env.get("ONLIVE_PUBLIC_URL", "").rstrip("/"),
+            state_dir=state_dir,
+            secret=secret,
+            redis_url=env.get("ONLIVE_REDIS_URL") or None,
+            redis_port=num("ONLIVE_REDIS_PORT", 6390),
+            livekit_url=env.get("ONLIVE_LIVEKIT_URL") or None,
+            livekit_api_key=env.get("ONLIVE_LIVEKIT_API_KEY", ""),
+            livekit_api_secret=env.get("ONLIVE_LIVEKIT_API_SECRET", ""),
+            livekit_port=num("ONLIVE_LIVEKIT_PORT", 7880),
+            livekit_udp_port=num("ONLIVE_LIVEKIT_UDP_PORT", 7882),
+            livekit_bin=Path(env.get("ONLIVE_LIVEKIT_BIN", _default_livekit_bin())),
+            token_ttl=num("ONLIVE_TOKEN_TTL", 10 * 60),
+            ticket_ttl=num("ONLIVE_TICKET_TTL", 12 * 60 * 60),
+            anonymity_threshold=num("ONLIVE_ANONYMITY_THRESHOLD", 5),
+            allowed_origins=origins,
+            log_level=env.get("ONLIVE_LOG_LEVEL", "INFO").upper(),
+            log_json=env.get("ONLIVE_LOG_FORMAT", "json") != "text",
+            echo_capacity=num("ONLIVE_ECHO_CAPACITY", 4),
+        )
+
+
+def _installation_secret(state_dir: Path) -> str:
+    """The signing secret of this installation, created once with mode 0600."""
+    path = state_dir / "secret"
+    if path.exists():
+        return path.read_text().strip()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value)
+    return value

@@ -1,0 +1,251 @@
+"""The Redis store: pass snapshots with optimistic concurrency, answers,
+presence, pairing history, people, timers, leases, alerts and audit streams.
+
+Keys (prefix ``onlive:``):
+
+- ``pass:{id}`` msgpack ``PassState`` (carries ``version``); written only
+  under ``WATCH``/``MULTI`` so that one writer wins per version.
+- ``pass:{id}:answers:{step}`` hash person -> msgpack answer record.
+- ``pass:{id}:presence`` hash LiveKit identity -> room.
+- ``pass:{id}:audit`` stream of applied commands (no answer content).
+- ``passes`` set of live pass ids; ``timers`` zset pass -> next deadline.
+- ``lease:{id}`` the worker that fires the pass's timers (SET NX PX).
+- ``program:{id}:history`` list of msgpack meetings (pairing history).
+- ``person:{id}`` msgpack ``Member``; ``alerts`` and ``audit`` streams.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+import redis.asyncio as aioredis
+from redis.exceptions import WatchError
+
+from exercises.effects import Effect
+from exercises.state import Member, PassState
+from orchestrator.codec import pack, to_plain, unpack
+from orchestrator.errors import Conflict, NotFound
+
+PREFIX = "onlive:"
+MAX_CAS_ATTEMPTS = 50
+STREAM_MAXLEN = 10_000
+
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+_RENEW = """
+local v = redis.call('get', KEYS[1])
+if v == ARGV[1] then redis.call('pexpire', KEYS[1], ARGV[2]) return 1 end
+if not v then return redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0 end
+return 0
+"""
+# Store an answer unless the same client id was already stored for it.
+_ANSWER = """
+local old = redis.call('hget', KEYS[1], ARGV[1])
+if old and cmsgpack.unpack(old)['cid'] == ARGV[2] then return 0 end
+redis.call('hset', KEYS[1], ARGV[1], ARGV[3])
+return 1
+"""
+
+
+def k_pass(pass_id: str) -> str:
+    return f"{PREFIX}pass:{pass_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """The outcome of one reduced event, as stored."""
+
+    before: PassState
+    after: PassState
+    effects: list[Effect]
+
+    @property
+    def changed(self) -> bool:
+        return self.after is not self.before
+
+
+class Store:
+    def __init__(self, client: aioredis.Redis) -> None:
+        self.r = client
+        self._release = client.register_script(_RELEASE)
+        self._renew = client.register_script(_RENEW)
+        self._answer = client.register_script(_ANSWER)
+
+    # -- pass snapshots --------------------------------------------------
+
+    async def create_pass(self, state: PassState) -> None:
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.set(k_pass(state.id), pack(state), nx=True)
+            pipe.sadd(f"{PREFIX}passes", state.id)
+            created, _ = await pipe.execute()
+        if not created:
+            raise Conflict(f"pass {state.id!r} exists already", code="exists")
+
+    async def load(self, pass_id: str) -> PassState:
+        raw = await self.r.get(k_pass(pass_id))
+        if raw is None:
+            raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")
+        return unpack(PassState, raw)
+
+    async def update(self, pass_id: str,
+                     step: Callable[[PassState], tuple[PassState, list[Effect]]],
+                     *, audit: dict[str, Any] | None = None) -> Applied:
+        """Load, apply ``step``, and store if the version did not move meanwhile.
+
+        ``step`` is pure and may raise (nothing is written then). Lost races
+        are retried against the newer state; the deadline index and audit
+        entry are written in the same transaction as the snapshot.
+        """
+        key = k_pass(pass_id)
+        for _ in range(MAX_CAS_ATTEMPTS):
+            async with self.r.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.get(key)
+                    if raw is None:
+                        raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")
+                    before = unpack(PassState, raw)
+                    after, effects = step(before)
+                    if after is before:
+                        await pipe.unwatch()
+                        return Applied(before, before, effects)
+                    pipe.multi()
+                    pipe.set(key, pack(after))
+                    if audit is not None:
+                        entry = {"version": str(after.version), **{k: str(v) for k, v in audit.items()}}
+                        pipe.xadd(f"{key}:audit", entry, maxlen=STREAM_MAXLEN, approximate=True)
+                    await pipe.execute()
+                    return Applied(before, after, effects)
+                except WatchError:
+                    continue
+        raise Conflict(f"pass {pass_id!r} is too busy to change right now; try again")
+
+    async def live_passes(self) -> list[str]:
+        return sorted(m.decode() for m in await self.r.smembers(f"{PREFIX}passes"))
+
+    async def retire_pass(self, pass_id: str) -> None:
+        await self.r.srem(f"{PREFIX}passes", pass_id)
+
+    # -- timers and leases -------------------------------------------------
+
+    async def set_deadline(self, pass_id: str, at: float | None) -> None:
+        if at is None:
+            await self.r.zrem(f"{PREFIX}timers", pass_id)
+        else:
+            await self.r.zadd(f"{PREFIX}timers", {pass_id: at})
+
+    async def due(self, now: float) -> list[str]:
+        raw = await self.r.zrangebyscore(f"{PREFIX}timers", "-inf", now)
+        return [m.decode() for m in raw]
+
+    async def next_deadline(self) -> float | None:
+        first = await self.r.zrange(f"{PREFIX}timers", 0, 0, withscores=True)
+        return float(first[0][1]) if first else None
+
+    async def deadline_of(self, pass_id: str) -> float | None:
+        score = await self.r.zscore(f"{PREFIX}timers", pass_id)
+        return None if score is None else float(score)
+
+    async def acquire_lease(self, pass_id: str, worker: str, ttl_ms: int) -> bool:
+        """Take or renew the lease that lets ``worker`` fire this pass's timers."""
+        return bool(await self._renew(keys=[f"{PREFIX}lease:{pass_id}"], args=[worker, ttl_ms]))
+
+    async def release_lease(self, pass_id: str, worker: str) -> None:
+        await self._release(keys=[f"{PREFIX}lease:{pass_id}"], args=[worker])
+
+    async def lease_holder(self, pass_id: str) -> str | None:
+        raw = await self.r.get(f"{PREFIX}lease:{pass_id}")
+        return raw.decode() if raw else None
+
+    # -- answers -------------------------------------------------------------
+
+    async def store_answer(self, pass_id: str, step_id: str, person_id: str, client_id: str,
+                           value: dict[str, Any], at: float) -> bool:
+        """Store an answer; False when this client id was stored already (a retry)."""
+        record = msgpack.packb({"cid": client_id, "value": value, "at": at}, use_bin_type=True)
+        key = f"{k_pass(pass_id)}:answers:{step_id}"
+        return bool(await self._answer(keys=[key], args=[person_id, client_id, record]))
+
+    async def answers(self, pass_id: str, step_id: str) -> dict[str, dict[str, Any]]:
+        raw = await self.r.hgetall(f"{k_pass(pass_id)}:answers:{step_id}")
+        return {k.decode(): msgpack.unpackb(v, raw=False) for k, v in raw.items()}
+
+    async def answer_of(self, pass_id: str, step_id: str, person_id: str) -> dict[str, Any] | None:
+        raw = await self.r.hget(f"{k_pass(pass_id)}:answers:{step_id}", person_id)
+        return None if raw is None else msgpack.unpackb(raw, raw=False)  # type: ignore[no-any-return]
+
+    # -- presence ------------------------------------------------------------
+
+    async def set_presence(self, pass_id: str, identity: str, room: str | None) -> None:
+        key = f"{k_pass(pass_id)}:presence"
+        if room is None:
+            await self.r.hdel(key, identity)
+        else:
+            await self.r.hset(key, identity, room)
+
+    async def leave_presence(self, pass_id: str, identity: str, room: str) -> bool:
+        """Forget presence only if it still names ``room`` (a move may have overtaken it)."""
+        key = f"{k_pass(pass_id)}:presence"
+        current = await self.r.hget(key, identity)
+        if current is not None and current.decode() == room:
+            await self.r.hdel(key, identity)
+            return True
+        return False
+
+    async def presence(self, pass_id: str) -> dict[str, str]:
+        raw = await self.r.hgetall(f"{k_pass(pass_id)}:presence")
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+    # -- people and pairing history ------------------------------------------
+
+    async def save_person(self, member: Member) -> None:
+        await self.r.set(f"{PREFIX}person:{member.id}", pack(member))
+
+    async def person(self, person_id: str) -> Member:
+        raw = await self.r.get(f"{PREFIX}person:{person_id}")
+        if raw is None:
+            raise NotFound(f"no person {person_id!r}", code="unknown_person")
+        return unpack(Member, raw)
+
+    async def append_history(self, program: str, meetings: list[dict[str, Any]]) -> None:
+        if meetings:
+            await self.r.rpush(f"{PREFIX}program:{program}:history",
+                               *(msgpack.packb(m, use_bin_type=True) for m in meetings))
+
+    async def history(self, program: str) -> list[dict[str, Any]]:
+        raw = await self.r.lrange(f"{PREFIX}program:{program}:history", 0, -1)
+        return [msgpack.unpackb(m, raw=False) for m in raw]
+
+    # -- alerts and audit ----------------------------------------------------
+
+    async def alert(self, code: str, message: str, **detail: str) -> dict[str, str]:
+        entry = {"code": code, "message": message, "at": f"{time.time():.3f}", **detail}
+        entry_id = await self.r.xadd(f"{PREFIX}alerts", entry, maxlen=STREAM_MAXLEN,
+                                     approximate=True)
+        return {"id": entry_id.decode(), **entry}
+
+    async def recent_alerts(self, count: int = 50) -> list[dict[str, str]]:
+        raw = await self.r.xrevrange(f"{PREFIX}alerts", count=count)
+        return [{"id": i.decode(), **{k.decode(): v.decode() for k, v in f.items()}}
+                for i, f in raw]
+
+    async def audit(self, action: str, **detail: str) -> None:
+        await self.r.xadd(f"{PREFIX}audit", {"action": action, "at": f"{time.time():.3f}",
+                                             **detail}, maxlen=STREAM_MAXLEN, approximate=True)
+
+    async def audit_entries(self, count: int = 100) -> list[dict[str, str]]:
+        raw = await self.r.xrevrange(f"{PREFIX}audit", count=count)
+        return [{k.decode(): v.decode() for k, v in f.items()} for _, f in raw]
+
+    async def pass_audit(self, pass_id: str) -> list[dict[str, str]]:
+        raw = await self.r.xrange(f"{k_pass(pass_id)}:audit")
+        return [{k.decode(): v.decode() for k, v in f.items()} for _, f in raw]
+
+
+__all__ = ["Applied", "Store", "to_plain"]

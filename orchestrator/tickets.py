@@ -1,0 +1,79 @@
+"""Signed credentials: participant join tickets, facilitator and ops credentials.
+
+A credential is ``base64url(json claims) "." base64url(HMAC-SHA256)``, signed
+with the installation secret. Claims: ``k`` (kind), ``pass`` (pass id; not for
+ops), ``sub`` (person id for participants), ``exp`` (epoch seconds). They are
+bearer credentials, so join links carry them in the URL fragment, which a
+browser never sends to a server or writes to its logs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+
+from orchestrator.errors import AuthError
+
+MAX_CREDENTIAL_CHARS = 2048
+
+
+class Kind(StrEnum):
+    PARTICIPANT = "participant"
+    FACILITATOR = "facilitator"
+    OPS = "ops"
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    kind: Kind
+    pass_id: str | None
+    subject: str
+    expires: float
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def issue(secret: str, claims: Claims) -> str:
+    body = {"k": claims.kind.value, "pass": claims.pass_id, "sub": claims.subject,
+            "exp": int(claims.expires)}
+    payload = _b64(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
+    mac = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
+    return f"{payload}.{_b64(mac)}"
+
+
+def verify(secret: str, credential: object, *, now: float, kind: Kind) -> Claims:
+    """The claims of a valid, unexpired credential of ``kind``; ``AuthError`` otherwise."""
+    if not isinstance(credential, str) or not credential or len(credential) > MAX_CREDENTIAL_CHARS:
+        raise AuthError("a credential is required (the ticket in your join link)",
+                        code="missing_credential")
+    payload, _, mac = credential.partition(".")
+    try:
+        expected = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
+        valid = hmac.compare_digest(expected, _unb64(mac))
+        body = json.loads(_unb64(payload)) if valid else None
+    except (ValueError, UnicodeError):
+        valid, body = False, None
+    if not valid or not isinstance(body, dict):
+        raise AuthError("the credential is not valid (forged or damaged link); ask your "
+                        "facilitator for a new link", code="invalid_credential")
+    try:
+        claims = Claims(Kind(body["k"]), body.get("pass"), str(body["sub"]), float(body["exp"]))
+    except (KeyError, ValueError, TypeError):
+        raise AuthError("the credential is malformed", code="invalid_credential") from None
+    if claims.kind is not kind:
+        raise AuthError(f"this is a {claims.kind.value} credential; a {kind.value} "
+                        "credential is needed here", code="wrong_role")
+    if claims.expires <= now:
+        raise AuthError("the link has expired; ask your facilitator for a new one",
+                        code="expired_credential")
+    return claims

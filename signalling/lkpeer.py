@@ -1,0 +1,613 @@
+"""A synthetic LiveKit participant on aiortc: publishes a tone, hears others.
+
+The peer speaks LiveKit's two-peer-connection signalling ("v0", protocol
+15; see shared/LIVEKIT.md): one WebSocket to ``/rtc`` carrying protobuf
+``SignalRequest``/``SignalResponse`` frames, a *publisher* PC that the
+client offers on and a *subscriber* PC that the server offers on (again on
+every subscription change; answers echo the offer's ``id``). Server ICE
+candidates arrive as ``TrickleRequest``s (``candidateInit`` is a JSON
+string, ``target`` names the PC from the server's side, ``final`` ends
+them); aiortc puts its own candidates in the SDP, so the peer never
+trickles. All peer connections use ``loopback.ice_configuration()``.
+
+Each received audio track runs through a ``tone.ToneDetector``; what the
+peer hears is derived from those detections in memory (``tone.Hearing``)
+and nothing is ever written anywhere.
+
+Lifecycle (``PeerState``)::
+
+    NEW --connect--> CONNECTING --(joined, published, ICE up)--> CONNECTED
+    CONNECTING --(failure)--> CLOSED          (connect raises PeerError)
+    CONNECTED --leave / server leave / WebSocket lost--> CLOSED
+    CLOSED --connect or move--> CONNECTING    (a fresh session each time)
+
+Moving between rooms is ``move(url, token)``: the whole session (WebSocket,
+both PCs, tracks, every task) is closed and awaited before the new one
+starts, so nothing from room A leaks into room B.
+
+Errors: ``PeerError`` for anything that stops the peer joining, publishing
+or hearing in time, with the peer's label and the room in the message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import fractions
+import json
+import logging
+import time
+from collections.abc import Coroutine, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from aiortc import (
+    MediaStreamTrack,
+    RTCIceCandidate,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import VIDEO_CLOCK_RATE, MediaStreamError
+from aiortc.sdp import candidate_from_sdp
+from av import VideoFrame
+from av.frame import Frame
+from livekit.protocol import models, rtc
+
+from signalling.loopback import ice_configuration
+from signalling.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequencies
+
+log = logging.getLogger(__name__)
+
+PROTOCOL_VERSION = 15
+DEFAULT_LISTEN_FOR = frozenset(participant_frequencies(16))
+
+
+class PeerError(Exception):
+    """A synthetic participant could not join, publish, hear or stay connected."""
+
+
+class PeerState(enum.Enum):
+    NEW = "new"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    CLOSED = "closed"
+
+
+_TRANSITIONS: dict[PeerState, frozenset[PeerState]] = {
+    PeerState.NEW: frozenset({PeerState.CONNECTING}),
+    PeerState.CONNECTING: frozenset({PeerState.CONNECTED, PeerState.CLOSED}),
+    PeerState.CONNECTED: frozenset({PeerState.CLOSED}),
+    PeerState.CLOSED: frozenset({PeerState.CONNECTING}),
+}
+
+
+@dataclass(frozen=True)
+class PeerOptions:
+    """How a ``LiveKitPeer`` behaves; checked when built.
+
+    ``tone_hz``: the tone it publishes (``None``: publish no audio).
+    ``listen_for``: the candidate frequencies its detectors look for; fewer
+    candidates cost less CPU. ``video``: also publish a tiny generated video
+    (160x96, 5 fps). ``fresh_for``: seconds a detection counts as "heard".
+    ``connect_timeout``: join + publish + ICE, in seconds.
+    """
+
+    tone_hz: float | None = None
+    listen_for: frozenset[float] = DEFAULT_LISTEN_FOR
+    video: bool = False
+    fresh_for: float = 1.0
+    connect_timeout: float = 15.0
+    detect_every_frames: int = 10
+
+    def __post_init__(self) -> None:
+        if self.tone_hz is not None and self.tone_hz not in self.listen_for:
+            # Not an error for the server, but a peer should be able to
+            # recognise its own tone when others' detectors are built alike.
+            log.debug("tone %s Hz is not among the listened-for frequencies", self.tone_hz)
+        if self.fresh_for <= self.detect_every_frames * 0.020:
+            raise ValueError(f"fresh_for={self.fresh_for}s must exceed the detection cadence "
+                             f"({self.detect_every_frames * 0.020:g}s) or heard tones flicker")
+        if self.connect_timeout <= 0:
+            raise ValueError("connect_timeout must be positive")
+
+
+class TaskSet:
+    """Strong references to background tasks; failures are logged with context.
+
+    ``cancel_all`` cancels, then awaits, every task but the caller's own.
+    """
+
+    def __init__(self, context: str) -> None:
+        self._context = context
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro, name=f"{self._context}:{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("%s failed: %r", task.get_name(), error, exc_info=error)
+
+    async def cancel_all(self) -> None:
+        current = asyncio.current_task()
+        tasks = [t for t in self._tasks if t is not current]
+        for task in tasks:
+            task.cancel()
+        # return_exceptions: a task that failed has been logged already.
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class TinyVideoTrack(MediaStreamTrack):
+    """A 160x96 grey frame at 5 fps: proof that video flows, at minimal CPU."""
+
+    kind = "video"
+    WIDTH, HEIGHT, FPS = 160, 96, 5
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._start: float | None = None
+        self._index = 0
+        # yuv420p: a Y plane then quarter-size U and V planes.
+        self._planes = [bytes([128]) * (self.WIDTH * self.HEIGHT),
+                        bytes([128]) * (self.WIDTH * self.HEIGHT // 4),
+                        bytes([128]) * (self.WIDTH * self.HEIGHT // 4)]
+
+    async def recv(self) -> Frame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self._start is None:
+            self._start = time.time()
+        else:
+            due = self._start + self._index / self.FPS
+            await asyncio.sleep(max(0.0, due - time.time()))
+        frame = VideoFrame(width=self.WIDTH, height=self.HEIGHT, format="yuv420p")
+        for plane, data in zip(frame.planes, self._planes):
+            plane.update(data)
+        frame.pts = self._index * VIDEO_CLOCK_RATE // self.FPS
+        frame.time_base = fractions.Fraction(1, VIDEO_CLOCK_RATE)
+        self._index += 1
+        return frame
+
+
+def _encode(request: rtc.SignalRequest) -> bytes:
+    return request.SerializeToString()
+
+
+def parse_trickle(trickle: rtc.TrickleRequest) -> list[RTCIceCandidate | None]:
+    """The aiortc candidates a server trickle stands for, in order.
+
+    ``candidateInit`` is the browser's RTCIceCandidateInit as JSON:
+    ``{"candidate": "candidate:…", "sdpMid": "0", "sdpMLineIndex": 0, …}``.
+    LiveKit sets ``final`` on the message that carries the *last* candidate,
+    so a final trickle is that candidate followed by ``None``
+    (end-of-candidates); an empty ``candidate`` also means the end.
+    """
+    init = json.loads(trickle.candidateInit) if trickle.candidateInit else {}
+    line = str(init.get("candidate") or "")
+    found: list[RTCIceCandidate | None] = []
+    if line:
+        candidate = candidate_from_sdp(line.removeprefix("a=").removeprefix("candidate:"))
+        candidate.sdpMid = init.get("sdpMid")
+        candidate.sdpMLineIndex = init.get("sdpMLineIndex")
+        found.append(candidate)
+    if trickle.final or not line:
+        found.append(None)
+    return found
+
+
+class _Session:
+    """One stay in one room: a WebSocket, two PCs, tracks and tasks.
+
+    Never reused: ``LiveKitPeer`` makes a new one for each connect.
+    """
+
+    def __init__(self, peer: LiveKitPeer, url: str, token: str) -> None:
+        self.peer = peer
+        self.url = url.rstrip("/")
+        self.token = token
+        self.context = peer.label
+        self.tasks = TaskSet(f"lkpeer[{peer.label}]")
+        self.http: aiohttp.ClientSession | None = None
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self.publisher = RTCPeerConnection(ice_configuration())
+        self.subscriber = RTCPeerConnection(ice_configuration())
+        self.local_tracks: list[MediaStreamTrack] = []
+        self.received_tracks: list[MediaStreamTrack] = []
+        self.hearing = Hearing(fresh_for=peer.options.fresh_for)
+        self.room = ""
+        self.participant_sid = ""
+        self.ping_interval = 5.0
+        self.offer_id = 0
+        self.published: dict[str, asyncio.Future[models.TrackInfo]] = {}
+        self.publisher_answer: asyncio.Future[rtc.SessionDescription] | None = None
+        # Candidates that arrive before the matching remote description.
+        self.pending: dict[int, list[RTCIceCandidate | None]] = {
+            rtc.SignalTarget.PUBLISHER: [], rtc.SignalTarget.SUBSCRIBER: []}
+        self.closed = asyncio.Event()
+        self.close_reason = ""
+        self.send_lock = asyncio.Lock()
+        self.subscriber.on("track", self._on_track)
+
+    # -- signalling ---------------------------------------------------------
+
+    async def send(self, request: rtc.SignalRequest) -> None:
+        if self.ws is None or self.ws.closed:
+            raise PeerError(f"{self.context}: signalling is closed, cannot send "
+                            f"{request.WhichOneof('message')}")
+        async with self.send_lock:
+            await self.ws.send_bytes(_encode(request))
+
+    async def open(self) -> None:
+        query = urlencode({"access_token": self.token, "protocol": PROTOCOL_VERSION,
+                           "sdk": "python", "auto_subscribe": 1})
+        self.http = aiohttp.ClientSession()
+        try:
+            self.ws = await self.http.ws_connect(f"{self.url}/rtc?{query}", autoping=True)
+        except aiohttp.WSServerHandshakeError as error:
+            raise PeerError(f"{self.context}: LiveKit refused the connection "
+                            f"(HTTP {error.status}): check the token's room and expiry") from error
+        except aiohttp.ClientError as error:
+            raise PeerError(f"{self.context}: cannot reach LiveKit at {self.url}: {error}") from error
+        first = await self.receive()
+        kind = first.WhichOneof("message")
+        if kind != "join":
+            raise PeerError(f"{self.context}: expected a join response, got {kind}: {first}")
+        join = first.join
+        self.room = join.room.name
+        self.participant_sid = join.participant.sid
+        self.ping_interval = float(join.ping_interval or 5)
+        self.context = f"{self.peer.label}@{self.room}"
+        self.tasks.spawn(self.read_loop(), "read")
+        self.tasks.spawn(self.ping_loop(), "ping")
+
+    async def receive(self) -> rtc.SignalResponse:
+        assert self.ws is not None
+        message = await self.ws.receive()
+        if message.type != aiohttp.WSMsgType.BINARY:
+            raise PeerError(f"{self.context}: signalling ended ({message.type.name}, "
+                            f"{message.data!r})")
+        response = rtc.SignalResponse()
+        response.ParseFromString(message.data)
+        return response
+
+    async def read_loop(self) -> None:
+        try:
+            while True:
+                response = await self.receive()
+                kind = response.WhichOneof("message")
+                try:
+                    done = await self.handle(kind, response)
+                except PeerError:
+                    raise
+                except Exception:
+                    # One bad message must not end the session: log and go on.
+                    log.exception("%s: handling %s failed", self.context, kind)
+                    continue
+                if done:
+                    return
+        except PeerError as error:
+            if not self.closed.is_set():
+                log.warning("%s", error)
+                self.close_reason = str(error)
+        finally:
+            self.closed.set()
+
+    async def handle(self, kind: str | None, response: rtc.SignalResponse) -> bool:
+        """Apply one server message; ``True`` when the server ended the session."""
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s: <- %s %s", self.context, kind,
+                      str(getattr(response, kind or "join"))[:300].replace("\n", " "))
+        if kind == "offer":
+            await self.answer_subscriber(response.offer)
+        elif kind == "answer":
+            if self.publisher_answer is not None and not self.publisher_answer.done():
+                self.publisher_answer.set_result(response.answer)
+            else:
+                log.warning("%s: unexpected publisher answer id %d", self.context,
+                            response.answer.id)
+        elif kind == "trickle":
+            await self.add_candidate(response.trickle)
+        elif kind == "track_published":
+            future = self.published.get(response.track_published.cid)
+            if future is not None and not future.done():
+                future.set_result(response.track_published.track)
+        elif kind == "leave":
+            reason = models.DisconnectReason.Name(response.leave.reason)
+            self.close_reason = f"server asked to leave ({reason})"
+            log.info("%s: %s", self.context, self.close_reason)
+            return True
+        return False
+
+    async def ping_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.ping_interval)
+            now_ms = int(time.time() * 1000)
+            await self.send(rtc.SignalRequest(ping_req=rtc.Ping(timestamp=now_ms)))
+
+    # -- subscriber PC ------------------------------------------------------
+
+    async def answer_subscriber(self, offer: rtc.SessionDescription) -> None:
+        await self.subscriber.setRemoteDescription(RTCSessionDescription(offer.sdp, "offer"))
+        await self.flush(rtc.SignalTarget.SUBSCRIBER)
+        answer = await self.subscriber.createAnswer()
+        await self.subscriber.setLocalDescription(answer)
+        local = self.subscriber.localDescription
+        await self.send(rtc.SignalRequest(answer=rtc.SessionDescription(
+            type="answer", sdp=local.sdp, id=offer.id)))
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        self.received_tracks.append(track)
+        if track.kind == "audio":
+            self.tasks.spawn(self.hear(track), f"hear:{track.id}")
+        else:
+            self.tasks.spawn(self.drain(track), f"drain:{track.id}")
+
+    async def hear(self, track: MediaStreamTrack) -> None:
+        detector = ToneDetector.for_frequencies(self.peer.options.listen_for,
+                                                every_frames=self.peer.options.detect_every_frames)
+        key = f"{track.id}#{id(track)}"
+        loop = asyncio.get_running_loop()
+        try:
+            await listen(track, detector,
+                         lambda found: self.hearing.note(key, found, loop.time()))
+        finally:
+            self.hearing.forget(key)
+
+    @staticmethod
+    async def drain(track: MediaStreamTrack) -> None:
+        # aiortc queues every decoded frame until read; video is not analysed.
+        while True:
+            try:
+                await track.recv()
+            except MediaStreamError:
+                return
+
+    # -- ICE ----------------------------------------------------------------
+
+    def pc_for(self, target: int) -> RTCPeerConnection:
+        return self.publisher if target == rtc.SignalTarget.PUBLISHER else self.subscriber
+
+    async def add_candidate(self, trickle: rtc.TrickleRequest) -> None:
+        pc = self.pc_for(trickle.target)
+        for candidate in parse_trickle(trickle):
+            if pc.remoteDescription is None:
+                self.pending[trickle.target].append(candidate)
+            else:
+                await pc.addIceCandidate(candidate)
+
+    async def flush(self, target: int) -> None:
+        pending, self.pending[target] = self.pending[target], []
+        for candidate in pending:
+            await self.pc_for(target).addIceCandidate(candidate)
+
+    # -- publisher PC -------------------------------------------------------
+
+    async def publish(self) -> None:
+        options = self.peer.options
+        tracks: list[tuple[MediaStreamTrack, rtc.AddTrackRequest]] = []
+        if options.tone_hz is not None:
+            tone = ToneTrack(options.tone_hz)
+            tracks.append((tone, rtc.AddTrackRequest(
+                cid=tone.id, name="tone", type=models.TrackType.AUDIO,
+                source=models.TrackSource.MICROPHONE, disable_red=True)))
+        if options.video:
+            video = TinyVideoTrack()
+            tracks.append((video, rtc.AddTrackRequest(
+                cid=video.id, name="video", type=models.TrackType.VIDEO,
+                source=models.TrackSource.CAMERA, width=video.WIDTH, height=video.HEIGHT)))
+        if not tracks:
+            return
+        loop = asyncio.get_running_loop()
+        for track, request in tracks:
+            self.local_tracks.append(track)
+            self.published[track.id] = loop.create_future()
+            await self.send(rtc.SignalRequest(add_track=request))
+        for track, _ in tracks:
+            await self.published[track.id]
+            # The cid is the aiortc track id, which aiortc writes into the
+            # SDP's msid: that is how LiveKit matches the two.
+            self.publisher.addTransceiver(track, direction="sendonly")
+        # LiveKit expects its data channels on the publisher PC.
+        self.publisher.createDataChannel("_reliable", ordered=True)
+        self.publisher.createDataChannel("_lossy", ordered=False, maxRetransmits=0)
+        await self.publisher.setLocalDescription(await self.publisher.createOffer())
+        self.offer_id += 1
+        self.publisher_answer = loop.create_future()
+        await self.send(rtc.SignalRequest(offer=rtc.SessionDescription(
+            type="offer", sdp=self.publisher.localDescription.sdp, id=self.offer_id)))
+        answer = await self.publisher_answer
+        await self.publisher.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
+        await self.flush(rtc.SignalTarget.PUBLISHER)
+
+    async def wait_connected(self) -> None:
+        pcs = [self.subscriber] + ([self.publisher] if self.local_tracks else [])
+        while not all(pc.connectionState == "connected" for pc in pcs):
+            if any(pc.connectionState in ("failed", "closed") for pc in pcs):
+                raise PeerError(f"{self.context}: ICE/DTLS failed "
+                                f"(subscriber {self.subscriber.connectionState}, "
+                                f"publisher {self.publisher.connectionState})")
+            if self.closed.is_set():
+                raise PeerError(f"{self.context}: signalling closed while connecting: "
+                                f"{self.close_reason or 'no reason given'}")
+            await asyncio.sleep(0.02)
+
+    # -- teardown -----------------------------------------------------------
+
+    async def close(self, *, send_leave: bool) -> None:
+        """Leave (when asked and still possible), then release everything."""
+        if send_leave and self.ws is not None and not self.ws.closed:
+            try:
+                await asyncio.wait_for(self.send(rtc.SignalRequest(leave=rtc.LeaveRequest(
+                    reason=models.DisconnectReason.CLIENT_INITIATED,
+                    action=rtc.LeaveRequest.Action.DISCONNECT))), 2.0)
+            except (PeerError, aiohttp.ClientError, ConnectionError, TimeoutError) as error:
+                log.info("%s: could not send leave: %r", self.context, error)
+        self.closed.set()
+        await self.tasks.cancel_all()
+        for track in self.local_tracks:
+            track.stop()
+        # PCs first (they stop their own tracks), then the signalling.
+        await self.publisher.close()
+        await self.subscriber.close()
+        if self.ws is not None:
+            await self.ws.close()
+        if self.http is not None:
+            await self.http.close()
+        self.hearing.clear()
+
+
+class LiveKitPeer:
+    """A synthetic participant: one tone out, detections of everyone else in.
+
+    States and errors: see the module docstring. Not thread-safe; use from
+    one event loop. Typical use::
+
+        peer = LiveKitPeer("p1", PeerOptions(tone_hz=participant_frequency(0)))
+        await peer.connect(url, token)
+        await peer.wait_hearing({f2, f3}, timeout=10)
+        await peer.move(url, token_for_room_b)
+        await peer.wait_hearing_exactly({f4}, timeout=10)
+        await peer.leave()
+    """
+
+    def __init__(self, label: str, options: PeerOptions | None = None) -> None:
+        self.label = label
+        self.options = options or PeerOptions()
+        self._state = PeerState.NEW
+        self._session: _Session | None = None
+        self._watch: asyncio.Task[None] | None = None
+        self.history: list[PeerState] = [PeerState.NEW]
+
+    # -- state --------------------------------------------------------------
+
+    @property
+    def state(self) -> PeerState:
+        return self._state
+
+    @property
+    def room(self) -> str:
+        return self._session.room if self._session else ""
+
+    @property
+    def participant_sid(self) -> str:
+        return self._session.participant_sid if self._session else ""
+
+    @property
+    def close_reason(self) -> str:
+        return self._session.close_reason if self._session else ""
+
+    def _set_state(self, new: PeerState) -> None:
+        if new not in _TRANSITIONS[self._state]:
+            raise PeerError(f"{self.label}: cannot go from {self._state.value} to {new.value}")
+        self._state = new
+        self.history.append(new)
+
+    # -- lifecycle ----------------------------------------------------------
+
+    async def connect(self, url: str, token: str) -> None:
+        """Join the room the token names, publish, and wait until media flows.
+
+        Raises ``PeerError`` (after closing everything it opened) when the
+        server refuses, or joining takes longer than ``connect_timeout``.
+        """
+        self._set_state(PeerState.CONNECTING)
+        session = _Session(self, url, token)
+        self._session = session
+        try:
+            async with asyncio.timeout(self.options.connect_timeout):
+                await session.open()
+                await session.publish()
+                await session.wait_connected()
+        except BaseException as error:
+            await session.close(send_leave=True)
+            self._set_state(PeerState.CLOSED)
+            if isinstance(error, TimeoutError):
+                raise PeerError(f"{session.context}: not connected after "
+                                f"{self.options.connect_timeout:g}s "
+                                f"(subscriber {session.subscriber.connectionState}, "
+                                f"publisher {session.publisher.connectionState})") from error
+            raise
+        self._set_state(PeerState.CONNECTED)
+        self._watch = asyncio.get_running_loop().create_task(
+            self._watch_session(session), name=f"lkpeer[{self.label}]:watch")
+        log.info("%s: connected as %s", session.context, session.participant_sid)
+
+    async def _watch_session(self, session: _Session) -> None:
+        # Server leave or a lost WebSocket: release everything on our side.
+        await session.closed.wait()
+        if self._session is session and self._state is PeerState.CONNECTED:
+            log.warning("%s: session ended: %s", session.context,
+                        session.close_reason or "signalling closed")
+            await session.close(send_leave=False)
+            self._set_state(PeerState.CLOSED)
+
+    async def leave(self) -> None:
+        """Send leave (CLIENT_INITIATED), close both PCs, the WebSocket and all tasks.
+
+        Idempotent; returns once everything is closed and awaited.
+        """
+        session, watch = self._session, self._watch
+        self._watch = None
+        if watch is not None and watch is not asyncio.current_task():
+            watch.cancel()
+            await asyncio.gather(watch, return_exceptions=True)
+        if session is None or self._state is not PeerState.CONNECTED:
+            return
+        await session.close(send_leave=True)
+        self._set_state(PeerState.CLOSED)
+        log.info("%s: left", session.context)
+
+    async def move(self, url: str, token: str) -> None:
+        """Leave the current room completely, then join the token's room."""
+        await self.leave()
+        await self.connect(url, token)
+
+    # -- hearing ------------------------------------------------------------
+
+    def heard_frequencies(self) -> frozenset[float]:
+        """The listened-for tones detected recently (``fresh_for``) on any track."""
+        if self._session is None or self._state is not PeerState.CONNECTED:
+            return frozenset()
+        return self._session.hearing.heard(asyncio.get_running_loop().time())
+
+    async def wait_hearing(self, freqs: Iterable[float], timeout: float) -> float:
+        """Wait until every tone in ``freqs`` is heard (others may be too).
+
+        Returns the seconds waited; raises ``PeerError`` on timeout, naming
+        what was heard instead.
+        """
+        wanted = frozenset(freqs)
+        return await self._wait(lambda heard: wanted <= heard, wanted, "at least", timeout)
+
+    async def wait_hearing_exactly(self, freqs: Iterable[float], timeout: float) -> float:
+        """Wait until the heard tones are exactly ``freqs`` (nobody else)."""
+        wanted = frozenset(freqs)
+        return await self._wait(lambda heard: heard == wanted, wanted, "exactly", timeout)
+
+    async def _wait(self, done: Any, wanted: frozenset[float], how: str, timeout: float) -> float:
+        unknown = wanted - self.options.listen_for
+        if unknown:
+            raise PeerError(f"{self.label}: not listening for {sorted(unknown)} Hz; "
+                            "add them to PeerOptions.listen_for")
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        while True:
+            heard = self.heard_frequencies()
+            if done(heard):
+                return loop.time() - start
+            if self._state is not PeerState.CONNECTED:
+                raise PeerError(f"{self.label}: not connected ({self._state.value}: "
+                                f"{self.close_reason}) while waiting to hear {sorted(wanted)}")
+            if loop.time() - start > timeout:
+                raise PeerError(f"{self.label}@{self.room}: expected to hear {how} "
+                                f"{sorted(wanted)} Hz within {timeout:g}s, heard {sorted(heard)}")
+            await asyncio.sleep(0.05)

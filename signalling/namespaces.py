@@ -1,0 +1,191 @@
+"""Socket.IO namespaces: connect-time auth and thin event handlers.
+
+Each handler validates its payload (``signalling.wire``), calls the service
+and returns an ack. Refusals of every kind become wire errors in exactly one
+place, ``_Base.trigger_event``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import socketio
+
+from exercises.errors import DomainError
+from orchestrator.errors import AuthError, BadRequest, OnliveError
+from orchestrator.service import PassService
+from orchestrator.taskset import TaskSet
+from orchestrator.tickets import Kind
+from signalling import wire
+from signalling.notifier import FACILITATOR, OPS, PARTICIPANT, pass_room, person_room
+from signalling.wire import Event
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str, Any], Awaitable[dict[str, Any]]]
+
+
+def _refuse(error: OnliveError) -> socketio.exceptions.ConnectionRefusedError:
+    return socketio.exceptions.ConnectionRefusedError({"code": error.code,
+                                                       "message": error.message})
+
+
+class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
+    kind: Kind
+    events: dict[str, str] = {}
+
+    def __init__(self, namespace: str, service: PassService, tasks: TaskSet) -> None:
+        super().__init__(namespace)
+        self.service = service
+        self.tasks = tasks
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event in ("connect", "disconnect"):
+            return await super().trigger_event(event, *args)
+        sid, data = args[0], (args[1] if len(args) > 1 else None)
+        handler: Handler | None = getattr(self, f"on_{event}", None) if event in self.events else None
+        try:
+            if handler is None:
+                raise BadRequest(f"unknown event {event!r} in {self.namespace}; known: "
+                                 f"{sorted(self.events)}", code="unknown_event")
+            return await handler(sid, data)
+        except (OnliveError, DomainError) as error:
+            session = await self._session(sid)
+            log.info("refused %s: %s", event, error.message,
+                     extra={"pass_id": session.get("pass_id"),
+                            "participant_id": session.get("person_id"), "code": error.code})
+            return wire.error(error.code, error.message)
+        except Exception:
+            log.exception("handler %s failed", event, extra={"namespace": self.namespace})
+            return wire.error("internal", "something went wrong on the server; try again")
+
+    async def _session(self, sid: str) -> dict[str, Any]:
+        try:
+            return await self.get_session(sid)  # type: ignore[no-any-return]
+        except KeyError:
+            return {}
+
+    def _credential(self, auth: object, field: str) -> str:
+        if not isinstance(auth, dict):
+            raise AuthError("connect with auth {" + field + ": ...}", code="missing_credential")
+        return auth.get(field)  # type: ignore[return-value]
+
+
+class ParticipantNamespace(_Base):
+    kind = Kind.PARTICIPANT
+    events = {Event.ANSWER: "", Event.SYNC: "", Event.TOKEN: "", Event.HELP: ""}
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
+        try:
+            claims = self.service.verify(self._credential(auth, "ticket"), Kind.PARTICIPANT)
+            assert claims.pass_id is not None
+            state = await self.service.store.load(claims.pass_id)
+            if state.phase.value == "ended":
+                raise AuthError("this pass has ended", code="pass_ended")
+        except OnliveError as error:
+            log.info("participant connect refused: %s", error.message)
+            raise _refuse(error) from None
+        await self.save_session(sid, {"pass_id": claims.pass_id, "person_id": claims.subject})
+        await self.enter_room(sid, pass_room(claims.pass_id))
+        await self.enter_room(sid, person_room(claims.pass_id, claims.subject))
+        self.tasks.spawn(self._welcome(sid, claims.pass_id, claims.subject), "welcome")
+
+    async def _welcome(self, sid: str, pass_id: str, person_id: str) -> None:
+        await self.service.join(pass_id, person_id)
+        snapshot = await self.service.participant_snapshot(pass_id, person_id)
+        await self.emit(Event.SNAPSHOT, snapshot, to=sid)
+
+    async def on_disconnect(self, sid: str, reason: object = None) -> None:
+        session = await self._session(sid)
+        if not session:
+            return
+        room = person_room(session["pass_id"], session["person_id"])
+        others = [s for s, _ in self.server.manager.get_participants(self.namespace, room)
+                  if s != sid]
+        if not others:
+            self.tasks.spawn(self.service.leave(session["pass_id"], session["person_id"]),
+                             "leave")
+
+    async def on_answer(self, sid: str, data: object) -> dict[str, Any]:
+        args = wire.parse_event(Event.ANSWER, data)
+        s = await self._session(sid)
+        result = await self.service.answer(s["pass_id"], s["person_id"], args["step_id"],
+                                           args["client_id"], args["value"])
+        return wire.ok(**result)
+
+    async def on_sync(self, sid: str, data: object) -> dict[str, Any]:
+        wire.parse_event(Event.SYNC, data)
+        s = await self._session(sid)
+        return wire.ok(**await self.service.participant_snapshot(s["pass_id"], s["person_id"]))
+
+    async def on_token(self, sid: str, data: object) -> dict[str, Any]:
+        wire.parse_event(Event.TOKEN, data)
+        s = await self._session(sid)
+        return wire.ok(assignment=await self.service.renew_token(s["pass_id"], s["person_id"]))
+
+    async def on_help(self, sid: str, data: object) -> dict[str, Any]:
+        args = wire.parse_event(Event.HELP, data)
+        s = await self._session(sid)
+        await self.service.ask_help(s["pass_id"], s["person_id"], args.get("text", ""))
+        return wire.ok()
+
+
+class FacilitatorNamespace(_Base):
+    kind = Kind.FACILITATOR
+    events = {Event.COMMAND: "", Event.SYNC: ""}
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
+        try:
+            claims = self.service.verify(self._credential(auth, "credential"), Kind.FACILITATOR)
+            assert claims.pass_id is not None
+            await self.service.store.load(claims.pass_id)
+        except OnliveError as error:
+            log.info("facilitator connect refused: %s", error.message)
+            raise _refuse(error) from None
+        await self.save_session(sid, {"pass_id": claims.pass_id, "actor": claims.subject})
+        await self.enter_room(sid, pass_room(claims.pass_id))
+        self.tasks.spawn(self._welcome(sid, claims.pass_id), "welcome")
+
+    async def _welcome(self, sid: str, pass_id: str) -> None:
+        await self.emit(Event.SNAPSHOT, await self.service.facilitator_snapshot(pass_id), to=sid)
+
+    async def on_command(self, sid: str, data: object) -> dict[str, Any]:
+        name, args = wire.parse_command(data)
+        s = await self._session(sid)
+        return wire.ok(**await self.service.command(s["pass_id"], name, args, s["actor"]))
+
+    async def on_sync(self, sid: str, data: object) -> dict[str, Any]:
+        wire.parse_event(Event.SYNC, data)
+        s = await self._session(sid)
+        return wire.ok(**await self.service.facilitator_snapshot(s["pass_id"]))
+
+
+class OpsNamespace(_Base):
+    kind = Kind.OPS
+    events = {Event.SYNC: ""}
+
+    def __init__(self, namespace: str, service: PassService, tasks: TaskSet,
+                 overview: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+        super().__init__(namespace, service, tasks)
+        self.overview = overview
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
+        try:
+            self.service.verify(self._credential(auth, "credential"), Kind.OPS)
+        except OnliveError as error:
+            raise _refuse(error) from None
+        await self.enter_room(sid, "ops")
+        self.tasks.spawn(self._welcome(sid), "welcome")
+
+    async def _welcome(self, sid: str) -> None:
+        await self.emit(Event.SNAPSHOT, await self.overview(), to=sid)
+
+    async def on_sync(self, sid: str, data: object) -> dict[str, Any]:
+        wire.parse_event(Event.SYNC, data)
+        return wire.ok(**await self.overview())
+
+
+__all__ = ["ParticipantNamespace", "FacilitatorNamespace", "OpsNamespace",
+           "PARTICIPANT", "FACILITATOR", "OPS"]

@@ -1,0 +1,171 @@
+"""The Socket.IO wire protocol: event names, inbound schemas, acks, errors.
+
+Namespaces: ``/participant``, ``/facilitator``, ``/ops``. Every inbound event
+is checked here against its schema and the 64 KB size cap before it reaches
+the service; a refusal is an ack ``{"ok": false, "error": {"code",
+"message"}}`` and changes nothing. Success is ``{"ok": true, ...}``.
+
+Server -> client events: ``snapshot`` (full view on (re)connect or ``sync``),
+``state`` (shared view after each change, with ``version``), ``assignment``
+(personal room, token, members), ``facilitator`` (roster, groups, results),
+``cue`` (time up, turn warning, switch roles, recall, message), ``help``,
+``alert`` (ops and facilitators).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import msgpack
+
+from orchestrator.errors import BadRequest
+
+MAX_EVENT_BYTES = 64 * 1024
+MAX_ID_CHARS = 64
+
+
+class Event(StrEnum):
+    # client -> server
+    ANSWER = "answer"
+    SYNC = "sync"
+    TOKEN = "token"
+    HELP = "help"
+    COMMAND = "command"
+    ECHO_OFFER = "echo_offer"
+    ECHO_REPORT = "echo_report"
+    # server -> client
+    SNAPSHOT = "snapshot"
+    STATE = "state"
+    ASSIGNMENT = "assignment"
+    FACILITATOR = "facilitator"
+    CUE = "cue"
+    ALERT = "alert"
+    OPS = "ops"
+
+
+class Command(StrEnum):
+    START = "start"
+    NEXT = "next"
+    BACK = "back"
+    PAUSE = "pause"
+    RESUME = "resume"
+    EXTEND = "extend"
+    OPEN_BREAKOUTS = "open_breakouts"
+    BROADCAST = "broadcast"
+    RECALL = "recall"
+    MOVE = "move"
+    END = "end"
+    EDIT_STEP = "edit_step"
+    JOIN_ROOM = "join_room"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    kind: type | tuple[type, ...]
+    required: bool = True
+    max_len: int | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+_ID = Field(str, max_len=MAX_ID_CHARS)
+
+#: Fields of each inbound event (participant and facilitator namespaces).
+SCHEMAS: dict[str, dict[str, Field]] = {
+    Event.ANSWER: {"step_id": _ID, "client_id": _ID, "value": Field(dict)},
+    Event.SYNC: {},
+    Event.TOKEN: {"room": Field(str, required=False, max_len=128)},
+    Event.HELP: {"text": Field(str, required=False, max_len=500)},
+    Event.ECHO_OFFER: {"sdp": Field(str, max_len=60_000), "type": Field(str, max_len=16)},
+    Event.ECHO_REPORT: {"session": _ID},
+}
+
+COMMAND_SCHEMAS: dict[str, dict[str, Field]] = {
+    Command.START: {}, Command.NEXT: {}, Command.BACK: {}, Command.PAUSE: {},
+    Command.RESUME: {}, Command.END: {}, Command.OPEN_BREAKOUTS: {},
+    Command.EXTEND: {"seconds": Field(int, low=1, high=3600)},
+    Command.BROADCAST: {"text": Field(str, max_len=500)},
+    Command.RECALL: {"countdown": Field(int, required=False, low=0, high=600)},
+    Command.MOVE: {"person_id": _ID, "to_group": Field(int, low=0, high=10_000)},
+    Command.EDIT_STEP: {
+        "step_id": _ID,
+        "title_sv": Field(str, required=False, max_len=200),
+        "title_en": Field(str, required=False, max_len=200),
+        "prompt_sv": Field(str, required=False, max_len=4000),
+        "prompt_en": Field(str, required=False, max_len=4000),
+        "duration": Field((int, float), required=False, low=0, high=4 * 3600),
+    },
+    Command.JOIN_ROOM: {"room": Field(str, max_len=128)},
+}
+
+
+def check_size(data: object) -> None:
+    try:
+        size = len(msgpack.packb(data, use_bin_type=True))
+    except (TypeError, ValueError, OverflowError):
+        raise BadRequest("the payload cannot be encoded", code="bad_payload") from None
+    if size > MAX_EVENT_BYTES:
+        raise BadRequest(f"the payload is {size} bytes; the limit is {MAX_EVENT_BYTES}",
+                         code="too_large")
+
+
+def _check(fields: Mapping[str, Field], data: object, what: str) -> dict[str, Any]:
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise BadRequest(f"{what} takes an object, not {type(data).__name__}", code="bad_payload")
+    unknown = set(data) - set(fields)
+    if unknown:
+        raise BadRequest(f"{what}: unknown field(s) {sorted(map(str, unknown))}; "
+                         f"expected {sorted(fields)}", code="bad_payload")
+    out: dict[str, Any] = {}
+    for name, spec in fields.items():
+        if name not in data or data[name] is None:
+            if spec.required:
+                raise BadRequest(f"{what}: field {name!r} is required", code="bad_payload")
+            continue
+        value = data[name]
+        if isinstance(value, bool) or not isinstance(value, spec.kind):
+            expected = spec.kind.__name__ if isinstance(spec.kind, type) else "number"
+            raise BadRequest(f"{what}: field {name!r} must be {expected}, "
+                             f"not {type(value).__name__}", code="bad_payload")
+        if spec.max_len is not None and len(value) > spec.max_len:
+            raise BadRequest(f"{what}: field {name!r} is longer than {spec.max_len}",
+                             code="out_of_range")
+        if spec.low is not None and value < spec.low or spec.high is not None and value > spec.high:
+            raise BadRequest(f"{what}: field {name!r} must be from {spec.low:g} to "
+                             f"{spec.high:g}, not {value}", code="out_of_range")
+        out[name] = value
+    return out
+
+
+def parse_event(event: str, data: object) -> dict[str, Any]:
+    """The validated fields of an inbound event; ``BadRequest`` otherwise."""
+    check_size(data)
+    if event not in SCHEMAS:
+        raise BadRequest(f"unknown event {event!r}", code="unknown_event")
+    return _check(SCHEMAS[event], data, event)
+
+
+def parse_command(data: object) -> tuple[Command, dict[str, Any]]:
+    check_size(data)
+    if not isinstance(data, Mapping) or not isinstance(data.get("name"), str):
+        raise BadRequest("a command is an object with a 'name'", code="bad_payload")
+    try:
+        name = Command(data["name"])
+    except ValueError:
+        raise BadRequest(f"unknown command {data['name']!r}; known: "
+                         f"{sorted(c.value for c in Command)}", code="unknown_command") from None
+    args = {k: v for k, v in data.items() if k != "name"}
+    return name, _check(COMMAND_SCHEMAS[name], args, f"command {name.value}")
+
+
+def ok(**fields: Any) -> dict[str, Any]:
+    return {"ok": True, **fields}
+
+
+def error(code: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": {"code": code, "message": message}}
