@@ -27,7 +27,7 @@ import logging
 from typing import Protocol
 
 import aioice.ice
-from aiortc import RTCConfiguration
+from aiortc import RTCBundlePolicy, RTCConfiguration
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,14 @@ def ice_configuration() -> RTCConfiguration:
     Always ``iceServers=[]``: never the default public STUN server, and no
     TURN either (everything is on 127.0.0.1). Also enables the loopback host
     candidates, so a caller cannot build a peer that gathers nothing.
+
+    ``bundlePolicy`` is max-bundle, and that is not cosmetic: with aiortc's
+    default (balanced), an offer that adds two audio m-lines at once (LiveKit
+    does this when two participants are already publishing) gives the second
+    transceiver the first one's pre-bundle transport and marks it bundled,
+    so it is never moved onto the real one and its RTP is routed to the
+    first receiver. With max-bundle every transceiver starts on the bundle
+    transport. LiveKit and browsers always bundle, so nothing is lost.
     """
     enable()
-    return RTCConfiguration(iceServers=[])
+    return RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
