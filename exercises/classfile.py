@@ -297,6 +297,18 @@ def _describe(node: yaml.Node) -> str:
     return repr(node.value)
 
 
+class _Keyed(dict[str, yaml.Node]):
+    """A mapping's value nodes by key, remembering the line of each key.
+
+    Errors about a field point at its key: for a block list or mapping the
+    value only starts on the next line.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.key_lines: dict[str, int] = {}
+
+
 class _Reader:
     """Reads one file's nodes and collects every problem it finds."""
 
@@ -310,12 +322,12 @@ class _Reader:
         self.problems.append(Problem(self.file, line, field, message))
 
     def mapping(self, node: yaml.Node, path: str, allowed: Sequence[str],
-                required: Sequence[str] = (), what: str = "a mapping") -> dict[str, yaml.Node] | None:
+                required: Sequence[str] = (), what: str = "a mapping") -> _Keyed | None:
         """The mapping's values by key; unknown, duplicate and missing keys are problems."""
         if not isinstance(node, yaml.MappingNode):
             self.add(_line(node), path, f"expected {what}, got {_describe(node)}")
             return None
-        found: dict[str, yaml.Node] = {}
+        found = _Keyed()
         for key_node, value in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             where = _join(path, str(key))
@@ -323,11 +335,12 @@ class _Reader:
                 self.add(_line(key_node), path, f"expected a key name, got {_describe(key_node)}")
             elif key in found:
                 self.add(_line(key_node), where,
-                         f"duplicate key (first on line {_line(found[key])})")
+                         f"duplicate key (first on line {found.key_lines[key]})")
             elif key not in allowed:
                 self.add(_line(key_node), where, _unknown("key", key, allowed))
             else:
                 found[key] = value
+                found.key_lines[key] = _line(key_node)
         for key in required:
             if key not in found:
                 self.add(_line(node), _join(path, key), "missing (required)")
@@ -456,10 +469,13 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _unknown(what: str, value: str, allowed: Iterable[str]) -> str:
+def _unknown(what: str, value: str, allowed: Iterable[str], *, brief: bool = False) -> str:
+    """Name the unknown value, the closest known one and (unless ``brief`` and close) all."""
     allowed = list(allowed)
     close = difflib.get_close_matches(value, allowed, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
+    if brief and close:
+        return f"unknown {what} {value!r}{hint}"
     return f"unknown {what} {value!r}{hint} (expected one of: {', '.join(allowed)})"
 
 
@@ -474,7 +490,7 @@ class _Fields:
     lines: dict[str, int]
 
 
-def _read_step_fields(r: _Reader, fields: Mapping[str, yaml.Node], path: str,
+def _read_step_fields(r: _Reader, fields: _Keyed, path: str,
                       kind: StepKind | None) -> _Fields:
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
@@ -482,11 +498,11 @@ def _read_step_fields(r: _Reader, fields: Mapping[str, yaml.Node], path: str,
         if key not in _STEP_KEYS or key in ("id", "kind"):
             continue
         where = _join(path, key)
-        lines[key] = _line(node)
+        lines[key] = fields.key_lines[key]
         kinds = _KIND_KEYS.get(key)
         if kind is not None and kinds is not None and kind not in kinds:
             names = ", ".join(sorted(k.value for k in kinds))
-            r.add(_line(node), where, f"does not apply to a {kind.value} step "
+            r.add(lines[key], where, f"does not apply to a {kind.value} step "
                   f"(only to: {names})")
             continue
         value = _read_step_field(r, key, node, where)
@@ -648,8 +664,14 @@ def _compose(r: _Reader, text: str) -> yaml.Node | None:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        context = f" ({error.context})" if error.context else ""
-        r.add(int(mark.line) + 1 if mark else 0, "", f"YAML syntax error: {error.problem}{context}")
+        context = ""
+        if error.context and error.context_mark is not None:
+            context = f" ({error.context} on line {int(error.context_mark.line) + 1})"
+        elif error.context:
+            context = f" ({error.context})"
+        # The usual cause is a text with ': ', '?', ',' or '#' in it, so say so.
+        r.add(int(mark.line) + 1 if mark else 0, "", f"YAML syntax error: {error.problem}"
+              f"{context}; put texts that contain : ? , # {{ }} [ ] in quotes")
         return None
     except yaml.YAMLError as error:
         r.add(0, "", f"YAML syntax error: {error}")
@@ -830,7 +852,7 @@ def _read_class(r: _Reader, root: yaml.Node, library: Mapping[str, Exercise]) ->
     return ClassTemplate(script, tuple(parameters.values()), r.file)
 
 
-def _read_class_step(r: _Reader, fields: Mapping[str, yaml.Node], path: str, line: int,
+def _read_class_step(r: _Reader, fields: _Keyed, path: str, line: int,
                      library: Mapping[str, Exercise]
                      ) -> tuple[str | None, Step | None, Exercise | None]:
     """The step's id (when readable), the step (when valid) and the exercise it uses."""
@@ -840,7 +862,8 @@ def _read_class_step(r: _Reader, fields: Mapping[str, yaml.Node], path: str, lin
         if name is not None:
             used = library.get(name)
             if used is None:
-                r.add(_line(fields["use"]), f"{path}.use", _unknown("exercise", name, sorted(library)))
+                r.add(_line(fields["use"]), f"{path}.use", _unknown("exercise", name, sorted(library),
+                                                                  brief=True))
         if "kind" in fields:
             r.add(_line(fields["kind"]), f"{path}.kind",
                   "the kind comes from the exercise; remove kind or remove use")
