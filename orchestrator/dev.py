@@ -79,9 +79,9 @@ async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout) -> 
         if demo:
             await _print_demo(app, settings, out)
         else:
-            print(f"onlive listening on {settings.base_url}", file=out, flush=True)
+            log.info("onlive listening", extra={"url": settings.base_url})
         await stop.wait()
-        print("\nStopping …", file=out, flush=True)
+        log.info("stopping")
     finally:
         await runner.cleanup()
 

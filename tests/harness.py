@@ -1,0 +1,168 @@
+"""Test harness: the orchestrator as a real child process, and Socket.IO clients.
+
+The orchestrator runs as ``python -m orchestrator serve`` against the real
+redis-server and livekit-server from the session fixtures, exactly as in
+production; tests talk to it only through Socket.IO, HTTP and the services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import socketio
+
+from orchestrator.cli import _service
+from orchestrator.service import PassService
+from orchestrator.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "test-secret-" + "x" * 40
+
+
+def orchestrator_env(redis_url: str, livekit: Any, state_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONLIVE_")}
+    env.update({
+        "ONLIVE_PORT": str(livekit.webhook_port),
+        "ONLIVE_REDIS_URL": redis_url,
+        "ONLIVE_LIVEKIT_URL": livekit.url,
+        "ONLIVE_LIVEKIT_API_KEY": livekit.keys.key,
+        "ONLIVE_LIVEKIT_API_SECRET": livekit.keys.secret,
+        "ONLIVE_SECRET": SECRET,
+        "ONLIVE_STATE_DIR": str(state_dir),
+        "ONLIVE_LOG_FORMAT": "json",
+        "ONLIVE_LOG_LEVEL": "INFO",
+    })
+    return env
+
+
+def settings_for(env: dict[str, str]) -> Settings:
+    return Settings.from_env(env)
+
+
+class OrchestratorProcess:
+    """``python -m orchestrator serve`` as a child process with its log captured."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+        self.base_url = f"http://127.0.0.1:{env['ONLIVE_PORT']}"
+
+    def start(self) -> None:
+        out = open(self.log_path, "ab")
+        self.process = subprocess.Popen([sys.executable, "-m", "orchestrator", "serve"],
+                                        cwd=ROOT, env=self.env, stdout=out, stderr=out)
+        out.close()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"orchestrator exited:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/readyz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"orchestrator not ready:\n{self.log_path.read_text()[-3000:]}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> float:
+        """Stop by pid; returns the seconds it took."""
+        assert self.process is not None
+        start = time.monotonic()
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return time.monotonic() - start
+
+    def log_entries(self) -> list[dict[str, Any]]:
+        entries = []
+        for line in self.log_path.read_text().splitlines():
+            try:
+                entries.append(json.loads(line))
+            except ValueError:
+                entries.append({"level": "raw", "msg": line})
+        return entries
+
+
+@asynccontextmanager
+async def service_for(env: dict[str, str]) -> AsyncIterator[PassService]:
+    """The pass service as the CLI uses it (create passes, issue tickets)."""
+    async with _service(settings_for(env)) as service:
+        yield service
+
+
+class Client:
+    """A Socket.IO client of one namespace that records what it receives."""
+
+    def __init__(self, base_url: str, namespace: str, auth: dict[str, str]) -> None:
+        self.base_url = base_url
+        self.namespace = namespace
+        self.auth = auth
+        self.sio = socketio.AsyncClient(serializer="msgpack", reconnection=True,
+                                        reconnection_delay=0.2, reconnection_delay_max=1)
+        self.received: dict[str, list[Any]] = defaultdict(list)
+        self._arrived = asyncio.Condition()
+        self.sio.on("*", self._on_any, namespace=namespace)
+
+    async def _on_any(self, event: str, data: Any) -> None:
+        async with self._arrived:
+            self.received[event].append(data)
+            self._arrived.notify_all()
+
+    async def connect(self) -> None:
+        await self.sio.connect(self.base_url, namespaces=[self.namespace], auth=self.auth,
+                               headers={"Origin": self.base_url}, transports=["websocket"],
+                               wait_timeout=10)
+
+    async def call(self, event: str, data: Any = None, timeout: float = 10) -> Any:
+        return await self.sio.call(event, data, namespace=self.namespace, timeout=timeout)
+
+    async def command(self, name: str, **args: Any) -> Any:
+        return await self.call("command", {"name": name, **args})
+
+    async def wait_for(self, event: str, predicate: Any = lambda d: True,
+                       timeout: float = 15) -> Any:
+        """The first received ``event`` matching ``predicate`` (waiting if needed)."""
+        async def find() -> Any:
+            async with self._arrived:
+                while True:
+                    for data in self.received[event]:
+                        if predicate(data):
+                            return data
+                    await self._arrived.wait()
+        return await asyncio.wait_for(find(), timeout)
+
+    async def wait_view(self, predicate: Any, timeout: float = 15) -> Any:
+        """The first shared view, from a snapshot or an update, matching ``predicate``."""
+        async def find() -> Any:
+            async with self._arrived:
+                while True:
+                    views = [s.get("state", s) for s in self.received["snapshot"]]
+                    for view in views + self.received["state"]:
+                        if predicate(view):
+                            return view
+                    await self._arrived.wait()
+        return await asyncio.wait_for(find(), timeout)
+
+    def last(self, event: str) -> Any:
+        return self.received[event][-1] if self.received[event] else None
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
