@@ -442,8 +442,8 @@ def test_trio_from_a_class_file_rotates_three_turns_with_warnings_and_switch_cue
     history = []
     while (at := next_deadline(state)) is not None:
         state, effects = reduce(state, ev.Tick(), at)
-        history.append((at - t0, sorted(describe(e, t0) for e in effects)))
-    assert history == [(t, sorted(effects)) for t, effects in TRIO_HISTORY]
+        history.append((at - t0, sorted((describe(e, t0) for e in effects), key=repr)))
+    assert history == [(t, sorted(effects, key=repr)) for t, effects in TRIO_HISTORY]
 
 
 def test_trio_rotation_is_the_same_when_the_clock_ticks_every_second() -> None:
@@ -453,5 +453,5 @@ def test_trio_rotation_is_the_same_when_the_clock_ticks_every_second() -> None:
     for second in range(1, 800):
         state, effects = reduce(state, ev.Tick(), t0 + second)
         if effects:
-            history.append((float(second), sorted(describe(e, t0) for e in effects)))
-    assert history == [(t, sorted(effects)) for t, effects in TRIO_HISTORY]
+            history.append((float(second), sorted((describe(e, t0) for e in effects), key=repr)))
+    assert history == [(t, sorted(effects, key=repr)) for t, effects in TRIO_HISTORY]

@@ -150,7 +150,6 @@ def test_each_class_runs_through_the_pass_reducer_to_the_end(class_id: str) -> N
         state, _ = reduce(state, ev.Join(Member(person, person.upper())), 0.0)
     now = 0.0
     state, _ = reduce(state, ev.Start(), now)
-    cues: list[str] = []
     for index, step in enumerate(script.steps):
         assert state.step is step
         if step.kind is StepKind.BREAKOUT:
@@ -160,12 +159,14 @@ def test_each_class_runs_through_the_pass_reducer_to_the_end(class_id: str) -> N
                 lone = groups.pop()
                 groups[-1] += lone
             state, _ = reduce(state, ev.OpenBreakouts(tuple((g, ()) for g in groups)), now)
+            cues: list[str] = []
             while (at := next_deadline(state)) is not None:
                 now = at
                 state, effects = reduce(state, ev.Tick(), now)
                 cues += [e.kind for e in effects if hasattr(e, "kind")]
             assert state.breakout is None
-            assert cues.count("switch-roles") >= len(step.roles) - 1
+            assert cues == ["turn-warning", "switch-roles"] * (len(step.roles) - 1) \
+                + ["turn-warning", "recall"]
         elif step.asks_answer:
             answers = [{"person_id": p, "answer": sample_answer(step, i)}
                        for i, p in enumerate(people)]
