@@ -424,7 +424,7 @@ def opened_trio(t0: float) -> PassState:
     return state
 
 
-TRIO_HISTORY = [
+TRIO_HISTORY: list[tuple[float, list[tuple[object, ...]]]] = [
     (165.0, [("cue", "turn-warning", 0), ("timer", 180.0)]),
     (180.0, [("cue", "switch-roles", 1), ("timer", 345.0)]),
     (345.0, [("cue", "turn-warning", 1), ("timer", 360.0)]),
