@@ -51,6 +51,7 @@ from random import Random
 
 from breakout.matching import augment, greedy_pairs, improve_pairs, pairs_of
 from breakout.pairing_model import Problem, build_problem
+from breakout.pairing_exact import exact_pairs
 from breakout.pairing_report import grouping_of, pairs_in, quality_of
 from breakout.pairing_search import greedy_groups, improve_groups, perfect_weight
 from breakout.pairing_types import (
@@ -86,6 +87,13 @@ __all__ = [
     "quality_of",
     "remove_leaver",
 ]
+
+
+# Up to this many people a round of pairs is solved exactly (Edmonds'
+# weighted matching, tens of milliseconds); above it the greedy and 2-opt
+# result stands, repaired by cardinality matching where a hard constraint
+# or a live repeat could be avoided.
+EXACT_LIMIT = 128
 
 
 def group_sizes(n: int, size: int, remainder: str = "pairs") -> list[int]:
@@ -156,7 +164,7 @@ def _total(pb: Problem, groups: Sequence[Sequence[int]]) -> float:
 
 
 def _banned(pb: Problem) -> set[int]:
-    return set(pb.hard) | pb.live
+    return set(pb.hard) | pb.live_keys()
 
 
 def _solve_pairs(pb: Problem, rng: Random) -> list[list[int]]:
@@ -176,6 +184,10 @@ def _solve_pairs(pb: Problem, rng: Random) -> list[list[int]]:
         # Prefer the plan on ties: it keeps later rounds repeat-free.
         if _total(pb, pairs_of(design)) >= _total(pb, pairs_of(mate)) - 1e-9:
             mate = design
+    if n <= EXACT_LIMIT and not _perfect(pb, mate):
+        exact = exact_pairs(pb)
+        if _total(pb, pairs_of(exact)) > _total(pb, pairs_of(mate)) + 1e-9:
+            mate = exact
     banned = _banned(pb)
     if any(pb.key(a, b) in banned for a, b in pairs_of(mate)) or (n % 2 and not _odd_fits(pb, mate, banned)):
         mate = _repair(pb, mate, banned)
@@ -188,6 +200,11 @@ def _solve_pairs(pb: Problem, rng: Random) -> list[list[int]]:
     elif single:
         _raise_unplaced(pb, single)
     return groups
+
+
+def _perfect(pb: Problem, mate: list[int]) -> bool:
+    """No pair can score higher: the matching is optimal without proof work."""
+    return all(pb.w(a, b) >= pb.max_base for a, b in pairs_of(mate))
 
 
 def _odd_fits(pb: Problem, mate: list[int], banned: set[int]) -> bool:

@@ -66,7 +66,7 @@ def _hard_with(pb: Problem, x: int, members: Sequence[int]) -> bool:
 
 
 def _live_with(pb: Problem, x: int, members: Sequence[int]) -> bool:
-    return any(pb.key(x, m) in pb.live for m in members)
+    return any(pb.is_live(pb.key(x, m)) for m in members)
 
 
 def _gain(pb: Problem, x: int, members: Sequence[int]) -> float:
@@ -108,7 +108,7 @@ def add_late_joiner(
         if len(members) >= cap or _hard_with(pb, x, members):
             continue
         new_cross = any(
-            _cross(pb, x, m) and pb.key(x, m) not in pb.met for m in members
+            _cross(pb, x, m) and not pb.met(x, m) for m in members
         ) and not _live_with(pb, x, members)
         # Smaller groups first: a pair turning trio disturbs less than a trio turning four.
         joins.append((new_cross, -len(members), _gain(pb, x, members), -g))
@@ -117,7 +117,7 @@ def add_late_joiner(
         if best[0]:
             return _join(pb, groups, current, x, -best[3])
     partners = [
-        (pb.key(x, y) not in pb.live, pb.w(x, y), -y)
+        (not pb.is_live(pb.key(x, y)), pb.w(x, y), -y)
         for p in waiting
         if (y := idx[p.id]) != x and y not in placed and pb.key(x, y) not in pb.hard
     ]
@@ -137,7 +137,7 @@ def add_late_joiner(
             if pb.key(x, m) in pb.hard:
                 continue
             loss = sum(pb.w(m, o) for o in members if o != m)
-            pulls.append((pb.key(x, m) not in pb.live, pb.w(x, m) - loss, -g, -m))
+            pulls.append((not pb.is_live(pb.key(x, m)), pb.w(x, m) - loss, -g, -m))
     if pulls:
         _, _, neg_g, neg_m = max(pulls)
         g, m = -neg_g, -neg_m
@@ -224,7 +224,7 @@ def remove_leaver(
                 if pb.key(s, m) in pb.hard:
                     continue
                 loss = sum(pb.w(m, o) for o in members if o != m)
-                options.append((pb.key(s, m) not in pb.live, pb.w(s, m) - loss, 0, -g, m))
+                options.append((not pb.is_live(pb.key(s, m)), pb.w(s, m) - loss, 0, -g, m))
     if not options:
         raise InfeasibleGrouping(
             f"cannot regroup {pb.name(s)} after {person_id} left: every group breaks a hard constraint "

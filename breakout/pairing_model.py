@@ -39,10 +39,22 @@ class Problem:
     max_base: float
     uniform: bool
     adj: dict[int, float]
-    met: dict[int, int]
     pen: dict[int, float]
+    met_count: list[int]
     hard: dict[int, str]
-    live: set[int]
+    live_above: float
+
+    def met(self, i: int, j: int) -> bool:
+        """Whether ``i`` and ``j`` met at any time before."""
+        return self.key(i, j) in self.pen
+
+    def is_live(self, key: int) -> bool:
+        """Whether the pair ``key`` is a live repeat (see ``Policy``)."""
+        return self.pen.get(key, 0.0) > self.live_above
+
+    def live_keys(self) -> set[int]:
+        above = self.live_above
+        return {key for key, p in self.pen.items() if p > above}
 
     def key(self, i: int, j: int) -> int:
         return i * self.n + j if i < j else j * self.n + i
@@ -114,12 +126,11 @@ def build_problem(
     rp = policy.repeat_penalty
     fade: dict[float, float] = {}
     pen: dict[int, float] = {}
-    met: dict[int, int] = {}
+    met_count = [0] * n
     # The hot loop of a large round: tens of thousands of meetings, so
     # locals only and one fade computation per distinct pass time.
     get = index.get
     pen_get = pen.get
-    met_get = met.get
     fade_get = fade.get
     for m in history:
         i = get(m.a)
@@ -134,14 +145,18 @@ def build_problem(
         if f is None:
             age = now - at if now > at else 0.0
             f = fade[at] = rp * 0.5 ** (age / half_life) if math.isfinite(half_life) else rp
-        pen[key] = pen_get(key, 0.0) + f
-        met[key] = met_get(key, 0) + 1
+        p = pen_get(key)
+        if p is None:
+            pen[key] = f
+            met_count[i] += 1
+            met_count[j] += 1
+        else:
+            pen[key] = p + f
 
     # A repeat stays live while it outweighs the best contact any pair can
     # earn; with no contact weights every remembered meeting is live.
     threshold = max(max_base, 1e-9)
     adj = {key: p + LIVE if p > threshold else p for key, p in pen.items()}
-    live = {key for key, p in pen.items() if p > threshold}
 
     hard: dict[int, str] = {}
     for i, p in enumerate(people):
@@ -167,8 +182,8 @@ def build_problem(
         max_base=max_base,
         uniform=min(base, default=0.0) == max_base,
         adj=adj,
-        met=met,
         pen=pen,
+        met_count=met_count,
         hard=hard,
-        live=live,
+        live_above=threshold,
     )

@@ -26,30 +26,22 @@ def grouping_of(
 ) -> Grouping:
     """Name the members, attach reason codes (plus ``extra`` codes per group
     index) and count the quality of ``groups``."""
-    group_of = [-1] * pb.n
-    for g, members in enumerate(groups):
-        for m in members:
-            group_of[m] = g
-    # Who has an earlier partner present in another group ("repeat-avoided").
-    apart = [False] * pb.n
-    n = pb.n
-    for key in pb.met:
-        i, j = divmod(key, n)
-        if group_of[i] != group_of[j]:
-            apart[i] = apart[j] = True
     out = []
     extra = extra or {}
     for g, members in enumerate(groups):
-        reasons = _reasons(pb, members, any(apart[m] for m in members)) + extra.get(g, ())
+        reasons = _reasons(pb, members) + extra.get(g, ())
         out.append(Group(members=tuple(pb.name(m) for m in members), reasons=reasons))
     return Grouping(groups=tuple(out), quality=quality_of(pb, groups))
 
 
-def _reasons(pb: Problem, members: Sequence[int], apart: bool) -> tuple[str, ...]:
+def _reasons(pb: Problem, members: Sequence[int]) -> tuple[str, ...]:
     people = pb.people
     pairs = pairs_in(members)
     reasons: list[str] = []
-    repeat = any(pb.key(a, b) in pb.met for a, b in pairs)
+    repeat = any(pb.met(a, b) for a, b in pairs)
+    # Without a repeat inside the group, anyone with an earlier partner
+    # present has that partner in another group.
+    apart = any(pb.met_count[m] for m in members)
     if not repeat:
         reasons.append("new-contact")
     if all(_cross(people[a].department, people[b].department) for a, b in pairs):
@@ -82,7 +74,7 @@ def quality_of(pb: Problem, groups: Sequence[Sequence[int]]) -> Quality:
         for a, b in pairs_in(members):
             pa, pb_ = people[a], people[b]
             total += 1
-            repeated += pb.key(a, b) in pb.met
+            repeated += pb.met(a, b)
             same_d += _same(pa.department, pb_.department)
             same_s += _same(pa.site, pb_.site)
             cross_d += _cross(pa.department, pb_.department)

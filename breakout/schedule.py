@@ -39,14 +39,27 @@ def circle_candidate(pb: Problem, rng: Random) -> list[int]:
     history (``n`` even, ``n >= 2``)."""
     n = pb.n
     order, pos = _positions(pb)
+    adj, key = pb.adj, pb.key
+    # Fast path: the person on the fixed seat meets position r in round r,
+    # so rounds where that meeting is new are the likely unused ones; a
+    # round is taken as soon as one proves clean in O(n).
+    fresh = [r for r in range(n - 1) if key(order[n - 1], order[r]) not in adj]
+    rng.shuffle(fresh)
+    for r in fresh[:8]:
+        pairs = [(order[p], order[q]) for p, q in circle_round(n, r)]
+        if all(key(a, b) not in adj for a, b in pairs):
+            return _mate(n, pairs)
     costs = [0.0] * (n - 1)
-    for key, cost in pb.adj.items():
-        i, j = divmod(key, n)
+    for k, cost in adj.items():
+        i, j = divmod(k, n)
         costs[circle_round_of(n, pos[i], pos[j])] += cost
     r = _cheapest(costs, rng)
+    return _mate(n, [(order[p], order[q]) for p, q in circle_round(n, r)])
+
+
+def _mate(n: int, pairs: list[tuple[int, int]]) -> list[int]:
     mate = [-1] * n
-    for p, q in circle_round(n, r):
-        a, b = order[p], order[q]
+    for a, b in pairs:
         mate[a], mate[b] = b, a
     return mate
 
