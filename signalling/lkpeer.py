@@ -50,7 +50,7 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import VIDEO_CLOCK_RATE, MediaStreamError
-from aiortc.sdp import candidate_from_sdp
+from aiortc.sdp import SessionDescription, candidate_from_sdp
 from av import VideoFrame
 from av.frame import Frame
 from livekit.protocol import models, rtc
@@ -204,6 +204,53 @@ def parse_trickle(trickle: rtc.TrickleRequest) -> list[RTCIceCandidate | None]:
     return found
 
 
+def follow_ssrc_changes(pc: RTCPeerConnection) -> int:
+    """Route each receiver the SSRCs the current remote description gives it.
+
+    aiortc registers a receiver's SSRCs once, when it starts. LiveKit reuses
+    a subscriber transceiver for a new track (same mid, new SSRC) when
+    subscriptions change; aiortc then cannot route the new SSRC (several
+    receivers share Opus' payload type, so its fallback gives up) and the
+    track stays silent. After each renegotiation this points the bundle
+    transport's SSRC table at the right receivers and drops SSRCs a
+    receiver no longer has. Returns how many SSRCs were (re)assigned.
+    Relies on ``RTCDtlsTransport._rtp_router`` (aiortc 1.16); without it,
+    it does nothing and logs once.
+    """
+    remote = pc.remoteDescription
+    if remote is None:
+        return 0
+    description = SessionDescription.parse(remote.sdp)
+    by_mid = {media.rtp.muxId: media for media in description.media}
+    changed = 0
+    for transceiver in pc.getTransceivers():
+        media = by_mid.get(transceiver.mid or "")
+        if media is None:
+            continue
+        receiver = transceiver.receiver
+        router = getattr(receiver.transport, "_rtp_router", None)
+        if router is None:
+            global _warned_no_router
+            if not _warned_no_router:
+                log.warning("aiortc has no RTCDtlsTransport._rtp_router: reused "
+                            "transceivers may stay silent (aiortc upgrade?)")
+                _warned_no_router = True
+            return changed
+        wanted = {ssrc.ssrc for ssrc in media.ssrc}
+        table: dict[int, object] = router.ssrc_table
+        for ssrc, owner in list(table.items()):
+            if owner is receiver and ssrc not in wanted:
+                del table[ssrc]
+        for ssrc in wanted:
+            if table.get(ssrc) is not receiver:
+                table[ssrc] = receiver
+                changed += 1
+    return changed
+
+
+_warned_no_router = False
+
+
 class _Session:
     """One stay in one room: a WebSocket, two PCs, tracks and tasks.
 
@@ -340,6 +387,7 @@ class _Session:
         await self.flush(rtc.SignalTarget.SUBSCRIBER)
         answer = await self.subscriber.createAnswer()
         await self.subscriber.setLocalDescription(answer)
+        follow_ssrc_changes(self.subscriber)
         local = self.subscriber.localDescription
         await self.send(rtc.SignalRequest(answer=rtc.SessionDescription(
             type="answer", sdp=local.sdp, id=offer.id)))

@@ -28,8 +28,8 @@ Handler = Callable[[str, Any], Awaitable[dict[str, Any]]]
 
 
 def _refuse(error: OnliveError) -> socketio.exceptions.ConnectionRefusedError:
-    return socketio.exceptions.ConnectionRefusedError({"code": error.code,
-                                                       "message": error.message})
+    # The client's connect_error receives {"message": ..., "data": {"code": ...}}.
+    return socketio.exceptions.ConnectionRefusedError(error.message, {"code": error.code})
 
 
 class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
@@ -69,7 +69,8 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
 
     def _credential(self, auth: object, field: str) -> str:
         if not isinstance(auth, dict):
-            raise AuthError("connect with auth {" + field + ": ...}", code="missing_credential")
+            raise AuthError(f"a credential is required: connect with auth {{{field!r}: ...}}",
+                            code="missing_credential")
         return auth.get(field)  # type: ignore[return-value]
 
 

@@ -12,6 +12,7 @@ from breakout.rooms import main_room
 from exercises import events as ev
 from exercises.classfile import (
     ClassFileError,
+    edit_step,
     Problem,
     format_duration,
     format_problem,
@@ -19,6 +20,7 @@ from exercises.classfile import (
     load_class_text,
     parse_class,
     parse_duration,
+    run_validate,
     validate_files,
 )
 from exercises.demo import demo_class
@@ -455,3 +457,59 @@ def test_trio_rotation_is_the_same_when_the_clock_ticks_every_second() -> None:
         if effects:
             history.append((float(second), sorted((describe(e, t0) for e in effects), key=repr)))
     assert history == [(t, sorted(effects, key=repr)) for t, effects in TRIO_HISTORY]
+
+
+# --------------------------------------------------------------------------- adapting and the CLI
+
+
+def test_a_facilitator_edit_changes_one_step_and_leaves_the_file_alone() -> None:
+    path = GOLDEN / "trio-rotation.yaml"
+    before = path.read_bytes()
+    script = load_class(path)
+    edited = edit_step(script, "trio", duration="15m", prompt=Text("Ny text.", "New text."))
+    assert (edited.steps[0].duration, edited.steps[0].prompt.sv) == (900, "Ny text.")
+    assert script.steps[0].duration == 720
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(("duration", "expected"), [
+    ("soon", "class trio-rotation: steps[0].duration: expected a duration like 90s, 3m or 1h, "
+             "got 'soon'"),
+    ("8m", "class trio-rotation: steps[0].duration: impossible timing: 3 turns of 3m take 9m, "
+           "longer than the exercise (8m)"),
+    ("21m", "class trio-rotation: steps[0].duration: impossible timing: the steps would add up "
+            "to 21m, longer than the class (20m); shorten another step first"),
+    (0, "class trio-rotation: steps[0].duration: a breakout needs a duration longer than 0s"),
+])
+def test_a_facilitator_edit_is_validated_like_a_file(duration: str | float, expected: str) -> None:
+    script = load_class(GOLDEN / "trio-rotation.yaml")
+    with pytest.raises(ClassFileError) as caught:
+        edit_step(script, "trio", duration=duration)
+    assert [format_problem(p) for p in caught.value.problems] == [expected]
+
+
+def test_editing_an_unknown_step_names_the_steps() -> None:
+    with pytest.raises(ClassFileError) as caught:
+        edit_step(load_class(GOLDEN / "trio-rotation.yaml"), "pairs", duration="5m")
+    assert str(caught.value) == "class trio-rotation: steps: no step 'pairs' (steps: trio)"
+
+
+def test_validate_command_exits_zero_only_when_every_file_is_valid() -> None:
+    lines: list[str] = []
+    assert run_validate([str(p) for p in VALID], lines.append) == 0
+    assert lines == ["all files are valid"]
+    lines.clear()
+    assert run_validate([str(GOLDEN / "durations.yaml"), str(GOLDEN / "poll.broken.yaml")],
+                        lines.append) == 1
+    assert lines == [f"{GOLDEN / 'poll.broken.yaml'}:15: steps[0].multiple: expected true or "
+                     "false, got 'several'",
+                     f"{GOLDEN / 'poll.broken.yaml'}:16: steps[0].options: expected 2 to 10 "
+                     "options, got 1",
+                     "2 problems in 1 file"]
+    assert run_validate([], lines.append) == 2
+
+
+def test_validate_command_refuses_an_empty_directory(tmp_path: Path) -> None:
+    lines: list[str] = []
+    assert run_validate([str(tmp_path)], lines.append) == 1
+    assert lines[0] == f"{tmp_path}: no .yaml or .yml files in this directory"

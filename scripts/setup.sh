@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Install what onlive needs, skipping whatever is already there:
+# Debian's redis-server and chromium, a virtualenv with the Python
+# dependencies, LiveKit server v1.13.5 built with `go install` and cached
+# outside the clone (keyed by version), and the web build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LIVEKIT_VERSION=1.13.5
+CACHE="${ONLIVE_CACHE:-$HOME/.cache/onlive}"
+LIVEKIT_BIN="${ONLIVE_LIVEKIT_BIN:-$CACHE/livekit-v$LIVEKIT_VERSION/livekit-server}"
+PYTHON="${PYTHON:-python3}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- Debian packages ----------------------------------------------------------
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+[ -x /usr/lib/chromium/chromium ] || missing+=(chromium)
+command -v ip >/dev/null || missing+=(iproute2)
+command -v unshare >/dev/null || missing+=(util-linux)
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]} (Debian packages)"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The Debian package starts a system redis on 6379; onlive runs its own.
+if command -v systemctl >/dev/null && systemctl is-active --quiet redis-server 2>/dev/null; then
+    as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
+fi
+
+# --- Python -------------------------------------------------------------------
+stamp=".venv/.onlive-deps"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ ! -x .venv/bin/python ]; then
+    say "creating .venv"
+    "$PYTHON" -m venv .venv
+fi
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "installing Python dependencies"
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e '.[test]'
+    echo "$want" > "$stamp"
+fi
+
+# --- LiveKit server -----------------------------------------------------------
+if [ ! -x "$LIVEKIT_BIN" ] || ! "$LIVEKIT_BIN" --version 2>/dev/null | grep -q "version $LIVEKIT_VERSION\$"; then
+    say "building livekit-server v$LIVEKIT_VERSION with go install (takes a few minutes once)"
+    command -v go >/dev/null || { echo "Go 1.26+ is needed to build LiveKit server" >&2; exit 1; }
+    build="$(mktemp -d)"
+    GOBIN="$build" GOFLAGS=-trimpath go install "github.com/livekit/livekit-server/cmd/server@v$LIVEKIT_VERSION"
+    mkdir -p "$(dirname "$LIVEKIT_BIN")"
+    mv "$build/server" "$LIVEKIT_BIN"
+    rm -rf "$build"
+    "$LIVEKIT_BIN" --version
+fi
+
+# --- Web build ----------------------------------------------------------------
+if [ -f web/package.json ]; then
+    web_stamp="web/node_modules/.onlive-build"
+    want_web="$(cat web/package.json web/package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)-$(find web/src -type f -newer "$web_stamp" 2>/dev/null | wc -l)"
+    if [ ! -f "$web_stamp" ] || [ ! -d web/dist ] || [ "$(cat "$web_stamp")" != "$want_web" ]; then
+        say "building the web pages"
+        (cd web && { [ -f package-lock.json ] && npm ci --no-audit --no-fund -s || npm install --no-audit --no-fund -s; } && npm run -s build)
+        echo "$want_web" > "$web_stamp"
+    fi
+fi
+say "set-up complete"

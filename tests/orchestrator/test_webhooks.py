@@ -1,0 +1,110 @@
+"""LiveKit webhooks: signatures, presence, and the recording alarm on the real server."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+import redis.asyncio as aioredis
+from livekit import api
+
+from exercises.demo import demo_class
+from tests.harness import Client, service_for
+
+pytestmark = pytest.mark.services
+
+
+def signed(body: str, key: str, secret: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+    return api.AccessToken(key, secret).with_sha256(digest).to_jwt()
+
+
+def post(url: str, body: str, auth: str) -> int:
+    request = urllib.request.Request(url, data=body.encode(), method="POST", headers={
+        "Content-Type": "application/webhook+json", "Authorization": auth})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as r:
+            return int(r.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+async def room_names(livekit_server) -> set[str]:  # type: ignore[no-untyped-def]
+    lk = api.LiveKitAPI(livekit_server.http_url, livekit_server.keys.key,
+                        livekit_server.keys.secret)
+    try:
+        return {r.name for r in (await lk.room.list_rooms(api.ListRoomsRequest())).rooms}
+    finally:
+        await lk.aclose()
+
+
+async def test_an_egress_webhook_closes_the_room_alerts_ops_and_audits(
+        env, orchestrator, livekit_server, redis_server) -> None:
+    async with service_for(env) as service:
+        state = await service.create_pass(demo_class())
+        ops = Client(orchestrator.base_url, "/ops", {"credential": service.ops_credential()})
+    await ops.connect()
+    await ops.wait_for("snapshot")
+    assert state.main_room in await room_names(livekit_server)
+    body = json.dumps({"event": "egress_started", "id": "EV_1", "createdAt": "1",
+                       "egressInfo": {"egressId": "EG_1", "roomName": state.main_room,
+                                      "status": "EGRESS_ACTIVE"}})
+    url = f"{orchestrator.base_url}/webhooks/livekit"
+    key, secret = livekit_server.keys.key, livekit_server.keys.secret
+    try:
+        assert post(url, body, signed(body, key, secret)) == 200
+        alert = await ops.wait_for("alert")
+        assert alert["code"] == "recording_attempt" and alert["room"] == state.main_room
+        assert state.main_room not in await room_names(livekit_server)
+        store = aioredis.from_url(redis_server.url)
+        audit = await store.xrange("onlive:audit")
+        actions = [fields[b"action"] for _, fields in audit]
+        assert b"recording_alarm" in actions
+        await store.aclose()
+    finally:
+        await ops.close()
+
+
+async def test_a_bad_signature_is_refused_and_changes_nothing(env, orchestrator,
+                                                               livekit_server) -> None:
+    async with service_for(env) as service:
+        state = await service.create_pass(demo_class())
+    body = json.dumps({"event": "egress_started", "id": "EV_2",
+                       "egressInfo": {"egressId": "EG_2", "roomName": state.main_room}})
+    url = f"{orchestrator.base_url}/webhooks/livekit"
+    key = livekit_server.keys.key
+    assert post(url, body, signed(body, key, "x" * 40)) == 401
+    assert post(url, body, "") == 401
+    tampered = body.replace("EG_2", "EG_3")
+    assert post(url, tampered, signed(body, key, livekit_server.keys.secret)) == 401
+    assert state.main_room in await room_names(livekit_server)
+    warnings = [e for e in orchestrator.log_entries() if e.get("msg", "").startswith("webhook refused")]
+    assert len(warnings) == 3
+
+
+async def test_an_egress_participant_joining_is_an_alarm(env, orchestrator, livekit_server) -> None:
+    async with service_for(env) as service:
+        state = await service.create_pass(demo_class())
+        ops = Client(orchestrator.base_url, "/ops", {"credential": service.ops_credential()})
+    await ops.connect()
+    body = json.dumps({"event": "participant_joined", "id": "EV_4",
+                       "room": {"name": state.main_room},
+                       "participant": {"identity": "EG_rec", "kind": "EGRESS"}})
+    try:
+        status = post(f"{orchestrator.base_url}/webhooks/livekit", body,
+                      signed(body, livekit_server.keys.key, livekit_server.keys.secret))
+        assert status == 200
+        alert = await ops.wait_for("alert")
+        assert "kind" in alert["message"] or "EGRESS" in alert["message"] or alert["identity"]
+        for _ in range(20):
+            if state.main_room not in await room_names(livekit_server):
+                break
+            await asyncio.sleep(0.1)
+        assert state.main_room not in await room_names(livekit_server)
+    finally:
+        await ops.close()
