@@ -59,7 +59,7 @@ from __future__ import annotations
 import difflib
 import re
 import string
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -612,7 +612,9 @@ def _build_step(r: _Reader, path: str, line: int, step_id: str, kind: StepKind,
                 bad("turn_duration", f"a turn must be longer than the "
                     f"{TURN_WARNING_SECONDS:g}s warning, got {format_duration(turn)}")
             if duration > 0 and turn * len(roles) > duration:
-                bad("turn_duration", f"impossible timing: {len(roles)} turns of "
+                # Blame the field that was written here (an override or an edit).
+                edited = "turn_duration" in f.lines or "duration" not in f.lines
+                bad("turn_duration" if edited else "duration", f"impossible timing: {len(roles)} turns of "
                     f"{format_duration(turn)} take {format_duration(turn * len(roles))}, longer "
                     f"than the exercise ({format_duration(duration)})")
     if kind is StepKind.POLL and "options" not in failed:
@@ -966,11 +968,15 @@ def _read_text(path: Path) -> str:
                                       f"cannot read the file: {error.strerror}")]) from error
 
 
-def _expand(paths: Iterable[str | Path]) -> Iterator[Path]:
+def _expand(paths: Iterable[str | Path], problems: list[Problem]) -> Iterator[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            if not found:
+                # An empty directory is a wrong path far more often than an empty library.
+                problems.append(Problem(str(path), 0, "", "no .yaml or .yml files in this directory"))
+            yield from found
         else:
             yield path
 
@@ -987,7 +993,7 @@ def validate_files(paths: Iterable[str | Path]) -> list[Problem]:
     problems: list[Problem] = []
     ids: dict[tuple[str, str], str] = {}
     library: Mapping[str, Exercise] | None = None
-    for path in _expand(paths):
+    for path in _expand(paths, problems):
         try:
             text = _read_text(path)
         except ClassFileError as error:
@@ -1017,6 +1023,75 @@ def validate_files(paths: Iterable[str | Path]) -> list[Problem]:
             ids[(what, found)] = str(path)
         problems += _sorted(r.problems)
     return problems
+
+
+def run_validate(paths: Sequence[str | Path], write: Callable[[str], None]) -> int:
+    """``onlive class validate FILE…``: write every problem, return the exit status.
+
+    0 only when every file (directories are searched) is valid; 1 when any
+    problem was found; 2 when no path was given.
+    """
+    if not paths:
+        write("usage: onlive class validate FILE_OR_DIRECTORY...")
+        return 2
+    problems = validate_files(paths)
+    for problem in problems:
+        write(format_problem(problem))
+    files = len({p.file for p in problems})
+    write(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {files} "
+          f"file{'s' if files != 1 else ''}" if problems else "all files are valid")
+    return 1 if problems else 0
+
+
+def edit_step(script: ClassScript, step_id: str, *, title: Text | None = None,
+              prompt: Text | None = None, duration: str | float | None = None) -> ClassScript:
+    """A copy of ``script`` with one step's text or duration changed, checked like a file.
+
+    This is how a facilitator adapts a class before a pass starts; the class
+    file is never touched. ``duration`` is seconds or a text like ``5m``.
+    Raises ``ClassFileError`` whose problems name ``steps[i].<field>`` (line 0:
+    the edit has no file) and say what was expected.
+    """
+    r = _Reader(f"class {script.id}")
+    try:
+        index = script.index_of(step_id)
+    except InvalidScript:
+        known = ", ".join(s.id for s in script.steps)
+        raise ClassFileError([Problem(r.file, 0, "steps", f"no step {step_id!r} "
+                                      f"(steps: {known})")]) from None
+    step, path = script.steps[index], f"steps[{index}]"
+    values = _step_values(step)
+    edited_keys: dict[str, int] = {}
+    for key, text, limit in (("title", title, MAX_TITLE_CHARS), ("prompt", prompt, MAX_TEXT_CHARS)):
+        if text is None:
+            continue
+        if max(len(text.sv), len(text.en)) > limit:
+            r.add(0, f"{path}.{key}", f"expected at most {limit} characters per language")
+        else:
+            values[key], edited_keys[key] = text, 0
+    if isinstance(duration, str):
+        try:
+            duration = parse_duration(duration)
+        except InvalidScript:
+            r.add(0, f"{path}.duration", f"{_DURATION_HINT}, got {duration!r}")
+            duration = None
+    if duration is not None:
+        if not 0 <= duration <= MAX_DURATION_SECONDS:
+            r.add(0, f"{path}.duration", f"expected 0s to "
+                  f"{format_duration(MAX_DURATION_SECONDS)}, got {duration:g}s")
+        else:
+            values["duration"], edited_keys["duration"] = float(duration), 0
+    edited = None if r.problems else _build_step(r, path, 0, step.id, step.kind,
+                                                 _Fields(values, edited_keys))
+    if edited is not None and script.duration > 0:
+        total = sum(s.duration for s in script.steps) - step.duration + edited.duration
+        if total > script.duration:
+            r.add(0, f"{path}.duration", f"impossible timing: the steps would add up to "
+                  f"{format_duration(total)}, longer than the class "
+                  f"({format_duration(script.duration)}); shorten another step first")
+    if r.problems or edited is None:
+        raise ClassFileError(r.problems)
+    return script.with_step(edited)
 
 
 def _id_line(root: yaml.Node | None) -> int:

@@ -336,7 +336,7 @@ def test_an_override_that_breaks_the_exercise_timing_is_reported_at_the_override
     with pytest.raises(ClassFileError) as caught:
         parse_class(text, "x.yaml")
     assert [format_problem(p) for p in caught.value.problems] == [
-        "x.yaml:7: steps[0].turn_duration: impossible timing: 2 turns of 4m take 8m, longer "
+        "x.yaml:8: steps[0].duration: impossible timing: 2 turns of 4m take 8m, longer "
         "than the exercise (6m)"]
 
 
