@@ -1,0 +1,102 @@
+"""``onlive dev``: starts Redis and LiveKit, prints links, stops everything on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from orchestrator.procs import free_port
+from tests.harness import ROOT
+
+pytestmark = pytest.mark.services
+
+
+def dev_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONLIVE_")}
+    env.update({
+        "ONLIVE_STATE_DIR": str(tmp_path / "state"),
+        "ONLIVE_PORT": str(free_port()),
+        "ONLIVE_REDIS_PORT": str(free_port()),
+        "ONLIVE_LIVEKIT_PORT": str(free_port()),
+        "ONLIVE_LIVEKIT_UDP_PORT": str(free_port(__import__("socket").SOCK_DGRAM)),
+    })
+    if "ONLIVE_LIVEKIT_BIN" in os.environ:
+        env["ONLIVE_LIVEKIT_BIN"] = os.environ["ONLIVE_LIVEKIT_BIN"]
+    return env
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is gone for our purposes.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+def test_dev_prints_links_and_ctrl_c_stops_everything_within_5_seconds(tmp_path: Path) -> None:
+    env = dev_env(tmp_path)
+    with open(tmp_path / "dev.err", "w") as err, subprocess.Popen(
+            [sys.executable, "-m", "orchestrator", "dev"], cwd=ROOT, env=env,
+            stdout=subprocess.PIPE, stderr=err, text=True) as proc:
+        run_and_stop(proc, env, tmp_path)
+
+
+def run_and_stop(proc: subprocess.Popen[str], env: dict[str, str], tmp_path: Path) -> None:
+    lines: list[str] = []
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "Ctrl-C" in line:
+            break
+    out = "".join(lines)
+    assert "Facilitator: http://127.0.0.1:" in out, out + (tmp_path / "dev.err").read_text()
+    participants = re.findall(r"/p#ticket=\S+", out)
+    assert len(participants) >= 6
+    assert "Nothing is recorded" in out
+    port = env["ONLIVE_PORT"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
+        assert r.status == 200
+    children = [int(p) for p in subprocess.run(
+        ["pgrep", "-f", f"redis-server.*{env['ONLIVE_REDIS_PORT']}|livekit-{env['ONLIVE_LIVEKIT_PORT']}"],
+        capture_output=True, text=True).stdout.split()]
+    assert len(children) == 2, "redis-server and livekit-server run as children"
+    aof = Path(env["ONLIVE_STATE_DIR"]) / "redis"
+    assert any(aof.rglob("*.aof")), "Redis keeps an append-only file"
+    keys = Path(env["ONLIVE_STATE_DIR"]) / "livekit-keys.json"
+    assert keys.stat().st_mode & 0o777 == 0o600
+
+    start = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=10)
+    took = time.monotonic() - start
+    assert proc.returncode == 0
+    assert took < 5, f"stopping took {took:.1f}s"
+    assert not any(alive(pid) for pid in children)
+
+
+def test_dev_refuses_a_busy_port_with_a_clear_error(tmp_path: Path) -> None:
+    env = dev_env(tmp_path)
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", int(env["ONLIVE_PORT"])))
+        s.listen()
+        proc = subprocess.run([sys.executable, "-m", "orchestrator", "dev"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2
+    assert f"cannot use TCP port {env['ONLIVE_PORT']}" in proc.stderr
+    assert "ONLIVE_PORT" in proc.stderr
