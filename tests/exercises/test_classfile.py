@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from breakout.rooms import main_room
@@ -24,6 +24,7 @@ from exercises.classfile import (
     validate_files,
 )
 from exercises.demo import demo_class
+from exercises.library import library_files
 from exercises.effects import CloseRooms, CreateRooms, Cue, Effect, ScheduleTimer, SendAssignments
 from exercises.errors import InvalidScript
 from exercises.reducer import next_deadline, reduce
@@ -513,3 +514,45 @@ def test_validate_command_refuses_an_empty_directory(tmp_path: Path) -> None:
     lines: list[str] = []
     assert run_validate([str(tmp_path)], lines.append) == 1
     assert lines[0] == f"{tmp_path}: no .yaml or .yml files in this directory"
+
+
+# --------------------------------------------------------------------------- malformed files
+
+
+SOURCES = sorted(library_files()) + VALID
+ODD_VALUES = ["", "~", "0", "-1", "yes", "1.5", "[]", "{}", "[1, [2]]", "*a", "'", "{a: 1",
+              "99999h", "{sv: x}", "{sv: '', en: ''}", "- a", "0x10", "!!binary aGVsbG8=",
+              "{leadership_philosophy}", "{0}", "{a.b}"]
+
+
+@st.composite
+def mutated_files(draw: st.DrawFn) -> str:
+    lines = draw(st.sampled_from(SOURCES)).read_text(encoding="utf-8").splitlines()
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(lines) - 1)) if lines else 0
+        op = draw(st.sampled_from(["delete", "duplicate", "value", "indent", "truncate"]))
+        if not lines:
+            break
+        if op == "delete":
+            del lines[i]
+        elif op == "duplicate":
+            lines.insert(i, lines[i])
+        elif op == "value" and ":" in lines[i]:
+            lines[i] = lines[i].split(":")[0] + ": " + draw(st.sampled_from(ODD_VALUES))
+        elif op == "indent":
+            lines[i] = " " + lines[i]
+        elif op == "truncate":
+            lines = lines[:i]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(mutated_files())
+def test_a_malformed_file_gets_problems_never_a_crash_and_a_clean_one_loads(
+        tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "x.yaml"
+    path.write_text(text, encoding="utf-8")
+    problems = validate_files([path])
+    assert all(p.file == str(path) and p.message for p in problems)
+    if not problems and "steps:" in text:
+        parse_class(text, str(path))
