@@ -282,7 +282,11 @@ class _Session:
         self.closed = asyncio.Event()
         self.close_reason = ""
         self.send_lock = asyncio.Lock()
+        # Server offers are applied in order by one task (see negotiate_loop).
+        self.offers: asyncio.Queue[rtc.SessionDescription] = asyncio.Queue()
+        self.subscriber_up = asyncio.Event()
         self.subscriber.on("track", self._on_track)
+        self.subscriber.on("connectionstatechange", self._on_subscriber_state)
 
     # -- signalling ---------------------------------------------------------
 
@@ -315,6 +319,7 @@ class _Session:
         self.context = f"{self.peer.label}@{self.room}"
         self.tasks.spawn(self.read_loop(), "read")
         self.tasks.spawn(self.ping_loop(), "ping")
+        self.tasks.spawn(self.negotiate_loop(), "negotiate")
 
     async def receive(self) -> rtc.SignalResponse:
         assert self.ws is not None
@@ -354,7 +359,7 @@ class _Session:
             log.debug("%s: <- %s %s", self.context, kind,
                       str(getattr(response, kind or "join"))[:300].replace("\n", " "))
         if kind == "offer":
-            await self.answer_subscriber(response.offer)
+            self.offers.put_nowait(response.offer)
         elif kind == "answer":
             if self.publisher_answer is not None and not self.publisher_answer.done():
                 self.publisher_answer.set_result(response.answer)
@@ -381,6 +386,33 @@ class _Session:
             await self.send(rtc.SignalRequest(ping_req=rtc.Ping(timestamp=now_ms)))
 
     # -- subscriber PC ------------------------------------------------------
+
+    def _on_subscriber_state(self) -> None:
+        if self.subscriber.connectionState == "connected":
+            self.subscriber_up.set()
+
+    async def negotiate_loop(self) -> None:
+        """Answer the server's subscriber offers, one at a time, in order.
+
+        Only the first offer is applied before the subscriber PC is
+        connected: aiortc starts a new transceiver's receiver only when its
+        DTLS transport is already connected at the time the answer is set,
+        and never later, so a re-offer applied mid-handshake (LiveKit sends
+        one as soon as someone publishes) would leave those tracks silent
+        for good. Trickled candidates are not held back: they go straight
+        to the one ICE transport.
+        """
+        while True:
+            offer = await self.offers.get()
+            if self.subscriber.remoteDescription is not None:
+                await self.subscriber_up.wait()
+            try:
+                await self.answer_subscriber(offer)
+            except (PeerError, aiohttp.ClientError, ConnectionError):
+                raise
+            except Exception:
+                # A bad offer must not stop later ones from being answered.
+                log.exception("%s: answering subscriber offer %d failed", self.context, offer.id)
 
     async def answer_subscriber(self, offer: rtc.SessionDescription) -> None:
         await self.subscriber.setRemoteDescription(RTCSessionDescription(offer.sdp, "offer"))

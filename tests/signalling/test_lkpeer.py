@@ -86,13 +86,8 @@ async def test_five_peers_split_into_pair_and_trio_and_rejoin(rooms: Rooms) -> N
     pair_room, trio_room = await rooms.create("pair"), await rooms.create("trio")
     pair, trio = peers[:2], peers[2:]
     try:
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        await join_all(rooms, plenary, peers)
-        heard_after = await asyncio.gather(
-            *(p.wait_hearing_exactly(others(p, peers), HEAR_TIMEOUT) for p in peers))
-        report("join plenary", {p.label: loop.time() - start for p in peers}
-               | {f"{p.label} (after connect)": s for p, s in zip(peers, heard_after)})
+        timings = await move_and_time(rooms, {plenary: peers})
+        report("join plenary", timings)
         await assert_hears_only_group([peers], 1.0)
 
         timings = await move_and_time(rooms, {pair_room: pair, trio_room: trio})
@@ -108,7 +103,8 @@ async def test_five_peers_split_into_pair_and_trio_and_rejoin(rooms: Rooms) -> N
         await assert_hears_only_group([peers], 1.0)
         assert all(p.history == [PeerState.NEW] + [PeerState.CONNECTING, PeerState.CONNECTED,
                                                    PeerState.CLOSED] * 2
-                   + [PeerState.CONNECTING, PeerState.CONNECTED] for p in peers)
+                   + [PeerState.CONNECTING, PeerState.CONNECTED] for p in peers), \
+            [p.history for p in peers]
     finally:
         await leave_all(peers)
     assert all(p.state is PeerState.CLOSED for p in peers)
