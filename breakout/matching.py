@@ -37,7 +37,11 @@ def greedy_pairs(pb: Problem, rng: Random) -> list[int]:
         buckets[pb.cls[i]].append(i)
     for bucket in buckets:
         rng.shuffle(bucket)
-    prefs = [sorted(range(k), key=lambda c, a=a: (-base[a * k + c], c)) for a in range(k)]
+
+    def by_score(a: int) -> list[int]:
+        return sorted(range(k), key=lambda c: (-base[a * k + c], c))
+
+    prefs = [by_score(a) for a in range(k)]
     mate = [-1] * n
     heap = [(-len(b), c) for c, b in enumerate(buckets) if b]
     heapq.heapify(heap)

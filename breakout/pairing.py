@@ -94,6 +94,8 @@ __all__ = [
 # result stands, repaired by cardinality matching where a hard constraint
 # or a live repeat could be avoided.
 EXACT_LIMIT = 128
+# Above it, the people re-solved exactly in one neighbourhood step.
+EXACT_NEIGHBOURHOOD = 96
 
 
 def group_sizes(n: int, size: int, remainder: str = "pairs") -> list[int]:
@@ -178,7 +180,8 @@ def _solve_pairs(pb: Problem, rng: Random) -> list[list[int]]:
         if sum(pb.w(a, b) for a, b in pairs) >= len(pairs) * pb.max_base - 1e-9:
             return [[a, b] for a, b in pairs]  # the plan is already perfect
     mate = greedy_pairs(pb, rng)
-    improve_pairs(pb, mate)
+    # One 2-opt pass; the exact neighbourhood search below does the rest.
+    improve_pairs(pb, mate, max_passes=1)
     if design is not None:
         improve_pairs(pb, design)
         # Prefer the plan on ties: it keeps later rounds repeat-free.
@@ -188,6 +191,8 @@ def _solve_pairs(pb: Problem, rng: Random) -> list[list[int]]:
         exact = exact_pairs(pb)
         if _total(pb, pairs_of(exact)) > _total(pb, pairs_of(mate)) + 1e-9:
             mate = exact
+    elif not _perfect(pb, mate):
+        _improve_by_exact(pb, mate, rng)
     banned = _banned(pb)
     if any(pb.key(a, b) in banned for a, b in pairs_of(mate)) or (n % 2 and not _odd_fits(pb, mate, banned)):
         mate = _repair(pb, mate, banned)
@@ -200,6 +205,32 @@ def _solve_pairs(pb: Problem, rng: Random) -> list[list[int]]:
     elif single:
         _raise_unplaced(pb, single)
     return groups
+
+
+def _improve_by_exact(pb: Problem, mate: list[int], rng: Random, rounds: int = 3) -> None:
+    """Large-neighbourhood search: re-solve exactly the imperfect pairs
+    together with a sample of perfect ones. 2-opt only exchanges partners
+    between two pairs; the exact solver finds the longer exchange chains
+    that two scarce attributes (a big department and a big site) need."""
+    pair_budget = EXACT_NEIGHBOURHOOD // 2
+    for _ in range(rounds):
+        pairs = pairs_of(mate)
+        weak = [p for p in pairs if pb.w(*p) < pb.max_base]
+        if not weak:
+            return
+        strong = [p for p in pairs if pb.w(*p) >= pb.max_base]
+        # Half weak pairs, half partners to exchange with.
+        if len(weak) > pair_budget // 2:
+            weak = rng.sample(weak, pair_budget // 2)
+        chosen = weak + rng.sample(strong, min(len(strong), pair_budget - len(weak)))
+        verts = [v for p in chosen for v in p]
+        before = sum(pb.w(a, b) for a, b in chosen)
+        local = exact_pairs(pb, verts)
+        after = sum(pb.w(v, local[v]) for v in verts if v < local[v])
+        if not (all(local[v] >= 0 for v in verts) and after > before + 1e-9):
+            return
+        for v in verts:
+            mate[v] = local[v]
 
 
 def _perfect(pb: Problem, mate: list[int]) -> bool:

@@ -194,10 +194,8 @@ def remove_leaver(
     _check_size(size)
     roster = [*people]
     known = {p.id for p in roster}
-    for group in groups:
-        for m in group.members:
-            if m == person_id and m not in known:
-                roster.append(Person(id=m))  # the leaver may already be gone from the roster
+    if person_id not in known and any(person_id in group.members for group in groups):
+        roster.append(Person(id=person_id))  # the leaver may already be gone from the roster
     pb, current = _index(groups, roster, history, policy, now)
     idx = {p.id: i for i, p in enumerate(pb.people)}
     leaver = idx.get(person_id)

@@ -17,6 +17,7 @@ inner (odd) and -1 for unreached.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 
 from breakout.pairing_model import Problem
 
@@ -27,32 +28,41 @@ __all__ = ["exact_pairs", "max_weight_matching"]
 _SCALE = 1_000_000
 
 
-def exact_pairs(pb: Problem) -> list[int]:
+def exact_pairs(pb: Problem, vertices: Sequence[int] | None = None) -> list[int]:
     """A ``mate`` list of maximum cardinality and, among those, maximum
-    weight; pairs breaking a hard constraint are not edges at all."""
-    n = pb.n
+    weight, over ``vertices`` (default: everyone; others stay ``-1``).
+    Pairs breaking a hard constraint are not edges at all."""
+    verts = list(range(pb.n)) if vertices is None else list(vertices)
+    n = len(verts)
     w = pb.w
     hard = pb.hard
     key = pb.key
     raw = [[0.0] * n for _ in range(n)]
     low = 0.0
-    for i in range(n):
-        row = raw[i]
-        for j in range(i + 1, n):
+    for x in range(n):
+        row = raw[x]
+        i = verts[x]
+        for y in range(x + 1, n):
+            j = verts[y]
             if key(i, j) in hard:
                 continue
-            x = row[j] = w(i, j)
-            low = min(low, x)
+            v = row[y] = w(i, j)
+            low = min(low, v)
     # Shift every edge above zero, then add more than any matching's total
     # weight range so that one more pair always beats a better score.
     spread = round((pb.max_base - low + 1.0) * _SCALE)
     big = spread * (n // 2 + 1)
     weight = [[0] * n for _ in range(n)]
-    for i in range(n):
-        for j in range(i + 1, n):
-            if key(i, j) not in hard:
-                weight[i][j] = weight[j][i] = big + round((raw[i][j] - low + 1.0) * _SCALE)
-    return max_weight_matching(n, weight)
+    for x in range(n):
+        for y in range(x + 1, n):
+            if key(verts[x], verts[y]) not in hard:
+                weight[x][y] = weight[y][x] = big + round((raw[x][y] - low + 1.0) * _SCALE)
+    local = max_weight_matching(n, weight)
+    mate = [-1] * pb.n
+    for x, y in enumerate(local):
+        if y >= 0:
+            mate[verts[x]] = verts[y]
+    return mate
 
 
 def max_weight_matching(n: int, weight: list[list[int]]) -> list[int]:

@@ -133,30 +133,30 @@ def build_problem(
     pen_get = pen.get
     fade_get = fade.get
     for m in history:
-        i = get(m.a)
-        if i is None:
+        mi = get(m.a)
+        if mi is None:
             continue
-        j = get(m.b)
-        if j is None:
+        mj = get(m.b)
+        if mj is None:
             continue
-        key = i * n + j if i < j else j * n + i
+        key = mi * n + mj if mi < mj else mj * n + mi
         at = m.at
         f = fade_get(at)
         if f is None:
             age = now - at if now > at else 0.0
             f = fade[at] = rp * 0.5 ** (age / half_life) if math.isfinite(half_life) else rp
-        p = pen_get(key)
-        if p is None:
+        old = pen_get(key)
+        if old is None:
             pen[key] = f
-            met_count[i] += 1
-            met_count[j] += 1
+            met_count[mi] += 1
+            met_count[mj] += 1
         else:
-            pen[key] = p + f
+            pen[key] = old + f
 
     # A repeat stays live while it outweighs the best contact any pair can
     # earn; with no contact weights every remembered meeting is live.
     threshold = max(max_base, 1e-9)
-    adj = {key: p + LIVE if p > threshold else p for key, p in pen.items()}
+    adj = {k: v + LIVE if v > threshold else v for k, v in pen.items()}
 
     hard: dict[int, str] = {}
     for i, p in enumerate(people):

@@ -237,7 +237,7 @@ def _feasible_pairs(people: Sequence[Person]) -> bool:
             graph.add_edge(a.id, b.id)
 
     def perfect(g: nx.Graph) -> bool:
-        return 2 * len(nx.max_weight_matching(g, maxcardinality=True)) == g.number_of_nodes()
+        return bool(2 * len(nx.max_weight_matching(g, maxcardinality=True)) == g.number_of_nodes())
 
     if len(people) % 2 == 0:
         return perfect(graph)
@@ -301,7 +301,7 @@ def _repeat_free_grouping_exists(present: Sequence[Person], met: set[frozenset[s
     graph.add_edges_from((a, b) for a, b in itertools.combinations(ids, 2) if frozenset((a, b)) not in met)
 
     def perfect(g: nx.Graph) -> bool:
-        return 2 * len(nx.max_weight_matching(g, maxcardinality=True)) == g.number_of_nodes()
+        return bool(2 * len(nx.max_weight_matching(g, maxcardinality=True)) == g.number_of_nodes())
 
     if len(ids) % 2 == 0:
         return perfect(graph)
