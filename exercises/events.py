@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from exercises.script import Step
 from exercises.state import Member
 
 #: Longest text a facilitator can broadcast to the rooms.
@@ -100,14 +101,13 @@ class Tick:
 
 @dataclass(frozen=True, slots=True)
 class EditStep:
-    """Change a step's text or duration before the pass starts."""
+    """Replace a step (same id) before the pass starts.
 
-    step_id: str
-    title_sv: str | None = None
-    title_en: str | None = None
-    prompt_sv: str | None = None
-    prompt_en: str | None = None
-    duration: float | None = None
+    The shell builds the new step with ``exercises.classfile.edit_step`` so an
+    edit is checked exactly like a class file.
+    """
+
+    step: Step
 
 
 FacilitatorCommand = (Start | Next | Back | Pause | Resume | Extend | OpenBreakouts

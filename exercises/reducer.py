@@ -291,13 +291,9 @@ def _edit(state: PassState, event: ev.EditStep, now: float) -> tuple[PassState, 
     if state.phase is not Phase.LOBBY:
         raise _refuse(state, "edit the class")
     try:
-        step = state.script.steps[state.script.index_of(event.step_id)]
-        title = Text(event.title_sv or step.title.sv, event.title_en or step.title.en)
-        prompt = Text(event.prompt_sv or step.prompt.sv, event.prompt_en or step.prompt.en)
-        script = state.script.with_step(step.edited(title=title, prompt=prompt,
-                                                    duration=event.duration))
+        script = state.script.with_step(event.step)
     except InvalidScript as error:
-        raise IllegalCommand(f"step {event.step_id!r} cannot be changed: {error}",
+        raise IllegalCommand(f"step {event.step.id!r} cannot be changed: {error}",
                              code=error.code) from error
     return replace(state, script=script), []
 

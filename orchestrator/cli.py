@@ -19,11 +19,14 @@ import importlib
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import aiohttp
 import redis.asyncio as aioredis
 import socketio
 
+from exercises.errors import DomainError
+from exercises.script import ClassScript
 from exercises.state import Member
 from orchestrator import logs
 from orchestrator.errors import OnliveError
@@ -124,10 +127,10 @@ async def _pass_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_class(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _load_class(args: argparse.Namespace) -> ClassScript:
+    """A class from a file path or the built-in library, parameters filled."""
     from exercises import library
     from exercises.classfile import load_class
-    from pathlib import Path
 
     params = dict(p.split("=", 1) for p in args.param)
     if Path(args.class_id).exists():
@@ -136,21 +139,16 @@ def _load_class(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _class_command(args: argparse.Namespace) -> int:
-    from exercises.classfile import format_problem, validate_files
+    from exercises import library
+    from exercises.classfile import run_validate
 
     if args.class_command == "list":
-        from exercises import library
-
         for info in library.list_classes():
-            print(info)
+            needs = f" (needs: {', '.join(info.required_parameters)})" \
+                if info.required_parameters else ""
+            print(f"{info.id:40} {info.duration / 60:4.0f} min  {info.title.sv}{needs}")
         return 0
-    problems = validate_files(args.files)
-    for problem in problems:
-        print(format_problem(problem), file=sys.stderr)
-    bad = len({p.file for p in problems})
-    print(f"{len(args.files) - bad} of {len(args.files)} file(s) valid, "
-          f"{len(problems)} problem(s)", file=sys.stderr)
-    return 1 if problems else 0
+    return run_validate(args.files, print)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -184,8 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "bots":
             module = importlib.import_module("signalling.bots")
             return int(module.run_cli(settings, args.pass_id, args.count))
-    except OnliveError as error:
-        print(f"onlive: {error.message}", file=sys.stderr)
+    except (OnliveError, DomainError) as error:
+        print(f"onlive: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

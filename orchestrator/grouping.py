@@ -1,26 +1,74 @@
-"""Deciding breakout groups for a pass (pure), beside the service that uses it."""
+"""Deciding breakout groups for a pass (pure), beside the service that uses it.
+
+Translates the pass's roster and the program's pairing history into the
+pairing engine's terms and back.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from breakout.rotation import rotate_groups
-from exercises.state import PassState
+from breakout import pairing
+from exercises.errors import IllegalCommand
+from exercises.state import Group, Member, PassState
 
 Groups = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+POLICY = pairing.Policy()
+
+
+def _person(m: Member) -> pairing.Person:
+    return pairing.Person(m.id, m.department, m.site, m.manager_id, m.level)
+
+
+def _history(records: Sequence[dict[str, Any]]) -> list[pairing.Meeting]:
+    return [pairing.Meeting(r["a"], r["b"], r["pass"], float(r["at"])) for r in records
+            if r.get("a") != r.get("b")]
+
+
+def _present(state: PassState) -> list[pairing.Person]:
+    return [_person(state.roster[p]) for p in sorted(state.present) if p in state.roster]
 
 
 def plan_groups(state: PassState, history: Sequence[dict[str, Any]], *, seed: int,
                 now: float) -> Groups:
-    """Groups for the current breakout step among the people present."""
+    """Groups for the current breakout step among the people present.
+
+    Raises ``IllegalCommand`` (code ``infeasible_grouping``) naming the
+    people and the constraint when no grouping keeps the hard constraints.
+    """
     step = state.step
     size = step.group_size if step is not None else 2
-    present = sorted(state.present)
-    if len(present) < 2:
+    people = _present(state)
+    if len(people) < 2:
         return ()
-    groups = rotate_groups(present, size, state.rounds + seed)
-    return tuple((g, ()) for g in groups)
+    try:
+        grouping = pairing.form_groups(people, _history(history), POLICY, size=size,
+                                       seed=seed, now=now)
+    except pairing.PairingError as error:
+        raise IllegalCommand(str(error), code="infeasible_grouping") from error
+    return tuple((g.members, g.reasons) for g in grouping.groups)
+
+
+def late_group(state: PassState, member: Member, history: Sequence[dict[str, Any]],
+               now: float) -> int | None:
+    """The open group a late joiner goes into, or None to wait in the main room."""
+    b = state.breakout
+    step = state.step
+    if b is None or b.recall_deadline is not None or step is None or not b.groups:
+        return None
+    groups = [pairing.Group(g.members, g.reasons) for g in b.groups]
+    try:
+        placed, moves = pairing.add_late_joiner(
+            groups, _person(member), _present(state), _history(history), POLICY,
+            size=step.group_size, now=now)
+    except pairing.PairingError:
+        return None
+    for move in moves:
+        if move.person_id == member.id and move.to_group is not None \
+                and move.to_group < len(b.groups) and len(placed) == len(b.groups):
+            return move.to_group
+    return None
 
 
 def meetings(state: PassState, at: float) -> list[dict[str, Any]]:
@@ -28,10 +76,14 @@ def meetings(state: PassState, at: float) -> list[dict[str, Any]]:
     b = state.breakout
     if b is None:
         return []
-    out = []
-    for group in b.groups:
-        members = sorted(group.members)
-        for i, a in enumerate(members):
-            for other in members[i + 1:]:
-                out.append({"a": a, "b": other, "pass": state.id, "at": at})
+    return [{"a": m.a, "b": m.b, "pass": m.pass_id, "at": m.at}
+            for m in pairing.meetings_of([pairing.Group(g.members) for g in b.groups],
+                                         state.id, at)]
+
+
+def pairs(groups: Sequence[Group]) -> set[tuple[str, str]]:
+    out = set()
+    for g in groups:
+        members = sorted(g.members)
+        out |= {(a, b) for i, a in enumerate(members) for b in members[i + 1:]}
     return out

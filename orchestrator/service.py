@@ -32,11 +32,14 @@ from exercises.effects import (
 )
 from exercises.errors import DomainError, IllegalCommand
 from exercises.reducer import next_deadline, reduce
-from exercises.script import ClassScript
+from exercises.classfile import ClassFileError, edit_step
+from exercises.results import aggregate
+from exercises.script import ClassScript, Step, Visibility
+from exercises.text import Text
 from exercises.state import Member, PassState, Phase
 from orchestrator import tickets
 from orchestrator.errors import AuthError, BadRequest, NotFound, OnliveError, ServiceError
-from orchestrator.grouping import meetings, plan_groups
+from orchestrator.grouping import late_group, meetings, pairs, plan_groups
 from orchestrator.settings import Settings
 from orchestrator.sfu import RECORDING_KINDS, Sfu
 from orchestrator.store import Applied, Store
@@ -150,6 +153,7 @@ class PassService:
     async def _after(self, applied: Applied, now: float) -> None:
         before, state = applied.before, applied.after
         new_pairs = _pairs(state) - _pairs(before)
+        # Manual moves and late joiners are remembered like planned groups.
         if new_pairs:
             await self.store.append_history(state.program, [
                 m for m in meetings(state, now) if (m["a"], m["b"]) in new_pairs])
@@ -215,8 +219,17 @@ class PassService:
         step = state.step
         if step is None or not step.asks_answer:
             return None
-        answers = await self.store.answers(state.id, step.id)
-        return {"step_id": step.id, "count": len(answers)}
+        records = await self.store.answers(state.id, step.id)
+        answers = [{"person_id": person, "answer": r["value"]}
+                   for person, r in sorted(records.items(), key=lambda item: item[1]["at"])]
+        groups = [g.members for g in state.breakout.groups] if state.breakout else None
+        result = aggregate(step, answers, threshold=self.settings.anonymity_threshold,
+                           groups=groups)
+        if step.visibility is Visibility.LEADERSHIP:
+            # Live values would let a watcher work out each new answer by
+            # difference; leadership sees them aggregated after the pass.
+            result = {k: result[k] for k in ("step", "kind", "visibility", "count", "suppressed")}
+        return result
 
     async def publish(self, state: PassState) -> None:
         await self.notifier.state(state.id, shared_view(state, self.clock()))
@@ -238,13 +251,14 @@ class PassService:
 
     async def join(self, pass_id: str, person_id: str) -> PassState:
         member = await self.store.person(person_id)
+        state = await self.store.load(pass_id)
+        history = await self.store.history(state.program) if state.breakout else []
 
         def make(state: PassState, now: float) -> ev.Event:
-            late = None
             b = state.breakout
-            if b is not None and b.recall_deadline is None and b.group_of(person_id) is None:
-                # The smallest group takes a late joiner (a pair becomes a trio).
-                late = min(range(len(b.groups)), key=lambda i: (len(b.groups[i].members), i))
+            late = None
+            if b is not None and b.group_of(person_id) is None:
+                late = late_group(state, member, history, now)
             return ev.Join(member, late_group=late)
 
         applied = await self._apply(pass_id, make)
@@ -298,7 +312,10 @@ class PassService:
         """Run a facilitator command; returns the ack fields."""
         if name is Command.JOIN_ROOM:
             return await self.facilitator_token(pass_id, args["room"], actor)
-        if name is Command.OPEN_BREAKOUTS:
+        if name is Command.EDIT_STEP:
+            def make(state: PassState, now: float) -> ev.Event:
+                return ev.EditStep(_edited_step(state, args))
+        elif name is Command.OPEN_BREAKOUTS:
             history = await self.store.history((await self.store.load(pass_id)).program)
             seed = secrets.randbits(32)
 
@@ -393,16 +410,27 @@ class PassService:
 
 
 def _pairs(state: PassState) -> set[tuple[str, str]]:
-    b = state.breakout
-    if b is None:
-        return set()
-    out = set()
-    for g in b.groups:
-        members = sorted(g.members)
-        for i, a in enumerate(members):
-            for other in members[i + 1:]:
-                out.add((a, other))
-    return out
+    return pairs(state.breakout.groups) if state.breakout else set()
+
+
+def _edited_step(state: PassState, args: dict[str, Any]) -> Step:
+    """The step as the facilitator wants it, checked like a class file."""
+    step = state.script.steps[state.script.index_of(args["step_id"])] \
+        if any(s.id == args["step_id"] for s in state.script.steps) else None
+    if step is None:
+        raise BadRequest(f"there is no step {args['step_id']!r} in this class",
+                         code="unknown_step")
+
+    def text(key: str, old: Text) -> Text | None:
+        sv, en = args.get(f"{key}_sv"), args.get(f"{key}_en")
+        return None if sv is None and en is None else Text(sv or old.sv, en or old.en)
+
+    try:
+        script = edit_step(state.script, step.id, title=text("title", step.title),
+                           prompt=text("prompt", step.prompt), duration=args.get("duration"))
+    except ClassFileError as error:
+        raise BadRequest(str(error), code="invalid_edit") from error
+    return script.steps[script.index_of(step.id)]
 
 
 def _command_event(name: Command, args: dict[str, Any]) -> ev.Event:
@@ -420,8 +448,6 @@ def _command_event(name: Command, args: dict[str, Any]) -> ev.Event:
         return ev.Recall(int(args.get("countdown", 30)))
     if name is Command.MOVE:
         return ev.MovePerson(args["person_id"], int(args["to_group"]))
-    if name is Command.EDIT_STEP:
-        return ev.EditStep(**args)
     raise BadRequest(f"command {name.value!r} is not handled here", code="unknown_command")
 
 
