@@ -8,7 +8,6 @@ nothing due, a repeated ``Join``) returns the same state and no effects.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
 from breakout.rooms import breakout_room
@@ -51,8 +50,7 @@ def next_deadline(state: PassState) -> float | None:
 
 def reduce(state: PassState, event: ev.Event, now: float) -> tuple[PassState, list[Effect]]:
     """Apply one event. Raises ``IllegalCommand`` (state unchanged) on refusal."""
-    handler = _HANDLERS[type(event)]
-    new, effects = handler(state, event, now)
+    new, effects = _dispatch(state, event, now)
     if new is state:
         return state, []
     new = replace(new, version=state.version + 1)
@@ -323,7 +321,7 @@ def _leave(state: PassState, event: ev.Leave, now: float) -> tuple[PassState, Ef
 def _tick(state: PassState, event: ev.Tick, now: float) -> tuple[PassState, Effects]:
     if state.phase is not Phase.RUNNING or state.paused_at is not None:
         return state, []
-    new, effects = state, []
+    new, effects = state, Effects()
     if new.deadline is not None and not new.time_up and now >= new.deadline:
         new = replace(new, time_up=True)
         effects.append(Cue("time-up", CUE_TIME_UP, (new.main_room,)))
@@ -353,9 +351,36 @@ def _tick(state: PassState, event: ev.Tick, now: float) -> tuple[PassState, Effe
     return new, effects
 
 
-_HANDLERS: dict[type, Callable[[PassState, object, float], tuple[PassState, Effects]]] = {
-    ev.Start: _start, ev.Next: _next, ev.Back: _back, ev.Pause: _pause,  # type: ignore[dict-item]
-    ev.Resume: _resume, ev.Extend: _extend, ev.OpenBreakouts: _open,
-    ev.Broadcast: _broadcast, ev.Recall: _recall, ev.MovePerson: _move, ev.End: _end,
-    ev.EditStep: _edit, ev.Join: _join, ev.Leave: _leave, ev.Tick: _tick,
-}
+def _dispatch(state: PassState, event: ev.Event, now: float) -> tuple[PassState, Effects]:
+    match event:
+        case ev.Start():
+            return _start(state, event, now)
+        case ev.Next():
+            return _next(state, event, now)
+        case ev.Back():
+            return _back(state, event, now)
+        case ev.Pause():
+            return _pause(state, event, now)
+        case ev.Resume():
+            return _resume(state, event, now)
+        case ev.Extend():
+            return _extend(state, event, now)
+        case ev.OpenBreakouts():
+            return _open(state, event, now)
+        case ev.Broadcast():
+            return _broadcast(state, event, now)
+        case ev.Recall():
+            return _recall(state, event, now)
+        case ev.MovePerson():
+            return _move(state, event, now)
+        case ev.End():
+            return _end(state, event, now)
+        case ev.EditStep():
+            return _edit(state, event, now)
+        case ev.Join():
+            return _join(state, event, now)
+        case ev.Leave():
+            return _leave(state, event, now)
+        case ev.Tick():
+            return _tick(state, event, now)
+    raise IllegalCommand(f"unknown event {type(event).__name__}")

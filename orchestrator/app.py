@@ -30,6 +30,7 @@ from orchestrator.store import Store
 from orchestrator.taskset import TaskSet
 from orchestrator import routes
 from orchestrator.keys import (
+    LoopLag,
     LOOP_LAG,
     REDIS,
     SCHEDULER,
@@ -60,7 +61,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     app[STARTED] = time.time()
-    app[LOOP_LAG] = {"last_ms": 0.0, "max_ms": 0.0}
+    app[LOOP_LAG] = LoopLag()
     app.cleanup_ctx.append(_redis)
     app.cleanup_ctx.append(_sfu)
     app.cleanup_ctx.append(_socketio)
@@ -84,7 +85,9 @@ def create_app(settings: Settings) -> web.Application:
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:
-    client = aioredis.from_url(app[SETTINGS].redis_url, decode_responses=False,
+    url = app[SETTINGS].redis_url
+    assert url is not None  # create_app refuses settings without it
+    client = aioredis.from_url(url, decode_responses=False,
                                health_check_interval=30)
     app[REDIS] = client
     app[STORE] = Store(client)
@@ -143,8 +146,8 @@ async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
             start = loop.time()
             await asyncio.sleep(0.5)
             late = (loop.time() - start - 0.5) * 1000
-            lag["last_ms"] = round(late, 2)
-            lag["max_ms"] = round(max(lag["max_ms"], late), 2)
+            lag.last_ms = round(late, 2)
+            lag.max_ms = round(max(lag.max_ms, late), 2)
 
     task = asyncio.create_task(watch(), name="loop-monitor")
     yield

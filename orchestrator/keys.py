@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import redis.asyncio as aioredis
@@ -24,6 +25,16 @@ SERVICE = web.AppKey("service", PassService)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 TASKS = web.AppKey("tasks", TaskSet)
 STARTED = web.AppKey("started", float)
-LOOP_LAG = web.AppKey("loop_lag", dict)
+
+
+@dataclass
+class LoopLag:
+    """How late the event loop woke, in milliseconds (ops sees it)."""
+
+    last_ms: float = 0.0
+    max_ms: float = 0.0
+
+
+LOOP_LAG = web.AppKey("loop_lag", LoopLag)
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"

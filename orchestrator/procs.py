@@ -16,6 +16,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,7 +98,7 @@ def _spawn(name: str, argv: list[str], log_path: Path) -> Child:
     return Child(name, process, log_path)
 
 
-def _wait(child: Child, ready: callable, timeout: float) -> None:  # type: ignore[valid-type]
+def _wait(child: Child, ready: Callable[[], bool], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not child.alive():

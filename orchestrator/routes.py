@@ -133,7 +133,7 @@ async def overview(app: web.Application) -> dict[str, Any]:
     return {
         "passes": passes,
         "health": {"redis": redis_check, "livekit": livekit_check},
-        "loop_lag_ms": dict(app[LOOP_LAG]),
+        "loop_lag_ms": {"last_ms": app[LOOP_LAG].last_ms, "max_ms": app[LOOP_LAG].max_ms},
         "connections": len(getattr(eio, "sockets", {})),
         "alerts": await store.recent_alerts(),
         "server_now": time.time(),

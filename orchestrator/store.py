@@ -53,6 +53,18 @@ return 1
 """
 
 
+def _str(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _bytes(value: bytes | str) -> bytes:
+    return value.encode() if isinstance(value, str) else value
+
+
+def _fields(raw: Any) -> dict[str, str]:
+    return {_str(k): _str(v) for k, v in (raw or {}).items()}
+
+
 def k_pass(pass_id: str) -> str:
     return f"{PREFIX}pass:{pass_id}"
 
@@ -91,7 +103,7 @@ class Store:
         raw = await self.r.get(k_pass(pass_id))
         if raw is None:
             raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")
-        return unpack(PassState, raw)
+        return unpack(PassState, _bytes(raw))
 
     async def update(self, pass_id: str,
                      step: Callable[[PassState], tuple[PassState, list[Effect]]],
@@ -110,15 +122,16 @@ class Store:
                     raw = await pipe.get(key)
                     if raw is None:
                         raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")
-                    before = unpack(PassState, raw)
+                    before = unpack(PassState, _bytes(raw))
                     after, effects = step(before)
                     if after is before:
-                        await pipe.unwatch()
+                        await pipe.unwatch()  # type: ignore[no-untyped-call]
                         return Applied(before, before, effects)
-                    pipe.multi()
+                    pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.set(key, pack(after))
                     if audit is not None:
-                        entry = {"version": str(after.version), **{k: str(v) for k, v in audit.items()}}
+                        entry: dict[Any, Any] = {"version": str(after.version),
+                                                 **{k: str(v) for k, v in audit.items()}}
                         pipe.xadd(f"{key}:audit", entry, maxlen=STREAM_MAXLEN, approximate=True)
                     await pipe.execute()
                     return Applied(before, after, effects)
@@ -127,7 +140,7 @@ class Store:
         raise Conflict(f"pass {pass_id!r} is too busy to change right now; try again")
 
     async def live_passes(self) -> list[str]:
-        return sorted(m.decode() for m in await self.r.smembers(f"{PREFIX}passes"))
+        return sorted(_str(m) for m in await self.r.smembers(f"{PREFIX}passes"))
 
     async def retire_pass(self, pass_id: str) -> None:
         await self.r.srem(f"{PREFIX}passes", pass_id)
@@ -141,11 +154,13 @@ class Store:
             await self.r.zadd(f"{PREFIX}timers", {pass_id: at})
 
     async def due(self, now: float) -> list[str]:
-        raw = await self.r.zrangebyscore(f"{PREFIX}timers", "-inf", now)
-        return [m.decode() for m in raw]
+        raw: list[bytes] = await self.r.zrangebyscore(  # type: ignore[assignment]
+            f"{PREFIX}timers", "-inf", now)
+        return [_str(m) for m in raw]
 
     async def next_deadline(self) -> float | None:
-        first = await self.r.zrange(f"{PREFIX}timers", 0, 0, withscores=True)
+        first: list[tuple[bytes, float]] = await self.r.zrange(  # type: ignore[assignment]
+            f"{PREFIX}timers", 0, 0, withscores=True)
         return float(first[0][1]) if first else None
 
     async def deadline_of(self, pass_id: str) -> float | None:
@@ -161,7 +176,7 @@ class Store:
 
     async def lease_holder(self, pass_id: str) -> str | None:
         raw = await self.r.get(f"{PREFIX}lease:{pass_id}")
-        return raw.decode() if raw else None
+        return _str(raw) if raw else None
 
     # -- answers -------------------------------------------------------------
 
@@ -174,11 +189,12 @@ class Store:
 
     async def answers(self, pass_id: str, step_id: str) -> dict[str, dict[str, Any]]:
         raw = await self.r.hgetall(f"{k_pass(pass_id)}:answers:{step_id}")
-        return {k.decode(): msgpack.unpackb(v, raw=False) for k, v in raw.items()}
+        return {_str(k): msgpack.unpackb(v, raw=False) for k, v in raw.items()}
 
     async def answer_of(self, pass_id: str, step_id: str, person_id: str) -> dict[str, Any] | None:
         raw = await self.r.hget(f"{k_pass(pass_id)}:answers:{step_id}", person_id)
-        return None if raw is None else msgpack.unpackb(raw, raw=False)  # type: ignore[no-any-return]
+        record: dict[str, Any] | None = None if raw is None else msgpack.unpackb(raw, raw=False)
+        return record
 
     # -- presence ------------------------------------------------------------
 
@@ -193,14 +209,14 @@ class Store:
         """Forget presence only if it still names ``room`` (a move may have overtaken it)."""
         key = f"{k_pass(pass_id)}:presence"
         current = await self.r.hget(key, identity)
-        if current is not None and current.decode() == room:
+        if current is not None and _str(current) == room:
             await self.r.hdel(key, identity)
             return True
         return False
 
     async def presence(self, pass_id: str) -> dict[str, str]:
         raw = await self.r.hgetall(f"{k_pass(pass_id)}:presence")
-        return {k.decode(): v.decode() for k, v in raw.items()}
+        return _fields(raw)
 
     # -- people and pairing history ------------------------------------------
 
@@ -211,7 +227,7 @@ class Store:
         raw = await self.r.get(f"{PREFIX}person:{person_id}")
         if raw is None:
             raise NotFound(f"no person {person_id!r}", code="unknown_person")
-        return unpack(Member, raw)
+        return unpack(Member, _bytes(raw))
 
     async def append_history(self, program: str, meetings: list[dict[str, Any]]) -> None:
         if meetings:
@@ -225,27 +241,27 @@ class Store:
     # -- alerts and audit ----------------------------------------------------
 
     async def alert(self, code: str, message: str, **detail: str) -> dict[str, str]:
-        entry = {"code": code, "message": message, "at": f"{time.time():.3f}", **detail}
-        entry_id = await self.r.xadd(f"{PREFIX}alerts", entry, maxlen=STREAM_MAXLEN,
+        entry: dict[str, str] = {"code": code, "message": message,
+                                 "at": f"{time.time():.3f}", **detail}
+        entry_id = await self.r.xadd(f"{PREFIX}alerts", dict[Any, Any](entry), maxlen=STREAM_MAXLEN,
                                      approximate=True)
-        return {"id": entry_id.decode(), **entry}
+        return {"id": _str(entry_id or b""), **entry}
 
     async def recent_alerts(self, count: int = 50) -> list[dict[str, str]]:
         raw = await self.r.xrevrange(f"{PREFIX}alerts", count=count)
-        return [{"id": i.decode(), **{k.decode(): v.decode() for k, v in f.items()}}
-                for i, f in raw]
+        return [{"id": _str(i or b""), **_fields(f)} for i, f in raw or []]
 
     async def audit(self, action: str, **detail: str) -> None:
-        await self.r.xadd(f"{PREFIX}audit", {"action": action, "at": f"{time.time():.3f}",
-                                             **detail}, maxlen=STREAM_MAXLEN, approximate=True)
+        entry: dict[Any, Any] = {"action": action, "at": f"{time.time():.3f}", **detail}
+        await self.r.xadd(f"{PREFIX}audit", entry, maxlen=STREAM_MAXLEN, approximate=True)
 
     async def audit_entries(self, count: int = 100) -> list[dict[str, str]]:
         raw = await self.r.xrevrange(f"{PREFIX}audit", count=count)
-        return [{k.decode(): v.decode() for k, v in f.items()} for _, f in raw]
+        return [_fields(f) for _, f in raw or []]
 
     async def pass_audit(self, pass_id: str) -> list[dict[str, str]]:
         raw = await self.r.xrange(f"{k_pass(pass_id)}:audit")
-        return [{k.decode(): v.decode() for k, v in f.items()} for _, f in raw]
+        return [_fields(f) for _, f in raw or []]
 
 
 __all__ = ["Applied", "Store", "to_plain"]

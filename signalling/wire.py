@@ -127,11 +127,12 @@ def _check(fields: Mapping[str, Field], data: object, what: str) -> dict[str, An
             if spec.required:
                 raise BadRequest(f"{what}: field {name!r} is required", code="bad_payload")
             continue
-        value = data[name]
-        if isinstance(value, bool) or not isinstance(value, spec.kind):
+        raw = data[name]
+        if isinstance(raw, bool) or not isinstance(raw, spec.kind):
             expected = spec.kind.__name__ if isinstance(spec.kind, type) else "number"
             raise BadRequest(f"{what}: field {name!r} must be {expected}, "
-                             f"not {type(value).__name__}", code="bad_payload")
+                             f"not {type(raw).__name__}", code="bad_payload")
+        value: Any = raw
         if spec.max_len is not None and len(value) > spec.max_len:
             raise BadRequest(f"{what}: field {name!r} is longer than {spec.max_len}",
                              code="out_of_range")
