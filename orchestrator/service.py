@@ -34,7 +34,7 @@ from exercises.errors import DomainError, IllegalCommand
 from exercises.reducer import next_deadline, reduce
 from exercises.classfile import ClassFileError, edit_step
 from exercises.results import aggregate
-from exercises.script import ClassScript, Step, Visibility
+from exercises.script import ClassScript, Step, StepKind, Visibility
 from exercises.text import Text
 from exercises.state import Member, PassState, Phase
 from orchestrator import tickets
@@ -58,6 +58,11 @@ class Notifier(Protocol):
     async def cue(self, pass_id: str, payload: dict[str, Any]) -> None: ...
     async def alert(self, pass_id: str | None, payload: dict[str, Any]) -> None: ...
     async def help(self, pass_id: str, payload: dict[str, Any]) -> None: ...
+    async def personal(self, pass_id: str, person_id: str, event: str,
+                       payload: dict[str, Any]) -> None: ...
+
+
+JOURNAL_KINDS = frozenset({StepKind.CHECK_IN, StepKind.COMMITMENT, StepKind.FOLLOW_UP})
 
 
 def new_pass_id() -> str:
@@ -164,6 +169,14 @@ class PassService:
                 log.error("effect failed: %s", error,
                           extra={"pass_id": state.id, "effect": type(effect).__name__})
         await self.publish(state)
+        step = state.step
+        if step is not None and step.kind is StepKind.FOLLOW_UP and (
+                before.step is None or before.step.id != step.id):
+            # Each participant privately sees their own last commitment.
+            for person in sorted(state.present):
+                await self.notifier.personal(state.id, person, "follow_up",
+                                             {"commitment": await self.last_commitment(state, person),
+                                              "step_id": step.id})
         if state.phase is Phase.ENDED and before.phase is not Phase.ENDED:
             await self.store.retire_pass(state.id)
 
@@ -241,8 +254,11 @@ class PassService:
         if state.step is not None and state.step.asks_answer:
             record = await self.store.answer_of(pass_id, state.step.id, person_id)
             mine = record and {"client_id": record["cid"], "value": record["value"]}
-        return {"state": shared_view(state, self.clock()),
-                "assignment": self.assignment(state, person_id), "answer": mine}
+        snapshot = {"state": shared_view(state, self.clock()),
+                    "assignment": self.assignment(state, person_id), "answer": mine}
+        if state.step is not None and state.step.kind is StepKind.FOLLOW_UP:
+            snapshot["follow_up"] = await self.last_commitment(state, person_id)
+        return snapshot
 
     async def facilitator_snapshot(self, pass_id: str) -> dict[str, Any]:
         return await self.facilitator_view(await self.store.load(pass_id))
@@ -289,10 +305,32 @@ class PassService:
         finally:
             self._exit()
         if stored:
+            await self._journal(state, step, person_id, normalised)
             await self.notifier.facilitator(pass_id, await self.facilitator_view(state))
         log.info("answer stored" if stored else "answer retry ignored",
                  extra={"pass_id": pass_id, "participant_id": person_id, "step_id": step_id})
         return {"stored": True, "duplicate": not stored, "client_id": client_id}
+
+    async def _journal(self, state: PassState, step: Step, person_id: str,
+                       value: dict[str, Any]) -> None:
+        """Check-ins, commitments and follow-ups go into the person's own journal."""
+        if step.kind not in JOURNAL_KINDS:
+            return
+        await self.store.journal_put(person_id, f"{state.id}:{step.id}", {
+            "kind": step.kind.value, "pass": state.id, "program": state.program,
+            "class": state.script.title.to_wire(), "step": step.id, "value": value,
+            "at": self.clock()})
+
+    async def journal(self, person_id: str) -> list[dict[str, Any]]:
+        """Everything in one person's journal, oldest first; only they ever see it."""
+        return await self.store.journal(person_id)
+
+    async def last_commitment(self, state: PassState, person_id: str) -> dict[str, Any] | None:
+        """The person's latest commitment from an earlier pass of the same program."""
+        earlier = [e for e in await self.store.journal(person_id)
+                   if e["kind"] == StepKind.COMMITMENT.value and e["pass"] != state.id
+                   and e["program"] == state.program]
+        return earlier[-1] if earlier else None
 
     async def renew_token(self, pass_id: str, person_id: str) -> dict[str, Any]:
         return self.assignment(await self.store.load(pass_id), person_id)

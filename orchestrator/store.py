@@ -196,6 +196,18 @@ class Store:
         record: dict[str, Any] | None = None if raw is None else msgpack.unpackb(raw, raw=False)
         return record
 
+    # -- a person's own journal ---------------------------------------------
+
+    async def journal_put(self, person_id: str, key: str, entry: dict[str, Any]) -> None:
+        """Keep one journal entry per (pass, step): a changed answer replaces it."""
+        await self.r.hset(f"{PREFIX}person:{person_id}:journal", key,
+                          msgpack.packb(entry, use_bin_type=True))
+
+    async def journal(self, person_id: str) -> list[dict[str, Any]]:
+        raw = await self.r.hvals(f"{PREFIX}person:{person_id}:journal")
+        entries: list[dict[str, Any]] = [msgpack.unpackb(v, raw=False) for v in raw]
+        return sorted(entries, key=lambda e: float(e.get("at", 0)))
+
     # -- presence ------------------------------------------------------------
 
     async def set_presence(self, pass_id: str, identity: str, room: str | None) -> None:

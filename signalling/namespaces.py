@@ -34,7 +34,7 @@ def _refuse(error: OnliveError) -> socketio.exceptions.ConnectionRefusedError:
 
 class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
     kind: Kind
-    events: dict[str, str] = {}
+    events: frozenset[str] = frozenset()
 
     def __init__(self, namespace: str, service: PassService, tasks: TaskSet) -> None:
         super().__init__(namespace)
@@ -76,7 +76,7 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
 
 class ParticipantNamespace(_Base):
     kind = Kind.PARTICIPANT
-    events = {Event.ANSWER: "", Event.SYNC: "", Event.TOKEN: "", Event.HELP: ""}
+    events = frozenset({Event.ANSWER, Event.SYNC, Event.TOKEN, Event.HELP, Event.JOURNAL})
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
         try:
@@ -126,6 +126,11 @@ class ParticipantNamespace(_Base):
         s = await self._session(sid)
         return wire.ok(assignment=await self.service.renew_token(s["pass_id"], s["person_id"]))
 
+    async def on_journal(self, sid: str, data: object) -> dict[str, Any]:
+        wire.parse_event(Event.JOURNAL, data)
+        s = await self._session(sid)
+        return wire.ok(entries=await self.service.journal(s["person_id"]))
+
     async def on_help(self, sid: str, data: object) -> dict[str, Any]:
         args = wire.parse_event(Event.HELP, data)
         s = await self._session(sid)
@@ -135,7 +140,7 @@ class ParticipantNamespace(_Base):
 
 class FacilitatorNamespace(_Base):
     kind = Kind.FACILITATOR
-    events = {Event.COMMAND: "", Event.SYNC: ""}
+    events = frozenset({Event.COMMAND, Event.SYNC})
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
         try:
@@ -165,7 +170,7 @@ class FacilitatorNamespace(_Base):
 
 class OpsNamespace(_Base):
     kind = Kind.OPS
-    events = {Event.SYNC: ""}
+    events = frozenset({Event.SYNC})
 
     def __init__(self, namespace: str, service: PassService, tasks: TaskSet,
                  overview: Callable[[], Awaitable[dict[str, Any]]]) -> None:

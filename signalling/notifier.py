@@ -54,3 +54,8 @@ class SocketNotifier:
 
     async def help(self, pass_id: str, payload: dict[str, Any]) -> None:
         await self.sio.emit("help", payload, room=pass_room(pass_id), namespace=FACILITATOR)
+
+    async def personal(self, pass_id: str, person_id: str, event: str,
+                       payload: dict[str, Any]) -> None:
+        await self.sio.emit(event, payload, room=person_room(pass_id, person_id),
+                            namespace=PARTICIPANT)

@@ -9,7 +9,8 @@ Server -> client events: ``snapshot`` (full view on (re)connect or ``sync``),
 ``state`` (shared view after each change, with ``version``), ``assignment``
 (personal room, token, members), ``facilitator`` (roster, groups, results),
 ``cue`` (time up, turn warning, switch roles, recall, message), ``help``,
-``alert`` (ops and facilitators).
+``alert`` (ops and facilitators), ``follow_up`` (a participant's own last
+commitment, when a follow-up step begins).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Event(StrEnum):
     TOKEN = "token"
     HELP = "help"
     COMMAND = "command"
+    JOURNAL = "journal"
     ECHO_OFFER = "echo_offer"
     ECHO_REPORT = "echo_report"
     # server -> client
@@ -79,6 +81,7 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     Event.SYNC: {},
     Event.TOKEN: {"room": Field(str, required=False, max_len=128)},
     Event.HELP: {"text": Field(str, required=False, max_len=500)},
+    Event.JOURNAL: {},
     Event.ECHO_OFFER: {"sdp": Field(str, max_len=60_000), "type": Field(str, max_len=16)},
     Event.ECHO_REPORT: {"session": _ID},
 }
