@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from breakout import pairing
 from breakout.rooms import breakout_room
 from exercises import events as ev
 from exercises.effects import (
@@ -28,6 +29,10 @@ from exercises.state import Breakout, Group, Message, PassState, Phase
 from exercises.text import Text
 
 Effects = list[Effect]
+
+#: How long a participant may be gone from an open breakout (a reload, a
+#: network drop) before their group is rearranged so nobody is left alone.
+LEAVE_GRACE_SECONDS = 20.0
 
 CUE_TIME_UP = Text("Tiden är ute", "Time is up")
 CUE_TURN_WARNING = Text("15 sekunder kvar av turen", "15 seconds left in this turn")
@@ -306,6 +311,9 @@ def _join(state: PassState, event: ev.Join, now: float) -> tuple[PassState, Effe
     roster[member.id] = member
     new = replace(state, roster=roster, present=state.present | {member.id})
     b = state.breakout
+    if b is not None and member.id in b.leaving:
+        b = replace(b, leaving={k: v for k, v in b.leaving.items() if k != member.id})
+        new = replace(new, breakout=b)
     if b is not None and b.recall_deadline is None and b.group_of(member.id) is None \
             and event.late_group is not None and 0 <= event.late_group < len(b.groups):
         return _regroup(new, b, member.id, None, event.late_group)
@@ -315,7 +323,63 @@ def _join(state: PassState, event: ev.Join, now: float) -> tuple[PassState, Effe
 def _leave(state: PassState, event: ev.Leave, now: float) -> tuple[PassState, Effects]:
     if event.person_id not in state.present:
         return state, []
-    return replace(state, present=state.present - {event.person_id}), []
+    new = replace(state, present=state.present - {event.person_id})
+    b = state.breakout
+    if b is not None and b.recall_deadline is None and b.group_of(event.person_id) is not None:
+        leaving = {**b.leaving, event.person_id: now + LEAVE_GRACE_SECONDS}
+        new = replace(new, breakout=replace(b, leaving=leaving))
+    return new, []
+
+
+def _regroup_leaver(state: PassState, person: str, now: float) -> tuple[PassState, Effects]:
+    """Take a participant who did not come back out of their group, leaving nobody alone."""
+    b = state.breakout
+    assert b is not None and state.step is not None
+    leaving = {k: v for k, v in b.leaving.items() if k != person}
+    people = [pairing.Person(m.id, m.department, m.site, m.manager_id, m.level)
+              for m in state.roster.values() if b.group_of(m.id) is not None and m.id != person]
+    try:
+        placed, _ = pairing.remove_leaver(
+            [pairing.Group(g.members, g.reasons) for g in b.groups], person, people, (),
+            pairing.Policy(), size=state.step.group_size, now=now)
+    except pairing.PairingError:
+        # Nobody to regroup with (or only infeasible options): keep the rooms.
+        return replace(state, breakout=replace(b, leaving=leaving)), []
+    effects: Effects = []
+    old_home = b.group_of(person)
+    if old_home is not None:
+        effects.append(RemoveFromRoom(old_home[1].room, person))
+    groups: list[Group] = []
+    used: set[int] = set()
+    fresh: list[Group] = []
+    told: set[str] = set()
+    stale: list[str] = []
+    for new_group in placed:
+        i = next(i for i, g in enumerate(b.groups)
+                 if i not in used and set(g.members) & set(new_group.members))
+        used.add(i)
+        old = b.groups[i]
+        if len(new_group.members) <= len(old.members):
+            # The room still has a seat for everyone: whoever stays, stays put.
+            kept = Group(old.room, new_group.members, new_group.reasons)
+            groups.append(kept)
+            if set(new_group.members) != set(old.members) - {person}:
+                told |= set(new_group.members)
+        else:
+            grown = Group(breakout_room(state.id, b.round_no, i + 1, _generation(old.room) + 1),
+                          new_group.members, new_group.reasons)
+            groups.append(grown)
+            fresh.append(grown)
+            told |= set(grown.members)
+            stale.append(old.room)
+    stale += [g.room for i, g in enumerate(b.groups) if i not in used]
+    if fresh:
+        effects.append(CreateRooms(_room_specs(tuple(fresh))))
+    if told:
+        effects.append(SendAssignments(tuple(sorted(told))))
+    if stale:
+        effects.append(CloseRooms(tuple(stale)))
+    return replace(state, breakout=replace(b, groups=tuple(groups), leaving=leaving)), effects
 
 
 def _tick(state: PassState, event: ev.Tick, now: float) -> tuple[PassState, Effects]:
@@ -345,6 +409,12 @@ def _tick(state: PassState, event: ev.Tick, now: float) -> tuple[PassState, Effe
                 b = replace(b, turn_deadline=None, turn_warned=False)
         if b is not new.breakout:
             new = replace(new, breakout=b)
+        for person, due in sorted(b.leaving.items()):
+            if now >= due:
+                new, more = _regroup_leaver(new, person, now)
+                effects += more
+        b = new.breakout
+        assert b is not None
         if now >= b.deadline:
             recalled, more = _begin_recall(new, now, DEFAULT_RECALL_SECONDS)
             return recalled, effects + more

@@ -60,6 +60,8 @@ class Breakout:
     turn_deadline: float | None = None
     turn_warned: bool = False
     recall_deadline: float | None = None
+    # Who dropped out of an open room, and when they are regrouped unless back.
+    leaving: Mapping[str, float] = field(default_factory=dict)
 
     def group_of(self, person_id: str) -> tuple[int, Group] | None:
         for i, group in enumerate(self.groups):
@@ -139,4 +141,5 @@ class PassState:
                 found.append(b.deadline)
                 if b.turn_deadline is not None:
                     found.append(b.turn_deadline)
+                found.extend(b.leaving.values())
         return tuple(found)

@@ -188,3 +188,30 @@ def test_next_deadline_is_none_while_paused_or_idle() -> None:
     assert next_deadline(state) == 120
     state, _ = reduce(state, ev.Pause(), 1.0)
     assert next_deadline(state) is None
+
+
+def test_a_participant_gone_past_the_grace_period_is_regrouped_so_nobody_is_alone() -> None:
+    state = fresh(5)
+    state, _ = run(state, [(0, ev.Start()), (0, ev.Next()), (0, ev.Next())])
+    state, _ = run(state, [(0, ev.OpenBreakouts(((("u0", "u1"), ()), (("u2", "u3", "u4"), ()))))])
+    state, history = run(state, [(10, ev.Leave("u0")), (20, ev.Tick()), (30, ev.Tick())])
+    assert [h[-1] for h in history] == [
+        [("timer", 30.0)],  # the grace period ends before the turn warning
+        [],
+        # One move: u4 leaves the trio for u1's room, which has a free seat.
+        [("remove", "onlive_p1_r1_g1", "u0"), ("assign", 4), ("timer", 165.0)],
+    ]
+    assert state.breakout is not None
+    assert [(g.room, g.members) for g in state.breakout.groups] == [
+        ("onlive_p1_r1_g1", ("u1", "u4")), ("onlive_p1_r1_g2", ("u2", "u3"))]
+
+
+def test_a_participant_back_within_the_grace_period_keeps_their_group() -> None:
+    state = fresh(4)
+    state, _ = run(state, [(0, ev.Start()), (0, ev.Next()), (0, ev.Next())])
+    state, _ = run(state, [(0, ev.OpenBreakouts(((("u0", "u1"), ()), (("u2", "u3"), ()))))])
+    groups = state.breakout.groups if state.breakout else ()
+    state, history = run(state, [(10, ev.Leave("u0")), (15, ev.Join(Member("u0", "U0"))),
+                                 (40, ev.Tick())])
+    assert [h[-1] for h in history] == [[("timer", 30.0)], [("timer", 165.0)], []]
+    assert state.breakout is not None and state.breakout.groups == groups
