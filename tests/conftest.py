@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
+import redis
+
 from orchestrator.procs import Child, LiveKitKeys, free_port, load_or_create_keys, start_livekit, start_redis
+from tests.harness import OrchestratorProcess, orchestrator_env
 
 LIVEKIT_BIN = Path(os.environ.get(
     "ONLIVE_LIVEKIT_BIN", str(Path.home() / ".cache/onlive/livekit-v1.13.5/livekit-server")))
@@ -65,3 +68,22 @@ def livekit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveKit
                              webhook_port, child)
     finally:
         child.stop()
+
+
+@pytest.fixture
+def env(redis_server: RedisService, livekit_server: LiveKitService,
+        tmp_path: Path) -> dict[str, str]:
+    """The orchestrator's environment; every test starts from an empty store."""
+    redis.Redis.from_url(redis_server.url).flushdb()
+    return orchestrator_env(redis_server.url, livekit_server, tmp_path / "state")
+
+
+@pytest.fixture
+def orchestrator(env: dict[str, str], tmp_path: Path) -> Iterator[OrchestratorProcess]:
+    """``python -m orchestrator serve`` on the port LiveKit sends webhooks to."""
+    process = OrchestratorProcess(env, tmp_path / "orchestrator.log")
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
