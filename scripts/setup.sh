@@ -57,13 +57,24 @@ if [ ! -x "$LIVEKIT_BIN" ] || ! "$LIVEKIT_BIN" --version 2>/dev/null | grep -q "
 fi
 
 # --- Web build ----------------------------------------------------------------
+# npm packages are reinstalled when package.json or the lock file changes; the
+# pages are rebuilt when anything they are built from changes (the stamp is
+# a hash of those files and lives in dist/, so a deleted dist/ rebuilds too).
 if [ -f web/package.json ]; then
-    web_stamp="web/node_modules/.onlive-build"
-    want_web="$(cat web/package.json web/package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)-$(find web/src -type f -newer "$web_stamp" 2>/dev/null | wc -l)"
-    if [ ! -f "$web_stamp" ] || [ ! -d web/dist ] || [ "$(cat "$web_stamp")" != "$want_web" ]; then
+    deps_stamp="web/node_modules/.onlive-deps"
+    want_deps="$(cat web/package.json web/package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)" || true
+    if [ "$(cat "$deps_stamp" 2>/dev/null)" != "$want_deps" ]; then
+        say "installing the web build's npm packages"
+        (cd web && { npm ci --no-audit --no-fund -s || npm install --no-audit --no-fund -s; })
+        echo "$want_deps" > "$deps_stamp"
+    fi
+    build_stamp="web/dist/.onlive-build"
+    want_build="$(cd web && find package.json package-lock.json build.mjs src -type f -print0 2>/dev/null \
+        | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)" || true
+    if [ "$(cat "$build_stamp" 2>/dev/null)" != "$want_build" ]; then
         say "building the web pages"
-        (cd web && { [ -f package-lock.json ] && npm ci --no-audit --no-fund -s || npm install --no-audit --no-fund -s; } && npm run -s build)
-        echo "$want_web" > "$web_stamp"
+        (cd web && npm run -s build)
+        echo "$want_build" > "$build_stamp"
     fi
 fi
 say "set-up complete"

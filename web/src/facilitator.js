@@ -1,0 +1,1 @@
+import { setupLanguage } from "./i18n.js"; setupLanguage();

@@ -1,0 +1,339 @@
+// The participant page: follows the pass (step, timers, cues), keeps the
+// video in the room the orchestrator assigns, and sends answers.
+
+import { $, h, fill, sleep } from "./dom.js";
+import { t, tx, pick, setupLanguage, onLangChange } from "./i18n.js";
+import { readCredential, connect, call } from "./connection.js";
+import { ServerClock, countdownOf, turnOf } from "./clock.js";
+import { Countdown, connectionStatus, CueBanner } from "./ui.js";
+import { MediaStage, mediaControls } from "./media.js";
+import { answerForm } from "./answer.js";
+
+const TOKEN_MARGIN_S = 45; // renew a LiveKit token this close to its expiry
+
+const app = {
+  view: null,
+  assignment: null,
+  answer: null, // {client_id, value} stored for the current step
+  formStep: null,
+  refused: false,
+};
+
+setupLanguage();
+const clock = new ServerClock();
+const countdown = new Countdown($("#countdown"), clock, { labelEl: $("#countdown-label") });
+const turnCountdown = new Countdown($("#turn-countdown"), clock);
+const cues = new CueBanner($("#cue"));
+const stage = new MediaStage($("#grid"), {
+  onStatus: (status) => paintMoving(status),
+  onUnexpectedDisconnect: () => reconnectMedia(),
+});
+fill($("#media-controls"), ...mediaControls(stage));
+
+const ticket = readCredential("ticket", "p");
+if (!ticket) {
+  $("#conn").textContent = t("conn.nolink");
+  $("#conn").dataset.state = "refused";
+} else {
+  start(ticket);
+}
+
+function start(ticketValue) {
+  const socket = connect("/participant", { ticket: ticketValue });
+  app.socket = socket;
+  connectionStatus($("#conn"), socket, {
+    onRefused: () => {
+      app.refused = true;
+      stage.stopAll();
+    },
+  });
+
+  socket.on("snapshot", (snap) => {
+    clock.sample(snap.state.server_now);
+    app.view = snap.state;
+    app.answer = snap.answer;
+    app.formStep = null; // rebuild the form from the stored answer
+    setAssignment(snap.assignment, true);
+    render();
+  });
+  socket.on("state", (view) => {
+    clock.sample(view.server_now);
+    if (app.view && view.version <= app.view.version) return; // stale
+    const gap = app.view && view.version > app.view.version + 1;
+    const stepChanged = !app.view || !app.view.step || !view.step || app.view.step.id !== view.step.id;
+    app.view = view;
+    if (stepChanged) app.answer = null;
+    render();
+    if (gap) resync();
+  });
+  socket.on("assignment", (assignment) => {
+    setAssignment(assignment, false);
+    render();
+  });
+  socket.on("cue", (cue) => {
+    clock.sample(cue.server_now);
+    if (!cueIsMine(cue)) return;
+    cues.show(pick(cue.text), cue.kind);
+  });
+
+  $("#help-open").addEventListener("click", () => {
+    $("#help-form").hidden = false;
+    $("#help-open").hidden = true;
+    $("#help-text").focus();
+  });
+  $("#help-cancel").addEventListener("click", closeHelp);
+  $("#help-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await call(socket, "help", { text: $("#help-text").value.trim() });
+      $("#help-status").textContent = t("help.sent");
+      $("#help-text").value = "";
+      closeHelp();
+    } catch (error) {
+      $("#help-status").textContent = t("err.generic", { message: error.message });
+    }
+  });
+}
+
+function closeHelp() {
+  $("#help-form").hidden = true;
+  $("#help-open").hidden = false;
+  $("#help-open").focus();
+}
+
+async function resync() {
+  try {
+    const snap = await call(app.socket, "sync", {});
+    clock.sample(snap.state.server_now);
+    app.view = snap.state;
+    app.answer = snap.answer;
+    setAssignment(snap.assignment, false);
+    render();
+  } catch (error) {
+    console.warn("sync failed", error);
+  }
+}
+
+function currentRoom() {
+  return app.assignment ? app.assignment.room : null;
+}
+
+function cueIsMine(cue) {
+  const room = currentRoom();
+  return !cue.rooms || cue.rooms.length === 0 || (room && cue.rooms.includes(room));
+}
+
+// -- media: keep the LiveKit room in line with the assignment --------------------
+
+let reconciling = false;
+
+function setAssignment(assignment, fromSnapshot) {
+  if (!assignment) return;
+  if (!fromSnapshot && app.assignment && assignment.version < app.assignment.version) return;
+  app.assignment = assignment;
+  const me = assignment.kind === "breakout" && assignment.members ? assignment.members[assignment.position] : null;
+  if (me && me.name !== stage.localName) {
+    stage.localName = me.name;
+    stage.showLocal();
+  }
+  reconcile();
+}
+
+async function reconcile() {
+  if (reconciling) return;
+  reconciling = true;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const target = app.assignment;
+      if (app.refused || !target || !target.room || app.view?.phase === "ended") {
+        if (stage.room) await stage.leave();
+        if (app.view?.phase === "ended") await stage.stopAll();
+        break;
+      }
+      if (stage.connected && stage.roomName === target.room) break;
+      try {
+        let fresh = target;
+        if (!fresh.token || (fresh.expires_at && fresh.expires_at - clock.now() < TOKEN_MARGIN_S)) {
+          const ack = await call(app.socket, "token", {});
+          fresh = ack.assignment;
+          if (fresh.version >= app.assignment.version) app.assignment = fresh;
+          if (!fresh.room) continue;
+        }
+        await stage.join(fresh);
+      } catch (error) {
+        console.warn("joining the room failed", error);
+        paintMoving({ state: "failed" });
+        await sleep(Math.min(5000, 500 * 2 ** Math.min(attempt, 4)));
+        // The token may be stale (or the room gone after a move): ask again.
+        try {
+          const ack = await call(app.socket, "token", {});
+          if (ack.assignment.version >= app.assignment.version) app.assignment = ack.assignment;
+        } catch {
+          /* offline: the socket's reconnect brings a new snapshot */
+        }
+      }
+    }
+  } finally {
+    reconciling = false;
+  }
+  render();
+}
+
+function reconnectMedia() {
+  // The server closed our room (a move, a recall) or the link dropped. A
+  // new assignment is usually on its way; give it a moment, then rejoin.
+  setTimeout(() => reconcile(), 300);
+}
+
+function paintMoving(status) {
+  const el = $("#moving");
+  const a = app.assignment;
+  if (status.state === "connecting" || status.state === "failed") {
+    let key = stage.everConnected ? "move.main" : "move.connect";
+    if (a && a.kind === "breakout") {
+      const n = (a.members || []).length;
+      key = n === 2 ? "move.pair" : n === 3 ? "move.trio" : "move.group";
+    }
+    if (status.state === "failed") key = "move.failed";
+    el.textContent = t(key);
+    el.dataset.i18n = key;
+    el.hidden = false;
+  } else {
+    el.hidden = true;
+  }
+  $("#grid").dataset.room = stage.roomName || "";
+  $("#grid").dataset.connected = String(stage.connected);
+}
+
+// -- rendering ------------------------------------------------------------------
+
+function render() {
+  const view = app.view;
+  if (!view) return;
+  document.body.dataset.phase = view.phase;
+  $("#pass-title").textContent = pick(view.title);
+  document.title = `${pick(view.title)} – onlive`;
+  renderRoom();
+  renderStep();
+}
+
+function renderRoom() {
+  const a = app.assignment;
+  const view = app.view;
+  const heading = $("#room-heading");
+  const members = $("#room-members");
+  const reasons = $("#room-reasons");
+  if (!a || a.kind === "none" || view.phase === "ended") {
+    heading.textContent = view.phase === "ended" ? t("ended.thanks") : t("room.none");
+    members.textContent = "";
+    reasons.hidden = true;
+    return;
+  }
+  if (a.kind === "breakout") {
+    const n = (a.members || []).length;
+    heading.textContent = t(n === 2 ? "room.breakout.pair" : n === 3 ? "room.breakout.trio" : "room.breakout.group");
+    const others = (a.members || []).filter((_, i) => i !== a.position).map((m) => m.name);
+    members.textContent = t("room.with", { names: others.join(", ") });
+    const list = (a.reasons || []).map((code) => t(`reason.${code}`)).filter((s) => !s.startsWith("reason."));
+    reasons.hidden = list.length === 0;
+    reasons.textContent = list.length ? `${t("room.why")} ${list.join(", ")}.` : "";
+  } else {
+    heading.textContent = t("room.main");
+    members.textContent = view.step && view.step.kind === "breakout" && view.rooms.state === "closed" ? t("room.waiting") : "";
+    reasons.hidden = true;
+  }
+  heading.dataset.kind = a.kind;
+  $("#media-note").hidden = !stage.deviceError;
+}
+
+function renderStep() {
+  const view = app.view;
+  const step = view.step;
+  const meta = $("#step-meta");
+  if (view.phase === "lobby") {
+    meta.textContent = t("phase.lobby");
+    $("#step-title").textContent = pick(view.title);
+    $("#step-prompt").textContent = t("lobby.wait");
+  } else if (view.phase === "ended" || !step) {
+    meta.textContent = t("phase.ended");
+    $("#step-title").textContent = t("ended.thanks");
+    $("#step-prompt").textContent = "";
+  } else {
+    meta.textContent = t("step.of", { n: step.index + 1, total: view.outline.length });
+    $("#step-title").textContent = pick(step.title);
+    $("#step-prompt").textContent = pick(step.prompt);
+  }
+  $("#step-title").dataset.step = step ? step.id : "";
+
+  const c = countdownOf(view);
+  countdown.set(c, c.kind === "recall" ? "timer.recall" : c.kind === "breakout" ? "timer.breakout" : "timer.step");
+  $("#countdown").dataset.kind = c.kind || "";
+  const turn = turnOf(view);
+  const inBreakout = app.assignment && app.assignment.kind === "breakout";
+  $("#turn-box").hidden = !(turn && inBreakout);
+  if (turn && inBreakout) {
+    $("#turn-label").textContent = t("turn.label", { n: turn.turn + 1 });
+    turnCountdown.set(turn, "turn.label");
+  } else {
+    turnCountdown.set(null, "timer.none");
+  }
+  renderRole(step, inBreakout);
+  renderMessage(view);
+  renderAnswer(view, step);
+}
+
+function renderRole(step, inBreakout) {
+  const el = $("#role");
+  const a = app.assignment;
+  if (!step || !step.roles || !step.roles.length || !inBreakout || a.position == null) {
+    el.hidden = true;
+    return;
+  }
+  const turn = app.view.rooms.turn || 0;
+  const role = step.roles[(a.position + turn) % step.roles.length];
+  el.hidden = false;
+  el.dataset.role = role.id;
+  fill(el, h("p", { class: "role-name", text: t("role.yours", { role: pick(role.name) }) }),
+    h("p", { class: "role-prompt", text: pick(role.prompt) }));
+}
+
+function renderMessage(view) {
+  const el = $("#message");
+  const m = view.message;
+  const room = currentRoom();
+  if (!m || (m.rooms && m.rooms.length && !m.rooms.includes(room))) {
+    el.hidden = true;
+    return;
+  }
+  el.hidden = false;
+  fill(el, h("p", { class: "message-from", text: t("message.from") }), h("p", { class: "message-text", text: m.text }));
+}
+
+function renderAnswer(view, step) {
+  const slot = $("#answer-slot");
+  const open = view.phase === "running" && step && step.asks_answer;
+  const key = open ? `${step.id}:${view.step.index}` : null;
+  if (key === app.formStep) return; // keep what the person is typing
+  app.formStep = key;
+  if (!open) {
+    fill(slot);
+    return;
+  }
+  const form = answerForm(step, {
+    saved: app.answer,
+    send: async (value, clientId) => {
+      const ack = await call(app.socket, "answer", { step_id: step.id, client_id: clientId, value });
+      app.answer = { client_id: clientId, value };
+      return ack;
+    },
+  });
+  fill(slot, form);
+}
+
+onLangChange(() => {
+  render();
+  paintMoving({ state: $("#moving").hidden ? "connected" : "connecting" });
+});
+
+// Tests and the curious can look; nothing here is secret.
+window.onlive = { app, stage, clock };

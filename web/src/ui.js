@@ -1,0 +1,114 @@
+// Pieces shared by the pages: the countdown, the connection status line
+// and the cue banner.
+
+import { h } from "./dom.js";
+import { t, onLangChange } from "./i18n.js";
+import { remainingMs, formatMs } from "./clock.js";
+
+const TICK_MS = 200;
+
+/**
+ * A countdown bound to the server clock. The element shows m:ss and carries
+ * the exact value for tests and assistive tech: data-remaining-ms (ms left,
+ * empty without a deadline) computed at data-at-ms (local epoch ms).
+ */
+export class Countdown {
+  constructor(el, clock, { labelEl = null } = {}) {
+    this.el = el;
+    this.clock = clock;
+    this.labelEl = labelEl;
+    this.countdown = null;
+    this.labelKey = "timer.none";
+    this.el.setAttribute("role", "timer");
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    onLangChange(() => this.tick());
+  }
+
+  /** countdown: {deadline, pausedAt} or null; labelKey names what it counts to. */
+  set(countdown, labelKey) {
+    this.countdown = countdown && countdown.deadline != null ? countdown : null;
+    this.labelKey = labelKey;
+    this.tick();
+  }
+
+  tick() {
+    const atMs = Date.now();
+    const ms = remainingMs(this.countdown, this.clock.now());
+    const paused = !!(this.countdown && this.countdown.pausedAt != null);
+    this.el.dataset.remainingMs = ms == null ? "" : String(ms);
+    this.el.dataset.atMs = String(atMs);
+    this.el.dataset.paused = String(paused);
+    const text = ms == null ? "–:––" : formatMs(ms);
+    if (this.el.textContent !== text) this.el.textContent = text;
+    this.el.classList.toggle("up", ms === 0);
+    this.el.classList.toggle("soon", ms != null && ms > 0 && ms <= 30_000);
+    if (this.labelEl) {
+      const key = ms == null ? "timer.none" : paused ? "timer.paused" : ms === 0 ? "timer.up" : this.labelKey;
+      const label = t(key);
+      if (this.labelEl.textContent !== label) this.labelEl.textContent = label;
+    }
+  }
+}
+
+/** Keep #conn up to date with the socket's state. */
+export function connectionStatus(el, socket, { onRefused = () => {} } = {}) {
+  let key = "conn.connecting";
+  let vars = {};
+  const paint = () => {
+    el.textContent = t(key, vars);
+    el.dataset.state = key.split(".")[1];
+  };
+  socket.on("connect", () => {
+    key = "conn.online";
+    paint();
+  });
+  socket.io.on("reconnect_attempt", () => {
+    key = "conn.offline";
+    paint();
+  });
+  socket.on("disconnect", () => {
+    key = "conn.offline";
+    paint();
+  });
+  socket.on("connect_error", (error) => {
+    if (socket.active) {
+      key = "conn.offline";
+      vars = {};
+    } else {
+      // Refused by the server: the link is wrong, expired or the pass ended.
+      const code = error && error.data && error.data.code;
+      const known = code && t(`err.${code}`) !== `err.${code}`;
+      key = known ? `err.${code}` : "conn.refused";
+      vars = { message: (error && error.message) || "" };
+      onRefused(code);
+    }
+    paint();
+  });
+  onLangChange(paint);
+  paint();
+}
+
+/** A dismissable banner for cues; role=alert so it is announced. */
+export class CueBanner {
+  constructor(el) {
+    this.el = el;
+    this.hideTimer = null;
+    this.text = h("p", { class: "cue-text" });
+    this.close = h("button", { type: "button", class: "btn btn-small cue-close", dataset: { i18nLabel: "cue.close" }, "aria-label": t("cue.close") }, "×");
+    this.close.addEventListener("click", () => this.hide());
+    el.replaceChildren(this.text, this.close);
+    el.hidden = true;
+  }
+
+  show(text, kind) {
+    this.text.textContent = text;
+    this.el.dataset.kind = kind;
+    this.el.hidden = false;
+    clearTimeout(this.hideTimer);
+    this.hideTimer = setTimeout(() => this.hide(), 12_000);
+  }
+
+  hide() {
+    this.el.hidden = true;
+  }
+}
