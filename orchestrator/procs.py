@@ -209,3 +209,30 @@ def start_livekit(binary: Path, state_dir: Path, *, port: int, udp_port: int, ke
     _wait(child, ready, 20.0)
     log.info("livekit-server ready", extra={"pid": child.pid, "port": port})
     return child
+
+
+def start_orchestrator(env: dict[str, str], log_path: Path, *, cwd: Path | None = None,
+                       timeout: float = 20.0) -> Child:
+    """``python -m orchestrator serve`` with ``env``, ready when /readyz says so."""
+    import sys
+
+    port = int(env["ONLIVE_PORT"])
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    out = open(log_path, "ab")
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "orchestrator", "serve"], env=env,
+                                   cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    finally:
+        out.close()
+    child = Child("onlive serve", process, log_path)
+
+    def ready() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://{LOOPBACK}:{port}/readyz", timeout=1) as r:
+                return bool(r.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    _wait(child, ready, timeout)
+    return child

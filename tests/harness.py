@@ -12,9 +12,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
-import urllib.request
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +21,7 @@ from typing import Any
 import socketio
 
 from orchestrator.cli import _service
+from orchestrator.procs import Child, start_orchestrator
 from orchestrator.service import PassService
 from orchestrator.settings import Settings
 
@@ -58,25 +56,12 @@ class OrchestratorProcess:
         self.env = env
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
+        self.child: Child | None = None
         self.base_url = f"http://127.0.0.1:{env['ONLIVE_PORT']}"
 
     def start(self) -> None:
-        out = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "orchestrator", "serve"],
-                                        cwd=ROOT, env=self.env, stdout=out, stderr=out)
-        out.close()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"orchestrator exited:\n{self.log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/readyz", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"orchestrator not ready:\n{self.log_path.read_text()[-3000:]}")
+        self.child = start_orchestrator(self.env, self.log_path, cwd=ROOT)
+        self.process = self.child.process
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> float:
         """Stop by pid; returns the seconds it took."""

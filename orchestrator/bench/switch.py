@@ -1,0 +1,177 @@
+"""``onlive bench switch``: how fast a whole pass moves into breakout rooms and back.
+
+Starts its own redis-server, livekit-server and orchestrator (a child
+process, so the bots' CPU is measured alone), runs N synthetic participants
+(default 20, audio only) in one pass, and opens and recalls breakouts several
+times. For each open it records, per participant, the time from the
+facilitator's command to the personal assignment arriving and to hearing the
+partner's tone. Prints a table and, last, one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from exercises.script import ClassScript, Step, StepKind
+from exercises.state import Member
+from exercises.text import Text
+from orchestrator import procs
+from orchestrator.settings import Settings
+
+SCRIPT = ClassScript(
+    id="bench-switch", version=1, title=Text("Byten", "Switches"),
+    description=Text("Öppna och återkalla grupprum", "Open and recall breakout rooms"),
+    steps=(Step("pairs", StepKind.BREAKOUT, Text("Par", "Pairs"), Text("Prata", "Talk"),
+                duration=3600, group_size=2),))
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def bench(n: int, cycles: int, work_dir: Path) -> dict[str, float]:
+    import socketio
+
+    from orchestrator.cli import _service
+    from signalling.bots import Bot
+    from signalling.tone import participant_frequency
+
+    keys = procs.load_or_create_keys(work_dir / "keys.json")
+    redis_port, lk_port, port = procs.free_port(), procs.free_port(), procs.free_port()
+    udp = procs.free_port(socket.SOCK_DGRAM)
+    children = [procs.start_redis(work_dir / "redis", redis_port, appendonly=False)]
+    children.append(procs.start_livekit(
+        Settings().livekit_bin if "ONLIVE_LIVEKIT_BIN" not in os.environ
+        else Path(os.environ["ONLIVE_LIVEKIT_BIN"]), work_dir / "livekit", port=lk_port,
+        udp_port=udp, keys=keys, webhook_url=f"http://127.0.0.1:{port}/webhooks/livekit"))
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONLIVE_")}
+    env.update({
+        "ONLIVE_PORT": str(port), "ONLIVE_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "ONLIVE_LIVEKIT_URL": f"ws://127.0.0.1:{lk_port}", "ONLIVE_LIVEKIT_API_KEY": keys.key,
+        "ONLIVE_LIVEKIT_API_SECRET": keys.secret, "ONLIVE_STATE_DIR": str(work_dir / "state"),
+        "ONLIVE_LOG_LEVEL": "WARNING",
+    })
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        children.append(procs.start_orchestrator(env, work_dir / "orchestrator.log"))
+    except BaseException:
+        for child in reversed(children):
+            child.stop()
+        raise
+    bots: list[Bot] = []
+    fac = socketio.AsyncClient(serializer="msgpack")
+
+    async def command(name: str, **args: object) -> dict[str, object]:
+        reply: dict[str, object] = await fac.call("command", {"name": name, **args},
+                                                  namespace="/facilitator", timeout=30)
+        if not reply.get("ok"):
+            raise RuntimeError(f"{name} refused: {reply}")
+        return reply
+
+    try:
+        people = [Member(f"b{i:03d}", f"Bot {i}", ("IT", "HR", "Ekonomi", "Sälj")[i % 4],
+                         ("Umeå", "Malmö", "Luleå")[i % 3]) for i in range(n)]
+        tones = {m.id: participant_frequency(i) for i, m in enumerate(people)}
+        async with _service(Settings.from_env(env)) as service:
+            state = await service.create_pass(SCRIPT, program="bench")
+            for i, m in enumerate(people):
+                bots.append(Bot(base_url, await service.invite(state.id, m), m.id,
+                                tones[m.id], tones, index=i))
+            credential = service.facilitator_credential(state.id)
+        await fac.connect(base_url, namespaces=["/facilitator"], auth={"credential": credential},
+                          headers={"Origin": base_url}, transports=["websocket"])
+        for bot in bots:
+            await bot.start()
+        await asyncio.gather(*(b.settled(60) for b in bots))
+        await command("start")
+
+        to_assignment: list[float] = []
+        to_media: list[float] = []
+        cpu0, wall0 = cpu_seconds(), time.monotonic()
+        for cycle in range(cycles):
+            opened = time.monotonic()
+            await command("open_breakouts")
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not all(
+                    b.moves[-1].kind == "breakout" and b.moves[-1].heard for b in bots):
+                await asyncio.sleep(0.05)
+            for b in bots:
+                move = b.moves[-1]
+                if move.kind == "breakout":
+                    to_assignment.append(1000 * (move.received - opened))
+                    if move.heard is not None:
+                        to_media.append(1000 * (move.heard - opened))
+            print(f"  cycle {cycle + 1}: {sum(1 for b in bots if b.moves[-1].heard)}/{n} "
+                  f"hear their partner", file=sys.stderr, flush=True)
+            await command("recall", countdown=0)
+            await asyncio.sleep(0.2)
+            await asyncio.gather(*(b.settled(30) for b in bots))
+        cpu, wall = cpu_seconds() - cpu0, time.monotonic() - wall0
+        missing = n * cycles - len(to_media)
+        return {
+            "n": n, "cycles": cycles,
+            "open_to_assignment_p50_ms": round(percentile(to_assignment, 0.5), 1),
+            "open_to_assignment_p95_ms": round(percentile(to_assignment, 0.95), 1),
+            "open_to_media_p50_ms": round(percentile(to_media, 0.5), 1),
+            "open_to_media_p95_ms": round(percentile(to_media, 0.95), 1),
+            "media_switches_missed": missing,
+            "cpu_s_per_bot_minute": round(cpu / n / (wall / 60), 3),
+            "bots_cpu_cores": round(cpu / wall, 3),
+            "mean_open_to_media_ms": round(statistics.fmean(to_media), 1) if to_media else -1,
+        }
+    finally:
+        for b in bots:
+            try:
+                await asyncio.wait_for(b.stop(), 10)
+            except Exception:  # noqa: BLE001 - best effort while tearing down
+                pass
+        await fac.disconnect()
+        for child in reversed(children):
+            child.stop()
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="onlive bench switch")
+    parser.add_argument("--n", type=int, default=20, help="synthetic participants")
+    parser.add_argument("--cycles", type=int, default=5, help="open/recall cycles")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="onlive-bench-") as tmp:
+        figures = asyncio.run(bench(args.n, args.cycles, Path(tmp)))
+    rows = [
+        ("participants", f"{figures['n']}", ""),
+        ("open/recall cycles", f"{figures['cycles']}", ""),
+        ("open -> assignment p50 / p95", f"{figures['open_to_assignment_p50_ms']} / "
+         f"{figures['open_to_assignment_p95_ms']} ms", ""),
+        ("open -> hearing partner p50 / p95", f"{figures['open_to_media_p50_ms']} / "
+         f"{figures['open_to_media_p95_ms']} ms", "target p95 <= 2000 ms"),
+        ("switches that never heard the partner", f"{figures['media_switches_missed']}", ""),
+        ("bots' CPU", f"{figures['bots_cpu_cores']} cores, "
+         f"{figures['cpu_s_per_bot_minute']} s per bot-minute", "target: 20 bots within one core"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print("breakout switch benchmark (real LiveKit, Redis and orchestrator on 127.0.0.1)")
+    for name, value, note in rows:
+        print(f"  {name:<{width}}  {value:<28} {note}")
+    print(json.dumps(figures))
+    return 0
