@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
