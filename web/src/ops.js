@@ -1,1 +1,80 @@
-import { setupLanguage } from "./i18n.js"; setupLanguage();
+// The ops dashboard: health of Redis and LiveKit, event-loop lag,
+// connections, every running pass with its rooms, and alerts. It polls
+// `sync` every few seconds and shows alerts as they arrive.
+
+import { $, h, fill } from "./dom.js";
+import { t, pick, setupLanguage, onLangChange } from "./i18n.js";
+import { readCredential, connect, call } from "./connection.js";
+import { connectionStatus } from "./ui.js";
+
+const POLL_MS = 3000;
+const app = { data: null, extraAlerts: [] };
+
+setupLanguage();
+const credential = readCredential("credential", "ops");
+if (!credential) {
+  $("#conn").textContent = t("conn.nolink");
+  $("#conn").dataset.state = "refused";
+} else {
+  start(credential);
+}
+
+function start(cred) {
+  const socket = connect("/ops", { credential: cred });
+  app.socket = socket;
+  connectionStatus($("#conn"), socket);
+  socket.on("snapshot", (data) => {
+    app.data = data;
+    app.extraAlerts = [];
+    render();
+  });
+  socket.on("alert", (item) => {
+    app.extraAlerts.unshift(item);
+    render();
+  });
+  setInterval(async () => {
+    if (!socket.connected || document.hidden) return;
+    try {
+      app.data = await call(socket, "sync", {}, 5000);
+      app.extraAlerts = [];
+      render();
+    } catch (error) {
+      console.warn("ops sync failed", error);
+    }
+  }, POLL_MS);
+}
+
+function check(name, c) {
+  const ok = c && c.ok;
+  return h("div", { dataset: { check: name, ok: String(!!ok) } }, h("dt", { text: t(`ops.${name}`) }),
+    h("dd", {}, h("span", { class: `badge ${ok ? "badge-ok" : "badge-bad"}`,
+      text: ok ? t("ops.ok", { ms: c.latency_ms }) : t("ops.down") })));
+}
+
+function render() {
+  const d = app.data;
+  if (!d) return;
+  const lag = d.loop_lag_ms || {};
+  fill($("#health"), check("redis", d.health?.redis), check("livekit", d.health?.livekit),
+    h("div", {}, h("dt", { text: t("ops.lag") }), h("dd", { text: t("ops.lag.value", {
+      last: Math.round(lag.last_ms ?? 0), max: Math.round(lag.max_ms ?? 0) }) })),
+    h("div", {}, h("dt", { text: t("ops.connections") }), h("dd", { text: String(d.connections ?? 0) })));
+  $("#updated").textContent = t("ops.updated", { time: new Date((d.server_now || Date.now() / 1000) * 1000).toLocaleTimeString() });
+
+  const passes = d.passes || [];
+  $("#passes-none").hidden = passes.length > 0;
+  fill($("#passes tbody"), passes.map((p) => h("tr", { dataset: { pass: p.pass } },
+    h("th", { scope: "row" }, h("span", { text: pick(p.title) }), h("br"), h("code", { text: p.pass })),
+    h("td", { text: t(`phase.${p.phase}`) }),
+    h("td", { text: p.phase === "running" ? String((p.step ?? 0) + 1) : "—" }),
+    h("td", { text: String(p.present) }),
+    h("td", {}, h("ul", { class: "texts" }, (p.rooms || []).map((r) => h("li", {},
+      h("code", { text: r.name }), ` (${r.participants == null ? "—" : r.participants})`)))))));
+
+  const alerts = [...app.extraAlerts, ...(d.alerts || [])];
+  $("#alerts-none").hidden = alerts.length > 0;
+  fill($("#alerts"), alerts.slice(0, 50).map((a) => h("li", { class: "alert" },
+    `${a.at ? new Date(a.at * 1000).toLocaleTimeString() : ""} · ${a.code || ""} · ${a.message || ""}`)));
+}
+
+onLangChange(render);
