@@ -16,7 +16,9 @@ Keys (prefix ``onlive:``):
 
 from __future__ import annotations
 
+import asyncio
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +87,10 @@ class Applied:
 class Store:
     def __init__(self, client: aioredis.Redis) -> None:
         self.r = client
+        # Writers to one pass inside this process queue up here, so the
+        # optimistic transaction only ever races writers in other workers.
+        self._writers: weakref.WeakValueDictionary[str, asyncio.Lock] = \
+            weakref.WeakValueDictionary()
         self._release = client.register_script(_RELEASE)
         self._renew = client.register_script(_RENEW)
         self._answer = client.register_script(_ANSWER)
@@ -114,6 +120,15 @@ class Store:
         are retried against the newer state; the deadline index and audit
         entry are written in the same transaction as the snapshot.
         """
+        lock = self._writers.get(pass_id)
+        if lock is None:
+            lock = self._writers[pass_id] = asyncio.Lock()
+        async with lock:
+            return await self._update(pass_id, step, audit)
+
+    async def _update(self, pass_id: str,
+                      step: Callable[[PassState], tuple[PassState, list[Effect]]],
+                      audit: dict[str, Any] | None) -> Applied:
         key = k_pass(pass_id)
         for _ in range(MAX_CAS_ATTEMPTS):
             async with self.r.pipeline(transaction=True) as pipe:

@@ -1,0 +1,59 @@
+"""Health, readiness, the pages' security headers, structured logs and a clean stop."""
+
+from __future__ import annotations
+
+import json
+import signal
+import urllib.request
+
+import pytest
+
+from exercises.demo import demo_class
+from exercises.state import Member
+from tests.harness import Client, service_for
+
+pytestmark = pytest.mark.services
+
+
+def get(url: str) -> tuple[int, dict[str, str], bytes]:
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return r.status, dict(r.headers), r.read()
+
+
+def test_health_and_readiness_report_redis_and_livekit(orchestrator) -> None:
+    status, _, body = get(f"{orchestrator.base_url}/healthz")
+    assert status == 200 and json.loads(body) == {"status": "ok"}
+    status, _, body = get(f"{orchestrator.base_url}/readyz")
+    ready = json.loads(body)
+    assert status == 200 and ready["ready"] is True
+    assert ready["redis"]["ok"] and ready["livekit"]["ok"]
+    assert ready["redis"]["latency_ms"] >= 0
+
+
+@pytest.mark.parametrize("path", ["/p", "/f", "/ops"])
+def test_pages_allow_only_their_own_origin_and_livekit(orchestrator, path: str) -> None:
+    status, headers, _ = get(f"{orchestrator.base_url}{path}")
+    csp = headers["Content-Security-Policy"]
+    assert status == 200
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    sources = {s for part in csp.split(";") for s in part.split()[1:]}
+    assert {s for s in sources if "://" in s} <= {orchestrator.env["ONLIVE_LIVEKIT_URL"],
+                                                  orchestrator.env["ONLIVE_LIVEKIT_URL"].replace("ws", "http", 1)}
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+async def test_logs_carry_pass_and_participant_ids_and_sigterm_drains(env, orchestrator) -> None:
+    async with service_for(env) as service:
+        state = await service.create_pass(demo_class())
+        ticket = await service.invite(state.id, Member("p-log", "Lo"))
+    client = Client(orchestrator.base_url, "/participant", {"ticket": ticket})
+    await client.connect()
+    await client.wait_for("snapshot")
+    await client.close()
+    took = orchestrator.stop(signal.SIGTERM)
+    assert took < 5
+    entries = orchestrator.log_entries()
+    joined = [e for e in entries if e.get("msg") == "participant joined"]
+    assert joined and joined[0]["pass_id"] == state.id and joined[0]["participant_id"] == "p-log"
+    assert all("ts" in e and "level" in e for e in entries)
+    assert any(e.get("msg") == "drained" for e in entries)

@@ -1,0 +1,69 @@
+"""The Redis store on the real server: optimistic concurrency, leases, idempotent answers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from exercises import events as ev
+from exercises.demo import demo_class
+from exercises.reducer import reduce
+from exercises.state import Member, PassState
+from orchestrator.store import Store
+
+pytestmark = pytest.mark.services
+
+
+@pytest.fixture
+async def store(redis_server) -> AsyncIterator[Store]:  # type: ignore[no-untyped-def]
+    client = aioredis.from_url(redis_server.url)
+    await client.flushdb()
+    yield Store(client)
+    await client.aclose()
+
+
+async def test_concurrent_writers_never_lose_an_update(store: Store, redis_server) -> None:  # type: ignore[no-untyped-def]
+    await store.create_pass(PassState(id="p1", program="g", script=demo_class(), main_room="m"))
+    # Two workers, each with its own connection pool, race on the same pass.
+    other_client = aioredis.from_url(redis_server.url)
+    workers = [store, Store(other_client)]
+
+    async def join(i: int) -> None:
+        member = Member(f"u{i}", f"U{i}")
+        await workers[i % 2].update("p1", lambda s: reduce(s, ev.Join(member), 1.0))
+
+    await asyncio.gather(*(join(i) for i in range(40)))
+    await other_client.aclose()
+    state = await store.load("p1")
+    assert state.present == frozenset(f"u{i}" for i in range(40))
+    assert state.version == 40, "each join bumped the version exactly once"
+
+
+async def test_a_refused_event_writes_nothing(store: Store) -> None:
+    await store.create_pass(PassState(id="p2", program="g", script=demo_class(), main_room="m"))
+    with pytest.raises(Exception, match="cannot go to the next step"):
+        await store.update("p2", lambda s: reduce(s, ev.Next(), 1.0), audit={"command": "next"})
+    assert (await store.load("p2")).version == 0
+    assert await store.pass_audit("p2") == []
+
+
+async def test_only_one_worker_holds_a_pass_lease_until_it_lapses(store: Store) -> None:
+    assert await store.acquire_lease("p", "w1", 200)
+    assert not await store.acquire_lease("p", "w2", 200)
+    assert await store.acquire_lease("p", "w1", 200), "the holder renews"
+    await asyncio.sleep(0.3)
+    assert await store.acquire_lease("p", "w2", 200), "a lapsed lease is taken over"
+    await store.release_lease("p", "w1")
+    assert await store.lease_holder("p") == "w2", "only the holder can release"
+
+
+async def test_an_answer_retry_with_the_same_client_id_is_stored_once(store: Store) -> None:
+    assert await store.store_answer("p", "s", "u1", "c1", {"word": "glad"}, 1.0)
+    assert not await store.store_answer("p", "s", "u1", "c1", {"word": "glad"}, 2.0)
+    assert await store.store_answer("p", "s", "u1", "c2", {"word": "trött"}, 3.0), \
+        "a new answer (new client id) replaces the old one"
+    answers = await store.answers("p", "s")
+    assert answers == {"u1": {"cid": "c2", "value": {"word": "trött"}, "at": 3.0}}
