@@ -82,6 +82,9 @@ class PassService:
         self._inflight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._pending: dict[str, PassState] = {}
+        self._publishing: set[str] = set()
+        self._published: dict[str, int] = {}
 
     # -- lifecycle of the service itself --------------------------------------
 
@@ -245,8 +248,28 @@ class PassService:
         return result
 
     async def publish(self, state: PassState) -> None:
-        await self.notifier.state(state.id, shared_view(state, self.clock()))
-        await self.notifier.facilitator(state.id, await self.facilitator_view(state))
+        """Broadcast the views of ``state``, coalescing bursts per pass.
+
+        While one broadcast of a pass is on its way, newer states only replace
+        the pending one: a thousand joins cost a handful of broadcasts, and
+        every client still ends on the latest version (clients that see a
+        version gap ask for a snapshot).
+        """
+        pending = self._pending.get(state.id)
+        if pending is not None and pending.version >= state.version \
+                or self._published.get(state.id, -1) >= state.version:
+            return
+        self._pending[state.id] = state
+        if state.id in self._publishing:
+            return
+        self._publishing.add(state.id)
+        try:
+            while (latest := self._pending.pop(state.id, None)) is not None:
+                self._published[latest.id] = latest.version
+                await self.notifier.state(latest.id, shared_view(latest, self.clock()))
+                await self.notifier.facilitator(latest.id, await self.facilitator_view(latest))
+        finally:
+            self._publishing.discard(state.id)
 
     async def participant_snapshot(self, pass_id: str, person_id: str) -> dict[str, Any]:
         state = await self.store.load(pass_id)
