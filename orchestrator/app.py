@@ -22,6 +22,7 @@ import socketio
 from aiohttp import web
 
 from orchestrator.errors import ConfigError
+from orchestrator.monitor import Monitor
 from orchestrator.scheduler import Scheduler
 from orchestrator.service import PassService
 from orchestrator.settings import Settings
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_socketio)
     app.cleanup_ctx.append(_scheduler)
     app.cleanup_ctx.append(_loop_monitor)
+    app.cleanup_ctx.append(_ops_monitor)
     app.on_shutdown.append(_drain)
     routes.setup(app)
     # The Socket.IO server must exist before the app is frozen; it is
@@ -150,6 +152,13 @@ async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
             lag.max_ms = round(max(lag.max_ms, late), 2)
 
     task = asyncio.create_task(watch(), name="loop-monitor")
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def _ops_monitor(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(Monitor(app[SERVICE]).run(), name="ops-monitor")
     yield
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)

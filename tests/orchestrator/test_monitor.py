@@ -1,0 +1,55 @@
+"""The ops monitor's findings (pure): alone in a breakout, stuck reconnecting."""
+
+from __future__ import annotations
+
+from exercises import events as ev
+from exercises.demo import demo_class
+from exercises.reducer import reduce
+from exercises.state import Member, PassState
+from orchestrator.monitor import ALONE_AFTER_S, STUCK_AFTER_S, findings
+
+
+def running_breakout() -> PassState:
+    state = PassState(id="p1", program="g", script=demo_class(), main_room="onlive_p1_main")
+    for i in range(4):
+        state, _ = reduce(state, ev.Join(Member(f"u{i}", f"U{i}")), 0.0)
+    for event in (ev.Start(), ev.Next(), ev.Next(),
+                  ev.OpenBreakouts(((("u0", "u1"), ()), (("u2", "u3"), ())))):
+        state, _ = reduce(state, event, 0.0)
+    return state
+
+
+def test_someone_alone_in_a_breakout_is_reported_after_a_while() -> None:
+    state = running_breakout()
+    presence = {"u0": "onlive_p1_r1_g1", "u2": "onlive_p1_r1_g2", "u3": "onlive_p1_r1_g2",
+                "u1": "onlive_p1_main"}
+    found, seen = findings(state, presence, {}, 100.0)
+    assert found == []
+    found, seen = findings(state, presence, seen, 100.0 + ALONE_AFTER_S)
+    assert [(f.code, f.room) for f in found] == [("participant_alone", "onlive_p1_r1_g1")]
+    assert "U0 is alone" in found[0].message
+
+
+def test_a_participant_in_no_media_room_is_stuck_after_30_seconds() -> None:
+    state = running_breakout()
+    presence = {"u0": "onlive_p1_r1_g1", "u1": "onlive_p1_r1_g1", "u2": "onlive_p1_r1_g2"}
+    found, seen = findings(state, presence, {}, 10.0)
+    found, seen = findings(state, presence, seen, 10.0 + STUCK_AFTER_S - 1)
+    assert [f for f in found if f.code == "participant_stuck"] == []
+    found, _ = findings(state, presence, seen, 10.0 + STUCK_AFTER_S)
+    codes = [(f.code, f.key) for f in found]
+    assert ("participant_stuck", "stuck:u3") in codes
+    # u2 is alone in the room too (u3 never arrived).
+    assert ("participant_alone", "alone:onlive_p1_r1_g2:u2") in codes
+
+
+def test_a_condition_that_cleared_starts_counting_again() -> None:
+    state = running_breakout()
+    alone = {"u0": "onlive_p1_r1_g1", "u2": "onlive_p1_r1_g2", "u3": "onlive_p1_r1_g2",
+             "u1": "elsewhere"}
+    _, seen = findings(state, alone, {}, 0.0)
+    together = dict(alone, u1="onlive_p1_r1_g1")
+    _, seen = findings(state, together, seen, 5.0)
+    found, seen = findings(state, alone, seen, 10.0)
+    found, _ = findings(state, alone, seen, 10.0 + ALONE_AFTER_S - 1)
+    assert not [f for f in found if f.code == "participant_alone"]
