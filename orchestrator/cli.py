@@ -69,6 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     fac.add_argument("pass_id")
     sub.add_parser("ops-link", help="issue an ops dashboard link")
 
+    person = sub.add_parser("person", help="one person's data (GDPR)")
+    person_sub = person.add_subparsers(dest="person_command", required=True)
+    export = person_sub.add_parser("export", help="print everything held about a person (JSON)")
+    export.add_argument("person_id")
+    erase = person_sub.add_parser("erase", help="erase everything held about a person")
+    erase.add_argument("person_id")
+    erase.add_argument("--yes", action="store_true", help="confirm the erasure")
+
     cls = sub.add_parser("class", help="class scripts")
     cls_sub = cls.add_subparsers(dest="class_command", required=True)
     validate = cls_sub.add_parser("validate", help="validate class files")
@@ -127,6 +135,23 @@ async def _pass_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _person_command(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    async with _service(settings) as service:
+        if args.person_command == "export":
+            print(json.dumps(await service.export_person(args.person_id), ensure_ascii=False,
+                             indent=2, default=str))
+            return 0
+        if not args.yes:
+            print("onlive: erasing cannot be undone; repeat with --yes", file=sys.stderr)
+            return 2
+        done = await service.erase_person(args.person_id)
+        print(f"erased {args.person_id}: {done['records']} record(s), "
+              f"{done['passes']} pass roster(s) scrubbed")
+    return 0
+
+
 def _load_class(args: argparse.Namespace) -> ClassScript:
     """A class from a file path or the built-in library, parameters filled."""
     from exercises import library
@@ -179,6 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"{settings.base_url}/ops#credential={service.ops_credential()}")
                 return 0
             return asyncio.run(ops())
+        if args.command == "person":
+            return asyncio.run(_person_command(settings, args))
         if args.command == "bots":
             module = importlib.import_module("signalling.bots")
             return int(module.run_cli(settings, args.pass_id, args.count))

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import secrets
 import time
+from dataclasses import replace
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -42,6 +43,7 @@ from orchestrator.errors import AuthError, BadRequest, NotFound, OnliveError, Se
 from orchestrator.grouping import late_group, meetings, pairs, plan_groups
 from orchestrator.settings import Settings
 from orchestrator.sfu import RECORDING_KINDS, Sfu
+from orchestrator.codec import to_plain
 from orchestrator.store import Applied, Store
 from signalling.views import facilitator_extra, placement, shared_view
 from signalling.wire import Command
@@ -62,6 +64,7 @@ class Notifier(Protocol):
                        payload: dict[str, Any]) -> None: ...
 
 
+ERASED_NAME = "–"
 JOURNAL_KINDS = frozenset({StepKind.CHECK_IN, StepKind.COMMITMENT, StepKind.FOLLOW_UP})
 
 
@@ -405,6 +408,49 @@ class PassService:
                               ttl=self.settings.token_ttl)
         return {"room": room, "token": token, "url": self.sfu.ws_url, "role": "facilitator",
                 "expires_at": self.clock() + self.settings.token_ttl}
+
+    # -- one person's data (GDPR export and erasure) --------------------------------
+
+    async def export_person(self, person_id: str) -> dict[str, Any]:
+        """Everything onlive holds about one person, as plain data."""
+        try:
+            member: dict[str, Any] | None = to_plain(await self.store.person(person_id))
+        except NotFound:
+            member = None
+        passes = []
+        for pass_id in await self.store.pass_ids():
+            state = await self.store.load(pass_id)
+            if person_id in state.roster:
+                passes.append({"pass": pass_id, "program": state.program,
+                               "class": state.script.title.to_wire(),
+                               "roster_entry": to_plain(state.roster[person_id])})
+        return {"person": member, "passes": passes,
+                "answers": await self.store.answers_of_person(person_id),
+                "journal": await self.store.journal(person_id),
+                "pairing_history": await self.store.histories_with(person_id)}
+
+    async def erase_person(self, person_id: str) -> dict[str, int]:
+        """Erase one person: records, answers, journal, pairing history, roster entries.
+
+        Roster entries in stored passes keep only the opaque id (so the pass
+        stays consistent) under a neutral name.
+        """
+        removed = await self.store.erase_person_records(person_id)
+        rewritten = 0
+        for pass_id in await self.store.pass_ids():
+            def scrub(state: PassState) -> tuple[PassState, list[Effect]]:
+                if person_id not in state.roster:
+                    return state, []
+                roster = dict(state.roster)
+                roster[person_id] = Member(person_id, ERASED_NAME)
+                return replace(state, roster=roster, version=state.version + 1), []
+
+            applied = await self.store.update(pass_id, scrub)
+            rewritten += int(applied.changed)
+        await self.store.audit("person_erased", person_id=person_id, records=str(removed),
+                               passes=str(rewritten))
+        log.info("person erased", extra={"participant_id": person_id})
+        return {"records": removed, "passes": rewritten}
 
     # -- the clock -----------------------------------------------------------------
 

@@ -265,6 +265,49 @@ class Store:
         raw = await self.r.lrange(f"{PREFIX}program:{program}:history", 0, -1)
         return [msgpack.unpackb(m, raw=False) for m in raw]
 
+    # -- one person's data: export and erasure (GDPR) ------------------------
+
+    async def _scan(self, pattern: str) -> list[str]:
+        return sorted([_str(k) async for k in self.r.scan_iter(match=pattern, count=500)])
+
+    async def pass_ids(self) -> list[str]:
+        """Every stored pass, running or ended."""
+        return [k.split(":")[2] for k in await self._scan(f"{PREFIX}pass:*")
+                if k.count(":") == 2]
+
+    async def answers_of_person(self, person_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key in await self._scan(f"{PREFIX}pass:*:answers:*"):
+            raw = await self.r.hget(key, person_id)
+            if raw is not None:
+                _, _, pass_id, _, step_id = key.split(":", 4)
+                out[f"{pass_id}/{step_id}"] = msgpack.unpackb(raw, raw=False)
+        return out
+
+    async def histories_with(self, person_id: str) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for key in await self._scan(f"{PREFIX}program:*:history"):
+            entries = [msgpack.unpackb(m, raw=False) for m in await self.r.lrange(key, 0, -1)]
+            mine = [e for e in entries if person_id in (e.get("a"), e.get("b"))]
+            if mine:
+                out[key.split(":")[2]] = mine
+        return out
+
+    async def erase_person_records(self, person_id: str) -> int:
+        """Delete everything stored under the person; returns how many records went."""
+        removed = int(await self.r.delete(f"{PREFIX}person:{person_id}",
+                                          f"{PREFIX}person:{person_id}:journal"))
+        for key in await self._scan(f"{PREFIX}pass:*:answers:*"):
+            removed += int(await self.r.hdel(key, person_id))
+        for key in await self._scan(f"{PREFIX}pass:*:presence"):
+            removed += int(await self.r.hdel(key, person_id))
+        for key in await self._scan(f"{PREFIX}program:*:history"):
+            for raw in await self.r.lrange(key, 0, -1):
+                entry = msgpack.unpackb(raw, raw=False)
+                if person_id in (entry.get("a"), entry.get("b")):
+                    removed += int(await self.r.lrem(key, 0, raw))  # type: ignore[arg-type]
+        return removed
+
     # -- alerts and audit ----------------------------------------------------
 
     async def alert(self, code: str, message: str, **detail: str) -> dict[str, str]:

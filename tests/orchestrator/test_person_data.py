@@ -1,0 +1,65 @@
+"""One person's data can be exported and erased with a command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from exercises.demo import demo_class
+from exercises.state import Member
+from tests.harness import ROOT, Client, service_for
+
+pytestmark = pytest.mark.services
+
+
+async def test_export_then_erase_leaves_nothing_about_the_person(env, orchestrator) -> None:
+    anna, bo = Member("p-anna", "Anna Lind", "HR", "Malmö"), Member("p-bo", "Bo Ek", "IT", "Umeå")
+    async with service_for(env) as service:
+        state = await service.create_pass(demo_class(), program="gym")
+        tickets = [await service.invite(state.id, m) for m in (anna, bo)]
+        credential = service.facilitator_credential(state.id)
+    fac = Client(orchestrator.base_url, "/facilitator", {"credential": credential})
+    clients = [Client(orchestrator.base_url, "/participant", {"ticket": t}) for t in tickets]
+    await fac.connect()
+    for c in clients:
+        await c.connect()
+        await c.wait_for("snapshot")
+    try:
+        assert (await fac.command("start"))["ok"]
+        for i, c in enumerate(clients):
+            ack = await c.call("answer", {"step_id": "check-in", "client_id": f"c{i}",
+                                          "value": {"energy": 4, "word": "glad"}})
+            assert ack["ok"]
+        for _ in range(2):
+            assert (await fac.command("next"))["ok"]
+        assert (await fac.command("open_breakouts"))["ok"]
+    finally:
+        for c in clients + [fac]:
+            await c.close()
+
+    def onlive(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "orchestrator", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=60)
+
+    exported = json.loads(onlive("person", "export", "p-anna").stdout)
+    assert exported["person"]["name"] == "Anna Lind"
+    assert exported["answers"][f"{state.id}/check-in"]["value"] == {"energy": 4, "word": "glad"}
+    assert exported["journal"][0]["kind"] == "check-in"
+    assert exported["pairing_history"]["gym"][0]["b"] in ("p-anna", "p-bo")
+    assert [p["pass"] for p in exported["passes"]] == [state.id]
+
+    refused = onlive("person", "erase", "p-anna")
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    erased = onlive("person", "erase", "p-anna", "--yes")
+    assert erased.returncode == 0, erased.stderr
+
+    after = json.loads(onlive("person", "export", "p-anna").stdout)
+    assert after["person"] is None and after["answers"] == {} and after["journal"] == []
+    assert after["pairing_history"] == {}
+    assert after["passes"][0]["roster_entry"] == {"id": "p-anna", "name": "–", "department": "",
+                                                  "site": "", "manager_id": None, "level": 0}
+    other = json.loads(onlive("person", "export", "p-bo").stdout)
+    assert other["person"]["name"] == "Bo Ek" and other["answers"], "others are untouched"
