@@ -83,6 +83,10 @@ async def sees_exactly(page: Page, identities: set[str], timeout: float = 30) ->
 
 async def countdowns_agree(pages: list[Page], kind: str) -> float:
     """Every page's countdown, brought to one instant, within the tolerance."""
+    for page in pages:
+        await until(page, """kind => { const e = document.querySelector('#countdown');
+            return e.dataset.kind === kind && e.dataset.remainingMs !== ''; }""", kind, timeout=10)
+    await asyncio.sleep(0.3)  # a tick after the last view arrived everywhere
     values = await asyncio.gather(*(p.evaluate(COUNTDOWN) for p in pages))
     assert all(v["kind"] == kind and v["remaining"] not in ("", None) for v in values), values
     # remaining + at = the deadline on the shared local clock: equal on every

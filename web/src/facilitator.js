@@ -7,7 +7,7 @@ import { $, h, fill } from "./dom.js";
 import { t, tx, pick, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
 import { ServerClock, countdownOf, turnOf } from "./clock.js";
-import { Countdown, connectionStatus, CueBanner } from "./ui.js";
+import { Countdown, connectionStatus, CueBanner, showStatus } from "./ui.js";
 import { MediaStage, mediaControls } from "./media.js";
 
 const app = { view: null, wantedRoom: null, helps: [], alerts: [], editing: null };
@@ -30,8 +30,7 @@ fill($("#media-controls"), ...mediaControls(stage));
 
 const credential = readCredential("credential", "f");
 if (!credential) {
-  $("#conn").textContent = t("conn.nolink");
-  $("#conn").dataset.state = "refused";
+  showStatus($("#conn"), "conn.nolink");
 } else {
   start(credential);
 }
@@ -325,6 +324,7 @@ function renderLogs() {
   $("#help-none").hidden = app.helps.length > 0;
   fill($("#help-log"), app.helps.slice(0, 20).map((item) => h("li", {},
     `${when(item.at)} · ${t("fac.help.item", { name: item.name, room: roomLabel(item.room), text: item.text || "" })}`)));
+  $("#alerts-none").hidden = app.alerts.length > 0;
   fill($("#alert-log"), app.alerts.slice(0, 20).map((item) => h("li", { class: "alert" }, `${when(item.at)} · ${item.message}`)));
 }
 

@@ -5,7 +5,7 @@
 import { $, h, fill } from "./dom.js";
 import { t, pick, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
-import { connectionStatus } from "./ui.js";
+import { connectionStatus, showStatus } from "./ui.js";
 
 const POLL_MS = 3000;
 const app = { data: null, extraAlerts: [] };
@@ -13,8 +13,7 @@ const app = { data: null, extraAlerts: [] };
 setupLanguage();
 const credential = readCredential("credential", "ops");
 if (!credential) {
-  $("#conn").textContent = t("conn.nolink");
-  $("#conn").dataset.state = "refused";
+  showStatus($("#conn"), "conn.nolink");
 } else {
   start(credential);
 }

@@ -5,7 +5,7 @@ import { $, h, fill, sleep } from "./dom.js";
 import { t, tx, pick, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
 import { ServerClock, countdownOf, turnOf } from "./clock.js";
-import { Countdown, connectionStatus, CueBanner } from "./ui.js";
+import { Countdown, connectionStatus, CueBanner, showStatus } from "./ui.js";
 import { MediaStage, mediaControls } from "./media.js";
 import { answerForm } from "./answer.js";
 
@@ -32,8 +32,7 @@ fill($("#media-controls"), ...mediaControls(stage));
 
 const ticket = readCredential("ticket", "p");
 if (!ticket) {
-  $("#conn").textContent = t("conn.nolink");
-  $("#conn").dataset.state = "refused";
+  showStatus($("#conn"), "conn.nolink");
 } else {
   start(ticket);
 }

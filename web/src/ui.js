@@ -50,14 +50,19 @@ export class Countdown {
   }
 }
 
+/** Show a status line that follows language changes. */
+export function showStatus(el, key, vars = {}) {
+  el.textContent = t(key, vars);
+  el.dataset.i18n = key;
+  el.dataset.i18nVars = JSON.stringify(vars);
+  el.dataset.state = key === "conn.nolink" ? "refused" : key.split(".")[1];
+}
+
 /** Keep #conn up to date with the socket's state. */
 export function connectionStatus(el, socket, { onRefused = () => {} } = {}) {
   let key = "conn.connecting";
   let vars = {};
-  const paint = () => {
-    el.textContent = t(key, vars);
-    el.dataset.state = key.split(".")[1];
-  };
+  const paint = () => showStatus(el, key, vars);
   socket.on("connect", () => {
     key = "conn.online";
     paint();
