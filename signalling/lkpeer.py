@@ -37,7 +37,7 @@ import fractions
 import json
 import logging
 import time
-from collections.abc import Coroutine, Iterable
+from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -182,24 +182,37 @@ def _encode(request: rtc.SignalRequest) -> bytes:
     return request.SerializeToString()
 
 
+def candidate_from_init(init: Mapping[str, Any]) -> RTCIceCandidate | None:
+    """An aiortc candidate from a browser RTCIceCandidateInit; ``None`` if empty.
+
+    ``{"candidate": "candidate:…", "sdpMid": "0", "sdpMLineIndex": 0, …}``;
+    an empty ``candidate`` is the browser's end-of-candidates.
+    """
+    line = str(init.get("candidate") or "")
+    if not line:
+        return None
+    candidate = candidate_from_sdp(line.removeprefix("a=").removeprefix("candidate:"))
+    mid = init.get("sdpMid")
+    index = init.get("sdpMLineIndex")
+    candidate.sdpMid = None if mid is None else str(mid)
+    candidate.sdpMLineIndex = None if index is None else int(index)
+    return candidate
+
+
 def parse_trickle(trickle: rtc.TrickleRequest) -> list[RTCIceCandidate | None]:
     """The aiortc candidates a server trickle stands for, in order.
 
-    ``candidateInit`` is the browser's RTCIceCandidateInit as JSON:
-    ``{"candidate": "candidate:…", "sdpMid": "0", "sdpMLineIndex": 0, …}``.
-    LiveKit sets ``final`` on the message that carries the *last* candidate,
-    so a final trickle is that candidate followed by ``None``
-    (end-of-candidates); an empty ``candidate`` also means the end.
+    ``candidateInit`` is an RTCIceCandidateInit as JSON (see
+    ``candidate_from_init``). LiveKit sets ``final`` on the message that
+    carries the *last* candidate, so a final trickle is that candidate
+    followed by ``None`` (end-of-candidates).
     """
     init = json.loads(trickle.candidateInit) if trickle.candidateInit else {}
-    line = str(init.get("candidate") or "")
+    candidate = candidate_from_init(init)
     found: list[RTCIceCandidate | None] = []
-    if line:
-        candidate = candidate_from_sdp(line.removeprefix("a=").removeprefix("candidate:"))
-        candidate.sdpMid = init.get("sdpMid")
-        candidate.sdpMLineIndex = init.get("sdpMLineIndex")
+    if candidate is not None:
         found.append(candidate)
-    if trickle.final or not line:
+    if trickle.final or candidate is None:
         found.append(None)
     return found
 
@@ -285,6 +298,9 @@ class _Session:
         # Server offers are applied in order by one task (see negotiate_loop).
         self.offers: asyncio.Queue[rtc.SessionDescription] = asyncio.Queue()
         self.subscriber_up = asyncio.Event()
+        # Held while an answer is being made: close() waits for it, because
+        # cancelling aiortc mid-gather can orphan a freshly bound UDP socket.
+        self.negotiating = asyncio.Lock()
         self.subscriber.on("track", self._on_track)
         self.subscriber.on("connectionstatechange", self._on_subscriber_state)
 
@@ -407,7 +423,8 @@ class _Session:
             if self.subscriber.remoteDescription is not None:
                 await self.subscriber_up.wait()
             try:
-                await self.answer_subscriber(offer)
+                async with self.negotiating:
+                    await self.answer_subscriber(offer)
             except (PeerError, aiohttp.ClientError, ConnectionError):
                 raise
             except Exception:
@@ -532,6 +549,12 @@ class _Session:
             except (PeerError, aiohttp.ClientError, ConnectionError, TimeoutError) as error:
                 log.info("%s: could not send leave: %r", self.context, error)
         self.closed.set()
+        try:
+            async with asyncio.timeout(2.0):
+                await self.negotiating.acquire()
+        except TimeoutError:
+            log.warning("%s: an answer was still being made after 2 s; closing anyway",
+                        self.context)
         await self.tasks.cancel_all()
         for track in self.local_tracks:
             track.stop()
