@@ -269,6 +269,20 @@ async def test_a_pass_with_pair_and_trio_in_real_browsers(
         for page in everyone:
             assert await unnamed_controls(page) == [], page.url
 
+        # A message to every room, and a call for help back to the facilitator.
+        await fac.locator("#broadcast-text").fill("Två minuter kvar")
+        await fac.get_by_role("button", name="Skicka meddelande").click()
+        for page in pages.values():
+            await page.locator("#cue").get_by_text("Två minuter kvar").wait_for()
+            await page.locator("#message").get_by_text("Två minuter kvar").wait_for()
+        helper = pages["p-cecilia"]
+        await helper.get_by_role("button", name="Be om hjälp").click()
+        await helper.get_by_label("Vad behöver du? (valfritt)").fill("Ljudet hackar")
+        await helper.get_by_role("button", name="Skicka", exact=True).click()
+        await helper.locator("#help-status").get_by_text("Facilitatorn har fått").wait_for()
+        await fac.locator("#help-log").get_by_text("Cecilia Holm").wait_for()
+        assert "Ljudet hackar" in await fac.locator("#help-log").inner_text()
+
         trio_browser = sorted(set(new_trio["members"]) & browser_ids)[0]
         pair_browser = sorted(set(new_pair["members"]) & browser_ids)[0]
         await pages[pair_browser].screenshot(path=ARTIFACTS / "participant-pair.png")
@@ -276,6 +290,7 @@ async def test_a_pass_with_pair_and_trio_in_real_browsers(
         await fac.screenshot(path=ARTIFACTS / "facilitator-breakouts.png", full_page=True)
         await until(ops, "() => document.querySelectorAll('#passes tbody tr').length === 1", timeout=10)
         await ops.screenshot(path=ARTIFACTS / "ops.png", full_page=True)
+        await pages["p-david"].screenshot(path=ARTIFACTS / "participant-phone.png", full_page=True)
         assert await pages["p-david"].evaluate(
             "() => document.documentElement.scrollWidth <= window.innerWidth"), \
             "the phone-width page does not scroll sideways"
