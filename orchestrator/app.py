@@ -30,7 +30,10 @@ from orchestrator.sfu import Sfu
 from orchestrator.store import Store
 from orchestrator.taskset import TaskSet
 from orchestrator import routes
+from signalling import loopback
+from signalling.echo import EchoPool
 from orchestrator.keys import (
+    ECHO,
     LoopLag,
     LOOP_LAG,
     REDIS,
@@ -65,6 +68,7 @@ def create_app(settings: Settings) -> web.Application:
     app[LOOP_LAG] = LoopLag()
     app.cleanup_ctx.append(_redis)
     app.cleanup_ctx.append(_sfu)
+    app.cleanup_ctx.append(_echo)
     app.cleanup_ctx.append(_socketio)
     app.cleanup_ctx.append(_scheduler)
     app.cleanup_ctx.append(_loop_monitor)
@@ -107,13 +111,22 @@ async def _sfu(app: web.Application) -> AsyncIterator[None]:
     await session.close()
 
 
+async def _echo(app: web.Application) -> AsyncIterator[None]:
+    s = app[SETTINGS]
+    if s.media_loopback:
+        loopback.enable()
+    async with EchoPool(s.echo_capacity, s.echo_idle_timeout) as pool:
+        app[ECHO] = pool
+        yield
+
+
 async def _socketio(app: web.Application) -> AsyncIterator[None]:
     sio = app[SIO]
     tasks = TaskSet("sio")
     app[TASKS] = tasks
     service = PassService(app[SETTINGS], app[STORE], app[SFU], SocketNotifier(sio))
     app[SERVICE] = service
-    sio.register_namespace(ParticipantNamespace(PARTICIPANT, service, tasks))
+    sio.register_namespace(ParticipantNamespace(PARTICIPANT, service, tasks, app[ECHO]))
     sio.register_namespace(FacilitatorNamespace(FACILITATOR, service, tasks))
     sio.register_namespace(OpsNamespace(OPS, service, tasks, lambda: routes.overview(app)))
     yield

@@ -50,3 +50,13 @@ class Conflict(OnliveError):
     """Optimistic concurrency lost too many times in a row."""
 
     code = "conflict"
+
+
+class Busy(OnliveError):
+    """A capped resource is full; ``retry_after`` says when to try again."""
+
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -15,6 +15,7 @@ from orchestrator.settings import Settings
 from orchestrator.sfu import Sfu
 from orchestrator.store import Store
 from orchestrator.taskset import TaskSet
+from signalling.echo import EchoPool
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", aioredis.Redis)
@@ -24,6 +25,7 @@ SIO = web.AppKey("sio", socketio.AsyncServer)
 SERVICE = web.AppKey("service", PassService)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 TASKS = web.AppKey("tasks", TaskSet)
+ECHO = web.AppKey("echo", EchoPool)
 STARTED = web.AppKey("started", float)
 
 

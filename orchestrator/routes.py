@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from orchestrator.errors import ServiceError
-from orchestrator.keys import LOOP_LAG, REDIS, SERVICE, SETTINGS, SFU, SIO, STORE, WEB_DIST
+from orchestrator.keys import ECHO, LOOP_LAG, REDIS, SERVICE, SETTINGS, SFU, SIO, STORE, WEB_DIST
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,7 @@ async def overview(app: web.Application) -> dict[str, Any]:
         "health": {"redis": redis_check, "livekit": livekit_check},
         "loop_lag_ms": {"last_ms": app[LOOP_LAG].last_ms, "max_ms": app[LOOP_LAG].max_ms},
         "connections": len(getattr(eio, "sockets", {})),
+        "echo_sessions": {"active": app[ECHO].active, "capacity": app[ECHO].capacity},
         "alerts": await store.recent_alerts(),
         "server_now": time.time(),
     }

@@ -46,6 +46,9 @@ class Settings:
     lease_ms: int = 5000
     shutdown_grace: float = 4.0
     echo_capacity: int = 4
+    echo_idle_timeout: float = 30.0
+    # The echo peer gathers only 127.0.0.1 candidates (a loopback deployment).
+    media_loopback: bool = True
 
     def __post_init__(self) -> None:
         if not 1 <= self.port <= 65535:
@@ -53,6 +56,8 @@ class Settings:
         if not 60 <= self.token_ttl <= MAX_TOKEN_TTL:
             raise ConfigError(f"ONLIVE_TOKEN_TTL must be 60-{MAX_TOKEN_TTL} seconds, "
                               f"not {self.token_ttl}")
+        if self.echo_capacity < 1:
+            raise ConfigError("ONLIVE_ECHO_CAPACITY must be at least 1")
         if self.anonymity_threshold < 2:
             raise ConfigError("ONLIVE_ANONYMITY_THRESHOLD must be at least 2")
         if self.livekit_api_secret and len(self.livekit_api_secret) < 32:
@@ -119,6 +124,10 @@ class Settings:
             log_level=env.get("ONLIVE_LOG_LEVEL", "INFO").upper(),
             log_json=env.get("ONLIVE_LOG_FORMAT", "json") != "text",
             echo_capacity=num("ONLIVE_ECHO_CAPACITY", 4),
+            echo_idle_timeout=float(num("ONLIVE_ECHO_IDLE_TIMEOUT", 30)),
+            media_loopback=env.get("ONLIVE_MEDIA_LOOPBACK",
+                                   "1" if env.get("ONLIVE_HOST", "127.0.0.1") == "127.0.0.1"
+                                   else "0") == "1",
         )
 
 

@@ -14,11 +14,12 @@ from typing import Any
 import socketio
 
 from exercises.errors import DomainError
-from orchestrator.errors import AuthError, BadRequest, OnliveError
+from orchestrator.errors import AuthError, BadRequest, Busy, OnliveError
 from orchestrator.service import PassService
 from orchestrator.taskset import TaskSet
 from orchestrator.tickets import Kind
 from signalling import wire
+from signalling.echo import EchoBusy, EchoError, EchoPool
 from signalling.notifier import FACILITATOR, OPS, PARTICIPANT, pass_room, person_room
 from signalling.wire import Event
 
@@ -56,7 +57,10 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
             log.info("refused %s: %s", event, error.message,
                      extra={"pass_id": session.get("pass_id"),
                             "participant_id": session.get("person_id"), "code": error.code})
-            return wire.error(error.code, error.message)
+            refusal = wire.error(error.code, error.message)
+            if isinstance(error, Busy):
+                refusal["error"]["retry_after"] = error.retry_after
+            return refusal
         except Exception:
             log.exception("handler %s failed", event, extra={"namespace": self.namespace})
             return wire.error("internal", "something went wrong on the server; try again")
@@ -76,7 +80,13 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
 
 class ParticipantNamespace(_Base):
     kind = Kind.PARTICIPANT
-    events = frozenset({Event.ANSWER, Event.SYNC, Event.TOKEN, Event.HELP, Event.JOURNAL})
+    events = frozenset({Event.ANSWER, Event.SYNC, Event.TOKEN, Event.HELP, Event.JOURNAL,
+                        Event.ECHO_OFFER, Event.ECHO_REPORT, Event.ECHO_CLOSE})
+
+    def __init__(self, namespace: str, service: PassService, tasks: TaskSet,
+                 echo: EchoPool) -> None:
+        super().__init__(namespace, service, tasks)
+        self.echo = echo
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
         try:
@@ -130,6 +140,38 @@ class ParticipantNamespace(_Base):
         wire.parse_event(Event.JOURNAL, data)
         s = await self._session(sid)
         return wire.ok(entries=await self.service.journal(s["person_id"]))
+
+    async def on_echo_offer(self, sid: str, data: object) -> dict[str, Any]:
+        """The pre-join echo test: our answer to the browser's offer."""
+        args = wire.parse_event(Event.ECHO_OFFER, data)
+        if args["type"] != "offer":
+            raise BadRequest("echo_offer takes an SDP offer (type 'offer')", code="bad_payload")
+        try:
+            ticket = await self.echo.open(args["sdp"])
+        except EchoBusy as busy:
+            raise Busy(f"all {self.echo.capacity} echo tests are in use; try again in "
+                       f"{busy.retry_after:.0f} s", retry_after=busy.retry_after) from None
+        except EchoError as error:
+            raise BadRequest(f"the echo test could not start: {error}",
+                             code="echo_failed") from None
+        s = await self._session(sid)
+        log.info("echo test started", extra={"pass_id": s.get("pass_id"),
+                                             "participant_id": s.get("person_id")})
+        return wire.ok(session=ticket.session_id, sdp=ticket.answer_sdp, type="answer",
+                       report_after=ticket.report_after)
+
+    async def on_echo_report(self, sid: str, data: object) -> dict[str, Any]:
+        args = wire.parse_event(Event.ECHO_REPORT, data)
+        try:
+            report = await self.echo.report(args["session"], timeout=20)
+        except EchoError as error:
+            raise BadRequest(str(error), code="echo_failed") from None
+        return wire.ok(report=report.to_wire())
+
+    async def on_echo_close(self, sid: str, data: object) -> dict[str, Any]:
+        args = wire.parse_event(Event.ECHO_CLOSE, data)
+        await self.echo.close(args["session"])
+        return wire.ok()
 
     async def on_help(self, sid: str, data: object) -> dict[str, Any]:
         args = wire.parse_event(Event.HELP, data)

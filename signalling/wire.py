@@ -38,6 +38,7 @@ class Event(StrEnum):
     JOURNAL = "journal"
     ECHO_OFFER = "echo_offer"
     ECHO_REPORT = "echo_report"
+    ECHO_CLOSE = "echo_close"
     # server -> client
     SNAPSHOT = "snapshot"
     STATE = "state"
@@ -83,6 +84,7 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     Event.HELP: {"text": Field(str, required=False, max_len=500)},
     Event.JOURNAL: {},
     Event.ECHO_OFFER: {"sdp": Field(str, max_len=60_000), "type": Field(str, max_len=16)},
+    Event.ECHO_CLOSE: {"session": _ID},
     Event.ECHO_REPORT: {"session": _ID},
 }
 
