@@ -55,6 +55,7 @@ from signalling.namespaces import (
     ParticipantNamespace,
 )
 from signalling.notifier import SocketNotifier
+from signalling.transport import disable_websocket_compression
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def create_app(settings: Settings) -> web.Application:
     if not settings.redis_url or not settings.livekit_url:
         raise ConfigError("create_app needs ONLIVE_REDIS_URL and ONLIVE_LIVEKIT_URL "
                           "(onlive dev sets them for services it starts)")
+    disable_websocket_compression()
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     app[STARTED] = time.time()

@@ -57,3 +57,16 @@ async def test_logs_carry_pass_and_participant_ids_and_sigterm_drains(env, orche
     assert joined and joined[0]["pass_id"] == state.id and joined[0]["participant_id"] == "p-log"
     assert all("ts" in e and "level" in e for e in entries)
     assert any(e.get("msg") == "drained" for e in entries)
+
+
+async def test_socketio_websockets_are_not_compressed(orchestrator) -> None:
+    import aiohttp
+
+    url = f"{orchestrator.base_url}/socket.io/?EIO=4&transport=websocket"
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(url, compress=15,
+                                      headers={"Origin": orchestrator.base_url}) as ws:
+            # The server declined permessage-deflate: every frame goes out as is.
+            assert ws.compress == 0
+            assert "permessage-deflate" not in ws._response.headers.get(  # noqa: SLF001
+                "Sec-WebSocket-Extensions", "")
