@@ -63,7 +63,10 @@ function start(ticketValue) {
     app.view = view;
     if (stepChanged) app.answer = null;
     render();
-    if (gap) resync();
+    // The view itself is complete; a gap (the server coalesces bursts) could
+    // only hide a personal assignment. Ask once, jittered, so that a burst
+    // seen by a thousand people does not come back as a thousand syncs at once.
+    if (gap) scheduleResync();
   });
   socket.on("assignment", (assignment) => {
     setAssignment(assignment, false);
@@ -100,12 +103,25 @@ function closeHelp() {
   $("#help-open").focus();
 }
 
+let resyncTimer = null;
+
+function scheduleResync() {
+  if (resyncTimer) return;
+  resyncTimer = setTimeout(() => {
+    resyncTimer = null;
+    resync();
+  }, 300 + Math.random() * 2700);
+}
+
 async function resync() {
   try {
     const snap = await call(app.socket, "sync", {});
     clock.sample(snap.state.server_now);
-    app.view = snap.state;
-    app.answer = snap.answer;
+    if (!app.view || snap.state.version >= app.view.version) {
+      const stepChanged = !app.view?.step || !snap.state.step || app.view.step.id !== snap.state.step.id;
+      app.view = snap.state;
+      if (stepChanged || snap.answer) app.answer = snap.answer;
+    }
     setAssignment(snap.assignment, false);
     render();
   } catch (error) {
