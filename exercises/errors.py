@@ -7,10 +7,14 @@ says what was wrong and what to do instead.
 from __future__ import annotations
 
 
-class DomainError(Exception):
-    """Base of every refusal the domain can give."""
+class CodedError(Exception):
+    """An error with a stable wire ``code`` and a human-readable message.
 
-    code = "domain_error"
+    The base of the domain's refusals and of the orchestrator's errors, so
+    the edge turns every one of them into a wire error in one place.
+    """
+
+    code = "error"
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -20,6 +24,12 @@ class DomainError(Exception):
     @property
     def message(self) -> str:
         return str(self.args[0])
+
+
+class DomainError(CodedError):
+    """Base of every refusal the domain can give."""
+
+    code = "domain_error"
 
 
 class IllegalCommand(DomainError):

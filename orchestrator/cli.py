@@ -25,11 +25,10 @@ import aiohttp
 import redis.asyncio as aioredis
 import socketio
 
-from exercises.errors import DomainError
+from exercises.errors import CodedError
 from exercises.script import ClassScript
 from exercises.state import Member
 from orchestrator import logs
-from orchestrator.errors import OnliveError
 from orchestrator.service import PassService
 from orchestrator.settings import Settings
 from orchestrator.sfu import Sfu
@@ -209,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "bots":
             module = importlib.import_module("signalling.bots")
             return int(module.run_cli(settings, args.pass_id, args.count))
-    except (OnliveError, DomainError) as error:
+    except CodedError as error:
         print(f"onlive: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -6,18 +6,13 @@ what to do. Domain refusals (``exercises.errors.DomainError``) keep theirs.
 
 from __future__ import annotations
 
+from exercises.errors import CodedError
 
-class OnliveError(Exception):
+
+class OnliveError(CodedError):
+    """Base of the orchestrator's errors."""
+
     code = "error"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        if code is not None:
-            self.code = code
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
 
 
 class ServiceError(OnliveError):

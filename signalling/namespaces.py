@@ -13,7 +13,7 @@ from typing import Any
 
 import socketio
 
-from exercises.errors import DomainError
+from exercises.errors import CodedError
 from orchestrator.errors import AuthError, BadRequest, Busy, OnliveError
 from orchestrator.service import PassService
 from orchestrator.taskset import TaskSet
@@ -52,7 +52,7 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
                 raise BadRequest(f"unknown event {event!r} in {self.namespace}; known: "
                                  f"{sorted(self.events)}", code="unknown_event")
             return await handler(sid, data)
-        except (OnliveError, DomainError) as error:
+        except CodedError as error:
             session = await self._session(sid)
             log.info("refused %s: %s", event, error.message,
                      extra={"pass_id": session.get("pass_id"),

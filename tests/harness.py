@@ -16,11 +16,14 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import socketio
 
+from exercises.script import ClassScript
+from exercises.state import Member
 from orchestrator.cli import _service
 from orchestrator.procs import Child, start_orchestrator
 from orchestrator.service import PassService
@@ -152,3 +155,33 @@ class Client:
 
     async def close(self) -> None:
         await self.sio.disconnect()
+
+
+@dataclass
+class OpenPass:
+    """A created pass with its facilitator and participants connected."""
+
+    id: str
+    facilitator: Client
+    participants: list[Client]
+
+    async def close(self) -> None:
+        for client in [*self.participants, self.facilitator]:
+            await client.close()
+
+
+async def open_pass(env: dict[str, str], base_url: str, script: ClassScript,
+                    people: list[Member], *, program: str = "gym") -> OpenPass:
+    """Create a pass, invite ``people`` and connect everyone (each has its snapshot)."""
+    async with service_for(env) as service:
+        state = await service.create_pass(script, program=program)
+        tickets = [await service.invite(state.id, m) for m in people]
+        credential = service.facilitator_credential(state.id)
+    facilitator = Client(base_url, "/facilitator", {"credential": credential})
+    await facilitator.connect()
+    await facilitator.wait_for("snapshot")
+    participants = [Client(base_url, "/participant", {"ticket": t}) for t in tickets]
+    for client in participants:
+        await client.connect()
+        await client.wait_for("snapshot")
+    return OpenPass(state.id, facilitator, participants)

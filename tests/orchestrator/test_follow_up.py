@@ -7,7 +7,7 @@ import pytest
 from exercises.script import ClassScript, Step, StepKind
 from exercises.state import Member
 from exercises.text import Text
-from tests.harness import Client, service_for
+from tests.harness import open_pass
 
 pytestmark = pytest.mark.services
 
@@ -25,22 +25,12 @@ CHECK_IN = Step("in", StepKind.CHECK_IN, Text("Incheckning", "Check-in"), Text("
 
 
 async def run_pass(env, orchestrator, script, people, actions):  # type: ignore[no-untyped-def]
-    async with service_for(env) as service:
-        state = await service.create_pass(script, program="gym-autumn")
-        tickets = [await service.invite(state.id, m) for m in people]
-        credential = service.facilitator_credential(state.id)
-    fac = Client(orchestrator.base_url, "/facilitator", {"credential": credential})
-    clients = [Client(orchestrator.base_url, "/participant", {"ticket": t}) for t in tickets]
-    await fac.connect()
-    for c in clients:
-        await c.connect()
-        await c.wait_for("snapshot")
+    opened = await open_pass(env, orchestrator.base_url, script, people, program="gym-autumn")
     try:
-        assert (await fac.command("start"))["ok"]
-        return await actions(fac, clients)
+        assert (await opened.facilitator.command("start"))["ok"]
+        return await actions(opened.facilitator, opened.participants)
     finally:
-        for c in clients + [fac]:
-            await c.close()
+        await opened.close()
 
 
 async def test_the_last_commitment_returns_privately_at_the_next_pass(env, orchestrator) -> None:

@@ -9,7 +9,7 @@ import pytest
 from exercises import library
 from exercises.script import Step, StepKind, Visibility
 from exercises.state import Member
-from tests.harness import Client, service_for
+from tests.harness import open_pass
 
 pytestmark = pytest.mark.services
 
@@ -35,16 +35,8 @@ def answer_for(step: Step, i: int) -> dict[str, Any]:
 @pytest.mark.parametrize("class_id", [c.id for c in library.list_classes()])
 async def test_each_built_in_class_runs_from_lobby_to_end(class_id, env, orchestrator) -> None:
     script = library.get_class(class_id, library.example_params(class_id))
-    async with service_for(env) as service:
-        state = await service.create_pass(script, program=f"lib-{class_id}")
-        tickets = [await service.invite(state.id, m) for m in PEOPLE]
-        credential = service.facilitator_credential(state.id)
-    fac = Client(orchestrator.base_url, "/facilitator", {"credential": credential})
-    clients = [Client(orchestrator.base_url, "/participant", {"ticket": t}) for t in tickets]
-    await fac.connect()
-    for c in clients:
-        await c.connect()
-        await c.wait_for("snapshot")
+    opened = await open_pass(env, orchestrator.base_url, script, PEOPLE, program=f"lib-{class_id}")
+    fac, clients = opened.facilitator, opened.participants
     try:
         ack = await fac.command("start")
         assert ack["ok"], ack
@@ -86,6 +78,5 @@ async def test_each_built_in_class_runs_from_lobby_to_end(class_id, env, orchest
         for c in clients:
             await c.wait_view(lambda v: v["phase"] == "ended")
     finally:
-        for c in clients + [fac]:
-            await c.close()
+        await opened.close()
     assert [e for e in orchestrator.log_entries() if e.get("level") in ("error", "critical")] == []

@@ -18,7 +18,7 @@ from exercises.demo import demo_class
 from exercises.script import ClassScript, Step, StepKind
 from exercises.state import Member
 from exercises.text import Text
-from tests.harness import Client, OrchestratorProcess, service_for
+from tests.harness import OrchestratorProcess, open_pass, service_for
 
 pytestmark = pytest.mark.services
 
@@ -45,24 +45,10 @@ def validate_status(livekit_server: Any, token: str) -> int:
         return int(error.code)
 
 
-async def open_pass(env: dict[str, str], orchestrator: OrchestratorProcess,
-                    script: ClassScript, people: list[Member]) -> tuple[str, Client, list[Client]]:
-    async with service_for(env) as service:
-        state = await service.create_pass(script, program="gym")
-        tickets = [await service.invite(state.id, m) for m in people]
-        credential = service.facilitator_credential(state.id)
-    facilitator = Client(orchestrator.base_url, "/facilitator", {"credential": credential})
-    await facilitator.connect()
-    await facilitator.wait_for("snapshot")
-    clients = [Client(orchestrator.base_url, "/participant", {"ticket": t}) for t in tickets]
-    await asyncio.gather(*(c.connect() for c in clients))
-    await asyncio.gather(*(c.wait_for("snapshot") for c in clients))
-    return state.id, facilitator, clients
-
-
 async def test_seven_participants_run_a_whole_pass(env, orchestrator, livekit_server,
                                                     redis_server) -> None:
-    pass_id, fac, clients = await open_pass(env, orchestrator, demo_class(), PEOPLE)
+    opened = await open_pass(env, orchestrator.base_url, demo_class(), PEOPLE)
+    pass_id, fac, clients = opened.id, opened.facilitator, opened.participants
     lk = api.LiveKitAPI(livekit_server.http_url, livekit_server.keys.key,
                         livekit_server.keys.secret)
     store = aioredis.from_url(redis_server.url)
@@ -196,7 +182,8 @@ def short_breakout_class() -> ClassScript:
 async def test_restart_mid_breakout_keeps_and_fires_the_deadline(env, orchestrator, redis_server,
                                                                  tmp_path) -> None:
     people = PEOPLE[:4]
-    pass_id, fac, clients = await open_pass(env, orchestrator, short_breakout_class(), people)
+    opened = await open_pass(env, orchestrator.base_url, short_breakout_class(), people)
+    pass_id, fac, clients = opened.id, opened.facilitator, opened.participants
     store = aioredis.from_url(redis_server.url)
     try:
         assert (await fac.command("start"))["ok"]

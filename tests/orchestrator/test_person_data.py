@@ -10,23 +10,15 @@ import pytest
 
 from exercises.demo import demo_class
 from exercises.state import Member
-from tests.harness import ROOT, Client, service_for
+from tests.harness import ROOT, open_pass
 
 pytestmark = pytest.mark.services
 
 
 async def test_export_then_erase_leaves_nothing_about_the_person(env, orchestrator) -> None:
     anna, bo = Member("p-anna", "Anna Lind", "HR", "Malmö"), Member("p-bo", "Bo Ek", "IT", "Umeå")
-    async with service_for(env) as service:
-        state = await service.create_pass(demo_class(), program="gym")
-        tickets = [await service.invite(state.id, m) for m in (anna, bo)]
-        credential = service.facilitator_credential(state.id)
-    fac = Client(orchestrator.base_url, "/facilitator", {"credential": credential})
-    clients = [Client(orchestrator.base_url, "/participant", {"ticket": t}) for t in tickets]
-    await fac.connect()
-    for c in clients:
-        await c.connect()
-        await c.wait_for("snapshot")
+    state = await open_pass(env, orchestrator.base_url, demo_class(), [anna, bo])
+    fac, clients = state.facilitator, state.participants
     try:
         assert (await fac.command("start"))["ok"]
         for i, c in enumerate(clients):
@@ -37,8 +29,7 @@ async def test_export_then_erase_leaves_nothing_about_the_person(env, orchestrat
             assert (await fac.command("next"))["ok"]
         assert (await fac.command("open_breakouts"))["ok"]
     finally:
-        for c in clients + [fac]:
-            await c.close()
+        await state.close()
 
     def onlive(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "orchestrator", *args], cwd=ROOT, env=env,
