@@ -271,7 +271,9 @@ def _regroup(state: PassState, b: Breakout, person: str, found: tuple[int, Group
                     room=breakout_room(state.id, b.round_no, to_group + 1,
                                        _generation(old.room) + 1))
     groups[to_group] = grown
-    effects += [CreateRooms(_room_specs((grown,))), SendAssignments(tuple(sorted(grown.members))),
+    # Those left behind stay in their room but need the new member list.
+    told = set(grown.members) | (set(groups[found[0]].members) if found is not None else set())
+    effects += [CreateRooms(_room_specs((grown,))), SendAssignments(tuple(sorted(told))),
                 CloseRooms((old.room,))]
     return replace(state, breakout=replace(b, groups=tuple(groups))), effects
 

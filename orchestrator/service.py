@@ -359,7 +359,21 @@ class PassService:
         return earlier[-1] if earlier else None
 
     async def renew_token(self, pass_id: str, person_id: str) -> dict[str, Any]:
-        return self.assignment(await self.store.load(pass_id), person_id)
+        state = await self.store.load(pass_id)
+        assignment = self.assignment(state, person_id)
+        await self._ensure_room(state, assignment["room"])
+        return assignment
+
+    async def _ensure_room(self, state: PassState, room: str | None) -> None:
+        """Recreate a room of this pass that LiveKit closed on its own (idempotent)."""
+        if room is None:
+            return
+        if room == state.main_room:
+            await self.sfu.create_room(room, 0)
+        elif state.breakout is not None:
+            for group in state.breakout.groups:
+                if group.room == room:
+                    await self.sfu.create_room(room, len(group.members) + 1)
 
     async def ask_help(self, pass_id: str, person_id: str, text: str) -> None:
         state = await self.store.load(pass_id)
@@ -403,6 +417,7 @@ class PassService:
         rooms = {state.main_room} | set(state.breakout.rooms if state.breakout else ())
         if room not in rooms or state.phase is Phase.ENDED:
             raise BadRequest(f"room {room!r} is not open in this pass", code="unknown_room")
+        await self._ensure_room(state, room)
         identity = f"facilitator-{actor}"
         token = self.sfu.mint(identity=identity, name="Facilitator", room=room,
                               ttl=self.settings.token_ttl)

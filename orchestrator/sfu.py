@@ -23,8 +23,11 @@ from orchestrator.settings import MAX_TOKEN_TTL
 log = logging.getLogger(__name__)
 
 PUBLISH_SOURCES = ["camera", "microphone"]
-EMPTY_TIMEOUT_S = 600
-DEPARTURE_TIMEOUT_S = 20
+# onlive deletes its rooms itself (recall, end); LiveKit's own clean-up only
+# catches rooms a crashed pass left behind, so it must not close a main room
+# that is briefly empty (everyone in breakouts, or a reload).
+EMPTY_TIMEOUT_S = 6 * 3600
+DEPARTURE_TIMEOUT_S = 6 * 3600
 RECORDING_KINDS = frozenset({models.ParticipantInfo.Kind.EGRESS, models.ParticipantInfo.Kind.AGENT})
 
 

@@ -95,4 +95,5 @@ def facilitator_extra(state: PassState, presence: dict[str, str]) -> dict[str, A
               for m in sorted(state.roster.values(), key=lambda m: m.name.lower())]
     groups = ([{"index": i, "room": g.room, "members": list(g.members), "reasons": list(g.reasons)}
                for i, g in enumerate(b.groups)] if b else [])
-    return {"roster": roster, "groups": groups, "main_room": state.main_room}
+    script = [step_view(step, i) for i, step in enumerate(state.script.steps)]
+    return {"roster": roster, "groups": groups, "main_room": state.main_room, "script": script}
