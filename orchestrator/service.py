@@ -307,6 +307,16 @@ class PassService:
         log.info("participant joined", extra={"pass_id": pass_id, "participant_id": person_id})
         return applied.after
 
+    async def set_name(self, pass_id: str, person_id: str, name: str) -> str:
+        """The name a participant chose to be shown as (pre-join)."""
+        name = " ".join(name.split())
+        if not name:
+            raise BadRequest("a name needs at least one letter", code="out_of_range")
+        member = replace(await self.store.person(person_id), name=name)
+        await self.store.save_person(member)
+        await self._apply(pass_id, lambda s, now: ev.Join(member))
+        return name
+
     async def leave(self, pass_id: str, person_id: str) -> None:
         try:
             await self._apply(pass_id, lambda s, now: ev.Leave(person_id))

@@ -81,7 +81,7 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
 class ParticipantNamespace(_Base):
     kind = Kind.PARTICIPANT
     events = frozenset({Event.ANSWER, Event.SYNC, Event.TOKEN, Event.HELP, Event.JOURNAL,
-                        Event.ECHO_OFFER, Event.ECHO_REPORT, Event.ECHO_CLOSE})
+                        Event.SET_NAME, Event.ECHO_OFFER, Event.ECHO_REPORT, Event.ECHO_CLOSE})
 
     def __init__(self, namespace: str, service: PassService, tasks: TaskSet,
                  echo: EchoPool) -> None:
@@ -135,6 +135,11 @@ class ParticipantNamespace(_Base):
         wire.parse_event(Event.TOKEN, data)
         s = await self._session(sid)
         return wire.ok(assignment=await self.service.renew_token(s["pass_id"], s["person_id"]))
+
+    async def on_set_name(self, sid: str, data: object) -> dict[str, Any]:
+        args = wire.parse_event(Event.SET_NAME, data)
+        s = await self._session(sid)
+        return wire.ok(name=await self.service.set_name(s["pass_id"], s["person_id"], args["name"]))
 
     async def on_journal(self, sid: str, data: object) -> dict[str, Any]:
         wire.parse_event(Event.JOURNAL, data)

@@ -1,0 +1,27 @@
+"""Before joining, a participant chooses the name others will see."""
+
+from __future__ import annotations
+
+import pytest
+
+from exercises.demo import demo_class
+from exercises.state import Member
+from tests.harness import open_pass
+
+pytestmark = pytest.mark.services
+
+
+async def test_the_chosen_name_reaches_the_roster_and_bad_names_are_refused(env, orchestrator) -> None:
+    opened = await open_pass(env, orchestrator.base_url, demo_class(), [Member("p-a", "Anna Lind")])
+    participant, fac = opened.participants[0], opened.facilitator
+    try:
+        ack = await participant.call("set_name", {"name": "  Anna  L. "})
+        assert ack == {"ok": True, "name": "Anna L."}
+        view = await fac.wait_for("facilitator", lambda v: v["roster"][0]["name"] == "Anna L.")
+        assert view["roster"][0]["id"] == "p-a"
+        for bad, code in [({"name": "   "}, "out_of_range"), ({"name": "x" * 61}, "out_of_range"),
+                          ({"name": 5}, "bad_payload"), ({}, "bad_payload")]:
+            refused = await participant.call("set_name", bad)
+            assert refused["ok"] is False and refused["error"]["code"] == code, (bad, refused)
+    finally:
+        await opened.close()
