@@ -608,6 +608,17 @@ class LiveKitPeer:
     def close_reason(self) -> str:
         return self._session.close_reason if self._session else ""
 
+    def local_candidate_addresses(self) -> frozenset[str]:
+        """The addresses of the ICE candidates this peer offered (loopback checks)."""
+        if self._session is None:
+            return frozenset()
+        found: set[str] = set()
+        for pc in (self._session.publisher, self._session.subscriber):
+            if pc.localDescription is not None:
+                description = SessionDescription.parse(pc.localDescription.sdp)
+                found.update(c.ip for m in description.media for c in m.ice_candidates)
+        return frozenset(found)
+
     def _set_state(self, new: PeerState) -> None:
         if new not in _TRANSITIONS[self._state]:
             raise PeerError(f"{self.label}: cannot go from {self._state.value} to {new.value}")

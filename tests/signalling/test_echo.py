@@ -7,7 +7,9 @@ import datetime
 from collections.abc import AsyncIterator
 
 import pytest
+import aioice.ice
 from aiortc import RTCPeerConnection
+from aiortc.sdp import SessionDescription
 from aiortc.stats import RTCInboundRtpStreamStats, RTCRemoteInboundRtpStreamStats
 
 from signalling.echo import (
@@ -22,12 +24,17 @@ from signalling.echo import (
     judge,
     summarise,
 )
+from signalling import loopback
 from signalling.loopback import ice_configuration
 from signalling.tone import ToneTrack, participant_frequency
 
 
 TONE_TIMEOUT = 30.0  # generous: the suite shares 2 cores with browsers and LiveKit
 IDLE = 2.0  # long enough that a loaded machine's pauses do not look idle
+
+
+def candidate_addresses(sdp: str) -> set[str]:
+    return {c.ip for m in SessionDescription.parse(sdp).media for c in m.ice_candidates}
 
 
 class PoolClient:
@@ -39,8 +46,10 @@ class PoolClient:
         self.client = EchoClient(self._send_offer, self._fetch_report, tone_hz=tone_hz)
 
     async def _send_offer(self, sdp: str) -> str:
+        assert candidate_addresses(sdp) == {"127.0.0.1"}
         ticket = await self.pool.open(sdp)
         self.session_id = ticket.session_id
+        assert candidate_addresses(ticket.answer_sdp) == {"127.0.0.1"}
         return ticket.answer_sdp
 
     async def _fetch_report(self) -> EchoReport:
@@ -187,3 +196,25 @@ def test_summary_combines_both_directions_from_rtcp_stats() -> None:
 def test_summary_without_receiver_reports_is_poor() -> None:
     report = summarise([], {})
     assert report.verdict is Verdict.POOR and report.rtt_ms is None
+
+
+def test_loopback_mode_offers_127_0_0_1_only_and_no_stun() -> None:
+    config = ice_configuration()
+    assert config.iceServers == []
+    assert loopback.is_enabled()
+    assert aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=True) == ["127.0.0.1"]
+    assert aioice.ice.get_host_addresses(use_ipv4=False, use_ipv6=True) == []
+
+
+def test_loopback_patch_is_idempotent_and_reversible() -> None:
+    loopback.enable()
+    patched = aioice.ice.get_host_addresses
+    loopback.enable()
+    assert aioice.ice.get_host_addresses is patched
+    loopback.disable()
+    try:
+        assert not loopback.is_enabled()
+        assert aioice.ice.get_host_addresses is not patched
+    finally:
+        loopback.enable()
+    assert loopback.is_enabled()

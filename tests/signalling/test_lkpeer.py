@@ -58,16 +58,22 @@ async def move_and_time(rooms: Rooms, groups: dict[str, list[LiveKitPeer]]) -> d
     return dict(results)
 
 
-async def assert_hears_only_group(groups: Iterable[list[LiveKitPeer]], seconds: float) -> None:
-    """Sample for a while: every peer hears exactly its group, nobody else, throughout."""
+async def assert_hears_only_group(groups: Sequence[list[LiveKitPeer]], seconds: float) -> None:
+    """Sample for a while: no peer ever hears anyone outside its group.
+
+    Only "nobody else" is sampled: on a loaded machine a detection may go
+    stale for a moment, so "everyone in the group" is checked by waiting.
+    """
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
     while loop.time() < end:
         for group in groups:
             for peer in group:
-                assert peer.heard_frequencies() == others(peer, group), (
+                assert peer.heard_frequencies() <= others(peer, group), (
                     f"{peer.label} in {peer.room} heard {sorted(peer.heard_frequencies())}")
         await asyncio.sleep(0.1)
+    await asyncio.gather(*(p.wait_hearing_exactly(others(p, group), HEAR_TIMEOUT)
+                           for group in groups for p in group))
 
 
 def own_tasks(label: str) -> list[asyncio.Task[object]]:
@@ -89,6 +95,7 @@ async def test_five_peers_split_into_pair_and_trio_and_rejoin(rooms: Rooms) -> N
         timings = await move_and_time(rooms, {plenary: peers})
         report("join plenary", timings)
         await assert_hears_only_group([peers], 1.0)
+        assert {a for p in peers for a in p.local_candidate_addresses()} == {"127.0.0.1"}
 
         timings = await move_and_time(rooms, {pair_room: pair, trio_room: trio})
         report("split into pair and trio", timings)
