@@ -42,9 +42,10 @@ export function connect(namespace, auth) {
 }
 
 export class AckError extends Error {
-  constructor(code, message) {
+  constructor(code, message, retryAfter = null) {
     super(message || code);
     this.code = code;
+    this.retryAfter = retryAfter; // seconds, when the server says when to try again
   }
 }
 
@@ -58,7 +59,7 @@ export async function call(socket, event, data = {}, timeoutMs = 8000) {
   }
   if (!ack || ack.ok !== true) {
     const error = (ack && ack.error) || {};
-    throw new AckError(error.code || "error", error.message);
+    throw new AckError(error.code || "error", error.message, error.retry_after ?? null);
   }
   return ack;
 }

@@ -24,6 +24,7 @@ const ROOM_OPTIONS = {
 
 /**
  * MediaStage(grid, {localName, onStatus})
+ *   devices = {audio, video}: device ids to capture from (set before joining)
  *   join({url, token, room}) -> connects (leaving any other room first)
  *   leave(), setMic(on), setCamera(on)
  * `onStatus({state, room, error})` reports "connecting" | "connected" |
@@ -44,6 +45,8 @@ export class MediaStage {
     this.camOn = true;
     this.tiles = new Map(); // identity -> tile
     this.deviceError = null;
+    // Chosen before joining (the pre-join screen); null = the default device.
+    this.devices = { audio: null, video: null };
     grid.setAttribute("aria-label", t("media.grid"));
     onLangChange(() => this.relabel());
   }
@@ -51,7 +54,13 @@ export class MediaStage {
   async localTracks() {
     if (this.tracks) return this.tracks;
     try {
-      this.tracks = await createLocalTracks({ audio: { echoCancellation: true, noiseSuppression: true }, video: CAPTURE });
+      // A device id given as a string is tried exactly, then as a preference
+      // (livekit-client), so a camera unplugged since the choice still works.
+      const audio = { echoCancellation: true, noiseSuppression: true };
+      const video = { ...CAPTURE };
+      if (this.devices.audio) audio.deviceId = this.devices.audio;
+      if (this.devices.video) video.deviceId = this.devices.video;
+      this.tracks = await createLocalTracks({ audio, video });
     } catch (error) {
       this.deviceError = error;
       this.tracks = [];

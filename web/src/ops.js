@@ -1,5 +1,5 @@
 // The ops dashboard: health of Redis and LiveKit, event-loop lag,
-// connections, every running pass with its rooms, and alerts. It polls
+// connections, echo tests in use, every running pass with its rooms, and alerts. It polls
 // `sync` every few seconds and shows alerts as they arrive.
 
 import { $, h, fill } from "./dom.js";
@@ -50,6 +50,15 @@ function check(name, c) {
       text: ok ? t("ops.ok", { ms: c.latency_ms }) : t("ops.down") })));
 }
 
+/** Pre-join echo tests running now, out of the pool's capacity. */
+function echoTests(echo) {
+  if (!echo) return null;
+  const full = echo.capacity > 0 && echo.active >= echo.capacity;
+  return h("div", { dataset: { check: "echo", active: String(echo.active), capacity: String(echo.capacity) } },
+    h("dt", { text: t("ops.echo") }),
+    h("dd", {}, h("span", { class: full ? "badge badge-bad" : "", text: t("ops.echo.value", echo) })));
+}
+
 function render() {
   const d = app.data;
   if (!d) return;
@@ -57,7 +66,8 @@ function render() {
   fill($("#health"), check("redis", d.health?.redis), check("livekit", d.health?.livekit),
     h("div", {}, h("dt", { text: t("ops.lag") }), h("dd", { text: t("ops.lag.value", {
       last: Math.round(lag.last_ms ?? 0), max: Math.round(lag.max_ms ?? 0) }) })),
-    h("div", {}, h("dt", { text: t("ops.connections") }), h("dd", { text: String(d.connections ?? 0) })));
+    h("div", {}, h("dt", { text: t("ops.connections") }), h("dd", { text: String(d.connections ?? 0) })),
+    echoTests(d.echo_sessions));
   $("#updated").textContent = t("ops.updated", { time: new Date((d.server_now || Date.now() / 1000) * 1000).toLocaleTimeString() });
 
   const passes = d.passes || [];

@@ -1,5 +1,7 @@
-// The participant page: follows the pass (step, timers, cues), keeps the
-// video in the room the orchestrator assigns, and sends answers.
+// The participant page: a pre-join screen (name, devices, echo test), then
+// the pass: follows the step, timers and cues, keeps the video in the room
+// the orchestrator assigns, and sends answers. The private journal and the
+// follow-up of one's own last commitment are shown only to this person.
 
 import { $, h, fill, sleep } from "./dom.js";
 import { t, tx, pick, setupLanguage, onLangChange } from "./i18n.js";
@@ -8,6 +10,8 @@ import { ServerClock, countdownOf, turnOf } from "./clock.js";
 import { Countdown, connectionStatus, CueBanner, showStatus } from "./ui.js";
 import { MediaStage, mediaControls } from "./media.js";
 import { answerForm } from "./answer.js";
+import { PreJoin, loadChoice, saveChoice } from "./prejoin.js";
+import { Journal, followUpBox } from "./journal.js";
 
 const TOKEN_MARGIN_S = 45; // renew a LiveKit token this close to its expiry
 
@@ -17,7 +21,11 @@ const app = {
   answer: null, // {client_id, value} stored for the current step
   formStep: null,
   refused: false,
+  joined: false, // past the pre-join screen: only then does the page enter rooms
+  followUp: null, // {step_id, commitment} for a follow-up step
+  screen: "waiting", // "waiting" | "prejoin" | "pass"
 };
+let prejoin = null;
 
 setupLanguage();
 const clock = new ServerClock();
@@ -44,15 +52,43 @@ function start(ticketValue) {
     onRefused: () => {
       app.refused = true;
       stage.stopAll();
+      if (prejoin) prejoin.leave();
+      showScreen("pass");
     },
   });
+  new Journal(socket);
+  $("#journal-open").hidden = false;
+
+  // A reload during the pass goes straight back in with the same choice.
+  const choice = loadChoice(ticketValue);
+  prejoin = new PreJoin({
+    socket,
+    initialName: choice ? choice.name : "",
+    onJoin: (c) => chooseName(c),
+    onEnter: (c) => {
+      saveChoice(ticketValue, { ...c, joined: true });
+      enterPass(c);
+      $("#main").focus();
+    },
+  });
+  if (choice && choice.joined) enterPass(choice);
+  else showScreen("waiting");
 
   socket.on("snapshot", (snap) => {
     clock.sample(snap.state.server_now);
     app.view = snap.state;
     app.answer = snap.answer;
     app.formStep = null; // rebuild the form from the stored answer
+    takeFollowUp(snap);
     setAssignment(snap.assignment, true);
+    if (app.screen === "waiting" && snap.state.phase !== "ended") {
+      showScreen("prejoin");
+      prejoin.show();
+    }
+    render();
+  });
+  socket.on("follow_up", (data) => {
+    app.followUp = { step_id: data.step_id, commitment: data.commitment ?? null };
     render();
   });
   socket.on("state", (view) => {
@@ -97,6 +133,47 @@ function start(ticketValue) {
   });
 }
 
+function showScreen(name) {
+  app.screen = name;
+  document.body.dataset.screen = name;
+  $("#prejoin").hidden = name !== "prejoin";
+  for (const el of document.querySelectorAll("#main > .step, #main > .stage")) el.hidden = name !== "pass";
+}
+
+/** Pre-join "continue": the chosen name first, and a token that carries it. */
+async function chooseName(choice) {
+  if (choice.name) {
+    const ack = await call(app.socket, "set_name", { name: choice.name });
+    choice.name = ack.name;
+    // The token in hand was minted with the old name; LiveKit shows a token's name.
+    const fresh = await call(app.socket, "token", {});
+    if (!app.assignment || fresh.assignment.version >= app.assignment.version) app.assignment = fresh.assignment;
+  }
+}
+
+function enterPass(choice) {
+  app.joined = true;
+  stage.devices = { audio: choice.mic || null, video: choice.camera || null };
+  if (choice.name) {
+    stage.localName = choice.name;
+    stage.showLocal();
+  }
+  showScreen("pass");
+  reconcile();
+  render();
+}
+
+function takeFollowUp(snap) {
+  if ("follow_up" in snap && snap.state.step) {
+    app.followUp = { step_id: snap.state.step.id, commitment: snap.follow_up ?? null };
+  }
+}
+
+function ownName(assignment) {
+  const me = assignment && assignment.kind === "breakout" && assignment.members ? assignment.members[assignment.position] : null;
+  return me ? me.name : "";
+}
+
 function closeHelp() {
   $("#help-form").hidden = true;
   $("#help-open").hidden = false;
@@ -121,6 +198,7 @@ async function resync() {
       const stepChanged = !app.view?.step || !snap.state.step || app.view.step.id !== snap.state.step.id;
       app.view = snap.state;
       if (stepChanged || snap.answer) app.answer = snap.answer;
+      takeFollowUp(snap);
     }
     setAssignment(snap.assignment, false);
     render();
@@ -146,16 +224,17 @@ function setAssignment(assignment, fromSnapshot) {
   if (!assignment) return;
   if (!fromSnapshot && app.assignment && assignment.version < app.assignment.version) return;
   app.assignment = assignment;
-  const me = assignment.kind === "breakout" && assignment.members ? assignment.members[assignment.position] : null;
-  if (me && me.name !== stage.localName) {
-    stage.localName = me.name;
+  const name = ownName(assignment);
+  if (name && prejoin && !app.joined) prejoin.suggestName(name);
+  if (name && name !== stage.localName && app.joined) {
+    stage.localName = name;
     stage.showLocal();
   }
   reconcile();
 }
 
 async function reconcile() {
-  if (reconciling) return;
+  if (reconciling || !app.joined) return;
   reconciling = true;
   try {
     for (let attempt = 0; ; attempt++) {
@@ -228,6 +307,11 @@ function render() {
   document.body.dataset.phase = view.phase;
   $("#pass-title").textContent = pick(view.title);
   document.title = `${pick(view.title)} – onlive`;
+  if (app.screen === "prejoin" && view.phase === "ended") {
+    prejoin.leave();
+    showScreen("pass");
+  }
+  $("#prejoin-phase").textContent = t(view.phase === "lobby" ? "pre.phase.lobby" : "pre.phase.running");
   renderRoom();
   renderStep();
 }
@@ -294,7 +378,14 @@ function renderStep() {
   }
   renderRole(step, inBreakout);
   renderMessage(view);
+  renderFollowUp(view, step);
   renderAnswer(view, step);
+}
+
+function renderFollowUp(view, step) {
+  const mine = view.phase === "running" && step && step.kind === "follow-up"
+    && app.followUp && app.followUp.step_id === step.id ? app.followUp : null;
+  followUpBox($("#follow-up"), mine);
 }
 
 function renderRole(step, inBreakout) {
@@ -351,4 +442,4 @@ onLangChange(() => {
 });
 
 // Tests and the curious can look; nothing here is secret.
-window.onlive = { app, stage, clock };
+window.onlive = { app, stage, clock, prejoin: () => prejoin };
