@@ -81,6 +81,15 @@ async def sees_exactly(page: Page, identities: set[str], timeout: float = 30) ->
     assert set(remote) == identities, f"{remote} shown, expected only {identities}"
 
 
+async def enter(page: Page, name: str | None = None) -> None:
+    """Go through the pre-join screen (optionally choosing the shown name) into the pass."""
+    await page.locator("#prejoin").wait_for(state="visible")
+    if name is not None:
+        await page.get_by_label("Ditt namn, som de andra ser det").fill(name)
+    await page.get_by_role("button", name="Gå in", exact=True).click()
+    await until(page, "() => window.onlive.app.joined && document.querySelector('#prejoin').hidden")
+
+
 async def countdowns_agree(pages: list[Page], kind: str) -> float:
     """Every page's countdown, brought to one instant, within the tolerance."""
     for page in pages:
@@ -172,6 +181,8 @@ async def test_a_pass_with_pair_and_trio_in_real_browsers(
         pages[member.id] = await people.open(
             f"{base}/p#ticket={tickets[member.id]}", member.name,
             **({"width": 390, "height": 844, "mobile": True} if phone else {}))
+    for page in pages.values():
+        await enter(page)
     elin = Client(base, "/participant", {"ticket": tickets[SOCKET_PERSON.id]})
     await elin.connect()
     ops = await people.open(f"{base}/ops#credential={ops_credential}", "ops")
