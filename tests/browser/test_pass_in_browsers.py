@@ -181,6 +181,11 @@ async def test_a_pass_with_pair_and_trio_in_real_browsers(
         pages[member.id] = await people.open(
             f"{base}/p#ticket={tickets[member.id]}", member.name,
             **({"width": 390, "height": 844, "mobile": True} if phone else {}))
+    await pages["p-david"].locator("#prejoin").wait_for(state="visible")
+    assert await pages["p-david"].evaluate(
+        "() => document.documentElement.scrollWidth <= window.innerWidth"), \
+        "the pre-join screen fits a phone"
+    await pages["p-david"].screenshot(path=ARTIFACTS / "participant-prejoin-phone.png", full_page=True)
     for page in pages.values():
         await enter(page)
     elin = Client(base, "/participant", {"ticket": tickets[SOCKET_PERSON.id]})
@@ -311,6 +316,7 @@ async def test_a_pass_with_pair_and_trio_in_real_browsers(
         await reloaded.reload()
         room = next(g for g in (new_pair, new_trio) if trio_browser in g["members"])["room"]
         await in_room(reloaded, room)
+        assert await reloaded.locator("#prejoin").is_hidden(), "a reload skips the pre-join screen"
         await sees_exactly(reloaded, final[trio_browser])
         for partner in final[trio_browser]:
             await sees_exactly(pages[partner], final[partner])

@@ -28,11 +28,15 @@ export function echoConcerns(report) {
   return out;
 }
 
-/** Numbers as shown: whole milliseconds, loss in percent with one decimal. */
+/**
+ * Numbers as shown: whole milliseconds, loss in percent with one decimal.
+ * Rounded up, so a shown figure is over a (whole) threshold exactly when
+ * the measurement is: 30.4 ms of jitter shows as 31, not as a "good" 30.
+ */
 export function echoFigures(report) {
-  const ms = (v) => (v == null || !Number.isFinite(v) ? null : Math.round(v));
-  const loss = report && Number.isFinite(report.loss) ? Math.round(report.loss * 1000) / 10 : null;
-  return { rtt: ms(report?.rtt_ms), jitter: ms(report?.jitter_ms), loss };
+  const up = (v, step) => (v == null || !Number.isFinite(v) ? null : Math.ceil(v / step - 1e-9) * step + 0); // + 0: never "-0"
+  const loss = report && Number.isFinite(report.loss) ? Math.round(up(report.loss * 100, 0.1) * 10) / 10 : null;
+  return { rtt: up(report?.rtt_ms, 1), jitter: up(report?.jitter_ms, 1), loss };
 }
 
 /** Resolves once ICE gathering is complete (we send one offer, no trickle). */

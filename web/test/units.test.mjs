@@ -59,3 +59,25 @@ test("remaining time is shown rounded up", () => {
   assert.equal(formatMs(3_600_000), "1:00:00");
   assert.equal(formatMs(null), "–:––");
 });
+
+test("echo figures round up, so a figure over a threshold is shown over it", async () => {
+  const { echoFigures, echoConcerns, THRESHOLDS } = await import("../src/echo.js");
+  assert.deepEqual(echoFigures({ rtt_ms: 0.4, jitter_ms: 30.4, loss: 0.0101 }), { rtt: 1, jitter: 31, loss: 1.1 });
+  assert.deepEqual(echoFigures({ rtt_ms: 150, jitter_ms: 30, loss: 0 }), { rtt: 150, jitter: 30, loss: 0 });
+  assert.deepEqual(echoFigures({ rtt_ms: null, jitter_ms: null, loss: 0 }), { rtt: null, jitter: null, loss: 0 });
+  assert.deepEqual(THRESHOLDS.good, { rttMs: 150, jitterMs: 30, loss: 0.01 });
+  assert.deepEqual(echoConcerns({ rtt_ms: 10, jitter_ms: 31, loss: 0.02 }), ["echo.why.jitter", "echo.why.loss"]);
+  assert.deepEqual(echoConcerns({ rtt_ms: 400, jitter_ms: 5, loss: 0 }), ["echo.why.delay"]);
+  assert.deepEqual(echoConcerns({ rtt_ms: null, jitter_ms: null, loss: 1 }), ["echo.why.nomedia"]);
+});
+
+test("the journal lists newest first and says each kind in words", async () => {
+  const { newestFirst, entryLines } = await import("../src/journal.js");
+  const entries = [{ kind: "check-in", at: 10, value: { energy: 3, word: "glad" } },
+    { kind: "commitment", at: 30, value: { text: "Fråga först" } },
+    { kind: "follow-up", at: 20, value: { tried: "partly", text: "Gick bra" } }];
+  assert.deepEqual(newestFirst(entries).map((e) => e.at), [30, 20, 10]);
+  assert.deepEqual(entryLines(entries[0]), [["journal.energy", { n: 3 }], ["journal.word", { word: "glad" }]]);
+  assert.deepEqual(entryLines(entries[1]), [["journal.text", { text: "Fråga först" }]]);
+  assert.deepEqual(entryLines(entries[2]), [["journal.tried", { answer: "answer.tried.partly" }], ["journal.text", { text: "Gick bra" }]]);
+});
