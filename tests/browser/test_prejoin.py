@@ -74,7 +74,7 @@ async def test_pre_join_preview_echo_and_name_then_the_journal_keeps_the_check_i
     assert "Förlorade paket" in result["text"]
     print(f"\necho verdict {result['verdict']}, rtt {rtt} ms")
     await page.evaluate("() => window.scrollTo(0, 0)")
-    await page.screenshot(path=ARTIFACTS / "participant-prejoin.png")
+    await page.screenshot(path=ARTIFACTS / "participant-prejoin.png", full_page=True)
     await ops.screenshot(path=ARTIFACTS / "ops.png", full_page=True)
     await page.get_by_text("Hur bedöms testet?").click()
     assert "högst 150 ms" in await page.locator(".echo-help").inner_text()
