@@ -88,6 +88,9 @@ async def test_pre_join_preview_echo_and_name_then_the_journal_keeps_the_check_i
     await until(fac, """() => { const v = document.querySelector('video[data-remote][data-identity="p-frida"]');
         return v && v.closest('figure').dataset.name === 'Frida Fri'; }""")
     assert await page.locator(".tile-local .tile-name").inner_text() == "Frida Fri (Du)"
+    published = await page.evaluate("""() => window.onlive.stage.tracks
+        .find(t => t.kind === 'audio').mediaStreamTrack.label""")
+    assert published == mics[-1], "the room gets the microphone chosen before joining"
     await until(ops, "() => document.querySelector('[data-check=\"echo\"]').dataset.active === '0'",
                 timeout=15)
 
