@@ -280,8 +280,10 @@ class PassService:
         if state.step is not None and state.step.asks_answer:
             record = await self.store.answer_of(pass_id, state.step.id, person_id)
             mine = record and {"client_id": record["cid"], "value": record["value"]}
+        me = state.roster.get(person_id)
         snapshot = {"state": shared_view(state, self.clock()),
-                    "assignment": self.assignment(state, person_id), "answer": mine}
+                    "assignment": self.assignment(state, person_id), "answer": mine,
+                    "me": {"id": person_id, "name": me.name if me else ""}}
         if state.step is not None and state.step.kind is StepKind.FOLLOW_UP:
             snapshot["follow_up"] = await self.last_commitment(state, person_id)
         return snapshot

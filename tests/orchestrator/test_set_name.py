@@ -15,10 +15,12 @@ async def test_the_chosen_name_reaches_the_roster_and_bad_names_are_refused(env,
     opened = await open_pass(env, orchestrator.base_url, demo_class(), [Member("p-a", "Anna Lind")])
     participant, fac = opened.participants[0], opened.facilitator
     try:
+        assert participant.last("snapshot")["me"] == {"id": "p-a", "name": "Anna Lind"}
         ack = await participant.call("set_name", {"name": "  Anna  L. "})
         assert ack == {"ok": True, "name": "Anna L."}
         view = await fac.wait_for("facilitator", lambda v: v["roster"][0]["name"] == "Anna L.")
         assert view["roster"][0]["id"] == "p-a"
+        assert (await participant.call("sync"))["me"]["name"] == "Anna L."
         for bad, code in [({"name": "   "}, "out_of_range"), ({"name": "x" * 61}, "out_of_range"),
                           ({"name": 5}, "bad_payload"), ({}, "bad_payload")]:
             refused = await participant.call("set_name", bad)
