@@ -376,7 +376,12 @@ class EchoSession:
         self.close_reason = reason
         self._set_state(EchoState.CLOSED)
         await self._tasks.cancel_all()
-        await self._pc.close()
+        try:
+            async with asyncio.timeout(5.0):
+                await self._pc.close()
+        except TimeoutError:
+            log.warning("echo %s: closing the peer connection took over 5 s; abandoning it",
+                        self.session_id)
         if not self._report.done():
             self._report.cancel()
         log.info("echo %s: closed (%s)", self.session_id, reason)

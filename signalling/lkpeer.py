@@ -37,7 +37,7 @@ import fractions
 import json
 import logging
 import time
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -61,6 +61,7 @@ from signalling.tone import Hearing, ToneDetector, ToneTrack, listen, participan
 log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = 15
+CLOSE_STEP_TIMEOUT = 5.0  # seconds for each of: each PC, the WebSocket, the HTTP session
 DEFAULT_LISTEN_FOR = frozenset(participant_frequencies(16))
 
 
@@ -558,13 +559,21 @@ class _Session:
         await self.tasks.cancel_all()
         for track in self.local_tracks:
             track.stop()
-        # PCs first (they stop their own tracks), then the signalling.
-        await self.publisher.close()
-        await self.subscriber.close()
+        # PCs first (they stop their own tracks), then the signalling. Each
+        # step is bounded: a leave must never hang a move or a shutdown.
+        steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
+            ("publisher PC", self.publisher.close), ("subscriber PC", self.subscriber.close)]
         if self.ws is not None:
-            await self.ws.close()
+            steps.append(("WebSocket", self.ws.close))
         if self.http is not None:
-            await self.http.close()
+            steps.append(("HTTP session", self.http.close))
+        for what, step in steps:
+            try:
+                async with asyncio.timeout(CLOSE_STEP_TIMEOUT):
+                    await step()
+            except TimeoutError:
+                log.warning("%s: closing the %s took over %gs; abandoning it", self.context,
+                            what, CLOSE_STEP_TIMEOUT)
         self.hearing.clear()
 
 
