@@ -8,7 +8,7 @@ import itertools
 import pytest
 from aiortc.codecs.opus import OpusDecoder, OpusEncoder
 from aiortc.jitterbuffer import JitterFrame
-from av.frame import Frame
+from av import AudioFrame
 
 from signalling.tone import (
     BAND_HIGH_HZ,
@@ -45,8 +45,10 @@ def test_tone_track_refuses_unsupported_frequency(frequency: float) -> None:
         ToneTrack(frequency)
 
 
-async def _frames(track: ToneTrack, count: int) -> list[Frame]:
-    return [await track.recv() for _ in range(count)]
+async def _frames(track: ToneTrack, count: int) -> list[AudioFrame]:
+    frames = [await track.recv() for _ in range(count)]
+    assert all(isinstance(f, AudioFrame) for f in frames)
+    return [f for f in frames if isinstance(f, AudioFrame)]
 
 
 async def test_tone_track_gives_20ms_frames_at_48khz_in_real_time() -> None:
