@@ -86,13 +86,20 @@ class Bot:
                                auth={"ticket": self.ticket}, transports=["websocket"],
                                headers={"Origin": self.base_url}, wait_timeout=10)
 
-    async def stop(self) -> None:
-        await self.sio.disconnect()
-        await self._cancel_move()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.peer.leave()
+    async def stop(self, timeout: float = 15) -> None:
+        """Leave Socket.IO and LiveKit; never longer than ``timeout`` seconds."""
+        async def stop_all() -> None:
+            await self.sio.disconnect()
+            await self._cancel_move()
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self.peer.leave()
+
+        try:
+            await asyncio.wait_for(stop_all(), timeout)
+        except asyncio.TimeoutError:
+            log.error("bot %s did not stop within %g s", self.person_id, timeout)
 
     async def _on_snapshot(self, data: dict[str, Any]) -> None:
         await self._on_state(data["state"])
