@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import socketio
@@ -61,6 +61,9 @@ class Bot:
     tones: Mapping[str, float]
     index: int = 0
     answer: bool = True
+    # False: in the main room the bot publishes its tone but subscribes to
+    # nobody, which keeps a crowd of bots cheap; in breakouts it always listens.
+    listen_in_main: bool = True
     moves: list[Move] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -181,6 +184,8 @@ class Bot:
             if a["room"] is None:
                 await self.peer.leave()
                 return
+            self.peer.options = replace(self.peer.options,
+                                        auto_subscribe=a["kind"] != "main" or self.listen_in_main)
             await self.peer.move(a["url"], a["token"])
             move.joined = time.monotonic()
             if move.kind == "breakout":

@@ -11,9 +11,10 @@ known yet), it reads aiortc's RTCP-based statistics and reports:
 - ``rtt_ms``: round-trip time from the receiver reports the browser sends
   about the echoed stream (``RTCRemoteInboundRtpStreamStats.roundTripTime``),
   the worst over the echoed tracks;
-- ``jitter_ms``: interarrival jitter, the worst of the uplink (what we
-  received, ``RTCInboundRtpStreamStats``) and the downlink (what the
-  browser reports about the echo), converted from RTP clock units;
+- ``jitter_ms``: interarrival jitter of the audio (of the video only when
+  there is no audio), the worst of the uplink (what we received,
+  ``RTCInboundRtpStreamStats``) and the downlink (what the browser reports
+  about the echo), converted from RTP clock units;
 - ``loss``: round-trip packet loss, ``1 - (1 - uplink) * (1 - downlink)``,
   each direction lost / (received + lost).
 
@@ -155,21 +156,28 @@ def summarise(stats: Iterable[object], clock_rates: Mapping[str, int],
     """An ``EchoReport`` from one ``getStats()`` of the echo peer (pure)."""
     rtts: list[float] = []
     jitters: list[float] = []
+    audio_jitters: list[float] = []
     up_lost = up_received = down_lost = down_received = 0
     for item in stats:
+        # Jitter is judged on audio when there is audio: video frames leave
+        # in bursts of packets, so their interarrival jitter says more about
+        # frame pacing than about the network a voice conversation needs.
         if isinstance(item, RTCRemoteInboundRtpStreamStats):
             rate = clock_rates.get(item.kind, DEFAULT_CLOCK.get(item.kind, 90_000))
             if item.roundTripTime is not None:
                 rtts.append(item.roundTripTime * 1000)
-            jitters.append(item.jitter * 1000 / rate)
+            (audio_jitters if item.kind == "audio" else jitters).append(
+                item.jitter * 1000 / rate)
             down_lost += item.packetsLost
             down_received += item.packetsReceived
         elif isinstance(item, RTCInboundRtpStreamStats):
             rate = clock_rates.get(item.kind, DEFAULT_CLOCK.get(item.kind, 90_000))
-            jitters.append(item.jitter * 1000 / rate)
+            (audio_jitters if item.kind == "audio" else jitters).append(
+                item.jitter * 1000 / rate)
             up_lost += item.packetsLost
             up_received += item.packetsReceived
     rtt = max(rtts) if rtts else None
+    jitters = audio_jitters or jitters
     jitter = max(jitters) if jitters and rtts else None
     uplink, downlink = _lost_fraction(up_lost, up_received), _lost_fraction(down_lost,
                                                                             down_received)

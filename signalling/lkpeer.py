@@ -61,6 +61,7 @@ from signalling.tone import Hearing, ToneDetector, ToneTrack, listen, participan
 log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = 15
+NEGOTIATION_GRACE = 10.0  # seconds a close waits for an answer in progress
 CLOSE_STEP_TIMEOUT = 5.0  # seconds for each of: each PC, the WebSocket, the HTTP session
 DEFAULT_LISTEN_FOR = frozenset(participant_frequencies(16))
 
@@ -101,6 +102,9 @@ class PeerOptions:
     fresh_for: float = 1.0
     connect_timeout: float = 15.0
     detect_every_frames: int = 10
+    # Off: the peer publishes but receives nothing (a listener costs a decoder
+    # per track; a benchmark's crowd in the main room does not need to hear).
+    auto_subscribe: bool = True
 
     def __post_init__(self) -> None:
         if self.tone_hz is not None and self.tone_hz not in self.listen_for:
@@ -316,7 +320,8 @@ class _Session:
 
     async def open(self) -> None:
         query = urlencode({"access_token": self.token, "protocol": PROTOCOL_VERSION,
-                           "sdk": "python", "auto_subscribe": 1})
+                           "sdk": "python",
+                           "auto_subscribe": int(self.peer.options.auto_subscribe)})
         self.http = aiohttp.ClientSession()
         try:
             self.ws = await self.http.ws_connect(f"{self.url}/rtc?{query}", autoping=True)
@@ -550,12 +555,14 @@ class _Session:
             except (PeerError, aiohttp.ClientError, ConnectionError, TimeoutError) as error:
                 log.info("%s: could not send leave: %r", self.context, error)
         self.closed.set()
+        # Let an answer in progress finish: cancelling aiortc mid-negotiation
+        # can strand the UDP sockets its ICE gathering is opening.
         try:
-            async with asyncio.timeout(2.0):
+            async with asyncio.timeout(NEGOTIATION_GRACE):
                 await self.negotiating.acquire()
         except TimeoutError:
-            log.warning("%s: an answer was still being made after 2 s; closing anyway",
-                        self.context)
+            log.warning("%s: an answer was still being made after %g s; closing anyway",
+                        self.context, NEGOTIATION_GRACE)
         await self.tasks.cancel_all()
         for track in self.local_tracks:
             track.stop()

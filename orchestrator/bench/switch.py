@@ -97,7 +97,7 @@ async def bench(n: int, cycles: int, work_dir: Path) -> dict[str, float]:
             state = await service.create_pass(SCRIPT, program="bench")
             for i, m in enumerate(people):
                 bots.append(Bot(base_url, await service.invite(state.id, m), m.id,
-                                tones[m.id], tones, index=i))
+                                tones[m.id], tones, index=i, listen_in_main=False))
             credential = service.facilitator_credential(state.id)
         await fac.connect(base_url, namespaces=["/facilitator"], auth={"credential": credential},
                           headers={"Origin": base_url}, transports=["websocket"])
