@@ -77,6 +77,7 @@ class Bot:
         self._answered: set[str] = set()
         self._moving: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._leaving: set[asyncio.Task[None]] = set()
         self.sio.on("snapshot", self._on_snapshot, namespace="/participant")
         self.sio.on("state", self._on_state, namespace="/participant")
         self.sio.on("assignment", self._on_assignment, namespace="/participant")
@@ -97,6 +98,8 @@ class Bot:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            # Old rooms' connections finish closing; they are never cut short.
+            await asyncio.gather(*self._leaving, return_exceptions=True)
             await self.peer.leave()
 
         try:
@@ -184,9 +187,15 @@ class Bot:
             if a["room"] is None:
                 await self.peer.leave()
                 return
-            self.peer.options = replace(self.peer.options,
-                                        auto_subscribe=a["kind"] != "main" or self.listen_in_main)
-            await self.peer.move(a["url"], a["token"])
+            # Like a browser, join the new room at once and let the old
+            # connection wind down beside it (the server removes it anyway).
+            old = self.peer
+            self.peer = LiveKitPeer(self.person_id, replace(
+                old.options, auto_subscribe=a["kind"] != "main" or self.listen_in_main))
+            leaving = asyncio.get_running_loop().create_task(old.leave())
+            self._leaving.add(leaving)
+            leaving.add_done_callback(self._leaving.discard)
+            await self.peer.connect(a["url"], a["token"])
             move.joined = time.monotonic()
             if move.kind == "breakout":
                 # Hearing the partner is what "switched" means to a person.

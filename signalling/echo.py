@@ -58,7 +58,7 @@ from av.frame import Frame
 from av.packet import Packet
 
 from signalling.lkpeer import PeerError, TaskSet, candidate_from_init
-from signalling.loopback import ice_configuration
+from signalling.loopback import ice_configuration, release_ice_sockets
 from signalling.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequency
 
 log = logging.getLogger(__name__)
@@ -390,6 +390,7 @@ class EchoSession:
         except TimeoutError:
             log.warning("echo %s: closing the peer connection took over 5 s; abandoning it",
                         self.session_id)
+        await release_ice_sockets(self._pc)
         if not self._report.done():
             self._report.cancel()
         log.info("echo %s: closed (%s)", self.session_id, reason)

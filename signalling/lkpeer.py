@@ -55,13 +55,13 @@ from av import VideoFrame
 from av.frame import Frame
 from livekit.protocol import models, rtc
 
-from signalling.loopback import ice_configuration
+from signalling.loopback import ice_configuration, release_ice_sockets
 from signalling.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequencies
 
 log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = 15
-NEGOTIATION_GRACE = 10.0  # seconds a close waits for an answer in progress
+NEGOTIATION_GRACE = 3.0  # seconds a close waits for an answer in progress
 CLOSE_STEP_TIMEOUT = 5.0  # seconds for each of: each PC, the WebSocket, the HTTP session
 DEFAULT_LISTEN_FOR = frozenset(participant_frequencies(16))
 
@@ -581,6 +581,8 @@ class _Session:
             except TimeoutError:
                 log.warning("%s: closing the %s took over %gs; abandoning it", self.context,
                             what, CLOSE_STEP_TIMEOUT)
+        for pc in (self.publisher, self.subscriber):
+            await release_ice_sockets(pc)
         self.hearing.clear()
 
 
