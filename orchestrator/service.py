@@ -65,6 +65,7 @@ class Notifier(Protocol):
 
 
 ERASED_NAME = "–"
+CONNECTION_QUALITIES = frozenset({"excellent", "good", "poor", "lost", "unknown"})
 JOURNAL_KINDS = frozenset({StepKind.CHECK_IN, StepKind.COMMITMENT, StepKind.FOLLOW_UP})
 
 
@@ -229,7 +230,8 @@ class PassService:
 
     async def facilitator_view(self, state: PassState) -> dict[str, Any]:
         view = shared_view(state, self.clock())
-        view.update(facilitator_extra(state, await self.store.presence(state.id)))
+        view.update(facilitator_extra(state, await self.store.presence(state.id),
+                                      await self.store.qualities(state.id)))
         view["results"] = await self.results(state)
         return view
 
@@ -318,6 +320,18 @@ class PassService:
         await self.store.save_person(member)
         await self._apply(pass_id, lambda s, now: ev.Join(member))
         return name
+
+    async def set_quality(self, pass_id: str, person_id: str, level: str) -> None:
+        """A participant's own LiveKit connection quality, for the facilitator's roster."""
+        if level not in CONNECTION_QUALITIES:
+            raise BadRequest(f"quality is one of {sorted(CONNECTION_QUALITIES)}, not {level!r}",
+                             code="out_of_range")
+        previous = (await self.store.qualities(pass_id)).get(person_id)
+        if previous == level:
+            return
+        await self.store.set_quality(pass_id, person_id, level)
+        await self.notifier.facilitator(pass_id, await self.facilitator_view(
+            await self.store.load(pass_id)))
 
     async def leave(self, pass_id: str, person_id: str) -> None:
         try:

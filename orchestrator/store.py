@@ -241,6 +241,12 @@ class Store:
             return True
         return False
 
+    async def set_quality(self, pass_id: str, person_id: str, level: str) -> None:
+        await self.r.hset(f"{k_pass(pass_id)}:quality", person_id, level)
+
+    async def qualities(self, pass_id: str) -> dict[str, str]:
+        return _fields(await self.r.hgetall(f"{k_pass(pass_id)}:quality"))
+
     async def presence(self, pass_id: str) -> dict[str, str]:
         raw = await self.r.hgetall(f"{k_pass(pass_id)}:presence")
         return _fields(raw)

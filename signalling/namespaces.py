@@ -81,7 +81,8 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
 class ParticipantNamespace(_Base):
     kind = Kind.PARTICIPANT
     events = frozenset({Event.ANSWER, Event.SYNC, Event.TOKEN, Event.HELP, Event.JOURNAL,
-                        Event.SET_NAME, Event.ECHO_OFFER, Event.ECHO_REPORT, Event.ECHO_CLOSE})
+                        Event.SET_NAME, Event.QUALITY, Event.ECHO_OFFER, Event.ECHO_REPORT,
+                        Event.ECHO_CLOSE})
 
     def __init__(self, namespace: str, service: PassService, tasks: TaskSet,
                  echo: EchoPool) -> None:
@@ -140,6 +141,12 @@ class ParticipantNamespace(_Base):
         args = wire.parse_event(Event.SET_NAME, data)
         s = await self._session(sid)
         return wire.ok(name=await self.service.set_name(s["pass_id"], s["person_id"], args["name"]))
+
+    async def on_quality(self, sid: str, data: object) -> dict[str, Any]:
+        args = wire.parse_event(Event.QUALITY, data)
+        s = await self._session(sid)
+        await self.service.set_quality(s["pass_id"], s["person_id"], args["level"])
+        return wire.ok()
 
     async def on_journal(self, sid: str, data: object) -> dict[str, Any]:
         wire.parse_event(Event.JOURNAL, data)

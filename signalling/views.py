@@ -87,11 +87,13 @@ def placement(state: PassState, person_id: str) -> dict[str, Any]:
             "position": group.members.index(person_id), "reasons": list(group.reasons)}
 
 
-def facilitator_extra(state: PassState, presence: dict[str, str]) -> dict[str, Any]:
+def facilitator_extra(state: PassState, presence: dict[str, str],
+                      quality: dict[str, str] | None = None) -> dict[str, Any]:
     """The roster and the breakout board, for facilitators of this pass only."""
     b = state.breakout
     roster = [{"id": m.id, "name": m.name, "department": m.department, "site": m.site,
-               "connected": m.id in state.present, "room": presence.get(m.id)}
+               "connected": m.id in state.present, "room": presence.get(m.id),
+               "quality": (quality or {}).get(m.id)}
               for m in sorted(state.roster.values(), key=lambda m: m.name.lower())]
     groups = ([{"index": i, "room": g.room, "members": list(g.members), "reasons": list(g.reasons)}
                for i, g in enumerate(b.groups)] if b else [])

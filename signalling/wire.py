@@ -37,6 +37,7 @@ class Event(StrEnum):
     COMMAND = "command"
     JOURNAL = "journal"
     SET_NAME = "set_name"
+    QUALITY = "quality"
     ECHO_OFFER = "echo_offer"
     ECHO_REPORT = "echo_report"
     ECHO_CLOSE = "echo_close"
@@ -85,6 +86,7 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     Event.HELP: {"text": Field(str, required=False, max_len=500)},
     Event.JOURNAL: {},
     Event.SET_NAME: {"name": Field(str, max_len=60)},
+    Event.QUALITY: {"level": Field(str, max_len=16)},
     Event.ECHO_OFFER: {"sdp": Field(str, max_len=60_000), "type": Field(str, max_len=16)},
     Event.ECHO_CLOSE: {"session": _ID},
     Event.ECHO_REPORT: {"session": _ID},

@@ -27,3 +27,16 @@ async def test_the_chosen_name_reaches_the_roster_and_bad_names_are_refused(env,
             assert refused["ok"] is False and refused["error"]["code"] == code, (bad, refused)
     finally:
         await opened.close()
+
+
+async def test_connection_quality_reaches_the_facilitators_roster(env, orchestrator) -> None:
+    opened = await open_pass(env, orchestrator.base_url, demo_class(), [Member("p-q", "Qi")])
+    participant, fac = opened.participants[0], opened.facilitator
+    try:
+        assert (await participant.call("quality", {"level": "poor"}))["ok"]
+        view = await fac.wait_for("facilitator", lambda v: v["roster"][0]["quality"] == "poor")
+        assert view["roster"][0]["id"] == "p-q"
+        refused = await participant.call("quality", {"level": "superb"})
+        assert refused["error"]["code"] == "out_of_range"
+    finally:
+        await opened.close()

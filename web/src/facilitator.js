@@ -307,13 +307,16 @@ function renderGroups(view) {
   if (groups.some((g) => String(g.index) === keepGroup)) groupSelect.value = keepGroup;
 }
 
+const QUALITY_BADGE = { excellent: "badge-ok", good: "badge-ok", poor: "badge-bad", lost: "badge-bad" };
+
 function renderRoster(view) {
   const roster = view.roster || [];
   $("#present").textContent = t("fac.roster.present", { n: view.present });
   fill($("#roster tbody"), roster.map((m) => h("tr", { dataset: { person: m.id } },
     h("th", { scope: "row", text: m.name }), h("td", { text: m.department || "" }), h("td", { text: m.site || "" }),
     h("td", {}, h("span", { class: `badge ${m.connected ? "badge-ok" : "badge-bad"}`, text: t(m.connected ? "fac.roster.online" : "fac.roster.offline") })),
-    h("td", { text: roomLabel(m.room) }))));
+    h("td", { text: roomLabel(m.room) }),
+    h("td", {}, h("span", { class: `badge ${QUALITY_BADGE[m.quality] || ""}`, text: t(`quality.${m.quality || "unknown"}`) })))));
 }
 
 function when(at) {

@@ -32,7 +32,8 @@ const ROOM_OPTIONS = {
  * the server ends our session (room closed, removed after a move).
  */
 export class MediaStage {
-  constructor(grid, { localName = "", onStatus = () => {}, onUnexpectedDisconnect = () => {} } = {}) {
+  constructor(grid, { localName = "", onStatus = () => {}, onUnexpectedDisconnect = () => {}, onQuality = () => {} } = {}) {
+    this.onQuality = onQuality;
     this.grid = grid;
     this.localName = localName;
     this.onStatus = onStatus;
@@ -151,6 +152,9 @@ export class MediaStage {
       .on(RoomEvent.TrackMuted, (_pub, p) => this.refreshTile(p))
       .on(RoomEvent.TrackUnmuted, (_pub, p) => this.refreshTile(p))
       .on(RoomEvent.ActiveSpeakersChanged, (speakers) => this.speaking(speakers))
+      .on(RoomEvent.ConnectionQualityChanged, (quality, p) => {
+        if (p === room.localParticipant) this.onQuality(String(quality));
+      })
       .on(RoomEvent.Disconnected, () => {
         if (this.room !== room) return;
         const name = this.roomName;

@@ -35,6 +35,8 @@ const cues = new CueBanner($("#cue"));
 const stage = new MediaStage($("#grid"), {
   onStatus: (status) => paintMoving(status),
   onUnexpectedDisconnect: () => reconnectMedia(),
+  // The facilitator's roster shows each person's connection quality.
+  onQuality: (level) => app.socket?.emit("quality", { level }),
 });
 fill($("#media-controls"), ...mediaControls(stage));
 
