@@ -71,3 +71,15 @@ async def test_pages_carry_no_inline_script_or_style(orchestrator: OrchestratorP
         await page.wait_for_load_state("networkidle")
         assert await page.locator("script:not([src]), style, [style]").count() == 0, path
     assert violations == []
+
+
+async def test_no_page_can_record(orchestrator: OrchestratorProcess, people: People) -> None:
+    """The recorder is removed before any script could reach it, on every page."""
+    base = orchestrator.base_url
+    for path in ("/p", "/f", "/ops"):
+        page = await people.open(f"{base}{path}", f"norecord{path}")
+        await page.wait_for_load_state("networkidle")
+        assert await page.evaluate("typeof window.MediaRecorder") == "undefined", path
+        assert await page.evaluate(
+            "(() => { try { window.MediaRecorder = function () {}; } catch (e) {} "
+            "return typeof window.MediaRecorder; })()") == "undefined", path

@@ -3,6 +3,7 @@
 // results and help requests, and be on video in the main room or drop into
 // a breakout.
 
+import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill } from "./dom.js";
 import { t, tx, pick, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";

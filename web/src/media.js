@@ -2,7 +2,7 @@
 // microphone published small, everyone else's tracks in a grid, and a
 // speaking indicator. Switching rooms keeps the local tracks (the camera is
 // opened once) and never reloads the page. Nothing is ever recorded: this
-// module only plays tracks, and no page uses MediaRecorder.
+// module only plays tracks, and no page records media in any way.
 
 import { Room, RoomEvent, Track, createLocalTracks } from "livekit-client";
 import { h, fill } from "./dom.js";

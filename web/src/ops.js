@@ -2,6 +2,7 @@
 // connections, echo tests in use, every running pass with its rooms, and alerts. It polls
 // `sync` every few seconds and shows alerts as they arrive.
 
+import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill } from "./dom.js";
 import { t, pick, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";

@@ -3,6 +3,7 @@
 // the orchestrator assigns, and sends answers. The private journal and the
 // follow-up of one's own last commitment are shown only to this person.
 
+import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill, sleep } from "./dom.js";
 import { t, tx, pick, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
