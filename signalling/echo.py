@@ -390,6 +390,8 @@ class EchoSession:
         except TimeoutError:
             log.warning("echo %s: closing the peer connection took over 5 s; abandoning it",
                         self.session_id)
+        except Exception as error:  # noqa: BLE001 - the session must end regardless
+            log.warning("echo %s: closing the peer connection failed: %r", self.session_id, error)
         await release_ice_sockets(self._pc)
         if not self._report.done():
             self._report.cancel()

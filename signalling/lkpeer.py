@@ -581,6 +581,9 @@ class _Session:
             except TimeoutError:
                 log.warning("%s: closing the %s took over %gs; abandoning it", self.context,
                             what, CLOSE_STEP_TIMEOUT)
+            except Exception as error:  # noqa: BLE001 - the later steps must still run
+                # aiortc can refuse a second close racing its own (InvalidStateError).
+                log.warning("%s: closing the %s failed: %r", self.context, what, error)
         for pc in (self.publisher, self.subscriber):
             await release_ice_sockets(pc)
         self.hearing.clear()
