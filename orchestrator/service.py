@@ -186,6 +186,7 @@ class PassService:
                                               "step_id": step.id})
         if state.phase is Phase.ENDED and before.phase is not Phase.ENDED:
             await self.store.retire_pass(state.id)
+            self._published.pop(state.id, None)
 
     async def _execute(self, state: PassState, effect: Effect) -> None:
         if isinstance(effect, ScheduleTimer):
