@@ -132,7 +132,7 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
     sio.register_namespace(FacilitatorNamespace(FACILITATOR, service, tasks))
     sio.register_namespace(OpsNamespace(OPS, service, tasks, lambda: routes.overview(app)))
     yield
-    await tasks.cancel()
+    await tasks.cancel_all()
     await sio.shutdown()
     thread = getattr(sio.manager, "thread", None)
     if thread is not None:

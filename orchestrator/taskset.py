@@ -1,4 +1,8 @@
-"""A set of background tasks that keeps a reference to each until it ends."""
+"""A set of background tasks that keeps a strong reference to each until it ends.
+
+Failures are logged with the task's name; ``cancel_all`` cancels, then
+awaits, every task but the caller's own.
+"""
 
 from __future__ import annotations
 
@@ -23,18 +27,21 @@ class TaskSet:
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("background task %s failed: %r", task.get_name(), error, exc_info=error)
 
     def __len__(self) -> int:
         return len(self._tasks)
 
     async def drain(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for the tasks to finish by themselves."""
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
 
-    async def cancel(self) -> None:
-        tasks = set(self._tasks)
+    async def cancel_all(self) -> None:
+        current = asyncio.current_task()
+        tasks = [t for t in self._tasks if t is not current]
         for task in tasks:
             task.cancel()
+        # return_exceptions: a task that failed has been logged already.
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -57,7 +57,8 @@ from aiortc.stats import RTCInboundRtpStreamStats, RTCRemoteInboundRtpStreamStat
 from av.frame import Frame
 from av.packet import Packet
 
-from signalling.lkpeer import PeerError, TaskSet, candidate_from_init
+from orchestrator.taskset import TaskSet
+from signalling.lkpeer import PeerError, candidate_from_init
 from signalling.loopback import ice_configuration, release_ice_sockets
 from signalling.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequency
 

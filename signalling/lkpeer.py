@@ -37,7 +37,7 @@ import fractions
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -55,6 +55,7 @@ from av import VideoFrame
 from av.frame import Frame
 from livekit.protocol import models, rtc
 
+from orchestrator.taskset import TaskSet
 from signalling.loopback import ice_configuration, release_ice_sockets
 from signalling.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequencies
 
@@ -116,39 +117,6 @@ class PeerOptions:
                              f"({self.detect_every_frames * 0.020:g}s) or heard tones flicker")
         if self.connect_timeout <= 0:
             raise ValueError("connect_timeout must be positive")
-
-
-class TaskSet:
-    """Strong references to background tasks; failures are logged with context.
-
-    ``cancel_all`` cancels, then awaits, every task but the caller's own.
-    """
-
-    def __init__(self, context: str) -> None:
-        self._context = context
-        self._tasks: set[asyncio.Task[Any]] = set()
-
-    def __len__(self) -> int:
-        return len(self._tasks)
-
-    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(coro, name=f"{self._context}:{name}")
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-        return task
-
-    def _done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and (error := task.exception()) is not None:
-            log.error("%s failed: %r", task.get_name(), error, exc_info=error)
-
-    async def cancel_all(self) -> None:
-        current = asyncio.current_task()
-        tasks = [t for t in self._tasks if t is not current]
-        for task in tasks:
-            task.cancel()
-        # return_exceptions: a task that failed has been logged already.
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class TinyVideoTrack(MediaStreamTrack):
