@@ -89,6 +89,8 @@ class PassService:
         self._pending: dict[str, PassState] = {}
         self._publishing: set[str] = set()
         self._published: dict[str, int] = {}
+        self._refreshing: set[str] = set()
+        self._stale: set[str] = set()
 
     # -- lifecycle of the service itself --------------------------------------
 
@@ -273,9 +275,33 @@ class PassService:
             while (latest := self._pending.pop(state.id, None)) is not None:
                 self._published[latest.id] = latest.version
                 await self.notifier.state(latest.id, shared_view(latest, self.clock()))
-                await self.notifier.facilitator(latest.id, await self.facilitator_view(latest))
+                await self.refresh_facilitators(latest.id)
         finally:
             self._publishing.discard(state.id)
+
+    async def refresh_facilitators(self, pass_id: str) -> None:
+        """Send the pass's facilitators its latest view, coalescing bursts.
+
+        Answers, presence and quality changes arrive a person at a time;
+        while one view is being built and sent, further requests only mark it
+        stale, so a thousand answers cost a handful of views, not a thousand.
+        """
+        if pass_id in self._refreshing:
+            self._stale.add(pass_id)
+            return
+        self._refreshing.add(pass_id)
+        try:
+            while True:
+                self._stale.discard(pass_id)
+                try:
+                    state = await self.store.load(pass_id)
+                except NotFound:
+                    return
+                await self.notifier.facilitator(pass_id, await self.facilitator_view(state))
+                if pass_id not in self._stale:
+                    return
+        finally:
+            self._refreshing.discard(pass_id)
 
     async def participant_snapshot(self, pass_id: str, person_id: str) -> dict[str, Any]:
         state = await self.store.load(pass_id)
@@ -331,8 +357,7 @@ class PassService:
         if previous == level:
             return
         await self.store.set_quality(pass_id, person_id, level)
-        await self.notifier.facilitator(pass_id, await self.facilitator_view(
-            await self.store.load(pass_id)))
+        await self.refresh_facilitators(pass_id)
 
     async def leave(self, pass_id: str, person_id: str) -> None:
         try:
@@ -359,7 +384,7 @@ class PassService:
             self._exit()
         if stored:
             await self._journal(state, step, person_id, normalised)
-            await self.notifier.facilitator(pass_id, await self.facilitator_view(state))
+            await self.refresh_facilitators(pass_id)
         log.info("answer stored" if stored else "answer retry ignored",
                  extra={"pass_id": pass_id, "participant_id": person_id, "step_id": step_id})
         return {"stored": True, "duplicate": not stored, "client_id": client_id}
@@ -531,11 +556,7 @@ class PassService:
                 return
         else:
             return
-        try:
-            state = await self.store.load(pass_id)
-        except NotFound:
-            return
-        await self.notifier.facilitator(pass_id, await self.facilitator_view(state))
+        await self.refresh_facilitators(pass_id)
 
     async def recording_alarm(self, room: str, reason: str, **detail: str) -> None:
         """Close the room at once, alert ops and facilitators, write an audit entry."""
