@@ -303,8 +303,10 @@ class PassService:
         finally:
             self._refreshing.discard(pass_id)
 
-    async def participant_snapshot(self, pass_id: str, person_id: str) -> dict[str, Any]:
-        state = await self.store.load(pass_id)
+    async def participant_snapshot(self, pass_id: str, person_id: str,
+                                   state: PassState | None = None) -> dict[str, Any]:
+        """One participant's full view; ``state`` when the caller just has it."""
+        state = state or await self.store.load(pass_id)
         mine = None
         if state.step is not None and state.step.asks_answer:
             record = await self.store.answer_of(pass_id, state.step.id, person_id)

@@ -105,8 +105,8 @@ class ParticipantNamespace(_Base):
         self.tasks.spawn(self._welcome(sid, claims.pass_id, claims.subject), "welcome")
 
     async def _welcome(self, sid: str, pass_id: str, person_id: str) -> None:
-        await self.service.join(pass_id, person_id)
-        snapshot = await self.service.participant_snapshot(pass_id, person_id)
+        state = await self.service.join(pass_id, person_id)
+        snapshot = await self.service.participant_snapshot(pass_id, person_id, state)
         await self.emit(Event.SNAPSHOT, snapshot, to=sid)
 
     async def on_disconnect(self, sid: str, reason: object = None) -> None:
