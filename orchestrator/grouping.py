@@ -71,17 +71,8 @@ def late_group(state: PassState, member: Member, history: Sequence[dict[str, Any
     return None
 
 
-def meetings(state: PassState, at: float) -> list[dict[str, Any]]:
-    """Every pair that met in the open round, for the program's pairing history."""
-    b = state.breakout
-    if b is None:
-        return []
-    return [{"a": m.a, "b": m.b, "pass": m.pass_id, "at": m.at}
-            for m in pairing.meetings_of([pairing.Group(g.members) for g in b.groups],
-                                         state.id, at)]
-
-
 def pairs(groups: Sequence[Group]) -> set[tuple[str, str]]:
+    """Every pair (sorted ids) that shares a group: what the pairing history records."""
     out = set()
     for g in groups:
         members = sorted(g.members)

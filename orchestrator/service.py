@@ -40,7 +40,7 @@ from exercises.text import Text
 from exercises.state import Member, PassState, Phase
 from orchestrator import tickets
 from orchestrator.errors import AuthError, BadRequest, NotFound, OnliveError, ServiceError
-from orchestrator.grouping import late_group, meetings, pairs, plan_groups
+from orchestrator.grouping import late_group, pairs, plan_groups
 from orchestrator.settings import Settings
 from orchestrator.sfu import RECORDING_KINDS, Sfu
 from orchestrator.codec import to_plain
@@ -170,7 +170,7 @@ class PassService:
         # Manual moves and late joiners are remembered like planned groups.
         if new_pairs:
             await self.store.append_history(state.program, [
-                m for m in meetings(state, now) if (m["a"], m["b"]) in new_pairs])
+                {"a": a, "b": b, "pass": state.id, "at": now} for a, b in sorted(new_pairs)])
         for effect in applied.effects:
             try:
                 await self._execute(state, effect)
