@@ -338,8 +338,8 @@ def _regroup_leaver(state: PassState, person: str, now: float) -> tuple[PassStat
     b = state.breakout
     assert b is not None and state.step is not None
     leaving = {k: v for k, v in b.leaving.items() if k != person}
-    people = [pairing.Person(m.id, m.department, m.site, m.manager_id, m.level)
-              for m in state.roster.values() if b.group_of(m.id) is not None and m.id != person]
+    people = [m.as_person() for m in state.roster.values()
+              if b.group_of(m.id) is not None and m.id != person]
     try:
         placed, _ = pairing.remove_leaver(
             [pairing.Group(g.members, g.reasons) for g in b.groups], person, people, (),

@@ -17,17 +17,13 @@ Groups = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
 POLICY = pairing.Policy()
 
 
-def _person(m: Member) -> pairing.Person:
-    return pairing.Person(m.id, m.department, m.site, m.manager_id, m.level)
-
-
 def _history(records: Sequence[dict[str, Any]]) -> list[pairing.Meeting]:
     return [pairing.Meeting(r["a"], r["b"], r["pass"], float(r["at"])) for r in records
             if r.get("a") != r.get("b")]
 
 
 def _present(state: PassState) -> list[pairing.Person]:
-    return [_person(state.roster[p]) for p in sorted(state.present) if p in state.roster]
+    return [state.roster[p].as_person() for p in sorted(state.present) if p in state.roster]
 
 
 def plan_groups(state: PassState, history: Sequence[dict[str, Any]], *, seed: int,
@@ -60,7 +56,7 @@ def late_group(state: PassState, member: Member, history: Sequence[dict[str, Any
     groups = [pairing.Group(g.members, g.reasons) for g in b.groups]
     try:
         placed, moves = pairing.add_late_joiner(
-            groups, _person(member), _present(state), _history(history), POLICY,
+            groups, member.as_person(), _present(state), _history(history), POLICY,
             size=step.group_size, now=now)
     except pairing.PairingError:
         return None
