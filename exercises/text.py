@@ -27,9 +27,6 @@ class Text:
     def get(self, language: str) -> str:
         return self.en if language == "en" else self.sv
 
-    def to_wire(self) -> dict[str, str]:
-        return {"sv": self.sv, "en": self.en}
-
     def format(self, **values: str) -> Text:
         """Fill ``{name}`` placeholders in both languages."""
         return Text(self.sv.format(**values), self.en.format(**values))

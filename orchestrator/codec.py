@@ -1,7 +1,8 @@
-"""msgpack encoding of domain values (pass state, class scripts).
+"""Plain data from domain values and back (pass state, class scripts, members).
 
 The domain's frozen dataclasses are turned into plain maps and back by their
-type hints, so a field added to a dataclass needs no change here.
+type hints, so a field added to a dataclass needs no change here. The Redis
+adapter packs the plain form with msgpack; exports print it as JSON.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import typing
 from collections.abc import Mapping
 from functools import cache
 from typing import Any, TypeVar
-
-import msgpack
 
 T = TypeVar("T")
 
@@ -66,11 +65,3 @@ def from_plain(tp: Any, value: Any) -> Any:
     if tp is float and isinstance(value, int):
         return float(value)
     return value
-
-
-def pack(value: Any) -> bytes:
-    return msgpack.packb(to_plain(value), use_bin_type=True)  # type: ignore[no-any-return]
-
-
-def unpack(tp: type[T], raw: bytes) -> T:
-    return from_plain(tp, msgpack.unpackb(raw, raw=False, strict_map_key=False))  # type: ignore[no-any-return]

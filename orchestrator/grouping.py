@@ -7,7 +7,6 @@ pairing engine's terms and back.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from breakout import pairing
 from exercises.errors import IllegalCommand
@@ -17,16 +16,11 @@ Groups = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
 POLICY = pairing.Policy()
 
 
-def _history(records: Sequence[dict[str, Any]]) -> list[pairing.Meeting]:
-    return [pairing.Meeting(r["a"], r["b"], r["pass"], float(r["at"])) for r in records
-            if r.get("a") != r.get("b")]
-
-
 def _present(state: PassState) -> list[pairing.Person]:
     return [state.roster[p].as_person() for p in sorted(state.present) if p in state.roster]
 
 
-def plan_groups(state: PassState, history: Sequence[dict[str, Any]], *, seed: int,
+def plan_groups(state: PassState, history: Sequence[pairing.Meeting], *, seed: int,
                 now: float) -> Groups:
     """Groups for the current breakout step among the people present.
 
@@ -39,14 +33,14 @@ def plan_groups(state: PassState, history: Sequence[dict[str, Any]], *, seed: in
     if len(people) < 2:
         return ()
     try:
-        grouping = pairing.form_groups(people, _history(history), POLICY, size=size,
+        grouping = pairing.form_groups(people, list(history), POLICY, size=size,
                                        seed=seed, now=now)
     except pairing.PairingError as error:
         raise IllegalCommand(str(error), code="infeasible_grouping") from error
     return tuple((g.members, g.reasons) for g in grouping.groups)
 
 
-def late_group(state: PassState, member: Member, history: Sequence[dict[str, Any]],
+def late_group(state: PassState, member: Member, history: Sequence[pairing.Meeting],
                now: float) -> int | None:
     """The open group a late joiner goes into, or None to wait in the main room."""
     b = state.breakout
@@ -56,7 +50,7 @@ def late_group(state: PassState, member: Member, history: Sequence[dict[str, Any
     groups = [pairing.Group(g.members, g.reasons) for g in b.groups]
     try:
         placed, moves = pairing.add_late_joiner(
-            groups, member.as_person(), _present(state), _history(history), POLICY,
+            groups, member.as_person(), _present(state), list(history), POLICY,
             size=step.group_size, now=now)
     except pairing.PairingError:
         return None

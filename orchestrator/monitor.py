@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from exercises.state import PassState, Phase
 from orchestrator.errors import ServiceError
-from orchestrator.service import PassService
+from orchestrator.ports import Notifier, Sfu, Store
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,12 @@ def findings(state: PassState, presence: Mapping[str, str], first_seen: Mapping[
 
 
 class Monitor:
-    def __init__(self, service: PassService) -> None:
-        self.service = service
+    def __init__(self, store: Store, sfu: Sfu, notifier: Notifier, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.sfu = sfu
+        self.notifier = notifier
+        self.clock = clock
         self.raised: set[str] = set()
         self.first_seen: dict[str, dict[str, float]] = {}
         self.livekit_down = False
@@ -90,32 +95,31 @@ class Monitor:
         if key in self.raised:
             return
         self.raised.add(key)
-        entry = await self.service.store.alert(code, message, pass_id=pass_id or "", **detail)
+        alert = await self.store.alert(code, message, pass_id=pass_id or "", **detail)
         log.warning("alert: %s", message, extra={"pass_id": pass_id, "code": code})
-        await self.service.notifier.alert(pass_id, entry)
+        await self.notifier.alert(alert)
 
     async def check(self) -> None:
-        service = self.service
         try:
-            await service.sfu.ping()
+            await self.sfu.ping()
             if self.livekit_down:
                 self.livekit_down = False
                 self.raised.discard("livekit_unreachable")
-                entry = await service.store.alert("livekit_recovered", "LiveKit answers again")
-                await service.notifier.alert(None, entry)
+                await self.notifier.alert(
+                    await self.store.alert("livekit_recovered", "LiveKit answers again"))
         except ServiceError as error:
             self.livekit_down = True
             await self._raise("livekit_unreachable", "livekit_unreachable",
                               f"LiveKit is unreachable: {error}", None)
             return
-        now = service.clock()
+        now = self.clock()
         active: set[str] = set()
-        for pass_id in await service.store.live_passes():
+        for pass_id in await self.store.live_passes():
             try:
-                state = await service.store.load(pass_id)
+                state = await self.store.load(pass_id)
             except Exception:  # noqa: BLE001 - one broken pass must not stop the others
                 continue
-            presence = await service.store.presence(pass_id)
+            presence = await self.store.presence(pass_id)
             found, seen = findings(state, presence, self.first_seen.get(pass_id, {}), now)
             self.first_seen[pass_id] = seen
             active |= {f"{pass_id}:{key}" for key in seen}

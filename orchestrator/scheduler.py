@@ -15,8 +15,8 @@ import secrets
 import time
 from collections.abc import Callable
 
+from orchestrator.ports import Store
 from orchestrator.service import PassService
-from orchestrator.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from orchestrator.errors import ConfigError
+from orchestrator.version import LIVEKIT_VERSION
 
-LIVEKIT_VERSION = "1.13.5"
 MAX_TOKEN_TTL = 15 * 60
 
 

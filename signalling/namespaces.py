@@ -1,8 +1,8 @@
 """Socket.IO namespaces: connect-time auth and thin event handlers.
 
-Each handler validates its payload (``signalling.wire``), calls the service
-and returns an ack. Refusals of every kind become wire errors in exactly one
-place, ``_Base.trigger_event``.
+Each handler validates its payload (``signalling.wire``), calls one service
+and returns an ack rendered by ``signalling.views``. Refusals of every kind
+become wire errors in exactly one place, ``_Base.trigger_event``.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ import socketio
 
 from exercises.errors import CodedError
 from orchestrator.errors import AuthError, BadRequest, Busy, OnliveError
-from orchestrator.service import PassService
+from orchestrator.readmodels import RoomAccess
+from orchestrator.services import Services
 from orchestrator.taskset import TaskSet
 from orchestrator.tickets import Kind
-from signalling import wire
+from signalling import views, wire
 from signalling.echo import EchoBusy, EchoError, EchoPool
-from signalling.notifier import FACILITATOR, OPS, PARTICIPANT, pass_room, person_room
-from signalling.wire import Event
+from signalling.notifier import OPS_ROOM, pass_room, person_room
+from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,9 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
     kind: Kind
     events: frozenset[str] = frozenset()
 
-    def __init__(self, namespace: str, service: PassService, tasks: TaskSet) -> None:
+    def __init__(self, namespace: str, services: Services, tasks: TaskSet) -> None:
         super().__init__(namespace)
-        self.service = service
+        self.services = services
         self.tasks = tasks
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
@@ -84,18 +85,18 @@ class ParticipantNamespace(_Base):
                         Event.SET_NAME, Event.QUALITY, Event.ECHO_OFFER, Event.ECHO_REPORT,
                         Event.ECHO_CLOSE})
 
-    def __init__(self, namespace: str, service: PassService, tasks: TaskSet,
+    def __init__(self, namespace: str, services: Services, tasks: TaskSet,
                  echo: EchoPool) -> None:
-        super().__init__(namespace, service, tasks)
+        super().__init__(namespace, services, tasks)
+        self.participants = services.participants
         self.echo = echo
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
         try:
-            claims = self.service.verify(self._credential(auth, "ticket"), Kind.PARTICIPANT)
+            claims = self.services.access.verify(self._credential(auth, "ticket"),
+                                                 Kind.PARTICIPANT)
             assert claims.pass_id is not None
-            state = await self.service.store.load(claims.pass_id)
-            if state.phase.value == "ended":
-                raise AuthError("this pass has ended", code="pass_ended")
+            await self.participants.check_open(claims.pass_id)
         except OnliveError as error:
             log.info("participant connect refused: %s", error.message)
             raise _refuse(error) from None
@@ -105,9 +106,9 @@ class ParticipantNamespace(_Base):
         self.tasks.spawn(self._welcome(sid, claims.pass_id, claims.subject), "welcome")
 
     async def _welcome(self, sid: str, pass_id: str, person_id: str) -> None:
-        state = await self.service.join(pass_id, person_id)
-        snapshot = await self.service.participant_snapshot(pass_id, person_id, state)
-        await self.emit(Event.SNAPSHOT, snapshot, to=sid)
+        state = await self.participants.join(pass_id, person_id)
+        snapshot = await self.services.publisher.participant_snapshot(pass_id, person_id, state)
+        await self.emit(Event.SNAPSHOT, views.participant_snapshot(snapshot), to=sid)
 
     async def on_disconnect(self, sid: str, reason: object = None) -> None:
         session = await self._session(sid)
@@ -117,41 +118,46 @@ class ParticipantNamespace(_Base):
         others = [s for s, _ in self.server.manager.get_participants(self.namespace, room)
                   if s != sid]
         if not others:
-            self.tasks.spawn(self.service.leave(session["pass_id"], session["person_id"]),
+            self.tasks.spawn(self.participants.leave(session["pass_id"], session["person_id"]),
                              "leave")
 
     async def on_answer(self, sid: str, data: object) -> dict[str, Any]:
         args = wire.parse_event(Event.ANSWER, data)
         s = await self._session(sid)
-        result = await self.service.answer(s["pass_id"], s["person_id"], args["step_id"],
-                                           args["client_id"], args["value"])
-        return wire.ok(**result)
+        stored = await self.participants.answer(s["pass_id"], s["person_id"], args["step_id"],
+                                                args["client_id"], args["value"])
+        return wire.ok(stored=True, duplicate=not stored, client_id=args["client_id"])
 
     async def on_sync(self, sid: str, data: object) -> dict[str, Any]:
         wire.parse_event(Event.SYNC, data)
         s = await self._session(sid)
-        return wire.ok(**await self.service.participant_snapshot(s["pass_id"], s["person_id"]))
+        snapshot = await self.services.publisher.participant_snapshot(s["pass_id"],
+                                                                      s["person_id"])
+        return wire.ok(**views.participant_snapshot(snapshot))
 
     async def on_token(self, sid: str, data: object) -> dict[str, Any]:
         wire.parse_event(Event.TOKEN, data)
         s = await self._session(sid)
-        return wire.ok(assignment=await self.service.renew_token(s["pass_id"], s["person_id"]))
+        assignment = await self.participants.renew_token(s["pass_id"], s["person_id"])
+        return wire.ok(assignment=views.assignment(assignment))
 
     async def on_set_name(self, sid: str, data: object) -> dict[str, Any]:
         args = wire.parse_event(Event.SET_NAME, data)
         s = await self._session(sid)
-        return wire.ok(name=await self.service.set_name(s["pass_id"], s["person_id"], args["name"]))
+        return wire.ok(name=await self.participants.set_name(s["pass_id"], s["person_id"],
+                                                             args["name"]))
 
     async def on_quality(self, sid: str, data: object) -> dict[str, Any]:
         args = wire.parse_event(Event.QUALITY, data)
         s = await self._session(sid)
-        await self.service.set_quality(s["pass_id"], s["person_id"], args["level"])
+        await self.participants.set_quality(s["pass_id"], s["person_id"], args["level"])
         return wire.ok()
 
     async def on_journal(self, sid: str, data: object) -> dict[str, Any]:
         wire.parse_event(Event.JOURNAL, data)
         s = await self._session(sid)
-        return wire.ok(entries=await self.service.journal(s["person_id"]))
+        entries = await self.services.people.journal(s["person_id"])
+        return wire.ok(entries=[views.journal_entry(e) for e in entries])
 
     async def on_echo_offer(self, sid: str, data: object) -> dict[str, Any]:
         """The pre-join echo test: our answer to the browser's offer."""
@@ -188,7 +194,7 @@ class ParticipantNamespace(_Base):
     async def on_help(self, sid: str, data: object) -> dict[str, Any]:
         args = wire.parse_event(Event.HELP, data)
         s = await self._session(sid)
-        await self.service.ask_help(s["pass_id"], s["person_id"], args.get("text", ""))
+        await self.participants.ask_help(s["pass_id"], s["person_id"], args.get("text", ""))
         return wire.ok()
 
 
@@ -198,9 +204,10 @@ class FacilitatorNamespace(_Base):
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
         try:
-            claims = self.service.verify(self._credential(auth, "credential"), Kind.FACILITATOR)
+            claims = self.services.access.verify(self._credential(auth, "credential"),
+                                                 Kind.FACILITATOR)
             assert claims.pass_id is not None
-            await self.service.store.load(claims.pass_id)
+            await self.services.store.load(claims.pass_id)
         except OnliveError as error:
             log.info("facilitator connect refused: %s", error.message)
             raise _refuse(error) from None
@@ -209,34 +216,39 @@ class FacilitatorNamespace(_Base):
         self.tasks.spawn(self._welcome(sid, claims.pass_id), "welcome")
 
     async def _welcome(self, sid: str, pass_id: str) -> None:
-        await self.emit(Event.SNAPSHOT, await self.service.facilitator_snapshot(pass_id), to=sid)
+        view = await self.services.publisher.facilitator_snapshot(pass_id)
+        await self.emit(Event.SNAPSHOT, views.facilitator_view(view), to=sid)
 
     async def on_command(self, sid: str, data: object) -> dict[str, Any]:
-        name, args = wire.parse_command(data)
+        command = wire.parse_command(data)
         s = await self._session(sid)
-        return wire.ok(**await self.service.command(s["pass_id"], name, args, s["actor"]))
+        result = await self.services.passes.command(s["pass_id"], command, s["actor"])
+        if isinstance(result, RoomAccess):
+            return wire.ok(**views.room_access(result))
+        return wire.ok(version=result)
 
     async def on_sync(self, sid: str, data: object) -> dict[str, Any]:
         wire.parse_event(Event.SYNC, data)
         s = await self._session(sid)
-        return wire.ok(**await self.service.facilitator_snapshot(s["pass_id"]))
+        view = await self.services.publisher.facilitator_snapshot(s["pass_id"])
+        return wire.ok(**views.facilitator_view(view))
 
 
 class OpsNamespace(_Base):
     kind = Kind.OPS
     events = frozenset({Event.SYNC})
 
-    def __init__(self, namespace: str, service: PassService, tasks: TaskSet,
+    def __init__(self, namespace: str, services: Services, tasks: TaskSet,
                  overview: Callable[[], Awaitable[dict[str, Any]]]) -> None:
-        super().__init__(namespace, service, tasks)
+        super().__init__(namespace, services, tasks)
         self.overview = overview
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
         try:
-            self.service.verify(self._credential(auth, "credential"), Kind.OPS)
+            self.services.access.verify(self._credential(auth, "credential"), Kind.OPS)
         except OnliveError as error:
             raise _refuse(error) from None
-        await self.enter_room(sid, "ops")
+        await self.enter_room(sid, OPS_ROOM)
         self.tasks.spawn(self._welcome(sid), "welcome")
 
     async def _welcome(self, sid: str) -> None:
@@ -247,5 +259,12 @@ class OpsNamespace(_Base):
         return wire.ok(**await self.overview())
 
 
-__all__ = ["ParticipantNamespace", "FacilitatorNamespace", "OpsNamespace",
-           "PARTICIPANT", "FACILITATOR", "OPS"]
+def register(sio: socketio.AsyncServer, services: Services, tasks: TaskSet, echo: EchoPool,
+             overview: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+    """Register the three namespaces on ``sio``."""
+    sio.register_namespace(ParticipantNamespace(PARTICIPANT, services, tasks, echo))
+    sio.register_namespace(FacilitatorNamespace(FACILITATOR, services, tasks))
+    sio.register_namespace(OpsNamespace(OPS, services, tasks, overview))
+
+
+__all__ = ["ParticipantNamespace", "FacilitatorNamespace", "OpsNamespace", "register"]

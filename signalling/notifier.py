@@ -1,22 +1,29 @@
-"""Turns the service's messages into Socket.IO emits.
+"""Sends the application's read models as Socket.IO emits (``ports.Notifier``).
 
 Socket.IO rooms: ``pass:{id}`` (every participant, or every facilitator, of a
 pass, in its namespace), ``person:{pass}:{person}`` (one participant's
 sockets) and ``ops``. Shared views go out as one room broadcast; only
-personal messages are addressed to a person.
+personal messages are addressed to a person. Payloads come from
+``signalling.views``.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import socketio
 
-from signalling.wire import Event
+from orchestrator.readmodels import (
+    Alert,
+    Assignment,
+    CueNotice,
+    FacilitatorView,
+    FollowUpNotice,
+    HelpRequest,
+    PassView,
+)
+from signalling import views
+from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
 
-PARTICIPANT = "/participant"
-FACILITATOR = "/facilitator"
-OPS = "/ops"
+OPS_ROOM = "ops"
 
 
 def pass_room(pass_id: str) -> str:
@@ -28,34 +35,40 @@ def person_room(pass_id: str, person_id: str) -> str:
 
 
 class SocketNotifier:
-    def __init__(self, sio: socketio.AsyncServer) -> None:
+    def __init__(self, sio: socketio.AsyncServer | socketio.AsyncRedisManager) -> None:
         self.sio = sio
 
-    async def state(self, pass_id: str, view: dict[str, Any]) -> None:
-        await self.sio.emit(Event.STATE, view, room=pass_room(pass_id), namespace=PARTICIPANT)
-
-    async def facilitator(self, pass_id: str, view: dict[str, Any]) -> None:
-        await self.sio.emit(Event.FACILITATOR, view, room=pass_room(pass_id),
-                            namespace=FACILITATOR)
-
-    async def assignment(self, pass_id: str, person_id: str, payload: dict[str, Any]) -> None:
-        await self.sio.emit(Event.ASSIGNMENT, payload, room=person_room(pass_id, person_id),
+    async def state(self, view: PassView) -> None:
+        await self.sio.emit(Event.STATE, views.pass_view(view), room=pass_room(view.state.id),
                             namespace=PARTICIPANT)
 
-    async def cue(self, pass_id: str, payload: dict[str, Any]) -> None:
-        for namespace in (PARTICIPANT, FACILITATOR):
-            await self.sio.emit(Event.CUE, payload, room=pass_room(pass_id), namespace=namespace)
+    async def facilitator(self, view: FacilitatorView) -> None:
+        await self.sio.emit(Event.FACILITATOR, views.facilitator_view(view),
+                            room=pass_room(view.state.id), namespace=FACILITATOR)
 
-    async def alert(self, pass_id: str | None, payload: dict[str, Any]) -> None:
-        await self.sio.emit(Event.ALERT, payload, room="ops", namespace=OPS)
-        if pass_id:
-            await self.sio.emit(Event.ALERT, payload, room=pass_room(pass_id),
+    async def assignment(self, assignment: Assignment) -> None:
+        await self.sio.emit(Event.ASSIGNMENT, views.assignment(assignment),
+                            room=person_room(assignment.pass_id, assignment.person_id),
+                            namespace=PARTICIPANT)
+
+    async def cue(self, cue: CueNotice) -> None:
+        payload = views.cue(cue)
+        for namespace in (PARTICIPANT, FACILITATOR):
+            await self.sio.emit(Event.CUE, payload, room=pass_room(cue.pass_id),
+                                namespace=namespace)
+
+    async def alert(self, alert: Alert) -> None:
+        payload = views.alert(alert)
+        await self.sio.emit(Event.ALERT, payload, room=OPS_ROOM, namespace=OPS)
+        if alert.pass_id:
+            await self.sio.emit(Event.ALERT, payload, room=pass_room(alert.pass_id),
                                 namespace=FACILITATOR)
 
-    async def help(self, pass_id: str, payload: dict[str, Any]) -> None:
-        await self.sio.emit("help", payload, room=pass_room(pass_id), namespace=FACILITATOR)
+    async def help(self, request: HelpRequest) -> None:
+        await self.sio.emit(Event.HELP, views.help_request(request),
+                            room=pass_room(request.pass_id), namespace=FACILITATOR)
 
-    async def personal(self, pass_id: str, person_id: str, event: str,
-                       payload: dict[str, Any]) -> None:
-        await self.sio.emit(event, payload, room=person_room(pass_id, person_id),
+    async def follow_up(self, notice: FollowUpNotice) -> None:
+        await self.sio.emit(Event.FOLLOW_UP, views.follow_up(notice),
+                            room=person_room(notice.pass_id, notice.person_id),
                             namespace=PARTICIPANT)

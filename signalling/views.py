@@ -1,35 +1,63 @@
-"""What each role sees of a pass, built from the state by pure functions.
+"""Wire payloads from the application's read models: the only place that builds them.
 
-The shared view is the same for every participant of a pass, so it is built
-and broadcast once per change. Personal data (assignment, own answers) is
-sent to one person only, and only when it changes.
+Each function takes a typed read model (``orchestrator.readmodels``) and
+returns the plain map a client receives (msgpack on Socket.IO, JSON over
+HTTP). The shared view is the same for every participant of a pass, so it is
+rendered once per broadcast; personal payloads go to one person only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from breakout.pairing_types import Meeting
 from exercises.script import Step
-from exercises.state import PassState, Phase
+from exercises.state import Member, PassState
+from exercises.text import Text
+from orchestrator.codec import to_plain
+from orchestrator.readmodels import (
+    Alert,
+    Assignment,
+    Check,
+    CueNotice,
+    FacilitatorView,
+    FollowUpNotice,
+    HelpRequest,
+    JournalEntry,
+    OpsOverview,
+    ParticipantSnapshot,
+    PassView,
+    PersonExport,
+    Placement,
+    RoomAccess,
+)
+
+Payload = dict[str, Any]
 
 
-def step_view(step: Step, index: int) -> dict[str, Any]:
-    view: dict[str, Any] = {
+def text(value: Text) -> dict[str, str]:
+    return {"sv": value.sv, "en": value.en}
+
+
+def step_view(step: Step, index: int) -> Payload:
+    view: Payload = {
         "index": index,
         "id": step.id,
         "kind": step.kind.value,
-        "title": step.title.to_wire(),
-        "prompt": step.prompt.to_wire(),
+        "title": text(step.title),
+        "prompt": text(step.prompt),
         "duration": step.duration,
         "visibility": step.visibility.value,
         "asks_answer": step.asks_answer,
     }
     if step.roles:
-        view["roles"] = [{"id": r.id, "name": r.name.to_wire(), "prompt": r.prompt.to_wire()}
+        view["roles"] = [{"id": r.id, "name": text(r.name), "prompt": text(r.prompt)}
                          for r in step.roles]
         view["turn_seconds"] = step.turn_seconds
     if step.options:
-        view["options"] = [o.to_wire() for o in step.options]
+        view["options"] = [text(o) for o in step.options]
         view["multiple"] = step.multiple
     if step.kind.value == "scale":
         view["scale"] = [step.scale_min, step.scale_max]
@@ -38,7 +66,7 @@ def step_view(step: Step, index: int) -> dict[str, Any]:
     return view
 
 
-def shared_view(state: PassState, now: float) -> dict[str, Any]:
+def shared_view(state: PassState, now: float) -> Payload:
     """Everything every participant of the pass may see; no personal data."""
     b = state.breakout
     step = state.step
@@ -47,8 +75,8 @@ def shared_view(state: PassState, now: float) -> dict[str, Any]:
         "version": state.version,
         "server_now": now,
         "phase": state.phase.value,
-        "title": state.script.title.to_wire(),
-        "outline": [{"id": s.id, "kind": s.kind.value, "title": s.title.to_wire()}
+        "title": text(state.script.title),
+        "outline": [{"id": s.id, "kind": s.kind.value, "title": text(s.title)}
                     for s in state.script.steps],
         "step": step_view(step, state.step_index) if step is not None else None,
         "timer": {
@@ -70,32 +98,141 @@ def shared_view(state: PassState, now: float) -> dict[str, Any]:
     }
 
 
-def placement(state: PassState, person_id: str) -> dict[str, Any]:
-    """Where a participant belongs now: room, group and exercise position."""
-    if state.phase is Phase.ENDED:
-        return {"kind": "none", "room": None, "members": [], "group": None, "position": None,
-                "reasons": []}
-    b = state.breakout
-    found = b.group_of(person_id) if b is not None else None
-    if found is None:
-        return {"kind": "main", "room": state.main_room, "members": [], "group": None,
-                "position": None, "reasons": []}
-    index, group = found
-    members = [{"id": m, "name": state.roster[m].name if m in state.roster else m}
-               for m in group.members]
-    return {"kind": "breakout", "room": group.room, "members": members, "group": index,
-            "position": group.members.index(person_id), "reasons": list(group.reasons)}
+def pass_view(view: PassView) -> Payload:
+    return shared_view(view.state, view.server_now)
 
 
-def facilitator_extra(state: PassState, presence: dict[str, str],
-                      quality: dict[str, str] | None = None) -> dict[str, Any]:
-    """The roster and the breakout board, for facilitators of this pass only."""
+def placement(place: Placement) -> Payload:
+    return {"kind": place.kind.value, "room": place.room,
+            "members": [{"id": m.id, "name": m.name} for m in place.members],
+            "group": place.group, "position": place.position, "reasons": list(place.reasons)}
+
+
+def assignment(a: Assignment) -> Payload:
+    out = placement(a.placement)
+    out.update(version=a.version, url=a.url, role="participant", token=a.token)
+    if a.token is not None:
+        out["expires_at"] = a.expires_at
+    return out
+
+
+def room_access(access: RoomAccess) -> Payload:
+    return {"room": access.room, "token": access.token, "url": access.url,
+            "role": "facilitator", "expires_at": access.expires_at}
+
+
+def facilitator_view(view: FacilitatorView) -> Payload:
+    """The shared view plus the roster and the breakout board, for facilitators only."""
+    state = view.state
+    out = shared_view(state, view.server_now)
     b = state.breakout
-    roster = [{"id": m.id, "name": m.name, "department": m.department, "site": m.site,
-               "connected": m.id in state.present, "room": presence.get(m.id),
-               "quality": (quality or {}).get(m.id)}
-              for m in sorted(state.roster.values(), key=lambda m: m.name.lower())]
-    groups = ([{"index": i, "room": g.room, "members": list(g.members), "reasons": list(g.reasons)}
-               for i, g in enumerate(b.groups)] if b else [])
-    script = [step_view(step, i) for i, step in enumerate(state.script.steps)]
-    return {"roster": roster, "groups": groups, "main_room": state.main_room, "script": script}
+    out["roster"] = [{"id": m.id, "name": m.name, "department": m.department, "site": m.site,
+                      "connected": m.id in state.present, "room": view.presence.get(m.id),
+                      "quality": view.qualities.get(m.id)}
+                     for m in sorted(state.roster.values(), key=lambda m: m.name.lower())]
+    out["groups"] = ([{"index": i, "room": g.room, "members": list(g.members),
+                       "reasons": list(g.reasons)} for i, g in enumerate(b.groups)] if b else [])
+    out["main_room"] = state.main_room
+    out["script"] = [step_view(step, i) for i, step in enumerate(state.script.steps)]
+    out["results"] = dict(view.results) if view.results is not None else None
+    return out
+
+
+def journal_entry(entry: JournalEntry) -> Payload:
+    return {"kind": entry.kind, "pass": entry.pass_id, "program": entry.program,
+            "class": text(entry.class_title), "step": entry.step_id,
+            "value": dict(entry.value), "at": entry.at}
+
+
+def _maybe_entry(entry: JournalEntry | None) -> Payload | None:
+    return journal_entry(entry) if entry is not None else None
+
+
+def participant_snapshot(snap: ParticipantSnapshot) -> Payload:
+    out: Payload = {
+        "state": pass_view(snap.view),
+        "assignment": assignment(snap.assignment),
+        "answer": ({"client_id": snap.answer.client_id, "value": dict(snap.answer.value)}
+                   if snap.answer is not None else None),
+        "me": {"id": snap.me.id, "name": snap.me.name},
+    }
+    if snap.in_follow_up:
+        out["follow_up"] = _maybe_entry(snap.follow_up)
+    return out
+
+
+def follow_up(notice: FollowUpNotice) -> Payload:
+    return {"commitment": _maybe_entry(notice.commitment), "step_id": notice.step_id}
+
+
+def cue(notice: CueNotice) -> Payload:
+    return {"kind": notice.kind, "text": text(notice.text), "rooms": list(notice.rooms),
+            "turn": notice.turn, "version": notice.version, "server_now": notice.server_now}
+
+
+def alert(entry: Alert) -> Payload:
+    return {"id": entry.id, "code": entry.code, "message": entry.message, "at": entry.at,
+            **entry.detail}
+
+
+def help_request(request: HelpRequest) -> Payload:
+    return {"person_id": request.person_id, "name": request.name, "room": request.room,
+            "text": request.text, "at": request.at}
+
+
+def check(result: Check) -> Payload:
+    if result.ok:
+        return {"ok": True, "latency_ms": result.latency_ms}
+    return {"ok": False, "error": result.error}
+
+
+def health(checks: Mapping[str, Check]) -> Payload:
+    return {name: check(result) for name, result in checks.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What only the running worker knows: its loop lag, sockets and echo tests."""
+
+    loop_lag_last_ms: float
+    loop_lag_max_ms: float
+    connections: int
+    echo_active: int
+    echo_capacity: int
+
+
+def ops_overview(view: OpsOverview, runtime: Runtime) -> Payload:
+    return {
+        "passes": [{"pass": p.pass_id, "phase": p.phase.value, "step": p.step_index,
+                    "title": text(p.title), "present": p.present,
+                    "rooms": [{"name": r.name, "participants": r.participants} for r in p.rooms]}
+                   for p in view.passes],
+        "health": health(view.health),
+        "loop_lag_ms": {"last_ms": runtime.loop_lag_last_ms, "max_ms": runtime.loop_lag_max_ms},
+        "connections": runtime.connections,
+        "echo_sessions": {"active": runtime.echo_active, "capacity": runtime.echo_capacity},
+        "alerts": [alert(a) for a in view.alerts],
+        "server_now": view.server_now,
+    }
+
+
+def _member(member: Member) -> Payload:
+    out: Payload = to_plain(member)
+    return out
+
+
+def _meeting(m: Meeting) -> Payload:
+    return {"a": m.a, "b": m.b, "pass": m.pass_id, "at": m.at}
+
+
+def person_export(export: PersonExport) -> Payload:
+    """Everything held about one person, as ``onlive person export`` prints it."""
+    return {
+        "person": _member(export.person) if export.person is not None else None,
+        "passes": [{"pass": p.pass_id, "program": p.program, "class": text(p.class_title),
+                    "roster_entry": _member(p.roster_entry)} for p in export.passes],
+        "answers": dict(export.answers),
+        "journal": [journal_entry(e) for e in export.journal],
+        "pairing_history": {program: [_meeting(m) for m in meetings]
+                            for program, meetings in export.pairing_history.items()},
+    }

@@ -11,21 +11,32 @@ Server -> client events: ``snapshot`` (full view on (re)connect or ``sync``),
 ``cue`` (time up, turn warning, switch roles, recall, message), ``help``,
 ``alert`` (ops and facilitators), ``follow_up`` (a participant's own last
 commitment, when a follow-up step begins).
+
+``parse_command`` turns a facilitator's command into the value the
+application takes (``orchestrator.commands.Command``: mostly the domain's own
+events), so the application never sees the wire.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 import msgpack
 
+from exercises import events as ev
+from orchestrator import commands
 from orchestrator.errors import BadRequest
 
 MAX_EVENT_BYTES = 64 * 1024
 MAX_ID_CHARS = 64
+
+#: The Socket.IO namespaces, one per role.
+PARTICIPANT = "/participant"
+FACILITATOR = "/facilitator"
+OPS = "/ops"
 
 
 class Event(StrEnum):
@@ -48,7 +59,7 @@ class Event(StrEnum):
     FACILITATOR = "facilitator"
     CUE = "cue"
     ALERT = "alert"
-    OPS = "ops"
+    FOLLOW_UP = "follow_up"
 
 
 class Command(StrEnum):
@@ -162,7 +173,25 @@ def parse_event(event: str, data: object) -> dict[str, Any]:
     return _check(SCHEMAS[event], data, event)
 
 
-def parse_command(data: object) -> tuple[Command, dict[str, Any]]:
+_BUILD: dict[Command, Callable[[dict[str, Any]], commands.Command]] = {
+    Command.START: lambda a: ev.Start(),
+    Command.NEXT: lambda a: ev.Next(),
+    Command.BACK: lambda a: ev.Back(),
+    Command.PAUSE: lambda a: ev.Pause(),
+    Command.RESUME: lambda a: ev.Resume(),
+    Command.END: lambda a: ev.End(),
+    Command.EXTEND: lambda a: ev.Extend(a["seconds"]),
+    Command.BROADCAST: lambda a: ev.Broadcast(a["text"]),
+    Command.RECALL: lambda a: ev.Recall(a["countdown"]) if "countdown" in a else ev.Recall(),
+    Command.MOVE: lambda a: ev.MovePerson(a["person_id"], a["to_group"]),
+    Command.OPEN_BREAKOUTS: lambda a: commands.PlanBreakouts(),
+    Command.EDIT_STEP: lambda a: commands.EditStepText(**a),
+    Command.JOIN_ROOM: lambda a: commands.JoinRoom(a["room"]),
+}
+
+
+def parse_command(data: object) -> commands.Command:
+    """The command a facilitator sent, checked against its schema; ``BadRequest`` otherwise."""
     check_size(data)
     if not isinstance(data, Mapping) or not isinstance(data.get("name"), str):
         raise BadRequest("a command is an object with a 'name'", code="bad_payload")
@@ -172,7 +201,7 @@ def parse_command(data: object) -> tuple[Command, dict[str, Any]]:
         raise BadRequest(f"unknown command {data['name']!r}; known: "
                          f"{sorted(c.value for c in Command)}", code="unknown_command") from None
     args = {k: v for k, v in data.items() if k != "name"}
-    return name, _check(COMMAND_SCHEMAS[name], args, f"command {name.value}")
+    return _BUILD[name](_check(COMMAND_SCHEMAS[name], args, f"command {name.value}"))
 
 
 def ok(**fields: Any) -> dict[str, Any]:

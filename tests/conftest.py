@@ -16,7 +16,7 @@ import pytest
 
 import redis
 
-from orchestrator.procs import Child, LiveKitKeys, free_port, load_or_create_keys, start_livekit, start_redis
+from orchestrator.root.procs import Child, LiveKitKeys, free_port, load_or_create_keys, start_livekit, start_redis
 from tests.harness import OrchestratorProcess, orchestrator_env
 
 LIVEKIT_BIN = Path(os.environ.get(

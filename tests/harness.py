@@ -23,10 +23,11 @@ from typing import Any
 import socketio
 
 from exercises.script import ClassScript
-from exercises.state import Member
-from orchestrator.cli import _service
-from orchestrator.procs import Child, start_orchestrator
-from orchestrator.service import PassService
+from exercises.state import Member, PassState
+from orchestrator.ports import Store
+from orchestrator.root.oneshot import one_shot
+from orchestrator.root.procs import Child, start_orchestrator
+from orchestrator.services import Services
 from orchestrator.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,11 +91,31 @@ class OrchestratorProcess:
         return entries
 
 
+class Setup:
+    """What tests do as the CLI does: create passes, invite people, issue links."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store: Store = services.store
+
+    async def create_pass(self, script: ClassScript, *, program: str = "default") -> PassState:
+        return await self.services.passes.create_pass(script, program=program)
+
+    async def invite(self, pass_id: str, member: Member) -> str:
+        return await self.services.participants.invite(pass_id, member)
+
+    def facilitator_credential(self, pass_id: str) -> str:
+        return self.services.access.facilitator_credential(pass_id)
+
+    def ops_credential(self) -> str:
+        return self.services.access.ops_credential()
+
+
 @asynccontextmanager
-async def service_for(env: dict[str, str]) -> AsyncIterator[PassService]:
-    """The pass service as the CLI uses it (create passes, issue tickets)."""
-    async with _service(settings_for(env)) as service:
-        yield service
+async def service_for(env: dict[str, str]) -> AsyncIterator[Setup]:
+    """The application as the CLI uses it, against the test's services."""
+    async with one_shot(settings_for(env)) as services:
+        yield Setup(services)
 
 
 class Client:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.procs import free_port
+from orchestrator.root.procs import free_port
 from tests.harness import ROOT
 
 pytestmark = pytest.mark.services

@@ -12,24 +12,24 @@ from exercises import events as ev
 from exercises.demo import demo_class
 from exercises.reducer import reduce
 from exercises.state import Member, PassState
-from orchestrator.store import Store
+from orchestrator.adapters.redis_store import RedisStore
 
 pytestmark = pytest.mark.services
 
 
 @pytest.fixture
-async def store(redis_server) -> AsyncIterator[Store]:  # type: ignore[no-untyped-def]
+async def store(redis_server) -> AsyncIterator[RedisStore]:  # type: ignore[no-untyped-def]
     client = aioredis.from_url(redis_server.url)
     await client.flushdb()
-    yield Store(client)
+    yield RedisStore(client)
     await client.aclose()
 
 
-async def test_concurrent_writers_never_lose_an_update(store: Store, redis_server) -> None:  # type: ignore[no-untyped-def]
+async def test_concurrent_writers_never_lose_an_update(store: RedisStore, redis_server) -> None:  # type: ignore[no-untyped-def]
     await store.create_pass(PassState(id="p1", program="g", script=demo_class(), main_room="m"))
     # Two workers, each with its own connection pool, race on the same pass.
     other_client = aioredis.from_url(redis_server.url)
-    workers = [store, Store(other_client)]
+    workers = [store, RedisStore(other_client)]
 
     async def join(i: int) -> None:
         member = Member(f"u{i}", f"U{i}")
@@ -42,7 +42,7 @@ async def test_concurrent_writers_never_lose_an_update(store: Store, redis_serve
     assert state.version == 40, "each join bumped the version exactly once"
 
 
-async def test_a_refused_event_writes_nothing(store: Store) -> None:
+async def test_a_refused_event_writes_nothing(store: RedisStore) -> None:
     await store.create_pass(PassState(id="p2", program="g", script=demo_class(), main_room="m"))
     with pytest.raises(Exception, match="cannot go to the next step"):
         await store.update("p2", lambda s: reduce(s, ev.Next(), 1.0), audit={"command": "next"})
@@ -50,7 +50,7 @@ async def test_a_refused_event_writes_nothing(store: Store) -> None:
     assert await store.pass_audit("p2") == []
 
 
-async def test_only_one_worker_holds_a_pass_lease_until_it_lapses(store: Store) -> None:
+async def test_only_one_worker_holds_a_pass_lease_until_it_lapses(store: RedisStore) -> None:
     assert await store.acquire_lease("p", "w1", 200)
     assert not await store.acquire_lease("p", "w2", 200)
     assert await store.acquire_lease("p", "w1", 200), "the holder renews"
@@ -60,7 +60,7 @@ async def test_only_one_worker_holds_a_pass_lease_until_it_lapses(store: Store) 
     assert await store.lease_holder("p") == "w2", "only the holder can release"
 
 
-async def test_an_answer_retry_with_the_same_client_id_is_stored_once(store: Store) -> None:
+async def test_an_answer_retry_with_the_same_client_id_is_stored_once(store: RedisStore) -> None:
     assert await store.store_answer("p", "s", "u1", "c1", {"word": "glad"}, 1.0)
     assert not await store.store_answer("p", "s", "u1", "c1", {"word": "glad"}, 2.0)
     assert await store.store_answer("p", "s", "u1", "c2", {"word": "trött"}, 3.0), \

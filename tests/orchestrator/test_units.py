@@ -6,12 +6,13 @@ import socket
 
 import pytest
 
+from exercises import events as ev
 from exercises.demo import demo_class
 from exercises.state import PassState
 from orchestrator import tickets
-from orchestrator.codec import pack, unpack
+from orchestrator.adapters.redis_store import pack, unpack
 from orchestrator.errors import AuthError, BadRequest, ConfigError, ServiceError
-from orchestrator.procs import ensure_port_free, livekit_config, LiveKitKeys
+from orchestrator.root.procs import ensure_port_free, livekit_config, LiveKitKeys
 from orchestrator.scheduler import sleep_for
 from orchestrator.settings import Settings
 from signalling import wire
@@ -46,8 +47,7 @@ def test_a_ticket_signed_with_another_secret_is_forged() -> None:
 
 
 def test_commands_are_checked_against_their_schema() -> None:
-    assert wire.parse_command({"name": "extend", "seconds": 60}) == (wire.Command.EXTEND,
-                                                                     {"seconds": 60})
+    assert wire.parse_command({"name": "extend", "seconds": 60}) == ev.Extend(60)
     for bad, code in [({"name": "extend"}, "bad_payload"),
                       ({"name": "extend", "seconds": True}, "bad_payload"),
                       ({"name": "extend", "seconds": 0}, "out_of_range"),

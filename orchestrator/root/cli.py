@@ -16,28 +16,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import json
 import sys
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from pathlib import Path
-
-import aiohttp
-import redis.asyncio as aioredis
-import socketio
 
 from exercises.errors import CodedError
 from exercises.script import ClassScript
 from exercises.state import Member
 from orchestrator import logs
-from orchestrator.service import PassService
+from orchestrator.root.oneshot import one_shot
 from orchestrator.settings import Settings
-from orchestrator.sfu import Sfu
-from orchestrator.store import Store
-from signalling.notifier import SocketNotifier
+from signalling import views
 
 BENCHMARKS = {
-    "pairing": "orchestrator.bench.pairing",
-    "switch": "orchestrator.bench.switch",
+    "pairing": "orchestrator.root.bench.pairing",
+    "switch": "orchestrator.root.bench.switch",
 }
 
 
@@ -92,60 +86,39 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-@asynccontextmanager
-async def _service(settings: Settings) -> AsyncIterator[PassService]:
-    """The pass service for a one-shot command, emitting through Redis."""
-    from orchestrator.dev import dev_settings
-
-    settings = dev_settings(settings)
-    assert settings.redis_url and settings.livekit_url
-    client = aioredis.from_url(settings.redis_url)
-    emitter = socketio.AsyncRedisManager(settings.redis_url, channel="onlive:sio",
-                                         write_only=True)
-    async with aiohttp.ClientSession() as session:
-        sfu = Sfu(settings.livekit_http_url, settings.livekit_url, settings.livekit_api_key,
-                  settings.livekit_api_secret, session)
-        try:
-            yield PassService(settings, Store(client), sfu, SocketNotifier(emitter))
-        finally:
-            await sfu.close()
-            await client.aclose()
-
-
 async def _pass_command(settings: Settings, args: argparse.Namespace) -> int:
     base = settings.base_url
-    async with _service(settings) as service:
+    async with one_shot(settings) as services:
         if args.pass_command == "create":
             from exercises.demo import demo_class
 
             script = demo_class() if args.class_id == "demo" else _load_class(args)
-            state = await service.create_pass(script, program=args.program)
+            state = await services.passes.create_pass(script, program=args.program)
             print(state.id)
-            print(f"{base}/f#credential={service.facilitator_credential(state.id)}")
+            print(f"{base}/f#credential={services.access.facilitator_credential(state.id)}")
         elif args.pass_command == "invite":
             person_id = args.person_id or "p-" + "".join(
                 c for c in args.name.lower() if c.isalnum())[:24]
             member = Member(person_id, args.name, args.department, args.site, args.manager,
                             args.level)
-            print(f"{base}/p#ticket={await service.invite(args.pass_id, member)}")
+            ticket = await services.participants.invite(args.pass_id, member)
+            print(f"{base}/p#ticket={ticket}")
         elif args.pass_command == "facilitator":
-            await service.store.load(args.pass_id)
-            print(f"{base}/f#credential={service.facilitator_credential(args.pass_id)}")
+            await services.store.load(args.pass_id)
+            print(f"{base}/f#credential={services.access.facilitator_credential(args.pass_id)}")
     return 0
 
 
 async def _person_command(settings: Settings, args: argparse.Namespace) -> int:
-    import json
-
-    async with _service(settings) as service:
+    async with one_shot(settings) as services:
         if args.person_command == "export":
-            print(json.dumps(await service.export_person(args.person_id), ensure_ascii=False,
-                             indent=2, default=str))
+            exported = views.person_export(await services.people.export(args.person_id))
+            print(json.dumps(exported, ensure_ascii=False, indent=2, default=str))
             return 0
         if not args.yes:
             print("onlive: erasing cannot be undone; repeat with --yes", file=sys.stderr)
             return 2
-        done = await service.erase_person(args.person_id)
+        done = await services.people.erase(args.person_id)
         print(f"erased {args.person_id}: {done['records']} record(s), "
               f"{done['passes']} pass roster(s) scrubbed")
     return 0
@@ -175,6 +148,35 @@ def _class_command(args: argparse.Namespace) -> int:
     return run_validate(args.files, print)
 
 
+def _bots_command(settings: Settings, pass_id: str, count: int) -> int:
+    """``onlive bots --pass P --count N``: invite N synthetic people and run them."""
+    from signalling.bots import Bot
+    from signalling.tone import participant_frequency
+
+    async def run() -> None:
+        async with one_shot(settings) as services:
+            tickets = []
+            for i in range(count):
+                member = Member(f"bot-{pass_id}-{i}", f"Bot {i + 1}",
+                                ("IT", "HR", "Ekonomi")[i % 3], ("Umeå", "Malmö")[i % 2])
+                tickets.append((member.id, await services.participants.invite(pass_id, member)))
+        tones = {pid: participant_frequency(i) for i, (pid, _) in enumerate(tickets)}
+        bots = [Bot(settings.base_url, t, pid, tones[pid], tones, index=i)
+                for i, (pid, t) in enumerate(tickets)]
+        await asyncio.gather(*(b.start() for b in bots))
+        print(f"{count} synthetic participants joined pass {pass_id}; Ctrl-C to stop", flush=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await asyncio.gather(*(b.stop() for b in bots), return_exceptions=True)
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -187,11 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         logs.configure(settings.log_level, json_lines=settings.log_json
                        and args.command != "dev")
         if args.command == "dev":
-            from orchestrator.dev import run_dev
+            from orchestrator.root.dev import run_dev
 
             return run_dev(settings)
         if args.command == "serve":
-            from orchestrator.dev import serve
+            from orchestrator.root.dev import serve
 
             asyncio.run(serve(settings, demo=False))
             return 0
@@ -199,15 +201,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_pass_command(settings, args))
         if args.command == "ops-link":
             async def ops() -> int:
-                async with _service(settings) as service:
-                    print(f"{settings.base_url}/ops#credential={service.ops_credential()}")
+                async with one_shot(settings) as services:
+                    print(f"{settings.base_url}/ops#credential={services.access.ops_credential()}")
                 return 0
             return asyncio.run(ops())
         if args.command == "person":
             return asyncio.run(_person_command(settings, args))
         if args.command == "bots":
-            module = importlib.import_module("signalling.bots")
-            return int(module.run_cli(settings, args.pass_id, args.count))
+            return _bots_command(settings, args.pass_id, args.count)
     except CodedError as error:
         print(f"onlive: {error}", file=sys.stderr)
         return 2

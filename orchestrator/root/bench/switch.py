@@ -25,7 +25,7 @@ from pathlib import Path
 from exercises.script import ClassScript, Step, StepKind
 from exercises.state import Member
 from exercises.text import Text
-from orchestrator import procs
+from orchestrator.root import procs
 from orchestrator.settings import Settings
 
 SCRIPT = ClassScript(
@@ -52,7 +52,7 @@ def cpu_seconds() -> float:
 async def bench(n: int, cycles: int, work_dir: Path) -> dict[str, float]:
     import socketio
 
-    from orchestrator.cli import _service
+    from orchestrator.root.oneshot import one_shot
     from signalling.bots import Bot
     from signalling.tone import participant_frequency
 
@@ -93,12 +93,12 @@ async def bench(n: int, cycles: int, work_dir: Path) -> dict[str, float]:
         people = [Member(f"b{i:03d}", f"Bot {i}", ("IT", "HR", "Ekonomi", "Sälj")[i % 4],
                          ("Umeå", "Malmö", "Luleå")[i % 3]) for i in range(n)]
         tones = {m.id: participant_frequency(i) for i, m in enumerate(people)}
-        async with _service(Settings.from_env(env)) as service:
-            state = await service.create_pass(SCRIPT, program="bench")
+        async with one_shot(Settings.from_env(env)) as services:
+            state = await services.passes.create_pass(SCRIPT, program="bench")
             for i, m in enumerate(people):
-                bots.append(Bot(base_url, await service.invite(state.id, m), m.id,
+                bots.append(Bot(base_url, await services.participants.invite(state.id, m), m.id,
                                 tones[m.id], tones, index=i, listen_in_main=False))
-            credential = service.facilitator_credential(state.id)
+            credential = services.access.facilitator_credential(state.id)
         await fac.connect(base_url, namespaces=["/facilitator"], auth={"credential": credential},
                           headers={"Origin": base_url}, transports=["websocket"])
         for bot in bots:

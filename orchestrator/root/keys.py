@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import redis.asyncio as aioredis
 import socketio
 from aiohttp import web
 
+from orchestrator.adapters.livekit import LiveKitSfu
+from orchestrator.adapters.redis_store import RedisStore
 from orchestrator.scheduler import Scheduler
-from orchestrator.service import PassService
+from orchestrator.services import Services
 from orchestrator.settings import Settings
-from orchestrator.sfu import Sfu
-from orchestrator.store import Store
 from orchestrator.taskset import TaskSet
 from signalling.echo import EchoPool
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", aioredis.Redis)
-STORE = web.AppKey("store", Store)
-SFU = web.AppKey("sfu", Sfu)
+STORE = web.AppKey("store", RedisStore)
+SFU = web.AppKey("sfu", LiveKitSfu)
 SIO = web.AppKey("sio", socketio.AsyncServer)
-SERVICE = web.AppKey("service", PassService)
+SERVICES = web.AppKey("services", Services)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 TASKS = web.AppKey("tasks", TaskSet)
 ECHO = web.AppKey("echo", EchoPool)
@@ -38,5 +37,3 @@ class LoopLag:
 
 
 LOOP_LAG = web.AppKey("loop_lag", LoopLag)
-
-WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator.errors import ServiceError
+from orchestrator.version import LIVEKIT_VERSION
 
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
-LIVEKIT_VERSION = "1.13.5"
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:

@@ -1,4 +1,5 @@
-"""The LiveKit adapter: rooms, participants and join tokens through livekit-api.
+"""The LiveKit adapter (implements ``orchestrator.ports.Sfu``): rooms,
+participants, join tokens and verified webhooks through livekit-api.
 
 Tokens name exactly one room, expire within ``MAX_TOKEN_TTL`` and grant camera
 and microphone publishing only. No recording, agent, room-config or
@@ -10,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
 
 import aiohttp
 from livekit import api
 from livekit.protocol import models
 
-from orchestrator.errors import ServiceError
+from orchestrator.errors import AuthError, ServiceError
+from orchestrator.ports import RoomEvent, RoomInfo
 from orchestrator.settings import MAX_TOKEN_TTL
 
 log = logging.getLogger(__name__)
@@ -31,15 +32,7 @@ DEPARTURE_TIMEOUT_S = 6 * 3600
 RECORDING_KINDS = frozenset({models.ParticipantInfo.Kind.EGRESS, models.ParticipantInfo.Kind.AGENT})
 
 
-@dataclass(frozen=True, slots=True)
-class RoomInfo:
-    name: str
-    participants: int
-    max_participants: int
-    active_recording: bool
-
-
-class Sfu:
+class LiveKitSfu:
     """One LiveKit deployment, seen through its server API."""
 
     def __init__(self, http_url: str, ws_url: str, api_key: str, api_secret: str,
@@ -104,5 +97,28 @@ class Sfu:
     async def ping(self) -> None:
         await self.rooms(["onlive_readyz_probe"])
 
-    def webhook_receiver(self) -> api.WebhookReceiver:
-        return api.WebhookReceiver(api.TokenVerifier(self._key, self._secret))
+    def parse_webhook(self, body: str, authorization: str) -> RoomEvent:
+        """The verified webhook as a ``RoomEvent``; ``AuthError`` when it does not verify."""
+        receiver = api.WebhookReceiver(api.TokenVerifier(self._key, self._secret))
+        try:
+            event = receiver.receive(body, authorization)
+        except Exception as error:  # noqa: BLE001 - any verification failure is a refusal
+            raise AuthError(f"invalid webhook signature: {error or type(error).__name__}",
+                            code="invalid_webhook") from None
+        return room_event(event)
+
+
+def room_event(event: api.WebhookEvent) -> RoomEvent:
+    """A LiveKit webhook in the application's terms (pure)."""
+    room = event.room.name if event.HasField("room") else ""
+    if event.event.startswith("egress_"):
+        return RoomEvent(event.event, room or event.egress_info.room_name,
+                         egress_id=event.egress_info.egress_id)
+    identity, recording, kind_name = "", False, ""
+    if event.HasField("participant"):
+        p = event.participant
+        identity = p.identity
+        recording = p.kind in RECORDING_KINDS or p.permission.recorder or p.permission.agent
+        kind_name = str(p.kind)
+    return RoomEvent(event.event, room, identity, recording, kind_name,
+                     event.HasField("room") and event.room.active_recording)

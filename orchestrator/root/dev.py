@@ -6,16 +6,16 @@ import asyncio
 import logging
 import signal
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TextIO
 
 from aiohttp import web
 
 from exercises.demo import demo_class
 from exercises.state import Member
-from orchestrator import procs
-from orchestrator.app import create_app
-from orchestrator.keys import SERVICE
+from orchestrator.root import procs
+from orchestrator.root.app import create_app
+from orchestrator.root.keys import SERVICES
 from orchestrator.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -87,21 +87,21 @@ async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout) -> 
 
 
 async def _print_demo(app: web.Application, settings: Settings, out: TextIO) -> None:
-    service = app[SERVICE]
-    state = await service.create_pass(demo_class(), program="demo")
+    services = app[SERVICES]
+    state = await services.passes.create_pass(demo_class(), program="demo")
     base = settings.base_url
     lines = [
         "",
         "onlive is running. Nothing is recorded. / Inget spelas in.",
         f"  Pass: {state.id} ({state.script.title.sv})",
-        f"  Facilitator: {base}/f#credential={service.facilitator_credential(state.id)}",
+        f"  Facilitator: {base}/f#credential={services.access.facilitator_credential(state.id)}",
         "  Participants:",
     ]
     for member in DEMO_PEOPLE:
-        ticket = await service.invite(state.id, member)
+        ticket = await services.participants.invite(state.id, member)
         lines.append(f"    {member.name} ({member.department}, {member.site}): "
                      f"{base}/p#ticket={ticket}")
-    lines += [f"  Ops: {base}/ops#credential={service.ops_credential()}",
+    lines += [f"  Ops: {base}/ops#credential={services.access.ops_credential()}",
               f"  Synthetic participants: onlive bots --pass {state.id} --count 4",
               "Press Ctrl-C to stop.", ""]
     print("\n".join(lines), file=out, flush=True)
@@ -115,15 +115,3 @@ def run_dev(settings: Settings) -> int:
         for child in reversed(started.children):
             child.stop(grace=2.0)
     return 0
-
-
-def dev_settings(settings: Settings) -> Settings:
-    """Settings for CLI commands that talk to a running ``onlive dev``."""
-    if settings.redis_url and settings.livekit_url:
-        return settings
-    keys = procs.load_or_create_keys(settings.state_dir / "livekit-keys.json")
-    return replace(settings,
-                   redis_url=settings.redis_url or f"redis://127.0.0.1:{settings.redis_port}/0",
-                   livekit_url=settings.livekit_url or f"ws://127.0.0.1:{settings.livekit_port}",
-                   livekit_api_key=settings.livekit_api_key or keys.key,
-                   livekit_api_secret=settings.livekit_api_secret or keys.secret)

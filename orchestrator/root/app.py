@@ -1,10 +1,10 @@
 """The composition root: ``create_app(settings)``.
 
 Every long-lived resource is an aiohttp cleanup context under a typed
-``AppKey``: the Redis pool, the LiveKit client, the Socket.IO server, the
-pass service, the timer scheduler. Shutdown runs in named phases: stop
-intake, drain in-flight commands, cancel background tasks, release leases,
-close clients.
+``AppKey``: the Redis pool, the LiveKit client, the echo pool, the Socket.IO
+server with the application's services, the timer scheduler and the
+monitors. Shutdown runs in named phases: stop intake, drain in-flight
+commands, cancel background tasks, release leases, close clients.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,43 +20,38 @@ import redis.asyncio as aioredis
 import socketio
 from aiohttp import web
 
+from orchestrator.adapters.livekit import LiveKitSfu
+from orchestrator.adapters.redis_store import RedisStore
 from orchestrator.errors import ConfigError
 from orchestrator.monitor import Monitor
-from orchestrator.scheduler import Scheduler
-from orchestrator.service import PassService
-from orchestrator.settings import Settings
-from orchestrator.sfu import Sfu
-from orchestrator.store import Store
-from orchestrator.taskset import TaskSet
-from orchestrator import routes
-from signalling import loopback
-from signalling.echo import EchoPool
-from orchestrator.keys import (
+from orchestrator.root.keys import (
     ECHO,
-    LoopLag,
     LOOP_LAG,
     REDIS,
     SCHEDULER,
-    SERVICE,
+    SERVICES,
     SETTINGS,
     SFU,
     SIO,
-    STARTED,
     STORE,
     TASKS,
+    LoopLag,
 )
-from signalling.namespaces import (
-    FACILITATOR,
-    OPS,
-    PARTICIPANT,
-    FacilitatorNamespace,
-    OpsNamespace,
-    ParticipantNamespace,
-)
+from orchestrator.scheduler import Scheduler
+from orchestrator.services import build_services
+from orchestrator.settings import Settings
+from orchestrator.taskset import TaskSet
+from signalling import loopback, namespaces, views
+from signalling.echo import EchoPool
+from signalling.http import Routes
 from signalling.notifier import SocketNotifier
 from signalling.transport import disable_websocket_compression
 
 log = logging.getLogger(__name__)
+
+#: The Redis channel Socket.IO workers (and one-shot commands) share.
+SIO_CHANNEL = "onlive:sio"
+
 
 def create_app(settings: Settings) -> web.Application:
     if not settings.redis_url or not settings.livekit_url:
@@ -66,7 +60,6 @@ def create_app(settings: Settings) -> web.Application:
     disable_websocket_compression()
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
-    app[STARTED] = time.time()
     app[LOOP_LAG] = LoopLag()
     app.cleanup_ctx.append(_redis)
     app.cleanup_ctx.append(_sfu)
@@ -76,29 +69,29 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_loop_monitor)
     app.cleanup_ctx.append(_ops_monitor)
     app.on_shutdown.append(_drain)
-    routes.setup(app)
     # The Socket.IO server must exist before the app is frozen; it is
     # configured here and started in its cleanup context.
     app[SIO] = socketio.AsyncServer(
         async_mode="aiohttp",
         serializer="msgpack",
-        client_manager=socketio.AsyncRedisManager(settings.redis_url, channel="onlive:sio"),
+        client_manager=socketio.AsyncRedisManager(settings.redis_url, channel=SIO_CHANNEL),
         cors_allowed_origins=list(settings.origins),
         max_http_buffer_size=1024 * 1024,
         ping_interval=10,
         ping_timeout=10,
     )
     app[SIO].attach(app)
+    # Routes are added before start-up; the services they call exist once it ran.
+    Routes(lambda: app[SERVICES], settings).setup(app)
     return app
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:
     url = app[SETTINGS].redis_url
     assert url is not None  # create_app refuses settings without it
-    client = aioredis.from_url(url, decode_responses=False,
-                               health_check_interval=30)
+    client = aioredis.from_url(url, decode_responses=False, health_check_interval=30)
     app[REDIS] = client
-    app[STORE] = Store(client)
+    app[STORE] = RedisStore(client)
     yield
     await client.aclose()
 
@@ -106,8 +99,8 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
 async def _sfu(app: web.Application) -> AsyncIterator[None]:
     s = app[SETTINGS]
     session = aiohttp.ClientSession()
-    app[SFU] = Sfu(s.livekit_http_url, s.livekit_url or "", s.livekit_api_key,
-                   s.livekit_api_secret, session)
+    app[SFU] = LiveKitSfu(s.livekit_http_url, s.livekit_url or "", s.livekit_api_key,
+                          s.livekit_api_secret, session)
     yield
     await app[SFU].close()
     await session.close()
@@ -126,11 +119,13 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
     sio = app[SIO]
     tasks = TaskSet("sio")
     app[TASKS] = tasks
-    service = PassService(app[SETTINGS], app[STORE], app[SFU], SocketNotifier(sio))
-    app[SERVICE] = service
-    sio.register_namespace(ParticipantNamespace(PARTICIPANT, service, tasks, app[ECHO]))
-    sio.register_namespace(FacilitatorNamespace(FACILITATOR, service, tasks))
-    sio.register_namespace(OpsNamespace(OPS, service, tasks, lambda: routes.overview(app)))
+    services = build_services(app[SETTINGS], app[STORE], app[SFU], SocketNotifier(sio))
+    app[SERVICES] = services
+
+    async def overview() -> dict[str, Any]:
+        return views.ops_overview(await services.overview.overview(), _runtime(app))
+
+    namespaces.register(sio, services, tasks, app[ECHO], overview)
     yield
     await tasks.cancel_all()
     await sio.shutdown()
@@ -140,9 +135,14 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(thread, return_exceptions=True)
 
 
+def _runtime(app: web.Application) -> views.Runtime:
+    lag, echo = app[LOOP_LAG], app[ECHO]
+    return views.Runtime(lag.last_ms, lag.max_ms, len(getattr(app[SIO].eio, "sockets", {})),
+                         echo.active, echo.capacity)
+
+
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
-    s = app[SETTINGS]
-    scheduler = Scheduler(app[STORE], app[SERVICE], lease_ms=s.lease_ms)
+    scheduler = Scheduler(app[STORE], app[SERVICES].passes, lease_ms=app[SETTINGS].lease_ms)
     app[SCHEDULER] = scheduler
     task = asyncio.create_task(scheduler.run(), name="scheduler")
     # Start-up objects live for the whole process; freezing them keeps the
@@ -173,7 +173,9 @@ async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _ops_monitor(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(Monitor(app[SERVICE]).run(), name="ops-monitor")
+    services = app[SERVICES]
+    monitor = Monitor(services.store, services.sfu, services.notifier)
+    task = asyncio.create_task(monitor.run(), name="ops-monitor")
     yield
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
@@ -182,13 +184,6 @@ async def _ops_monitor(app: web.Application) -> AsyncIterator[None]:
 async def _drain(app: web.Application) -> None:
     """Phase one of shutdown: refuse new commands, finish those in flight."""
     grace = app[SETTINGS].shutdown_grace
-    finished = await app[SERVICE].drain(grace / 2)
+    finished = await app[SERVICES].passes.drain(grace / 2)
     await app[TASKS].drain(grace / 4)
     log.info("drained" if finished else "drain timed out; cancelling the rest")
-
-
-def run(settings: Settings, *, print_ready: Any = None) -> None:
-    """Serve until SIGINT/SIGTERM."""
-    web.run_app(create_app(settings), host=settings.host, port=settings.port,
-                print=print_ready, shutdown_timeout=settings.shutdown_grace,
-                access_log=None, handle_signals=True)

@@ -1,5 +1,6 @@
-"""The Redis store: pass snapshots with optimistic concurrency, answers,
-presence, pairing history, people, timers, leases, alerts and audit streams.
+"""The Redis store (implements ``orchestrator.ports.Store``): pass snapshots
+with optimistic concurrency, answers, presence, pairing history, people,
+timers, leases, alerts and audit streams.
 
 Keys (prefix ``onlive:``):
 
@@ -19,18 +20,21 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import msgpack
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
-from exercises.effects import Effect
+from breakout.pairing_types import Meeting
 from exercises.state import Member, PassState
-from orchestrator.codec import pack, to_plain, unpack
+from exercises.text import Text
+from orchestrator.codec import from_plain, to_plain
 from orchestrator.errors import Conflict, NotFound
+from orchestrator.ports import Applied, Step
+from orchestrator.readmodels import Alert, JournalEntry
+
+T = TypeVar("T")
 
 PREFIX = "onlive:"
 MAX_CAS_ATTEMPTS = 50
@@ -55,6 +59,14 @@ return 1
 """
 
 
+def pack(value: Any) -> bytes:
+    return msgpack.packb(to_plain(value), use_bin_type=True)  # type: ignore[no-any-return]
+
+
+def unpack(tp: type[T], raw: bytes) -> T:
+    return from_plain(tp, msgpack.unpackb(raw, raw=False, strict_map_key=False))  # type: ignore[no-any-return]
+
+
 def _str(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -71,20 +83,7 @@ def k_pass(pass_id: str) -> str:
     return f"{PREFIX}pass:{pass_id}"
 
 
-@dataclass(frozen=True, slots=True)
-class Applied:
-    """The outcome of one reduced event, as stored."""
-
-    before: PassState
-    after: PassState
-    effects: list[Effect]
-
-    @property
-    def changed(self) -> bool:
-        return self.after is not self.before
-
-
-class Store:
+class RedisStore:
     def __init__(self, client: aioredis.Redis) -> None:
         self.r = client
         # Writers to one pass inside this process queue up here, so the
@@ -111,9 +110,8 @@ class Store:
             raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")
         return unpack(PassState, _bytes(raw))
 
-    async def update(self, pass_id: str,
-                     step: Callable[[PassState], tuple[PassState, list[Effect]]],
-                     *, audit: dict[str, Any] | None = None) -> Applied:
+    async def update(self, pass_id: str, step: Step, *,
+                     audit: dict[str, Any] | None = None) -> Applied:
         """Load, apply ``step``, and store if the version did not move meanwhile.
 
         ``step`` is pure and may raise (nothing is written then). Lost races
@@ -126,8 +124,7 @@ class Store:
         async with lock:
             return await self._update(pass_id, step, audit)
 
-    async def _update(self, pass_id: str,
-                      step: Callable[[PassState], tuple[PassState, list[Effect]]],
+    async def _update(self, pass_id: str, step: Step,
                       audit: dict[str, Any] | None) -> Applied:
         key = k_pass(pass_id)
         for _ in range(MAX_CAS_ATTEMPTS):
@@ -153,6 +150,9 @@ class Store:
                 except WatchError:
                     continue
         raise Conflict(f"pass {pass_id!r} is too busy to change right now; try again")
+
+    async def ping(self) -> None:
+        await self.r.ping()
 
     async def live_passes(self) -> list[str]:
         return sorted(_str(m) for m in await self.r.smembers(f"{PREFIX}passes"))
@@ -213,15 +213,18 @@ class Store:
 
     # -- a person's own journal ---------------------------------------------
 
-    async def journal_put(self, person_id: str, key: str, entry: dict[str, Any]) -> None:
+    async def journal_put(self, person_id: str, key: str, entry: JournalEntry) -> None:
         """Keep one journal entry per (pass, step): a changed answer replaces it."""
+        record = {"kind": entry.kind, "pass": entry.pass_id, "program": entry.program,
+                  "class": to_plain(entry.class_title), "step": entry.step_id,
+                  "value": dict(entry.value), "at": entry.at}
         await self.r.hset(f"{PREFIX}person:{person_id}:journal", key,
-                          msgpack.packb(entry, use_bin_type=True))
+                          msgpack.packb(record, use_bin_type=True))
 
-    async def journal(self, person_id: str) -> list[dict[str, Any]]:
+    async def journal(self, person_id: str) -> list[JournalEntry]:
         raw = await self.r.hvals(f"{PREFIX}person:{person_id}:journal")
-        entries: list[dict[str, Any]] = [msgpack.unpackb(v, raw=False) for v in raw]
-        return sorted(entries, key=lambda e: float(e.get("at", 0)))
+        entries = [_journal_entry(msgpack.unpackb(v, raw=False)) for v in raw]
+        return sorted(entries, key=lambda e: e.at)
 
     # -- presence ------------------------------------------------------------
 
@@ -262,14 +265,15 @@ class Store:
             raise NotFound(f"no person {person_id!r}", code="unknown_person")
         return unpack(Member, _bytes(raw))
 
-    async def append_history(self, program: str, meetings: list[dict[str, Any]]) -> None:
+    async def append_history(self, program: str, meetings: list[Meeting]) -> None:
         if meetings:
             await self.r.rpush(f"{PREFIX}program:{program}:history",
-                               *(msgpack.packb(m, use_bin_type=True) for m in meetings))
+                               *(msgpack.packb({"a": m.a, "b": m.b, "pass": m.pass_id, "at": m.at},
+                                               use_bin_type=True) for m in meetings))
 
-    async def history(self, program: str) -> list[dict[str, Any]]:
+    async def history(self, program: str) -> list[Meeting]:
         raw = await self.r.lrange(f"{PREFIX}program:{program}:history", 0, -1)
-        return [msgpack.unpackb(m, raw=False) for m in raw]
+        return _meetings(msgpack.unpackb(m, raw=False) for m in raw)
 
     # -- one person's data: export and erasure (GDPR) ------------------------
 
@@ -290,11 +294,11 @@ class Store:
                 out[f"{pass_id}/{step_id}"] = msgpack.unpackb(raw, raw=False)
         return out
 
-    async def histories_with(self, person_id: str) -> dict[str, list[dict[str, Any]]]:
-        out: dict[str, list[dict[str, Any]]] = {}
+    async def histories_with(self, person_id: str) -> dict[str, list[Meeting]]:
+        out: dict[str, list[Meeting]] = {}
         for key in await self._scan(f"{PREFIX}program:*:history"):
-            entries = [msgpack.unpackb(m, raw=False) for m in await self.r.lrange(key, 0, -1)]
-            mine = [e for e in entries if person_id in (e.get("a"), e.get("b"))]
+            entries = _meetings(msgpack.unpackb(m, raw=False) for m in await self.r.lrange(key, 0, -1))
+            mine = [m for m in entries if person_id in (m.a, m.b)]
             if mine:
                 out[key.split(":")[2]] = mine
         return out
@@ -316,16 +320,16 @@ class Store:
 
     # -- alerts and audit ----------------------------------------------------
 
-    async def alert(self, code: str, message: str, **detail: str) -> dict[str, str]:
-        entry: dict[str, str] = {"code": code, "message": message,
-                                 "at": f"{time.time():.3f}", **detail}
-        entry_id = await self.r.xadd(f"{PREFIX}alerts", dict[Any, Any](entry), maxlen=STREAM_MAXLEN,
+    async def alert(self, code: str, message: str, **detail: str) -> Alert:
+        at = f"{time.time():.3f}"
+        entry: dict[Any, Any] = {"code": code, "message": message, "at": at, **detail}
+        entry_id = await self.r.xadd(f"{PREFIX}alerts", entry, maxlen=STREAM_MAXLEN,
                                      approximate=True)
-        return {"id": _str(entry_id or b""), **entry}
+        return Alert(_str(entry_id or b""), code, message, at, dict(detail))
 
-    async def recent_alerts(self, count: int = 50) -> list[dict[str, str]]:
+    async def recent_alerts(self, count: int = 50) -> list[Alert]:
         raw = await self.r.xrevrange(f"{PREFIX}alerts", count=count)
-        return [{"id": _str(i or b""), **_fields(f)} for i, f in raw or []]
+        return [_alert(_str(i or b""), _fields(f)) for i, f in raw or []]
 
     async def audit(self, action: str, **detail: str) -> None:
         entry: dict[Any, Any] = {"action": action, "at": f"{time.time():.3f}", **detail}
@@ -340,4 +344,23 @@ class Store:
         return [_fields(f) for _, f in raw or []]
 
 
-__all__ = ["Applied", "Store", "to_plain"]
+def _journal_entry(record: dict[str, Any]) -> JournalEntry:
+    title = record.get("class") or {}
+    return JournalEntry(str(record.get("kind", "")), str(record.get("pass", "")),
+                        str(record.get("program", "")),
+                        Text(str(title.get("sv", "")), str(title.get("en", ""))),
+                        str(record.get("step", "")), record.get("value") or {},
+                        float(record.get("at", 0)))
+
+
+def _meetings(records: Any) -> list[Meeting]:
+    return [Meeting(r["a"], r["b"], r["pass"], float(r["at"])) for r in records
+            if r.get("a") != r.get("b")]
+
+
+def _alert(entry_id: str, fields: dict[str, str]) -> Alert:
+    code, message, at = fields.pop("code", ""), fields.pop("message", ""), fields.pop("at", "")
+    return Alert(entry_id, code, message, at, fields)
+
+
+__all__ = ["RedisStore", "pack", "unpack"]

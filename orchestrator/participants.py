@@ -1,0 +1,135 @@
+"""What participants do in a pass: join, leave, answer, choose a name, ask for help.
+
+Joins and leaves change the pass (through ``PassService.apply``); answers,
+names' roster entries, connection quality and help requests are per-person
+data that never rewrite the pass snapshot. An answer is acknowledged only
+once it is stored, and a retry with the same client id is never stored twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from exercises import events as ev
+from exercises.answers import validate_answer
+from exercises.errors import IllegalCommand
+from exercises.state import Member, PassState, Phase
+from orchestrator.access import Access
+from orchestrator.errors import AuthError, BadRequest, NotFound, ServiceError
+from orchestrator.grouping import late_group
+from orchestrator.people import People
+from orchestrator.ports import Store
+from orchestrator.publishing import Publisher
+from orchestrator.readmodels import Assignment, HelpRequest, display_name, placement
+from orchestrator.service import PassService
+
+log = logging.getLogger(__name__)
+
+CONNECTION_QUALITIES = frozenset({"excellent", "good", "poor", "lost", "unknown"})
+
+
+class Participants:
+    def __init__(self, passes: PassService, people: People, access: Access, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.passes = passes
+        self.store: Store = passes.store
+        self.publisher: Publisher = passes.publisher
+        self.people = people
+        self.access = access
+        self.clock = clock
+
+    async def invite(self, pass_id: str, member: Member) -> str:
+        """Put ``member`` on file for the pass; returns their join ticket."""
+        await self.store.load(pass_id)
+        await self.store.save_person(member)
+        return self.access.participant_ticket(pass_id, member.id)
+
+    async def check_open(self, pass_id: str) -> PassState:
+        """The pass a participant connects to; ``AuthError`` once it has ended."""
+        state = await self.store.load(pass_id)
+        if state.phase is Phase.ENDED:
+            raise AuthError("this pass has ended", code="pass_ended")
+        return state
+
+    async def join(self, pass_id: str, person_id: str) -> PassState:
+        member = await self.store.person(person_id)
+        state = await self.store.load(pass_id)
+        history = await self.store.history(state.program) if state.breakout else []
+
+        def make(state: PassState, now: float) -> ev.Event:
+            b = state.breakout
+            late = None
+            if b is not None and b.group_of(person_id) is None:
+                late = late_group(state, member, history, now)
+            return ev.Join(member, late_group=late)
+
+        applied = await self.passes.apply(pass_id, make)
+        log.info("participant joined", extra={"pass_id": pass_id, "participant_id": person_id})
+        return applied.after
+
+    async def set_name(self, pass_id: str, person_id: str, name: str) -> str:
+        """The name a participant chose to be shown as (pre-join)."""
+        name = " ".join(name.split())
+        if not name:
+            raise BadRequest("a name needs at least one letter", code="out_of_range")
+        member = replace(await self.store.person(person_id), name=name)
+        await self.store.save_person(member)
+        await self.passes.apply(pass_id, lambda s, now: ev.Join(member))
+        return name
+
+    async def set_quality(self, pass_id: str, person_id: str, level: str) -> None:
+        """A participant's own LiveKit connection quality, for the facilitator's roster."""
+        if level not in CONNECTION_QUALITIES:
+            raise BadRequest(f"quality is one of {sorted(CONNECTION_QUALITIES)}, not {level!r}",
+                             code="out_of_range")
+        previous = (await self.store.qualities(pass_id)).get(person_id)
+        if previous == level:
+            return
+        await self.store.set_quality(pass_id, person_id, level)
+        await self.publisher.refresh_facilitators(pass_id)
+
+    async def leave(self, pass_id: str, person_id: str) -> None:
+        try:
+            await self.passes.apply(pass_id, lambda s, now: ev.Leave(person_id))
+        except (NotFound, ServiceError):
+            pass
+        log.info("participant left", extra={"pass_id": pass_id, "participant_id": person_id})
+
+    async def answer(self, pass_id: str, person_id: str, step_id: str, client_id: str,
+                     value: dict[str, Any]) -> bool:
+        """Validate and store one answer; False when it was a retry already stored."""
+        self.passes.enter()
+        try:
+            state = await self.store.load(pass_id)
+            step = state.step
+            if step is None or step.id != step_id:
+                current = step.id if step else state.phase.value
+                raise IllegalCommand(f"step {step_id!r} is not open for answers; the current "
+                                     f"step is {current!r}", code="wrong_step")
+            normalised = validate_answer(step, value)
+            stored = await self.store.store_answer(pass_id, step_id, person_id, client_id,
+                                                   normalised, self.clock())
+        finally:
+            self.passes.exit()
+        if stored:
+            await self.people.record(state, step, person_id, normalised)
+            await self.publisher.refresh_facilitators(pass_id)
+        log.info("answer stored" if stored else "answer retry ignored",
+                 extra={"pass_id": pass_id, "participant_id": person_id, "step_id": step_id})
+        return stored
+
+    async def renew_token(self, pass_id: str, person_id: str) -> Assignment:
+        state = await self.store.load(pass_id)
+        assignment = self.publisher.assignment(state, person_id)
+        await self.passes.ensure_room(state, assignment.placement.room)
+        return assignment
+
+    async def ask_help(self, pass_id: str, person_id: str, text: str) -> None:
+        state = await self.store.load(pass_id)
+        await self.passes.notifier.help(HelpRequest(
+            pass_id, person_id, display_name(state, person_id), placement(state, person_id).room,
+            text, self.clock()))

@@ -1,0 +1,73 @@
+"""What LiveKit tells us about rooms: presence, and the recording alarm.
+
+Webhooks arrive verified and translated (``ports.RoomEvent``). Presence
+(who is in which room) feeds the facilitator's roster. Any sign of recording
+(an ``egress_*`` event, a room with an active recording, a participant of a
+recording kind or with a recorder or agent permission) is an alarm: the room
+is closed at once, ops and the pass's facilitators are alerted and an audit
+entry is written. onlive never records.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from breakout.rooms import pass_of_room
+from orchestrator.errors import ServiceError
+from orchestrator.ports import Notifier, RoomEvent, Sfu, Store
+from orchestrator.publishing import Publisher
+
+log = logging.getLogger(__name__)
+
+
+class RoomEvents:
+    def __init__(self, store: Store, sfu: Sfu, notifier: Notifier, publisher: Publisher) -> None:
+        self.store = store
+        self.sfu = sfu
+        self.notifier = notifier
+        self.publisher = publisher
+
+    async def receive(self, body: str, authorization: str) -> None:
+        """Verify one webhook (``AuthError`` when forged) and act on it."""
+        await self.on_event(self.sfu.parse_webhook(body, authorization))
+
+    async def on_event(self, event: RoomEvent) -> None:
+        kind, room = event.event, event.room
+        if kind.startswith("egress_"):
+            await self.recording_alarm(room, f"LiveKit reported {kind}", egress_id=event.egress_id)
+            return
+        if event.active_recording:
+            await self.recording_alarm(room, "the room reports an active recording")
+            return
+        pass_id = pass_of_room(room)
+        if pass_id is None:
+            return
+        if kind == "participant_joined":
+            if event.recording:
+                await self.recording_alarm(room, f"a participant of kind {event.kind_name} "
+                                           "joined", identity=event.identity)
+                return
+            await self.store.set_presence(pass_id, event.identity, room)
+        elif kind in ("participant_left", "participant_connection_aborted"):
+            if not await self.store.leave_presence(pass_id, event.identity, room):
+                return
+        else:
+            return
+        await self.publisher.refresh_facilitators(pass_id)
+
+    async def recording_alarm(self, room: str, reason: str, **detail: str) -> None:
+        """Close the room at once, alert ops and facilitators, write an audit entry."""
+        pass_id = pass_of_room(room) if room else None
+        try:
+            if room:
+                await self.sfu.delete_room(room)
+        except ServiceError as error:
+            log.error("could not close recorded room: %s", error, extra={"room": room})
+        alert = await self.store.alert("recording_attempt",
+                                       f"Recording attempt in {room or 'unknown room'}: {reason}. "
+                                       "The room was closed.", room=room, pass_id=pass_id or "",
+                                       **detail)
+        await self.store.audit("recording_alarm", room=room, reason=reason,
+                               pass_id=pass_id or "", **detail)
+        log.error("recording alarm: %s", reason, extra={"pass_id": pass_id, "room": room})
+        await self.notifier.alert(alert)

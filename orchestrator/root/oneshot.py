@@ -1,0 +1,59 @@
+"""The application for one command: CLI calls, synthetic participants, tests.
+
+``one_shot(settings)`` connects to running services (those of ``onlive dev``
+when no service URLs are set), builds the application's services with the
+real adapters, and sends what they publish through the Socket.IO workers'
+Redis channel, so connected clients see a pass a command created or changed.
+Everything it opens is closed when the block ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+
+import aiohttp
+import redis.asyncio as aioredis
+import socketio
+
+from orchestrator.adapters.livekit import LiveKitSfu
+from orchestrator.adapters.redis_store import RedisStore
+from orchestrator.root.app import SIO_CHANNEL
+from orchestrator.root import procs
+from orchestrator.services import Services, build_services
+from orchestrator.settings import Settings
+from signalling.notifier import SocketNotifier
+
+
+def dev_settings(settings: Settings) -> Settings:
+    """Settings for CLI commands that talk to a running ``onlive dev``."""
+    if settings.redis_url and settings.livekit_url:
+        return settings
+    keys = procs.load_or_create_keys(settings.state_dir / "livekit-keys.json")
+    return replace(settings,
+                   redis_url=settings.redis_url or f"redis://127.0.0.1:{settings.redis_port}/0",
+                   livekit_url=settings.livekit_url or f"ws://127.0.0.1:{settings.livekit_port}",
+                   livekit_api_key=settings.livekit_api_key or keys.key,
+                   livekit_api_secret=settings.livekit_api_secret or keys.secret)
+
+
+@asynccontextmanager
+async def one_shot(settings: Settings) -> AsyncIterator[Services]:
+    settings = dev_settings(settings)
+    assert settings.redis_url and settings.livekit_url
+    client = aioredis.from_url(settings.redis_url)
+    emitter = socketio.AsyncRedisManager(settings.redis_url, channel=SIO_CHANNEL,
+                                         write_only=True)
+    try:
+        async with aiohttp.ClientSession() as session:
+            sfu = LiveKitSfu(settings.livekit_http_url, settings.livekit_url,
+                             settings.livekit_api_key, settings.livekit_api_secret, session)
+            try:
+                yield build_services(settings, RedisStore(client), sfu, SocketNotifier(emitter))
+            finally:
+                await sfu.close()
+    finally:
+        if emitter.redis is not None:
+            await emitter.redis.aclose()
+        await client.aclose()

@@ -1,0 +1,99 @@
+"""HTTP routes: health, readiness, LiveKit webhooks and the pages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from orchestrator.errors import AuthError
+from orchestrator.services import Services
+from orchestrator.settings import Settings
+from signalling import views
+
+log = logging.getLogger(__name__)
+
+MAX_WEBHOOK_BYTES = 256 * 1024
+PAGES = {"/p": "participant.html", "/f": "facilitator.html", "/ops": "ops.html"}
+#: Where the set-up command puts the built pages.
+WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
+
+PLACEHOLDER = """<!doctype html>
+<html lang="sv"><head><meta charset="utf-8"><title>onlive</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto;
+color: #111; background: #fff">
+<h1>onlive</h1>
+<p lang="sv">Webbsidorna är inte byggda här. Kör <code>make dev</code> igen så byggs de.
+Inget spelas in.</p>
+<p lang="en">The web pages are not built here. Run <code>make dev</code> again to build
+them. Nothing is recorded.</p>
+</body></html>
+"""
+
+
+class Routes:
+    """The HTTP side of a worker; ``services`` gives the application once it has started."""
+
+    def __init__(self, services: Callable[[], Services], settings: Settings,
+                 dist: Path = WEB_DIST) -> None:
+        self.services = services
+        self.settings = settings
+        self.dist = dist
+
+    def setup(self, app: web.Application) -> None:
+        app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/readyz", self.readyz)
+        app.router.add_post("/webhooks/livekit", self.livekit_webhook)
+        for path in PAGES:
+            app.router.add_get(path, self.page)
+        app.router.add_get("/", self.index)
+        if (self.dist / "assets").is_dir():
+            app.router.add_static("/assets", self.dist / "assets", append_version=False)
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(self, request: web.Request) -> web.Response:
+        checks = await self.services().overview.health()
+        ready = all(check.ok for check in checks.values())
+        return web.json_response({"ready": ready, **views.health(checks)},
+                                 status=200 if ready else 503)
+
+    async def livekit_webhook(self, request: web.Request) -> web.Response:
+        if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
+            raise web.HTTPRequestEntityTooLarge(max_size=MAX_WEBHOOK_BYTES,
+                                                actual_size=request.content_length or 0)
+        body = await request.text()
+        try:
+            await self.services().rooms.receive(body, request.headers.get("Authorization", ""))
+        except AuthError as error:
+            log.warning("webhook refused: %s", error.message, extra={"remote": request.remote})
+            return web.json_response({"error": "invalid webhook signature"}, status=401)
+        return web.json_response({"ok": True})
+
+    def _page_headers(self) -> dict[str, str]:
+        livekit = self.settings.livekit_url or ""
+        return {
+            "Content-Security-Policy": (
+                f"default-src 'self'; connect-src 'self' {livekit} "
+                f"{livekit.replace('ws', 'http', 1)}; img-src 'self' data: blob:; "
+                "media-src 'self' blob: mediastream:; style-src 'self'; script-src 'self'; "
+                "frame-ancestors 'none'; base-uri 'none'"),
+            "Referrer-Policy": "no-referrer",
+            "Permissions-Policy": "camera=(self), microphone=(self), display-capture=()",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        }
+
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        headers = self._page_headers()
+        target = self.dist / PAGES[request.path]
+        if target.exists():
+            return web.FileResponse(target, headers=headers)
+        return web.Response(text=PLACEHOLDER, content_type="text/html", headers=headers)
+
+    async def index(self, request: web.Request) -> web.Response:
+        return web.Response(text=PLACEHOLDER, content_type="text/html")
