@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Install what onlive needs, skipping whatever is already there:
 # Debian's redis-server and chromium, a virtualenv with the Python
-# dependencies, LiveKit server v1.13.5 built with `go install` and cached
-# outside the clone (keyed by version), and the web build.
+# dependencies, the pinned LiveKit server (orchestrator/version.py) built with
+# `go install` and cached outside the clone (keyed by version), and the web
+# build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LIVEKIT_VERSION=1.13.5
+# The one place the LiveKit version is written is orchestrator/version.py.
+LIVEKIT_VERSION="$(sed -n 's/^LIVEKIT_VERSION = "\(.*\)"$/\1/p' orchestrator/version.py)"
+[ -n "$LIVEKIT_VERSION" ] || { echo "no LIVEKIT_VERSION in orchestrator/version.py" >&2; exit 1; }
 CACHE="${ONLIVE_CACHE:-$HOME/.cache/onlive}"
 LIVEKIT_BIN="${ONLIVE_LIVEKIT_BIN:-$CACHE/livekit-v$LIVEKIT_VERSION/livekit-server}"
 PYTHON="${PYTHON:-python3}"

@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-export ONLIVE_LIVEKIT_BIN="${ONLIVE_LIVEKIT_BIN:-${ONLIVE_CACHE:-$HOME/.cache/onlive}/livekit-v1.13.5/livekit-server}"
+LIVEKIT_VERSION="$(sed -n 's/^LIVEKIT_VERSION = "\(.*\)"$/\1/p' orchestrator/version.py)"
+export ONLIVE_LIVEKIT_BIN="${ONLIVE_LIVEKIT_BIN:-${ONLIVE_CACHE:-$HOME/.cache/onlive}/livekit-v$LIVEKIT_VERSION/livekit-server}"
 mkdir -p test-artifacts
 run=(.venv/bin/python -m pytest "$@")
 if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then

@@ -17,10 +17,10 @@ import pytest
 import redis
 
 from orchestrator.root.procs import Child, LiveKitKeys, free_port, load_or_create_keys, start_livekit, start_redis
+from orchestrator.settings import Settings
 from tests.harness import OrchestratorProcess, orchestrator_env
 
-LIVEKIT_BIN = Path(os.environ.get(
-    "ONLIVE_LIVEKIT_BIN", str(Path.home() / ".cache/onlive/livekit-v1.13.5/livekit-server")))
+LIVEKIT_BIN = Path(os.environ.get("ONLIVE_LIVEKIT_BIN", str(Settings().livekit_bin)))
 
 
 @dataclass(frozen=True)

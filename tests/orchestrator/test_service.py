@@ -1,0 +1,195 @@
+"""The application's services in-process, with small fakes at the ports.
+
+These run in milliseconds and pin what the services decide and send: the
+read models each role receives, tokens that name exactly one room, refusals
+that change nothing. The same behaviour is run against the real Redis,
+LiveKit and Socket.IO in tests/integration.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from exercises import events as ev
+from exercises.demo import demo_class
+from exercises.errors import IllegalCommand
+from exercises.state import Member, Phase
+from orchestrator.commands import EditStepText, JoinRoom, PlanBreakouts
+from orchestrator.errors import AuthError, BadRequest, ServiceError
+from orchestrator.readmodels import Assignment, PlacementKind, RoomAccess
+from orchestrator.services import Services, build_services
+from orchestrator.settings import Settings
+from orchestrator.tickets import Kind
+from tests.orchestrator.fakes import FakeClock, FakeSfu, MemoryStore, RecordingNotifier
+
+PEOPLE = [Member("p-anna", "Anna", "HR", "Malmö"), Member("p-bo", "Bo", "IT", "Umeå"),
+          Member("p-cia", "Cia", "Ekonomi", "Luleå"), Member("p-dan", "Dan", "Sälj", "Malmö")]
+
+
+class World:
+    def __init__(self) -> None:
+        self.clock = FakeClock()
+        self.store = MemoryStore()
+        self.sfu = FakeSfu()
+        self.notifier = RecordingNotifier()
+        self.services: Services = build_services(
+            Settings(secret="s" * 40, redis_url="redis://x", livekit_url="ws://x"),
+            self.store, self.sfu, self.notifier, clock=self.clock)
+
+    async def pass_with_everyone(self) -> str:
+        state = await self.services.passes.create_pass(demo_class(), program="gym")
+        for member in PEOPLE:
+            await self.services.participants.invite(state.id, member)
+            await self.services.participants.join(state.id, member.id)
+        return state.id
+
+    async def command(self, pass_id: str, command: object) -> object:
+        return await self.services.passes.command(pass_id, command, "fac")  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+async def test_opening_breakouts_sends_each_person_a_token_for_exactly_their_room(
+        world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    for command in (ev.Start(), ev.Next(), ev.Next()):
+        await world.command(pass_id, command)
+    world.notifier.sent.clear()
+
+    version = await world.command(pass_id, PlanBreakouts())
+
+    state = await world.store.load(pass_id)
+    assert state.breakout is not None and version == state.version
+    assignments: list[Assignment] = world.notifier.of("assignment")
+    assert sorted(a.person_id for a in assignments) == sorted(m.id for m in PEOPLE)
+    for a in assignments:
+        assert a.placement.kind is PlacementKind.BREAKOUT
+        assert a.token == f"token:{a.placement.room}:{a.person_id}:600"
+        assert a.placement.room in world.sfu.rooms_open
+        assert a.person_id in [m.id for m in a.placement.members]
+    assert {g.room for g in state.breakout.groups} == set(world.sfu.rooms_open) - {state.main_room}
+    assert len(await world.store.history("gym")) == 2, "two pairs were remembered"
+
+
+async def test_a_refused_command_changes_nothing_and_sends_nothing(world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    before = await world.store.load(pass_id)
+    world.notifier.sent.clear()
+    with pytest.raises(IllegalCommand, match="cannot go to the next step now: the pass is lobby"):
+        await world.command(pass_id, ev.Next())
+    assert await world.store.load(pass_id) == before
+    assert world.notifier.sent == []
+    assert world.store.pass_audits[pass_id] == []
+
+
+async def test_every_change_is_published_once_with_its_version(world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    world.notifier.sent.clear()
+    await world.command(pass_id, ev.Start())
+    await world.command(pass_id, ev.Extend(60))
+    states = world.notifier.of("state")
+    assert [v.state.version for v in states] == [5, 6]
+    assert world.notifier.of("facilitator")[-1].state.version == 6
+    assert [a["command"] for a in world.store.pass_audits[pass_id]] == ["start", "extend"]
+
+
+async def test_an_answer_is_stored_once_and_its_retry_is_recognised(world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    await world.command(pass_id, ev.Start())
+    answer = world.services.participants.answer
+    value = {"energy": 4, "word": "glad"}
+    assert await answer(pass_id, "p-anna", "check-in", "c1", value) is True
+    assert await answer(pass_id, "p-anna", "check-in", "c1", value) is False
+    assert (await world.store.answers(pass_id, "check-in"))["p-anna"]["cid"] == "c1"
+    journal = await world.services.people.journal("p-anna")
+    assert [(e.kind, dict(e.value)) for e in journal] == [("check-in", value)]
+    with pytest.raises(IllegalCommand) as wrong:
+        await answer(pass_id, "p-anna", "check-out", "c2", {"word": "tack"})
+    assert wrong.value.code == "wrong_step"
+
+
+async def test_a_draining_worker_refuses_new_writes_with_a_code(world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    assert await world.services.passes.drain(timeout=1)
+    with pytest.raises(ServiceError) as refused:
+        await world.command(pass_id, ev.Start())
+    assert refused.value.code == "shutting_down"
+    assert (await world.store.load(pass_id)).phase is Phase.LOBBY
+
+
+async def test_a_facilitator_gets_a_token_only_for_a_room_of_their_pass(world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    main = (await world.store.load(pass_id)).main_room
+    access = await world.command(pass_id, JoinRoom(main))
+    assert isinstance(access, RoomAccess) and access.token.startswith(f"token:{main}:")
+    with pytest.raises(BadRequest) as refused:
+        await world.command(pass_id, JoinRoom("onlive_other_main"))
+    assert refused.value.code == "unknown_room"
+
+
+async def test_a_step_edit_is_checked_like_a_class_file(world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    await world.command(pass_id, EditStepText("input", title_sv="Ny rubrik", duration="4m"))
+    step = (await world.store.load(pass_id)).script.steps[1]
+    assert (step.title.sv, step.duration) == ("Ny rubrik", 240.0)
+    with pytest.raises(BadRequest) as refused:
+        await world.command(pass_id, EditStepText("input", duration="soon"))
+    assert refused.value.code == "invalid_edit" and "duration" in refused.value.message
+
+
+async def test_credentials_are_for_one_role_and_one_pass(world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    access = world.services.access
+    ticket = await world.services.participants.invite(pass_id, PEOPLE[0])
+    claims = access.verify(ticket, Kind.PARTICIPANT)
+    assert (claims.pass_id, claims.subject) == (pass_id, "p-anna")
+    with pytest.raises(AuthError):
+        access.verify(ticket, Kind.FACILITATOR)
+    world.clock.advance(world.services.settings.ticket_ttl + 1)
+    with pytest.raises(AuthError) as expired:
+        access.verify(ticket, Kind.PARTICIPANT)
+    assert expired.value.code == "expired_credential"
+
+
+async def test_an_egress_webhook_closes_the_room_and_alerts_ops_and_facilitators(
+        world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    main = (await world.store.load(pass_id)).main_room
+    await world.services.rooms.receive(f"egress_started {main} -", "signed")
+    assert main in world.sfu.deleted
+    (alert,) = world.notifier.of("alert")
+    assert (alert.code, alert.pass_id, alert.detail["room"]) == ("recording_attempt", pass_id,
+                                                                 main)
+    assert world.store.audits[-1]["action"] == "recording_alarm"
+    with pytest.raises(AuthError):
+        await world.services.rooms.receive(f"egress_started {main} -", "forged")
+
+
+async def test_erasing_a_person_leaves_only_an_opaque_roster_entry(world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    await world.command(pass_id, ev.Start())
+    await world.services.participants.answer(pass_id, "p-anna", "check-in", "c1",
+                                             {"energy": 3, "word": "lugn"})
+    done = await world.services.people.erase("p-anna")
+    assert done["passes"] == 1 and done["records"] >= 3
+    exported = await world.services.people.export("p-anna")
+    assert exported.person is None and exported.answers == {} and exported.journal == ()
+    assert exported.passes[0].roster_entry == Member("p-anna", "–")
+
+
+async def test_the_tick_fires_a_due_timer_once_and_clears_it(world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    await world.command(pass_id, ev.Start())
+    due = await world.store.deadline_of(pass_id)
+    assert due == world.clock.now + 120
+    world.clock.advance(121)
+    await world.services.passes.tick(pass_id)
+    state = await world.store.load(pass_id)
+    assert state.time_up
+    assert [c.kind for c in world.notifier.of("cue")] == ["time-up"]
+    assert await world.store.deadline_of(pass_id) is None
+    await world.services.passes.tick(pass_id)
+    assert len(world.notifier.of("cue")) == 1, "a second tick has nothing left to fire"
