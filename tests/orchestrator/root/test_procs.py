@@ -1,0 +1,29 @@
+"""Child processes: busy ports are named, LiveKit's config is loopback only."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from orchestrator.errors import ServiceError
+from orchestrator.root.procs import LiveKitKeys, ensure_port_free, livekit_config
+
+
+def test_a_busy_port_is_named_in_the_error() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        with pytest.raises(ServiceError, match=f"redis-server cannot use TCP port {port}"):
+            ensure_port_free(port, "redis-server")
+
+
+def test_the_livekit_config_is_loopback_only_and_never_auto_creates_rooms() -> None:
+    config = livekit_config(port=7880, udp_port=7882, keys=LiveKitKeys("k", "s" * 40),
+                            webhook_url="http://127.0.0.1:8080/webhooks/livekit")
+    rtc = config["rtc"]
+    assert config["bind_addresses"] == ["127.0.0.1"]
+    assert rtc == {**rtc, "node_ip": "127.0.0.1", "use_external_ip": False, "tcp_port": 0,
+                   "stun_servers": ["127.0.0.1:3478"], "ips": {"includes": ["127.0.0.1/32"]}}
+    assert config["room"]["auto_create"] is False  # type: ignore[index]
