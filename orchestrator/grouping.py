@@ -9,20 +9,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from breakout import pairing
+import breakout
 from exercises.errors import IllegalCommand
 from exercises.state import Group, Member, PassState
 
 Groups = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
-POLICY = pairing.Policy()
+POLICY = breakout.Policy()
 
 
-def _history(records: Sequence[dict[str, Any]]) -> list[pairing.Meeting]:
-    return [pairing.Meeting(r["a"], r["b"], r["pass"], float(r["at"])) for r in records
+def _history(records: Sequence[dict[str, Any]]) -> list[breakout.Meeting]:
+    return [breakout.Meeting(r["a"], r["b"], r["pass"], float(r["at"])) for r in records
             if r.get("a") != r.get("b")]
 
 
-def _present(state: PassState) -> list[pairing.Person]:
+def _present(state: PassState) -> list[breakout.Person]:
     return [state.roster[p].as_person() for p in sorted(state.present) if p in state.roster]
 
 
@@ -39,9 +39,9 @@ def plan_groups(state: PassState, history: Sequence[dict[str, Any]], *, seed: in
     if len(people) < 2:
         return ()
     try:
-        grouping = pairing.form_groups(people, _history(history), POLICY, size=size,
-                                       seed=seed, now=now)
-    except pairing.PairingError as error:
+        grouping = breakout.form_groups(people, _history(history), POLICY, size=size,
+                                        seed=seed, now=now)
+    except breakout.PairingError as error:
         raise IllegalCommand(str(error), code="infeasible_grouping") from error
     return tuple((g.members, g.reasons) for g in grouping.groups)
 
@@ -53,12 +53,12 @@ def late_group(state: PassState, member: Member, history: Sequence[dict[str, Any
     step = state.step
     if b is None or b.recall_deadline is not None or step is None or not b.groups:
         return None
-    groups = [pairing.Group(g.members, g.reasons) for g in b.groups]
+    groups = [breakout.Group(g.members, g.reasons) for g in b.groups]
     try:
-        placed, moves = pairing.add_late_joiner(
+        placed, moves = breakout.add_late_joiner(
             groups, member.as_person(), _present(state), _history(history), POLICY,
             size=step.group_size, now=now)
-    except pairing.PairingError:
+    except breakout.PairingError:
         return None
     for move in moves:
         if move.person_id == member.id and move.to_group is not None \

@@ -18,7 +18,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from breakout.pairing_types import Meeting, PairingError, Person, Policy
+from breakout.values import Meeting, PairingError, Person, Policy
 
 __all__ = ["HARD", "LIVE", "Problem", "build_problem"]
 

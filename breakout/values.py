@@ -1,6 +1,6 @@
 """Value objects and errors of the pairing engine.
 
-Re-exported by :mod:`breakout.pairing`; import them from there.
+Re-exported by :mod:`breakout`; import them from there.
 """
 
 from __future__ import annotations
