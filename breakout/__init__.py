@@ -39,12 +39,15 @@ Late joiners and leavers (:func:`add_late_joiner`, :func:`remove_leaver`)
 change a running round with as few moves as possible and return the moves
 as :class:`Move` data.
 
-Errors: :class:`PairingError` for bad input (size outside 2..4, duplicate
-ids); :class:`InfeasibleGrouping` (a ``PairingError``) when the hard
-constraints cannot be met or only one person is present.
+Errors: :class:`PairingError` (code ``pairing_error``) for bad input (size
+outside 2..4, duplicate ids); :class:`InfeasibleGrouping` (a
+``PairingError``, code ``infeasible_grouping``) when the hard constraints
+cannot be met or only one person is present.
 
-The public face is this package (``__all__``) and :mod:`breakout.rooms`
-(room names derived from pass, round and group). Everything else is the engine's inside: ``values``
+The public face is this package (``__all__``), :mod:`breakout.rooms`
+(room names derived from pass, round and group) and :mod:`breakout.errors`
+(the project's error root, :class:`~breakout.errors.CodedError`, and the
+errors above). Everything else is the engine's inside: ``values``
 (the value types), ``problem`` (the weighted problem on indexes), ``engine``
 (one round), ``changes`` (late joiners, leavers), ``report`` (reasons and
 quality), ``matching``/``exact``/``search`` (the solvers) and
@@ -57,15 +60,14 @@ from __future__ import annotations
 
 from breakout.changes import add_late_joiner, remove_leaver
 from breakout.engine import form_groups, group_sizes, meetings_of
+from breakout.errors import InfeasibleGrouping, PairingError
 from breakout.problem import Problem, build_problem
 from breakout.values import (
     REASONS,
     Group,
     Grouping,
-    InfeasibleGrouping,
     Meeting,
     Move,
-    PairingError,
     Person,
     Policy,
     Quality,

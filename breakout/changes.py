@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from breakout.engine import check_size
+from breakout.errors import InfeasibleGrouping, PairingError
 from breakout.problem import Problem, build_problem
 from breakout.report import grouping_of
-from breakout.values import Group, InfeasibleGrouping, Meeting, Move, PairingError, Person, Policy
+from breakout.values import Group, Meeting, Move, Person, Policy
 
 __all__ = ["add_late_joiner", "remove_leaver"]
 

@@ -20,7 +20,8 @@ from breakout.problem import Problem, build_problem
 from breakout.exact import exact_pairs
 from breakout.report import grouping_of, pairs_in, quality_of
 from breakout.search import greedy_groups, improve_groups, perfect_weight
-from breakout.values import Group, Grouping, InfeasibleGrouping, Meeting, PairingError, Person, Policy, Quality
+from breakout.errors import InfeasibleGrouping, PairingError
+from breakout.values import Group, Grouping, Meeting, Person, Policy, Quality
 from breakout.schedule import circle_candidate, kirkman_candidate
 
 __all__ = ["check_size", "form_groups", "group_sizes", "meetings_of"]
