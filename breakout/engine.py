@@ -18,7 +18,7 @@ from random import Random
 from breakout.matching import augment, greedy_pairs, improve_pairs, pairs_of
 from breakout.problem import Problem, build_problem
 from breakout.exact import exact_pairs
-from breakout.report import grouping_of, pairs_in, quality_of
+from breakout.report import grouping_of, pairs_in
 from breakout.search import greedy_groups, improve_groups, perfect_weight
 from breakout.errors import InfeasibleGrouping, PairingError
 from breakout.values import Group, Grouping, Meeting, Person, Policy, Quality
