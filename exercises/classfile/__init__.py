@@ -52,14 +52,20 @@ Validation collects every problem in a file rather than stopping at the
 first: each ``Problem`` names the file, the line, the field path
 (``steps[2].duration``, 0-based) and what was expected. This is the only
 package of the domain that imports ``yaml``.
+
+Everything here works on text and never touches the disk: the built-in
+library (:mod:`exercises.library`) reads its own packaged files, and the
+application (``orchestrator.classfiles``) reads the files a user names.
+``use:`` resolves against an exercise index passed in by the caller, so
+this package never imports the library that is built from it.
 """
 
 from __future__ import annotations
 
+from exercises.classfile.check import Checked, check_text
 from exercises.classfile.durations import format_duration, parse_duration
 from exercises.classfile.edit import edit_step
 from exercises.classfile.exercise import Exercise, parse_exercise
-from exercises.classfile.files import load_class, run_validate, validate_files
 from exercises.classfile.limits import MAX_FILE_BYTES
 from exercises.classfile.parameters import Parameter
 from exercises.classfile.problems import ClassFileError, Problem, format_problem
@@ -67,19 +73,18 @@ from exercises.classfile.template import ClassTemplate, load_class_text, parse_c
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "Checked",
     "ClassFileError",
     "ClassTemplate",
     "Exercise",
     "Parameter",
     "Problem",
+    "check_text",
     "edit_step",
     "format_duration",
     "format_problem",
-    "load_class",
     "load_class_text",
     "parse_class",
     "parse_duration",
     "parse_exercise",
-    "run_validate",
-    "validate_files",
 ]

@@ -1,4 +1,9 @@
-"""Classes: a file's steps, written out or ``use:``-ing a library exercise, checked as a whole."""
+"""Classes: a file's steps, written out or ``use:``-ing an exercise, checked as a whole.
+
+Parsing takes the exercise index that ``use:`` resolves against as an
+argument: the built-in library passes its own, the application passes the
+library's, and this package never imports the library.
+"""
 
 from __future__ import annotations
 
@@ -146,25 +151,17 @@ def _read_class_step(r: Reader, fields: Keyed, path: str, line: int,
     return step_id, build_step(r, path, line, step_id, kind, own), used
 
 
-def _builtin_exercises() -> Mapping[str, Exercise]:
-    # Imported here because the library itself reads its files through this module.
-    from exercises import library
-
-    return library.exercise_index()
-
-
-def parse_class(text: str, filename: str,
-                exercises: Mapping[str, Exercise] | None = None) -> ClassTemplate:
+def parse_class(text: str, filename: str, exercises: Mapping[str, Exercise]) -> ClassTemplate:
     """Read a class file's text; raises ``ClassFileError`` listing every problem.
 
-    ``use:`` references resolve against ``exercises`` (the built-in library
-    when None).
+    ``use:`` references resolve against ``exercises``, an index by id (the
+    built-in library's is ``exercises.library.exercise_index()``).
     """
     r = Reader(filename)
     root = compose(r, text)
     template = None
     if root is not None:
-        template = read_class(r, root, _builtin_exercises() if exercises is None else exercises)
+        template = read_class(r, root, exercises)
     if r.problems or template is None:
         raise ClassFileError(sorted_problems(r.problems)
                              or [Problem(filename, 0, "", "not a valid class")])
@@ -172,6 +169,6 @@ def parse_class(text: str, filename: str,
 
 
 def load_class_text(text: str, filename: str, params: Mapping[str, str] = {}, *,
-                    exercises: Mapping[str, Exercise] | None = None) -> ClassScript:
+                    exercises: Mapping[str, Exercise]) -> ClassScript:
     """The runnable class in ``text``, parameters filled; raises ``ClassFileError``."""
     return parse_class(text, filename, exercises).fill(params)

@@ -10,27 +10,35 @@ from hypothesis import strategies as st
 
 from breakout.rooms import main_room
 from exercises import events as ev
+from exercises import classfile, library
 from exercises.classfile import (
     ClassFileError,
+    ClassTemplate,
     edit_step,
     Problem,
     format_duration,
     format_problem,
-    load_class,
-    load_class_text,
-    parse_class,
     parse_duration,
-    run_validate,
-    validate_files,
 )
 from exercises.demo import demo_class
 from exercises.library import library_files
 from exercises.effects import CloseRooms, CreateRooms, Cue, Effect, ScheduleTimer, SendAssignments
 from exercises.errors import InvalidScript
 from exercises.reducer import next_deadline, reduce
-from exercises.script import StepKind, Visibility
+from exercises.script import ClassScript, StepKind, Visibility
 from exercises.state import Member, PassState
 from exercises.text import Text
+from orchestrator.classfiles import load_class, validate_files
+from orchestrator.cli import run_validate
+
+def parse_class(text: str, filename: str) -> ClassTemplate:
+    """Classes in these tests ``use:`` the built-in library's exercises."""
+    return classfile.parse_class(text, filename, library.exercise_index())
+
+
+def load_class_text(text: str, filename: str, params: dict[str, str] = {}) -> ClassScript:
+    return classfile.load_class_text(text, filename, params, exercises=library.exercise_index())
+
 
 GOLDEN = Path(__file__).with_name("golden")
 VALID = sorted(p for p in GOLDEN.glob("*.yaml") if not p.name.endswith(".broken.yaml"))

@@ -9,7 +9,7 @@ import pytest
 from breakout.rooms import main_room
 from exercises import events as ev
 from exercises.answers import validate_answer
-from exercises.classfile import ClassFileError, format_problem, validate_files
+from exercises.classfile import ClassFileError, format_problem
 from exercises.errors import InvalidScript
 from exercises.library import (
     LIBRARY_DIR,
@@ -25,6 +25,7 @@ from exercises.results import aggregate
 from exercises.script import ClassScript, Step, StepKind, Visibility
 from exercises.state import Member, PassState, Phase
 from exercises.text import Text
+from orchestrator.classfiles import validate_files
 
 CLASS_IDS = [c.id for c in list_classes()]
 
