@@ -1,7 +1,7 @@
 """Pairs for one round: greedy construction, 2-opt improvement and exact
 augmenting-path repair.
 
-The weights of :class:`~breakout.pairing_model.Problem` are mostly a class
+The weights of :class:`~breakout.problem.Problem` are mostly a class
 table, so a largest-class-first greedy already reaches the best contact
 score on most rosters (it is exactly optimal for departments alone), and
 2-opt swaps clean up what history and sites disturb. Neither can prove
@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Container
 from random import Random
 
-from breakout.pairing_model import Problem
+from breakout.problem import Problem
 
 __all__ = ["augment", "greedy_pairs", "improve_pairs", "pairs_of"]
 

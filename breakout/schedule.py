@@ -14,7 +14,7 @@ from __future__ import annotations
 from random import Random
 
 from breakout.designs import circle_round, circle_round_of, kirkman_classes, kirkman_sizes, pair_class_index
-from breakout.pairing_model import Problem
+from breakout.problem import Problem
 
 __all__ = ["circle_candidate", "kirkman_candidate"]
 

@@ -1,29 +1,16 @@
-"""Errors raised by the pure domain.
+"""Errors raised by the pass's domain.
 
 Every refusal carries a stable ``code`` (sent on the wire) and a message that
-says what was wrong and what to do instead.
+says what was wrong and what to do instead. The root, ``CodedError``, lives
+in :mod:`breakout.errors` (the lowest package, so every layer can derive from
+it) and is re-exported here for the callers that import it from the domain.
 """
 
 from __future__ import annotations
 
+from breakout.errors import CodedError
 
-class CodedError(Exception):
-    """An error with a stable wire ``code`` and a human-readable message.
-
-    The base of the domain's refusals and of the orchestrator's errors, so
-    the edge turns every one of them into a wire error in one place.
-    """
-
-    code = "error"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        if code is not None:
-            self.code = code
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
+__all__ = ["CodedError", "DomainError", "IllegalCommand", "InvalidAnswer", "InvalidScript"]
 
 
 class DomainError(CodedError):

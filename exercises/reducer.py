@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from breakout import pairing
+import breakout
 from breakout.rooms import breakout_room
 from exercises import events as ev
 from exercises.effects import (
@@ -341,10 +341,10 @@ def _regroup_leaver(state: PassState, person: str, now: float) -> tuple[PassStat
     people = [m.as_person() for m in state.roster.values()
               if b.group_of(m.id) is not None and m.id != person]
     try:
-        placed, _ = pairing.remove_leaver(
-            [pairing.Group(g.members, g.reasons) for g in b.groups], person, people, (),
-            pairing.Policy(), size=state.step.group_size, now=now)
-    except pairing.PairingError:
+        placed, _ = breakout.remove_leaver(
+            [breakout.Group(g.members, g.reasons) for g in b.groups], person, people, (),
+            breakout.Policy(), size=state.step.group_size, now=now)
+    except breakout.PairingError:
         # Nobody to regroup with (or only infeasible options): keep the rooms.
         return replace(state, breakout=replace(b, leaving=leaving)), []
     effects: Effects = []

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from breakout import pairing
+from breakout import Person
 from exercises.script import ClassScript, Step
 
 
@@ -40,9 +40,9 @@ class Member:
     manager_id: str | None = None
     level: int = 0
 
-    def as_person(self) -> pairing.Person:
+    def as_person(self) -> Person:
         """What the pairing engine needs to know of this member."""
-        return pairing.Person(self.id, self.department, self.site, self.manager_id, self.level)
+        return Person(self.id, self.department, self.site, self.manager_id, self.level)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ what to do. Domain refusals (``exercises.errors.DomainError``) keep theirs.
 
 from __future__ import annotations
 
-from exercises.errors import CodedError
+from breakout.errors import CodedError
 
 
 class OnliveError(CodedError):

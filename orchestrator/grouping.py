@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from breakout import pairing
+import breakout
 from exercises.errors import IllegalCommand
 from exercises.state import Group, Member, PassState
 
 Groups = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
-POLICY = pairing.Policy()
+POLICY = breakout.Policy()
 
 
-def _present(state: PassState) -> list[pairing.Person]:
+def _present(state: PassState) -> list[breakout.Person]:
     return [state.roster[p].as_person() for p in sorted(state.present) if p in state.roster]
 
 
-def plan_groups(state: PassState, history: Sequence[pairing.Meeting], *, seed: int,
+def plan_groups(state: PassState, history: Sequence[breakout.Meeting], *, seed: int,
                 now: float) -> Groups:
     """Groups for the current breakout step among the people present.
 
@@ -33,26 +33,26 @@ def plan_groups(state: PassState, history: Sequence[pairing.Meeting], *, seed: i
     if len(people) < 2:
         return ()
     try:
-        grouping = pairing.form_groups(people, list(history), POLICY, size=size,
-                                       seed=seed, now=now)
-    except pairing.PairingError as error:
+        grouping = breakout.form_groups(people, list(history), POLICY, size=size,
+                                        seed=seed, now=now)
+    except breakout.PairingError as error:
         raise IllegalCommand(str(error), code="infeasible_grouping") from error
     return tuple((g.members, g.reasons) for g in grouping.groups)
 
 
-def late_group(state: PassState, member: Member, history: Sequence[pairing.Meeting],
+def late_group(state: PassState, member: Member, history: Sequence[breakout.Meeting],
                now: float) -> int | None:
     """The open group a late joiner goes into, or None to wait in the main room."""
     b = state.breakout
     step = state.step
     if b is None or b.recall_deadline is not None or step is None or not b.groups:
         return None
-    groups = [pairing.Group(g.members, g.reasons) for g in b.groups]
+    groups = [breakout.Group(g.members, g.reasons) for g in b.groups]
     try:
-        placed, moves = pairing.add_late_joiner(
+        placed, moves = breakout.add_late_joiner(
             groups, member.as_person(), _present(state), list(history), POLICY,
             size=step.group_size, now=now)
-    except pairing.PairingError:
+    except breakout.PairingError:
         return None
     for move in moves:
         if move.person_id == member.id and move.to_group is not None \

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from breakout.pairing_types import Meeting
+from breakout import Meeting
 from exercises.effects import Effect
 from exercises.state import Member, PassState
 from orchestrator.readmodels import (

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from breakout.pairing_types import Meeting
+from breakout import Meeting
 from exercises.state import Member, PassState, Phase
 from exercises.text import Text
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from breakout.pairing_types import Meeting
+from breakout import Meeting
 from breakout.rooms import main_room
 from exercises import events as ev
 from exercises.classfile import ClassFileError, edit_step

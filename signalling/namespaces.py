@@ -13,7 +13,7 @@ from typing import Any
 
 import socketio
 
-from exercises.errors import CodedError
+from breakout.errors import CodedError
 from orchestrator.errors import AuthError, BadRequest, Busy, OnliveError
 from orchestrator.readmodels import RoomAccess
 from orchestrator.services import Services

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from breakout.pairing_types import Meeting
+from breakout import Meeting
 from exercises.script import Step
 from exercises.state import Member, PassState
 from exercises.text import Text

@@ -26,7 +26,7 @@ import msgpack
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
-from breakout.pairing_types import Meeting
+from breakout import Meeting
 from exercises.state import Member, PassState
 from exercises.text import Text
 from orchestrator.codec import from_plain, to_plain

@@ -18,10 +18,10 @@ import asyncio
 import importlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from exercises.errors import CodedError
+from breakout.errors import CodedError
 from exercises.script import ClassScript
 from exercises.state import Member
 from orchestrator import logs
@@ -127,7 +127,7 @@ async def _person_command(settings: Settings, args: argparse.Namespace) -> int:
 def _load_class(args: argparse.Namespace) -> ClassScript:
     """A class from a file path or the built-in library, parameters filled."""
     from exercises import library
-    from exercises.classfile import load_class
+    from orchestrator.classfiles import load_class
 
     params = dict(p.split("=", 1) for p in args.param)
     if Path(args.class_id).exists():
@@ -135,9 +135,25 @@ def _load_class(args: argparse.Namespace) -> ClassScript:
     return library.get_class(args.class_id, params)
 
 
+def run_validate(paths: Sequence[str], write: Callable[[str], None] = print) -> int:
+    """``onlive class validate FILE…``: write every problem, return the exit status.
+
+    0 only when every file (directories are searched) is valid; 1 when any
+    problem was found; 2 when no path was given.
+    """
+    from orchestrator import classfiles
+
+    if not paths:
+        write("usage: onlive class validate FILE_OR_DIRECTORY...")
+        return 2
+    problems = classfiles.validate_files(paths)
+    for line in classfiles.report(problems):
+        write(line)
+    return 1 if problems else 0
+
+
 def _class_command(args: argparse.Namespace) -> int:
     from exercises import library
-    from exercises.classfile import run_validate
 
     if args.class_command == "list":
         for info in library.list_classes():
@@ -145,7 +161,7 @@ def _class_command(args: argparse.Namespace) -> int:
                 if info.required_parameters else ""
             print(f"{info.id:40} {info.duration / 60:4.0f} min  {info.title.sv}{needs}")
         return 0
-    return run_validate(args.files, print)
+    return run_validate(args.files)
 
 
 def _bots_command(settings: Settings, pass_id: str, count: int) -> int:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
-from breakout.rotation import rotate_groups
 from exercises import events as ev
 from exercises.demo import demo_class
 from exercises.effects import CloseRooms, CreateRooms, Cue, RemoveFromRoom, ScheduleTimer, SendAssignments
@@ -50,6 +50,18 @@ def run(state: PassState, script: list[tuple[float, ev.Event]]) -> tuple[PassSta
         except IllegalCommand as error:
             history.append((now, type(event).__name__, "refused", str(error)))
     return state, history
+
+
+def rotate_groups(person_ids: Sequence[str], size: int, round_no: int) -> tuple[tuple[str, ...], ...]:
+    """Groups of ``size`` from the sorted ids turned by ``round_no``; leftovers join the last groups."""
+    ids = sorted(person_ids)
+    shift = round_no % len(ids)
+    ids = ids[shift:] + ids[:shift]
+    count = max(1, len(ids) // size)
+    groups = [ids[i * size:(i + 1) * size] for i in range(count)]
+    for i, person in enumerate(ids[count * size:]):
+        groups[-1 - (i % count)].append(person)
+    return tuple(tuple(g) for g in groups)
 
 
 def groups_of(state: PassState) -> ev.OpenBreakouts:

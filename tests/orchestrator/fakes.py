@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from breakout.pairing_types import Meeting
+from breakout import Meeting
 from exercises.state import Member, PassState
 from orchestrator.codec import from_plain, to_plain
 from orchestrator.errors import AuthError, Conflict, NotFound

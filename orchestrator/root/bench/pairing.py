@@ -19,8 +19,7 @@ from collections.abc import Sequence
 
 import networkx as nx
 
-from breakout.pairing import Meeting, Person, Policy, form_groups, meetings_of
-from breakout.pairing_model import Problem, build_problem
+from breakout import Meeting, Person, Policy, Problem, build_problem, form_groups, meetings_of
 
 DAY = 86400.0
 POLICY = Policy()

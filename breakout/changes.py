@@ -11,16 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from breakout.pairing_model import Problem, build_problem
-from breakout.pairing_report import grouping_of
-from breakout.pairing_types import Group, InfeasibleGrouping, Meeting, Move, PairingError, Person, Policy
+from breakout.engine import check_size
+from breakout.errors import InfeasibleGrouping, PairingError
+from breakout.problem import Problem, build_problem
+from breakout.report import grouping_of
+from breakout.values import Group, Meeting, Move, Person, Policy
 
 __all__ = ["add_late_joiner", "remove_leaver"]
-
-
-def _check_size(size: int) -> None:
-    if size not in (2, 3, 4):
-        raise PairingError(f"group size must be 2, 3 or 4, got {size!r}")
 
 
 def _index(
@@ -95,7 +92,7 @@ def add_late_joiner(
     person waits. Raises :class:`InfeasibleGrouping` when every option
     breaks a hard constraint.
     """
-    _check_size(size)
+    check_size(size)
     pb, current = _index(groups, [*people, person, *waiting], history, policy, now)
     idx = {p.id: i for i, p in enumerate(pb.people)}
     x = idx[person.id]
@@ -191,7 +188,7 @@ def remove_leaver(
     :class:`InfeasibleGrouping` when only one person would remain or every
     option breaks a hard constraint.
     """
-    _check_size(size)
+    check_size(size)
     roster = [*people]
     known = {p.id for p in roster}
     if person_id not in known and any(person_id in group.members for group in groups):

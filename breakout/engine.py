@@ -1,47 +1,13 @@
-"""Pairing engine: meet someone new from another part of the organisation.
+"""One round from scratch: :func:`form_groups` and the sizes it forms.
 
-Pure functions, standard library only, no I/O; ``now`` and ``seed`` are
-arguments, so a round is reproducible from its inputs.
-
-:func:`form_groups` splits everyone present into groups of the requested
-size, maximising the policy's score (cross-department and cross-site
-contact, minus a fading penalty per earlier meeting) under hard constraints
-(never with one's manager or direct report, never with someone on a
-``not_with`` list). In order of precedence it guarantees:
-
-1. no hard constraint is broken - if none can be kept it raises
-   :class:`InfeasibleGrouping` naming the people and the constraint;
-2. for pairs, no *live* repeat (see :class:`Policy`) while any grouping of
-   those present without one exists (exact, by Edmonds' matching);
-3. for a stable even roster and pairs, no repeat for n - 1 rounds (the
-   circle method); for trios of 9, 15, 27 (any 3^k) no repeat for
-   (n - 1) / 2 rounds (Kirkman triple systems);
-4. then the best score it can find (largest-class-first greedy plus local
-   search; exact for departments alone).
-
-Group sizes: size 2 with an odd count gives one trio; size 3 leaves one or
-two people over, who become pairs (``remainder="pairs"``: 3k+1 -> two
-pairs, 3k+2 -> one pair) or fours (``"fours"``: 3k+1 -> one four, 3k+2 ->
-two fours); size 4 leaves trios (4k+1 -> three, 4k+2 -> two, 4k+3 -> one).
-
-Reason codes on each :class:`Group` (stable; the UI translates them):
-
-``new-contact``       nobody in the group has met before
-``cross-department``  every member is from a different (known) department
-``cross-site``        every member is from a different (known) site
-``repeat-avoided``    a member's earlier partner is present, in another group
-``repeat``            two members have met before (nothing better existed)
-``same-department``   two members share a department (nothing better existed)
-``late-joiner``       the group took in a late arrival
-``regrouped``         the group changed because someone left
-
-Late joiners and leavers (:func:`add_late_joiner`, :func:`remove_leaver`)
-change a running round with as few moves as possible and return the moves
-as :class:`Move` data.
-
-Errors: :class:`PairingError` for bad input (size outside 2..4, duplicate
-ids); :class:`InfeasibleGrouping` (a ``PairingError``) when the hard
-constraints cannot be met or only one person is present.
+The guarantees, reason codes and errors are listed on the package
+(:mod:`breakout`); this is how they are kept. Pairs start from the circle
+method's plan when contact scores cannot tell pairs apart, else from a
+largest-class-first greedy with 2-opt; up to ``EXACT_LIMIT`` people the
+exact weighted matching has the last word, above it an exact
+neighbourhood search; Edmonds' cardinality matching repairs a round in
+which a hard pair or a live repeat survived. Trios and fours start from a
+Kirkman design where one exists, else from a greedy with swap search.
 """
 
 from __future__ import annotations
@@ -50,43 +16,15 @@ from collections.abc import Sequence
 from random import Random
 
 from breakout.matching import augment, greedy_pairs, improve_pairs, pairs_of
-from breakout.pairing_model import Problem, build_problem
-from breakout.pairing_exact import exact_pairs
-from breakout.pairing_report import grouping_of, pairs_in, quality_of
-from breakout.pairing_search import greedy_groups, improve_groups, perfect_weight
-from breakout.pairing_types import (
-    REASONS,
-    Group,
-    Grouping,
-    InfeasibleGrouping,
-    Meeting,
-    Move,
-    PairingError,
-    Person,
-    Policy,
-    Quality,
-)
-from breakout.pairing_changes import add_late_joiner, remove_leaver
+from breakout.problem import Problem, build_problem
+from breakout.exact import exact_pairs
+from breakout.report import grouping_of, pairs_in
+from breakout.search import greedy_groups, improve_groups, perfect_weight
+from breakout.errors import InfeasibleGrouping, PairingError
+from breakout.values import Group, Grouping, Meeting, Person, Policy, Quality
 from breakout.schedule import circle_candidate, kirkman_candidate
 
-__all__ = [
-    "REASONS",
-    "Group",
-    "Grouping",
-    "InfeasibleGrouping",
-    "Meeting",
-    "Move",
-    "PairingError",
-    "Person",
-    "Policy",
-    "Quality",
-    "add_late_joiner",
-    "form_groups",
-    "group_sizes",
-    "meetings_of",
-    "quality_of",
-    "remove_leaver",
-]
+__all__ = ["check_size", "form_groups", "group_sizes", "meetings_of"]
 
 
 # Up to this many people a round of pairs is solved exactly (Edmonds'
@@ -99,8 +37,8 @@ EXACT_NEIGHBOURHOOD = 96
 
 
 def group_sizes(n: int, size: int, remainder: str = "pairs") -> list[int]:
-    """The sizes of the groups for ``n`` people (see the module docstring)."""
-    _check_size(size)
+    """The sizes of the groups for ``n`` people (see the package docstring)."""
+    check_size(size)
     if n < 2:
         raise InfeasibleGrouping(f"cannot form groups: only {'one person' if n else 'nobody'} present")
     q, r = divmod(n, size)
@@ -123,7 +61,8 @@ def group_sizes(n: int, size: int, remainder: str = "pairs") -> list[int]:
     return [4] * (q - 2) + [3, 3, 3] if q >= 2 else [3, 2]
 
 
-def _check_size(size: int) -> None:
+def check_size(size: int) -> None:
+    """Refuse a group size the engine does not form."""
     if size not in (2, 3, 4):
         raise PairingError(f"group size must be 2, 3 or 4, got {size!r}")
 
@@ -145,7 +84,7 @@ def form_groups(
     bad size or duplicate ids and :class:`InfeasibleGrouping` when only one
     person is present or no grouping keeps the hard constraints.
     """
-    _check_size(size)
+    check_size(size)
     pb = build_problem(people, history, policy, now)
     if pb.n == 0:
         return Grouping(groups=(), quality=Quality(0, 0, 0, 0))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from random import Random
 
-from breakout.pairing_model import Problem
+from breakout.problem import Problem
 
 __all__ = ["greedy_groups", "improve_groups", "perfect_weight"]
 

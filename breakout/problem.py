@@ -18,7 +18,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from breakout.pairing_types import Meeting, PairingError, Person, Policy
+from breakout.errors import PairingError
+from breakout.values import Meeting, Person, Policy
 
 __all__ = ["HARD", "LIVE", "Problem", "build_problem"]
 

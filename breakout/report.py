@@ -1,6 +1,6 @@
 """What a round looks like to a facilitator: reason codes and quality counts.
 
-The reason codes are listed in :mod:`breakout.pairing`'s docstring and in
+The reason codes are listed in :mod:`breakout`'s docstring and in
 ``REASONS``; keep both in step.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from breakout.pairing_model import Problem
-from breakout.pairing_types import Group, Grouping, Quality
+from breakout.problem import Problem
+from breakout.values import Group, Grouping, Quality
 
 __all__ = ["grouping_of", "pairs_in", "quality_of"]
 

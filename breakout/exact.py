@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
-from breakout.pairing_model import Problem
+from breakout.problem import Problem
 
 __all__ = ["exact_pairs", "max_weight_matching"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from breakout.pairing import (
+from breakout import (
     Group,
     InfeasibleGrouping,
     Meeting,

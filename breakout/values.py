@@ -1,6 +1,6 @@
-"""Value objects and errors of the pairing engine.
+"""Value objects of the pairing engine.
 
-Re-exported by :mod:`breakout.pairing`; import them from there.
+Re-exported by :mod:`breakout`; import them from there.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from breakout.errors import PairingError
+
 __all__ = [
     "REASONS",
     "Group",
     "Grouping",
-    "InfeasibleGrouping",
     "Meeting",
     "Move",
-    "PairingError",
     "Person",
     "Policy",
     "Quality",
@@ -37,15 +37,6 @@ REASONS: Mapping[str, str] = MappingProxyType(
         "regrouped": "the group changed because someone left",
     }
 )
-
-
-class PairingError(ValueError):
-    """Bad input to the pairing engine (size, duplicate ids, bad policy)."""
-
-
-class InfeasibleGrouping(PairingError):
-    """No grouping satisfies the hard constraints; the message names the
-    people and the constraint that could not be met."""
 
 
 @dataclass(frozen=True, slots=True)

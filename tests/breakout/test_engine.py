@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import breakout.pairing as pairing_module
-from breakout.pairing import (
+import breakout as pairing_module
+from breakout import (
     REASONS,
     Grouping,
     InfeasibleGrouping,
@@ -27,11 +27,11 @@ from breakout.pairing import (
     PairingError,
     Person,
     Policy,
+    build_problem,
     form_groups,
     group_sizes,
     meetings_of,
 )
-from breakout.pairing_model import build_problem
 
 DAY = 86400.0
 POLICY = Policy()
