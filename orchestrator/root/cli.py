@@ -9,6 +9,7 @@
     onlive class validate FILE…     check class files; exit 0 only if all are valid
     onlive bench NAME               run a benchmark (see README)
     onlive bots --pass P --count N  synthetic participants
+    onlive contract [--check]       write web/src/contract.js (or check it is current)
 """
 
 from __future__ import annotations
@@ -83,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     bots = sub.add_parser("bots", help="run synthetic participants in a pass")
     bots.add_argument("--pass", dest="pass_id", required=True)
     bots.add_argument("--count", type=int, default=4)
+
+    contract = sub.add_parser("contract", help="write web/src/contract.js from the Python "
+                              "definitions")
+    contract.add_argument("--check", action="store_true",
+                          help="write nothing; exit 1 if the file differs")
     return p
 
 
@@ -193,6 +199,24 @@ def _bots_command(settings: Settings, pass_id: str, count: int) -> int:
     return 0
 
 
+def _contract_command(check: bool) -> int:
+    """``onlive contract [--check]``: the pages' copy of the wire contract, kept current."""
+    from signalling.contract import WEB_CONTRACT, contract, render_js
+
+    text = render_js(contract())
+    current = WEB_CONTRACT.read_text(encoding="utf-8") if WEB_CONTRACT.exists() else None
+    if current == text:
+        print(f"{WEB_CONTRACT} is current")
+        return 0
+    if check:
+        print(f"onlive: {WEB_CONTRACT} differs from the Python definitions; "
+              "run `onlive contract` and commit it", file=sys.stderr)
+        return 1
+    WEB_CONTRACT.write_text(text, encoding="utf-8")
+    print(f"wrote {WEB_CONTRACT}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -201,6 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "bench":
             module = importlib.import_module(BENCHMARKS[args.name])
             return int(module.run(list(args.args)))
+        if args.command == "contract":
+            return _contract_command(args.check)
         settings = Settings.from_env()
         logs.configure(settings.log_level, json_lines=settings.log_json
                        and args.command != "dev")

@@ -5,9 +5,10 @@
 import { h, uid, newId, sleep } from "./dom.js";
 import { t, tx, px } from "./i18n.js";
 import { AckError } from "./connection.js";
+import { LIMITS } from "./contract.js";
 
-const MAX_WORD = 40;
-const MAX_TEXT = 2000;
+const MAX_WORD = LIMITS.answerWordChars;
+const MAX_TEXT = LIMITS.answerTextChars;
 const RETRIES = 3;
 
 class Invalid extends Error {

@@ -4,12 +4,7 @@
 // Nothing is recorded on either side: the echo peer only forwards frames.
 
 import { call } from "./connection.js";
-
-/** Thresholds the server judges by (signalling/echo.py `Thresholds`). */
-export const THRESHOLDS = {
-  good: { rttMs: 150, jitterMs: 30, loss: 0.01 },
-  fair: { rttMs: 300, jitterMs: 50, loss: 0.05 },
-};
+import { ECHO_THRESHOLDS } from "./contract.js"; // the thresholds the server judges by
 
 const ICE_GATHER_MS = 5000;
 
@@ -22,9 +17,10 @@ const ICE_GATHER_MS = 5000;
 export function echoConcerns(report) {
   if (!report || report.rtt_ms == null || report.jitter_ms == null) return ["echo.why.nomedia"];
   const out = [];
-  if (report.rtt_ms > THRESHOLDS.good.rttMs) out.push("echo.why.delay");
-  if (report.jitter_ms > THRESHOLDS.good.jitterMs) out.push("echo.why.jitter");
-  if ((report.loss ?? 0) > THRESHOLDS.good.loss) out.push("echo.why.loss");
+  const good = ECHO_THRESHOLDS.good;
+  if (report.rtt_ms > good.rttMs) out.push("echo.why.delay");
+  if (report.jitter_ms > good.jitterMs) out.push("echo.why.jitter");
+  if ((report.loss ?? 0) > good.loss) out.push("echo.why.loss");
   return out;
 }
 

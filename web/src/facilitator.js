@@ -7,6 +7,7 @@ import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill } from "./dom.js";
 import { t, tx, pick, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
+import { LIMITS, NAMESPACES } from "./contract.js";
 import { ServerClock, countdownOf, turnOf } from "./clock.js";
 import { Countdown, connectionStatus, CueBanner, showStatus } from "./ui.js";
 import { MediaStage, mediaControls } from "./media.js";
@@ -14,6 +15,11 @@ import { MediaStage, mediaControls } from "./media.js";
 const app = { view: null, wantedRoom: null, helps: [], alerts: [], editing: null };
 
 setupLanguage();
+// The server's limits (contract.js): a field stops where the server would refuse.
+$("#broadcast-text").maxLength = LIMITS.broadcastChars;
+for (const id of ["#edit-title-sv", "#edit-title-en"]) $(id).maxLength = LIMITS.editTitleChars;
+for (const id of ["#edit-prompt-sv", "#edit-prompt-en"]) $(id).maxLength = LIMITS.editPromptChars;
+$("#recall-seconds").max = String(LIMITS.recallSeconds);
 const clock = new ServerClock();
 const countdown = new Countdown($("#countdown"), clock, { labelEl: $("#countdown-label") });
 const turnCountdown = new Countdown($("#turn-countdown"), clock);
@@ -37,7 +43,7 @@ if (!credential) {
 }
 
 function start(cred) {
-  const socket = connect("/facilitator", { credential: cred });
+  const socket = connect(NAMESPACES.FACILITATOR, { credential: cred });
   app.socket = socket;
   connectionStatus($("#conn"), socket, { onRefused: () => stage.stopAll() });
   socket.on("snapshot", (view) => accept(view, true));
@@ -67,7 +73,7 @@ function start(cred) {
   });
   $("#recall-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const seconds = Math.max(0, Math.min(600, Math.round(Number($("#recall-seconds").value) || 0)));
+    const seconds = Math.max(0, Math.min(LIMITS.recallSeconds, Math.round(Number($("#recall-seconds").value) || 0)));
     command("recall", { countdown: seconds });
   });
   $("#broadcast-form").addEventListener("submit", async (event) => {

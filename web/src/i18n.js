@@ -1,7 +1,11 @@
 // Every user-facing string, in Swedish (the default) and English. The
 // chosen language is kept in localStorage. Static markup names its string
 // with data-i18n (text), data-i18n-label (aria-label), data-i18n-title or
-// data-i18n-placeholder; code calls t().
+// data-i18n-placeholder; code calls t(). A figure the server owns (a
+// length limit, an echo threshold) is a placeholder filled from contract.js,
+// never a number typed into a sentence.
+
+import { LIMITS, ECHO_THRESHOLDS } from "./contract.js";
 
 export const LANGS = ["sv", "en"];
 const STORE_KEY = "onlive.lang";
@@ -100,8 +104,8 @@ export const STRINGS = {
     "answer.energy.high": "5 = hög",
     "answer.energy.range": "1 = låg, 5 = hög",
     "answer.word": "Ett ord",
-    "answer.word.hint": "Ett ord, högst 40 tecken.",
-    "answer.word.bad": "Skriv ett enda ord (högst 40 tecken).",
+    "answer.word.hint": "Ett ord, högst {answerWordChars} tecken.",
+    "answer.word.bad": "Skriv ett enda ord (högst {answerWordChars} tecken).",
     "answer.energy.bad": "Välj din energi, 1 till 5.",
     "answer.text": "Din text",
     "answer.text.bad": "Skriv något först.",
@@ -237,7 +241,7 @@ export const STRINGS = {
     "pre.echo.label": "Din bild och ditt ljud tillbaka från servern",
     "pre.name": "Ditt namn, som de andra ser det",
     "pre.name.hint": "Lämna tomt för att använda namnet från inbjudan.",
-    "pre.name.long": "Namnet får vara högst 60 tecken.",
+    "pre.name.long": "Namnet får vara högst {nameChars} tecken.",
     "pre.camera.n": "Kamera {n}",
     "pre.mic.n": "Mikrofon {n}",
     "pre.device.none": "Ingen hittades",
@@ -268,8 +272,8 @@ export const STRINGS = {
     "echo.advice": "Det kan hjälpa att stänga andra program som använder nätet, sitta närmare wifi-routern eller använda kabel.",
     "echo.help": "Hur bedöms testet?",
     "echo.help.text": "Fördröjning är tiden tur och retur till servern, jitter hur ojämnt paketen kommer fram, förlust hur stor del som aldrig kommer fram.",
-    "echo.help.good": "Bra: fördröjning högst 150 ms, jitter högst 30 ms och högst 1 % förlust.",
-    "echo.help.fair": "Godkänt: fördröjning högst 300 ms, jitter högst 50 ms och högst 5 % förlust.",
+    "echo.help.good": "Bra: fördröjning högst {goodRttMs} ms, jitter högst {goodJitterMs} ms och högst {goodLossPct} % förlust.",
+    "echo.help.fair": "Godkänt: fördröjning högst {fairRttMs} ms, jitter högst {fairJitterMs} ms och högst {fairLossPct} % förlust.",
     "echo.help.poor": "Svagt: allt sämre än så, eller om inget ljud eller ingen bild kom fram.",
 
     "journal.open": "Min dagbok",
@@ -386,8 +390,8 @@ export const STRINGS = {
     "answer.energy.high": "5 = high",
     "answer.energy.range": "1 = low, 5 = high",
     "answer.word": "One word",
-    "answer.word.hint": "One word, at most 40 characters.",
-    "answer.word.bad": "Write a single word (at most 40 characters).",
+    "answer.word.hint": "One word, at most {answerWordChars} characters.",
+    "answer.word.bad": "Write a single word (at most {answerWordChars} characters).",
     "answer.energy.bad": "Choose your energy, 1 to 5.",
     "answer.text": "Your text",
     "answer.text.bad": "Write something first.",
@@ -523,7 +527,7 @@ export const STRINGS = {
     "pre.echo.label": "Your picture and sound back from the server",
     "pre.name": "Your name, as the others see it",
     "pre.name.hint": "Leave empty to use the name from your invitation.",
-    "pre.name.long": "The name can be at most 60 characters.",
+    "pre.name.long": "The name can be at most {nameChars} characters.",
     "pre.camera.n": "Camera {n}",
     "pre.mic.n": "Microphone {n}",
     "pre.device.none": "None found",
@@ -554,8 +558,8 @@ export const STRINGS = {
     "echo.advice": "It may help to close other programs that use the network, sit closer to the wifi router or use a cable.",
     "echo.help": "How is the test judged?",
     "echo.help.text": "Delay is the round trip to the server, jitter how unevenly packets arrive, loss the share that never arrives.",
-    "echo.help.good": "Good: delay at most 150 ms, jitter at most 30 ms and at most 1 % loss.",
-    "echo.help.fair": "Fair: delay at most 300 ms, jitter at most 50 ms and at most 5 % loss.",
+    "echo.help.good": "Good: delay at most {goodRttMs} ms, jitter at most {goodJitterMs} ms and at most {goodLossPct} % loss.",
+    "echo.help.fair": "Fair: delay at most {fairRttMs} ms, jitter at most {fairJitterMs} ms and at most {fairLossPct} % loss.",
     "echo.help.poor": "Poor: anything worse, or when no sound or picture arrived.",
 
     "journal.open": "My journal",
@@ -610,10 +614,32 @@ export function setLang(next) {
 
 export const onLangChange = (fn) => listeners.add(fn);
 
+const echoVars = (level, { rttMs, jitterMs, loss }) => ({
+  [`${level}RttMs`]: rttMs,
+  [`${level}JitterMs`]: jitterMs,
+  [`${level}LossPct`]: Math.round(loss * 1000) / 10, // 0.01 -> 1
+});
+
+/**
+ * Placeholders any string may use without the caller passing them: every
+ * LIMITS key ({nameChars}, {answerWordChars}, …) and the echo thresholds
+ * ({goodRttMs}, {goodJitterMs}, {goodLossPct}, and the same for fair).
+ */
+export const CONTRACT_VARS = Object.freeze({
+  ...LIMITS,
+  ...echoVars("good", ECHO_THRESHOLDS.good),
+  ...echoVars("fair", ECHO_THRESHOLDS.fair),
+});
+
+/** `text` with {name} placeholders filled from `vars`, else from CONTRACT_VARS. */
+export function interpolate(text, vars = {}) {
+  return text.replace(/\{(\w+)\}/g, (_, name) =>
+    name in vars ? String(vars[name]) : name in CONTRACT_VARS ? String(CONTRACT_VARS[name]) : `{${name}}`);
+}
+
 /** The string `key` in the current language, with {name} placeholders filled. */
 export function t(key, vars = {}) {
-  const text = STRINGS[lang][key] ?? STRINGS.sv[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
+  return interpolate(STRINGS[lang][key] ?? STRINGS.sv[key] ?? key, vars);
 }
 
 /** A {sv, en} text from the server in the current language. */

@@ -6,6 +6,7 @@ import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill } from "./dom.js";
 import { t, pick, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
+import { NAMESPACES } from "./contract.js";
 import { connectionStatus, showStatus } from "./ui.js";
 
 const POLL_MS = 3000;
@@ -20,7 +21,7 @@ if (!credential) {
 }
 
 function start(cred) {
-  const socket = connect("/ops", { credential: cred });
+  const socket = connect(NAMESPACES.OPS, { credential: cred });
   app.socket = socket;
   connectionStatus($("#conn"), socket);
   socket.on("snapshot", (data) => {

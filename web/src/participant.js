@@ -7,6 +7,7 @@ import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill, sleep } from "./dom.js";
 import { t, tx, pick, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
+import { LIMITS, NAMESPACES } from "./contract.js";
 import { ServerClock, countdownOf, turnOf } from "./clock.js";
 import { Countdown, connectionStatus, CueBanner, showStatus } from "./ui.js";
 import { MediaStage, mediaControls } from "./media.js";
@@ -29,6 +30,8 @@ const app = {
 let prejoin = null;
 
 setupLanguage();
+// The server's limit (contract.js): the field stops where the server would refuse.
+$("#help-text").maxLength = LIMITS.helpTextChars;
 const clock = new ServerClock();
 const countdown = new Countdown($("#countdown"), clock, { labelEl: $("#countdown-label") });
 const turnCountdown = new Countdown($("#turn-countdown"), clock);
@@ -49,7 +52,7 @@ if (!ticket) {
 }
 
 function start(ticketValue) {
-  const socket = connect("/participant", { ticket: ticketValue });
+  const socket = connect(NAMESPACES.PARTICIPANT, { ticket: ticketValue });
   app.socket = socket;
   connectionStatus($("#conn"), socket, {
     onRefused: () => {

@@ -6,6 +6,7 @@
 import { $, h, fill } from "./dom.js";
 import { t, tx, onLangChange } from "./i18n.js";
 import { EchoTest, echoConcerns, echoFigures } from "./echo.js";
+import { LIMITS } from "./contract.js";
 
 const PREVIEW = { width: 320, height: 180, frameRate: 15 };
 const ECHO_LINGER_MS = 30_000; // the echo stays on this long after the verdict
@@ -75,6 +76,7 @@ export class PreJoin {
       form: $("#prejoin-form"),
       join: $("#join"),
     };
+    this.el.name.maxLength = LIMITS.nameChars;
     if (initialName && !this.el.name.value) this.el.name.value = initialName;
     this.el.camera.addEventListener("change", () => this.openPreview());
     this.el.mic.addEventListener("change", () => this.openPreview());
@@ -279,7 +281,7 @@ export class PreJoin {
     const name = this.el.name.value.trim().replace(/\s+/g, " ");
     this.say(this.el.error, null);
     this.el.name.removeAttribute("aria-invalid");
-    if (name.length > 60) {
+    if (name.length > LIMITS.nameChars) {
       this.el.name.setAttribute("aria-invalid", "true");
       this.say(this.el.error, "pre.name.long");
       this.el.name.focus();

@@ -61,7 +61,8 @@ test("remaining time is shown rounded up", () => {
 });
 
 test("echo figures round up, so a figure over a threshold is shown over it", async () => {
-  const { echoFigures, echoConcerns, THRESHOLDS } = await import("../src/echo.js");
+  const { echoFigures, echoConcerns } = await import("../src/echo.js");
+  const { ECHO_THRESHOLDS: THRESHOLDS } = await import("../src/contract.js");
   assert.deepEqual(echoFigures({ rtt_ms: 0.4, jitter_ms: 30.4, loss: 0.0101 }), { rtt: 1, jitter: 31, loss: 1.1 });
   assert.deepEqual(echoFigures({ rtt_ms: 150, jitter_ms: 30, loss: 0 }), { rtt: 150, jitter: 30, loss: 0 });
   assert.deepEqual(echoFigures({ rtt_ms: null, jitter_ms: null, loss: 0 }), { rtt: null, jitter: null, loss: 0 });

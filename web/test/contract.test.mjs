@@ -1,0 +1,73 @@
+// The pages against contract.js, the module generated from the Python
+// definitions (`onlive contract`; tests/signalling/test_contract.py keeps it
+// current). Run with `node --test`.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, readdir } from "node:fs/promises";
+import { LIMITS, ECHO_THRESHOLDS, EVENTS, COMMANDS } from "../src/contract.js";
+import { STRINGS, interpolate } from "../src/i18n.js";
+
+const SRC = new URL("../src/", import.meta.url);
+
+test("sentences that quote the server's figures are filled from the contract", () => {
+  const { good, fair } = ECHO_THRESHOLDS;
+  const pct = (loss) => Math.round(loss * 1000) / 10;
+  const expected = {
+    sv: {
+      "answer.word.hint": `Ett ord, högst ${LIMITS.answerWordChars} tecken.`,
+      "answer.word.bad": `Skriv ett enda ord (högst ${LIMITS.answerWordChars} tecken).`,
+      "pre.name.long": `Namnet får vara högst ${LIMITS.nameChars} tecken.`,
+      "echo.help.good": `Bra: fördröjning högst ${good.rttMs} ms, jitter högst ${good.jitterMs} ms och högst ${pct(good.loss)} % förlust.`,
+      "echo.help.fair": `Godkänt: fördröjning högst ${fair.rttMs} ms, jitter högst ${fair.jitterMs} ms och högst ${pct(fair.loss)} % förlust.`,
+    },
+    en: {
+      "answer.word.hint": `One word, at most ${LIMITS.answerWordChars} characters.`,
+      "answer.word.bad": `Write a single word (at most ${LIMITS.answerWordChars} characters).`,
+      "pre.name.long": `The name can be at most ${LIMITS.nameChars} characters.`,
+      "echo.help.good": `Good: delay at most ${good.rttMs} ms, jitter at most ${good.jitterMs} ms and at most ${pct(good.loss)} % loss.`,
+      "echo.help.fair": `Fair: delay at most ${fair.rttMs} ms, jitter at most ${fair.jitterMs} ms and at most ${pct(fair.loss)} % loss.`,
+    },
+  };
+  for (const [lang, sentences] of Object.entries(expected)) {
+    for (const [key, sentence] of Object.entries(sentences)) {
+      assert.equal(interpolate(STRINGS[lang][key]), sentence, `${lang} ${key}`);
+    }
+  }
+  // A caller's own value still wins over a contract figure of the same name.
+  assert.equal(interpolate("{nameChars}", { nameChars: 5 }), "5");
+});
+
+test("no string types a server limit or threshold as a number", () => {
+  const { good, fair } = ECHO_THRESHOLDS;
+  const figures = new Set([...Object.values(LIMITS), good.rttMs, good.jitterMs, fair.rttMs, fair.jitterMs].map(String));
+  for (const lang of Object.keys(STRINGS)) {
+    for (const [key, text] of Object.entries(STRINGS[lang])) {
+      const typed = (text.match(/\d+/g) || []).filter((n) => n.length > 1 && figures.has(n));
+      assert.deepEqual(typed, [], `${lang} ${key}: use a placeholder from CONTRACT_VARS`);
+    }
+  }
+});
+
+// Event and command names stay literals in the page scripts (switching every
+// call would churn files others edit); this reads the literals the usual
+// forms use (call(s, "x"), socket.on("x"), emit("x"), command("x"), the
+// facilitator's button table) and checks each against the contract.
+test("every event and command name the pages use is in the contract", async () => {
+  const socketIoOwn = new Set(["connect", "disconnect", "connect_error"]);
+  const events = new Set();
+  const commands = new Set();
+  for (const file of (await readdir(SRC)).filter((f) => f.endsWith(".js") && f !== "contract.js")) {
+    const code = await readFile(new URL(file, SRC), "utf8");
+    for (const re of [/\bcall\([^,()]+,\s*"(\w+)"/g, /\bsocket\.on\("(\w+)"/g, /\.emit\("(\w+)"/g]) {
+      for (const [, name] of code.matchAll(re)) if (!socketIoOwn.has(name)) events.add(name);
+    }
+    for (const re of [/\bcommand\("(\w+)"/g, /"#cmd-[\w-]+": \["(\w+)"/g, /"command", \{ name: "(\w+)"/g]) {
+      for (const [, name] of code.matchAll(re)) commands.add(name);
+    }
+  }
+  assert.ok(events.size >= 15 && commands.size >= 10, `found ${events.size} events, ${commands.size} commands`);
+  const knownEvents = new Set(Object.values(EVENTS));
+  const knownCommands = new Set(Object.values(COMMANDS));
+  assert.deepEqual([...events].filter((e) => !knownEvents.has(e)), [], "events the server does not define");
+  assert.deepEqual([...commands].filter((c) => !knownCommands.has(c)), [], "commands the server does not define");
+});
