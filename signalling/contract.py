@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from exercises.answers import MAX_TEXT_CHARS, MAX_WORD_CHARS
+from exercises.classfile.limits import MAX_DURATION_SECONDS
 from signalling import wire
 from signalling.echo import Thresholds
 from signalling.wire import COMMAND_SCHEMAS, SCHEMAS, Command, Event, Field
@@ -77,6 +78,7 @@ def contract() -> dict[str, Any]:
         "editTitleChars": _max_len(edit, "title_sv", "title_en"),
         "editPromptChars": _max_len(edit, "prompt_sv", "prompt_en"),
         "recallSeconds": _high(COMMAND_SCHEMAS[Command.RECALL]["countdown"], "recall countdown"),
+        "stepSeconds": _number(MAX_DURATION_SECONDS),
         "eventBytes": wire.MAX_EVENT_BYTES,
     }
     t = Thresholds()

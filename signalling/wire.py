@@ -27,6 +27,7 @@ from typing import Any
 import msgpack
 
 from exercises import events as ev
+from exercises.classfile.limits import MAX_TEXT_CHARS, MAX_TITLE_CHARS
 from orchestrator import commands
 from orchestrator.errors import BadRequest
 
@@ -112,10 +113,10 @@ COMMAND_SCHEMAS: dict[str, dict[str, Field]] = {
     Command.MOVE: {"person_id": _ID, "to_group": Field(int, low=0, high=10_000)},
     Command.EDIT_STEP: {
         "step_id": _ID,
-        "title_sv": Field(str, required=False, max_len=200),
-        "title_en": Field(str, required=False, max_len=200),
-        "prompt_sv": Field(str, required=False, max_len=4000),
-        "prompt_en": Field(str, required=False, max_len=4000),
+        "title_sv": Field(str, required=False, max_len=MAX_TITLE_CHARS),
+        "title_en": Field(str, required=False, max_len=MAX_TITLE_CHARS),
+        "prompt_sv": Field(str, required=False, max_len=MAX_TEXT_CHARS),
+        "prompt_en": Field(str, required=False, max_len=MAX_TEXT_CHARS),
         "duration": Field((int, float, str), required=False, max_len=16),
     },
     Command.JOIN_ROOM: {"room": Field(str, max_len=128)},

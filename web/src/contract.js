@@ -6,9 +6,10 @@ export const LIMITS = Object.freeze({
   nameChars: 60,
   helpTextChars: 500,
   broadcastChars: 500,
-  editTitleChars: 200,
+  editTitleChars: 120,
   editPromptChars: 4000,
   recallSeconds: 600,
+  stepSeconds: 28800,
   eventBytes: 65536,
 });
 

@@ -20,6 +20,7 @@ $("#broadcast-text").maxLength = LIMITS.broadcastChars;
 for (const id of ["#edit-title-sv", "#edit-title-en"]) $(id).maxLength = LIMITS.editTitleChars;
 for (const id of ["#edit-prompt-sv", "#edit-prompt-en"]) $(id).maxLength = LIMITS.editPromptChars;
 $("#recall-seconds").max = String(LIMITS.recallSeconds);
+$("#edit-duration").max = String(LIMITS.stepSeconds);
 const clock = new ServerClock();
 const countdown = new Countdown($("#countdown"), clock, { labelEl: $("#countdown-label") });
 const turnCountdown = new Countdown($("#turn-countdown"), clock);
