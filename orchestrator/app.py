@@ -30,8 +30,7 @@ from orchestrator.sfu import Sfu
 from orchestrator.store import Store
 from orchestrator.taskset import TaskSet
 from orchestrator import routes
-from signalling import loopback
-from signalling.echo import EchoPool
+from signalling.media import EchoPool, ice
 from orchestrator.keys import (
     ECHO,
     LoopLag,
@@ -116,7 +115,7 @@ async def _sfu(app: web.Application) -> AsyncIterator[None]:
 async def _echo(app: web.Application) -> AsyncIterator[None]:
     s = app[SETTINGS]
     if s.media_loopback:
-        loopback.enable()
+        ice.enable()
     async with EchoPool(s.echo_capacity, s.echo_idle_timeout) as pool:
         app[ECHO] = pool
         yield

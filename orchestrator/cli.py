@@ -151,6 +151,36 @@ async def _person_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _bots_command(settings: Settings, pass_id: str, count: int) -> int:
+    """``onlive bots --pass P --count N``: invite N synthetic people and run them."""
+    from signalling.media import Bot, participant_frequency
+
+    async def main() -> None:
+        async with _service(settings) as service:
+            tickets = []
+            for i in range(count):
+                member = Member(f"bot-{pass_id}-{i}", f"Bot {i + 1}",
+                                ("IT", "HR", "Ekonomi")[i % 3], ("Umeå", "Malmö")[i % 2])
+                tickets.append((member.id, await service.invite(pass_id, member)))
+        tones = {pid: participant_frequency(i) for i, (pid, _) in enumerate(tickets)}
+        bots = [Bot(settings.base_url, t, pid, tones[pid], tones, index=i)
+                for i, (pid, t) in enumerate(tickets)]
+        try:
+            # Inside the try: bots that did start are stopped when another fails.
+            await asyncio.gather(*(b.start() for b in bots))
+            print(f"{count} synthetic participants joined pass {pass_id}; Ctrl-C to stop",
+                  flush=True)
+            await asyncio.Event().wait()
+        finally:
+            await asyncio.gather(*(b.stop() for b in bots), return_exceptions=True)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def _load_class(args: argparse.Namespace) -> ClassScript:
     """A class from a file path or the built-in library, parameters filled."""
     from exercises import library
@@ -206,8 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "person":
             return asyncio.run(_person_command(settings, args))
         if args.command == "bots":
-            module = importlib.import_module("signalling.bots")
-            return int(module.run_cli(settings, args.pass_id, args.count))
+            return _bots_command(settings, args.pass_id, args.count)
     except CodedError as error:
         print(f"onlive: {error}", file=sys.stderr)
         return 2

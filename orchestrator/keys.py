@@ -15,7 +15,7 @@ from orchestrator.settings import Settings
 from orchestrator.sfu import Sfu
 from orchestrator.store import Store
 from orchestrator.taskset import TaskSet
-from signalling.echo import EchoPool
+from signalling.media import EchoPool
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", aioredis.Redis)

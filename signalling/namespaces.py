@@ -19,7 +19,7 @@ from orchestrator.service import PassService
 from orchestrator.taskset import TaskSet
 from orchestrator.tickets import Kind
 from signalling import wire
-from signalling.echo import EchoBusy, EchoError, EchoPool
+from signalling.media import EchoBusy, EchoError, EchoPool
 from signalling.notifier import FACILITATOR, OPS, PARTICIPANT, pass_room, person_room
 from signalling.wire import Event
 

@@ -8,8 +8,8 @@ import pytest
 
 from exercises.demo import demo_class
 from exercises.state import Member
-from signalling.echo import EchoClient, EchoReport, Verdict, judge
-from signalling import loopback
+from signalling.media import EchoClient, EchoReport, Verdict, judge
+from signalling.media import ice as loopback
 from tests.harness import Client, OrchestratorProcess, service_for
 
 pytestmark = pytest.mark.services

@@ -12,7 +12,7 @@ from aiortc import RTCPeerConnection
 from aiortc.sdp import SessionDescription
 from aiortc.stats import RTCInboundRtpStreamStats, RTCRemoteInboundRtpStreamStats
 
-from signalling.echo import (
+from signalling.media.echo import (
     EchoBusy,
     EchoClient,
     EchoError,
@@ -24,9 +24,9 @@ from signalling.echo import (
     judge,
     summarise,
 )
-from signalling import loopback
-from signalling.loopback import ice_configuration
-from signalling.tone import ToneTrack, participant_frequency
+from signalling.media import ice as loopback
+from signalling.media.ice import ice_configuration
+from signalling.media.tone import ToneTrack, participant_frequency
 
 
 TONE_TIMEOUT = 30.0  # generous: the suite shares 2 cores with browsers and LiveKit

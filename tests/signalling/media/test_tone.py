@@ -10,7 +10,7 @@ from aiortc.codecs.opus import OpusDecoder, OpusEncoder
 from aiortc.jitterbuffer import JitterFrame
 from av import AudioFrame
 
-from signalling.tone import (
+from signalling.media.tone import (
     BAND_HIGH_HZ,
     BAND_LOW_HZ,
     FRAME_SAMPLES,

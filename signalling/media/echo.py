@@ -58,9 +58,9 @@ from av.frame import Frame
 from av.packet import Packet
 
 from orchestrator.taskset import TaskSet
-from signalling.lkpeer import PeerError, candidate_from_init
-from signalling.loopback import ice_configuration, release_ice_sockets
-from signalling.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequency
+from signalling.media.ice import ice_configuration, release_ice_sockets
+from signalling.media.lkpeer import PeerError, candidate_from_init
+from signalling.media.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequency
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ every subscription change; answers echo the offer's ``id``). Server ICE
 candidates arrive as ``TrickleRequest``s (``candidateInit`` is a JSON
 string, ``target`` names the PC from the server's side, ``final`` ends
 them); aiortc puts its own candidates in the SDP, so the peer never
-trickles. All peer connections use ``loopback.ice_configuration()``.
+trickles. All peer connections use ``ice.ice_configuration()``.
 
 Each received audio track runs through a ``tone.ToneDetector``; what the
 peer hears is derived from those detections in memory (``tone.Hearing``)
@@ -56,8 +56,8 @@ from av.frame import Frame
 from livekit.protocol import models, rtc
 
 from orchestrator.taskset import TaskSet
-from signalling.loopback import ice_configuration, release_ice_sockets
-from signalling.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequencies
+from signalling.media.ice import ice_configuration, release_ice_sockets
+from signalling.media.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequencies
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ import pytest
 from exercises.script import ClassScript, Step, StepKind, Visibility
 from exercises.state import Member
 from exercises.text import Text
-from signalling.bots import Bot
-from signalling.tone import participant_frequency
+from signalling.media.synthetic import Bot
+from signalling.media.tone import participant_frequency
 from tests.harness import Client, service_for
 
 pytestmark = pytest.mark.services

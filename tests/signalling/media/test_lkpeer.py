@@ -11,9 +11,9 @@ from collections.abc import Iterable, Sequence
 
 import pytest
 
-from signalling.lkpeer import LiveKitPeer, PeerError, PeerOptions, PeerState
-from signalling.tone import participant_frequency
-from tests.signalling.conftest import Rooms
+from signalling.media.lkpeer import LiveKitPeer, PeerError, PeerOptions, PeerState
+from signalling.media.tone import participant_frequency
+from tests.signalling.media.conftest import Rooms
 
 pytestmark = pytest.mark.services
 

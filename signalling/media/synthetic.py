@@ -21,8 +21,8 @@ from typing import Any
 
 import socketio
 
-from signalling import loopback
-from signalling.lkpeer import LiveKitPeer, PeerError, PeerOptions
+from signalling.media import ice
+from signalling.media.lkpeer import LiveKitPeer, PeerError, PeerOptions
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class Bot:
     # -- Socket.IO --------------------------------------------------------------
 
     async def start(self) -> None:
-        loopback.enable()
+        ice.enable()
         await self.sio.connect(self.base_url, namespaces=["/participant"],
                                auth={"ticket": self.ticket}, transports=["websocket"],
                                headers={"Origin": self.base_url}, wait_timeout=10)
@@ -205,32 +205,3 @@ class Bot:
             self.errors.append(str(error))
             log.warning("bot %s: %s", self.person_id, error)
 
-
-def run_cli(settings: Any, pass_id: str, count: int) -> int:
-    """``onlive bots --pass P --count N``: invite N synthetic people and run them."""
-    from orchestrator.cli import _service
-    from exercises.state import Member
-    from signalling.tone import participant_frequency
-
-    async def main() -> None:
-        async with _service(settings) as service:
-            tickets = []
-            for i in range(count):
-                member = Member(f"bot-{pass_id}-{i}", f"Bot {i + 1}", ("IT", "HR", "Ekonomi")[i % 3],
-                                ("Umeå", "Malmö")[i % 2])
-                tickets.append((member.id, await service.invite(pass_id, member)))
-        tones = {pid: participant_frequency(i) for i, (pid, _) in enumerate(tickets)}
-        bots = [Bot(settings.base_url, t, pid, tones[pid], tones, index=i)
-                for i, (pid, t) in enumerate(tickets)]
-        await asyncio.gather(*(b.start() for b in bots))
-        print(f"{count} synthetic participants joined pass {pass_id}; Ctrl-C to stop", flush=True)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await asyncio.gather(*(b.stop() for b in bots), return_exceptions=True)
-
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
-    return 0
