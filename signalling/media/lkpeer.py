@@ -25,8 +25,11 @@ Moving between rooms is ``move(url, token)``: the whole session (WebSocket,
 both PCs, tracks, every task) is closed and awaited before the new one
 starts, so nothing from room A leaks into room B.
 
-Errors: ``PeerError`` for anything that stops the peer joining, publishing
-or hearing in time, with the peer's label and the room in the message.
+Errors (``signalling.media.errors``), all ``PeerError``s with the peer's
+label and the room in the message: ``PeerRefused`` (bad token or room),
+``PeerUnreachable``, ``PeerProtocolError``, ``PeerDisconnected`` (the
+signalling closed), ``IceFailed``, ``PeerTimeout`` (not connected within
+``connect_timeout``), ``NotHeard`` (``wait_hearing*``), ``PeerStateError``.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import fractions
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -50,13 +53,24 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import VIDEO_CLOCK_RATE, MediaStreamError
-from aiortc.sdp import SessionDescription, candidate_from_sdp
+from aiortc.sdp import SessionDescription
 from av import VideoFrame
 from av.frame import Frame
 from livekit.protocol import models, rtc
 
 from orchestrator.taskset import TaskSet
-from signalling.media.ice import ice_configuration, release_ice_sockets
+from signalling.media.errors import (
+    IceFailed,
+    NotHeard,
+    PeerDisconnected,
+    PeerError,
+    PeerProtocolError,
+    PeerRefused,
+    PeerStateError,
+    PeerTimeout,
+    PeerUnreachable,
+)
+from signalling.media.ice import candidate_from_init, ice_configuration, release_ice_sockets
 from signalling.media.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequencies
 
 log = logging.getLogger(__name__)
@@ -65,10 +79,6 @@ PROTOCOL_VERSION = 15
 NEGOTIATION_GRACE = 3.0  # seconds a close waits for an answer in progress
 CLOSE_STEP_TIMEOUT = 5.0  # seconds for each of: each PC, the WebSocket, the HTTP session
 DEFAULT_LISTEN_FOR = frozenset(participant_frequencies(16))
-
-
-class PeerError(Exception):
-    """A synthetic participant could not join, publish, hear or stay connected."""
 
 
 class PeerState(enum.Enum):
@@ -153,23 +163,6 @@ class TinyVideoTrack(MediaStreamTrack):
 
 def _encode(request: rtc.SignalRequest) -> bytes:
     return request.SerializeToString()
-
-
-def candidate_from_init(init: Mapping[str, Any]) -> RTCIceCandidate | None:
-    """An aiortc candidate from a browser RTCIceCandidateInit; ``None`` if empty.
-
-    ``{"candidate": "candidate:…", "sdpMid": "0", "sdpMLineIndex": 0, …}``;
-    an empty ``candidate`` is the browser's end-of-candidates.
-    """
-    line = str(init.get("candidate") or "")
-    if not line:
-        return None
-    candidate = candidate_from_sdp(line.removeprefix("a=").removeprefix("candidate:"))
-    mid = init.get("sdpMid")
-    index = init.get("sdpMLineIndex")
-    candidate.sdpMid = None if mid is None else str(mid)
-    candidate.sdpMLineIndex = None if index is None else int(index)
-    return candidate
 
 
 def parse_trickle(trickle: rtc.TrickleRequest) -> list[RTCIceCandidate | None]:
@@ -281,7 +274,7 @@ class _Session:
 
     async def send(self, request: rtc.SignalRequest) -> None:
         if self.ws is None or self.ws.closed:
-            raise PeerError(f"{self.context}: signalling is closed, cannot send "
+            raise PeerDisconnected(f"{self.context}: signalling is closed, cannot send "
                             f"{request.WhichOneof('message')}")
         async with self.send_lock:
             await self.ws.send_bytes(_encode(request))
@@ -294,14 +287,14 @@ class _Session:
         try:
             self.ws = await self.http.ws_connect(f"{self.url}/rtc?{query}", autoping=True)
         except aiohttp.WSServerHandshakeError as error:
-            raise PeerError(f"{self.context}: LiveKit refused the connection "
+            raise PeerRefused(f"{self.context}: LiveKit refused the connection "
                             f"(HTTP {error.status}): check the token's room and expiry") from error
         except aiohttp.ClientError as error:
-            raise PeerError(f"{self.context}: cannot reach LiveKit at {self.url}: {error}") from error
+            raise PeerUnreachable(f"{self.context}: cannot reach LiveKit at {self.url}: {error}") from error
         first = await self.receive()
         kind = first.WhichOneof("message")
         if kind != "join":
-            raise PeerError(f"{self.context}: expected a join response, got {kind}: {first}")
+            raise PeerProtocolError(f"{self.context}: expected a join response, got {kind}: {first}")
         join = first.join
         self.room = join.room.name
         self.participant_sid = join.participant.sid
@@ -315,7 +308,7 @@ class _Session:
         assert self.ws is not None
         message = await self.ws.receive()
         if message.type != aiohttp.WSMsgType.BINARY:
-            raise PeerError(f"{self.context}: signalling ended ({message.type.name}, "
+            raise PeerDisconnected(f"{self.context}: signalling ended ({message.type.name}, "
                             f"{message.data!r})")
         response = rtc.SignalResponse()
         response.ParseFromString(message.data)
@@ -503,11 +496,11 @@ class _Session:
         pcs = [self.subscriber] + ([self.publisher] if self.local_tracks else [])
         while not all(pc.connectionState == "connected" for pc in pcs):
             if any(pc.connectionState in ("failed", "closed") for pc in pcs):
-                raise PeerError(f"{self.context}: ICE/DTLS failed "
+                raise IceFailed(f"{self.context}: ICE/DTLS failed "
                                 f"(subscriber {self.subscriber.connectionState}, "
                                 f"publisher {self.publisher.connectionState})")
             if self.closed.is_set():
-                raise PeerError(f"{self.context}: signalling closed while connecting: "
+                raise PeerDisconnected(f"{self.context}: signalling closed while connecting: "
                                 f"{self.close_reason or 'no reason given'}")
             await asyncio.sleep(0.02)
 
@@ -610,7 +603,7 @@ class LiveKitPeer:
 
     def _set_state(self, new: PeerState) -> None:
         if new not in _TRANSITIONS[self._state]:
-            raise PeerError(f"{self.label}: cannot go from {self._state.value} to {new.value}")
+            raise PeerStateError(f"{self.label}: cannot go from {self._state.value} to {new.value}")
         self._state = new
         self.history.append(new)
 
@@ -634,7 +627,7 @@ class LiveKitPeer:
             await session.close(send_leave=True)
             self._set_state(PeerState.CLOSED)
             if isinstance(error, TimeoutError):
-                raise PeerError(f"{session.context}: not connected after "
+                raise PeerTimeout(f"{session.context}: not connected after "
                                 f"{self.options.connect_timeout:g}s "
                                 f"(subscriber {session.subscriber.connectionState}, "
                                 f"publisher {session.publisher.connectionState})") from error
@@ -708,9 +701,9 @@ class LiveKitPeer:
             if done(heard):
                 return loop.time() - start
             if self._state is not PeerState.CONNECTED:
-                raise PeerError(f"{self.label}: not connected ({self._state.value}: "
+                raise PeerDisconnected(f"{self.label}: not connected ({self._state.value}: "
                                 f"{self.close_reason}) while waiting to hear {sorted(wanted)}")
             if loop.time() - start > timeout:
-                raise PeerError(f"{self.label}@{self.room}: expected to hear {how} "
+                raise NotHeard(f"{self.label}@{self.room}: expected to hear {how} "
                                 f"{sorted(wanted)} Hz within {timeout:g}s, heard {sorted(heard)}")
             await asyncio.sleep(0.05)

@@ -22,7 +22,8 @@ from typing import Any
 import socketio
 
 from signalling.media import ice
-from signalling.media.lkpeer import LiveKitPeer, PeerError, PeerOptions
+from signalling.media.errors import PeerError, PeerTimeout
+from signalling.media.lkpeer import LiveKitPeer, PeerOptions
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ class Bot:
                 await asyncio.wait({task}, timeout=deadline - time.monotonic())
             if task is self._moving and (task is None or task.done()):
                 return
-        raise PeerError(f"{self.person_id}: still moving after {timeout:g}s")
+        raise PeerTimeout(f"{self.person_id}: still moving after {timeout:g}s")
 
     async def _cancel_move(self) -> None:
         if self._moving is not None and not self._moving.done():

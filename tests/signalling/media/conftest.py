@@ -1,4 +1,4 @@
-"""Helpers for the signalling tests: rooms and tokens on the real LiveKit server."""
+"""Helpers for the media tests: LiveKit rooms and tokens, and an echo pool with its client."""
 
 from __future__ import annotations
 
@@ -8,9 +8,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from aiortc.sdp import SessionDescription
 from livekit import api
 
+from signalling.media.echo_client import EchoClient
+from signalling.media.echo_pool import EchoPool
+from signalling.media.tone import participant_frequency
+from signalling.media.verdict import EchoReport
 from tests.conftest import LiveKitService
+
+TONE_TIMEOUT = 30.0  # generous: the suite shares 2 cores with browsers and LiveKit
 
 
 @dataclass(frozen=True)
@@ -54,3 +61,32 @@ async def rooms(livekit_server: LiveKitService) -> AsyncIterator[Rooms]:
         yield Rooms(livekit_server, client, f"t{uuid.uuid4().hex[:8]}")
     finally:
         await client.aclose()
+
+
+def candidate_addresses(sdp: str) -> set[str]:
+    return {c.ip for m in SessionDescription.parse(sdp).media for c in m.ice_candidates}
+
+
+class PoolClient:
+    """An EchoClient wired to a pool the way the orchestrator's handlers would be."""
+
+    def __init__(self, pool: EchoPool, tone_hz: float = participant_frequency(3)) -> None:
+        self.pool = pool
+        self.session_id = ""
+        self.client = EchoClient(self._send_offer, self._fetch_report, tone_hz=tone_hz)
+
+    async def _send_offer(self, sdp: str) -> str:
+        assert candidate_addresses(sdp) == {"127.0.0.1"}
+        ticket = await self.pool.open(sdp)
+        self.session_id = ticket.session_id
+        assert candidate_addresses(ticket.answer_sdp) == {"127.0.0.1"}
+        return ticket.answer_sdp
+
+    async def _fetch_report(self) -> EchoReport:
+        return await self.pool.report(self.session_id, timeout=30)
+
+
+@pytest.fixture
+async def pool() -> AsyncIterator[EchoPool]:
+    async with EchoPool(capacity=2, idle_timeout=5.0, measure_for=2.0) as echo_pool:
+        yield echo_pool

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 
 import pytest
 
-from signalling.media.lkpeer import LiveKitPeer, PeerError, PeerOptions, PeerState
+from signalling.media.errors import PeerError
+from signalling.media.lkpeer import LiveKitPeer, PeerOptions, PeerState
 from signalling.media.tone import participant_frequency
 from tests.signalling.media.conftest import Rooms
 
