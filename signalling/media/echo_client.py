@@ -79,7 +79,7 @@ class EchoClient:
         while not self.hears_own_tone():
             if loop.time() - start > timeout:
                 raise EchoTimeout(f"the echoed {self.tone_hz:g} Hz tone was not heard "
-                                f"within {timeout:g} s")
+                                  f"within {timeout:g} s")
             await asyncio.sleep(0.05)
         return loop.time() - start
 

@@ -122,7 +122,7 @@ class EchoPool:
             return self._sessions[session_id]
         except KeyError:
             raise UnknownEchoSession(f"no echo session {session_id!r}: it ended or never existed; "
-                            "start a new echo test") from None
+                                     "start a new echo test") from None
 
     async def report(self, session_id: str, timeout: float | None = None) -> EchoReport:
         return await self.get(session_id).report(timeout)

@@ -275,7 +275,7 @@ class _Session:
     async def send(self, request: rtc.SignalRequest) -> None:
         if self.ws is None or self.ws.closed:
             raise PeerDisconnected(f"{self.context}: signalling is closed, cannot send "
-                            f"{request.WhichOneof('message')}")
+                                   f"{request.WhichOneof('message')}")
         async with self.send_lock:
             await self.ws.send_bytes(_encode(request))
 
@@ -288,7 +288,7 @@ class _Session:
             self.ws = await self.http.ws_connect(f"{self.url}/rtc?{query}", autoping=True)
         except aiohttp.WSServerHandshakeError as error:
             raise PeerRefused(f"{self.context}: LiveKit refused the connection "
-                            f"(HTTP {error.status}): check the token's room and expiry") from error
+                              f"(HTTP {error.status}): check the token's room and expiry") from error
         except aiohttp.ClientError as error:
             raise PeerUnreachable(f"{self.context}: cannot reach LiveKit at {self.url}: {error}") from error
         first = await self.receive()
@@ -309,7 +309,7 @@ class _Session:
         message = await self.ws.receive()
         if message.type != aiohttp.WSMsgType.BINARY:
             raise PeerDisconnected(f"{self.context}: signalling ended ({message.type.name}, "
-                            f"{message.data!r})")
+                                   f"{message.data!r})")
         response = rtc.SignalResponse()
         response.ParseFromString(message.data)
         return response
@@ -501,7 +501,7 @@ class _Session:
                                 f"publisher {self.publisher.connectionState})")
             if self.closed.is_set():
                 raise PeerDisconnected(f"{self.context}: signalling closed while connecting: "
-                                f"{self.close_reason or 'no reason given'}")
+                                       f"{self.close_reason or 'no reason given'}")
             await asyncio.sleep(0.02)
 
     # -- teardown -----------------------------------------------------------
@@ -628,9 +628,9 @@ class LiveKitPeer:
             self._set_state(PeerState.CLOSED)
             if isinstance(error, TimeoutError):
                 raise PeerTimeout(f"{session.context}: not connected after "
-                                f"{self.options.connect_timeout:g}s "
-                                f"(subscriber {session.subscriber.connectionState}, "
-                                f"publisher {session.publisher.connectionState})") from error
+                                  f"{self.options.connect_timeout:g}s "
+                                  f"(subscriber {session.subscriber.connectionState}, "
+                                  f"publisher {session.publisher.connectionState})") from error
             raise
         self._set_state(PeerState.CONNECTED)
         self._watch = asyncio.get_running_loop().create_task(
@@ -702,8 +702,8 @@ class LiveKitPeer:
                 return loop.time() - start
             if self._state is not PeerState.CONNECTED:
                 raise PeerDisconnected(f"{self.label}: not connected ({self._state.value}: "
-                                f"{self.close_reason}) while waiting to hear {sorted(wanted)}")
+                                       f"{self.close_reason}) while waiting to hear {sorted(wanted)}")
             if loop.time() - start > timeout:
                 raise NotHeard(f"{self.label}@{self.room}: expected to hear {how} "
-                                f"{sorted(wanted)} Hz within {timeout:g}s, heard {sorted(heard)}")
+                               f"{sorted(wanted)} Hz within {timeout:g}s, heard {sorted(heard)}")
             await asyncio.sleep(0.05)
