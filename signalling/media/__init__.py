@@ -6,6 +6,7 @@ here. The modules, one concept each:
 
 - ``ice``: loopback-only ICE for aiortc, and releasing a closed peer's sockets;
 - ``errors``: the media errors, each with a stable code;
+- ``closing``: teardown that neither a timeout nor a cancellation cuts short;
 - ``tone``: sine tones per participant and a detector that tells them apart;
 - ``verdict``: what the echo test's RTCP statistics say (pure);
 - ``echo``: the echo test's peer (``EchoSession``);

@@ -39,7 +39,8 @@ from av.packet import Packet
 
 from orchestrator.taskset import TaskSet
 from signalling.media.errors import BadOffer, EchoClosed, EchoStateError, EchoTimeout
-from signalling.media.ice import candidate_from_init, ice_configuration, release_ice_sockets
+from signalling.media.closing import close_peer_connection, finish
+from signalling.media.ice import candidate_from_init, ice_configuration
 from signalling.media.verdict import EchoReport, Thresholds, not_connected, summarise
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,8 @@ class EchoSession:
         self._tasks = TaskSet(f"echo[{session_id}]")
         self._connected = asyncio.Event()
         self._report: asyncio.Future[EchoReport] = self._loop.create_future()
+        self._closing: asyncio.Task[None] | None = None
+        self._closed = asyncio.Event()
         self._pc = RTCPeerConnection(ice_configuration())
         self._pc.on("track", self._on_track)
         self._pc.on("connectionstatechange", self._on_connection_state)
@@ -123,7 +126,7 @@ class EchoSession:
     def _set_state(self, new: EchoState) -> None:
         if new not in _TRANSITIONS[self._state]:
             raise EchoStateError(f"echo session {self.session_id}: cannot go from "
-                            f"{self._state.value} to {new.value}")
+                                 f"{self._state.value} to {new.value}")
         self._state = new
         self.history.append(new)
 
@@ -144,7 +147,7 @@ class EchoSession:
         """
         if self._state is not EchoState.NEW:
             raise EchoStateError(f"echo session {self.session_id} already has an offer "
-                            f"({self._state.value}); start a new session")
+                                 f"({self._state.value}); start a new session")
         if len(offer_sdp.encode()) > MAX_OFFER_BYTES:
             raise BadOffer(f"the offer is larger than {MAX_OFFER_BYTES} bytes")
         if "\nm=audio" not in offer_sdp and "\nm=video" not in offer_sdp:
@@ -229,33 +232,48 @@ class EchoSession:
         if self._report.done():
             return self._report.result()
         if self._state is EchoState.CLOSED:
-            raise EchoClosed(f"echo session {self.session_id} closed before it measured "
-                            f"({self.close_reason})")
+            raise self._closed_early()
         try:
             return await asyncio.wait_for(asyncio.shield(self._report), timeout)
         except TimeoutError as error:
             raise EchoTimeout(f"echo session {self.session_id}: no report within "
-                            f"{timeout:g} s") from error
+                              f"{timeout:g} s") from error
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if self._report.cancelled() and current is not None and not current.cancelling():
+                # The session closed while we waited: that is an answer, not our cancellation.
+                raise self._closed_early() from None
+            raise
+
+    def _closed_early(self) -> EchoClosed:
+        return EchoClosed(f"echo session {self.session_id} closed before it measured "
+                          f"({self.close_reason})")
 
     async def close(self, reason: str = "closed") -> None:
-        """Stop echoing and release the peer connection (idempotent)."""
-        if self._state is EchoState.CLOSED:
-            return
-        self.close_reason = reason
-        self._set_state(EchoState.CLOSED)
+        """Stop echoing and release the peer connection (idempotent).
+
+        Every call returns once the session is fully closed. A caller
+        cancelled meanwhile (a shutdown cancelling the pool's watchdog, say)
+        is cancelled after the teardown, never halfway through it.
+        """
+        if self._closing is None:
+            self.close_reason = reason
+            self._set_state(EchoState.CLOSED)
+            self._closing = self._loop.create_task(self._teardown(),
+                                                   name=f"echo[{self.session_id}]:close")
+        await finish(self._closing)
+
+    async def wait_closed(self) -> None:
+        """Wait until the session is closed and its peer connection released."""
+        await self._closed.wait()
+
+    async def _teardown(self) -> None:
         await self._tasks.cancel_all()
-        try:
-            async with asyncio.timeout(5.0):
-                await self._pc.close()
-        except TimeoutError:
-            log.warning("echo %s: closing the peer connection took over 5 s; abandoning it",
-                        self.session_id)
-        except Exception as error:  # noqa: BLE001 - the session must end regardless
-            log.warning("echo %s: closing the peer connection failed: %r", self.session_id, error)
-        await release_ice_sockets(self._pc)
+        await close_peer_connection(self._pc, f"echo {self.session_id}")
         if not self._report.done():
             self._report.cancel()
-        log.info("echo %s: closed (%s)", self.session_id, reason)
+        self._closed.set()
+        log.info("echo %s: closed (%s)", self.session_id, self.close_reason)
 
 
 def _fmt(value: float | None) -> str:

@@ -18,6 +18,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from orchestrator.taskset import TaskSet
+from signalling.media.closing import close_peer_connection
 from signalling.media.errors import EchoError, EchoTimeout
 from signalling.media.ice import ice_configuration
 from signalling.media.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequency
@@ -94,4 +95,4 @@ class EchoClient:
         if self._tone is not None:
             self._tone.stop()
         if self._pc is not None:
-            await self._pc.close()
+            await close_peer_connection(self._pc, "echo client")

@@ -63,6 +63,8 @@ class EchoPool:
         self.measure_for = measure_for
         self.thresholds = thresholds
         self._sessions: dict[str, EchoSession] = {}
+        # Taken out of _sessions and still closing (aclose waits for them too).
+        self._closing: set[EchoSession] = set()
         self._reserved = 0
         self._tasks = TaskSet("echo-pool")
         self._watchdog: asyncio.Task[Any] | None = None
@@ -110,6 +112,10 @@ class EchoPool:
             except BaseException:
                 await session.close("offer refused")
                 raise
+            if self._closed:
+                # aclose() ran while we answered and has not seen this session.
+                await session.close("shutting down")
+                raise EchoClosed("the echo pool is shut down")
             self._sessions[session_id] = session
         finally:
             self._reserved -= 1
@@ -133,7 +139,11 @@ class EchoPool:
     async def close(self, session_id: str, reason: str = "closed by client") -> None:
         session = self._sessions.pop(session_id, None)
         if session is not None:
-            await session.close(reason)
+            self._closing.add(session)
+            try:
+                await session.close(reason)
+            finally:
+                self._closing.discard(session)
 
     async def _watch(self) -> None:
         interval = min(1.0, self.idle_timeout / 4)
@@ -158,10 +168,15 @@ class EchoPool:
                         log.exception("echo %s: closing (%s) failed", session_id, reason)
 
     async def aclose(self) -> None:
-        """Stop intake, then close every session and the watchdog."""
+        """Stop intake, then close every session and the watchdog.
+
+        Returns once every session is closed, including those already
+        closing (by the watchdog, whose close is finished, not cut short,
+        or by a caller of ``close``).
+        """
         self._closed = True
         await self._tasks.cancel_all()
         self._watchdog = None
-        sessions, self._sessions = list(self._sessions.values()), {}
+        sessions, self._sessions = [*self._sessions.values(), *self._closing], {}
         await asyncio.gather(*(s.close("shutting down") for s in sessions),
                              return_exceptions=True)

@@ -70,14 +70,15 @@ from signalling.media.errors import (
     PeerTimeout,
     PeerUnreachable,
 )
-from signalling.media.ice import candidate_from_init, ice_configuration, release_ice_sockets
+from signalling.media.closing import close_peer_connection, finish
+from signalling.media.ice import candidate_from_init, ice_configuration
 from signalling.media.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequencies
 
 log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = 15
 NEGOTIATION_GRACE = 3.0  # seconds a close waits for an answer in progress
-CLOSE_STEP_TIMEOUT = 5.0  # seconds for each of: each PC, the WebSocket, the HTTP session
+CLOSE_STEP_TIMEOUT = 5.0  # seconds waited for each of: each PC, the WebSocket, the HTTP session
 DEFAULT_LISTEN_FOR = frozenset(participant_frequencies(16))
 
 
@@ -260,6 +261,7 @@ class _Session:
             rtc.SignalTarget.PUBLISHER: [], rtc.SignalTarget.SUBSCRIBER: []}
         self.closed = asyncio.Event()
         self.close_reason = ""
+        self._closing: asyncio.Task[None] | None = None
         self.send_lock = asyncio.Lock()
         # Server offers are applied in order by one task (see negotiate_loop).
         self.offers: asyncio.Queue[rtc.SessionDescription] = asyncio.Queue()
@@ -277,7 +279,11 @@ class _Session:
             raise PeerDisconnected(f"{self.context}: signalling is closed, cannot send "
                                    f"{request.WhichOneof('message')}")
         async with self.send_lock:
-            await self.ws.send_bytes(_encode(request))
+            try:
+                await self.ws.send_bytes(_encode(request))
+            except (aiohttp.ClientError, ConnectionError) as error:
+                raise PeerDisconnected(f"{self.context}: signalling lost while sending "
+                                       f"{request.WhichOneof('message')}: {error!r}") from error
 
     async def open(self) -> None:
         query = urlencode({"access_token": self.token, "protocol": PROTOCOL_VERSION,
@@ -507,7 +513,20 @@ class _Session:
     # -- teardown -----------------------------------------------------------
 
     async def close(self, *, send_leave: bool) -> None:
-        """Leave (when asked and still possible), then release everything."""
+        """Leave (when asked and still possible), then release everything.
+
+        Every call returns once everything is released; the first call's
+        ``send_leave`` decides. A caller cancelled meanwhile is cancelled
+        after the teardown, not halfway through it (``closing.finish``): a
+        move abandoned for a newer one, or a bot told to stop, must not leave
+        a WebSocket, an HTTP session or a peer connection half closed.
+        """
+        if self._closing is None:
+            self._closing = asyncio.get_running_loop().create_task(
+                self._teardown(send_leave), name=f"lkpeer[{self.peer.label}]:close")
+        await finish(self._closing)
+
+    async def _teardown(self, send_leave: bool) -> None:
         if send_leave and self.ws is not None and not self.ws.closed:
             try:
                 await asyncio.wait_for(self.send(rtc.SignalRequest(leave=rtc.LeaveRequest(
@@ -529,8 +548,9 @@ class _Session:
             track.stop()
         # PCs first (they stop their own tracks), then the signalling. Each
         # step is bounded: a leave must never hang a move or a shutdown.
-        steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
-            ("publisher PC", self.publisher.close), ("subscriber PC", self.subscriber.close)]
+        for pc, what in ((self.publisher, "publisher"), (self.subscriber, "subscriber")):
+            await close_peer_connection(pc, f"{self.context} {what}", CLOSE_STEP_TIMEOUT)
+        steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = []
         if self.ws is not None:
             steps.append(("WebSocket", self.ws.close))
         if self.http is not None:
@@ -542,11 +562,8 @@ class _Session:
             except TimeoutError:
                 log.warning("%s: closing the %s took over %gs; abandoning it", self.context,
                             what, CLOSE_STEP_TIMEOUT)
-            except Exception as error:  # noqa: BLE001 - the later steps must still run
-                # aiortc can refuse a second close racing its own (InvalidStateError).
+            except Exception as error:  # noqa: BLE001 - the HTTP session must still close
                 log.warning("%s: closing the %s failed: %r", self.context, what, error)
-        for pc in (self.publisher, self.subscriber):
-            await release_ice_sockets(pc)
         self.hearing.clear()
 
 
