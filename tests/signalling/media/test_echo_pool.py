@@ -50,10 +50,7 @@ async def test_answered_session_without_media_ends_when_idle() -> None:
             ticket = await pool.open(pc.localDescription.sdp)
             session = pool.get(ticket.session_id)
             assert pool.active == 1
-            loop = asyncio.get_running_loop()
-            start = loop.time()
-            while pool.active and loop.time() - start < IDLE + 15:
-                await asyncio.sleep(0.1)
+            await asyncio.wait_for(session.wait_closed(), IDLE + 15)
             assert pool.active == 0
             assert session.history == [EchoState.NEW, EchoState.ANSWERED, EchoState.CLOSED]
             assert "idle" in session.close_reason
@@ -71,10 +68,7 @@ async def test_session_whose_client_went_away_is_ended_by_the_pool() -> None:
         await bot.client.wait_own_tone(timeout=TONE_TIMEOUT)
         session = pool.get(bot.session_id)
         await bot.client.close()  # no goodbye to the pool
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        while pool.active and loop.time() - start < IDLE + 15:
-            await asyncio.sleep(0.1)
+        await asyncio.wait_for(session.wait_closed(), IDLE + 15)
         assert pool.active == 0 and session.state is EchoState.CLOSED
         assert session.close_reason in (f"idle for {IDLE:g} s", "media connection failed")
 
