@@ -5,7 +5,7 @@
 
 import { call } from "./connection.js";
 
-/** Thresholds the server judges by (signalling/media/echo.py `Thresholds`). */
+/** Thresholds the server judges by (signalling/media/verdict.py `Thresholds`). */
 export const THRESHOLDS = {
   good: { rttMs: 150, jitterMs: 30, loss: 0.01 },
   fair: { rttMs: 300, jitterMs: 50, loss: 0.05 },
