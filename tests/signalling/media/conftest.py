@@ -54,6 +54,19 @@ class Rooms:
             api.CreateRoomRequest(name=room, max_participants=max_participants))
         return room
 
+    async def wait_gone(self, short: str, timeout: float = 30) -> None:
+        """Wait until the server has closed ``short`` (its departure or empty timeout)."""
+        async def gone() -> bool:
+            listed = await self.client.room.list_rooms(api.ListRoomsRequest(names=[self.name(short)]))
+            return not listed.rooms
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not await gone():
+            if loop.time() > deadline:
+                pytest.fail(f"room {self.name(short)} still open after {timeout:g} s")
+            await asyncio.sleep(0.2)
+
     def token(self, identity: str, room: str) -> str:
         keys = self.service.keys
         return (api.AccessToken(keys.key, keys.secret)
