@@ -372,7 +372,12 @@ class _Session:
         while True:
             await asyncio.sleep(self.ping_interval)
             now_ms = int(time.time() * 1000)
-            await self.send(rtc.SignalRequest(ping_req=rtc.Ping(timestamp=now_ms)))
+            try:
+                await self.send(rtc.SignalRequest(ping_req=rtc.Ping(timestamp=now_ms)))
+            except PeerDisconnected:
+                if self.closed.is_set():
+                    return  # the session is ending
+                raise
 
     # -- subscriber PC ------------------------------------------------------
 
@@ -398,6 +403,10 @@ class _Session:
             try:
                 async with self.negotiating:
                     await self.answer_subscriber(offer)
+            except PeerDisconnected:
+                if self.closed.is_set():
+                    return  # the session is ending: the answer has nowhere to go
+                raise
             except (PeerError, aiohttp.ClientError, ConnectionError):
                 raise
             except Exception:

@@ -88,6 +88,7 @@ class Bot:
         # Socket.IO runs each event handler in a task of its own: assignments
         # are applied one at a time, in order, so no move is ever orphaned.
         self._assigning = asyncio.Lock()
+        self._assigned = asyncio.Event()  # the first assignment was applied
         self._stopping = False
         self._tasks = TaskSet(f"bot[{self.person_id}]")
         self._leaving = TaskSet(f"bot[{self.person_id}]:leaving")
@@ -179,10 +180,19 @@ class Bot:
                 await self._cancel_move()
                 self._moving = asyncio.get_running_loop().create_task(
                     self._go(assignment, move), name=f"bot[{self.person_id}]:move")
+            self._assigned.set()
 
     async def settled(self, timeout: float = 20) -> None:
-        """Wait until the bot is in the room of its latest assignment."""
+        """Wait until the bot is in the room of its latest assignment.
+
+        A bot that has no assignment yet (its snapshot is handled in a task
+        of its own, possibly after ``start()`` returned) is not settled.
+        """
         deadline = time.monotonic() + timeout
+        try:
+            await asyncio.wait_for(self._assigned.wait(), timeout)
+        except TimeoutError:
+            raise PeerTimeout(f"{self.person_id}: no assignment after {timeout:g}s") from None
         while time.monotonic() < deadline:
             task = self._moving
             if task is not None and not task.done():
