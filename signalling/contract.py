@@ -26,7 +26,7 @@ from typing import Any
 from exercises.answers import MAX_TEXT_CHARS, MAX_WORD_CHARS
 from exercises.classfile.limits import MAX_DURATION_SECONDS
 from signalling import wire
-from signalling.echo import Thresholds
+from signalling.media.verdict import Thresholds
 from signalling.wire import COMMAND_SCHEMAS, SCHEMAS, Command, Event, Field
 
 #: The generated module, beside the page scripts that import it.

@@ -20,7 +20,7 @@ from orchestrator.services import Services
 from orchestrator.taskset import TaskSet
 from orchestrator.tickets import Kind
 from signalling import views, wire
-from signalling.echo import EchoBusy, EchoError, EchoPool
+from signalling.media import EchoBusy, EchoError, EchoPool
 from signalling.notifier import OPS_ROOM, pass_room, person_room
 from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
 

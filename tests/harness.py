@@ -175,6 +175,10 @@ class Client:
         return self.received[event][-1] if self.received[event] else None
 
     async def close(self) -> None:
+        # disconnect() alone leaves a reconnection attempt running, which can
+        # open a new connection (and HTTP session) after the test; shutdown()
+        # ends it, and disconnect() closes the HTTP session in any state.
+        await self.sio.shutdown()
         await self.sio.disconnect()
 
 

@@ -41,8 +41,8 @@ from orchestrator.scheduler import Scheduler
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
-from signalling import loopback, namespaces, views
-from signalling.echo import EchoPool
+from signalling import namespaces, views
+from signalling.media import EchoPool, ice
 from signalling.http import Routes
 from signalling.notifier import SocketNotifier
 from signalling.transport import disable_websocket_compression
@@ -109,7 +109,7 @@ async def _sfu(app: web.Application) -> AsyncIterator[None]:
 async def _echo(app: web.Application) -> AsyncIterator[None]:
     s = app[SETTINGS]
     if s.media_loopback:
-        loopback.enable()
+        ice.enable()
     async with EchoPool(s.echo_capacity, s.echo_idle_timeout) as pool:
         app[ECHO] = pool
         yield

@@ -130,6 +130,36 @@ async def _person_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _bots_command(settings: Settings, pass_id: str, count: int) -> int:
+    """``onlive bots --pass P --count N``: invite N synthetic people and run them."""
+    from signalling.media import Bot, participant_frequency
+
+    async def main() -> None:
+        async with one_shot(settings) as services:
+            tickets = []
+            for i in range(count):
+                member = Member(f"bot-{pass_id}-{i}", f"Bot {i + 1}",
+                                ("IT", "HR", "Ekonomi")[i % 3], ("Umeå", "Malmö")[i % 2])
+                tickets.append((member.id, await services.participants.invite(pass_id, member)))
+        tones = {pid: participant_frequency(i) for i, (pid, _) in enumerate(tickets)}
+        bots = [Bot(settings.base_url, t, pid, tones[pid], tones, index=i)
+                for i, (pid, t) in enumerate(tickets)]
+        try:
+            # Inside the try: bots that did start are stopped when another fails.
+            await asyncio.gather(*(b.start() for b in bots))
+            print(f"{count} synthetic participants joined pass {pass_id}; Ctrl-C to stop",
+                  flush=True)
+            await asyncio.Event().wait()
+        finally:
+            await asyncio.gather(*(b.stop() for b in bots), return_exceptions=True)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def _load_class(args: argparse.Namespace) -> ClassScript:
     """A class from a file path or the built-in library, parameters filled."""
     from exercises import library
@@ -168,35 +198,6 @@ def _class_command(args: argparse.Namespace) -> int:
             print(f"{info.id:40} {info.duration / 60:4.0f} min  {info.title.sv}{needs}")
         return 0
     return run_validate(args.files)
-
-
-def _bots_command(settings: Settings, pass_id: str, count: int) -> int:
-    """``onlive bots --pass P --count N``: invite N synthetic people and run them."""
-    from signalling.bots import Bot
-    from signalling.tone import participant_frequency
-
-    async def run() -> None:
-        async with one_shot(settings) as services:
-            tickets = []
-            for i in range(count):
-                member = Member(f"bot-{pass_id}-{i}", f"Bot {i + 1}",
-                                ("IT", "HR", "Ekonomi")[i % 3], ("Umeå", "Malmö")[i % 2])
-                tickets.append((member.id, await services.participants.invite(pass_id, member)))
-        tones = {pid: participant_frequency(i) for i, (pid, _) in enumerate(tickets)}
-        bots = [Bot(settings.base_url, t, pid, tones[pid], tones, index=i)
-                for i, (pid, t) in enumerate(tickets)]
-        await asyncio.gather(*(b.start() for b in bots))
-        print(f"{count} synthetic participants joined pass {pass_id}; Ctrl-C to stop", flush=True)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await asyncio.gather(*(b.stop() for b in bots), return_exceptions=True)
-
-    try:
-        asyncio.run(run())
-    except KeyboardInterrupt:
-        pass
-    return 0
 
 
 def _contract_command(check: bool) -> int:

@@ -14,7 +14,7 @@ from orchestrator.scheduler import Scheduler
 from orchestrator.services import Services
 from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
-from signalling.echo import EchoPool
+from signalling.media import EchoPool
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", aioredis.Redis)

@@ -8,9 +8,10 @@ import pytest
 
 from exercises.demo import demo_class
 from exercises.state import Member
-from signalling.echo import EchoClient, EchoReport, Verdict, judge
-from signalling import loopback
+from signalling.media import EchoClient, EchoReport, Verdict, judge
+from signalling.media import ice as loopback
 from tests.harness import Client, OrchestratorProcess, service_for
+from tests.signalling.media.hygiene import loop_reports_nothing  # noqa: F401 - autouse here
 
 pytestmark = pytest.mark.services
 
@@ -21,8 +22,13 @@ async def participants(env, base_url: str, count: int) -> tuple[list[Client], st
         tickets = [await service.invite(state.id, Member(f"e{i}", f"E{i}")) for i in range(count)]
         ops = service.ops_credential()
     clients = [Client(base_url, "/participant", {"ticket": t}) for t in tickets]
-    for c in clients:
-        await c.connect()
+    try:
+        for c in clients:
+            await c.connect()
+    except BaseException:
+        for c in clients:
+            await c.close()
+        raise
     return clients, ops
 
 
@@ -79,9 +85,11 @@ async def test_a_full_echo_pool_says_when_to_try_again(env, tmp_path) -> None:
     server = OrchestratorProcess({**env, "ONLIVE_ECHO_CAPACITY": "1",
                                   "ONLIVE_ECHO_IDLE_TIMEOUT": "3"}, tmp_path / "o.log")
     server.start()
-    clients, _ = await participants(env, server.base_url, 2)
-    first = echo_client(clients[0])
+    clients: list[Client] = []
+    first: EchoClient | None = None
     try:
+        clients, _ = await participants(env, server.base_url, 2)
+        first = echo_client(clients[0])
         await first.start()
         second = await clients[1].call("echo_offer", {"sdp": "v=0\r\n", "type": "offer"})
         assert second["ok"] is False and second["error"]["code"] == "busy"
@@ -91,13 +99,17 @@ async def test_a_full_echo_pool_says_when_to_try_again(env, tmp_path) -> None:
         assert bad["error"]["code"] == "bad_payload"
         await first.close()
         # The abandoned session ends on its own; then there is room again.
-        for _ in range(100):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while True:
             retry = await clients[1].call("echo_offer", {"sdp": "not sdp", "type": "offer"})
-            if retry["error"]["code"] != "busy":
+            if retry["error"]["code"] != "busy" or loop.time() > deadline:
                 break
             await asyncio.sleep(0.2)
         assert retry["error"]["code"] == "echo_failed", retry
     finally:
+        if first is not None:
+            await first.close()
         for c in clients:
             await c.close()
         server.stop()

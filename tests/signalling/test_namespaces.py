@@ -21,7 +21,7 @@ from orchestrator.services import Services, build_services
 from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
 from signalling import namespaces
-from signalling.echo import EchoPool
+from signalling.media import EchoPool
 from signalling.notifier import SocketNotifier
 from tests.orchestrator.fakes import FakeSfu, MemoryStore
 

@@ -53,8 +53,7 @@ async def bench(n: int, cycles: int, work_dir: Path) -> dict[str, float]:
     import socketio
 
     from orchestrator.root.oneshot import one_shot
-    from signalling.bots import Bot
-    from signalling.tone import participant_frequency
+    from signalling.media import Bot, participant_frequency
 
     keys = procs.load_or_create_keys(work_dir / "keys.json")
     redis_port, lk_port, port = procs.free_port(), procs.free_port(), procs.free_port()

@@ -8,7 +8,7 @@ every subscription change; answers echo the offer's ``id``). Server ICE
 candidates arrive as ``TrickleRequest``s (``candidateInit`` is a JSON
 string, ``target`` names the PC from the server's side, ``final`` ends
 them); aiortc puts its own candidates in the SDP, so the peer never
-trickles. All peer connections use ``loopback.ice_configuration()``.
+trickles. All peer connections use ``ice.ice_configuration()``.
 
 Each received audio track runs through a ``tone.ToneDetector``; what the
 peer hears is derived from those detections in memory (``tone.Hearing``)
@@ -25,8 +25,11 @@ Moving between rooms is ``move(url, token)``: the whole session (WebSocket,
 both PCs, tracks, every task) is closed and awaited before the new one
 starts, so nothing from room A leaks into room B.
 
-Errors: ``PeerError`` for anything that stops the peer joining, publishing
-or hearing in time, with the peer's label and the room in the message.
+Errors (``signalling.media.errors``), all ``PeerError``s with the peer's
+label and the room in the message: ``PeerRefused`` (bad token or room),
+``PeerUnreachable``, ``PeerProtocolError``, ``PeerDisconnected`` (the
+signalling closed), ``IceFailed``, ``PeerTimeout`` (not connected within
+``connect_timeout``), ``NotHeard`` (``wait_hearing*``), ``PeerStateError``.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import fractions
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -50,25 +53,33 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import VIDEO_CLOCK_RATE, MediaStreamError
-from aiortc.sdp import SessionDescription, candidate_from_sdp
+from aiortc.sdp import SessionDescription
 from av import VideoFrame
 from av.frame import Frame
 from livekit.protocol import models, rtc
 
 from orchestrator.taskset import TaskSet
-from signalling.loopback import ice_configuration, release_ice_sockets
-from signalling.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequencies
+from signalling.media.errors import (
+    IceFailed,
+    NotHeard,
+    PeerDisconnected,
+    PeerError,
+    PeerProtocolError,
+    PeerRefused,
+    PeerStateError,
+    PeerTimeout,
+    PeerUnreachable,
+)
+from signalling.media.closing import close_peer_connection, finish
+from signalling.media.ice import candidate_from_init, ice_configuration
+from signalling.media.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequencies
 
 log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = 15
 NEGOTIATION_GRACE = 3.0  # seconds a close waits for an answer in progress
-CLOSE_STEP_TIMEOUT = 5.0  # seconds for each of: each PC, the WebSocket, the HTTP session
+CLOSE_STEP_TIMEOUT = 5.0  # seconds waited for each of: each PC, the WebSocket, the HTTP session
 DEFAULT_LISTEN_FOR = frozenset(participant_frequencies(16))
-
-
-class PeerError(Exception):
-    """A synthetic participant could not join, publish, hear or stay connected."""
 
 
 class PeerState(enum.Enum):
@@ -153,23 +164,6 @@ class TinyVideoTrack(MediaStreamTrack):
 
 def _encode(request: rtc.SignalRequest) -> bytes:
     return request.SerializeToString()
-
-
-def candidate_from_init(init: Mapping[str, Any]) -> RTCIceCandidate | None:
-    """An aiortc candidate from a browser RTCIceCandidateInit; ``None`` if empty.
-
-    ``{"candidate": "candidate:…", "sdpMid": "0", "sdpMLineIndex": 0, …}``;
-    an empty ``candidate`` is the browser's end-of-candidates.
-    """
-    line = str(init.get("candidate") or "")
-    if not line:
-        return None
-    candidate = candidate_from_sdp(line.removeprefix("a=").removeprefix("candidate:"))
-    mid = init.get("sdpMid")
-    index = init.get("sdpMLineIndex")
-    candidate.sdpMid = None if mid is None else str(mid)
-    candidate.sdpMLineIndex = None if index is None else int(index)
-    return candidate
 
 
 def parse_trickle(trickle: rtc.TrickleRequest) -> list[RTCIceCandidate | None]:
@@ -267,6 +261,7 @@ class _Session:
             rtc.SignalTarget.PUBLISHER: [], rtc.SignalTarget.SUBSCRIBER: []}
         self.closed = asyncio.Event()
         self.close_reason = ""
+        self._closing: asyncio.Task[None] | None = None
         self.send_lock = asyncio.Lock()
         # Server offers are applied in order by one task (see negotiate_loop).
         self.offers: asyncio.Queue[rtc.SessionDescription] = asyncio.Queue()
@@ -281,10 +276,14 @@ class _Session:
 
     async def send(self, request: rtc.SignalRequest) -> None:
         if self.ws is None or self.ws.closed:
-            raise PeerError(f"{self.context}: signalling is closed, cannot send "
-                            f"{request.WhichOneof('message')}")
+            raise PeerDisconnected(f"{self.context}: signalling is closed, cannot send "
+                                   f"{request.WhichOneof('message')}")
         async with self.send_lock:
-            await self.ws.send_bytes(_encode(request))
+            try:
+                await self.ws.send_bytes(_encode(request))
+            except (aiohttp.ClientError, ConnectionError) as error:
+                raise PeerDisconnected(f"{self.context}: signalling lost while sending "
+                                       f"{request.WhichOneof('message')}: {error!r}") from error
 
     async def open(self) -> None:
         query = urlencode({"access_token": self.token, "protocol": PROTOCOL_VERSION,
@@ -294,14 +293,14 @@ class _Session:
         try:
             self.ws = await self.http.ws_connect(f"{self.url}/rtc?{query}", autoping=True)
         except aiohttp.WSServerHandshakeError as error:
-            raise PeerError(f"{self.context}: LiveKit refused the connection "
-                            f"(HTTP {error.status}): check the token's room and expiry") from error
+            raise PeerRefused(f"{self.context}: LiveKit refused the connection "
+                              f"(HTTP {error.status}): check the token's room and expiry") from error
         except aiohttp.ClientError as error:
-            raise PeerError(f"{self.context}: cannot reach LiveKit at {self.url}: {error}") from error
+            raise PeerUnreachable(f"{self.context}: cannot reach LiveKit at {self.url}: {error}") from error
         first = await self.receive()
         kind = first.WhichOneof("message")
         if kind != "join":
-            raise PeerError(f"{self.context}: expected a join response, got {kind}: {first}")
+            raise PeerProtocolError(f"{self.context}: expected a join response, got {kind}: {first}")
         join = first.join
         self.room = join.room.name
         self.participant_sid = join.participant.sid
@@ -315,8 +314,8 @@ class _Session:
         assert self.ws is not None
         message = await self.ws.receive()
         if message.type != aiohttp.WSMsgType.BINARY:
-            raise PeerError(f"{self.context}: signalling ended ({message.type.name}, "
-                            f"{message.data!r})")
+            raise PeerDisconnected(f"{self.context}: signalling ended ({message.type.name}, "
+                                   f"{message.data!r})")
         response = rtc.SignalResponse()
         response.ParseFromString(message.data)
         return response
@@ -373,7 +372,12 @@ class _Session:
         while True:
             await asyncio.sleep(self.ping_interval)
             now_ms = int(time.time() * 1000)
-            await self.send(rtc.SignalRequest(ping_req=rtc.Ping(timestamp=now_ms)))
+            try:
+                await self.send(rtc.SignalRequest(ping_req=rtc.Ping(timestamp=now_ms)))
+            except PeerDisconnected:
+                if self.closed.is_set():
+                    return  # the session is ending
+                raise
 
     # -- subscriber PC ------------------------------------------------------
 
@@ -399,6 +403,10 @@ class _Session:
             try:
                 async with self.negotiating:
                     await self.answer_subscriber(offer)
+            except PeerDisconnected:
+                if self.closed.is_set():
+                    return  # the session is ending: the answer has nowhere to go
+                raise
             except (PeerError, aiohttp.ClientError, ConnectionError):
                 raise
             except Exception:
@@ -503,18 +511,31 @@ class _Session:
         pcs = [self.subscriber] + ([self.publisher] if self.local_tracks else [])
         while not all(pc.connectionState == "connected" for pc in pcs):
             if any(pc.connectionState in ("failed", "closed") for pc in pcs):
-                raise PeerError(f"{self.context}: ICE/DTLS failed "
+                raise IceFailed(f"{self.context}: ICE/DTLS failed "
                                 f"(subscriber {self.subscriber.connectionState}, "
                                 f"publisher {self.publisher.connectionState})")
             if self.closed.is_set():
-                raise PeerError(f"{self.context}: signalling closed while connecting: "
-                                f"{self.close_reason or 'no reason given'}")
+                raise PeerDisconnected(f"{self.context}: signalling closed while connecting: "
+                                       f"{self.close_reason or 'no reason given'}")
             await asyncio.sleep(0.02)
 
     # -- teardown -----------------------------------------------------------
 
     async def close(self, *, send_leave: bool) -> None:
-        """Leave (when asked and still possible), then release everything."""
+        """Leave (when asked and still possible), then release everything.
+
+        Every call returns once everything is released; the first call's
+        ``send_leave`` decides. A caller cancelled meanwhile is cancelled
+        after the teardown, not halfway through it (``closing.finish``): a
+        move abandoned for a newer one, or a bot told to stop, must not leave
+        a WebSocket, an HTTP session or a peer connection half closed.
+        """
+        if self._closing is None:
+            self._closing = asyncio.get_running_loop().create_task(
+                self._teardown(send_leave), name=f"lkpeer[{self.peer.label}]:close")
+        await finish(self._closing)
+
+    async def _teardown(self, send_leave: bool) -> None:
         if send_leave and self.ws is not None and not self.ws.closed:
             try:
                 await asyncio.wait_for(self.send(rtc.SignalRequest(leave=rtc.LeaveRequest(
@@ -536,8 +557,9 @@ class _Session:
             track.stop()
         # PCs first (they stop their own tracks), then the signalling. Each
         # step is bounded: a leave must never hang a move or a shutdown.
-        steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
-            ("publisher PC", self.publisher.close), ("subscriber PC", self.subscriber.close)]
+        for pc, what in ((self.publisher, "publisher"), (self.subscriber, "subscriber")):
+            await close_peer_connection(pc, f"{self.context} {what}", CLOSE_STEP_TIMEOUT)
+        steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = []
         if self.ws is not None:
             steps.append(("WebSocket", self.ws.close))
         if self.http is not None:
@@ -549,11 +571,8 @@ class _Session:
             except TimeoutError:
                 log.warning("%s: closing the %s took over %gs; abandoning it", self.context,
                             what, CLOSE_STEP_TIMEOUT)
-            except Exception as error:  # noqa: BLE001 - the later steps must still run
-                # aiortc can refuse a second close racing its own (InvalidStateError).
+            except Exception as error:  # noqa: BLE001 - the HTTP session must still close
                 log.warning("%s: closing the %s failed: %r", self.context, what, error)
-        for pc in (self.publisher, self.subscriber):
-            await release_ice_sockets(pc)
         self.hearing.clear()
 
 
@@ -610,7 +629,7 @@ class LiveKitPeer:
 
     def _set_state(self, new: PeerState) -> None:
         if new not in _TRANSITIONS[self._state]:
-            raise PeerError(f"{self.label}: cannot go from {self._state.value} to {new.value}")
+            raise PeerStateError(f"{self.label}: cannot go from {self._state.value} to {new.value}")
         self._state = new
         self.history.append(new)
 
@@ -634,10 +653,10 @@ class LiveKitPeer:
             await session.close(send_leave=True)
             self._set_state(PeerState.CLOSED)
             if isinstance(error, TimeoutError):
-                raise PeerError(f"{session.context}: not connected after "
-                                f"{self.options.connect_timeout:g}s "
-                                f"(subscriber {session.subscriber.connectionState}, "
-                                f"publisher {session.publisher.connectionState})") from error
+                raise PeerTimeout(f"{session.context}: not connected after "
+                                  f"{self.options.connect_timeout:g}s "
+                                  f"(subscriber {session.subscriber.connectionState}, "
+                                  f"publisher {session.publisher.connectionState})") from error
             raise
         self._set_state(PeerState.CONNECTED)
         self._watch = asyncio.get_running_loop().create_task(
@@ -708,9 +727,9 @@ class LiveKitPeer:
             if done(heard):
                 return loop.time() - start
             if self._state is not PeerState.CONNECTED:
-                raise PeerError(f"{self.label}: not connected ({self._state.value}: "
-                                f"{self.close_reason}) while waiting to hear {sorted(wanted)}")
+                raise PeerDisconnected(f"{self.label}: not connected ({self._state.value}: "
+                                       f"{self.close_reason}) while waiting to hear {sorted(wanted)}")
             if loop.time() - start > timeout:
-                raise PeerError(f"{self.label}@{self.room}: expected to hear {how} "
-                                f"{sorted(wanted)} Hz within {timeout:g}s, heard {sorted(heard)}")
+                raise NotHeard(f"{self.label}@{self.room}: expected to hear {how} "
+                               f"{sorted(wanted)} Hz within {timeout:g}s, heard {sorted(heard)}")
             await asyncio.sleep(0.05)

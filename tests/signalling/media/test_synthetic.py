@@ -14,9 +14,10 @@ import pytest
 from exercises.script import ClassScript, Step, StepKind, Visibility
 from exercises.state import Member
 from exercises.text import Text
-from signalling.bots import Bot
-from signalling.tone import participant_frequency
+from signalling.media.synthetic import Bot
+from signalling.media.tone import participant_frequency
 from tests.harness import Client, service_for
+from tests.signalling.media.conftest import eventually
 
 pytestmark = pytest.mark.services
 
@@ -43,8 +44,8 @@ async def test_five_bots_hear_the_main_room_their_group_then_everyone(env, orche
                     tones, index=i) for i, m in enumerate(people)]
         credential = service.facilitator_credential(state.id)
     fac = Client(orchestrator.base_url, "/facilitator", {"credential": credential})
-    await fac.connect()
     try:
+        await fac.connect()
         await asyncio.gather(*(b.start() for b in bots))
         await hear_exactly(bots)  # main room: everyone hears the four others
 
@@ -57,10 +58,8 @@ async def test_five_bots_hear_the_main_room_their_group_then_everyone(env, orche
         opened = time.monotonic()
         ack = await fac.command("open_breakouts")
         assert ack["ok"], ack
-        for _ in range(300):
-            if all(b.moves[-1].kind == "breakout" and b.moves[-1].heard for b in bots):
-                break
-            await asyncio.sleep(0.1)
+        await eventually(lambda: all(b.moves[-1].kind == "breakout" and b.moves[-1].heard
+                                     for b in bots), 30, "every bot hears its breakout group")
         await hear_exactly(bots)  # each hears exactly its group
         sizes = sorted(len(b.assignment["members"]) for b in bots)  # type: ignore[index]
         assert sizes == [2, 2, 3, 3, 3]
@@ -74,10 +73,8 @@ async def test_five_bots_hear_the_main_room_their_group_then_everyone(env, orche
 
         ack = await fac.command("recall", countdown=0)
         assert ack["ok"]
-        for _ in range(300):
-            if all(b.assignment["kind"] == "main" for b in bots):  # type: ignore[index]
-                break
-            await asyncio.sleep(0.1)
+        await eventually(lambda: all(b.assignment["kind"] == "main"  # type: ignore[index]
+                                     for b in bots), 30, "every bot is sent back to the main room")
         await hear_exactly(bots)  # back together: everyone hears everyone
 
         assert (await fac.command("next"))["ok"]

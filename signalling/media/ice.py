@@ -19,17 +19,23 @@ replacement returns exactly ``["127.0.0.1"]`` when IPv4 is requested and
 nothing else, and it is installed once (calling ``enable()`` again is a
 no-op). ``disable()`` restores the original, for tests that need it.
 ``ice_configuration()`` is the only ``RTCConfiguration`` onlive builds.
+
+Also here, because they are about ICE too: ``candidate_from_init`` turns a
+browser's trickled ``RTCIceCandidateInit`` into an aiortc candidate, and
+``release_ice_sockets`` closes the UDP sockets a closed peer connection's
+gathering left behind.
 """
 
 from __future__ import annotations
 
 import asyncio
-
 import logging
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import aioice.ice
-from aiortc import RTCPeerConnection, RTCBundlePolicy, RTCConfiguration
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceCandidate, RTCPeerConnection
+from aiortc.sdp import candidate_from_sdp
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +105,23 @@ def ice_configuration() -> RTCConfiguration:
     """
     enable()
     return RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+
+
+def candidate_from_init(init: Mapping[str, Any]) -> RTCIceCandidate | None:
+    """An aiortc candidate from a browser RTCIceCandidateInit; ``None`` if empty.
+
+    ``{"candidate": "candidate:…", "sdpMid": "0", "sdpMLineIndex": 0, …}``;
+    an empty ``candidate`` is the browser's end-of-candidates.
+    """
+    line = str(init.get("candidate") or "")
+    if not line:
+        return None
+    candidate = candidate_from_sdp(line.removeprefix("a=").removeprefix("candidate:"))
+    mid = init.get("sdpMid")
+    index = init.get("sdpMLineIndex")
+    candidate.sdpMid = None if mid is None else str(mid)
+    candidate.sdpMLineIndex = None if index is None else int(index)
+    return candidate
 
 
 async def release_ice_sockets(pc: RTCPeerConnection, wait: float = 5.0) -> int:

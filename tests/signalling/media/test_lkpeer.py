@@ -11,9 +11,10 @@ from collections.abc import Iterable, Sequence
 
 import pytest
 
-from signalling.lkpeer import LiveKitPeer, PeerError, PeerOptions, PeerState
-from signalling.tone import participant_frequency
-from tests.signalling.conftest import Rooms
+from signalling.media.errors import PeerError
+from signalling.media.lkpeer import LiveKitPeer, PeerOptions, PeerState
+from signalling.media.tone import participant_frequency
+from tests.signalling.media.conftest import Rooms
 
 pytestmark = pytest.mark.services
 
@@ -103,7 +104,10 @@ async def test_five_peers_split_into_pair_and_trio_and_rejoin(rooms: Rooms) -> N
         await assert_hears_only_group([pair, trio], 2.0)
 
         # The plenary room closed when the last peer left (departure_timeout):
-        # the orchestrator creates it again before sending people back.
+        # the orchestrator creates it again before sending people back. Wait
+        # for that close: created while it is still pending, the room would
+        # close under the returning peers (a 404 on a loaded machine).
+        await rooms.wait_gone("plenary")
         await rooms.create("plenary")
         timings = await move_and_time(rooms, {plenary: peers})
         report("back to plenary", timings)

@@ -7,6 +7,10 @@ the old LiveKit room and joins the new one with the token it was sent
 tell, in memory, whom they hear. It records when each assignment arrived and
 when it first heard everyone it should, for tests and ``onlive bench
 switch``.
+
+Every task a bot starts (answers, moves, old rooms' connections winding
+down) is its own and is awaited by ``stop()``, which also ends Socket.IO's
+reconnection attempts: nothing of a stopped bot is left open.
 """
 
 from __future__ import annotations
@@ -21,10 +25,15 @@ from typing import Any
 
 import socketio
 
-from signalling import loopback
-from signalling.lkpeer import LiveKitPeer, PeerError, PeerOptions
+from orchestrator.taskset import TaskSet
+from signalling.media import ice
+from signalling.media.closing import finish
+from signalling.media.errors import PeerTimeout
+from signalling.media.lkpeer import LiveKitPeer, PeerOptions
 
 log = logging.getLogger(__name__)
+
+LEAVE_TIMEOUT = 30.0  # seconds stop() lets old rooms' connections finish closing
 
 ANSWERS: dict[str, Callable[[Mapping[str, Any], int], dict[str, Any]]] = {
     "check-in": lambda step, i: {"energy": 1 + i % 5, "word": ("pigg", "lugn", "nyfiken")[i % 3]},
@@ -76,8 +85,13 @@ class Bot:
         self.view: dict[str, Any] | None = None
         self._answered: set[str] = set()
         self._moving: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._leaving: set[asyncio.Task[None]] = set()
+        # Socket.IO runs each event handler in a task of its own: assignments
+        # are applied one at a time, in order, so no move is ever orphaned.
+        self._assigning = asyncio.Lock()
+        self._assigned = asyncio.Event()  # the first assignment was applied
+        self._stopping = False
+        self._tasks = TaskSet(f"bot[{self.person_id}]")
+        self._leaving = TaskSet(f"bot[{self.person_id}]:leaving")
         self.sio.on("snapshot", self._on_snapshot, namespace="/participant")
         self.sio.on("state", self._on_state, namespace="/participant")
         self.sio.on("assignment", self._on_assignment, namespace="/participant")
@@ -85,27 +99,42 @@ class Bot:
     # -- Socket.IO --------------------------------------------------------------
 
     async def start(self) -> None:
-        loopback.enable()
+        ice.enable()
         await self.sio.connect(self.base_url, namespaces=["/participant"],
                                auth={"ticket": self.ticket}, transports=["websocket"],
                                headers={"Origin": self.base_url}, wait_timeout=10)
 
     async def stop(self, timeout: float = 15) -> None:
-        """Leave Socket.IO and LiveKit; never longer than ``timeout`` seconds."""
-        async def stop_all() -> None:
-            await self.sio.disconnect()
-            await self._cancel_move()
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-            # Old rooms' connections finish closing; they are never cut short.
-            await asyncio.gather(*self._leaving, return_exceptions=True)
-            await self.peer.leave()
+        """Leave Socket.IO and LiveKit; everything is closed when this returns.
 
-        try:
-            await asyncio.wait_for(stop_all(), timeout)
-        except asyncio.TimeoutError:
-            log.error("bot %s did not stop within %g s", self.person_id, timeout)
+        Phases: Socket.IO (no more assignments), the move under way, the
+        other tasks, the old rooms' connections (left to finish closing),
+        the current room. Every step is bounded by its own timeouts; a stop
+        that takes longer than ``timeout`` seconds is logged and still runs
+        to its end, since cutting it short would leave sockets open.
+        """
+        self._stopping = True
+        stopping = asyncio.get_running_loop().create_task(
+            self._stop_all(), name=f"bot[{self.person_id}]:stop")
+        done, _ = await asyncio.wait({stopping}, timeout=timeout)
+        if not done:
+            log.error("bot %s: stopping takes longer than %g s; waiting for it to end",
+                      self.person_id, timeout)
+        await finish(stopping)
+
+    async def _stop_all(self) -> None:
+        # disconnect() alone leaves a reconnection attempt running (it would
+        # open a new connection and HTTP session later); shutdown() ends it,
+        # and disconnect() then closes the engine.io HTTP session in any state.
+        await self.sio.shutdown()
+        await self.sio.disconnect()
+        async with self._assigning:  # after any assignment being applied
+            await self._cancel_move()
+        await self._tasks.cancel_all()
+        # Old rooms' connections finish closing; they are never cut short.
+        await self._leaving.drain(LEAVE_TIMEOUT)
+        await self._leaving.cancel_all()
+        await self.peer.leave()
 
     async def _on_snapshot(self, data: dict[str, Any]) -> None:
         await self._on_state(data["state"])
@@ -114,14 +143,10 @@ class Bot:
     async def _on_state(self, view: dict[str, Any]) -> None:
         self.view = view
         step = view.get("step")
-        if self.answer and step and step.get("asks_answer") and step["id"] not in self._answered:
+        if self.answer and step and step.get("asks_answer") and step["id"] not in self._answered \
+                and not self._stopping:
             self._answered.add(step["id"])
-            self._spawn(self._answer(step))
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+            self._tasks.spawn(self._answer(step), f"answer:{step['id']}")
 
     async def _answer(self, step: dict[str, Any]) -> None:
         make = ANSWERS.get(step["kind"])
@@ -139,33 +164,47 @@ class Bot:
             return
 
     async def _on_assignment(self, assignment: dict[str, Any]) -> None:
-        if self.assignment is not None and assignment["version"] < self.assignment["version"]:
-            return
-        changed = self.assignment is None or assignment["room"] != self.assignment["room"]
-        self.assignment = assignment
-        if changed:
-            move = Move(assignment["room"] or "", assignment["kind"], assignment["version"],
-                        time.monotonic())
-            self.moves.append(move)
-            # The newest assignment wins: an unfinished move is abandoned.
-            await self._cancel_move()
-            self._moving = asyncio.get_running_loop().create_task(
-                self._go(assignment, move), name=f"bot[{self.person_id}]:move")
+        async with self._assigning:
+            if self._stopping:
+                return
+            if self.assignment is not None \
+                    and assignment["version"] < self.assignment["version"]:
+                return
+            changed = self.assignment is None or assignment["room"] != self.assignment["room"]
+            self.assignment = assignment
+            if changed:
+                move = Move(assignment["room"] or "", assignment["kind"], assignment["version"],
+                            time.monotonic())
+                self.moves.append(move)
+                # The newest assignment wins: an unfinished move is abandoned.
+                await self._cancel_move()
+                self._moving = asyncio.get_running_loop().create_task(
+                    self._go(assignment, move), name=f"bot[{self.person_id}]:move")
+            self._assigned.set()
 
     async def settled(self, timeout: float = 20) -> None:
-        """Wait until the bot is in the room of its latest assignment."""
+        """Wait until the bot is in the room of its latest assignment.
+
+        A bot that has no assignment yet (its snapshot is handled in a task
+        of its own, possibly after ``start()`` returned) is not settled.
+        """
         deadline = time.monotonic() + timeout
+        try:
+            await asyncio.wait_for(self._assigned.wait(), timeout)
+        except TimeoutError:
+            raise PeerTimeout(f"{self.person_id}: no assignment after {timeout:g}s") from None
         while time.monotonic() < deadline:
             task = self._moving
             if task is not None and not task.done():
                 await asyncio.wait({task}, timeout=deadline - time.monotonic())
             if task is self._moving and (task is None or task.done()):
                 return
-        raise PeerError(f"{self.person_id}: still moving after {timeout:g}s")
+        raise PeerTimeout(f"{self.person_id}: still moving after {timeout:g}s")
 
     async def _cancel_move(self) -> None:
-        if self._moving is not None and not self._moving.done():
+        if self._moving is not None:
             self._moving.cancel()
+            # Awaited even when done: its outcome is taken, never left unretrieved.
             await asyncio.gather(self._moving, return_exceptions=True)
 
     # -- media ---------------------------------------------------------------------
@@ -192,45 +231,14 @@ class Bot:
             old = self.peer
             self.peer = LiveKitPeer(self.person_id, replace(
                 old.options, auto_subscribe=a["kind"] != "main" or self.listen_in_main))
-            leaving = asyncio.get_running_loop().create_task(old.leave())
-            self._leaving.add(leaving)
-            leaving.add_done_callback(self._leaving.discard)
+            self._leaving.spawn(old.leave(), f"leave:{old.room or 'none'}")
             await self.peer.connect(a["url"], a["token"])
             move.joined = time.monotonic()
             if move.kind == "breakout":
                 # Hearing the partner is what "switched" means to a person.
                 await self.peer.wait_hearing(self.expected(), timeout=15)
                 move.heard = time.monotonic()
-        except PeerError as error:
-            self.errors.append(str(error))
-            log.warning("bot %s: %s", self.person_id, error)
+        except Exception as error:  # noqa: BLE001 - a failed move is recorded, not raised
+            self.errors.append(str(error) or repr(error))
+            log.warning("bot %s: %r", self.person_id, error)
 
-
-def run_cli(settings: Any, pass_id: str, count: int) -> int:
-    """``onlive bots --pass P --count N``: invite N synthetic people and run them."""
-    from orchestrator.cli import _service
-    from exercises.state import Member
-    from signalling.tone import participant_frequency
-
-    async def main() -> None:
-        async with _service(settings) as service:
-            tickets = []
-            for i in range(count):
-                member = Member(f"bot-{pass_id}-{i}", f"Bot {i + 1}", ("IT", "HR", "Ekonomi")[i % 3],
-                                ("Umeå", "Malmö")[i % 2])
-                tickets.append((member.id, await service.invite(pass_id, member)))
-        tones = {pid: participant_frequency(i) for i, (pid, _) in enumerate(tickets)}
-        bots = [Bot(settings.base_url, t, pid, tones[pid], tones, index=i)
-                for i, (pid, t) in enumerate(tickets)]
-        await asyncio.gather(*(b.start() for b in bots))
-        print(f"{count} synthetic participants joined pass {pass_id}; Ctrl-C to stop", flush=True)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await asyncio.gather(*(b.stop() for b in bots), return_exceptions=True)
-
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
-    return 0

@@ -24,8 +24,8 @@ and nothing about a frame outlives the analysis window it was in.
 - ``listen(track, detector, on_detect)`` is the small loop that feeds a
   received track into a detector until the track ends.
 
-Errors: ``ToneError`` (a ``ValueError``) for a frequency or index outside
-what these helpers support.
+Errors: ``ToneError`` (code ``bad_tone``, also a ``ValueError``) for a
+frequency, index or detector setting outside what these helpers support.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ from av import AudioFrame
 from av.frame import Frame
 from av.packet import Packet
 
+from signalling.media.errors import ToneError
+
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 48_000
@@ -58,10 +60,6 @@ MAX_PARTICIPANTS = (BAND_HIGH_HZ - BAND_LOW_HZ) // SPACING_HZ + 1  # 55
 
 DECIMATION = 6
 ANALYSIS_RATE = SAMPLE_RATE // DECIMATION  # 8 kHz
-
-
-class ToneError(ValueError):
-    """A tone frequency or participant index these helpers cannot use."""
 
 
 def participant_frequency(index: int) -> float:

@@ -10,7 +10,8 @@ from aiortc.codecs.opus import OpusDecoder, OpusEncoder
 from aiortc.jitterbuffer import JitterFrame
 from av import AudioFrame
 
-from signalling.tone import (
+from signalling.media.errors import ToneError
+from signalling.media.tone import (
     BAND_HIGH_HZ,
     BAND_LOW_HZ,
     FRAME_SAMPLES,
@@ -18,7 +19,6 @@ from signalling.tone import (
     SAMPLE_RATE,
     Hearing,
     ToneDetector,
-    ToneError,
     ToneTrack,
     participant_frequencies,
     participant_frequency,
