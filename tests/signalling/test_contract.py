@@ -11,7 +11,7 @@ from orchestrator.root import cli
 from signalling import contract as contract_module
 from signalling import wire
 from signalling.contract import HEADER, WEB_CONTRACT, contract, render_js
-from signalling.echo import Thresholds
+from signalling.media.verdict import Thresholds
 from signalling.wire import COMMAND_SCHEMAS, SCHEMAS, Command, Event, Field
 
 
