@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,16 +20,6 @@ from tests.conftest import LiveKitService
 from tests.signalling.media.hygiene import loop_reports_nothing  # noqa: F401 - autouse here
 
 TONE_TIMEOUT = 30.0  # generous: the suite shares 2 cores with browsers and LiveKit
-
-
-async def eventually(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    """Wait until ``condition()`` holds (checked every 0.1 s); fail after ``timeout`` s."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            pytest.fail(f"not within {timeout:g} s: {what}")
-        await asyncio.sleep(0.1)
 
 
 @dataclass(frozen=True)

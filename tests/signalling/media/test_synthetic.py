@@ -17,7 +17,7 @@ from exercises.text import Text
 from signalling.media.synthetic import Bot
 from signalling.media.tone import participant_frequency
 from tests.harness import Client, service_for
-from tests.signalling.media.conftest import eventually
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.services
 
@@ -59,7 +59,7 @@ async def test_five_bots_hear_the_main_room_their_group_then_everyone(env, orche
         ack = await fac.command("open_breakouts")
         assert ack["ok"], ack
         await eventually(lambda: all(b.moves[-1].kind == "breakout" and b.moves[-1].heard
-                                     for b in bots), 30, "every bot hears its breakout group")
+                                     for b in bots), what="every bot hears its breakout group")
         await hear_exactly(bots)  # each hears exactly its group
         sizes = sorted(len(b.assignment["members"]) for b in bots)  # type: ignore[index]
         assert sizes == [2, 2, 3, 3, 3]
@@ -74,7 +74,7 @@ async def test_five_bots_hear_the_main_room_their_group_then_everyone(env, orche
         ack = await fac.command("recall", countdown=0)
         assert ack["ok"]
         await eventually(lambda: all(b.assignment["kind"] == "main"  # type: ignore[index]
-                                     for b in bots), 30, "every bot is sent back to the main room")
+                                     for b in bots), what="every bot is sent back to the main room")
         await hear_exactly(bots)  # back together: everyone hears everyone
 
         assert (await fac.command("next"))["ok"]

@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 from livekit import api
 
 from exercises.demo import demo_class
+from tests.waiting import eventually
 from tests.harness import Client, service_for
 
 pytestmark = pytest.mark.services
@@ -101,10 +102,9 @@ async def test_an_egress_participant_joining_is_an_alarm(env, orchestrator, live
         assert status == 200
         alert = await ops.wait_for("alert")
         assert "kind" in alert["message"] or "EGRESS" in alert["message"] or alert["identity"]
-        for _ in range(20):
-            if state.main_room not in await room_names(livekit_server):
-                break
-            await asyncio.sleep(0.1)
-        assert state.main_room not in await room_names(livekit_server)
+        async def closed() -> bool:
+            return state.main_room not in await room_names(livekit_server)
+
+        await eventually(closed, what="the recorded room is closed")
     finally:
         await ops.close()

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import signal
+import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -18,6 +19,7 @@ from exercises.demo import demo_class
 from exercises.script import ClassScript, Step, StepKind
 from exercises.state import Member
 from exercises.text import Text
+from tests.waiting import eventually
 from tests.harness import OrchestratorProcess, open_pass, service_for
 
 pytestmark = pytest.mark.services
@@ -137,12 +139,11 @@ async def test_seven_participants_run_a_whole_pass(env, orchestrator, livekit_se
             await c.wait_for("cue", lambda q: q["kind"] == "recall")
             await c.wait_for("assignment", lambda a: a["kind"] == "main"
                              and a["version"] > ack["version"])
-        for _ in range(50):
+        async def rooms_left() -> set[str]:
             names = {r.name for r in (await lk.room.list_rooms(api.ListRoomsRequest())).rooms}
-            if not names & set(rooms):
-                break
-            await asyncio.sleep(0.1)
-        assert not names & set(rooms), "recall deletes every breakout room"
+            return names if not names & set(rooms) else set()
+
+        names = await eventually(rooms_left, what="recall deletes every breakout room")
         assert f"onlive_{pass_id}_main" in names
 
         assert (await fac.command("next"))["ok"]
@@ -195,7 +196,9 @@ async def test_restart_mid_breakout_keeps_and_fires_the_deadline(env, orchestrat
 
         # The worker dies without any chance to clean up.
         orchestrator.stop(signal.SIGKILL)
-        await asyncio.sleep(max(0.0, deadline - __import__("time").time()) + 0.5)
+        # Wall time has to pass the stored deadline while no worker runs.
+        await eventually(lambda: time.time() > deadline + 0.5, what="the deadline passes",
+                         timeout=deadline - time.time() + 30)
         async with service_for(env) as service:
             while_down = await service.store.load(pass_id)
         assert while_down.rooms_state.value == "open", "nothing fires while no worker runs"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -10,6 +11,7 @@ from exercises.demo import demo_class
 from exercises.state import Member
 from signalling.media import EchoClient, EchoReport, Verdict, judge
 from signalling.media import ice as loopback
+from tests.waiting import eventually
 from tests.harness import Client, OrchestratorProcess, service_for
 from tests.signalling.media.hygiene import loop_reports_nothing  # noqa: F401 - autouse here
 
@@ -99,13 +101,12 @@ async def test_a_full_echo_pool_says_when_to_try_again(env, tmp_path) -> None:
         assert bad["error"]["code"] == "bad_payload"
         await first.close()
         # The abandoned session ends on its own; then there is room again.
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 30
-        while True:
+        async def not_busy() -> dict[str, Any] | None:
             retry = await clients[1].call("echo_offer", {"sdp": "not sdp", "type": "offer"})
-            if retry["error"]["code"] != "busy" or loop.time() > deadline:
-                break
-            await asyncio.sleep(0.2)
+            return None if retry["error"]["code"] == "busy" else retry
+
+        retry = await eventually(not_busy, what="the abandoned echo test ends on its own",
+                                 interval=0.2)
         assert retry["error"]["code"] == "echo_failed", retry
     finally:
         if first is not None:
