@@ -15,14 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from random import Random
 
+from breakout.errors import InfeasibleGrouping, PairingError
+from breakout.exact import exact_pairs
 from breakout.matching import augment, greedy_pairs, improve_pairs, pairs_of
 from breakout.problem import Problem, build_problem
-from breakout.exact import exact_pairs
 from breakout.report import grouping_of, pairs_in
-from breakout.search import greedy_groups, improve_groups, perfect_weight
-from breakout.errors import InfeasibleGrouping, PairingError
-from breakout.values import Group, Grouping, Meeting, Person, Policy, Quality
 from breakout.schedule import circle_candidate, kirkman_candidate
+from breakout.search import greedy_groups, improve_groups, perfect_weight
+from breakout.values import Group, Grouping, Meeting, Person, Policy, Quality
 
 __all__ = ["check_size", "form_groups", "group_sizes", "meetings_of"]
 

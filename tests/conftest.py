@@ -13,10 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 import redis
 
-from orchestrator.root.procs import Child, LiveKitKeys, free_port, load_or_create_keys, start_livekit, start_redis
+from orchestrator.root.procs import (
+    Child,
+    LiveKitKeys,
+    free_port,
+    load_or_create_keys,
+    start_livekit,
+    start_redis,
+)
 from orchestrator.settings import Settings
 from tests.harness import OrchestratorProcess, orchestrator_env
 

@@ -1,4 +1,4 @@
-"""The packages type-check under mypy --strict (configured in pyproject.toml)."""
+"""The packages and the tests type-check under mypy --strict (configured in pyproject.toml)."""
 
 from __future__ import annotations
 

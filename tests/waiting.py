@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-T = TypeVar("T")
 
-
-async def eventually(check: Callable[[], T | Awaitable[T]], *, what: str, timeout: float = 30,
-                     interval: float = 0.1) -> T:
+async def eventually(check: Callable[[], Any], *, what: str, timeout: float = 30,
+                     interval: float = 0.1) -> Any:
     """The first truthy result of ``check()``; the test fails after ``timeout`` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
         result = check()
-        value: T = await result if inspect.isawaitable(result) else result  # type: ignore[assignment]
+        value = await result if inspect.isawaitable(result) else result
         if value:
             return value
         if loop.time() > deadline:

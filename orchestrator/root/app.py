@@ -42,8 +42,8 @@ from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
 from signalling import namespaces, views
-from signalling.media import EchoPool, ice
 from signalling.http import Routes
+from signalling.media import EchoPool, ice
 from signalling.notifier import SocketNotifier
 from signalling.transport import disable_websocket_compression
 

@@ -19,8 +19,8 @@ import socketio
 
 from orchestrator.adapters.livekit import LiveKitSfu
 from orchestrator.adapters.redis_store import RedisStore
-from orchestrator.root.app import SIO_CHANNEL
 from orchestrator.root import procs
+from orchestrator.root.app import SIO_CHANNEL
 from orchestrator.services import Services, build_services
 from orchestrator.settings import Settings
 from signalling.notifier import SocketNotifier

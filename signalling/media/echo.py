@@ -38,8 +38,8 @@ from av.frame import Frame
 from av.packet import Packet
 
 from orchestrator.taskset import TaskSet
-from signalling.media.errors import BadOffer, EchoClosed, EchoStateError, EchoTimeout
 from signalling.media.closing import close_peer_connection, finish
+from signalling.media.errors import BadOffer, EchoClosed, EchoStateError, EchoTimeout
 from signalling.media.ice import candidate_from_init, ice_configuration
 from signalling.media.verdict import EchoReport, Thresholds, not_connected, summarise
 

@@ -59,6 +59,7 @@ from av.frame import Frame
 from livekit.protocol import models, rtc
 
 from orchestrator.taskset import TaskSet
+from signalling.media.closing import close_peer_connection, finish
 from signalling.media.errors import (
     IceFailed,
     NotHeard,
@@ -70,7 +71,6 @@ from signalling.media.errors import (
     PeerTimeout,
     PeerUnreachable,
 )
-from signalling.media.closing import close_peer_connection, finish
 from signalling.media.ice import candidate_from_init, ice_configuration
 from signalling.media.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequencies
 

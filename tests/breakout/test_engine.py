@@ -83,7 +83,8 @@ def test_breakout_imports_only_the_standard_library() -> None:
                 names = [node.module]
             for name in names:
                 top = name.split(".")[0]
-                if top in FORBIDDEN or (top not in sys.stdlib_module_names and top not in {"breakout", "__future__"}):
+                outside = top not in sys.stdlib_module_names and top not in {"breakout", "__future__"}
+                if top in FORBIDDEN or outside:
                     offending.append(f"{path.name}: {name}")
     assert offending == []
 
@@ -120,7 +121,8 @@ def test_odd_roster_forms_one_trio() -> None:
         (2, 4, "pairs", [2]),
     ],
 )
-def test_remainders_become_pairs_fours_or_trios(n: int, size: int, remainder: str, expected: list[int]) -> None:
+def test_remainders_become_pairs_fours_or_trios(n: int, size: int, remainder: str,
+                                                expected: list[int]) -> None:
     assert sorted(group_sizes(n, size, remainder)) == expected
     policy = Policy(remainder="fours" if remainder == "fours" else "pairs")
     grouping = form_groups(roster(n, departments=4), [], policy, size=size, seed=3, now=0.0)
@@ -358,7 +360,8 @@ def test_cross_department_contacts_equal_the_max_weight_matching_optimum(case: i
     grouping = form_groups(people, history, POLICY, size=2, seed=case, now=now)
     pb = build_problem(people, history, POLICY, now)
     index = {p.id: i for i, p in enumerate(people)}
-    ours = sum(pb.w(index[a], index[b]) for g in grouping.groups for a, b in itertools.combinations(g.members, 2))
+    ours = sum(pb.w(index[a], index[b])
+               for g in grouping.groups for a, b in itertools.combinations(g.members, 2))
     best, best_cross = _oracle_total(people, history, now)
     assert ours == pytest.approx(best, abs=1e-4)
     if not history and all(not p.site for p in people):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import ConsoleMessage, Page
 
 from tests.browser.conftest import ROOT, People
 from tests.browser.test_pass_in_browsers import unnamed_controls
@@ -51,7 +52,8 @@ async def test_language_toggle_is_remembered_and_bad_links_say_what_to_do(
         assert await unnamed_controls(page) == [], path
 
     await page.goto(f"{base}/p#ticket=not-a-ticket")
-    await page.wait_for_function("() => document.querySelector('#conn').dataset.state === 'invalid_credential'")
+    await page.wait_for_function(
+        "() => document.querySelector('#conn').dataset.state === 'invalid_credential'")
     assert "does not work" in await conn_text(page)
     await page.get_by_role("button", name="Svenska").click()
     assert "Länken fungerar inte" in await conn_text(page)
@@ -66,7 +68,11 @@ async def test_pages_carry_no_inline_script_or_style(orchestrator: OrchestratorP
     violations: list[str] = []
     for path in ("/p", "/f", "/ops"):
         page = await people.open(f"{base}{path}", path)
-        page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+        def on_console(message: ConsoleMessage) -> None:
+            if "Content Security Policy" in message.text:
+                violations.append(message.text)
+
+        page.on("console", on_console)
         await page.reload()
         await page.wait_for_load_state("networkidle")
         assert await page.locator("script:not([src]), style, [style]").count() == 0, path

@@ -13,7 +13,6 @@ browser participant, whose video it must see, and nobody else's.
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import pytest
@@ -101,7 +100,7 @@ async def countdowns_agree(pages: list[Page], kind: str) -> float:
     # remaining + at = the deadline on the shared local clock: equal on every
     # page exactly when the pages show the same time at the same instant.
     deadlines = [int(v["remaining"]) + v["at"] for v in values]
-    spread = max(deadlines) - min(deadlines)
+    spread: float = max(deadlines) - min(deadlines)
     assert spread <= COUNTDOWN_TOLERANCE_MS, f"countdowns differ by {spread} ms: {values}"
     return spread
 
@@ -178,9 +177,9 @@ async def test_a_pass_with_pair_and_trio_in_real_browsers(
     pages: dict[str, Page] = {}
     for member in BROWSER_PEOPLE:
         phone = member.id == "p-david"  # one participant on a phone-sized screen
-        pages[member.id] = await people.open(
-            f"{base}/p#ticket={tickets[member.id]}", member.name,
-            **({"width": 390, "height": 844, "mobile": True} if phone else {}))
+        url = f"{base}/p#ticket={tickets[member.id]}"
+        pages[member.id] = await (people.open(url, member.name, width=390, height=844, mobile=True)
+                                  if phone else people.open(url, member.name))
     await pages["p-david"].locator("#prejoin").wait_for(state="visible")
     assert await pages["p-david"].evaluate(
         "() => document.documentElement.scrollWidth <= window.innerWidth"), \

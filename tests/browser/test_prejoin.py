@@ -17,8 +17,7 @@ from exercises.script import ClassScript, Step, StepKind
 from exercises.state import Member
 from exercises.text import Text
 from tests.browser.conftest import ARTIFACTS, People
-from tests.browser.test_pass_in_browsers import (answer_by_click, enter, in_room,
-                                                 unnamed_controls, until)
+from tests.browser.test_pass_in_browsers import answer_by_click, enter, in_room, unnamed_controls, until
 from tests.harness import Client, OrchestratorProcess, service_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
@@ -85,7 +84,8 @@ async def test_pre_join_preview_echo_and_name_then_the_journal_keeps_the_check_i
     await enter(page, "  Frida   Fri ")
     await fac.locator("#roster tr[data-person='p-frida'] th").get_by_text("Frida Fri", exact=True).wait_for()
     await in_room(page, created.main_room)
-    await until(fac, """() => { const v = document.querySelector('video[data-remote][data-identity="p-frida"]');
+    await until(fac, """() => {
+        const v = document.querySelector('video[data-remote][data-identity="p-frida"]');
         return v && v.closest('figure').dataset.name === 'Frida Fri'; }""")
     assert await page.locator(".tile-local .tile-name").inner_text() == "Frida Fri (Du)"
     published = await page.evaluate("""() => window.onlive.stage.tracks
@@ -180,7 +180,8 @@ async def test_a_commitment_returns_privately_at_the_next_passs_follow_up(
         assert "Förra gången bestämde du dig för:" in text and "Pass 1" in text, text
         # The box sits above the answer form.
         assert await page.evaluate("""() => document.querySelector('#follow-up')
-            .compareDocumentPosition(document.querySelector('form.answer')) & Node.DOCUMENT_POSITION_FOLLOWING""")
+            .compareDocumentPosition(document.querySelector('form.answer'))
+            & Node.DOCUMENT_POSITION_FOLLOWING""")
         bo_box = bo_page.locator("#follow-up")
         await bo_box.get_by_text("Du har inget sparat åtagande").wait_for()
         assert PROMISE not in await bo_page.locator("body").inner_text(), "private to Anna"

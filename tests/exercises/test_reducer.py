@@ -41,7 +41,7 @@ def summary(effects: list[Any]) -> list[tuple[Any, ...]]:
 
 
 def run(state: PassState, script: list[tuple[float, ev.Event]]) -> tuple[PassState, list[Any]]:
-    history = []
+    history: list[tuple[Any, ...]] = []
     for now, event in script:
         try:
             state, effects = reduce(state, event, now)
@@ -133,11 +133,12 @@ def test_pause_freezes_every_deadline_and_resume_shifts_them() -> None:
 
 def test_illegal_commands_name_the_current_state_and_change_nothing() -> None:
     state = fresh(3)
-    for event, expected in [
+    cases: list[tuple[ev.Event, str]] = [
         (ev.Next(), "cannot go to the next step now: the pass is lobby"),
         (ev.Recall(), "cannot recall (no breakout rooms are open) now: the pass is lobby"),
         (ev.Extend(60), "cannot extend the timer now: the pass is lobby"),
-    ]:
+    ]
+    for event, expected in cases:
         with pytest.raises(IllegalCommand) as error:
             reduce(state, event, 1.0)
         assert str(error.value) == expected

@@ -8,13 +8,13 @@ import pytest
 
 from exercises import library
 from exercises.state import Member
-from tests.harness import Client, service_for
+from tests.harness import Client, OrchestratorProcess, service_for
 
 pytestmark = pytest.mark.services
 
 
 async def test_step_edits_are_validated_kept_with_the_pass_and_refused_once_running(
-        env, orchestrator) -> None:
+        env: dict[str, str], orchestrator: OrchestratorProcess) -> None:
     class_id = "listening-for-real"
     original = library.get_class(class_id, library.example_params(class_id))
     file_before = next(c.file for c in library.list_classes() if c.id == class_id)

@@ -10,12 +10,13 @@ import socketio
 from exercises.demo import demo_class
 from exercises.state import Member
 from orchestrator import tickets
-from tests.harness import SECRET, Client, service_for
+from tests.harness import SECRET, Client, OrchestratorProcess, service_for
 
 pytestmark = pytest.mark.services
 
 
-async def setup_pass(env, orchestrator):  # type: ignore[no-untyped-def]
+async def setup_pass(env: dict[str, str], orchestrator: OrchestratorProcess
+                     ) -> tuple[str, Client, Client, str, str]:
     async with service_for(env) as service:
         state = await service.create_pass(demo_class())
         ticket = await service.invite(state.id, Member("p-a", "Anna", "HR", "Malmö"))
@@ -36,7 +37,8 @@ async def version(client: Client) -> int:
     return int(ack["state"]["version"] if "state" in ack else ack["version"])
 
 
-async def test_each_bad_event_gets_a_coded_error_and_changes_nothing(env, orchestrator) -> None:
+async def test_each_bad_event_gets_a_coded_error_and_changes_nothing(
+        env: dict[str, str], orchestrator: OrchestratorProcess) -> None:
     pass_id, fac, participant, _, _ = await setup_pass(env, orchestrator)
     try:
         before = await version(participant)
@@ -94,7 +96,8 @@ async def refused(base_url: str, namespace: str, auth: dict[str, str],
     raise AssertionError(f"{namespace} accepted {auth}")
 
 
-async def test_bad_credentials_are_refused_at_connect(env, orchestrator) -> None:
+async def test_bad_credentials_are_refused_at_connect(
+        env: dict[str, str], orchestrator: OrchestratorProcess) -> None:
     pass_id, fac, participant, ticket, other_credential = await setup_pass(env, orchestrator)
     base = orchestrator.base_url
     try:
@@ -105,7 +108,8 @@ async def test_bad_credentials_are_refused_at_connect(env, orchestrator) -> None
             tickets.Kind.PARTICIPANT, pass_id, "p-a", time.time() + 60))
         ghost_pass = tickets.issue(SECRET, tickets.Claims(tickets.Kind.FACILITATOR, "nopass",
                                                           "f", time.time() + 60))
-        assert "expired_credential: the link has expired" in await refused(base, "/participant", {"ticket": expired})
+        assert "expired_credential: the link has expired" in await refused(
+            base, "/participant", {"ticket": expired})
         assert "not valid" in await refused(base, "/participant", {"ticket": forged})
         assert "not valid" in await refused(base, "/participant", {"ticket": other_secret})
         assert "required" in await refused(base, "/participant", {})

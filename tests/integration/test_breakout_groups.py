@@ -9,7 +9,8 @@ import redis.asyncio as aioredis
 from exercises.script import ClassScript, Step, StepKind
 from exercises.state import Member
 from exercises.text import Text
-from tests.harness import Client, service_for
+from tests.conftest import RedisService
+from tests.harness import Client, OrchestratorProcess, service_for
 
 pytestmark = pytest.mark.services
 
@@ -21,7 +22,8 @@ PEOPLE = [Member("a", "Ada", "IT"), Member("b", "Bea", "HR"), Member("c", "Cai",
           Member("d", "Dan", "HR"), Member("e", "Eva", "Ekonomi")]
 
 
-async def start(env, orchestrator, people):  # type: ignore[no-untyped-def]
+async def start(env: dict[str, str], orchestrator: OrchestratorProcess, people: list[Member]
+                ) -> tuple[Client, dict[str, Client], dict[str, str]]:
     async with service_for(env) as service:
         state = await service.create_pass(PAIRS, program="cohort-1")
         tickets = {m.id: await service.invite(state.id, m) for m in PEOPLE}
@@ -45,7 +47,8 @@ async def groups_after_open(fac: Client) -> list[frozenset[str]]:
     return [frozenset(g["members"]) for g in view["groups"]]
 
 
-async def test_the_next_pass_pairs_people_who_have_not_met(env, orchestrator) -> None:
+async def test_the_next_pass_pairs_people_who_have_not_met(
+        env: dict[str, str], orchestrator: OrchestratorProcess) -> None:
     four = PEOPLE[:4]
     met: set[frozenset[str]] = set()
     for _ in range(3):  # 4 people have exactly 3 repeat-free rounds of pairs
@@ -65,8 +68,8 @@ async def test_the_next_pass_pairs_people_who_have_not_met(env, orchestrator) ->
     assert len(met) == 6
 
 
-async def test_moves_and_late_joiners_are_placed_and_remembered(env, orchestrator,
-                                                                 redis_server) -> None:
+async def test_moves_and_late_joiners_are_placed_and_remembered(
+        env: dict[str, str], orchestrator: OrchestratorProcess, redis_server: RedisService) -> None:
     fac, clients, tickets = await start(env, orchestrator, PEOPLE[:4])
     store = aioredis.from_url(redis_server.url)
     try:

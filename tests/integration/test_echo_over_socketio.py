@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,9 +11,9 @@ from exercises.demo import demo_class
 from exercises.state import Member
 from signalling.media import EchoClient, EchoReport, Verdict, judge
 from signalling.media import ice as loopback
-from tests.waiting import eventually
 from tests.harness import Client, OrchestratorProcess, service_for
 from tests.signalling.media.hygiene import loop_reports_nothing  # noqa: F401 - autouse here
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.services
 
@@ -54,7 +54,8 @@ def echo_client(client: Client) -> EchoClient:
     return EchoClient(send_offer, fetch_report)
 
 
-async def test_a_participant_hears_their_echo_and_gets_a_verdict(env, orchestrator) -> None:
+async def test_a_participant_hears_their_echo_and_gets_a_verdict(
+        env: dict[str, str], orchestrator: OrchestratorProcess) -> None:
     loopback.enable()
     clients, ops_credential = await participants(env, orchestrator.base_url, 1)
     echo = echo_client(clients[0])
@@ -82,7 +83,7 @@ async def test_a_participant_hears_their_echo_and_gets_a_verdict(env, orchestrat
             await c.close()
 
 
-async def test_a_full_echo_pool_says_when_to_try_again(env, tmp_path) -> None:
+async def test_a_full_echo_pool_says_when_to_try_again(env: dict[str, str], tmp_path: Path) -> None:
     loopback.enable()
     server = OrchestratorProcess({**env, "ONLIVE_ECHO_CAPACITY": "1",
                                   "ONLIVE_ECHO_IDLE_TIMEOUT": "3"}, tmp_path / "o.log")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 import pytest
 
 from exercises.script import ClassScript, Step, StepKind
 from exercises.state import Member
 from exercises.text import Text
-from tests.harness import open_pass
+from tests.harness import Client, OrchestratorProcess, open_pass
 
 pytestmark = pytest.mark.services
+
+T = TypeVar("T")
 
 
 def one_step_class(step: Step) -> ClassScript:
@@ -24,7 +29,9 @@ FOLLOW = Step("follow", StepKind.FOLLOW_UP, Text("Uppföljning", "Follow-up"),
 CHECK_IN = Step("in", StepKind.CHECK_IN, Text("Incheckning", "Check-in"), Text("Hur är det?", "How are you?"))
 
 
-async def run_pass(env, orchestrator, script, people, actions):  # type: ignore[no-untyped-def]
+async def run_pass(env: dict[str, str], orchestrator: OrchestratorProcess, script: ClassScript,
+                   people: list[Member],
+                   actions: Callable[[Client, list[Client]], Awaitable[T]]) -> T:
     opened = await open_pass(env, orchestrator.base_url, script, people, program="gym-autumn")
     try:
         assert (await opened.facilitator.command("start"))["ok"]
@@ -33,17 +40,18 @@ async def run_pass(env, orchestrator, script, people, actions):  # type: ignore[
         await opened.close()
 
 
-async def test_the_last_commitment_returns_privately_at_the_next_pass(env, orchestrator) -> None:
+async def test_the_last_commitment_returns_privately_at_the_next_pass(
+        env: dict[str, str], orchestrator: OrchestratorProcess) -> None:
     anna, bo = Member("p-anna", "Anna", "HR"), Member("p-bo", "Bo", "IT")
 
-    async def commit(fac, clients):  # type: ignore[no-untyped-def]
+    async def commit(fac: Client, clients: list[Client]) -> None:
         reply = await clients[0].call("answer", {"step_id": "commit", "client_id": "c1",
                                                  "value": {"text": "Fråga innan jag föreslår."}})
         assert reply["ok"], reply
 
     await run_pass(env, orchestrator, one_step_class(COMMIT), [anna, bo], commit)
 
-    async def follow_up(fac, clients):  # type: ignore[no-untyped-def]
+    async def follow_up(fac: Client, clients: list[Client]) -> tuple[Any, Any]:
         anna_c, bo_c = clients
         mine = await anna_c.wait_for("follow_up")
         assert mine["commitment"]["value"] == {"text": "Fråga innan jag föreslår."}

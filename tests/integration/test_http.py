@@ -10,7 +10,7 @@ import pytest
 
 from exercises.demo import demo_class
 from exercises.state import Member
-from tests.harness import Client, service_for
+from tests.harness import Client, OrchestratorProcess, service_for
 
 pytestmark = pytest.mark.services
 
@@ -20,7 +20,7 @@ def get(url: str) -> tuple[int, dict[str, str], bytes]:
         return r.status, dict(r.headers), r.read()
 
 
-def test_health_and_readiness_report_redis_and_livekit(orchestrator) -> None:
+def test_health_and_readiness_report_redis_and_livekit(orchestrator: OrchestratorProcess) -> None:
     status, _, body = get(f"{orchestrator.base_url}/healthz")
     assert status == 200 and json.loads(body) == {"status": "ok"}
     status, _, body = get(f"{orchestrator.base_url}/readyz")
@@ -31,18 +31,19 @@ def test_health_and_readiness_report_redis_and_livekit(orchestrator) -> None:
 
 
 @pytest.mark.parametrize("path", ["/p", "/f", "/ops"])
-def test_pages_allow_only_their_own_origin_and_livekit(orchestrator, path: str) -> None:
+def test_pages_allow_only_their_own_origin_and_livekit(orchestrator: OrchestratorProcess, path: str) -> None:
     status, headers, _ = get(f"{orchestrator.base_url}{path}")
     csp = headers["Content-Security-Policy"]
     assert status == 200
     assert "default-src 'self'" in csp and "script-src 'self'" in csp
     sources = {s for part in csp.split(";") for s in part.split()[1:]}
-    assert {s for s in sources if "://" in s} <= {orchestrator.env["ONLIVE_LIVEKIT_URL"],
-                                                  orchestrator.env["ONLIVE_LIVEKIT_URL"].replace("ws", "http", 1)}
+    livekit = orchestrator.env["ONLIVE_LIVEKIT_URL"]
+    assert {s for s in sources if "://" in s} <= {livekit, livekit.replace("ws", "http", 1)}
     assert headers["Referrer-Policy"] == "no-referrer"
 
 
-async def test_logs_carry_pass_and_participant_ids_and_sigterm_drains(env, orchestrator) -> None:
+async def test_logs_carry_pass_and_participant_ids_and_sigterm_drains(
+        env: dict[str, str], orchestrator: OrchestratorProcess) -> None:
     async with service_for(env) as service:
         state = await service.create_pass(demo_class())
         ticket = await service.invite(state.id, Member("p-log", "Lo"))
@@ -59,7 +60,7 @@ async def test_logs_carry_pass_and_participant_ids_and_sigterm_drains(env, orche
     assert any(e.get("msg") == "drained" for e in entries)
 
 
-async def test_socketio_websockets_are_not_compressed(orchestrator) -> None:
+async def test_socketio_websockets_are_not_compressed(orchestrator: OrchestratorProcess) -> None:
     import aiohttp
 
     url = f"{orchestrator.base_url}/socket.io/?EIO=4&transport=websocket"

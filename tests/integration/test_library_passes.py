@@ -9,7 +9,7 @@ import pytest
 from exercises import library
 from exercises.script import Step, StepKind, Visibility
 from exercises.state import Member
-from tests.harness import open_pass
+from tests.harness import OrchestratorProcess, open_pass
 
 pytestmark = pytest.mark.services
 
@@ -22,18 +22,20 @@ def answer_for(step: Step, i: int) -> dict[str, Any]:
         return {"choices": [i % len(step.options)]}
     if step.kind is StepKind.SCALE:
         return {"value": step.scale_min}
-    return {
+    answers: dict[StepKind, dict[str, Any]] = {
         StepKind.CHECK_IN: {"energy": 1 + i % 5, "word": "nyfiken"},
         StepKind.CHECK_OUT: {"word": "tack"},
         StepKind.REFLECTION: {"text": "Jag vill lyssna mer."},
         StepKind.COMMITMENT: {"text": "Fråga innan jag föreslår."},
         StepKind.WORD_CLOUD: {"words": ["lyssna"]},
         StepKind.FOLLOW_UP: {"tried": "yes"},
-    }[step.kind]
+    }
+    return answers[step.kind]
 
 
 @pytest.mark.parametrize("class_id", [c.id for c in library.list_classes()])
-async def test_each_built_in_class_runs_from_lobby_to_end(class_id, env, orchestrator) -> None:
+async def test_each_built_in_class_runs_from_lobby_to_end(
+        class_id: str, env: dict[str, str], orchestrator: OrchestratorProcess) -> None:
     script = library.get_class(class_id, library.example_params(class_id))
     opened = await open_pass(env, orchestrator.base_url, script, PEOPLE, program=f"lib-{class_id}")
     fac, clients = opened.facilitator, opened.participants

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import signal
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +19,9 @@ from exercises.demo import demo_class
 from exercises.script import ClassScript, Step, StepKind
 from exercises.state import Member
 from exercises.text import Text
-from tests.waiting import eventually
+from tests.conftest import LiveKitService, RedisService
 from tests.harness import OrchestratorProcess, open_pass, service_for
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.services
 
@@ -35,7 +36,8 @@ PEOPLE = [
 
 def jwt_claims(token: str) -> dict[str, Any]:
     payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return claims
 
 
 def validate_status(livekit_server: Any, token: str) -> int:
@@ -47,8 +49,9 @@ def validate_status(livekit_server: Any, token: str) -> int:
         return int(error.code)
 
 
-async def test_seven_participants_run_a_whole_pass(env, orchestrator, livekit_server,
-                                                    redis_server) -> None:
+async def test_seven_participants_run_a_whole_pass(
+        env: dict[str, str], orchestrator: OrchestratorProcess, livekit_server: LiveKitService,
+        redis_server: RedisService) -> None:
     opened = await open_pass(env, orchestrator.base_url, demo_class(), PEOPLE)
     pass_id, fac, clients = opened.id, opened.facilitator, opened.participants
     lk = api.LiveKitAPI(livekit_server.http_url, livekit_server.keys.key,
@@ -180,8 +183,9 @@ def short_breakout_class() -> ClassScript:
                Step("out", StepKind.CHECK_OUT, Text("Ut", "Out"), Text("Ett ord", "One word"))))
 
 
-async def test_restart_mid_breakout_keeps_and_fires_the_deadline(env, orchestrator, redis_server,
-                                                                 tmp_path) -> None:
+async def test_restart_mid_breakout_keeps_and_fires_the_deadline(
+        env: dict[str, str], orchestrator: OrchestratorProcess, redis_server: RedisService,
+        tmp_path: Path) -> None:
     people = PEOPLE[:4]
     opened = await open_pass(env, orchestrator.base_url, short_breakout_class(), people)
     pass_id, fac, clients = opened.id, opened.facilitator, opened.participants

@@ -10,12 +10,13 @@ import pytest
 
 from exercises.demo import demo_class
 from exercises.state import Member
-from tests.harness import ROOT, open_pass
+from tests.harness import ROOT, OrchestratorProcess, open_pass
 
 pytestmark = pytest.mark.services
 
 
-async def test_export_then_erase_leaves_nothing_about_the_person(env, orchestrator) -> None:
+async def test_export_then_erase_leaves_nothing_about_the_person(
+        env: dict[str, str], orchestrator: OrchestratorProcess) -> None:
     anna, bo = Member("p-anna", "Anna Lind", "HR", "Malmö"), Member("p-bo", "Bo Ek", "IT", "Umeå")
     state = await open_pass(env, orchestrator.base_url, demo_class(), [anna, bo])
     fac, clients = state.facilitator, state.participants

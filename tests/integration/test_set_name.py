@@ -6,12 +6,13 @@ import pytest
 
 from exercises.demo import demo_class
 from exercises.state import Member
-from tests.harness import open_pass
+from tests.harness import OrchestratorProcess, open_pass
 
 pytestmark = pytest.mark.services
 
 
-async def test_the_chosen_name_reaches_the_roster_and_bad_names_are_refused(env, orchestrator) -> None:
+async def test_the_chosen_name_reaches_the_roster_and_bad_names_are_refused(
+        env: dict[str, str], orchestrator: OrchestratorProcess) -> None:
     opened = await open_pass(env, orchestrator.base_url, demo_class(), [Member("p-a", "Anna Lind")])
     participant, fac = opened.participants[0], opened.facilitator
     try:
@@ -29,7 +30,8 @@ async def test_the_chosen_name_reaches_the_roster_and_bad_names_are_refused(env,
         await opened.close()
 
 
-async def test_connection_quality_reaches_the_facilitators_roster(env, orchestrator) -> None:
+async def test_connection_quality_reaches_the_facilitators_roster(
+        env: dict[str, str], orchestrator: OrchestratorProcess) -> None:
     opened = await open_pass(env, orchestrator.base_url, demo_class(), [Member("p-q", "Qi")])
     participant, fac = opened.participants[0], opened.facilitator
     try:

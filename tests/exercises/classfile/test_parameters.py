@@ -33,7 +33,8 @@ def test_unknown_and_empty_parameters_are_refused() -> None:
 def test_a_parameter_with_a_default_is_optional() -> None:
     header = ("parameters:\n  org:\n    title: {sv: Organisation, en: Organisation}\n"
               "    default: {sv: organisationen, en: the organisation}\n")
-    steps = "  - {id: i, kind: input, title: {sv: \"Om {org}\", en: \"About {org}\"}, prompt: {sv: P, en: P}}\n"
+    steps = ("  - {id: i, kind: input, title: {sv: \"Om {org}\", en: \"About {org}\"}, "
+             "prompt: {sv: P, en: P}}\n")
     template = parse_class(minimal(steps, header), "x.yaml")
     assert template.fill().steps[0].title == Text("Om organisationen", "About the organisation")
     assert template.fill({"org": "Acme"}).steps[0].title == Text("Om Acme", "About Acme")

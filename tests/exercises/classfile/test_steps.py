@@ -13,7 +13,6 @@ from exercises.script import StepKind, Visibility
 from exercises.state import Member, PassState
 from tests.exercises.classfile.helpers import GOLDEN, load_class, load_class_text, minimal, parse_class
 
-
 TRIO = """  - id: trio
     kind: breakout
     title: {sv: Trio, en: Trio}

@@ -23,6 +23,7 @@ def test_the_livekit_config_is_loopback_only_and_never_auto_creates_rooms() -> N
     config = livekit_config(port=7880, udp_port=7882, keys=LiveKitKeys("k", "s" * 40),
                             webhook_url="http://127.0.0.1:8080/webhooks/livekit")
     rtc = config["rtc"]
+    assert isinstance(rtc, dict)
     assert config["bind_addresses"] == ["127.0.0.1"]
     assert rtc == {**rtc, "node_ip": "127.0.0.1", "use_external_ip": False, "tcp_port": 0,
                    "stun_servers": ["127.0.0.1:3478"], "ips": {"includes": ["127.0.0.1/32"]}}

@@ -16,7 +16,7 @@ from exercises.state import Member
 from exercises.text import Text
 from signalling.media.synthetic import Bot
 from signalling.media.tone import participant_frequency
-from tests.harness import Client, service_for
+from tests.harness import Client, OrchestratorProcess, service_for
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.services
@@ -35,7 +35,8 @@ async def hear_exactly(bots: list[Bot], timeout: float = 20) -> None:
     await asyncio.gather(*(b.peer.wait_hearing_exactly(b.expected(), timeout) for b in bots))
 
 
-async def test_five_bots_hear_the_main_room_their_group_then_everyone(env, orchestrator) -> None:
+async def test_five_bots_hear_the_main_room_their_group_then_everyone(
+        env: dict[str, str], orchestrator: OrchestratorProcess) -> None:
     people = [Member(f"bot{i}", f"Bot {i}", ("IT", "HR", "Ekonomi")[i % 3]) for i in range(5)]
     tones = {m.id: participant_frequency(i) for i, m in enumerate(people)}
     async with service_for(env) as service:
