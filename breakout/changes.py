@@ -206,7 +206,8 @@ def remove_leaver(
         return out, tuple(moves)
     s = current[home][0]
     if not any(members for g, members in enumerate(current) if g != home):
-        raise InfeasibleGrouping(f"cannot regroup: only one person present ({pb.name(s)}) after {person_id} left")
+        raise InfeasibleGrouping(f"cannot regroup: only one person present ({pb.name(s)}) "
+                                 f"after {person_id} left")
     cap = size + 1
     options: list[tuple[bool, float, int, int, int]] = []
     for g, members in enumerate(current):

@@ -212,7 +212,10 @@ def _repair(pb: Problem, mate: list[int], banned: set[int]) -> list[int]:
         if len(left) == n % 2:
             if n % 2 == 0 or _odd_fits(pb, m, rule):
                 return m
-            for y in sorted(range(n), key=lambda v: -sum(1 for u in range(n) if u != v and pb.key(u, v) not in rule)):
+            def freedom(v: int) -> int:
+                return sum(1 for u in range(n) if u != v and pb.key(u, v) not in rule)
+
+            for y in sorted(range(n), key=lambda v: -freedom(v)):
                 trial = list(m)
                 partner = trial[y]
                 if partner < 0:
@@ -233,7 +236,8 @@ def _place_single(pb: Problem, groups: list[list[int]], x: int) -> None:
 
 def _raise_unplaced(pb: Problem, left: Sequence[int]) -> None:
     names = ", ".join(sorted(pb.name(v) for v in left))
-    rules = sorted({text for key, text in pb.hard.items() if divmod(key, pb.n)[0] in left or divmod(key, pb.n)[1] in left})
+    rules = sorted({text for key, text in pb.hard.items()
+                    if divmod(key, pb.n)[0] in left or divmod(key, pb.n)[1] in left})
     raise InfeasibleGrouping(
         f"no grouping keeps every hard constraint: {names} cannot be placed; "
         f"constraints involved: {'; '.join(rules) or 'none'}"

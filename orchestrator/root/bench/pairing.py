@@ -89,7 +89,9 @@ def run(argv: list[str]) -> int:
     people = cohort(args.n, seed=1)
     start = time.perf_counter()
     history = history_of(people, args.history_rounds, seed=2)
-    rows.append(("history", f"{args.history_rounds} passes, {len(history)} meetings, built in {time.perf_counter() - start:.1f} s"))
+    built = time.perf_counter() - start
+    rows.append(("history", f"{args.history_rounds} passes, {len(history)} meetings, "
+                            f"built in {built:.1f} s"))
     now = args.history_rounds * 7 * DAY
 
     times = []
@@ -132,10 +134,12 @@ def run(argv: list[str]) -> int:
     rows.append(
         (
             f"networkx n={args.n}",
-            f"median {statistics.median(oracle_times):.0f} ms over {args.oracle_repeats} runs (exact; slow, hence few runs)",
+            f"median {statistics.median(oracle_times):.0f} ms over {args.oracle_repeats} runs "
+            "(exact; slow, hence few runs)",
         )
     )
-    rows.append((f"  quality n={args.n}", f"ours {ours_big:.2f} / oracle {oracle_score:.2f} = {ours_big / oracle_score:.4f}"))
+    rows.append((f"  quality n={args.n}",
+                 f"ours {ours_big:.2f} / oracle {oracle_score:.2f} = {ours_big / oracle_score:.4f}"))
 
     small = cohort(args.quality_n, seed=3)
     small_history = history_of(small, args.history_rounds, seed=4)
@@ -149,7 +153,8 @@ def run(argv: list[str]) -> int:
     rows.append(
         (
             f"  quality n={args.quality_n}",
-            f"ours {ours_total:.2f} / oracle {oracle_total:.2f} = {quality:.4f} (5 seeds, {args.history_rounds} passes of history)",
+            f"ours {ours_total:.2f} / oracle {oracle_total:.2f} = {quality:.4f} "
+            f"(5 seeds, {args.history_rounds} passes of history)",
         )
     )
 
