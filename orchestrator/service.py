@@ -165,12 +165,8 @@ class PassService:
         elif isinstance(effect, RemoveFromRoom):
             await self.sfu.remove_participant(effect.room, effect.person_id)
         elif isinstance(effect, CloseRooms):
-            await asyncio.gather(*(self._close_room(room) for room in effect.rooms))
-
-    async def _close_room(self, room: str) -> None:
-        for identity in await self.sfu.list_participants(room):
-            await self.sfu.remove_participant(room, identity)
-        await self.sfu.delete_room(room)
+            # Deleting a room disconnects whoever is still in it.
+            await asyncio.gather(*(self.sfu.delete_room(room) for room in effect.rooms))
 
     async def ensure_room(self, state: PassState, room: str | None) -> None:
         """Recreate a room of this pass that LiveKit closed on its own (idempotent)."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import TypeVar
 
 import aiohttp
 from livekit import api
@@ -29,6 +31,12 @@ PUBLISH_SOURCES = ["camera", "microphone"]
 # that is briefly empty (everyone in breakouts, or a reload).
 EMPTY_TIMEOUT_S = 6 * 3600
 DEPARTURE_TIMEOUT_S = 6 * 3600
+#: Twirp codes worth another try: the server or one of its nodes was briefly busy.
+TRANSIENT_CODES = frozenset({"unavailable", "deadline_exceeded", "resource_exhausted"})
+RETRIES = 2
+BACKOFF_S = (0.2, 0.5)
+CALL_TIMEOUT_S = 10.0
+T = TypeVar("T")
 RECORDING_KINDS = frozenset({models.ParticipantInfo.Kind.EGRESS, models.ParticipantInfo.Kind.AGENT})
 
 
@@ -57,45 +65,55 @@ class LiveKitSfu:
         return (api.AccessToken(self._key, self._secret).with_identity(identity)
                 .with_name(name).with_ttl(timedelta(seconds=ttl)).with_grants(grants).to_jwt())
 
-    async def _call(self, what: str, coro: object) -> object:
-        try:
-            return await asyncio.wait_for(coro, timeout=10)  # type: ignore[arg-type]
-        except (api.TwirpError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
-            raise ServiceError(f"LiveKit {what} failed: {error}") from error
+    async def _call(self, what: str, request: Callable[[], Awaitable[T]], *,
+                    missing_ok: bool = False, retries: int = RETRIES) -> T | None:
+        """One API call, retried on transient failures; ``ServiceError`` when it fails.
+
+        LiveKit answers ``unavailable`` when a node is briefly too busy to
+        reach the participant's session (seen under load): that, timeouts and
+        dropped connections are retried with a short back-off, so one slow
+        moment does not leave a room open or a person in the wrong room. A
+        room or participant that is already gone is success when ``missing_ok``.
+        """
+        for attempt in range(retries + 1):
+            try:
+                return await asyncio.wait_for(request(), timeout=CALL_TIMEOUT_S)
+            except api.TwirpError as error:
+                if missing_ok and error.code == "not_found":
+                    return None
+                if error.code not in TRANSIENT_CODES or attempt == retries:
+                    raise ServiceError(f"LiveKit {what} failed: {error}") from error
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+                if attempt == retries:
+                    raise ServiceError(f"LiveKit {what} failed: {error}") from error
+            await asyncio.sleep(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     async def create_room(self, name: str, max_participants: int) -> None:
-        await self._call(f"create room {name}", self._api.room.create_room(api.CreateRoomRequest(
-            name=name, max_participants=max_participants, empty_timeout=EMPTY_TIMEOUT_S,
-            departure_timeout=DEPARTURE_TIMEOUT_S)))
+        await self._call(f"create room {name}", lambda: self._api.room.create_room(
+            api.CreateRoomRequest(name=name, max_participants=max_participants,
+                                  empty_timeout=EMPTY_TIMEOUT_S,
+                                  departure_timeout=DEPARTURE_TIMEOUT_S)))
 
     async def delete_room(self, name: str) -> None:
-        try:
-            await self._api.room.delete_room(api.DeleteRoomRequest(room=name))
-        except api.TwirpError as error:
-            if error.code != "not_found":
-                raise ServiceError(f"LiveKit delete room {name} failed: {error}") from error
+        """Close a room; LiveKit disconnects whoever is still in it."""
+        await self._call(f"delete room {name}", lambda: self._api.room.delete_room(
+            api.DeleteRoomRequest(room=name)), missing_ok=True)
 
     async def remove_participant(self, room: str, identity: str) -> None:
-        try:
-            await self._api.room.remove_participant(
-                api.RoomParticipantIdentity(room=room, identity=identity))
-        except api.TwirpError as error:
-            if error.code != "not_found":
-                raise ServiceError(f"LiveKit remove {identity} from {room} failed: {error}") from error
-
-    async def list_participants(self, room: str) -> list[str]:
-        resp = await self._call(f"list participants of {room}", self._api.room.list_participants(
-            api.ListParticipantsRequest(room=room)))
-        return [p.identity for p in resp.participants]  # type: ignore[attr-defined]
+        await self._call(f"remove {identity} from {room}", lambda: self._api.room.remove_participant(
+            api.RoomParticipantIdentity(room=room, identity=identity)), missing_ok=True)
 
     async def rooms(self, names: list[str] | None = None) -> list[RoomInfo]:
-        resp = await self._call("list rooms", self._api.room.list_rooms(
+        resp = await self._call("list rooms", lambda: self._api.room.list_rooms(
             api.ListRoomsRequest(names=names or [])))
         return [RoomInfo(r.name, r.num_participants, r.max_participants, r.active_recording)
-                for r in resp.rooms]  # type: ignore[attr-defined]
+                for r in resp.rooms] if resp is not None else []
 
     async def ping(self) -> None:
-        await self.rooms(["onlive_readyz_probe"])
+        """Whether LiveKit answers now: one try, no retries (the monitor asks often)."""
+        await self._call("ping", lambda: self._api.room.list_rooms(
+            api.ListRoomsRequest(names=["onlive_readyz_probe"])), retries=0)
 
     def parse_webhook(self, body: str, authorization: str) -> RoomEvent:
         """The verified webhook as a ``RoomEvent``; ``AuthError`` when it does not verify."""

@@ -233,14 +233,12 @@ class FakeSfu:
 
     async def delete_room(self, name: str) -> None:
         self.rooms_open.pop(name, None)
+        self.members.pop(name, None)  # LiveKit disconnects whoever was still in it
         self.deleted.append(name)
 
     async def remove_participant(self, room: str, identity: str) -> None:
         self.members[room].discard(identity)
         self.removed.append((room, identity))
-
-    async def list_participants(self, room: str) -> list[str]:
-        return sorted(self.members[room])
 
     async def rooms(self, names: list[str] | None = None) -> list[RoomInfo]:
         self._check()

@@ -1,0 +1,60 @@
+"""The LiveKit adapter's call policy: transient refusals are retried, gone is gone."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from livekit import api
+
+from orchestrator.adapters.livekit import LiveKitSfu
+from orchestrator.errors import ServiceError
+
+
+class Script:
+    """A request that fails with the given Twirp codes, then succeeds."""
+
+    def __init__(self, *codes: str) -> None:
+        self.codes = list(codes)
+        self.calls = 0
+
+    async def __call__(self) -> str:
+        self.calls += 1
+        if self.codes:
+            code = self.codes.pop(0)
+            raise api.TwirpError(code, f"{code} (scripted)", status=503)
+        return "done"
+
+
+@pytest.fixture
+async def sfu() -> AsyncIterator[LiveKitSfu]:
+    async with aiohttp.ClientSession() as session:
+        yield LiveKitSfu("http://127.0.0.1:9", "ws://127.0.0.1:9", "key", "s" * 32, session)
+
+
+async def test_a_busy_node_is_asked_again_until_it_answers(sfu: LiveKitSfu) -> None:
+    request = Script("unavailable", "unavailable")
+    assert await sfu._call("remove someone", request) == "done"
+    assert request.calls == 3
+
+
+async def test_a_refusal_that_will_not_change_fails_at_once(sfu: LiveKitSfu) -> None:
+    request = Script("permission_denied")
+    with pytest.raises(ServiceError, match="LiveKit delete room r failed"):
+        await sfu._call("delete room r", request)
+    assert request.calls == 1
+
+
+async def test_a_room_that_is_already_gone_counts_as_closed(sfu: LiveKitSfu) -> None:
+    request = Script("not_found")
+    assert await sfu._call("delete room r", request, missing_ok=True) is None
+    with pytest.raises(ServiceError):
+        await sfu._call("create room r", Script("not_found"))
+
+
+async def test_a_ping_is_one_try(sfu: LiveKitSfu) -> None:
+    request = Script("unavailable")
+    with pytest.raises(ServiceError):
+        await sfu._call("ping", request, retries=0)
+    assert request.calls == 1
