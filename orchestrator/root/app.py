@@ -1,9 +1,9 @@
 """The composition root: ``create_app(settings)``.
 
 Every long-lived resource is an aiohttp cleanup context under a typed
-``AppKey``: the Redis pool, the PostgreSQL pool (migrated at start), the LiveKit client, the echo pool, the Socket.IO
-server with the application's services, the timer scheduler and the
-monitors. Shutdown runs in named phases: stop intake, drain in-flight
+``AppKey``: the Redis pool, the PostgreSQL pool (migrated at start), the
+LiveKit client, the echo pool, the Socket.IO server with the application's
+services, the timer scheduler and the monitors. Shutdown runs in named phases: stop intake, drain in-flight
 commands, cancel background tasks, release leases, close clients.
 """
 
