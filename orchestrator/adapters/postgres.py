@@ -190,6 +190,15 @@ class PostgresRecords:
 
     # -- organisations ------------------------------------------------------------
 
+    async def create_org(self, org: Organisation) -> Organisation:
+        row = await self.pool.fetchrow(
+            "INSERT INTO organisations (id, name, anonymity_k, top_warning_percent) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING *",
+            org.id, org.name, org.anonymity_k, org.top_warning_percent)
+        if row is None:
+            raise Conflict(f"organisation {org.id!r} exists already", code="exists")
+        return _org(row)
+
     async def ensure_org(self, org_id: str, name: str | None = None) -> Organisation:
         row = await self.pool.fetchrow(
             "INSERT INTO organisations (id, name) VALUES ($1, $2) "

@@ -30,6 +30,10 @@ from orchestrator.gym.records import (
 
 
 class Organisations(Protocol):
+    async def create_org(self, org: Organisation) -> Organisation:
+        """A new organisation; ``Conflict`` if the id exists."""
+        ...
+
     async def ensure_org(self, org_id: str, name: str | None = None) -> Organisation:
         """The organisation, created (named ``name`` or its id) if it is new."""
         ...

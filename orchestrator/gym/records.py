@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from exercises.gym.errors import InvalidProgram
+from exercises.gym.ids import check_org_id
 from exercises.gym.program import Audience, Cadence, SessionState
 from exercises.gym.roster import Language, Level
 from exercises.text import Text
@@ -21,10 +23,24 @@ __all__ = ["ClassVersion", "ImportReport", "Organisation", "PersonData", "Person
 
 @dataclass(frozen=True, slots=True)
 class Organisation:
+    """A client organisation; checked when built."""
+
     id: str
     name: str
     anonymity_k: int = 5
     top_warning_percent: int = 50
+
+    def __post_init__(self) -> None:
+        if (wrong := check_org_id(self.id)) is not None:
+            raise InvalidProgram(f"organisation: {wrong}", code="invalid_org")
+        if not self.name.strip() or len(self.name) > 120:
+            raise InvalidProgram("organisation name: 1-120 characters", code="invalid_org")
+        if not 2 <= self.anonymity_k <= 100:
+            raise InvalidProgram(f"anonymity threshold: 2-100, not {self.anonymity_k}",
+                                 code="invalid_org")
+        if not 0 <= self.top_warning_percent <= 100:
+            raise InvalidProgram(f"top-management warning: 0-100 %, not "
+                                 f"{self.top_warning_percent}", code="invalid_org")
 
 
 @dataclass(frozen=True, slots=True)
