@@ -207,13 +207,14 @@ def parse_start(text: str, time_zone: str) -> datetime:
                                  f"{time_zone} is at {_offset(local)} then")
         return local
     earlier, later = parsed.replace(tzinfo=zone, fold=0), parsed.replace(tzinfo=zone, fold=1)
-    if earlier.utcoffset() != later.utcoffset():
-        raise InvalidSession(f"start: {text} happens twice in {time_zone} (clocks go back); "
-                             "give the offset, e.g. +01:00")
-    back = earlier.astimezone(timezone.utc).astimezone(zone)
-    if back.replace(tzinfo=None) != parsed:
+    # A time in the spring gap comes back as another wall time; one in the autumn
+    # overlap comes back as itself with either offset.
+    if earlier.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != parsed:
         raise InvalidSession(f"start: {text} does not exist in {time_zone} (clocks go "
                              "forward); choose another time")
+    if earlier.utcoffset() != later.utcoffset():
+        raise InvalidSession(f"start: {text} happens twice in {time_zone} (clocks go back); "
+                             f"give the offset, e.g. {text}{_offset(earlier)}")
     return earlier
 
 
