@@ -174,7 +174,7 @@ def test_a_session_opens_as_its_pass_and_invitations_come_from_the_roster(
     assert member("default/E101")["name"] == "Anna Lind", "two Anna Linds, two people"
     assert member("default/E101")["manager_id"] == "default/M020"
     # The pass knows its program under the organisation's name.
-    state = msgpack.unpackb(live.get(f"onlive:pass:{pass_id}"), raw=False)  # type: ignore[arg-type]
+    state = msgpack.unpackb(live.get(f"onlive:pass:{pass_id}"), raw=False)
     assert state["program"] == "default/gym"
 
     # A re-invite keeps what the roster says (and the roster's changes come through).
