@@ -34,6 +34,7 @@ from signalling import views
 
 BENCHMARKS = {
     "pairing": "orchestrator.root.bench.pairing",
+    "program": "orchestrator.root.bench.program",
     "switch": "orchestrator.root.bench.switch",
 }
 
