@@ -18,8 +18,18 @@ from orchestrator.version import LIVEKIT_VERSION
 
 MAX_TOKEN_TTL = 15 * 60
 #: Where Debian's ``postgresql`` package installs the server binaries.
-DEFAULT_POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
+POSTGRES_LIB = Path("/usr/lib/postgresql")
 _ORG_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def _default_postgres_bin() -> Path:
+    """The newest PostgreSQL server Debian installed (``/usr/lib/postgresql/N/bin``)."""
+    found = sorted((int(d.name), d / "bin") for d in POSTGRES_LIB.glob("*")
+                   if d.name.isdigit() and (d / "bin" / "postgres").exists())
+    return found[-1][1] if found else POSTGRES_LIB / "15" / "bin"
+
+
+DEFAULT_POSTGRES_BIN = _default_postgres_bin()
 
 
 def _default_livekit_bin() -> str:
