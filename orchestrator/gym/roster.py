@@ -12,11 +12,12 @@ import logging
 from dataclasses import replace
 
 from exercises.gym.ids import live_id, split_live_id
+from exercises.gym.program import SessionState
 from exercises.gym.roster import Roster, RosterPerson, parse_roster
 from exercises.state import Member
 from orchestrator.errors import AuthError, NotFound
 from orchestrator.gym.ports import Records
-from orchestrator.gym.records import ImportReport, PersonRecord
+from orchestrator.gym.records import ImportReport, PersonRecord, SessionRecord
 from orchestrator.participants import Participants
 from orchestrator.ports import Store
 
@@ -71,7 +72,14 @@ class RosterService:
         repeated invitation never resets them; a name the person chose for
         themself in the pass is kept. The pass must be the organisation's.
         """
-        state = await self.store.load(pass_id)
+        try:
+            state = await self.store.load(pass_id)
+        except NotFound:
+            session = await self._session_or_none(org_id, pass_id)
+            if session is None or session.state is not SessionState.SCHEDULED:
+                raise
+            raise NotFound(f"session {pass_id!r} is scheduled but not open yet; open it first "
+                           f"(onlive session open {pass_id})", code="session_not_open") from None
         owner = split_live_id(state.program)
         if owner is not None and owner[0] != org_id:
             raise NotFound(f"no pass {pass_id!r} in {org_id!r}", code="unknown_pass")
@@ -84,3 +92,9 @@ class RosterService:
         ticket = await self.participants.invite(pass_id, member)
         await self.records.record_invitation(org_id, pass_id, employee_id)
         return ticket
+
+    async def _session_or_none(self, org_id: str, pass_id: str) -> SessionRecord | None:
+        try:
+            return await self.records.session(org_id, pass_id)
+        except NotFound:
+            return None

@@ -153,6 +153,8 @@ def test_a_session_opens_as_its_pass_and_invitations_come_from_the_roster(
     onlive("program", "add-class", "gym", "listening-for-real")
     pass_id = onlive("session", "add", "gym", "listening-for-real", "--start",
                      "2027-01-14T09:00", "--capacity", "10", "--facilitator", "Eva").out.split()[0]
+    ran = onlive("pass", "invite", pass_id, "M010")
+    assert ran.code == 2 and f"open it first (onlive session open {pass_id})" in ran.err
     opened = onlive("session", "open", pass_id)
     assert opened.code == 0, opened.err
     assert opened.out.splitlines()[0] == pass_id and "/f#credential=" in opened.out
