@@ -13,6 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from orchestrator.access import Access
+from orchestrator.errors import ServiceError
+from orchestrator.gym import Gym, build_gym
+from orchestrator.gym.ports import Records
 from orchestrator.overview import Overview
 from orchestrator.participants import Participants
 from orchestrator.people import People
@@ -36,14 +39,27 @@ class Services:
     participants: Participants
     rooms: RoomEvents
     overview: Overview
+    # The gym (roster, programs, schedule) needs the system of record; fast
+    # service tests that never touch it build the services without one.
+    gym_or_none: Gym | None = None
+
+    @property
+    def gym(self) -> Gym:
+        if self.gym_or_none is None:
+            raise ServiceError("this needs the system of record (PostgreSQL): set "
+                               "ONLIVE_DATABASE_URL or run onlive dev")
+        return self.gym_or_none
 
 
 def build_services(settings: Settings, store: Store, sfu: Sfu, notifier: Notifier, *,
+                   records: Records | None = None,
                    clock: Callable[[], float] = time.time) -> Services:
     access = Access(settings, clock=clock)
     people = People(store, clock=clock)
     publisher = Publisher(settings, store, sfu, notifier, people, clock=clock)
     passes = PassService(settings, store, sfu, publisher, clock=clock)
+    participants = Participants(passes, people, access, clock=clock)
+    gym = build_gym(records, passes, participants, people) if records is not None else None
     return Services(settings, store, sfu, notifier, access, people, publisher, passes,
-                    Participants(passes, people, access, clock=clock),
-                    RoomEvents(store, sfu, notifier, publisher), Overview(store, sfu, clock=clock))
+                    participants, RoomEvents(store, sfu, notifier, publisher),
+                    Overview(store, sfu, clock=clock), gym)

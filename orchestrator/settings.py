@@ -7,6 +7,7 @@ its meaning is listed in the README's Configuration section.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -16,6 +17,19 @@ from orchestrator.errors import ConfigError
 from orchestrator.version import LIVEKIT_VERSION
 
 MAX_TOKEN_TTL = 15 * 60
+#: Where Debian's ``postgresql`` package installs the server binaries.
+POSTGRES_LIB = Path("/usr/lib/postgresql")
+_ORG_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def _default_postgres_bin() -> Path:
+    """The newest PostgreSQL server Debian installed (``/usr/lib/postgresql/N/bin``)."""
+    found = sorted((int(d.name), d / "bin") for d in POSTGRES_LIB.glob("*")
+                   if d.name.isdigit() and (d / "bin" / "postgres").exists())
+    return found[-1][1] if found else POSTGRES_LIB / "15" / "bin"
+
+
+DEFAULT_POSTGRES_BIN = _default_postgres_bin()
 
 
 def _default_livekit_bin() -> str:
@@ -31,6 +45,13 @@ class Settings:
     secret: str = field(default="", repr=False)  # signs join tickets and credentials
     redis_url: str | None = None  # None: ``onlive dev`` starts redis-server
     redis_port: int = 6390
+    # postgresql://...; None: ``onlive dev`` starts postgres in STATE_DIR/postgres
+    database_url: str | None = field(default=None, repr=False)
+    postgres_port: int = 5440
+    postgres_bin: Path = DEFAULT_POSTGRES_BIN  # the directory of initdb and postgres
+    database_pool_size: int = 10
+    # The organisation CLI commands act on when they are given no --org.
+    org: str = "default"
     livekit_url: str | None = None  # ws://...; None: ``onlive dev`` starts livekit-server
     livekit_api_key: str = ""
     livekit_api_secret: str = field(default="", repr=False)
@@ -60,6 +81,17 @@ class Settings:
             raise ConfigError("ONLIVE_ECHO_CAPACITY must be at least 1")
         if self.anonymity_threshold < 2:
             raise ConfigError("ONLIVE_ANONYMITY_THRESHOLD must be at least 2")
+        if not 1 <= self.postgres_port <= 65535:
+            raise ConfigError(f"ONLIVE_POSTGRES_PORT must be 1-65535, not {self.postgres_port}")
+        if not 2 <= self.database_pool_size <= 100:
+            raise ConfigError("ONLIVE_DATABASE_POOL_SIZE must be 2-100, "
+                              f"not {self.database_pool_size}")
+        if self.database_url is not None and not self.database_url.startswith(
+                ("postgresql://", "postgres://")):
+            raise ConfigError("ONLIVE_DATABASE_URL must be a postgresql:// URL")
+        if not _ORG_ID.fullmatch(self.org):
+            raise ConfigError(f"ONLIVE_ORG must be 1-40 lower-case letters, digits or '-', "
+                              f"not {self.org!r}")
         if self.livekit_api_secret and len(self.livekit_api_secret) < 32:
             raise ConfigError("the LiveKit API secret must have at least 32 characters")
 
@@ -81,10 +113,11 @@ class Settings:
         return f"http://127.0.0.1:{self.port}/webhooks/livekit"
 
     def with_services(self, *, redis_url: str, livekit_url: str, api_key: str,
-                      api_secret: str) -> Settings:
+                      api_secret: str, database_url: str | None = None) -> Settings:
         """A copy pointing at services that were started for us."""
         return replace(self, redis_url=redis_url, livekit_url=livekit_url,
-                       livekit_api_key=api_key, livekit_api_secret=api_secret)
+                       livekit_api_key=api_key, livekit_api_secret=api_secret,
+                       database_url=database_url or self.database_url)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -111,6 +144,11 @@ class Settings:
             secret=secret,
             redis_url=env.get("ONLIVE_REDIS_URL") or None,
             redis_port=num("ONLIVE_REDIS_PORT", 6390),
+            database_url=env.get("ONLIVE_DATABASE_URL") or None,
+            postgres_port=num("ONLIVE_POSTGRES_PORT", 5440),
+            postgres_bin=Path(env.get("ONLIVE_POSTGRES_BIN") or DEFAULT_POSTGRES_BIN),
+            database_pool_size=num("ONLIVE_DATABASE_POOL_SIZE", 10),
+            org=env.get("ONLIVE_ORG") or "default",
             livekit_url=env.get("ONLIVE_LIVEKIT_URL") or None,
             livekit_api_key=env.get("ONLIVE_LIVEKIT_API_KEY", ""),
             livekit_api_secret=env.get("ONLIVE_LIVEKIT_API_SECRET", ""),

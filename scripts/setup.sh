@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what onlive needs, skipping whatever is already there:
-# Debian's redis-server and chromium, a virtualenv with the Python
+# Debian's redis-server, postgresql and chromium, a virtualenv with the Python
 # dependencies, the pinned LiveKit server (orchestrator/version.py) built with
 # `go install` and cached outside the clone (keyed by version), and the web
 # build.
@@ -20,6 +20,12 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # --- Debian packages ----------------------------------------------------------
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
+# The PostgreSQL server binaries (initdb, postgres): onlive runs its own cluster.
+if [ -n "${ONLIVE_POSTGRES_BIN:-}" ]; then
+    [ -x "$ONLIVE_POSTGRES_BIN/postgres" ] || missing+=(postgresql)
+else
+    compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
+fi
 [ -x /usr/lib/chromium/chromium ] || missing+=(chromium)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v unshare >/dev/null || missing+=(util-linux)
@@ -31,6 +37,19 @@ fi
 # The Debian package starts a system redis on 6379; onlive runs its own.
 if command -v systemctl >/dev/null && systemctl is-active --quiet redis-server 2>/dev/null; then
     as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
+fi
+# Debian's postgresql makes and starts a system cluster (main, port 5432); onlive runs its
+# own (`onlive dev`, the test fixtures), so the system one is stopped and stays off.
+if command -v systemctl >/dev/null && systemctl is-enabled --quiet postgresql 2>/dev/null; then
+    as_root systemctl disable --now postgresql >/dev/null 2>&1 || true
+fi
+if command -v pg_lsclusters >/dev/null; then
+    pg_lsclusters --no-header 2>/dev/null | while read -r version cluster _ status _; do
+        if [ "$status" = online ] || [ "${status#online}" != "$status" ]; then
+            say "stopping the system PostgreSQL cluster $version/$cluster (onlive runs its own)"
+            as_root pg_ctlcluster "$version" "$cluster" stop || true
+        fi
+    done
 fi
 
 # --- Python -------------------------------------------------------------------

@@ -1,32 +1,91 @@
-"""Fixtures that start the real services: redis-server and livekit-server.
+"""Fixtures that start the real services: redis-server, livekit-server and postgres.
 
 They start once per test session on free loopback ports. A missing binary is
-a failure, never a skip: CI must exercise the real services.
+a failure, never a skip: CI must exercise the real services. Every test that
+uses PostgreSQL gets a database of its own, copied from a template that the
+migrations were applied to once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 import shutil
-from collections.abc import Iterator
+import tempfile
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
+import asyncpg
 import pytest
 import redis
 
+from orchestrator.adapters.postgres import PostgresRecords, migrate, open_records
 from orchestrator.root.procs import (
     Child,
     LiveKitKeys,
     free_port,
     load_or_create_keys,
+    postgres_url,
     start_livekit,
+    start_postgres,
     start_redis,
 )
-from orchestrator.settings import Settings
+from orchestrator.settings import DEFAULT_POSTGRES_BIN, Settings
 from tests.harness import OrchestratorProcess, orchestrator_env
 
 LIVEKIT_BIN = Path(os.environ.get("ONLIVE_LIVEKIT_BIN", str(Settings().livekit_bin)))
+POSTGRES_BIN = Path(os.environ.get("ONLIVE_POSTGRES_BIN") or DEFAULT_POSTGRES_BIN)
+TEMPLATE = "onlive_template"
+T = TypeVar("T")
+
+
+def run_apart(make: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to its end on a loop of its own, in a thread, from sync code
+    (a fixture must not disturb the event loop the tests run on)."""
+    result: list[T] = []
+    failure: list[BaseException] = []
+
+    def main() -> None:
+        try:
+            result.append(asyncio.run(_call(make)))
+        except BaseException as error:  # handed to the caller below
+            failure.append(error)
+
+    thread = threading.Thread(target=main, name="fixture-loop")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
+async def _call(make: Callable[[], Awaitable[T]]) -> T:
+    return await make()
+
+
+@dataclass(frozen=True)
+class PostgresService:
+    port: int
+    password: str
+    child: Child
+
+    def url(self, database: str) -> str:
+        return postgres_url(self.port, self.password, database)
+
+    def admin(self, *statements: str) -> None:
+        """Run statements on the maintenance database (CREATE/DROP DATABASE)."""
+        async def run() -> None:
+            conn = await asyncpg.connect(self.url("postgres"))
+            try:
+                for statement in statements:
+                    await conn.execute(statement)
+            finally:
+                await conn.close()
+        run_apart(run)
 
 
 @dataclass(frozen=True)
@@ -76,12 +135,59 @@ def livekit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveKit
         child.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresService]:
+    if not (POSTGRES_BIN / "postgres").exists():
+        pytest.fail(f"the PostgreSQL server is not installed in {POSTGRES_BIN}: run the "
+                    "README's test command (make test)")
+    # Not under pytest's tmp dirs: they are private to root, and as root the
+    # server runs as the postgres user (start_postgres hands this one over).
+    state = Path(tempfile.mkdtemp(prefix="onlive-pg-", dir="/tmp"))
+    port, password = free_port(), secrets.token_urlsafe(24)
+    child = start_postgres(state, port, password, bin_dir=POSTGRES_BIN, durable=False)
+    service = PostgresService(port, password, child)
+    try:
+        service.admin(f"CREATE DATABASE {TEMPLATE}")
+
+        async def migrated() -> None:
+            conn = await asyncpg.connect(service.url(TEMPLATE))
+            try:
+                await migrate(conn)
+            finally:
+                await conn.close()
+        run_apart(migrated)
+        yield service
+    finally:
+        child.stop()
+        shutil.rmtree(state, ignore_errors=True)
+
+
 @pytest.fixture
-def env(redis_server: RedisService, livekit_server: LiveKitService,
+def database_url(postgres_server: PostgresService) -> Iterator[str]:
+    """A database of this test's own, already migrated; dropped afterwards."""
+    name = f"test_{secrets.token_hex(6)}"
+    postgres_server.admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    try:
+        yield postgres_server.url(name)
+    finally:
+        postgres_server.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+async def records(database_url: str) -> AsyncIterator[PostgresRecords]:
+    """The system of record on this test's database."""
+    async with open_records(database_url, max_size=4) as opened:
+        yield opened
+
+
+@pytest.fixture
+def env(redis_server: RedisService, livekit_server: LiveKitService, database_url: str,
         tmp_path: Path) -> dict[str, str]:
     """The orchestrator's environment; every test starts from an empty store."""
     redis.Redis.from_url(redis_server.url).flushdb()
-    return orchestrator_env(redis_server.url, livekit_server, tmp_path / "state")
+    return orchestrator_env(redis_server.url, livekit_server, tmp_path / "state",
+                            database_url=database_url)
+
 
 
 @pytest.fixture

@@ -34,9 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-secret-" + "x" * 40
 
 
-def orchestrator_env(redis_url: str, livekit: Any, state_dir: Path) -> dict[str, str]:
+def orchestrator_env(redis_url: str, livekit: Any, state_dir: Path, *,
+                     database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONLIVE_")}
     env.update({
+        "ONLIVE_DATABASE_URL": database_url,
         "ONLIVE_PORT": str(livekit.webhook_port),
         "ONLIVE_REDIS_URL": redis_url,
         "ONLIVE_LIVEKIT_URL": livekit.url,

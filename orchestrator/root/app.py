@@ -1,9 +1,9 @@
 """The composition root: ``create_app(settings)``.
 
 Every long-lived resource is an aiohttp cleanup context under a typed
-``AppKey``: the Redis pool, the LiveKit client, the echo pool, the Socket.IO
-server with the application's services, the timer scheduler and the
-monitors. Shutdown runs in named phases: stop intake, drain in-flight
+``AppKey``: the Redis pool, the PostgreSQL pool (migrated at start), the
+LiveKit client, the echo pool, the Socket.IO server with the application's
+services, the timer scheduler and the monitors. Shutdown runs in named phases: stop intake, drain in-flight
 commands, cancel background tasks, release leases, close clients.
 """
 
@@ -21,12 +21,14 @@ import socketio
 from aiohttp import web
 
 from orchestrator.adapters.livekit import LiveKitSfu
+from orchestrator.adapters.postgres import open_records
 from orchestrator.adapters.redis_store import RedisStore
 from orchestrator.errors import ConfigError
 from orchestrator.monitor import Monitor
 from orchestrator.root.keys import (
     ECHO,
     LOOP_LAG,
+    RECORDS,
     REDIS,
     SCHEDULER,
     SERVICES,
@@ -54,14 +56,15 @@ SIO_CHANNEL = "onlive:sio"
 
 
 def create_app(settings: Settings) -> web.Application:
-    if not settings.redis_url or not settings.livekit_url:
-        raise ConfigError("create_app needs ONLIVE_REDIS_URL and ONLIVE_LIVEKIT_URL "
-                          "(onlive dev sets them for services it starts)")
+    if not settings.redis_url or not settings.livekit_url or not settings.database_url:
+        raise ConfigError("create_app needs ONLIVE_REDIS_URL, ONLIVE_LIVEKIT_URL and "
+                          "ONLIVE_DATABASE_URL (onlive dev sets them for services it starts)")
     disable_websocket_compression()
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     app[LOOP_LAG] = LoopLag()
     app.cleanup_ctx.append(_redis)
+    app.cleanup_ctx.append(_records)
     app.cleanup_ctx.append(_sfu)
     app.cleanup_ctx.append(_echo)
     app.cleanup_ctx.append(_socketio)
@@ -96,6 +99,15 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
     await client.aclose()
 
 
+async def _records(app: web.Application) -> AsyncIterator[None]:
+    """The system of record; workers starting together migrate it once (advisory lock)."""
+    s = app[SETTINGS]
+    assert s.database_url is not None  # create_app refuses settings without it
+    async with open_records(s.database_url, max_size=s.database_pool_size) as records:
+        app[RECORDS] = records
+        yield
+
+
 async def _sfu(app: web.Application) -> AsyncIterator[None]:
     s = app[SETTINGS]
     session = aiohttp.ClientSession()
@@ -119,7 +131,8 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
     sio = app[SIO]
     tasks = TaskSet("sio")
     app[TASKS] = tasks
-    services = build_services(app[SETTINGS], app[STORE], app[SFU], SocketNotifier(sio))
+    services = build_services(app[SETTINGS], app[STORE], app[SFU], SocketNotifier(sio),
+                              records=app[RECORDS])
     app[SERVICES] = services
 
     async def overview() -> dict[str, Any]:

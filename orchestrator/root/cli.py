@@ -1,15 +1,16 @@
 """The ``onlive`` command line.
 
-    onlive dev                      a local pass; starts redis-server and livekit-server
+    onlive dev                      a local pass; starts redis-server, postgres, livekit-server
     onlive serve                    one orchestrator worker against running services
     onlive pass create              create a pass (prints its id and facilitator link)
-    onlive pass invite PASS --name  issue a participant join link
+    onlive pass invite PASS ID…     join links for people of the roster (by employee id)
     onlive pass facilitator PASS    issue a facilitator link
     onlive ops-link                 issue an ops dashboard link
     onlive class validate FILE…     check class files; exit 0 only if all are valid
     onlive bench NAME               run a benchmark (see README)
     onlive bots --pass P --count N  synthetic participants
     onlive contract [--check]       write web/src/contract.js (or check it is current)
+    onlive org | roster | program | session | person add   the gym (see gymcli.py)
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ from breakout.errors import CodedError
 from exercises.script import ClassScript
 from exercises.state import Member
 from orchestrator import logs
+from orchestrator.root import gymcli
 from orchestrator.root.oneshot import one_shot
 from orchestrator.settings import Settings
 from signalling import views
 
 BENCHMARKS = {
     "pairing": "orchestrator.root.bench.pairing",
+    "program": "orchestrator.root.bench.program",
     "switch": "orchestrator.root.bench.switch",
 }
 
@@ -51,14 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--program", default="default", help="the program the pass belongs to")
     create.add_argument("--param", action="append", default=[], metavar="NAME=TEXT",
                         help="a class parameter, e.g. leadership_philosophy=…")
-    invite = pass_sub.add_parser("invite", help="issue a participant join link")
+    invite = pass_sub.add_parser("invite", help="join links for people of the roster")
     invite.add_argument("pass_id")
-    invite.add_argument("--name", required=True, help="display name")
-    invite.add_argument("--id", dest="person_id", help="person id (default: derived)")
-    invite.add_argument("--department", default="")
-    invite.add_argument("--site", default="")
-    invite.add_argument("--manager", default=None, help="the person id of their manager")
-    invite.add_argument("--level", type=int, default=0, help="role level (0 = employee)")
+    invite.add_argument("employee_ids", nargs="+", metavar="EMPLOYEE_ID",
+                        help="people of the roster (someone outside it: onlive person add)")
+    invite.add_argument("--org", default=None, help="their organisation (default: ONLIVE_ORG)")
     fac = pass_sub.add_parser("facilitator", help="issue a facilitator link")
     fac.add_argument("pass_id")
     sub.add_parser("ops-link", help="issue an ops dashboard link")
@@ -66,16 +66,25 @@ def _parser() -> argparse.ArgumentParser:
     person = sub.add_parser("person", help="one person's data (GDPR)")
     person_sub = person.add_subparsers(dest="person_command", required=True)
     export = person_sub.add_parser("export", help="print everything held about a person (JSON)")
-    export.add_argument("person_id")
+    export.add_argument("person_id", help="their employee id")
+    export.add_argument("--org", default=None)
     erase = person_sub.add_parser("erase", help="erase everything held about a person")
-    erase.add_argument("person_id")
+    erase.add_argument("person_id", help="their employee id")
     erase.add_argument("--yes", action="store_true", help="confirm the erasure")
+    erase.add_argument("--org", default=None)
+    gymcli.add_person_parsers(person_sub)
+    gymcli.add_parsers(sub)
 
     cls = sub.add_parser("class", help="class scripts")
     cls_sub = cls.add_subparsers(dest="class_command", required=True)
     validate = cls_sub.add_parser("validate", help="validate class files")
     validate.add_argument("files", nargs="+")
     cls_sub.add_parser("list", help="list the built-in classes")
+    publish = cls_sub.add_parser("publish", help="save a class file as the next version of "
+                                 "that class in the organisation's library")
+    publish.add_argument("file")
+    publish.add_argument("--by", default="onlive cli", help="who saves it (name or e-mail)")
+    publish.add_argument("--org", default=None)
 
     bench = sub.add_parser("bench", help="run a benchmark")
     bench.add_argument("name", choices=sorted(BENCHMARKS))
@@ -103,12 +112,10 @@ async def _pass_command(settings: Settings, args: argparse.Namespace) -> int:
             print(state.id)
             print(f"{base}/f#credential={services.access.facilitator_credential(state.id)}")
         elif args.pass_command == "invite":
-            person_id = args.person_id or "p-" + "".join(
-                c for c in args.name.lower() if c.isalnum())[:24]
-            member = Member(person_id, args.name, args.department, args.site, args.manager,
-                            args.level)
-            ticket = await services.participants.invite(args.pass_id, member)
-            print(f"{base}/p#ticket={ticket}")
+            org_id = await gymcli.org_of(services, settings, args.org)
+            for employee_id in args.employee_ids:
+                ticket = await services.gym.roster.invite(org_id, args.pass_id, employee_id)
+                print(f"{employee_id}: {base}/p#ticket={ticket}")
         elif args.pass_command == "facilitator":
             await services.store.load(args.pass_id)
             print(f"{base}/f#credential={services.access.facilitator_credential(args.pass_id)}")
@@ -116,17 +123,23 @@ async def _pass_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _person_command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.person_command == "add":
+        return await gymcli.run(settings, args)
+    if args.person_command == "erase" and not args.yes:
+        print("onlive: erasing cannot be undone; repeat with --yes", file=sys.stderr)
+        return 2
     async with one_shot(settings) as services:
+        org_id = await gymcli.org_of(services, settings, args.org)
         if args.person_command == "export":
-            exported = views.person_export(await services.people.export(args.person_id))
+            full = await services.gym.person_data.export(org_id, args.person_id)
+            exported = views.person_export(full.live)
+            exported["organisation"] = org_id
+            exported["records"] = {table: list(rows) for table, rows in full.records.tables.items()}
             print(json.dumps(exported, ensure_ascii=False, indent=2, default=str))
             return 0
-        if not args.yes:
-            print("onlive: erasing cannot be undone; repeat with --yes", file=sys.stderr)
-            return 2
-        done = await services.people.erase(args.person_id)
-        print(f"erased {args.person_id}: {done['records']} record(s), "
-              f"{done['passes']} pass roster(s) scrubbed")
+        done = await services.gym.person_data.erase(org_id, args.person_id)
+        print(f"erased {args.person_id} of {org_id}: {done['records']} live record(s), "
+              f"{done['passes']} pass roster(s) scrubbed, {done['rows']} stored row(s)")
     return 0
 
 
@@ -221,7 +234,9 @@ def _contract_command(check: bool) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "class":
+        if args.command == "roster" and args.roster_command == "validate":
+            return gymcli.validate_roster(args.file, partial=args.partial)
+        if args.command == "class" and args.class_command != "publish":
             return _class_command(args)
         if args.command == "bench":
             module = importlib.import_module(BENCHMARKS[args.name])
@@ -250,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(ops())
         if args.command == "person":
             return asyncio.run(_person_command(settings, args))
+        if args.command in gymcli.COMMANDS or args.command == "class":
+            return asyncio.run(gymcli.run(settings, args))
         if args.command == "bots":
             return _bots_command(settings, args.pass_id, args.count)
     except CodedError as error:

@@ -1,4 +1,4 @@
-"""``onlive dev``: a local pass with redis-server and livekit-server started for you."""
+"""``onlive dev``: a local pass with redis-server, postgres and livekit-server started for you."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class Started:
 
 
 def start_services(settings: Settings) -> Started:
-    """Start redis-server and livekit-server unless the settings point at running ones."""
+    """Start redis-server, postgres and livekit-server unless the settings point at running ones."""
     children: list[procs.Child] = []
     procs.ensure_port_free(settings.port, "the onlive orchestrator (ONLIVE_PORT)")
     try:
@@ -46,6 +46,13 @@ def start_services(settings: Settings) -> Started:
         if redis_url is None:
             children.append(procs.start_redis(settings.state_dir / "redis", settings.redis_port))
             redis_url = f"redis://127.0.0.1:{settings.redis_port}/0"
+        database_url = settings.database_url
+        if database_url is None:
+            password = procs.load_or_create_password(settings.state_dir / "postgres-password")
+            children.append(procs.start_postgres(settings.state_dir / "postgres",
+                                                 settings.postgres_port, password,
+                                                 bin_dir=settings.postgres_bin))
+            database_url = procs.postgres_url(settings.postgres_port, password)
         livekit_url, key, secret = (settings.livekit_url, settings.livekit_api_key,
                                     settings.livekit_api_secret)
         if livekit_url is None:
@@ -60,7 +67,8 @@ def start_services(settings: Settings) -> Started:
             child.stop()
         raise
     return Started(settings.with_services(redis_url=redis_url, livekit_url=livekit_url,
-                                          api_key=key, api_secret=secret), children)
+                                          api_key=key, api_secret=secret,
+                                          database_url=database_url), children)
 
 
 async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout) -> None:

@@ -9,6 +9,7 @@ import socketio
 from aiohttp import web
 
 from orchestrator.adapters.livekit import LiveKitSfu
+from orchestrator.adapters.postgres import PostgresRecords
 from orchestrator.adapters.redis_store import RedisStore
 from orchestrator.scheduler import Scheduler
 from orchestrator.services import Services
@@ -19,6 +20,7 @@ from signalling.media import EchoPool
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", aioredis.Redis)
 STORE = web.AppKey("store", RedisStore)
+RECORDS = web.AppKey("records", PostgresRecords)
 SFU = web.AppKey("sfu", LiveKitSfu)
 SIO = web.AppKey("sio", socketio.AsyncServer)
 SERVICES = web.AppKey("services", Services)

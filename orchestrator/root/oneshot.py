@@ -1,8 +1,9 @@
 """The application for one command: CLI calls, synthetic participants, tests.
 
 ``one_shot(settings)`` connects to running services (those of ``onlive dev``
-when no service URLs are set), builds the application's services with the
-real adapters, and sends what they publish through the Socket.IO workers'
+when no service URLs are set), opens the system of record (PostgreSQL,
+migrated if it is behind), builds the application's services with the real
+adapters, and sends what they publish through the Socket.IO workers'
 Redis channel, so connected clients see a pass a command created or changed.
 Everything it opens is closed when the block ends.
 """
@@ -18,6 +19,7 @@ import redis.asyncio as aioredis
 import socketio
 
 from orchestrator.adapters.livekit import LiveKitSfu
+from orchestrator.adapters.postgres import open_records
 from orchestrator.adapters.redis_store import RedisStore
 from orchestrator.root import procs
 from orchestrator.root.app import SIO_CHANNEL
@@ -28,6 +30,10 @@ from signalling.notifier import SocketNotifier
 
 def dev_settings(settings: Settings) -> Settings:
     """Settings for CLI commands that talk to a running ``onlive dev``."""
+    if settings.database_url is None:
+        password = procs.load_or_create_password(settings.state_dir / "postgres-password")
+        settings = replace(settings,
+                           database_url=procs.postgres_url(settings.postgres_port, password))
     if settings.redis_url and settings.livekit_url:
         return settings
     keys = procs.load_or_create_keys(settings.state_dir / "livekit-keys.json")
@@ -41,16 +47,18 @@ def dev_settings(settings: Settings) -> Settings:
 @asynccontextmanager
 async def one_shot(settings: Settings) -> AsyncIterator[Services]:
     settings = dev_settings(settings)
-    assert settings.redis_url and settings.livekit_url
+    assert settings.redis_url and settings.livekit_url and settings.database_url
     client = aioredis.from_url(settings.redis_url)
     emitter = socketio.AsyncRedisManager(settings.redis_url, channel=SIO_CHANNEL,
                                          write_only=True)
     try:
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession() as session, \
+                open_records(settings.database_url, max_size=2) as records:
             sfu = LiveKitSfu(settings.livekit_http_url, settings.livekit_url,
                              settings.livekit_api_key, settings.livekit_api_secret, session)
             try:
-                yield build_services(settings, RedisStore(client), sfu, SocketNotifier(emitter))
+                yield build_services(settings, RedisStore(client), sfu, SocketNotifier(emitter),
+                                     records=records)
             finally:
                 await sfu.close()
     finally:

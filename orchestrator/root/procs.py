@@ -1,8 +1,9 @@
-"""Child processes onlive starts for itself: redis-server and livekit-server.
+"""Child processes onlive starts for itself: redis-server, livekit-server, postgres.
 
 Used by ``onlive dev`` and by the test fixtures, so both run the services the
 same way: loopback only, ports checked before start, ready when they answer,
-stopped by pid (SIGTERM, then SIGKILL after a grace period).
+stopped by pid (SIGTERM, or the service's own fast-shutdown signal, then
+SIGKILL after a grace period).
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ import json
 import logging
 import os
 import secrets
+import shutil
+import signal
 import socket
+import struct
 import subprocess
 import time
 import urllib.error
@@ -58,6 +62,8 @@ class Child:
     name: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    # postgres treats SIGTERM as "wait for every client to leave"; it asks for SIGINT.
+    stop_signal: int = signal.SIGTERM
 
     @property
     def pid(self) -> int:
@@ -69,7 +75,7 @@ class Child:
     def stop(self, grace: float = 3.0) -> None:
         if self.process.poll() is not None:
             return
-        self.process.terminate()
+        self.process.send_signal(self.stop_signal)
         try:
             self.process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
@@ -84,12 +90,13 @@ class Child:
             return ""
 
 
-def _spawn(name: str, argv: list[str], log_path: Path) -> Child:
+def _spawn(name: str, argv: list[str], log_path: Path, *, user: str | None = None) -> Child:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     out = open(log_path, "ab")
     try:
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+                                   stdin=subprocess.DEVNULL, start_new_session=True,
+                                   user=user, group=user, extra_groups=[] if user else None)
     except FileNotFoundError as error:
         raise ServiceError(f"{name} is not installed ({argv[0]} not found); "
                            "run the README's set-up command first") from error
@@ -208,6 +215,157 @@ def start_livekit(binary: Path, state_dir: Path, *, port: int, udp_port: int, ke
 
     _wait(child, ready, 20.0)
     log.info("livekit-server ready", extra={"pid": child.pid, "port": port})
+    return child
+
+
+#: Where Debian's ``postgresql`` package puts the server binaries.
+POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
+#: The cluster's superuser role and the database onlive uses in a cluster it started.
+POSTGRES_ROLE = "onlive"
+POSTGRES_DATABASE = "onlive"
+#: The system user the server runs as when we are root (postgres refuses to run as root).
+POSTGRES_SYSTEM_USER = "postgres"
+
+
+def load_or_create_password(path: Path) -> str:
+    """The password of the PostgreSQL cluster onlive starts, made once, kept mode 0600."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(password)
+    return password
+
+
+def postgres_url(port: int, password: str, database: str = POSTGRES_DATABASE) -> str:
+    return f"postgresql://{POSTGRES_ROLE}:{password}@{LOOPBACK}:{port}/{database}"
+
+
+def _postgres_user() -> str | None:
+    return POSTGRES_SYSTEM_USER if os.geteuid() == 0 else None
+
+
+def _own(path: Path, user: str | None, mode: int) -> None:
+    if user is not None:
+        shutil.chown(path, user, user)
+    os.chmod(path, mode)
+
+
+def _check_reachable(path: Path, user: str) -> None:
+    """Refuse early, naming the folder, when ``user`` could not reach ``path``."""
+    import pwd
+
+    uid = pwd.getpwnam(user).pw_uid
+    for parent in path.resolve().parents:
+        st = parent.stat()
+        if st.st_uid != uid and not st.st_mode & 0o001:
+            raise ServiceError(f"postgres runs as the {user!r} user, which cannot enter "
+                               f"{parent} (mode {st.st_mode & 0o777:o}); put its state "
+                               "directory where that user can reach it")
+
+
+def _postgres_answers(port: int) -> bool:
+    """True once the server asks a new connection to authenticate.
+
+    While it starts up (or recovers) it answers the startup message with an
+    error instead; the connection is dropped before any password is sent.
+    """
+    body = b"user\0" + POSTGRES_ROLE.encode() + b"\0database\0postgres\0\0"
+    startup = struct.pack("!ii", len(body) + 8, 196608) + body  # protocol 3.0
+    try:
+        with socket.create_connection((LOOPBACK, port), timeout=0.5) as s:
+            s.sendall(startup)
+            return s.recv(1) == b"R"
+    except OSError:
+        return False
+
+
+def _initdb(bin_dir: Path, state_dir: Path, data: Path, password: str, user: str | None) -> None:
+    # initdb reads the password from a file the server's user can read; it
+    # lives in the 0700 state dir only while initdb runs.
+    pwfile = state_dir / "initdb-password"
+    fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(password)
+    _own(pwfile, user, 0o600)
+    try:
+        argv = [str(bin_dir / "initdb"), "-D", str(data), "-U", POSTGRES_ROLE,
+                f"--pwfile={pwfile}", "--auth=scram-sha-256", "--encoding=UTF8",
+                "--locale=C.UTF-8", "--no-instructions"]
+        with open(state_dir / "postgres.log", "ab") as out:
+            done = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, user=user, group=user,
+                                  extra_groups=[] if user else None, timeout=120)
+    finally:
+        pwfile.unlink(missing_ok=True)
+    if done.returncode != 0:
+        tail = "\n".join((state_dir / "postgres.log").read_text(errors="replace")
+                         .splitlines()[-20:])
+        raise ServiceError(f"initdb failed with {done.returncode} in {data}:\n{tail}")
+
+
+def _write_hba(data: Path, user: str | None) -> None:
+    """Only password (SCRAM) connections over TCP from 127.0.0.1; no socket, no trust."""
+    hba = data / "pg_hba.conf"
+    hba.write_text("# written by onlive: loopback TCP with a password, nothing else\n"
+                   "host all all 127.0.0.1/32 scram-sha-256\n")
+    _own(hba, user, 0o600)
+
+
+def _create_database(bin_dir: Path, port: int, password: str, database: str) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "5"}
+    done = subprocess.run([str(bin_dir / "createdb"), "-h", LOOPBACK, "-p", str(port), "-U",
+                           POSTGRES_ROLE, database], env=env, capture_output=True, text=True,
+                          timeout=60)
+    if done.returncode != 0 and "already exists" not in done.stderr:
+        raise ServiceError(f"could not create the database {database!r}: {done.stderr.strip()}")
+
+
+def start_postgres(state_dir: Path, port: int, password: str, *, bin_dir: Path = POSTGRES_BIN,
+                   durable: bool = True, database: str = POSTGRES_DATABASE) -> Child:
+    """postgres on 127.0.0.1:port with its cluster in ``state_dir/data``.
+
+    An empty ``state_dir`` is initialised first (initdb: UTF-8, superuser
+    ``onlive`` with ``password``, SCRAM authentication) and ``database``
+    created. The server listens on TCP 127.0.0.1 only, with no Unix socket,
+    and accepts only password connections from 127.0.0.1. As root it runs as
+    the ``postgres`` system user, so ``state_dir`` is handed to that user
+    (mode 0700) and its parents must let that user through. ``durable=False``
+    turns off fsync for throw-away test clusters. Ready when it asks a
+    connection for a password; stopped by pid with SIGINT (fast shutdown).
+    """
+    binary = bin_dir / "postgres"
+    if not binary.exists():
+        raise ServiceError(f"the PostgreSQL server is not installed ({binary} not found): run "
+                           "the README's set-up command (Debian package postgresql) or set "
+                           "ONLIVE_POSTGRES_BIN")
+    ensure_port_free(port, "postgres")
+    user = _postgres_user()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    if user is not None:
+        _check_reachable(state_dir, user)
+    _own(state_dir, user, 0o700)
+    data = state_dir / "data"
+    if not (data / "PG_VERSION").exists():
+        _initdb(bin_dir, state_dir, data, password, user)
+    _write_hba(data, user)
+    argv = [str(binary), "-D", str(data), "-c", f"listen_addresses={LOOPBACK}",
+            "-c", f"port={port}", "-c", "unix_socket_directories=",
+            "-c", "password_encryption=scram-sha-256", "-c", "logging_collector=off"]
+    if not durable:
+        argv += ["-c", "fsync=off", "-c", "synchronous_commit=off",
+                 "-c", "full_page_writes=off"]
+    child = _spawn("postgres", argv, state_dir / "postgres.log", user=user)
+    child.stop_signal = signal.SIGINT
+    try:
+        _wait(child, lambda: _postgres_answers(port), 60.0)
+        _create_database(bin_dir, port, password, database)
+    except BaseException:
+        child.stop()
+        raise
+    log.info("postgres ready", extra={"pid": child.pid, "port": port})
     return child
 
 

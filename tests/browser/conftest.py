@@ -59,9 +59,11 @@ def playwright_disabled_features() -> list[str]:
 
 
 @pytest.fixture
-def env(redis_server, livekit_server, tmp_path: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def env(redis_server, livekit_server, database_url: str,  # type: ignore[no-untyped-def]
+        tmp_path: Path) -> dict[str, str]:
     redis.Redis.from_url(redis_server.url).flushdb()
-    return orchestrator_env(redis_server.url, livekit_server, tmp_path / "state")
+    return orchestrator_env(redis_server.url, livekit_server, tmp_path / "state",
+                            database_url=database_url)
 
 
 @pytest.fixture

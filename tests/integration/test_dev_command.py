@@ -1,14 +1,17 @@
-"""``onlive dev``: starts Redis and LiveKit, prints links, stops everything on Ctrl-C."""
+"""``onlive dev``: starts Redis, PostgreSQL and LiveKit, prints links, stops everything on Ctrl-C."""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,12 +22,24 @@ from tests.harness import ROOT
 pytestmark = pytest.mark.services
 
 
-def dev_env(tmp_path: Path) -> dict[str, str]:
+@pytest.fixture
+def state_dir() -> Iterator[Path]:
+    """A state dir the postgres user can reach (pytest's tmp dirs are private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="onlive-dev-", dir="/tmp"))
+    os.chmod(path, 0o711)
+    try:
+        yield path / "state"
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def dev_env(state_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONLIVE_")}
     env.update({
-        "ONLIVE_STATE_DIR": str(tmp_path / "state"),
+        "ONLIVE_STATE_DIR": str(state_dir),
         "ONLIVE_PORT": str(free_port()),
         "ONLIVE_REDIS_PORT": str(free_port()),
+        "ONLIVE_POSTGRES_PORT": str(free_port()),
         "ONLIVE_LIVEKIT_PORT": str(free_port()),
         "ONLIVE_LIVEKIT_UDP_PORT": str(free_port(__import__("socket").SOCK_DGRAM)),
     })
@@ -43,8 +58,9 @@ def alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
-def test_dev_prints_links_and_ctrl_c_stops_everything_within_5_seconds(tmp_path: Path) -> None:
-    env = dev_env(tmp_path)
+def test_dev_prints_links_and_ctrl_c_stops_everything_within_5_seconds(
+        tmp_path: Path, state_dir: Path) -> None:
+    env = dev_env(state_dir)
     with open(tmp_path / "dev.err", "w") as err, subprocess.Popen(
             [sys.executable, "-m", "orchestrator", "dev"], cwd=ROOT, env=env,
             stdout=subprocess.PIPE, stderr=err, text=True) as proc:
@@ -71,9 +87,15 @@ def run_and_stop(proc: subprocess.Popen[str], env: dict[str, str], tmp_path: Pat
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
         assert r.status == 200
     children = [int(p) for p in subprocess.run(
-        ["pgrep", "-f", f"redis-server.*{env['ONLIVE_REDIS_PORT']}|livekit-{env['ONLIVE_LIVEKIT_PORT']}"],
+        ["pgrep", "-f", f"redis-server.*{env['ONLIVE_REDIS_PORT']}|livekit-{env['ONLIVE_LIVEKIT_PORT']}"
+         f"|postgres -D .*port={env['ONLIVE_POSTGRES_PORT']}"],
         capture_output=True, text=True).stdout.split()]
-    assert len(children) == 2, "redis-server and livekit-server run as children"
+    assert len(children) == 3, "redis-server, postgres and livekit-server run as children"
+    password = Path(env["ONLIVE_STATE_DIR"]) / "postgres-password"
+    assert password.stat().st_mode & 0o777 == 0o600
+    hba = (Path(env["ONLIVE_STATE_DIR"]) / "postgres" / "data" / "pg_hba.conf").read_text()
+    assert [line for line in hba.splitlines() if not line.startswith("#")] == [
+        "host all all 127.0.0.1/32 scram-sha-256"], "loopback TCP with a password, nothing else"
     aof = Path(env["ONLIVE_STATE_DIR"]) / "redis"
     assert any(aof.rglob("*.aof")), "Redis keeps an append-only file"
     keys = Path(env["ONLIVE_STATE_DIR"]) / "livekit-keys.json"
@@ -88,8 +110,8 @@ def run_and_stop(proc: subprocess.Popen[str], env: dict[str, str], tmp_path: Pat
     assert not any(alive(pid) for pid in children)
 
 
-def test_dev_refuses_a_busy_port_with_a_clear_error(tmp_path: Path) -> None:
-    env = dev_env(tmp_path)
+def test_dev_refuses_a_busy_port_with_a_clear_error(state_dir: Path) -> None:
+    env = dev_env(state_dir)
     import socket
 
     with socket.socket() as s:

@@ -18,3 +18,19 @@ def test_settings_come_from_the_environment_with_clear_errors(tmp_path) -> None:
         Settings.from_env({"ONLIVE_STATE_DIR": str(tmp_path), "ONLIVE_PORT": "eighty"})
     with pytest.raises(ConfigError, match="ONLIVE_TOKEN_TTL"):
         Settings.from_env({"ONLIVE_STATE_DIR": str(tmp_path), "ONLIVE_TOKEN_TTL": "3600"})
+
+
+def test_the_database_settings_are_checked_and_the_url_is_never_shown(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    base = {"ONLIVE_STATE_DIR": str(tmp_path)}
+    s = Settings.from_env(base)
+    assert s.database_url is None and s.postgres_port == 5440 and s.org == "default"
+    assert (s.postgres_bin / "postgres").exists(), "Debian's server binaries are found"
+    url = "postgresql://onlive:hunter2@127.0.0.1:5432/onlive"
+    s = Settings.from_env({**base, "ONLIVE_DATABASE_URL": url, "ONLIVE_ORG": "acme"})
+    assert s.database_url == url and s.org == "acme" and "hunter2" not in repr(s)
+    for env, message in [({"ONLIVE_DATABASE_URL": "mysql://x"}, "must be a postgresql:// URL"),
+                         ({"ONLIVE_ORG": "Acme AB"}, "ONLIVE_ORG must be 1-40 lower-case"),
+                         ({"ONLIVE_POSTGRES_PORT": "0"}, "ONLIVE_POSTGRES_PORT must be 1-65535"),
+                         ({"ONLIVE_DATABASE_POOL_SIZE": "1"}, "ONLIVE_DATABASE_POOL_SIZE")]:
+        with pytest.raises(ConfigError, match=message):
+            Settings.from_env({**base, **env})

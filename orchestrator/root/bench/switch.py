@@ -59,6 +59,9 @@ async def bench(n: int, cycles: int, work_dir: Path) -> dict[str, float]:
     redis_port, lk_port, port = procs.free_port(), procs.free_port(), procs.free_port()
     udp = procs.free_port(socket.SOCK_DGRAM)
     children = [procs.start_redis(work_dir / "redis", redis_port, appendonly=False)]
+    pg_port, pg_password = procs.free_port(), procs.load_or_create_password(work_dir / "pg-password")
+    children.append(procs.start_postgres(work_dir / "postgres", pg_port, pg_password,
+                                         bin_dir=Settings.from_env().postgres_bin, durable=False))
     children.append(procs.start_livekit(
         Settings().livekit_bin if "ONLIVE_LIVEKIT_BIN" not in os.environ
         else Path(os.environ["ONLIVE_LIVEKIT_BIN"]), work_dir / "livekit", port=lk_port,
@@ -70,6 +73,7 @@ async def bench(n: int, cycles: int, work_dir: Path) -> dict[str, float]:
         "ONLIVE_LIVEKIT_URL": f"ws://127.0.0.1:{lk_port}", "ONLIVE_LIVEKIT_API_KEY": keys.key,
         "ONLIVE_LIVEKIT_API_SECRET": keys.secret, "ONLIVE_STATE_DIR": str(work_dir / "state"),
         "ONLIVE_LOG_LEVEL": "WARNING",
+        "ONLIVE_DATABASE_URL": procs.postgres_url(pg_port, pg_password),
     })
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -156,6 +160,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--cycles", type=int, default=5, help="open/recall cycles")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="onlive-bench-") as tmp:
+        os.chmod(tmp, 0o711)  # as root, postgres runs as its own user and must get through
         figures = asyncio.run(bench(args.n, args.cycles, Path(tmp)))
     rows = [
         ("participants", f"{figures['n']}", ""),

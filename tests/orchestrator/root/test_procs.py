@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import socket
+from pathlib import Path
 
 import pytest
 
 from orchestrator.errors import ServiceError
-from orchestrator.root.procs import LiveKitKeys, ensure_port_free, livekit_config
+from orchestrator.root.procs import (
+    LiveKitKeys,
+    _postgres_answers,
+    ensure_port_free,
+    free_port,
+    livekit_config,
+    start_postgres,
+)
 
 
 def test_a_busy_port_is_named_in_the_error() -> None:
@@ -28,3 +37,16 @@ def test_the_livekit_config_is_loopback_only_and_never_auto_creates_rooms() -> N
     assert rtc == {**rtc, "node_ip": "127.0.0.1", "use_external_ip": False, "tcp_port": 0,
                    "stun_servers": ["127.0.0.1:3478"], "ips": {"includes": ["127.0.0.1/32"]}}
     assert config["room"]["auto_create"] is False  # type: ignore[index]
+
+
+def test_postgres_refuses_a_state_dir_its_user_cannot_reach(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only as root does postgres run as another user")  # CI runs as root
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    with pytest.raises(ServiceError, match=f"cannot enter {private} \\(mode 700\\)"):
+        start_postgres(private / "pg", free_port(), "pw")
+
+
+def test_a_closed_port_is_not_a_ready_postgres() -> None:
+    assert not _postgres_answers(free_port())

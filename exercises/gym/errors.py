@@ -1,0 +1,60 @@
+"""Refusals of the gym's domain: rosters, programs and sessions.
+
+Hierarchy (under ``exercises.errors.DomainError``)::
+
+    GymError              code "gym_error"
+    ├── RosterError       code "invalid_roster": carries every problem of one file
+    ├── InvalidProgram    code "invalid_program": a program or its classes
+    └── InvalidSession    code "invalid_session": a scheduled session
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from exercises.errors import DomainError
+
+__all__ = ["GymError", "InvalidProgram", "InvalidSession", "RosterError", "RosterProblem"]
+
+
+class GymError(DomainError):
+    code = "gym_error"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class RosterProblem:
+    """One problem in a roster file, printed as ``file:line: column: problem``.
+
+    ``line`` is the file's physical line (1 is the header); ``column`` names
+    the CSV column, or ``header``, ``row`` or ``encoding`` for problems that
+    belong to no single cell.
+    """
+
+    file: str
+    line: int
+    column: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.column}: {self.problem}"
+
+
+class RosterError(GymError):
+    """A roster file with problems; nothing of it was imported."""
+
+    code = "invalid_roster"
+
+    def __init__(self, problems: Sequence[RosterProblem]) -> None:
+        self.problems = tuple(sorted(problems))
+        count = len(self.problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the roster; "
+                         "nothing was imported:\n" + "\n".join(str(p) for p in self.problems))
+
+
+class InvalidProgram(GymError):
+    code = "invalid_program"
+
+
+class InvalidSession(GymError):
+    code = "invalid_session"

@@ -1,0 +1,116 @@
+"""The gym's ports: what it needs from the system of record (PostgreSQL).
+
+Each protocol is one concern; ``Records`` is all of them, as the adapter
+``orchestrator.adapters.postgres.PostgresRecords`` implements them. Every
+method takes the organisation first and touches nothing of another one.
+
+Errors: ``NotFound`` for an unknown organisation, person, program, class or
+session; ``Conflict`` for an id that exists already or a session that moved
+on; ``RosterError`` when a roster does not fit the stored one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from exercises.gym.program import ProgramClassSpec, ProgramSpec, SessionSpec, SessionState
+from exercises.gym.roster import Roster, RosterPerson
+from exercises.text import Text
+from orchestrator.gym.records import (
+    ClassVersion,
+    ImportReport,
+    Organisation,
+    PersonData,
+    PersonRecord,
+    ProgramClass,
+    ProgramRecord,
+    SessionRecord,
+)
+
+
+class Organisations(Protocol):
+    async def create_org(self, org: Organisation) -> Organisation:
+        """A new organisation; ``Conflict`` if the id exists."""
+        ...
+
+    async def ensure_org(self, org_id: str, name: str | None = None) -> Organisation:
+        """The organisation, created (named ``name`` or its id) if it is new."""
+        ...
+
+    async def org(self, org_id: str) -> Organisation: ...
+    async def orgs(self) -> list[Organisation]: ...
+
+
+class RosterStore(Protocol):
+    async def import_roster(self, org_id: str, roster: Roster) -> ImportReport:
+        """All or nothing, in one transaction; imports of one organisation queue up.
+
+        A full roster adds and changes its people and deactivates the
+        organisation's roster people it leaves out; a partial one only adds
+        and changes. A column the file lacks (``language``) is never reset.
+        """
+        ...
+
+    async def add_person(self, org_id: str, person: RosterPerson) -> PersonRecord:
+        """Someone added one by one (not from a roster file); ``Conflict`` if the id exists."""
+        ...
+
+    async def person(self, org_id: str, employee_id: str) -> PersonRecord: ...
+    async def people(self, org_id: str, *, active_only: bool = True) -> list[PersonRecord]: ...
+
+
+class ClassStore(Protocol):
+    async def save_class_version(self, org_id: str, class_id: str, yaml: str, *, title: Text,
+                                 duration_s: int, created_by: str) -> ClassVersion:
+        """A new version, or the latest one when its text is the same."""
+        ...
+
+    async def class_version(self, org_id: str, class_id: str,
+                            version: int | None = None) -> ClassVersion:
+        """One version; the latest when ``version`` is None."""
+        ...
+
+
+class ProgramStore(Protocol):
+    async def create_program(self, org_id: str, spec: ProgramSpec) -> ProgramRecord: ...
+    async def programs(self, org_id: str) -> list[ProgramRecord]: ...
+    async def program(self, org_id: str, program_id: str) -> ProgramRecord: ...
+    async def add_program_class(self, org_id: str, program_id: str, spec: ProgramClassSpec,
+                                parameters: Mapping[str, str]) -> ProgramClass:
+        """Append a class to the program's sequence (it must be in the class library)."""
+        ...
+
+    async def add_session(self, org_id: str, program_id: str, program_class_id: int, *,
+                          pass_id: str, class_version: int, duration_s: int,
+                          spec: SessionSpec) -> SessionRecord:
+        """Schedule a session, reserving ``pass_id``; ``Conflict`` if that id is taken."""
+        ...
+
+    async def sessions(self, org_id: str, program_id: str) -> list[SessionRecord]: ...
+    async def session(self, org_id: str, pass_id: str) -> SessionRecord: ...
+    async def move_session(self, org_id: str, pass_id: str, current: SessionState,
+                           to: SessionState) -> SessionRecord:
+        """Set the state if it still is ``current``; ``Conflict`` otherwise."""
+        ...
+
+
+class AttendanceStore(Protocol):
+    async def record_invitation(self, org_id: str, pass_id: str, employee_id: str) -> bool:
+        """Note that the person is expected in the session's pass; False when the pass
+        is not a scheduled session of the organisation (an ad-hoc pass)."""
+        ...
+
+
+class PersonRecords(Protocol):
+    async def export_person(self, org_id: str, employee_id: str) -> PersonData: ...
+    async def erase_person(self, org_id: str, employee_id: str) -> int:
+        """Delete every row about the person; returns how many went."""
+        ...
+
+
+class Records(Organisations, RosterStore, ClassStore, ProgramStore, AttendanceStore, PersonRecords,
+              Protocol):
+    """The whole system of record."""
+
+    async def ping(self) -> None: ...
