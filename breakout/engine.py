@@ -23,6 +23,7 @@ from breakout.dealing import dealt_groups, move_between_sizes, repair_penalties
 from breakout.matching import augment, greedy_pairs, improve_pairs, pairs_of
 from breakout.problem import Problem, build_problem
 from breakout.exact import exact_pairs
+from breakout.infeasible import isolated, raise_isolated, raise_unplaced
 from breakout.report import grouping_of, pairs_in
 from breakout.search import greedy_groups, improve_groups, perfect_weight
 from breakout.errors import InfeasibleGrouping, PairingError
@@ -100,6 +101,9 @@ def form_groups(
         return Grouping(groups=(), quality=Quality(0, 0, 0, 0))
     if pb.n == 1:
         raise InfeasibleGrouping(f"cannot form groups: only one person present ({pb.name(0)})")
+    lonely = isolated(pb)
+    if lonely:
+        raise_isolated(pb, lonely)
     sizes = group_sizes(pb.n, size, policy.remainder)
     rng = Random(seed)
     if size == 2:
@@ -156,7 +160,7 @@ def _solve_pairs(pb: Problem, rng: Random) -> list[list[int]]:
             class_swaps(pb, groups)
             move_between_sizes(pb, groups)
     elif single:
-        _raise_unplaced(pb, single)
+        raise_unplaced(pb, mate)
     return groups
 
 
@@ -243,15 +247,6 @@ def _repair(pb: Problem, mate: list[int], banned: set[int]) -> list[int]:
 def _place_single(pb: Problem, groups: list[list[int]], x: int) -> None:
     best = max(range(len(groups)), key=lambda g: sum(pb.w(x, m) for m in groups[g]))
     groups[best].append(x)
-
-
-def _raise_unplaced(pb: Problem, left: Sequence[int]) -> None:
-    names = ", ".join(sorted(pb.name(v) for v in left))
-    rules = sorted({text for key, text in pb.hard.items() if divmod(key, pb.n)[0] in left or divmod(key, pb.n)[1] in left})
-    raise InfeasibleGrouping(
-        f"no grouping keeps every hard constraint: {names} cannot be placed; "
-        f"constraints involved: {'; '.join(rules) or 'none'}"
-    )
 
 
 def _solve_groups(pb: Problem, sizes: list[int], rng: Random) -> list[list[int]]:
