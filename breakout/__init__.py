@@ -58,9 +58,10 @@ engine's own weights.
 
 from __future__ import annotations
 
-from breakout.changes import add_late_joiner, remove_leaver
+from breakout.changes import add_late_joiner
 from breakout.engine import form_groups, group_sizes, meetings_of
 from breakout.errors import InfeasibleGrouping, PairingError
+from breakout.leavers import remove_leaver
 from breakout.problem import Problem, build_problem
 from breakout.values import (
     REASONS,
