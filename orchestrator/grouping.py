@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import breakout
+from exercises import events as ev
 from exercises.errors import IllegalCommand
+from exercises.regroups import earlier_meetings
 from exercises.state import Group, Member, PassState
 
 Groups = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
@@ -40,25 +42,29 @@ def plan_groups(state: PassState, history: Sequence[breakout.Meeting], *, seed: 
     return tuple((g.members, g.reasons) for g in grouping.groups)
 
 
-def late_group(state: PassState, member: Member, history: Sequence[breakout.Meeting],
-               now: float) -> int | None:
-    """The open group a late joiner goes into, or None to wait in the main room."""
+def late_placement(state: PassState, member: Member, history: Sequence[breakout.Meeting],
+                   now: float) -> ev.Placement | None:
+    """The engine's plan for a late joiner (others may move, a group may be
+    formed), or None to wait in the main room."""
     b = state.breakout
     step = state.step
     if b is None or b.recall_deadline is not None or step is None or not b.groups:
         return None
     groups = [breakout.Group(g.members, g.reasons) for g in b.groups]
+    grouped = {p for g in b.groups for p in g.members}
     try:
+        waiting = [state.roster[p].as_person() for p in sorted(state.present)
+                   if p in state.roster and p not in grouped and p != member.id]
         placed, moves = breakout.add_late_joiner(
-            groups, member.as_person(), _present(state), list(history), POLICY,
-            size=step.group_size, now=now)
+            groups, member.as_person(), _present(state), earlier_meetings(state, history), POLICY,
+            size=step.group_size, now=now, waiting=waiting)
     except breakout.PairingError:
         return None
-    for move in moves:
-        if move.person_id == member.id and move.to_group is not None \
-                and move.to_group < len(b.groups) and len(placed) == len(b.groups):
-            return move.to_group
-    return None
+    if not any(m.person_id == member.id and m.to_group is not None for m in moves):
+        return None
+    return ev.Placement(tuple((g.members, g.reasons) for g in placed),
+                        tuple((m.person_id, m.from_group, m.to_group) for m in moves
+                              if m.to_group is not None))
 
 
 def pairs(groups: Sequence[Group]) -> set[tuple[str, str]]:

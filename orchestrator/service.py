@@ -225,10 +225,22 @@ class PassService:
     # -- the clock --------------------------------------------------------------------
 
     async def tick(self, pass_id: str) -> None:
-        applied = await self.apply(pass_id, lambda s, now: ev.Tick())
+        meetings = await self._meetings_for_regroups(pass_id)
+        applied = await self.apply(pass_id, lambda s, now: ev.Tick(meetings))
         if not applied.changed:
             # Nothing was due after all: correct the index so we do not spin.
             await self.store.set_deadline(pass_id, next_deadline(applied.after))
+
+
+    async def _meetings_for_regroups(self, pass_id: str) -> tuple[Meeting, ...]:
+        """The program's history when someone's grace period in an open
+        breakout is over (their group is regrouped away from earlier partners);
+        otherwise nothing, so an ordinary tick reads no history."""
+        state = await self.store.load(pass_id)
+        b = state.breakout
+        if b is None or not any(due <= self.clock() for due in b.leaving.values()):
+            return ()
+        return tuple(await self.store.history(state.program))
 
 
 def _pairs(state: PassState) -> set[tuple[str, str]]:
