@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from orchestrator.access import Access
@@ -39,11 +40,14 @@ class Services:
 
 
 def build_services(settings: Settings, store: Store, sfu: Sfu, notifier: Notifier, *,
-                   clock: Callable[[], float] = time.time) -> Services:
+                   clock: Callable[[], float] = time.time,
+                   executor: Executor | None = None) -> Services:
+    """The services over these ports; ``executor`` forms breakout rounds off
+    the event loop (None: inline, as one-shot commands and tests do)."""
     access = Access(settings, clock=clock)
     people = People(store, clock=clock)
     publisher = Publisher(settings, store, sfu, notifier, people, clock=clock)
-    passes = PassService(settings, store, sfu, publisher, clock=clock)
+    passes = PassService(settings, store, sfu, publisher, clock=clock, executor=executor)
     return Services(settings, store, sfu, notifier, access, people, publisher, passes,
                     Participants(passes, people, access, clock=clock),
                     RoomEvents(store, sfu, notifier, publisher), Overview(store, sfu, clock=clock))
