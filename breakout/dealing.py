@@ -76,8 +76,9 @@ def repair_penalties(pb: Problem, groups: list[list[int]], rng: Random) -> None:
     """Swap people out of penalised pairs while that lowers the total cost.
 
     First choice is someone of the same class in another group, which
-    keeps the contact score; a live repeat or a hard pair that no such
-    swap removes gets the best swap with anyone (one scan of the round).
+    keeps the contact score; a penalty no such swap lowers gets the best
+    swap with anyone (one scan of the round; few pairs are penalised once
+    the round is dealt).
     """
     n, adj, cls = pb.n, pb.adj, pb.cls
     where = [0] * n
@@ -103,8 +104,7 @@ def repair_penalties(pb: Problem, groups: list[list[int]], rng: Random) -> None:
         group = groups[g]
         for x in [x for x in group if cost(x, group, x) > 0.0]:
             found = _same_class_swap(x, group, same[cls[x]], groups, where, cost, rng)
-            if found < 0 and any(pb.is_live(pb.key(x, o)) or pb.key(x, o) in pb.hard
-                                 for o in group if o != x):
+            if found < 0:
                 found = _best_swap(pb, groups, g, x)
             if found >= 0:
                 other = where[found]
