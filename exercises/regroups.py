@@ -89,7 +89,8 @@ def regroup_leaver(state: PassState, person: str, meetings: Sequence[breakout.Me
 def place_late_joiner(state: PassState, b: Breakout, joiner: str,
                       placement: ev.Placement) -> tuple[PassState, list[Effect]] | None:
     """Carry out the engine's plan for ``joiner``; None when it does not
-    fit the open groups (anyone moved, absent or alone), so they wait."""
+    fit the open groups (anyone moved or absent, a changed group of one),
+    so they wait."""
     count = len(b.groups)
     if len(placement.groups) < count:
         return None
@@ -108,7 +109,9 @@ def place_late_joiner(state: PassState, b: Breakout, joiner: str,
         grouped.add(person)
         grid[dst].append(person)
     planned = [members for members, _ in placement.groups]
-    if joiner not in grouped or any(sorted(g) != sorted(p) or len(p) < 2 for g, p in zip(grid, planned)):
+    before = [g.members for g in b.groups] + [() for _ in placement.groups[count:]]
+    if joiner not in grouped or any(sorted(g) != sorted(p) or (len(p) < 2 and p != old)
+                                    for g, p, old in zip(grid, planned, before)):
         return None
     after: list[Planned | None] = list(placement.groups[:count])
     return _apply(state, b, after, list(placement.groups[count:]), gone=None)

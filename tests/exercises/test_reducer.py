@@ -335,3 +335,24 @@ def test_a_late_joiners_plan_that_no_longer_fits_the_groups_leaves_them_waiting(
     state, history = run(state, [(5, ev.Join(Member("u4", "U4"), placement=stale))])
     assert history[0][-1] == []
     assert state.breakout is not None and state.breakout.group_of("u4") is None
+
+
+def test_a_late_joiner_is_placed_while_another_group_holds_someone_left_alone() -> None:
+    people = [Member("ann", "Ann", "hr"), Member("lea", "Lea", "it"),
+              Member("bob", "Bob", "it", manager_id="ann"), Member("cid", "Cid", "it", manager_id="ann")]
+    state = pass_of(people, (("ann", "lea"), ("bob", "cid")))
+    state, _ = run(state, [(10, ev.Leave("lea")), (30, ev.Tick())])
+    assert state.breakout is not None and state.breakout.groups[0].reasons == ("alone",)
+    late = Member("dan", "Dan", "sales", manager_id="ann")  # may not keep ann company either
+    b = state.breakout
+    placed, moves = breakout.add_late_joiner(
+        [breakout.Group(g.members, g.reasons) for g in b.groups], late.as_person(),
+        [state.roster[p].as_person() for p in state.present], [], breakout.Policy(), size=2, now=40.0)
+    placement = ev.Placement(tuple((g.members, g.reasons) for g in placed),
+                             tuple((m.person_id, m.from_group, m.to_group) for m in moves
+                                   if m.to_group is not None))
+    state, history = run(state, [(40, ev.Join(late, placement=placement))])
+    assert history[0][-1] == [("create", (("onlive_p1_r1_g2_v1", 4),)), ("assign", 3),
+                              ("close", ("onlive_p1_r1_g2",))]
+    assert members_of(state) == [("onlive_p1_r1_g1", ("ann",)),
+                                 ("onlive_p1_r1_g2_v1", ("bob", "cid", "dan"))]
