@@ -43,7 +43,12 @@ class Participants:
         self.clock = clock
 
     async def invite(self, pass_id: str, member: Member) -> str:
-        """Put ``member`` on file for the pass; returns their join ticket."""
+        """Put ``member`` on file for the pass; returns their join ticket.
+
+        Bad participant data never gets this far: a ``Member`` refuses it
+        when built (``InvalidMember``, code ``invalid_member``, naming the
+        field), so the CLI or form that entered it gets the error.
+        """
         await self.store.load(pass_id)
         await self.store.save_person(member)
         return self.access.participant_ticket(pass_id, member.id)
