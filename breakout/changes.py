@@ -1,4 +1,4 @@
-"""Changes to a running round: late joiners and leavers.
+"""Changes to a running round: late joiners (leavers: :mod:`breakout.leavers`).
 
 People in a breakout room are mid-conversation, so these functions move as
 few people as possible instead of regrouping the round. Moves come back as
@@ -17,10 +17,10 @@ from breakout.problem import Problem, build_problem
 from breakout.report import grouping_of
 from breakout.values import Group, Meeting, Move, Person, Policy
 
-__all__ = ["add_late_joiner", "remove_leaver"]
+__all__ = ["add_late_joiner", "constraints_of", "index_groups", "rebuild"]
 
 
-def _index(
+def index_groups(
     groups: Sequence[Group], roster: Sequence[Person], history: Sequence[Meeting], policy: Policy, now: float
 ) -> tuple[Problem, list[list[int]]]:
     unique: dict[str, Person] = {}
@@ -37,7 +37,7 @@ def _index(
     return pb, current
 
 
-def _result(
+def rebuild(
     pb: Problem,
     groups: Sequence[Group],
     current: list[list[int]],
@@ -93,7 +93,7 @@ def add_late_joiner(
     breaks a hard constraint.
     """
     check_size(size)
-    pb, current = _index(groups, [*people, person, *waiting], history, policy, now)
+    pb, current = index_groups(groups, [*people, person, *waiting], history, policy, now)
     idx = {p.id: i for i, p in enumerate(pb.people)}
     x = idx[person.id]
     if any(x in g for g in current):
@@ -121,7 +121,7 @@ def add_late_joiner(
     if partners:
         y = -max(partners)[2]
         current.append([y, x])
-        out, new_index = _result(pb, groups, current, {len(current) - 1: "late-joiner"})
+        out, new_index = rebuild(pb, groups, current, {len(current) - 1: "late-joiner"})
         g = new_index[-1]
         return out, (Move(pb.name(y), None, g), Move(person.id, None, g))
     if joins:
@@ -140,13 +140,13 @@ def add_late_joiner(
         g, m = -neg_g, -neg_m
         current[g].remove(m)
         current.append([m, x])
-        out, new_index = _result(pb, groups, current, {g: "regrouped", len(current) - 1: "late-joiner"})
+        out, new_index = rebuild(pb, groups, current, {g: "regrouped", len(current) - 1: "late-joiner"})
         return out, (Move(pb.name(m), g, new_index[-1]), Move(person.id, None, new_index[-1]))
     if not current and not waiting:
         return tuple(groups), ()
     raise InfeasibleGrouping(
         f"cannot place late joiner {person.id}: every group and waiting person breaks a hard constraint "
-        f"({_constraints(pb, x)})"
+        f"({constraints_of(pb, x)})"
     )
 
 
@@ -154,7 +154,7 @@ def _join(
     pb: Problem, groups: Sequence[Group], current: list[list[int]], x: int, g: int
 ) -> tuple[tuple[Group, ...], tuple[Move, ...]]:
     current[g].append(x)
-    out, new_index = _result(pb, groups, current, {g: "late-joiner"})
+    out, new_index = rebuild(pb, groups, current, {g: "late-joiner"})
     return out, (Move(pb.name(x), None, new_index[g]),)
 
 
@@ -163,79 +163,6 @@ def _cross(pb: Problem, a: int, b: int) -> bool:
     return bool(da and db and da != db)
 
 
-def _constraints(pb: Problem, x: int) -> str:
+def constraints_of(pb: Problem, x: int) -> str:
     texts = sorted(text for key, text in pb.hard.items() if x in divmod(key, pb.n))
     return "; ".join(texts) or "no constraint names this person"
-
-
-def remove_leaver(
-    groups: Sequence[Group],
-    person_id: str,
-    people: Sequence[Person],
-    history: Sequence[Meeting],
-    policy: Policy,
-    *,
-    size: int,
-    now: float,
-) -> tuple[tuple[Group, ...], tuple[Move, ...]]:
-    """Take ``person_id`` out of its group and make sure nobody is left alone.
-
-    If the leaver's group keeps two or more people, that is the only move.
-    Otherwise the one left behind either joins the best group with room
-    (fewer than ``size + 1`` members) or is joined by one member of a group
-    of three or more, whichever scores better: one extra move either way.
-    Raises :class:`PairingError` when ``person_id`` is in no group and
-    :class:`InfeasibleGrouping` when only one person would remain or every
-    option breaks a hard constraint.
-    """
-    check_size(size)
-    roster = [*people]
-    known = {p.id for p in roster}
-    if person_id not in known and any(person_id in group.members for group in groups):
-        roster.append(Person(id=person_id))  # the leaver may already be gone from the roster
-    pb, current = _index(groups, roster, history, policy, now)
-    idx = {p.id: i for i, p in enumerate(pb.people)}
-    leaver = idx.get(person_id)
-    home = next((g for g, members in enumerate(current) if leaver in members), None)
-    if leaver is None or home is None:
-        raise PairingError(f"{person_id} is not in any group")
-    current[home].remove(leaver)
-    moves = [Move(person_id, home, None)]
-    if len(current[home]) != 1:
-        out, _ = _result(pb, groups, current, {home: "regrouped"} if current[home] else {})
-        return out, tuple(moves)
-    s = current[home][0]
-    if not any(members for g, members in enumerate(current) if g != home):
-        raise InfeasibleGrouping(f"cannot regroup: only one person present ({pb.name(s)}) "
-                                 f"after {person_id} left")
-    cap = size + 1
-    options: list[tuple[bool, float, int, int, int]] = []
-    for g, members in enumerate(current):
-        if g == home or not members:
-            continue
-        if len(members) < cap and not _hard_with(pb, s, members):
-            options.append((not _live_with(pb, s, members), _gain(pb, s, members), 1, -g, -1))
-        if len(members) >= 3:
-            for m in members:
-                if pb.key(s, m) in pb.hard:
-                    continue
-                loss = sum(pb.w(m, o) for o in members if o != m)
-                options.append((not pb.is_live(pb.key(s, m)), pb.w(s, m) - loss, 0, -g, m))
-    if not options:
-        raise InfeasibleGrouping(
-            f"cannot regroup {pb.name(s)} after {person_id} left: every group breaks a hard constraint "
-            f"({_constraints(pb, s)})"
-        )
-    _, _, is_join, neg_g, m = max(options)
-    g = -neg_g
-    if is_join:
-        current[home].remove(s)
-        current[g].append(s)
-        out, new_index = _result(pb, groups, current, {g: "regrouped"})
-        moves.append(Move(pb.name(s), home, new_index[g]))
-    else:
-        current[g].remove(m)
-        current[home].append(m)
-        out, new_index = _result(pb, groups, current, {g: "regrouped", home: "regrouped"})
-        moves.append(Move(pb.name(m), g, new_index[home]))
-    return out, tuple(moves)

@@ -7,7 +7,10 @@ largest-class-first greedy with 2-opt; up to ``EXACT_LIMIT`` people the
 exact weighted matching has the last word, above it an exact
 neighbourhood search; Edmonds' cardinality matching repairs a round in
 which a hard pair or a live repeat survived. Trios and fours start from a
-Kirkman design where one exists, else from a greedy with swap search.
+Kirkman design where one exists; else they are dealt by department and
+repaired (:mod:`breakout.dealing`, :mod:`breakout.classswap`), and small
+rosters also try a greedy start with the full swap search
+(:mod:`breakout.search`), keeping the better round.
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from random import Random
 
+from breakout.classswap import class_swaps
+from breakout.dealing import dealt_groups, move_between_sizes, repair_penalties
 from breakout.errors import InfeasibleGrouping, PairingError
 from breakout.exact import exact_pairs
+from breakout.infeasible import isolated, raise_isolated, raise_unplaced
 from breakout.matching import augment, greedy_pairs, improve_pairs, pairs_of
 from breakout.problem import Problem, build_problem
 from breakout.report import grouping_of, pairs_in
@@ -34,6 +40,11 @@ __all__ = ["check_size", "form_groups", "group_sizes", "meetings_of"]
 EXACT_LIMIT = 128
 # Above it, the people re-solved exactly in one neighbourhood step.
 EXACT_NEIGHBOURHOOD = 96
+# Up to this many people a round of trios or fours also tries the greedy
+# start and ends with the full swap search (every person against every
+# group, tens of milliseconds); above it the dealt round and its class
+# swaps stand (a thousand people in well under 100 ms).
+SWAP_SEARCH_LIMIT = 150
 
 
 def group_sizes(n: int, size: int, remainder: str = "pairs") -> list[int]:
@@ -90,6 +101,9 @@ def form_groups(
         return Grouping(groups=(), quality=Quality(0, 0, 0, 0))
     if pb.n == 1:
         raise InfeasibleGrouping(f"cannot form groups: only one person present ({pb.name(0)})")
+    lonely = isolated(pb)
+    if lonely:
+        raise_isolated(pb, lonely)
     sizes = group_sizes(pb.n, size, policy.remainder)
     rng = Random(seed)
     if size == 2:
@@ -140,9 +154,13 @@ def _solve_pairs(pb: Problem, rng: Random) -> list[list[int]]:
     single = [v for v in range(n) if mate[v] == -1]
     if len(single) == 1:
         _place_single(pb, groups, single[0])
-        improve_groups(pb, groups, max_passes=2)
+        if pb.n <= SWAP_SEARCH_LIMIT:
+            improve_groups(pb, groups, max_passes=2)
+        else:
+            class_swaps(pb, groups)
+            move_between_sizes(pb, groups)
     elif single:
-        _raise_unplaced(pb, single)
+        raise_unplaced(pb, mate)
     return groups
 
 
@@ -234,16 +252,6 @@ def _place_single(pb: Problem, groups: list[list[int]], x: int) -> None:
     groups[best].append(x)
 
 
-def _raise_unplaced(pb: Problem, left: Sequence[int]) -> None:
-    names = ", ".join(sorted(pb.name(v) for v in left))
-    rules = sorted({text for key, text in pb.hard.items()
-                    if divmod(key, pb.n)[0] in left or divmod(key, pb.n)[1] in left})
-    raise InfeasibleGrouping(
-        f"no grouping keeps every hard constraint: {names} cannot be placed; "
-        f"constraints involved: {'; '.join(rules) or 'none'}"
-    )
-
-
 def _solve_groups(pb: Problem, sizes: list[int], rng: Random) -> list[list[int]]:
     candidates: list[list[list[int]]] = []
     if all(s == 3 for s in sizes):
@@ -254,11 +262,23 @@ def _solve_groups(pb: Problem, sizes: list[int], rng: Random) -> list[list[int]]
             improve_groups(pb, design)
             candidates.append(design)
     hard = set(pb.hard)
+    small = pb.n <= SWAP_SEARCH_LIMIT
     for attempt in range(4):
-        groups = greedy_groups(pb, sizes, rng)
-        improve_groups(pb, groups)
-        candidates.append(groups)
-        if not any(pb.key(a, b) in hard for g in groups for a, b in pairs_in(g)):
+        found = []
+        if small:
+            greedy = greedy_groups(pb, sizes, rng)
+            improve_groups(pb, greedy)
+            found.append(greedy)
+        dealt = dealt_groups(pb, sizes, rng)
+        repair_penalties(pb, dealt, rng)
+        class_swaps(pb, dealt)
+        move_between_sizes(pb, dealt)
+        repair_penalties(pb, dealt, rng)
+        if small:
+            improve_groups(pb, dealt)
+        found.append(dealt)
+        candidates += found
+        if any(not any(pb.key(a, b) in hard for g in c for a, b in pairs_in(g)) for c in found):
             break
     # Prefer the design (first) on ties: it keeps later rounds repeat-free.
     best = candidates[0]

@@ -44,6 +44,10 @@ class Problem:
     met_count: list[int]
     hard: dict[int, str]
     live_above: float
+    # Per person, the value of the attribute that weighs more (department,
+    # or site when the policy weighs sites higher), as a small integer:
+    # spreading it evenly over the groups is most of a good round.
+    major: list[int]
 
     def met(self, i: int, j: int) -> bool:
         """Whether ``i`` and ``j`` met at any time before."""
@@ -122,6 +126,9 @@ def build_problem(
                 ws if sa and sb and sa != sb else 0.0
             )
     max_base = max(base) if base else 0.0
+    by_site = policy.cross_site_weight > policy.cross_department_weight
+    major_of: dict[str, int] = {}
+    major = [major_of.setdefault(p.site if by_site else p.department, len(major_of)) for p in people]
 
     half_life = policy.repeat_half_life_days * _DAY
     rp = policy.repeat_penalty
@@ -187,4 +194,5 @@ def build_problem(
         met_count=met_count,
         hard=hard,
         live_above=threshold,
+        major=major,
     )

@@ -10,6 +10,7 @@ import re
 
 PREFIX = "onlive"
 _ROOM = re.compile(rf"^{PREFIX}_(?P<pass>[A-Za-z0-9-]+)_(?P<rest>main|r\d+_g\d+(?:_v\d+)?)$")
+_BREAKOUT = re.compile(r"_r(?P<round>\d+)_g(?P<group>\d+)(?:_v(?P<generation>\d+))?$")
 
 
 def main_room(pass_id: str) -> str:
@@ -35,3 +36,11 @@ def pass_of_room(room: str) -> str | None:
 def is_breakout_room(room: str) -> bool:
     match = _ROOM.match(room)
     return bool(match) and match.group("rest") != "main"  # type: ignore[union-attr]
+
+
+def breakout_parts(room: str) -> tuple[int, int, int] | None:
+    """``(round, group, generation)`` of a breakout room's name, or None."""
+    match = _BREAKOUT.search(room)
+    if match is None:
+        return None
+    return int(match["round"]), int(match["group"]), int(match["generation"] or 0)

@@ -1,8 +1,10 @@
 """Groups of any size: greedy construction and swap/move local search.
 
-Pairs have their own faster machinery in :mod:`breakout.matching`; this
-module handles trios and fours, and polishes pair rounds that contain the
-one trio an odd roster needs.
+Pairs have their own faster machinery in :mod:`breakout.matching`, and
+large rounds of trios and fours theirs in :mod:`breakout.dealing`; this
+module handles rounds of up to ``engine.SWAP_SEARCH_LIMIT`` people, where
+weighing every person against every group is affordable, including the
+one trio an odd roster of pairs needs.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from breakout.errors import CodedError
 
-__all__ = ["CodedError", "DomainError", "IllegalCommand", "InvalidAnswer", "InvalidScript"]
+__all__ = ["CodedError", "DomainError", "IllegalCommand", "InvalidAnswer", "InvalidMember",
+           "InvalidScript"]
 
 
 class DomainError(CodedError):
@@ -35,3 +36,9 @@ class InvalidScript(DomainError):
     """A class script breaks one of its invariants."""
 
     code = "invalid_script"
+
+
+class InvalidMember(DomainError):
+    """A participant's data breaks one of its invariants (the message names the field)."""
+
+    code = "invalid_member"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from breakout import Meeting
 from exercises.script import Step
 from exercises.state import Member
 
@@ -82,11 +83,32 @@ class End:
 
 
 @dataclass(frozen=True, slots=True)
+class Placement:
+    """The pairing engine's whole plan for a late joiner, as plain values.
+
+    ``groups`` are the open groups after the change (members and reason
+    codes): the open ones in their order, then any new ones. ``moves`` are
+    ``(person_id, from_group, to_group)``: ``from_group`` indexes the open
+    groups (None: not in a group), ``to_group`` indexes ``groups``.
+    """
+
+    groups: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    moves: tuple[tuple[str, int | None, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Join:
-    """A participant connected (or reconnected)."""
+    """A participant connected (or reconnected).
+
+    A late joiner comes with the pairing engine's ``placement`` (others may
+    move, a group may be formed), or with ``late_group``, the open group
+    they join alone; with neither, or a plan that no longer fits the open
+    groups, they wait in the main room.
+    """
 
     member: Member
-    late_group: int | None = None  # where the pairing engine slots a late joiner
+    late_group: int | None = None
+    placement: Placement | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +118,14 @@ class Leave:
 
 @dataclass(frozen=True, slots=True)
 class Tick:
-    """The clock: fire whatever is due at ``now``."""
+    """The clock: fire whatever is due at ``now``.
+
+    ``meetings`` is the program's pairing history, given when someone's
+    grace period in an open breakout ends, so their group is regrouped
+    away from earlier partners like the first grouping was.
+    """
+
+    meetings: tuple[Meeting, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

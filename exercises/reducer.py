@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import breakout
 from breakout.rooms import breakout_room
 from exercises import events as ev
 from exercises.effects import (
@@ -19,11 +18,11 @@ from exercises.effects import (
     Cue,
     Effect,
     RemoveFromRoom,
-    RoomSpec,
     ScheduleTimer,
     SendAssignments,
 )
 from exercises.errors import IllegalCommand, InvalidScript
+from exercises.regroups import grown_room, place_late_joiner, regroup_leaver, room_specs
 from exercises.script import DEFAULT_RECALL_SECONDS, TURN_WARNING_SECONDS, StepKind
 from exercises.state import Breakout, Group, Message, PassState, Phase
 from exercises.text import Text
@@ -152,11 +151,6 @@ def _extend(state: PassState, event: ev.Extend, now: float) -> tuple[PassState, 
     return replace(state, deadline=deadline, time_up=False), []
 
 
-def _room_specs(groups: tuple[Group, ...]) -> tuple[RoomSpec, ...]:
-    # One seat more than the group, for a facilitator who drops in.
-    return tuple(RoomSpec(g.room, len(g.members) + 1) for g in groups)
-
-
 def _open(state: PassState, event: ev.OpenBreakouts, now: float) -> tuple[PassState, Effects]:
     _require_running(state, "open breakout rooms")
     step = state.script.steps[state.step_index]
@@ -185,7 +179,7 @@ def _open(state: PassState, event: ev.OpenBreakouts, now: float) -> tuple[PassSt
     b = Breakout(round_no=round_no, step_id=step.id, groups=groups, opened_at=now,
                  deadline=now + step.duration, turn_deadline=turn_deadline)
     new = replace(state, breakout=b, rounds=round_no, message=None)
-    return new, [CreateRooms(_room_specs(groups)), SendAssignments(tuple(sorted(seen)))]
+    return new, [CreateRooms(room_specs(groups)), SendAssignments(tuple(sorted(seen)))]
 
 
 def _broadcast(state: PassState, event: ev.Broadcast, now: float) -> tuple[PassState, Effects]:
@@ -268,19 +262,13 @@ def _regroup(state: PassState, b: Breakout, person: str, found: tuple[int, Group
     old = groups[to_group]
     grown = replace(old, members=old.members + (person,),
                     reasons=tuple(dict.fromkeys(old.reasons + ("moved",))),
-                    room=breakout_room(state.id, b.round_no, to_group + 1,
-                                       _generation(old.room) + 1))
+                    room=grown_room(state, b, to_group))
     groups[to_group] = grown
     # Those left behind stay in their room but need the new member list.
     told = set(grown.members) | (set(groups[found[0]].members) if found is not None else set())
-    effects += [CreateRooms(_room_specs((grown,))), SendAssignments(tuple(sorted(told))),
+    effects += [CreateRooms(room_specs((grown,))), SendAssignments(tuple(sorted(told))),
                 CloseRooms((old.room,))]
     return replace(state, breakout=replace(b, groups=tuple(groups))), effects
-
-
-def _generation(room: str) -> int:
-    tail = room.rsplit("_", 1)[-1]
-    return int(tail[1:]) if tail.startswith("v") and tail[1:].isdigit() else 0
 
 
 def _end(state: PassState, event: ev.End, now: float) -> tuple[PassState, Effects]:
@@ -316,8 +304,13 @@ def _join(state: PassState, event: ev.Join, now: float) -> tuple[PassState, Effe
     if b is not None and member.id in b.leaving:
         b = replace(b, leaving={k: v for k, v in b.leaving.items() if k != member.id})
         new = replace(new, breakout=b)
-    if b is not None and b.recall_deadline is None and b.group_of(member.id) is None \
-            and event.late_group is not None and 0 <= event.late_group < len(b.groups):
+    if b is None or b.recall_deadline is not None or b.group_of(member.id) is not None:
+        return new, []
+    if event.placement is not None:
+        placed = place_late_joiner(new, b, member.id, event.placement)
+        if placed is not None:
+            return placed
+    elif event.late_group is not None and 0 <= event.late_group < len(b.groups):
         return _regroup(new, b, member.id, None, event.late_group)
     return new, []
 
@@ -331,57 +324,6 @@ def _leave(state: PassState, event: ev.Leave, now: float) -> tuple[PassState, Ef
         leaving = {**b.leaving, event.person_id: now + LEAVE_GRACE_SECONDS}
         new = replace(new, breakout=replace(b, leaving=leaving))
     return new, []
-
-
-def _regroup_leaver(state: PassState, person: str, now: float) -> tuple[PassState, Effects]:
-    """Take a participant who did not come back out of their group, leaving nobody alone."""
-    b = state.breakout
-    assert b is not None and state.step is not None
-    leaving = {k: v for k, v in b.leaving.items() if k != person}
-    people = [m.as_person() for m in state.roster.values()
-              if b.group_of(m.id) is not None and m.id != person]
-    try:
-        placed, _ = breakout.remove_leaver(
-            [breakout.Group(g.members, g.reasons) for g in b.groups], person, people, (),
-            breakout.Policy(), size=state.step.group_size, now=now)
-    except breakout.PairingError:
-        # Nobody to regroup with (or only infeasible options): keep the rooms.
-        return replace(state, breakout=replace(b, leaving=leaving)), []
-    effects: Effects = []
-    old_home = b.group_of(person)
-    if old_home is not None:
-        effects.append(RemoveFromRoom(old_home[1].room, person))
-    groups: list[Group] = []
-    used: set[int] = set()
-    fresh: list[Group] = []
-    told: set[str] = set()
-    stale: list[str] = []
-    for new_group in placed:
-        i = next(i for i, g in enumerate(b.groups)
-                 if i not in used and set(g.members) & set(new_group.members))
-        used.add(i)
-        old = b.groups[i]
-        if len(new_group.members) <= len(old.members):
-            # The room still has a seat for everyone: whoever stays, stays put.
-            kept = Group(old.room, new_group.members, new_group.reasons)
-            groups.append(kept)
-            if set(new_group.members) != set(old.members) - {person}:
-                told |= set(new_group.members)
-        else:
-            grown = Group(breakout_room(state.id, b.round_no, i + 1, _generation(old.room) + 1),
-                          new_group.members, new_group.reasons)
-            groups.append(grown)
-            fresh.append(grown)
-            told |= set(grown.members)
-            stale.append(old.room)
-    stale += [g.room for i, g in enumerate(b.groups) if i not in used]
-    if fresh:
-        effects.append(CreateRooms(_room_specs(tuple(fresh))))
-    if told:
-        effects.append(SendAssignments(tuple(sorted(told))))
-    if stale:
-        effects.append(CloseRooms(tuple(stale)))
-    return replace(state, breakout=replace(b, groups=tuple(groups), leaving=leaving)), effects
 
 
 def _tick(state: PassState, event: ev.Tick, now: float) -> tuple[PassState, Effects]:
@@ -413,7 +355,7 @@ def _tick(state: PassState, event: ev.Tick, now: float) -> tuple[PassState, Effe
             new = replace(new, breakout=b)
         for person, due in sorted(b.leaving.items()):
             if now >= due:
-                new, more = _regroup_leaver(new, person, now)
+                new, more = regroup_leaver(new, person, event.meetings, now)
                 effects += more
         b = new.breakout
         assert b is not None

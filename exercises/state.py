@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from breakout import Person
+from exercises.errors import InvalidMember
 from exercises.script import ClassScript, Step
 
 
@@ -39,6 +40,13 @@ class Member:
     site: str = ""
     manager_id: str | None = None
     level: int = 0
+
+    def __post_init__(self) -> None:
+        # Refused here, where data enters, rather than in the pairing engine
+        # when a breakout opens or a timer regroups someone.
+        if self.manager_id is not None and self.manager_id == self.id:
+            raise InvalidMember(f"participant {self.id!r}: manager_id names the participant "
+                                "themself; leave manager_id empty or give their manager's id")
 
     def as_person(self) -> Person:
         """What the pairing engine needs to know of this member."""

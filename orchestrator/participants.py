@@ -20,7 +20,7 @@ from exercises.errors import IllegalCommand
 from exercises.state import Member, PassState, Phase
 from orchestrator.access import Access
 from orchestrator.errors import AuthError, BadRequest, NotFound, ServiceError
-from orchestrator.grouping import late_group
+from orchestrator.grouping import late_placement
 from orchestrator.people import People
 from orchestrator.ports import Store
 from orchestrator.publishing import Publisher
@@ -43,7 +43,12 @@ class Participants:
         self.clock = clock
 
     async def invite(self, pass_id: str, member: Member) -> str:
-        """Put ``member`` on file for the pass; returns their join ticket."""
+        """Put ``member`` on file for the pass; returns their join ticket.
+
+        Bad participant data never gets this far: a ``Member`` refuses it
+        when built (``InvalidMember``, code ``invalid_member``, naming the
+        field), so the CLI or form that entered it gets the error.
+        """
         await self.store.load(pass_id)
         await self.store.save_person(member)
         return self.access.participant_ticket(pass_id, member.id)
@@ -60,12 +65,14 @@ class Participants:
         state = await self.store.load(pass_id)
         history = await self.store.history(state.program) if state.breakout else []
 
+        # A late joiner's place is small work (one person against the open
+        # groups), so unlike a whole round it is found inline.
         def make(state: PassState, now: float) -> ev.Event:
             b = state.breakout
             late = None
             if b is not None and b.group_of(person_id) is None:
-                late = late_group(state, member, history, now)
-            return ev.Join(member, late_group=late)
+                late = late_placement(state, member, history, now)
+            return ev.Join(member, placement=late)
 
         applied = await self.passes.apply(pass_id, make)
         log.info("participant joined", extra={"pass_id": pass_id, "participant_id": person_id})

@@ -8,6 +8,13 @@ and LiveKit presence are per-person data written straight to their own keys
 (see ``orchestrator.participants``), so a thousand people answering at once
 never contend for the pass snapshot.
 
+Opening breakouts forms a whole round of groups: CPU work that would hold
+the event loop, and with it every other pass on the worker, for as long as
+it runs. It runs in the injected ``executor`` (the composition root gives a
+single worker process) on a snapshot of the pass; if the people present
+changed before the round is stored, it is formed again. Without an executor
+(one-shot commands, tests) it runs inline.
+
 Errors: ``IllegalCommand`` (the reducer refused; the state is unchanged),
 ``BadRequest`` (an edit or a room that does not fit this pass), ``NotFound``
 (no such pass), ``ServiceError`` (draining, or a service failed).
@@ -20,6 +27,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, Executor
 from typing import Any
 
 from breakout import Meeting
@@ -41,7 +49,16 @@ from exercises.state import PassState, Phase
 from exercises.text import Text
 from orchestrator.commands import Command, EditStepText, JoinRoom, PlanBreakouts, audit_of, name_of
 from orchestrator.errors import BadRequest, OnliveError, ServiceError
-from orchestrator.grouping import pairs, plan_groups
+from orchestrator.grouping import (
+    GroupingJob,
+    Groups,
+    grouping_job,
+    groups_of,
+    pairs,
+    plan_groups,
+    round_of,
+    run_job,
+)
 from orchestrator.ports import Applied, Sfu, Store
 from orchestrator.publishing import Publisher
 from orchestrator.readmodels import CueNotice, RoomAccess
@@ -51,6 +68,9 @@ log = logging.getLogger(__name__)
 
 MakeEvent = Callable[[PassState, float], ev.Event]
 
+#: Rounds formed off the loop before one is formed against the stored state itself.
+PLAN_ATTEMPTS = 3
+
 
 def new_pass_id() -> str:
     return secrets.token_hex(4)
@@ -58,8 +78,9 @@ def new_pass_id() -> str:
 
 class PassService:
     def __init__(self, settings: Settings, store: Store, sfu: Sfu, publisher: Publisher, *,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, executor: Executor | None = None) -> None:
         self.settings = settings
+        self.executor = executor
         self.store = store
         self.sfu = sfu
         self.publisher = publisher
@@ -186,27 +207,66 @@ class PassService:
         if isinstance(command, JoinRoom):
             return await self.facilitator_token(pass_id, command.room, actor)
         make: MakeEvent
-        if isinstance(command, EditStepText):
-            edit = command
-
-            def make(state: PassState, now: float) -> ev.Event:
-                return ev.EditStep(_edited_step(state, edit))
-        elif isinstance(command, PlanBreakouts):
-            history = await self.store.history((await self.store.load(pass_id)).program)
-            seed = secrets.randbits(32)
-
-            def make(state: PassState, now: float) -> ev.Event:
-                return ev.OpenBreakouts(plan_groups(state, history, seed=seed, now=now))
+        if isinstance(command, PlanBreakouts):
+            applied = await self._open_breakouts(pass_id, audit_of(command, actor))
         else:
-            event: ev.Event = command
+            if isinstance(command, EditStepText):
+                edit = command
 
-            def make(state: PassState, now: float) -> ev.Event:
-                return event
+                def make(state: PassState, now: float) -> ev.Event:
+                    return ev.EditStep(_edited_step(state, edit))
+            else:
+                event: ev.Event = command
 
-        applied = await self.apply(pass_id, make, audit=audit_of(command, actor))
+                def make(state: PassState, now: float) -> ev.Event:
+                    return event
+
+            applied = await self.apply(pass_id, make, audit=audit_of(command, actor))
         log.info("command applied", extra={"pass_id": pass_id, "command": name_of(command),
                                            "version": applied.after.version})
         return applied.after.version
+
+    async def _open_breakouts(self, pass_id: str, audit: dict[str, Any]) -> Applied:
+        """Form the round off the loop, then open it if it still fits the pass."""
+        self.enter()
+        try:
+            state = await self.store.load(pass_id)
+            history = await self.store.history(state.program)
+            seed = secrets.randbits(32)
+            for _ in range(PLAN_ATTEMPTS):
+                job = grouping_job(state, history, seed=seed, now=self.clock())
+                groups = await self._form(job) if job is not None else ()
+                stale = _Stale()
+
+                def make(current: PassState, now: float) -> ev.Event:
+                    if round_of(current) != (job.round if job is not None else None):
+                        stale.state = current
+                        raise stale
+                    return ev.OpenBreakouts(groups)
+
+                try:
+                    return await self.apply(pass_id, make, audit=audit)
+                except _Stale:
+                    assert stale.state is not None
+                    state = stale.state
+                    log.info("people changed while the round was formed; forming it again",
+                             extra={"pass_id": pass_id})
+
+            def inline(current: PassState, now: float) -> ev.Event:
+                return ev.OpenBreakouts(plan_groups(current, history, seed=seed, now=now))
+
+            return await self.apply(pass_id, inline, audit=audit)
+        finally:
+            self.exit()
+
+    async def _form(self, job: GroupingJob) -> Groups:
+        if self.executor is not None:
+            loop = asyncio.get_running_loop()
+            try:
+                return groups_of(await loop.run_in_executor(self.executor, run_job, job))
+            except BrokenExecutor:
+                log.exception("the grouping worker failed; forming the round inline")
+        return groups_of(run_job(job))
 
     async def facilitator_token(self, pass_id: str, room: str, actor: str) -> RoomAccess:
         state = await self.store.load(pass_id)
@@ -221,10 +281,28 @@ class PassService:
     # -- the clock --------------------------------------------------------------------
 
     async def tick(self, pass_id: str) -> None:
-        applied = await self.apply(pass_id, lambda s, now: ev.Tick())
+        meetings = await self._meetings_for_regroups(pass_id)
+        applied = await self.apply(pass_id, lambda s, now: ev.Tick(meetings))
         if not applied.changed:
             # Nothing was due after all: correct the index so we do not spin.
             await self.store.set_deadline(pass_id, next_deadline(applied.after))
+
+
+    async def _meetings_for_regroups(self, pass_id: str) -> tuple[Meeting, ...]:
+        """The program's history when someone's grace period in an open
+        breakout is over (their group is regrouped away from earlier partners);
+        otherwise nothing, so an ordinary tick reads no history."""
+        state = await self.store.load(pass_id)
+        b = state.breakout
+        if b is None or not any(due <= self.clock() for due in b.leaving.values()):
+            return ()
+        return tuple(await self.store.history(state.program))
+
+
+class _Stale(Exception):
+    """The people present changed while a round was formed off the loop."""
+
+    state: PassState | None = None
 
 
 def _pairs(state: PassState) -> set[tuple[str, str]]:

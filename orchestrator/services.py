@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from orchestrator.access import Access
@@ -53,11 +54,15 @@ class Services:
 
 def build_services(settings: Settings, store: Store, sfu: Sfu, notifier: Notifier, *,
                    records: Records | None = None,
-                   clock: Callable[[], float] = time.time) -> Services:
+                   clock: Callable[[], float] = time.time,
+                   executor: Executor | None = None) -> Services:
+    """The services over these ports; ``records`` is the durable store (None: no
+    gym, as fast tests do); ``executor`` forms breakout rounds off the event loop
+    (None: inline, as one-shot commands and tests do)."""
     access = Access(settings, clock=clock)
     people = People(store, clock=clock)
     publisher = Publisher(settings, store, sfu, notifier, people, clock=clock)
-    passes = PassService(settings, store, sfu, publisher, clock=clock)
+    passes = PassService(settings, store, sfu, publisher, clock=clock, executor=executor)
     participants = Participants(passes, people, access, clock=clock)
     gym = build_gym(records, passes, participants, people) if records is not None else None
     return Services(settings, store, sfu, notifier, access, people, publisher, passes,

@@ -2,8 +2,9 @@
 
 Every long-lived resource is an aiohttp cleanup context under a typed
 ``AppKey``: the Redis pool, the PostgreSQL pool (migrated at start), the
-LiveKit client, the echo pool, the Socket.IO server with the application's
-services, the timer scheduler and the monitors. Shutdown runs in named phases: stop intake, drain in-flight
+LiveKit client, the echo pool, the worker process that forms breakout
+rounds, the Socket.IO server with the application's services, the timer
+scheduler and the monitors. Shutdown runs in named phases: stop intake, drain in-flight
 commands, cancel background tasks, release leases, close clients.
 """
 
@@ -27,6 +28,7 @@ from orchestrator.errors import ConfigError
 from orchestrator.monitor import Monitor
 from orchestrator.root.keys import (
     ECHO,
+    GROUPING,
     LOOP_LAG,
     RECORDS,
     REDIS,
@@ -39,6 +41,7 @@ from orchestrator.root.keys import (
     TASKS,
     LoopLag,
 )
+from orchestrator.root.workers import GroupingPool
 from orchestrator.scheduler import Scheduler
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
@@ -67,6 +70,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_records)
     app.cleanup_ctx.append(_sfu)
     app.cleanup_ctx.append(_echo)
+    app.cleanup_ctx.append(_grouping)
     app.cleanup_ctx.append(_socketio)
     app.cleanup_ctx.append(_scheduler)
     app.cleanup_ctx.append(_loop_monitor)
@@ -127,12 +131,20 @@ async def _echo(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _grouping(app: web.Application) -> AsyncIterator[None]:
+    pool = GroupingPool()  # its process starts with the first round
+    app[GROUPING] = pool
+    yield
+    # A round being formed finishes (tens of milliseconds); none waits behind it.
+    await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+
+
 async def _socketio(app: web.Application) -> AsyncIterator[None]:
     sio = app[SIO]
     tasks = TaskSet("sio")
     app[TASKS] = tasks
     services = build_services(app[SETTINGS], app[STORE], app[SFU], SocketNotifier(sio),
-                              records=app[RECORDS])
+                              records=app[RECORDS], executor=app[GROUPING])
     app[SERVICES] = services
 
     async def overview() -> dict[str, Any]:

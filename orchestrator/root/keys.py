@@ -11,6 +11,7 @@ from aiohttp import web
 from orchestrator.adapters.livekit import LiveKitSfu
 from orchestrator.adapters.postgres import PostgresRecords
 from orchestrator.adapters.redis_store import RedisStore
+from orchestrator.root.workers import GroupingPool
 from orchestrator.scheduler import Scheduler
 from orchestrator.services import Services
 from orchestrator.settings import Settings
@@ -27,6 +28,7 @@ SERVICES = web.AppKey("services", Services)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 TASKS = web.AppKey("tasks", TaskSet)
 ECHO = web.AppKey("echo", EchoPool)
+GROUPING = web.AppKey("grouping", GroupingPool)
 STARTED = web.AppKey("started", float)
 
 

@@ -192,6 +192,36 @@ def test_manager_and_report_alone_raise_naming_both_and_the_constraint() -> None
         form_groups(people, [], POLICY, size=2, seed=0, now=0.0)
 
 
+def test_manager_of_everyone_else_is_named_alone_not_the_report_left_single_with_them() -> None:
+    # Any two of the three reports can pair; only the manager cannot be placed.
+    people = [Person("ann"), *(Person(r, manager_id="ann") for r in ("bob", "cat", "dan"))]
+    for seed in range(6):
+        with pytest.raises(InfeasibleGrouping) as refused:
+            form_groups(people, [], POLICY, size=2, seed=seed, now=0.0)
+        assert refused.value.message == (
+            "no grouping keeps every hard constraint: ann cannot be grouped with anyone present "
+            "(hierarchy: ann is the manager of bob; hierarchy: ann is the manager of cat; "
+            "hierarchy: ann is the manager of dan)")
+        assert refused.value.code == "infeasible_grouping"
+
+
+def test_two_people_whose_only_partner_is_the_same_person_are_named_with_that_partner() -> None:
+    # amy and gus may each pair only with fay; hal, ivy and jon are left single
+    # by some matchings, but only because the count comes out odd.
+    people = [Person(p) for p in ("amy", "fay", "gus", "hal", "ivy", "jon")]
+    policy = Policy(not_with={"amy": frozenset({"gus", "hal", "ivy", "jon"}),
+                              "gus": frozenset({"hal", "ivy", "jon"})})
+    for seed in range(6):
+        with pytest.raises(InfeasibleGrouping) as refused:
+            form_groups(people, [], policy, size=2, seed=seed, now=0.0)
+        assert refused.value.message == (
+            "no grouping keeps every hard constraint: amy, gus can only be grouped with fay, "
+            "too few for them all (not-with: amy is not to be grouped with gus; "
+            "not-with: amy is not to be grouped with hal; not-with: amy is not to be grouped with ivy; "
+            "not-with: amy is not to be grouped with jon; not-with: gus is not to be grouped with hal; "
+            "not-with: gus is not to be grouped with ivy; not-with: gus is not to be grouped with jon)")
+
+
 def test_not_with_list_is_kept_from_either_side() -> None:
     people = roster(4)
     policy = Policy(not_with={"p000": frozenset({"p001"}), "p003": frozenset({"p002"})})

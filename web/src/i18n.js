@@ -70,6 +70,7 @@ export const STRINGS = {
     "reason.late-joiner": "kom in sent",
     "reason.regrouped": "ny gruppering",
     "reason.moved": "flyttad av facilitatorn",
+    "reason.alone": "ensam: ingen ny gruppering håller reglerna – flytta någon hit",
 
     "media.mic.on": "Stäng av mikrofonen",
     "media.mic.off": "Slå på mikrofonen",
@@ -356,6 +357,7 @@ export const STRINGS = {
     "reason.late-joiner": "joined late",
     "reason.regrouped": "regrouped",
     "reason.moved": "moved by the facilitator",
+    "reason.alone": "alone: no regrouping keeps the rules – move someone here",
 
     "media.mic.on": "Turn the microphone off",
     "media.mic.off": "Turn the microphone on",
