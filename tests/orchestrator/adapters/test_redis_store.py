@@ -52,10 +52,12 @@ async def test_a_refused_event_writes_nothing(store: RedisStore) -> None:
 
 
 async def test_only_one_worker_holds_a_pass_lease_until_it_lapses(store: RedisStore) -> None:
-    assert await store.acquire_lease("p", "w1", 200)
-    assert not await store.acquire_lease("p", "w2", 200)
+    # Leases that must hold are long, so a loaded machine cannot lapse them
+    # between two lines; the holder then renews to a short one that lapses.
+    assert await store.acquire_lease("p", "w1", 60_000)
+    assert not await store.acquire_lease("p", "w2", 60_000)
     assert await store.acquire_lease("p", "w1", 200), "the holder renews"
-    await eventually(lambda: store.acquire_lease("p", "w2", 200),
+    await eventually(lambda: store.acquire_lease("p", "w2", 60_000),
                      what="a lapsed lease is taken over", interval=0.05)
     await store.release_lease("p", "w1")
     assert await store.lease_holder("p") == "w2", "only the holder can release"
