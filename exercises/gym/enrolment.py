@@ -132,7 +132,7 @@ def _confirmation(pass_id: str, employee_id: str, now: datetime) -> MailOrder:
 
 
 def _welcome(change: Change, seat: Seat, now: datetime) -> tuple[MailOrder, ...]:
-    mails = (_confirmation(change.pass_id, change.employee_id, now),)
+    mails: tuple[MailOrder, ...] = (_confirmation(change.pass_id, change.employee_id, now),)
     if change.status is EnrolmentStatus.ENROLLED:
         mails += reminders(change.pass_id, change.employee_id, seat.starts_at, now)
     return mails

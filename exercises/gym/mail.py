@@ -72,4 +72,5 @@ def retry_delay(attempts: int) -> timedelta | None:
     """
     if attempts >= MAX_ATTEMPTS:
         return None
-    return min(FIRST_RETRY * 4 ** max(0, attempts - 1), LONGEST_RETRY)
+    delay: timedelta = FIRST_RETRY * (4 ** max(0, attempts - 1))
+    return min(delay, LONGEST_RETRY)

@@ -120,7 +120,7 @@ def test_a_missed_session_may_be_replaced_but_a_started_one_may_not() -> None:
 def test_who_may_not_enrol_is_refused_with_a_code(over: dict[str, object], target: Seat,
                                                   code: str) -> None:
     with pytest.raises(EnrolmentRefused) as refused:
-        decide_enrol(facts(target, **over), NOW)
+        decide_enrol(facts(target, "E1", **over), NOW)
     assert refused.value.code == code
 
 
