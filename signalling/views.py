@@ -126,16 +126,36 @@ def facilitator_view(view: FacilitatorView) -> Payload:
     state = view.state
     out = shared_view(state, view.server_now)
     b = state.breakout
-    out["roster"] = [{"id": m.id, "name": m.name, "department": m.department, "site": m.site,
-                      "connected": m.id in state.present, "room": view.presence.get(m.id),
-                      "quality": view.qualities.get(m.id)}
-                     for m in sorted(state.roster.values(), key=lambda m: m.name.lower())]
+    out["roster"] = roster_rows(view)
+    out["missing"] = sum(1 for row in out["roster"] if row["status"] == "missing")
     out["groups"] = ([{"index": i, "room": g.room, "members": list(g.members),
                        "reasons": list(g.reasons)} for i, g in enumerate(b.groups)] if b else [])
     out["main_room"] = state.main_room
     out["script"] = [step_view(step, i) for i, step in enumerate(state.script.steps)]
     out["results"] = dict(view.results) if view.results is not None else None
     return out
+
+
+def roster_rows(view: FacilitatorView) -> list[Payload]:
+    """Everyone who joined, and everyone expected (invited or enrolled) who has not.
+
+    ``status``: ``online``; ``offline`` (joined, then left); ``expected`` (not
+    here yet, before the start); ``missing`` (not here once the pass runs).
+    """
+    state = view.state
+    waiting = state.phase.value == "lobby"
+    rows = []
+    for m in state.roster.values():
+        rows.append({"id": m.id, "name": m.name, "department": m.department, "site": m.site,
+                     "connected": m.id in state.present, "room": view.presence.get(m.id),
+                     "quality": view.qualities.get(m.id), "expected": m.id in view.expected,
+                     "status": "online" if m.id in state.present else "offline"})
+    for m in view.expected.values():
+        if m.id not in state.roster:
+            rows.append({"id": m.id, "name": m.name, "department": m.department,
+                         "site": m.site, "connected": False, "room": None, "quality": None,
+                         "expected": True, "status": "expected" if waiting else "missing"})
+    return sorted(rows, key=lambda r: (str(r["name"]).lower(), str(r["id"])))
 
 
 def journal_entry(entry: JournalEntry) -> Payload:
