@@ -35,6 +35,7 @@ from orchestrator.gym.flowrecords import (
     MyAttendance,
     MyEnrolment,
     SessionSlot,
+    TrainingFacts,
 )
 from orchestrator.gym.persondata import FullExport, PersonDataService
 from orchestrator.gym.ports import Records
@@ -82,6 +83,56 @@ class MyTrainingPage:
     server_now: float
 
 
+def build_page(facts: TrainingFacts, server_now: float) -> MyTrainingPage:
+    """The page from what is stored about the person (pure: statuses, the next class,
+    the sessions to choose from and whether each can be joined now, trends)."""
+    now = datetime.fromtimestamp(server_now, timezone.utc)
+    today = now.date()
+    places: dict[int, MyEnrolment] = {}
+    slots = {s.pass_id: s for s in facts.sessions}
+    for e in facts.enrolments:
+        # A live place wins over an older one of the same class.
+        if e.program_class_id not in places or e.status is EnrolmentStatus.ENROLLED:
+            places[e.program_class_id] = e
+    attended: dict[int, MyAttendance] = {a.program_class_id: a for a in facts.attendance
+                                         if a.first_joined_at is not None}
+    lines = []
+    for pc in facts.program.classes:
+        place = places.get(pc.id)
+        came = attended.get(pc.id)
+        session = slots.get(came.pass_id) if came else \
+            slots.get(place.pass_id) if place else None
+        status = class_status(attended=came is not None,
+                              enrolment=place.status if place else None,
+                              session_state=session.state if session else None,
+                              due_on=pc.due_on, today=today)
+        lines.append(ClassLine(pc.id, pc.position, pc.class_id,
+                               facts.titles.get(pc.class_id, Text(pc.class_id, pc.class_id)),
+                               pc.due_on, pc.mandatory, status, session,
+                               came.minutes_present if came else None))
+    upcoming = next_class([(line.program_class_id, line.status) for line in lines])
+    current = next((line for line in lines if line.program_class_id == upcoming), None)
+    choices: list[SessionChoice] = []
+    if current is not None:
+        place = places.get(current.program_class_id)
+        for slot in facts.sessions:
+            if slot.program_class_id != current.program_class_id:
+                continue
+            mine = place.status if place and place.pass_id == slot.pass_id else None
+            choices.append(SessionChoice(
+                slot, mine, place.position if mine is EnrolmentStatus.WAITING and place
+                else None, slot.enrolled >= slot.capacity, join_opens_at(slot.starts_at),
+                mine is EnrolmentStatus.ENROLLED and can_join(slot.starts_at, slot.duration_s,
+                                                              slot.state, now),
+                slot.state in (SessionState.SCHEDULED, SessionState.OPEN)
+                and now < slot.starts_at))
+    person = facts.person
+    return MyTrainingPage(person.employee_id, person.first_name, person.name,
+                          person.language, facts.program.id, facts.program.name,
+                          tuple(lines), current, tuple(choices), facts.journal,
+                          trends(facts.trend_points), facts.colleagues, server_now)
+
+
 class MyTraining:
     def __init__(self, records: Records, roster: RosterService, person_data: PersonDataService,
                  base_url: str, *, clock: Callable[[], float] = time.time) -> None:
@@ -97,51 +148,7 @@ class MyTraining:
     async def page(self, holder: LinkHolder) -> MyTrainingPage:
         facts = await self.records.training_facts(holder.org_id, holder.program_id,
                                                   holder.employee_id)
-        now = self._now()
-        today = now.date()
-        places: dict[int, MyEnrolment] = {}
-        slots = {s.pass_id: s for s in facts.sessions}
-        for e in facts.enrolments:
-            # A live place wins over an older one of the same class.
-            if e.program_class_id not in places or e.status is EnrolmentStatus.ENROLLED:
-                places[e.program_class_id] = e
-        attended: dict[int, MyAttendance] = {a.program_class_id: a for a in facts.attendance
-                                             if a.first_joined_at is not None}
-        lines = []
-        for pc in facts.program.classes:
-            place = places.get(pc.id)
-            came = attended.get(pc.id)
-            session = slots.get(came.pass_id) if came else \
-                slots.get(place.pass_id) if place else None
-            status = class_status(attended=came is not None,
-                                  enrolment=place.status if place else None,
-                                  session_state=session.state if session else None,
-                                  due_on=pc.due_on, today=today)
-            lines.append(ClassLine(pc.id, pc.position, pc.class_id,
-                                   facts.titles.get(pc.class_id, Text(pc.class_id, pc.class_id)),
-                                   pc.due_on, pc.mandatory, status, session,
-                                   came.minutes_present if came else None))
-        upcoming = next_class([(line.program_class_id, line.status) for line in lines])
-        current = next((line for line in lines if line.program_class_id == upcoming), None)
-        choices: list[SessionChoice] = []
-        if current is not None:
-            place = places.get(current.program_class_id)
-            for slot in facts.sessions:
-                if slot.program_class_id != current.program_class_id:
-                    continue
-                mine = place.status if place and place.pass_id == slot.pass_id else None
-                choices.append(SessionChoice(
-                    slot, mine, place.position if mine is EnrolmentStatus.WAITING and place
-                    else None, slot.enrolled >= slot.capacity, join_opens_at(slot.starts_at),
-                    mine is EnrolmentStatus.ENROLLED and can_join(slot.starts_at, slot.duration_s,
-                                                                  slot.state, now),
-                    slot.state in (SessionState.SCHEDULED, SessionState.OPEN)
-                    and now < slot.starts_at))
-        person = facts.person
-        return MyTrainingPage(person.employee_id, person.first_name, person.name,
-                              person.language, facts.program.id, facts.program.name,
-                              tuple(lines), current, tuple(choices), facts.journal,
-                              trends(facts.trend_points), facts.colleagues, self.clock())
+        return build_page(facts, self.clock())
 
     async def _place(self, holder: LinkHolder, pass_id: str) -> tuple[MyEnrolment, datetime]:
         session = await self.records.session(holder.org_id, pass_id)
