@@ -99,7 +99,7 @@ async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout) -> 
         loop.add_signal_handler(sig, stop.set)
     try:
         if demo:
-            await _print_demo(app, settings, out)
+            await _print_demo(app, settings, out, mail_page=sink is not None)
         else:
             log.info("onlive listening", extra={"url": settings.base_url})
         await stop.wait()
@@ -110,7 +110,8 @@ async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout) -> 
             await sink.stop()
 
 
-async def _print_demo(app: web.Application, settings: Settings, out: TextIO) -> None:
+async def _print_demo(app: web.Application, settings: Settings, out: TextIO, *,
+                      mail_page: bool = False) -> None:
     services = app[SERVICES]
     state = await services.passes.create_pass(demo_class(), program="demo")
     base = settings.base_url
@@ -128,7 +129,7 @@ async def _print_demo(app: web.Application, settings: Settings, out: TextIO) -> 
     lines += [f"  Ops: {base}/ops#credential={services.access.ops_credential()}",
               f"  Synthetic participants: onlive bots --pass {state.id} --count 4"]
     lines += await demo_gym(services, settings)
-    if settings.smtp_url and settings.smtp_url.startswith("smtp://127.0.0.1:"):
+    if mail_page:
         lines.append(f"  Mail sent (onlive dev is the mail server): {base}/dev/mail")
     lines += ["Press Ctrl-C to stop.", ""]
     print("\n".join(lines), file=out, flush=True)
