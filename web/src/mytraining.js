@@ -6,7 +6,7 @@
 
 import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill } from "./dom.js";
-import { t, tx, pick, getLang, setupLanguage, onLangChange } from "./i18n.js";
+import { t, tx, pick, getLang, setLang, setupLanguage, onLangChange } from "./i18n.js";
 import { entryLines, formatDate, newestFirst } from "./journal.js";
 
 const KEY = "onlive.m.link";
@@ -89,6 +89,8 @@ async function load() {
     const data = await api("GET", "/api/m");
     app.data = data;
     app.offset = data.server_now - Date.now() / 1000;
+    // The person's own language (from the roster) until they choose one here.
+    if (!languageChosen()) setLang(data.me.language);
     $("#notice").hidden = true;
     $("#content").hidden = false;
     say(null);
@@ -96,6 +98,14 @@ async function load() {
   } catch (error) {
     if (error.status === 401 || error.status === 410) showNotice(error);
     else refuse(error);
+  }
+}
+
+function languageChosen() {
+  try {
+    return !!localStorage.getItem("onlive.lang");
+  } catch {
+    return true;
   }
 }
 
