@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -148,6 +149,7 @@ async def stage_archive(b: BenchLike) -> None:
     finally:
         await client.aclose()
         child.stop()
+        shutil.rmtree(work, ignore_errors=True)
     b.figures["pass_archive_ms"] = round(first)
     b.figures["pass_archive_again_ms"] = round(again)
     b.figures["pass_archive_read_ms"] = round(reading)
