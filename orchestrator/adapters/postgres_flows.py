@@ -302,6 +302,8 @@ class FlowRecords:
                              employee_id: str) -> TrainingFacts:
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read",
                                                                  readonly=True):
+            # A page's reads are small: starting parallel workers costs more than they save.
+            await conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             person_row = await conn.fetchrow(
                 "SELECT * FROM people WHERE org_id = $1 AND employee_id = $2",
                 org_id, employee_id)
@@ -426,60 +428,6 @@ _PLACES = """
     SELECT pass_id, count(*) FILTER (WHERE status = 'enrolled') AS enrolled,
            count(*) FILTER (WHERE status = 'waiting') AS waiting
     FROM enrolments WHERE org_id = $1 AND pass_id = ANY($2::text[]) GROUP BY pass_id"""
-_JOURNAL = """
-    INSERT INTO journal_entries (org_id, employee_id, pass_id, step_id, kind, value, written_at)
-    SELECT $1, u.person, $2, u.step, u.kind, u.value::jsonb, to_timestamp(u.at)
-    FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[])
-         AS u(person, step, kind, vis, value, at)
-    JOIN people p ON p.org_id = $1 AND p.employee_id = u.person
-    ON CONFLICT DO NOTHING"""
-_ARCHIVE_ATTENDANCE = """
-    INSERT INTO attendance (org_id, pass_id, employee_id, first_joined_at, minutes_present,
-                            left_early)
-    SELECT $1, $2, u.person, to_timestamp(u.first), u.minutes, u.early
-    FROM unnest($3::text[], $4::float8[], $5::int[], $6::bool[]) AS u(person, first, minutes, early)
-    JOIN people p ON p.org_id = $1 AND p.employee_id = u.person
-    ON CONFLICT (org_id, pass_id, employee_id) DO UPDATE
-    SET first_joined_at = EXCLUDED.first_joined_at, minutes_present = EXCLUDED.minutes_present,
-        left_early = EXCLUDED.left_early"""
-_ARCHIVE_PAIRINGS = """
-    INSERT INTO pairings (org_id, program_id, pass_id, a, b, met_at)
-    SELECT $1, $2, $3, u.a, u.b, to_timestamp(u.at)
-    FROM unnest($4::text[], $5::text[], $6::float8[]) AS u(a, b, at)
-    JOIN people pa ON pa.org_id = $1 AND pa.employee_id = u.a
-    JOIN people pb ON pb.org_id = $1 AND pb.employee_id = u.b
-    ON CONFLICT DO NOTHING"""
-# Enrolled in a mandatory class's session that ended without them, and not done
-# in another session: "you missed class X, choose another session".
-_MISSED = """
-    INSERT INTO mail_outbox (org_id, employee_id, kind, program_id, pass_id, dedupe_key)
-    SELECT e.org_id, e.employee_id, 'missed', s.program_id, s.pass_id,
-           'missed:' || s.pass_id || ':' || e.employee_id
-    FROM enrolments e
-    JOIN sessions s ON s.org_id = e.org_id AND s.pass_id = e.pass_id
-    JOIN program_classes pc ON pc.org_id = s.org_id AND pc.id = s.program_class_id
-    JOIN people p ON p.org_id = e.org_id AND p.employee_id = e.employee_id AND p.active
-    WHERE e.org_id = $1 AND e.pass_id = $2 AND e.status = 'enrolled' AND pc.mandatory
-      AND NOT EXISTS (SELECT 1 FROM attendance a JOIN sessions s2
-                      ON s2.org_id = a.org_id AND s2.pass_id = a.pass_id
-                      WHERE a.org_id = e.org_id AND a.employee_id = e.employee_id
-                        AND s2.program_class_id = s.program_class_id
-                        AND a.first_joined_at IS NOT NULL)
-    ON CONFLICT DO NOTHING"""
-# Places are counted only for sessions still to come (a year of ended ones is not).
-_SLOTS = """
-    SELECT s.pass_id, s.program_class_id, s.class_id, s.starts_at, s.time_zone, s.duration_s,
-           s.capacity, s.facilitator, s.state,
-           coalesce(c.enrolled, 0) AS enrolled, coalesce(c.waiting, 0) AS waiting
-    FROM sessions s
-    LEFT JOIN LATERAL (
-        SELECT count(*) FILTER (WHERE e.status = 'enrolled') AS enrolled,
-               count(*) FILTER (WHERE e.status = 'waiting') AS waiting
-        FROM enrolments e
-        WHERE e.org_id = s.org_id AND e.pass_id = s.pass_id
-          AND s.state IN ('scheduled', 'open')) c ON true
-    WHERE s.org_id = $1 AND s.program_id = $2
-    ORDER BY s.starts_at, s.pass_id"""
 _JOURNAL = """
     SELECT j.pass_id, j.step_id, j.kind, j.value, j.written_at, cv.title_sv, cv.title_en
     FROM journal_entries j
