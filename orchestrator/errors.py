@@ -55,3 +55,9 @@ class Busy(OnliveError):
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class MailFailed(OnliveError):
+    """The mail server refused or could not be reached; the outbox retries."""
+
+    code = "mail_failed"

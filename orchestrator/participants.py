@@ -51,6 +51,8 @@ class Participants:
         """
         await self.store.load(pass_id)
         await self.store.save_person(member)
+        # Invited people are expected: the facilitator sees who has not come.
+        await self.store.expect(pass_id, [member])
         return self.access.participant_ticket(pass_id, member.id)
 
     async def check_open(self, pass_id: str) -> PassState:
@@ -75,6 +77,7 @@ class Participants:
             return ev.Join(member, placement=late)
 
         applied = await self.passes.apply(pass_id, make)
+        await self.store.mark_joined(pass_id, person_id, self.clock())
         log.info("participant joined", extra={"pass_id": pass_id, "participant_id": person_id})
         return applied.after
 
@@ -101,6 +104,7 @@ class Participants:
 
     async def leave(self, pass_id: str, person_id: str) -> None:
         try:
+            await self.store.mark_left(pass_id, person_id, self.clock())
             await self.passes.apply(pass_id, lambda s, now: ev.Leave(person_id))
         except (NotFound, ServiceError):
             pass

@@ -81,7 +81,8 @@ class Publisher:
 
     async def facilitator_view(self, state: PassState) -> FacilitatorView:
         return FacilitatorView(state, self.clock(), await self.store.presence(state.id),
-                               await self.store.qualities(state.id), await self.results(state))
+                               await self.store.qualities(state.id), await self.results(state),
+                               await self.store.expected(state.id))
 
     async def facilitator_snapshot(self, pass_id: str) -> FacilitatorView:
         return await self.facilitator_view(await self.store.load(pass_id))

@@ -101,6 +101,8 @@ class FacilitatorView:
     presence: Mapping[str, str] = field(default_factory=dict)
     qualities: Mapping[str, str] = field(default_factory=dict)
     results: Mapping[str, Any] | None = None
+    # Invited or enrolled people, joined or not: who is still missing shows.
+    expected: Mapping[str, Member] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

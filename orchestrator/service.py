@@ -59,7 +59,7 @@ from orchestrator.grouping import (
     round_of,
     run_job,
 )
-from orchestrator.ports import Applied, Sfu, Store
+from orchestrator.ports import Applied, Archive, Sfu, Store
 from orchestrator.publishing import Publisher
 from orchestrator.readmodels import CueNotice, RoomAccess
 from orchestrator.settings import Settings
@@ -76,6 +76,13 @@ def new_pass_id() -> str:
     return secrets.token_hex(4)
 
 
+class _NoArchive:
+    """Passes outside the system of record (fast service tests): nothing to keep."""
+
+    async def archive_pass(self, state: PassState) -> None:
+        return None
+
+
 class PassService:
     def __init__(self, settings: Settings, store: Store, sfu: Sfu, publisher: Publisher, *,
                  clock: Callable[[], float] = time.time, executor: Executor | None = None) -> None:
@@ -87,6 +94,8 @@ class PassService:
         self.notifier = publisher.notifier
         self.clock = clock
         self.on_schedule: Callable[[float | None], None] = lambda at: None
+        # Where an ended pass goes (the gym's archiver once the system of record is wired).
+        self.archive: Archive = _NoArchive()
         self.draining = False
         self._inflight = 0
         self._idle = asyncio.Event()
@@ -170,6 +179,15 @@ class PassService:
         if state.phase is Phase.ENDED and before.phase is not Phase.ENDED:
             await self.store.retire_pass(state.id)
             self.publisher.forget(state.id)
+            await self._archive(state)
+
+    async def _archive(self, state: PassState) -> None:
+        """Keep what outlives the pass; a failure is logged and can be redone (idempotent)."""
+        try:
+            await self.archive.archive_pass(state)
+        except Exception:
+            log.exception("archiving the ended pass failed; run `onlive session archive %s`",
+                          state.id, extra={"pass_id": state.id})
 
     async def _execute(self, state: PassState, effect: Effect) -> None:
         if isinstance(effect, ScheduleTimer):
@@ -286,7 +304,6 @@ class PassService:
         if not applied.changed:
             # Nothing was due after all: correct the index so we do not spin.
             await self.store.set_deadline(pass_id, next_deadline(applied.after))
-
 
     async def _meetings_for_regroups(self, pass_id: str) -> tuple[Meeting, ...]:
         """The program's history when someone's grace period in an open

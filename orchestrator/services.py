@@ -64,7 +64,10 @@ def build_services(settings: Settings, store: Store, sfu: Sfu, notifier: Notifie
     publisher = Publisher(settings, store, sfu, notifier, people, clock=clock)
     passes = PassService(settings, store, sfu, publisher, clock=clock, executor=executor)
     participants = Participants(passes, people, access, clock=clock)
-    gym = build_gym(records, passes, participants, people) if records is not None else None
+    gym = build_gym(records, passes, participants, people, settings, clock=clock) \
+        if records is not None else None
+    if gym is not None:
+        passes.archive = gym.archiver  # an ended session's pass goes to the system of record
     return Services(settings, store, sfu, notifier, access, people, publisher, passes,
                     participants, RoomEvents(store, sfu, notifier, publisher),
                     Overview(store, sfu, clock=clock), gym)

@@ -70,6 +70,10 @@ class Settings:
     echo_idle_timeout: float = 30.0
     # The echo peer gathers only 127.0.0.1 candidates (a loopback deployment).
     media_loopback: bool = True
+    # smtp://[user:password@]host:port (smtps:// for TLS, smtp+starttls://); None: mail
+    # waits in the outbox (``onlive dev`` runs a local mail sink and sets it).
+    smtp_url: str | None = field(default=None, repr=False)
+    mail_from: str = "onlive <onlive@localhost>"
 
     def __post_init__(self) -> None:
         if not 1 <= self.port <= 65535:
@@ -92,6 +96,10 @@ class Settings:
         if not _ORG_ID.fullmatch(self.org):
             raise ConfigError(f"ONLIVE_ORG must be 1-40 lower-case letters, digits or '-', "
                               f"not {self.org!r}")
+        if self.smtp_url is not None and not self.smtp_url.startswith(
+                ("smtp://", "smtps://", "smtp+starttls://")):
+            raise ConfigError("ONLIVE_SMTP_URL must be an smtp://, smtps:// or "
+                              "smtp+starttls:// URL")
         if self.livekit_api_secret and len(self.livekit_api_secret) < 32:
             raise ConfigError("the LiveKit API secret must have at least 32 characters")
 
@@ -163,6 +171,8 @@ class Settings:
             log_json=env.get("ONLIVE_LOG_FORMAT", "json") != "text",
             echo_capacity=num("ONLIVE_ECHO_CAPACITY", 4),
             echo_idle_timeout=float(num("ONLIVE_ECHO_IDLE_TIMEOUT", 30)),
+            smtp_url=env.get("ONLIVE_SMTP_URL") or None,
+            mail_from=env.get("ONLIVE_MAIL_FROM") or "onlive <onlive@localhost>",
             media_loopback=env.get("ONLIVE_MEDIA_LOOPBACK",
                                    "1" if env.get("ONLIVE_HOST", "127.0.0.1") == "127.0.0.1"
                                    else "0") == "1",

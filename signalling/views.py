@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from breakout import Meeting
+from exercises.gym.enrolment import Plan
 from exercises.script import Step
 from exercises.state import Member, PassState
 from exercises.text import Text
 from orchestrator.codec import to_plain
+from orchestrator.gym.flowrecords import SessionSlot
+from orchestrator.gym.mytraining import ClassLine, MyTrainingPage, SessionChoice
 from orchestrator.readmodels import (
     Alert,
     Assignment,
@@ -126,16 +129,36 @@ def facilitator_view(view: FacilitatorView) -> Payload:
     state = view.state
     out = shared_view(state, view.server_now)
     b = state.breakout
-    out["roster"] = [{"id": m.id, "name": m.name, "department": m.department, "site": m.site,
-                      "connected": m.id in state.present, "room": view.presence.get(m.id),
-                      "quality": view.qualities.get(m.id)}
-                     for m in sorted(state.roster.values(), key=lambda m: m.name.lower())]
+    out["roster"] = roster_rows(view)
+    out["missing"] = sum(1 for row in out["roster"] if row["status"] == "missing")
     out["groups"] = ([{"index": i, "room": g.room, "members": list(g.members),
                        "reasons": list(g.reasons)} for i, g in enumerate(b.groups)] if b else [])
     out["main_room"] = state.main_room
     out["script"] = [step_view(step, i) for i, step in enumerate(state.script.steps)]
     out["results"] = dict(view.results) if view.results is not None else None
     return out
+
+
+def roster_rows(view: FacilitatorView) -> list[Payload]:
+    """Everyone who joined, and everyone expected (invited or enrolled) who has not.
+
+    ``status``: ``online``; ``offline`` (joined, then left); ``expected`` (not
+    here yet, before the start); ``missing`` (not here once the pass runs).
+    """
+    state = view.state
+    waiting = state.phase.value == "lobby"
+    rows = []
+    for m in state.roster.values():
+        rows.append({"id": m.id, "name": m.name, "department": m.department, "site": m.site,
+                     "connected": m.id in state.present, "room": view.presence.get(m.id),
+                     "quality": view.qualities.get(m.id), "expected": m.id in view.expected,
+                     "status": "online" if m.id in state.present else "offline"})
+    for m in view.expected.values():
+        if m.id not in state.roster:
+            rows.append({"id": m.id, "name": m.name, "department": m.department,
+                         "site": m.site, "connected": False, "room": None, "quality": None,
+                         "expected": True, "status": "expected" if waiting else "missing"})
+    return sorted(rows, key=lambda r: (str(r["name"]).lower(), str(r["id"])))
 
 
 def journal_entry(entry: JournalEntry) -> Payload:
@@ -236,3 +259,65 @@ def person_export(export: PersonExport) -> Payload:
         "pairing_history": {program: [_meeting(m) for m in meetings]
                             for program, meetings in export.pairing_history.items()},
     }
+
+
+
+# -- Min träning (the participant's own page) -------------------------------------------
+
+
+def _slot(slot: SessionSlot) -> Payload:
+    return {"pass": slot.pass_id, "starts_at": slot.starts_at.isoformat(),
+            "starts_ts": slot.starts_at.timestamp(), "time_zone": slot.time_zone,
+            "duration_s": slot.duration_s, "capacity": slot.capacity,
+            "facilitator": slot.facilitator, "state": slot.state.value,
+            "enrolled": slot.enrolled, "waiting": slot.waiting}
+
+
+def _choice(choice: SessionChoice) -> Payload:
+    return {**_slot(choice.slot), "mine": choice.mine.value if choice.mine else None,
+            "position": choice.position, "full": choice.full,
+            "join_opens_ts": choice.join_opens_at.timestamp(), "can_join": choice.can_join,
+            "can_choose": choice.can_choose}
+
+
+def _class_line(line: ClassLine) -> Payload:
+    return {"id": line.program_class_id, "position": line.position, "class": line.class_id,
+            "title": text(line.title), "due_on": line.due_on.isoformat() if line.due_on else None,
+            "mandatory": line.mandatory, "status": line.status.value,
+            "session": _slot(line.session) if line.session else None,
+            "minutes_present": line.minutes_present}
+
+
+def my_training(page: MyTrainingPage) -> Payload:
+    """Everything Min träning shows one person; nobody else's data but colleagues' names."""
+    return {
+        "me": {"id": page.employee_id, "first_name": page.first_name, "name": page.name,
+               "language": page.language.value},
+        "program": {"id": page.program_id, "name": page.program_name},
+        "classes": [_class_line(c) for c in page.classes],
+        "next_class": _class_line(page.next_class) if page.next_class else None,
+        "sessions": [_choice(c) for c in page.sessions],
+        "journal": [{"pass": j.pass_id, "class": text(j.class_title), "step": j.step_id,
+                     "kind": j.kind, "value": dict(j.value), "at": j.written_at.timestamp()}
+                    for j in page.journal],
+        "trends": [{"question": q, "points": [{"at": p.at, "value": p.value, "pass": p.pass_id}
+                                              for p in points]}
+                   for q, points in page.trends.items()],
+        "colleagues": [{"id": c.employee_id, "name": c.name, "department": c.department,
+                        "site": c.site, "times": c.times, "last_met": c.last_met.timestamp()}
+                       for c in page.colleagues],
+        "server_now": page.server_now,
+    }
+
+
+def enrolment_plan(plan: Plan) -> Payload:
+    """What choosing or giving up a place did, for the person who did it."""
+    return {"outcome": plan.outcome.value, "position": plan.position, "released": plan.released}
+
+
+def full_export(live: PersonExport, tables: Mapping[str, Any], org_id: str) -> Payload:
+    """One person's export from both stores (``onlive person export`` and Min träning)."""
+    out = person_export(live)
+    out["organisation"] = org_id
+    out["records"] = {table: list(rows) for table, rows in tables.items()}
+    return out

@@ -5,7 +5,8 @@ Hierarchy (under ``exercises.errors.DomainError``)::
     GymError              code "gym_error"
     ├── RosterError       code "invalid_roster": carries every problem of one file
     ├── InvalidProgram    code "invalid_program": a program or its classes
-    └── InvalidSession    code "invalid_session": a scheduled session
+    ├── InvalidSession    code "invalid_session": a scheduled session
+    └── EnrolmentRefused  code "enrolment_refused": choosing, switching or cancelling a place
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 
 from exercises.errors import DomainError
 
-__all__ = ["GymError", "InvalidProgram", "InvalidSession", "RosterError", "RosterProblem"]
+__all__ = ["EnrolmentRefused", "GymError", "InvalidProgram", "InvalidSession", "RosterError",
+           "RosterProblem"]
 
 
 class GymError(DomainError):
@@ -58,3 +60,9 @@ class InvalidProgram(GymError):
 
 class InvalidSession(GymError):
     code = "invalid_session"
+
+
+class EnrolmentRefused(GymError):
+    """A place cannot be taken, switched or given up; the code names why."""
+
+    code = "enrolment_refused"

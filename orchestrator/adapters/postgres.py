@@ -40,6 +40,7 @@ from exercises.gym.program import (
 )
 from exercises.gym.roster import Language, Level, Roster, RosterPerson, StoredPerson, check_against
 from exercises.text import Text
+from orchestrator.adapters.postgres_flows import FlowRecords
 from orchestrator.errors import Conflict, NotFound, ServiceError
 from orchestrator.gym.records import (
     ClassVersion,
@@ -181,7 +182,10 @@ PERSON_TABLES: Mapping[str, str] = {
 }
 
 
-class PostgresRecords:
+class PostgresRecords(FlowRecords):
+    """The whole system of record; enrolment, links, mail, archives and Min träning's
+    reads come from ``FlowRecords`` (``postgres_flows.py``)."""
+
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 

@@ -8,6 +8,9 @@ Keys (prefix ``onlive:``):
   under ``WATCH``/``MULTI`` so that one writer wins per version.
 - ``pass:{id}:answers:{step}`` hash person -> msgpack answer record.
 - ``pass:{id}:presence`` hash LiveKit identity -> room.
+- ``pass:{id}:attendance`` hash person -> ``first|since|total|last_left`` (epoch
+  seconds; ``since`` empty while away), ``pass:{id}:ended`` when presence closed.
+- ``pass:{id}:expected`` hash person -> msgpack ``Member`` (invited or enrolled).
 - ``pass:{id}:audit`` stream of applied commands (no answer content).
 - ``passes`` set of live pass ids; ``timers`` zset pass -> next deadline.
 - ``lease:{id}`` the worker that fires the pass's timers (SET NX PX).
@@ -27,6 +30,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
 from breakout import Meeting
+from exercises.gym.attendance import PresenceLog
 from exercises.state import Member, PassState
 from exercises.text import Text
 from orchestrator.codec import from_plain, to_plain
@@ -56,6 +60,31 @@ local old = redis.call('hget', KEYS[1], ARGV[1])
 if old and cmsgpack.unpack(old)['cid'] == ARGV[2] then return 0 end
 redis.call('hset', KEYS[1], ARGV[1], ARGV[3])
 return 1
+"""
+# Presence logs (``exercises.gym.attendance``, the same rules): a join opens a stay
+# unless one is open; a leave closes it; nothing changes once the pass ended.
+_JOINED = """
+if redis.call('exists', KEYS[2]) == 1 then return 0 end
+local v = redis.call('hget', KEYS[1], ARGV[1])
+if not v then return redis.call('hset', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[2] .. '|0|') end
+local first, since, total, last = string.match(v, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+if since ~= '' then return 0 end
+return redis.call('hset', KEYS[1], ARGV[1], first .. '|' .. ARGV[2] .. '|' .. total .. '|' .. last)
+"""
+_LEFT = """
+if redis.call('exists', KEYS[2]) == 1 then return 0 end
+local v = redis.call('hget', KEYS[1], ARGV[1])
+if not v then return 0 end
+local first, since, total, last = string.match(v, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+if since == '' then return 0 end
+local stay = math.max(0, tonumber(ARGV[2]) - tonumber(since))
+return redis.call('hset', KEYS[1], ARGV[1],
+                  first .. '||' .. string.format('%.3f', tonumber(total) + stay) .. '|' .. ARGV[2])
+"""
+_CLOSE = """
+local ended = redis.call('get', KEYS[2])
+if not ended then redis.call('set', KEYS[2], ARGV[1]) ended = ARGV[1] end
+return {ended, redis.call('hgetall', KEYS[1])}
 """
 
 
@@ -93,6 +122,9 @@ class RedisStore:
         self._release = client.register_script(_RELEASE)
         self._renew = client.register_script(_RENEW)
         self._answer = client.register_script(_ANSWER)
+        self._joined = client.register_script(_JOINED)
+        self._left = client.register_script(_LEFT)
+        self._close = client.register_script(_CLOSE)
 
     # -- pass snapshots --------------------------------------------------
 
@@ -254,6 +286,40 @@ class RedisStore:
         raw = await self.r.hgetall(f"{k_pass(pass_id)}:presence")
         return _fields(raw)
 
+    # -- attendance and who is expected ----------------------------------------
+
+    def _attendance_keys(self, pass_id: str) -> list[str]:
+        return [f"{k_pass(pass_id)}:attendance", f"{k_pass(pass_id)}:ended"]
+
+    async def mark_joined(self, pass_id: str, person_id: str, at: float) -> None:
+        await self._joined(keys=self._attendance_keys(pass_id), args=[person_id, f"{at:.3f}"])
+
+    async def mark_left(self, pass_id: str, person_id: str, at: float) -> None:
+        await self._left(keys=self._attendance_keys(pass_id), args=[person_id, f"{at:.3f}"])
+
+    async def close_presence(self, pass_id: str,
+                             at: float) -> tuple[float, dict[str, PresenceLog]]:
+        ended, flat = await self._close(keys=self._attendance_keys(pass_id), args=[f"{at:.3f}"])
+        logs = {}
+        for i in range(0, len(flat), 2):
+            first, since, total, last = _str(flat[i + 1]).split("|")
+            logs[_str(flat[i])] = PresenceLog(float(first) if first else None,
+                                              float(since) if since else None, float(total),
+                                              float(last) if last else None)
+        return float(_str(ended)), logs
+
+    async def expect(self, pass_id: str, members: list[Member]) -> None:
+        if members:
+            await self.r.hset(f"{k_pass(pass_id)}:expected",
+                              mapping={m.id: pack(m) for m in members})
+
+    async def unexpect(self, pass_id: str, person_id: str) -> None:
+        await self.r.hdel(f"{k_pass(pass_id)}:expected", person_id)
+
+    async def expected(self, pass_id: str) -> dict[str, Member]:
+        raw = await self.r.hgetall(f"{k_pass(pass_id)}:expected")
+        return {_str(k): unpack(Member, _bytes(v)) for k, v in raw.items()}
+
     # -- people and pairing history ------------------------------------------
 
     async def save_person(self, member: Member) -> None:
@@ -309,8 +375,9 @@ class RedisStore:
                                           f"{PREFIX}person:{person_id}:journal"))
         for key in await self._scan(f"{PREFIX}pass:*:answers:*"):
             removed += int(await self.r.hdel(key, person_id))
-        for key in await self._scan(f"{PREFIX}pass:*:presence"):
-            removed += int(await self.r.hdel(key, person_id))
+        for pattern in ("presence", "attendance", "expected"):
+            for key in await self._scan(f"{PREFIX}pass:*:{pattern}"):
+                removed += int(await self.r.hdel(key, person_id))
         for key in await self._scan(f"{PREFIX}program:*:history"):
             for raw in await self.r.lrange(key, 0, -1):
                 entry = msgpack.unpackb(raw, raw=False)

@@ -1,4 +1,5 @@
-"""The gym around the passes: roster, class library, programs and schedule, person data.
+"""The gym around the passes: roster, class library, programs and schedule, person data,
+enrolment, personal links and Min träning, mail, and archiving ended passes.
 
 The services here work over the ports in ``orchestrator.gym.ports`` (the
 system of record; PostgreSQL in production) and the live services of the
@@ -8,9 +9,16 @@ calls it when a system of record is configured.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from orchestrator.gym.archive import PassArchiver
 from orchestrator.gym.classes import ClassLibrary
+from orchestrator.gym.enrolment import Enrolments
+from orchestrator.gym.links import PersonalLinks
+from orchestrator.gym.mail import MailRenderer, Outbox
+from orchestrator.gym.mytraining import MyTraining
 from orchestrator.gym.persondata import PersonDataService
 from orchestrator.gym.ports import Records
 from orchestrator.gym.programs import Programs
@@ -18,6 +26,7 @@ from orchestrator.gym.roster import RosterService
 from orchestrator.participants import Participants
 from orchestrator.people import People
 from orchestrator.service import PassService
+from orchestrator.settings import Settings
 
 __all__ = ["Gym", "build_gym"]
 
@@ -29,10 +38,24 @@ class Gym:
     classes: ClassLibrary
     programs: Programs
     person_data: PersonDataService
+    enrolments: Enrolments
+    links: PersonalLinks
+    my_training: MyTraining
+    outbox: Outbox
+    mail: MailRenderer
+    archiver: PassArchiver
 
 
 def build_gym(records: Records, passes: PassService, participants: Participants,
-              people: People) -> Gym:
+              people: People, settings: Settings, *,
+              clock: Callable[[], float] = time.time) -> Gym:
     classes = ClassLibrary(records)
-    return Gym(records, RosterService(records, passes.store, participants), classes,
-               Programs(records, classes, passes), PersonDataService(people, records))
+    roster = RosterService(records, passes.store, participants)
+    person_data = PersonDataService(people, records)
+    links = PersonalLinks(records, settings.secret, settings.base_url)
+    return Gym(records, roster, classes, Programs(records, classes, passes), person_data,
+               Enrolments(records, passes.store, clock=clock), links,
+               MyTraining(records, roster, person_data, settings.base_url, clock=clock),
+               Outbox(records, clock=clock),
+               MailRenderer(records, links, settings.mail_from, clock=clock),
+               PassArchiver(records, passes.store, clock=clock))

@@ -11,12 +11,22 @@ on; ``RosterError`` when a roster does not fit the stored one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from email.message import EmailMessage
 from typing import Protocol
 
+from exercises.gym.enrolment import EnrolmentFacts, Plan, Seat
+from exercises.gym.mail import MailOrder, MailStatus
 from exercises.gym.program import ProgramClassSpec, ProgramSpec, SessionSpec, SessionState
 from exercises.gym.roster import Roster, RosterPerson
 from exercises.text import Text
+from orchestrator.gym.flowrecords import (
+    LinkHolder,
+    MyEnrolment,
+    OutboxMail,
+    PassArchive,
+    TrainingFacts,
+)
 from orchestrator.gym.records import (
     ClassVersion,
     ImportReport,
@@ -109,8 +119,78 @@ class PersonRecords(Protocol):
         ...
 
 
+class EnrolmentStore(Protocol):
+    async def enrol(self, org_id: str, pass_id: str, employee_id: str,
+                    decide: Callable[[EnrolmentFacts], Plan]) -> Plan:
+        """Lock the class's sessions, read the facts, apply ``decide``'s plan and queue its
+        mails, in one transaction; ``decide`` may refuse (nothing changes then)."""
+        ...
+
+    async def cancel_enrolment(self, org_id: str, pass_id: str, employee_id: str,
+                               decide: Callable[[Seat], Plan]) -> Plan: ...
+    async def enrolment_of(self, org_id: str, pass_id: str,
+                           employee_id: str) -> MyEnrolment | None: ...
+    async def enrolled_people(self, org_id: str, pass_id: str) -> list[PersonRecord]: ...
+    async def audience_of(self, org_id: str, program_id: str) -> list[PersonRecord]:
+        """The program's audience: active people matching it."""
+        ...
+
+    async def people_with_email(self, email: str) -> list[PersonRecord]:
+        """Active people with this address, in every organisation."""
+        ...
+
+
+class LinkStore(Protocol):
+    async def issue_link(self, org_id: str, program_id: str, employee_id: str,
+                         token_hash: Callable[[int], bytes]) -> int:
+        """A new live link (the old one revoked); its hash is ``token_hash(link id)``."""
+        ...
+
+    async def live_link(self, org_id: str, program_id: str, employee_id: str) -> int | None: ...
+    async def revoke_link(self, org_id: str, program_id: str, employee_id: str) -> bool: ...
+    async def link_by_hash(self, token_hash: bytes) -> LinkHolder | None: ...
+
+
+class OutboxStore(Protocol):
+    async def queue_mail(self, org_id: str, program_id: str | None,
+                         orders: Sequence[MailOrder]) -> None:
+        """Queue mails; an order whose ``dedupe_key`` is queued already is a no-op."""
+        ...
+
+    async def claim_mail(self, limit: int, lease_s: float) -> list[OutboxMail]:
+        """Due mails, each claimed by this caller alone for ``lease_s`` (attempts counted)."""
+        ...
+
+    async def mail_sent(self, mail_id: int) -> None: ...
+    async def mail_failed(self, mail_id: int, error: str, retry_in_s: float | None) -> None: ...
+    async def mail_obsolete(self, mail_id: int, reason: str) -> None: ...
+    async def mails(self, org_id: str, statuses: Iterable[MailStatus] | None = None,
+                    limit: int = 500) -> list[OutboxMail]: ...
+    async def retry_mail(self, org_id: str, mail_id: int) -> bool: ...
+
+
+class ArchiveStore(Protocol):
+    async def archive_pass(self, archive: PassArchive) -> dict[str, int]:
+        """Answers, journal, attendance and pairings of an ended pass, once (idempotent);
+        queues "you missed it" for mandatory classes; the session becomes ended."""
+        ...
+
+
+class TrainingStore(Protocol):
+    async def training_facts(self, org_id: str, program_id: str,
+                             employee_id: str) -> TrainingFacts: ...
+
+
 class Records(Organisations, RosterStore, ClassStore, ProgramStore, AttendanceStore, PersonRecords,
-              Protocol):
+              EnrolmentStore, LinkStore, OutboxStore, ArchiveStore, TrainingStore, Protocol):
     """The whole system of record."""
 
     async def ping(self) -> None: ...
+
+
+class Mailer(Protocol):
+    """An SMTP server (``orchestrator.adapters.smtp``)."""
+
+    async def send(self, message: EmailMessage) -> None:
+        """Hand the message over; ``MailFailed`` when that did not work."""
+        ...

@@ -26,6 +26,7 @@ from orchestrator.errors import Conflict
 from orchestrator.gym.classes import ClassLibrary
 from orchestrator.gym.ports import Records
 from orchestrator.gym.records import ProgramClass, ProgramRecord, SessionRecord
+from orchestrator.gym.roster import member_of
 from orchestrator.service import PassService, new_pass_id
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,9 @@ class Programs:
             state = await self.passes.store.load(pass_id)
         await self.records.move_session(org_id, pass_id, SessionState.SCHEDULED,
                                         SessionState.OPEN)
+        # Whoever chose this session is expected: the facilitator sees who is missing.
+        enrolled = await self.records.enrolled_people(org_id, pass_id)
+        await self.passes.store.expect(pass_id, [member_of(p) for p in enrolled])
         log.info("session opened", extra={"org_id": org_id, "pass_id": pass_id})
         return state
 

@@ -24,7 +24,9 @@ from aiohttp import web
 from orchestrator.adapters.livekit import LiveKitSfu
 from orchestrator.adapters.postgres import open_records
 from orchestrator.adapters.redis_store import RedisStore
+from orchestrator.adapters.smtp import SmtpMailer
 from orchestrator.errors import ConfigError
+from orchestrator.gym.mail import MailSender
 from orchestrator.monitor import Monitor
 from orchestrator.root.keys import (
     ECHO,
@@ -75,6 +77,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_scheduler)
     app.cleanup_ctx.append(_loop_monitor)
     app.cleanup_ctx.append(_ops_monitor)
+    app.cleanup_ctx.append(_mail_sender)
     app.on_shutdown.append(_drain)
     # The Socket.IO server must exist before the app is frozen; it is
     # configured here and started in its cleanup context.
@@ -201,6 +204,21 @@ async def _ops_monitor(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
     monitor = Monitor(services.store, services.sfu, services.notifier)
     task = asyncio.create_task(monitor.run(), name="ops-monitor")
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def _mail_sender(app: web.Application) -> AsyncIterator[None]:
+    """Send the outbox's due mail (every worker; each mail is claimed by one)."""
+    url = app[SETTINGS].smtp_url
+    if url is None:
+        log.info("no ONLIVE_SMTP_URL: mail waits in the outbox")
+        yield
+        return
+    gym = app[SERVICES].gym
+    sender = MailSender(gym.records, gym.mail, SmtpMailer(url))
+    task = asyncio.create_task(sender.run(), name="mail-sender")
     yield
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)

@@ -132,9 +132,7 @@ async def _person_command(settings: Settings, args: argparse.Namespace) -> int:
         org_id = await gymcli.org_of(services, settings, args.org)
         if args.person_command == "export":
             full = await services.gym.person_data.export(org_id, args.person_id)
-            exported = views.person_export(full.live)
-            exported["organisation"] = org_id
-            exported["records"] = {table: list(rows) for table, rows in full.records.tables.items()}
+            exported = views.full_export(full.live, full.records.tables, org_id)
             print(json.dumps(exported, ensure_ascii=False, indent=2, default=str))
             return 0
         done = await services.gym.person_data.erase(org_id, args.person_id)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TextIO
 
 from aiohttp import web
@@ -15,8 +15,12 @@ from exercises.demo import demo_class
 from exercises.state import Member
 from orchestrator.root import procs
 from orchestrator.root.app import create_app
+from orchestrator.root.demogym import demo_gym
 from orchestrator.root.keys import SERVICES
+from orchestrator.root.mailsink import MailSink
 from orchestrator.settings import Settings
+from signalling.devmail import DevMailRoutes
+from signalling.http import WEB_DIST
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +76,18 @@ def start_services(settings: Settings) -> Started:
 
 
 async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout) -> None:
-    """Run the orchestrator until SIGINT/SIGTERM; with ``demo``, create a demo pass."""
+    """Run the orchestrator until SIGINT/SIGTERM; with ``demo``, create a demo pass.
+
+    With ``demo`` and no ``ONLIVE_SMTP_URL``, it is its own mail server too and
+    shows what it sent on ``/dev/mail``.
+    """
+    sink = None
+    if demo and settings.smtp_url is None:
+        sink = await MailSink().start()
+        settings = replace(settings, smtp_url=sink.url)
     app = create_app(settings)
+    if sink is not None:
+        DevMailRoutes(sink, WEB_DIST / "devmail.html").setup(app)
     runner = web.AppRunner(app, handle_signals=False, access_log=None,
                            shutdown_timeout=settings.shutdown_grace)
     await runner.setup()
@@ -85,16 +99,19 @@ async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout) -> 
         loop.add_signal_handler(sig, stop.set)
     try:
         if demo:
-            await _print_demo(app, settings, out)
+            await _print_demo(app, settings, out, mail_page=sink is not None)
         else:
             log.info("onlive listening", extra={"url": settings.base_url})
         await stop.wait()
         log.info("stopping")
     finally:
         await runner.cleanup()
+        if sink is not None:
+            await sink.stop()
 
 
-async def _print_demo(app: web.Application, settings: Settings, out: TextIO) -> None:
+async def _print_demo(app: web.Application, settings: Settings, out: TextIO, *,
+                      mail_page: bool = False) -> None:
     services = app[SERVICES]
     state = await services.passes.create_pass(demo_class(), program="demo")
     base = settings.base_url
@@ -110,8 +127,11 @@ async def _print_demo(app: web.Application, settings: Settings, out: TextIO) -> 
         lines.append(f"    {member.name} ({member.department}, {member.site}): "
                      f"{base}/p#ticket={ticket}")
     lines += [f"  Ops: {base}/ops#credential={services.access.ops_credential()}",
-              f"  Synthetic participants: onlive bots --pass {state.id} --count 4",
-              "Press Ctrl-C to stop.", ""]
+              f"  Synthetic participants: onlive bots --pass {state.id} --count 4"]
+    lines += await demo_gym(services, settings)
+    if mail_page:
+        lines.append(f"  Mail sent (onlive dev is the mail server): {base}/dev/mail")
+    lines += ["Press Ctrl-C to stop.", ""]
     print("\n".join(lines), file=out, flush=True)
 
 

@@ -11,6 +11,10 @@
     onlive program add-class PROGRAM CLASS [--due DATE] [--mandatory|--optional] [--param N=T]
     onlive session add PROGRAM CLASS --start T [--time-zone Z] --capacity N --facilitator F
     onlive session open PASS                         creates the live pass; prints its link
+    onlive session archive PASS                      keep an ended pass in PostgreSQL (again)
+    onlive program invite PROGRAM                    mail the audience: choose your session
+    onlive program link PROGRAM ID [--new|--revoke]  a person's link to Min träning
+    onlive mail list [--all] | retry ID              the outbox: what is not sent, and why
 
 Every command but ``roster validate`` works on one organisation: ``--org``,
 or ``ONLIVE_ORG`` (default ``default``, created on first use; any other must
@@ -29,6 +33,7 @@ from typing import Any
 
 from exercises.gym.errors import InvalidProgram, RosterError
 from exercises.gym.ids import check_employee_id
+from exercises.gym.mail import MailStatus
 from exercises.gym.program import (
     Audience,
     Cadence,
@@ -45,7 +50,7 @@ from orchestrator.root.oneshot import one_shot
 from orchestrator.services import Services
 from orchestrator.settings import Settings
 
-COMMANDS = frozenset({"org", "roster", "program", "session"})
+COMMANDS = frozenset({"org", "roster", "program", "session", "mail"})
 MAX_ROSTER_BYTES = 64 * 1024 * 1024
 DEFAULT_TIME_ZONE = "Europe/Stockholm"
 
@@ -123,6 +128,24 @@ def add_parsers(sub: Any) -> None:
     add.add_argument("--facilitator", required=True, help="name or e-mail")
     open_ = with_org(session_sub.add_parser("open", help="create the session's live pass"))
     open_.add_argument("pass_id")
+    archive = with_org(session_sub.add_parser(
+        "archive", help="keep an ended pass's answers, attendance and pairings (idempotent)"))
+    archive.add_argument("pass_id")
+    invite = with_org(program_sub.add_parser(
+        "invite", help="mail everyone in the audience a link to choose their session"))
+    invite.add_argument("program_id")
+    link = with_org(program_sub.add_parser("link", help="a person's link to Min träning"))
+    link.add_argument("program_id")
+    link.add_argument("employee_id")
+    which = link.add_mutually_exclusive_group()
+    which.add_argument("--new", action="store_true", help="issue a new link (the old one stops)")
+    which.add_argument("--revoke", action="store_true", help="revoke the person's link")
+    mail = sub.add_parser("mail", help="the mail outbox")
+    mail_sub = mail.add_subparsers(dest="mail_command", required=True)
+    listing = with_org(mail_sub.add_parser("list", help="mail not sent yet (failed first)"))
+    listing.add_argument("--all", action="store_true", help="sent and obsolete mail too")
+    retry = with_org(mail_sub.add_parser("retry", help="send a failed mail again now"))
+    retry.add_argument("mail_id", type=int)
 
 
 def add_person_parsers(person_sub: Any) -> None:
@@ -215,6 +238,15 @@ async def run(settings: Settings, args: argparse.Namespace, write: Write = print
                   "file; roster imports leave them as they are")
         elif args.command == "program":
             await _program(services, org_id, args, specs, write)
+        elif args.command == "mail":
+            await _mail(services, org_id, args, write)
+        elif args.command == "session" and args.session_command == "archive":
+            archive = await gym.archiver.collect(await services.store.load(args.pass_id))
+            if archive is None:
+                write(f"{args.pass_id} is no session of an organisation; nothing to keep")
+                return 1
+            counts = await gym.records.archive_pass(archive)
+            write(f"{args.pass_id}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
         elif args.command == "session":
             if args.session_command == "add":
                 session = await gym.programs.add_session(org_id, args.program_id,
@@ -239,6 +271,19 @@ async def _program(services: Services, org_id: str, args: argparse.Namespace,
     elif args.program_command == "list":
         for p in await programs.all(org_id):
             write(f"{p.id:24} {p.name}  ({len(p.classes)} classes, {p.state})")
+    elif args.program_command == "invite":
+        count = await services.gym.outbox.invite_audience(org_id, args.program_id)
+        write(f"{count} people of {args.program_id}'s audience are mailed a link to choose "
+              "their session (once each)")
+    elif args.program_command == "link":
+        links = services.gym.links
+        if args.revoke:
+            done = await links.revoke(org_id, args.program_id, args.employee_id)
+            write("revoked" if done else f"{args.employee_id} has no live link to revoke")
+        else:
+            token = await (links.issue if args.new else links.current)(
+                org_id, args.program_id, args.employee_id)
+            write(links.url(token))
     elif args.program_command == "show":
         program, sessions = await programs.show(org_id, args.program_id)
         for line in _program_lines(program, sessions):
@@ -252,6 +297,26 @@ async def _program(services: Services, org_id: str, args: argparse.Namespace,
                                          specs["params"])
         write(f"class {added.position}: {added.class_id}, due {added.due_on or '-'}, "
               f"{'mandatory' if added.mandatory else 'optional'}")
+
+
+async def _mail(services: Services, org_id: str, args: argparse.Namespace,
+                write: Write) -> None:
+    outbox = services.gym.outbox
+    if args.mail_command == "retry":
+        if not await outbox.retry(org_id, args.mail_id):
+            raise NotFound(f"no failed mail #{args.mail_id} in {org_id!r}", code="unknown_mail")
+        write(f"mail #{args.mail_id} goes out again now")
+        return
+    mails = await outbox.listing(org_id, None if args.all else (
+        MailStatus.PENDING, MailStatus.SENDING, MailStatus.FAILED))
+    if not mails:
+        write("the outbox is empty" if args.all else "every mail is sent")
+    for m in mails:
+        write(f"#{m.id} {m.status.value:8} {m.kind.value:15} {m.employee_id:12} "
+              f"attempts {m.attempts}  due {m.send_after:%Y-%m-%d %H:%M}"
+              + (f"  next {m.next_attempt_at:%Y-%m-%d %H:%M}" if m.status is MailStatus.FAILED
+                 and m.next_attempt_at.year < 9999 else "")
+              + (f"  last error: {m.last_error}" if m.last_error else ""))
 
 
 def _specs(args: argparse.Namespace) -> dict[str, Any]:

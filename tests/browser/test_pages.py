@@ -66,7 +66,7 @@ async def test_pages_carry_no_inline_script_or_style(orchestrator: OrchestratorP
     """The CSP forbids inline code; a violation would show as a console error."""
     base = orchestrator.base_url
     violations: list[str] = []
-    for path in ("/p", "/f", "/ops"):
+    for path in ("/p", "/f", "/ops", "/m"):
         page = await people.open(f"{base}{path}", path)
         def on_console(message: ConsoleMessage) -> None:
             if "Content Security Policy" in message.text:
@@ -82,7 +82,7 @@ async def test_pages_carry_no_inline_script_or_style(orchestrator: OrchestratorP
 async def test_no_page_can_record(orchestrator: OrchestratorProcess, people: People) -> None:
     """The recorder is removed before any script could reach it, on every page."""
     base = orchestrator.base_url
-    for path in ("/p", "/f", "/ops"):
+    for path in ("/p", "/f", "/ops", "/m"):
         page = await people.open(f"{base}{path}", f"norecord{path}")
         await page.wait_for_load_state("networkidle")
         assert await page.evaluate("typeof window.MediaRecorder") == "undefined", path

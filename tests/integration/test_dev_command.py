@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -86,6 +87,18 @@ def run_and_stop(proc: subprocess.Popen[str], env: dict[str, str], tmp_path: Pat
     port = env["ONLIVE_PORT"]
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
         assert r.status == 200
+    # The demo gym: each person's Min träning link, and the mail it sent on /dev/mail.
+    assert len(re.findall(r"/m#link=[A-Za-z0-9_-]{43}", out)) == 5, out
+    assert f"http://127.0.0.1:{port}/dev/mail" in out
+
+    def invitations() -> list[str]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/dev/mail.json", timeout=5) as r:
+            return [m["subject"] for m in json.loads(r.read())["mails"]]
+
+    deadline = time.monotonic() + 30
+    while len(invitations()) < 5 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sorted(invitations())[0].startswith("Choose your session"), invitations()
     children = [int(p) for p in subprocess.run(
         ["pgrep", "-f", f"redis-server.*{env['ONLIVE_REDIS_PORT']}|livekit-{env['ONLIVE_LIVEKIT_PORT']}"
          f"|postgres -D .*port={env['ONLIVE_POSTGRES_PORT']}"],

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from breakout import Meeting
+from exercises.gym.attendance import PresenceLog, joined, left
 from exercises.state import Member, PassState
 from orchestrator.codec import from_plain, to_plain
 from orchestrator.errors import AuthError, Conflict, NotFound
@@ -58,6 +59,9 @@ class MemoryStore:
         self.answer_records: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
         self.presence_of: dict[str, dict[str, str]] = defaultdict(dict)
         self.quality_of: dict[str, dict[str, str]] = defaultdict(dict)
+        self.presence_logs: dict[str, dict[str, PresenceLog]] = defaultdict(dict)
+        self.ended: dict[str, float] = {}
+        self.expected_of: dict[str, dict[str, Member]] = defaultdict(dict)
         self.people: dict[str, Member] = {}
         self.journals: dict[str, dict[str, JournalEntry]] = defaultdict(dict)
         self.histories: dict[str, list[Meeting]] = defaultdict(list)
@@ -159,6 +163,30 @@ class MemoryStore:
 
     async def qualities(self, pass_id: str) -> dict[str, str]:
         return dict(self.quality_of[pass_id])
+
+    async def mark_joined(self, pass_id: str, person_id: str, at: float) -> None:
+        if pass_id not in self.ended:
+            logs = self.presence_logs[pass_id]
+            logs[person_id] = joined(logs.get(person_id, PresenceLog()), at)
+
+    async def mark_left(self, pass_id: str, person_id: str, at: float) -> None:
+        logs = self.presence_logs[pass_id]
+        if pass_id not in self.ended and person_id in logs:
+            logs[person_id] = left(logs[person_id], at)
+
+    async def close_presence(self, pass_id: str,
+                             at: float) -> tuple[float, dict[str, PresenceLog]]:
+        ended = self.ended.setdefault(pass_id, at)
+        return ended, dict(self.presence_logs[pass_id])
+
+    async def expect(self, pass_id: str, members: list[Member]) -> None:
+        self.expected_of[pass_id].update({m.id: m for m in members})
+
+    async def unexpect(self, pass_id: str, person_id: str) -> None:
+        self.expected_of[pass_id].pop(person_id, None)
+
+    async def expected(self, pass_id: str) -> dict[str, Member]:
+        return dict(self.expected_of[pass_id])
 
     async def save_person(self, member: Member) -> None:
         self.people[member.id] = member

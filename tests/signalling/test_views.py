@@ -69,10 +69,28 @@ def test_the_facilitator_sees_the_roster_with_presence_rooms_and_quality() -> No
     assert [r["name"] for r in payload["roster"]] == ["Anna", "Bo", "Cia"]
     assert payload["roster"][0] == {"id": "p-anna", "name": "Anna", "department": "HR",
                                     "site": "Malmö", "connected": True,
-                                    "room": "onlive_abc_r1_g1", "quality": "good"}
+                                    "room": "onlive_abc_r1_g1", "quality": "good",
+                                    "expected": False, "status": "online"}
     assert payload["groups"] == [{"index": 0, "room": "onlive_abc_r1_g1",
                                   "members": ["p-anna", "p-bo"], "reasons": ["cross_department"]}]
     assert payload["results"] == {"count": 2} and len(payload["script"]) == 5
+
+
+def test_the_facilitator_sees_who_is_expected_then_missing() -> None:
+    state = running()
+    expected = {"p-anna": state.roster["p-anna"], "p-dan": Member("p-dan", "Dan", "IT", "Luleå")}
+    view = FacilitatorView(state, 1.0, expected=expected)
+    rows = {r["id"]: r for r in views.facilitator_view(view)["roster"]}
+    assert rows["p-anna"]["expected"] and rows["p-anna"]["status"] == "online"
+    assert rows["p-bo"]["expected"] is False
+    assert rows["p-dan"] == {"id": "p-dan", "name": "Dan", "department": "IT", "site": "Luleå",
+                             "connected": False, "room": None, "quality": None,
+                             "expected": True, "status": "missing"}
+    assert views.facilitator_view(view)["missing"] == 1
+    lobby = FacilitatorView(replace(state, phase=Phase.LOBBY, step_index=-1, breakout=None), 1.0,
+                            expected=expected)
+    assert {r["id"]: r["status"] for r in views.facilitator_view(lobby)["roster"]}["p-dan"] \
+        == "expected"
 
 
 def test_a_snapshot_has_the_follow_up_key_only_in_a_follow_up_step() -> None:

@@ -316,15 +316,27 @@ function renderGroups(view) {
 }
 
 const QUALITY_BADGE = { excellent: "badge-ok", good: "badge-ok", poor: "badge-bad", lost: "badge-bad" };
+// online, offline (joined, then left), expected (not here yet, before the start), missing.
+const STATUS = {
+  online: ["badge-ok", "fac.roster.online"], offline: ["badge-bad", "fac.roster.offline"],
+  expected: ["", "fac.roster.expected"], missing: ["badge-bad", "fac.roster.missing"],
+};
 
 function renderRoster(view) {
   const roster = view.roster || [];
-  $("#present").textContent = t("fac.roster.present", { n: view.present });
-  fill($("#roster tbody"), roster.map((m) => h("tr", { dataset: { person: m.id } },
-    h("th", { scope: "row", text: m.name }), h("td", { text: m.department || "" }), h("td", { text: m.site || "" }),
-    h("td", {}, h("span", { class: `badge ${m.connected ? "badge-ok" : "badge-bad"}`, text: t(m.connected ? "fac.roster.online" : "fac.roster.offline") })),
-    h("td", { text: roomLabel(m.room) }),
-    h("td", {}, h("span", { class: `badge ${QUALITY_BADGE[m.quality] || ""}`, text: t(`quality.${m.quality || "unknown"}`) })))));
+  const missing = view.missing || 0;
+  $("#present").textContent = t("fac.roster.present", { n: view.present })
+    + (missing ? ` · ${t("fac.roster.missing.count", { n: missing })}` : "");
+  $("#present").dataset.missing = String(missing);
+  fill($("#roster tbody"), roster.map((m) => {
+    const status = m.status || (m.connected ? "online" : "offline");
+    const [badge, key] = STATUS[status] || STATUS.offline;
+    return h("tr", { dataset: { person: m.id, status } },
+      h("th", { scope: "row", text: m.name }), h("td", { text: m.department || "" }), h("td", { text: m.site || "" }),
+      h("td", {}, h("span", { class: `badge ${badge}`, text: t(key) })),
+      h("td", { text: roomLabel(m.room) }),
+      h("td", {}, m.quality || m.connected ? h("span", { class: `badge ${QUALITY_BADGE[m.quality] || ""}`, text: t(`quality.${m.quality || "unknown"}`) }) : ""));
+  }));
 }
 
 function when(at) {

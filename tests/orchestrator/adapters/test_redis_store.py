@@ -10,6 +10,7 @@ import redis.asyncio as aioredis
 
 from exercises import events as ev
 from exercises.demo import demo_class
+from exercises.gym.attendance import PresenceLog
 from exercises.reducer import reduce
 from exercises.state import Member, PassState
 from orchestrator.adapters.redis_store import RedisStore
@@ -70,3 +71,30 @@ async def test_an_answer_retry_with_the_same_client_id_is_stored_once(store: Red
         "a new answer (new client id) replaces the old one"
     answers = await store.answers("p", "s")
     assert answers == {"u1": {"cid": "c2", "value": {"word": "trött"}, "at": 3.0}}
+
+
+async def test_presence_logs_follow_joins_and_leaves_and_close_once(store: RedisStore) -> None:
+    await store.mark_joined("p9", "acme/E1", 100.0)
+    await store.mark_joined("p9", "acme/E1", 130.0)  # a second tab
+    await store.mark_left("p9", "acme/E1", 700.0)
+    await store.mark_joined("p9", "acme/E1", 1000.0)
+    await store.mark_joined("p9", "acme/E2", 200.0)
+    await store.mark_left("p9", "acme/E2", 400.5)
+    await store.mark_left("p9", "acme/E3", 400.0)  # never joined: nothing
+    ended, logs = await store.close_presence("p9", 1600.0)
+    assert ended == 1600.0
+    assert logs["acme/E1"] == PresenceLog(100.0, 1000.0, 600.0, 700.0)
+    assert logs["acme/E2"] == PresenceLog(200.0, None, 200.5, 400.5)
+    assert "acme/E3" not in logs
+    await store.mark_left("p9", "acme/E1", 1700.0)  # after the end: ignored
+    again, later = await store.close_presence("p9", 9999.0)
+    assert again == 1600.0 and later == logs
+
+
+async def test_expected_people_are_kept_beside_the_pass(store: RedisStore) -> None:
+    anna, bo = Member("acme/E1", "Anna", "HR"), Member("acme/E2", "Bo", "IT")
+    await store.expect("p8", [anna, bo])
+    await store.unexpect("p8", "acme/E2")
+    assert await store.expected("p8") == {"acme/E1": anna}
+    assert await store.erase_person_records("acme/E1") >= 1
+    assert await store.expected("p8") == {}
