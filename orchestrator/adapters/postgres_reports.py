@@ -263,7 +263,7 @@ class ReportRecords:
         async def versions(conn: asyncpg.Connection) -> list[Row]:
             return list(await conn.fetch(
                 "SELECT class_id, max(class_version) AS version FROM sessions "
-                "WHERE org_id = $1 AND program_id = $2 AND state = 'ended' GROUP BY class_id",
+                "WHERE org_id = $1 AND program_id = $2 GROUP BY class_id",
                 org_id, program_id))
 
         cell_rows, count_rows, text_rows, version_rows = await asyncio.gather(

@@ -41,7 +41,7 @@ class Question:
     step_id: str
     kind: str
     title: Text
-    prompt: Text
+    prompt: Text | None
     options: tuple[Text, ...]
     summary: Summary | None  # None: hidden in this slice (fewer than k, or subtractable)
 
@@ -114,7 +114,7 @@ class Insights:
                                           self.rng)
             questions.append(Question(
                 class_id, title, step_id, kind, step.title if step else Text(step_id, step_id),
-                step.prompt if step else Text("", ""), step.options if step else (), summary))
+                step.prompt if step else None, step.options if step else (), summary))
         every = [cell for cells in facts.cells.values() for cell in cells]
         top = await self.records.top_facts(org_id, datetime.fromtimestamp(self.clock(),
                                                                           timezone.utc))
