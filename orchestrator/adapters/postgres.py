@@ -35,6 +35,7 @@ from exercises.gym.program import (
 from exercises.gym.roster import Language, Level, Roster, RosterPerson, StoredPerson, check_against
 from exercises.text import Text
 from orchestrator.adapters.postgres_flows import FlowRecords
+from orchestrator.adapters.postgres_reports import ReportRecords
 from orchestrator.adapters.schema import LOCK_NAMESPACE, ROSTER_LOCK, migrate
 from orchestrator.errors import Conflict, NotFound, ServiceError
 from orchestrator.gym.records import (
@@ -102,12 +103,14 @@ PERSON_TABLES: Mapping[str, str] = {
     "pairings": "(a = $2 OR b = $2)",
     "personal_links": "employee_id = $2",
     "mail_outbox": "employee_id = $2",
+    "leadership_respondents": "employee_id = $2",
 }
 
 
-class PostgresRecords(FlowRecords):
+class PostgresRecords(FlowRecords, ReportRecords):
     """The whole system of record; enrolment, links, mail, archives and Min träning's
-    reads come from ``FlowRecords`` (``postgres_flows.py``)."""
+    reads come from ``FlowRecords`` (``postgres_flows.py``), staff credentials and the
+    dashboard's and insights' reads from ``ReportRecords`` (``postgres_reports.py``)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
