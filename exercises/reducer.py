@@ -216,7 +216,7 @@ def _begin_recall(state: PassState, now: float, countdown: float) -> tuple[PassS
     new = replace(state, breakout=b)
     if countdown == 0:
         return _close_breakout(new)
-    return new, [Cue("recall", text, b.rooms)]
+    return new, [Cue("recall", text, b.rooms, params=(("seconds", round(countdown)),))]
 
 
 def _close_breakout(state: PassState) -> tuple[PassState, Effects]:
@@ -266,8 +266,9 @@ def _regroup(state: PassState, b: Breakout, person: str, found: tuple[int, Group
         groups[i] = replace(group, members=tuple(m for m in group.members if m != person))
         effects.append(RemoveFromRoom(group.room, person))
     old = groups[to_group]
+    why = "moved" if found is not None else "late-joiner"
     grown = replace(old, members=old.members + (person,),
-                    reasons=tuple(dict.fromkeys(old.reasons + ("moved",))),
+                    reasons=tuple(dict.fromkeys(old.reasons + (why,))),
                     room=grown_room(state, b, to_group))
     groups[to_group] = grown
     # Those left behind stay in their room but need the new member list.

@@ -15,7 +15,7 @@ from typing import Any
 
 from exercises.results import aggregate
 from exercises.script import StepKind, Visibility
-from exercises.state import PassState
+from exercises.state import PassState, Phase
 from orchestrator.errors import NotFound
 from orchestrator.people import People
 from orchestrator.ports import Notifier, Sfu, Store
@@ -89,7 +89,23 @@ class Publisher:
         return FacilitatorView(state, self.clock(), await self.store.presence(state.id),
                                await self.store.qualities(state.id), await self.results(state),
                                await self.store.expected(state.id),
-                               tuple(await self.store.helps(state.id)))
+                               tuple(await self.store.helps(state.id)),
+                               summary=await self.summary(state))
+
+    async def summary(self, state: PassState) -> tuple[Mapping[str, Any], ...]:
+        """Once the pass has ended: every answered step's results, anonymous and within
+        its visibility (leadership ones only from the threshold on, as after a pass)."""
+        if state.phase is not Phase.ENDED:
+            return ()
+        out = []
+        for step in state.script.steps:
+            if not step.asks_answer:
+                continue
+            records = await self.store.answers(state.id, step.id)
+            answers = [{"person_id": person, "answer": r["value"]}
+                       for person, r in sorted(records.items(), key=lambda item: item[1]["at"])]
+            out.append(aggregate(step, answers, threshold=self.settings.anonymity_threshold))
+        return tuple(out)
 
     async def facilitator_snapshot(self, pass_id: str) -> FacilitatorView:
         """The view on (re)connect: also the recent alerts of this pass and of the services."""

@@ -119,6 +119,8 @@ class FacilitatorView:
     # Recent alerts about this pass or the services (only in a snapshot; live
     # ones come as they happen). None: not included.
     alerts: tuple[Alert, ...] | None = None
+    # Once the pass has ended: each answered step's results, as a summary.
+    summary: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,6 +144,7 @@ def facilitator_view(view: FacilitatorView) -> Payload:
     out["script"] = [step_view(step, i) for i, step in enumerate(state.script.steps)]
     out["results"] = results(view.results)
     out["helps"] = [help_request(h) for h in view.helps]
+    out["summary"] = [dict(r) for r in view.summary]
     if view.alerts is not None:
         out["alerts"] = [alert(a) for a in view.alerts]
     return out
