@@ -388,7 +388,8 @@ function renderRoom() {
     if (gone.length) {
       const due = Math.max(...gone.map((m) => leaving[m.id]));
       const s = Math.max(0, Math.round(due - clock.now()));
-      const key = s > 0 ? "room.partner.left" : "room.partner.left.gone";
+      const stay = others.length > gone.length; // someone is still here: no regroup
+      const key = stay ? "room.partner.left.stay" : s > 0 ? "room.partner.left" : "room.partner.left.gone";
       notice.textContent = t(key, { names: gone.map((m) => m.name).join(", "), s });
       notice.dataset.i18n = key;
       notice.hidden = false;
