@@ -59,6 +59,10 @@ def step_view(step: Step, index: int) -> Payload:
     if step.roles:
         view["roles"] = [{"id": r.id, "name": text(r.name), "prompt": text(r.prompt)}
                          for r in step.roles]
+        extra = step.third_role
+        assert extra is not None
+        # Pages give it to each member beyond the roles (``Step.role_of``).
+        view["extra_role"] = {"id": extra.id, "name": text(extra.name), "prompt": text(extra.prompt)}
         view["turn_seconds"] = step.turn_seconds
     if step.options:
         view["options"] = [text(o) for o in step.options]

@@ -15,6 +15,7 @@ import { answerForm } from "./answer.js";
 import { PreJoin, loadChoice, saveChoice } from "./prejoin.js";
 import { Journal, followUpBox } from "./journal.js";
 import { resultParts } from "./results.js";
+import { roleOf } from "./roles.js";
 
 const TOKEN_MARGIN_S = 45; // renew a LiveKit token this close to its expiry
 
@@ -502,7 +503,11 @@ function renderRole(step, inBreakout) {
     return;
   }
   const turn = app.view.rooms.turn || 0;
-  const role = step.roles[(a.position + turn) % step.roles.length];
+  const role = roleOf(step, a.position, (a.members || []).length, turn);
+  if (!role) {
+    el.hidden = true;
+    return;
+  }
   el.hidden = false;
   el.dataset.role = role.id;
   fill(el, h("p", { class: "role-name", text: t("role.yours", { role: pick(role.name) }) }),
