@@ -142,8 +142,7 @@ async def test_a_join_costs_the_same_redis_work_at_ten_and_at_a_thousand(
     assert large_bytes <= small_bytes + 64, (small_bytes, large_bytes)
 
 
-async def test_a_worker_reads_a_pass_another_worker_changed(store: RedisStore,
-                                                            redis_server) -> None:  # type: ignore[no-untyped-def]
+async def test_a_worker_reads_a_pass_another_worker_changed(store: RedisStore, redis_server) -> None:  # type: ignore[no-untyped-def]
     await store.create_pass(PassState(id="p9", program="g", script=demo_class(), main_room="m"))
     other_client = aioredis.from_url(redis_server.url)
     other = RedisStore(other_client)
