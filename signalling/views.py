@@ -247,6 +247,7 @@ class Runtime:
     connections: int
     echo_active: int
     echo_capacity: int
+    loop_lag_p99_ms: float = 0.0
 
 
 def ops_overview(view: OpsOverview, runtime: Runtime) -> Payload:
@@ -256,7 +257,8 @@ def ops_overview(view: OpsOverview, runtime: Runtime) -> Payload:
                     "rooms": [{"name": r.name, "participants": r.participants} for r in p.rooms]}
                    for p in view.passes],
         "health": health(view.health),
-        "loop_lag_ms": {"last_ms": runtime.loop_lag_last_ms, "max_ms": runtime.loop_lag_max_ms},
+        "loop_lag_ms": {"last_ms": runtime.loop_lag_last_ms, "max_ms": runtime.loop_lag_max_ms,
+                        "p99_ms": runtime.loop_lag_p99_ms},
         "connections": runtime.connections,
         "echo_sessions": {"active": runtime.echo_active, "capacity": runtime.echo_capacity},
         "alerts": [alert(a) for a in view.alerts],

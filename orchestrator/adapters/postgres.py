@@ -34,6 +34,7 @@ from exercises.gym.program import (
 )
 from exercises.gym.roster import Language, Level, Roster, RosterPerson, StoredPerson, check_against
 from exercises.text import Text
+from orchestrator.adapters.postgres_classes import ClassRecords
 from orchestrator.adapters.postgres_flows import FlowRecords
 from orchestrator.adapters.postgres_reports import ReportRecords
 from orchestrator.adapters.schema import LOCK_NAMESPACE, ROSTER_LOCK, migrate
@@ -107,7 +108,7 @@ PERSON_TABLES: Mapping[str, str] = {
 }
 
 
-class PostgresRecords(FlowRecords, ReportRecords):
+class PostgresRecords(FlowRecords, ReportRecords, ClassRecords):
     """The whole system of record; enrolment, links, mail, archives and Min träning's
     reads come from ``FlowRecords`` (``postgres_flows.py``), staff credentials and the
     dashboard's and insights' reads from ``ReportRecords`` (``postgres_reports.py``)."""
@@ -255,7 +256,8 @@ class PostgresRecords(FlowRecords, ReportRecords):
     # -- classes ------------------------------------------------------------------
 
     async def save_class_version(self, org_id: str, class_id: str, yaml: str, *, title: Text,
-                                 duration_s: int, created_by: str) -> ClassVersion:
+                                 duration_s: int, created_by: str,
+                                 source: str = "file") -> ClassVersion:
         digest = hashlib.sha256(yaml.encode()).hexdigest()
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("INSERT INTO classes (org_id, id) VALUES ($1, $2) "
@@ -270,10 +272,10 @@ class PostgresRecords(FlowRecords, ReportRecords):
                 return _class_version(latest)
             row = await conn.fetchrow("""
                 INSERT INTO class_versions (org_id, class_id, version, yaml, sha256, title_sv,
-                                            title_en, duration_s, created_by)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *""",
+                                            title_en, duration_s, created_by, source)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *""",
                 org_id, class_id, 1 if latest is None else latest["version"] + 1, yaml, digest,
-                title.sv, title.en, duration_s, created_by)
+                title.sv, title.en, duration_s, created_by, source)
         assert row is not None
         return _class_version(row)
 

@@ -29,6 +29,7 @@ from exercises.gym.program import (
 )
 from exercises.gym.roster import Roster, RosterPerson
 from exercises.text import Text
+from orchestrator.gym.classrecords import ClassEntry, VersionEntry
 from orchestrator.gym.flowrecords import (
     LinkHolder,
     MyEnrolment,
@@ -88,14 +89,36 @@ class RosterStore(Protocol):
 
 class ClassStore(Protocol):
     async def save_class_version(self, org_id: str, class_id: str, yaml: str, *, title: Text,
-                                 duration_s: int, created_by: str) -> ClassVersion:
-        """A new version, or the latest one when its text is the same."""
+                                 duration_s: int, created_by: str,
+                                 source: str = "file") -> ClassVersion:
+        """A new version, or the latest one when its text is the same; ``source`` is
+        ``file``, ``library`` or ``import``."""
         ...
 
     async def class_version(self, org_id: str, class_id: str,
                             version: int | None = None) -> ClassVersion:
         """One version; the latest when ``version`` is None."""
         ...
+
+
+class ClassEditorStore(Protocol):
+    """The class page's saves and reads (``orchestrator.adapters.postgres_classes``)."""
+
+    async def save_edited_class(self, org_id: str, class_id: str, yaml: str, *, title: Text,
+                                duration_s: int, created_by: str, source: str,
+                                based_on: int | None, copied_from: str | None
+                                ) -> tuple[ClassVersion, bool]:
+        """Save the class's next version, numbered ``based_on + 1`` (1 for a new class):
+        the version and whether it is new (False: the text was the latest's already).
+
+        ``Conflict`` with code ``class_exists`` for a new class whose id is taken,
+        ``class_changed`` when someone saved another version after ``based_on``;
+        ``NotFound`` for a class that is not in the library.
+        """
+        ...
+
+    async def class_catalogue(self, org_id: str) -> list[ClassEntry]: ...
+    async def class_history(self, org_id: str, class_id: str) -> list[VersionEntry]: ...
 
 
 class ProgramStore(Protocol):
@@ -232,8 +255,8 @@ class ReportStore(Protocol):
 
 
 class Records(Organisations, RosterStore, ClassStore, ProgramStore, AttendanceStore, PersonRecords,
-              EnrolmentStore, LinkStore, OutboxStore, ArchiveStore, TrainingStore, StaffStore,
-              ScheduleEdits, ReportStore, Protocol):
+              ClassEditorStore, EnrolmentStore, LinkStore, OutboxStore, ArchiveStore, TrainingStore,
+              StaffStore, ScheduleEdits, ReportStore, Protocol):
     """The whole system of record."""
 
     async def ping(self) -> None: ...
