@@ -9,7 +9,7 @@ follow-up) go to one person only, and only when they change.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from exercises.results import aggregate
@@ -158,9 +158,10 @@ class Publisher:
         finally:
             self._refreshing.discard(pass_id)
 
-    async def send_assignments(self, state: PassState, person_ids: tuple[str, ...]) -> None:
-        for person in person_ids:
-            await self.notifier.assignment(self.assignment(state, person))
+    async def send_assignments(self, state: PassState, person_ids: Sequence[str]) -> None:
+        """Each person's assignment with its token, in one batch (one Redis round trip)."""
+        if person_ids:
+            await self.notifier.assignments([self.assignment(state, p) for p in person_ids])
 
     async def send_follow_ups(self, state: PassState) -> None:
         """Each participant privately sees their own last commitment."""
