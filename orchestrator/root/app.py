@@ -165,6 +165,7 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
     namespaces.register(sio, services, tasks, app[ECHO], overview)
     yield
     await tasks.cancel_all()
+    await services.publisher.tasks.cancel_all()
     await sio.shutdown()
     thread = getattr(sio.manager, "thread", None)
     if thread is not None:

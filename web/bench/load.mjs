@@ -71,8 +71,8 @@ function connectOne(url, ticket, members) {
     s.on("assignment", (d) => { client.room = d.room; notify("assignment", client, d); });
     s.on("connect_error", (e) => { client.error = String(e?.message || e); resolve(client); });
     setTimeout(() => {
-      if (!client.acked) { client.error = "no snapshot within 60 s"; resolve(client); }
-    }, 60000);
+      if (!client.acked) { client.error = "no snapshot within 180 s"; resolve(client); }
+    }, 180000);
   });
 }
 
