@@ -17,6 +17,7 @@ Keys (prefix ``onlive:``):
   seconds; ``since`` empty while away), ``pass:{id}:ended`` when presence closed.
 - ``pass:{id}:expected`` hash person -> msgpack ``Member`` (invited or enrolled).
 - ``pass:{id}:audit`` stream of applied commands (no answer content).
+- ``pass:{id}:help`` hash request id (``person:ms``) -> msgpack help request.
 - ``passes`` set of live pass ids; ``timers`` zset pass -> next deadline.
 - ``lease:{id}`` the worker that fires the pass's timers (SET NX PX).
 - ``program:{id}:history`` list of msgpack meetings (pairing history).
@@ -43,7 +44,7 @@ from exercises.text import Text
 from orchestrator.codec import from_plain, to_plain
 from orchestrator.errors import Conflict, NotFound
 from orchestrator.ports import Applied, Step
-from orchestrator.readmodels import Alert, JournalEntry
+from orchestrator.readmodels import Alert, HelpRequest, JournalEntry
 
 T = TypeVar("T")
 
@@ -487,12 +488,26 @@ class RedisStore:
         for pattern in ("presence", "attendance", "expected"):
             for key in await self._scan(f"{PREFIX}pass:*:{pattern}"):
                 removed += int(await self.r.hdel(key, person_id))
+        for key in await self._scan(f"{PREFIX}pass:*:help"):
+            mine = [f for f in map(_str, await self.r.hkeys(key))
+                    if f.rsplit(":", 1)[0] == person_id]
+            if mine:
+                removed += int(await self.r.hdel(key, *mine))
         for key in await self._scan(f"{PREFIX}program:*:history"):
             for raw in await self.r.lrange(key, 0, -1):
                 entry = msgpack.unpackb(raw, raw=False)
                 if person_id in (entry.get("a"), entry.get("b")):
                     removed += int(await self.r.lrem(key, 0, raw))  # type: ignore[arg-type]
         return removed
+
+    # -- help requests -------------------------------------------------------
+
+    async def put_help(self, request: HelpRequest) -> None:
+        await self.r.hset(f"{k_pass(request.pass_id)}:help", request.id, pack(request))
+
+    async def helps(self, pass_id: str) -> list[HelpRequest]:
+        raw = await self.r.hvals(f"{k_pass(pass_id)}:help")
+        return sorted((unpack(HelpRequest, _bytes(v)) for v in raw), key=lambda h: (h.at, h.id))
 
     # -- alerts and audit ----------------------------------------------------
 
