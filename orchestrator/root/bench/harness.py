@@ -160,6 +160,11 @@ class Services:
     def stop(self) -> None:
         for child in reversed(self.children):
             child.stop()
+            if child.name == "onlive serve":
+                errors = [line for line in child.tail(100_000).splitlines()
+                          if '"level": "error"' in line]
+                for line in errors[-3:]:
+                    print(f"worker error ({len(errors)} in all): {line[:1500]}", file=sys.stderr)
         self.children.clear()
 
 
