@@ -105,6 +105,8 @@ PERSON_TABLES: Mapping[str, str] = {
     "personal_links": "employee_id = $2",
     "mail_outbox": "employee_id = $2",
     "leadership_respondents": "employee_id = $2",
+    "program_people": "employee_id = $2",
+    "leadership_keys": "employee_id = $2",
 }
 
 

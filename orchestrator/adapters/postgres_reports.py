@@ -2,12 +2,14 @@
 and the leadership insights on PostgreSQL (part of ``PostgresRecords``, as a mixin).
 
 The dashboard's reads are independent of each other and run side by side on
-pooled connections; each is one grouped query over the program's sessions
-(indexed by program), so a year of a 10,000-person organisation stays well
-under the page's budget. The insights read who answered each leadership
-question from ``leadership_respondents`` (one row per person and question,
-kept when a pass is archived) and the answers of one slice, newest first, at
-most ``MAX_SLICE_TEXTS`` texts per question (the counts cover every answer).
+pooled connections; they read totals that triggers keep as enrolments,
+attendance and answers change (``session_totals``, ``class_totals``,
+``class_pulse``, ``program_people``; migration 0005), not every row of the
+year. The insights read who answered each leadership question from
+``leadership_respondents`` (one row per person and question, kept when a pass
+is archived), the slice's counts from ``leadership_keys`` (per person,
+question and value; migration 0006) and the slice's texts newest first, at
+most ``MAX_SLICE_TEXTS`` per question, from an index in answer-time order.
 """
 
 from __future__ import annotations
@@ -165,9 +167,17 @@ class ReportRecords:
 
     # -- the dashboard -------------------------------------------------------------
 
-    async def _read(self, query: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    async def _read(self, query: Callable[[asyncpg.Connection], Awaitable[T]],
+                    ordered: bool = False) -> T:
+        """``query`` in a read-only transaction; ``ordered``: the planner walks indexes in
+        their order (a bounded read of the newest rows stops early) rather than reading
+        every matching row and sorting, which it prefers when it cannot tell how many
+        rows a question has."""
         async with self.pool.acquire() as conn, conn.transaction(readonly=True):
             await conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            if ordered:
+                await conn.execute("SET LOCAL enable_bitmapscan = off; "
+                                   "SET LOCAL enable_sort = off")
             return await query(conn)
 
     async def dashboard_facts(self, org_id: str, program_id: str,
@@ -273,7 +283,8 @@ class ReportRecords:
                 org_id, program_id))
 
         cell_rows, count_rows, text_rows, version_rows = await asyncio.gather(
-            self._read(cells), self._read(counts), self._read(texts), self._read(versions))
+            self._read(cells), self._read(counts), self._read(texts, ordered=True),
+            self._read(versions))
         by_question: dict[tuple[str, str], dict[Cell, int]] = {}
         kinds: dict[tuple[str, str], str] = {}
         for r in cell_rows:
@@ -334,47 +345,42 @@ def _session_record(row: Row) -> SessionRecord:
 _AUDIENCE = """(cardinality($3::text[]) = 0 OR p.department = ANY($3::text[]))
       AND (cardinality($4::text[]) = 0 OR p.site = ANY($4::text[]))
       AND (cardinality($5::text[]) = 0 OR p.level = ANY($5::text[]))"""
+# Sessions with their totals (kept by triggers, see migration 0005).
 _DASH_SESSIONS = """
-    SELECT s.*, coalesce(e.enrolled, 0) AS enrolled, coalesce(e.waiting, 0) AS waiting,
-           coalesce(a.attended, 0) AS attended, coalesce(a.missing, 0) AS missing
+    SELECT s.*, coalesce(t.enrolled, 0) AS enrolled, coalesce(t.waiting, 0) AS waiting,
+           coalesce(t.attended, 0) AS attended, coalesce(t.missing, 0) AS missing
     FROM sessions s
-    LEFT JOIN (SELECT pass_id, count(*) FILTER (WHERE status = 'enrolled') AS enrolled,
-                      count(*) FILTER (WHERE status = 'waiting') AS waiting
-               FROM enrolments WHERE org_id = $1 AND pass_id IN
-                   (SELECT pass_id FROM sessions WHERE org_id = $1 AND program_id = $2)
-               GROUP BY pass_id) e ON e.pass_id = s.pass_id
-    LEFT JOIN (SELECT pass_id, count(*) FILTER (WHERE first_joined_at IS NOT NULL) AS attended,
-                      count(*) FILTER (WHERE first_joined_at IS NULL) AS missing
-               FROM attendance WHERE org_id = $1 AND pass_id IN
-                   (SELECT pass_id FROM sessions WHERE org_id = $1 AND program_id = $2)
-               GROUP BY pass_id) a ON a.pass_id = s.pass_id
+    LEFT JOIN session_totals t ON t.org_id = s.org_id AND t.pass_id = s.pass_id
     WHERE s.org_id = $1 AND s.program_id = $2
     ORDER BY s.starts_at, s.pass_id"""
+# The audience by cell, with who holds a place and who came (``program_people``).
 _DASH_GROUPS = f"""
-    WITH took AS (
-        SELECT e.employee_id, bool_or(true) AS enrolled FROM enrolments e
-        WHERE e.org_id = $1 AND e.status <> 'cancelled' AND e.pass_id IN
-            (SELECT pass_id FROM sessions WHERE org_id = $1 AND program_id = $2)
-        GROUP BY e.employee_id),
-    came AS (
-        SELECT DISTINCT a.employee_id FROM attendance a
-        WHERE a.org_id = $1 AND a.first_joined_at IS NOT NULL AND a.pass_id IN
-            (SELECT pass_id FROM sessions WHERE org_id = $1 AND program_id = $2))
     SELECT p.department, p.site, p.level, count(*) AS audience,
-           count(t.employee_id) AS enrolled, count(c.employee_id) AS attended
+           count(*) FILTER (WHERE m.enrolments > 0) AS enrolled,
+           count(*) FILTER (WHERE m.attended > 0) AS attended
     FROM people p
-    LEFT JOIN took t ON t.employee_id = p.employee_id
-    LEFT JOIN came c ON c.employee_id = p.employee_id
+    LEFT JOIN program_people m ON m.org_id = p.org_id AND m.program_id = $2
+                              AND m.employee_id = p.employee_id
     WHERE p.org_id = $1 AND p.active AND {_AUDIENCE}
     GROUP BY p.department, p.site, p.level"""
+# Who of the audience attended each class: everyone who attended it (``class_totals``)
+# minus those who are inactive or outside the audience now.
 _DASH_DONE = f"""
-    SELECT s.program_class_id, count(DISTINCT a.employee_id) AS done
-    FROM attendance a
-    JOIN sessions s ON s.org_id = a.org_id AND s.pass_id = a.pass_id
-    JOIN people p ON p.org_id = a.org_id AND p.employee_id = a.employee_id
-    WHERE a.org_id = $1 AND s.program_id = $2 AND a.first_joined_at IS NOT NULL
-      AND p.active AND {_AUDIENCE}
-    GROUP BY s.program_class_id"""
+    SELECT c.program_class_id, c.attendees - coalesce(x.n, 0) AS done
+    FROM class_totals c
+    JOIN program_classes pc ON pc.org_id = c.org_id AND pc.id = c.program_class_id
+    LEFT JOIN (
+        SELECT s.program_class_id, count(DISTINCT a.employee_id) AS n
+        FROM people p
+        -- Few people are left out: their attendance by person (the index), not a scan.
+        CROSS JOIN LATERAL (SELECT a.pass_id, a.employee_id FROM attendance a
+                            WHERE a.org_id = p.org_id AND a.employee_id = p.employee_id
+                              AND a.first_joined_at IS NOT NULL OFFSET 0) a
+        JOIN sessions s ON s.org_id = p.org_id AND s.pass_id = a.pass_id
+        WHERE p.org_id = $1 AND NOT coalesce(p.active AND {_AUDIENCE}, false)
+          AND s.program_id = $2
+        GROUP BY s.program_class_id) x ON x.program_class_id = c.program_class_id
+    WHERE c.org_id = $1 AND pc.program_id = $2 AND c.attendees > 0"""
 # Top management of the whole organisation (any program): who trained this month.
 _DASH_TOP = """
     SELECT count(*) AS top,
@@ -383,14 +389,11 @@ _DASH_TOP = """
                  AND a.employee_id = p.employee_id AND a.first_joined_at >= $2)) AS trained
     FROM people p WHERE p.org_id = $1 AND p.active AND p.level = 'top'"""
 _DASH_PULSE = """
-    SELECT s.program_class_id,
-           CASE WHEN a.step_kind = 'check-in' THEN 'energy' ELSE a.step_id END AS question,
-           count(DISTINCT a.employee_id) AS people, count(*) AS answers,
-           avg(CASE WHEN a.step_kind = 'check-in' THEN (a.value->>'energy')::numeric
-                    ELSE (a.value->>'value')::numeric END) AS mean
-    FROM archived_answers a JOIN sessions s ON s.org_id = a.org_id AND s.pass_id = a.pass_id
-    WHERE a.org_id = $1 AND s.program_id = $2 AND a.step_kind IN ('check-in', 'scale')
-    GROUP BY 1, 2"""
+    SELECT c.program_class_id, c.question, c.people, c.answers,
+           c.total / nullif(c.valued, 0) AS mean
+    FROM class_pulse c
+    JOIN program_classes pc ON pc.org_id = c.org_id AND pc.id = c.program_class_id
+    WHERE c.org_id = $1 AND pc.program_id = $2"""
 _MISSING = f"""
     SELECT p.employee_id, p.first_name, p.last_name, p.email, p.department, p.site, p.level,
            EXISTS (SELECT 1 FROM enrolments e JOIN sessions s ON s.org_id = e.org_id
@@ -421,29 +424,28 @@ _SLICE_FROM = """
         JOIN sessions s ON s.org_id = a.org_id AND s.pass_id = a.pass_id
         JOIN people p ON p.org_id = a.org_id AND p.employee_id = a.employee_id"""
 _SLICE = _SLICE_FROM + _SLICE_WHERE
-# The slice's scales, choices, energy and follow-ups, counted (no person, time or room).
-_INSIGHT_COUNTS = f"""
-    SELECT s.class_id, a.step_id, a.step_kind, k.key, count(*) AS n
-    {_SLICE_FROM}
-        CROSS JOIN LATERAL (
-            SELECT CASE a.step_kind WHEN 'scale' THEN a.value->>'value'
-                                    WHEN 'check-in' THEN a.value->>'energy'
-                                    ELSE a.value->>'tried' END AS key
-            WHERE a.step_kind IN ('scale', 'check-in', 'follow-up')
-            UNION ALL
-            SELECT c FROM jsonb_array_elements_text(
-                CASE WHEN a.step_kind = 'poll' THEN a.value->'choices'
-                     ELSE '[]'::jsonb END) c) k
-    {_SLICE_WHERE}
-      AND k.key IS NOT NULL
+# The slice's scales, choices, energy and follow-ups, counted (no person, time or room):
+# each person's counts per question and value (``leadership_keys``, kept by a trigger).
+_INSIGHT_COUNTS = """
+    SELECT k.class_id, k.step_id, k.step_kind, k.key, sum(k.n)::bigint AS n
+    FROM leadership_keys k
+    JOIN people p ON p.org_id = k.org_id AND p.employee_id = k.employee_id
+    WHERE k.org_id = $1 AND k.program_id = $2
+      AND ($3::text IS NULL OR p.department = $3)
+      AND ($4::text IS NULL OR p.site = $4)
+      AND ($5::text IS NULL OR p.level = $5)
     GROUP BY 1, 2, 3, 4"""
-# The slice's words and texts, newest first, at most $6 per question.
+# The slice's words and texts, newest first, at most $6 per question (from the index in
+# answer-time order: a question's newest answers are read, not all of them).
 _INSIGHT_TEXTS = f"""
-    SELECT class_id, step_id, step_kind, value FROM (
-        SELECT s.class_id, a.step_id, a.step_kind, a.value,
-               row_number() OVER (PARTITION BY s.class_id, a.step_id
-                                  ORDER BY a.answered_at DESC) AS nth
+    SELECT q.class_id, q.step_id, t.step_kind, t.value
+    FROM (SELECT DISTINCT class_id, step_id FROM leadership_respondents
+          WHERE org_id = $1 AND program_id = $2) q
+    CROSS JOIN LATERAL (
+        SELECT a.step_kind, a.value
         {_SLICE}
+          AND a.step_id = q.step_id AND s.class_id = q.class_id
           AND a.step_kind IN ('reflection', 'commitment', 'follow-up', 'check-in',
-                              'check-out', 'word-cloud')) x
-    WHERE nth <= $6"""
+                              'check-out', 'word-cloud')
+        ORDER BY a.answered_at DESC
+        LIMIT $6) t"""

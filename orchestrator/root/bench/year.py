@@ -151,6 +151,9 @@ async def synthetic_year(records: PostgresRecords, org_id: str, *, seed: int = 7
         SELECT DISTINCT a.org_id, s.program_id, s.class_id, a.step_id, a.employee_id
         FROM archived_answers a JOIN sessions s ON s.org_id = a.org_id AND s.pass_id = a.pass_id
         WHERE a.org_id = $1 AND a.visibility = 'leadership' ON CONFLICT DO NOTHING""", org_id)
+    # The dashboard's totals, as the triggers keep them (COPY bypassed those too).
+    await pool.execute("SELECT onlive_refresh_totals($1)", org_id)
+    await pool.execute("SELECT onlive_refresh_insight_totals($1)", org_id)
     await pool.execute("ANALYZE")
     return Year(org_id, PROGRAM, now, people,
                 [p for week in by_class[:past] for p, _ in week],
