@@ -4,11 +4,11 @@ and the leadership insights on PostgreSQL (part of ``PostgresRecords``, as a mix
 The dashboard's reads are independent of each other and run side by side on
 pooled connections; they read totals that triggers keep as enrolments,
 attendance and answers change (``session_totals``, ``class_totals``,
-``class_pulse``, ``program_people``; migration 0005), not every row of the
+``class_pulse``, ``program_people``; migration 0006), not every row of the
 year. The insights read who answered each leadership question from
 ``leadership_respondents`` (one row per person and question, kept when a pass
 is archived), the slice's counts from ``leadership_keys`` (per person,
-question and value; migration 0006) and the slice's texts newest first, at
+question and value; migration 0007) and the slice's texts newest first, at
 most ``MAX_SLICE_TEXTS`` per question, from an index in answer-time order.
 """
 
@@ -345,7 +345,7 @@ def _session_record(row: Row) -> SessionRecord:
 _AUDIENCE = """(cardinality($3::text[]) = 0 OR p.department = ANY($3::text[]))
       AND (cardinality($4::text[]) = 0 OR p.site = ANY($4::text[]))
       AND (cardinality($5::text[]) = 0 OR p.level = ANY($5::text[]))"""
-# Sessions with their totals (kept by triggers, see migration 0005).
+# Sessions with their totals (kept by triggers, see migration 0006).
 _DASH_SESSIONS = """
     SELECT s.*, coalesce(t.enrolled, 0) AS enrolled, coalesce(t.waiting, 0) AS waiting,
            coalesce(t.attended, 0) AS attended, coalesce(t.missing, 0) AS missing

@@ -7,7 +7,7 @@
 -- over the people of a slice, whose department, site and level are read at
 -- that moment, as before. A trigger on archived_answers recomputes the rows
 -- of the people whose answers changed (exact, under a transaction-level
--- advisory lock per person and program, see migration 0005). These rows are
+-- advisory lock per person and program, see migration 0006). These rows are
 -- about a person: erasure removes them (the trigger, the foreign key, and
 -- erase_person lists the table).
 --
