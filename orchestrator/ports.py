@@ -26,6 +26,7 @@ from orchestrator.readmodels import (
     HelpRequest,
     JournalEntry,
     PassView,
+    ServiceNotice,
 )
 
 
@@ -176,3 +177,6 @@ class Notifier(Protocol):
     async def alert(self, alert: Alert) -> None: ...
     async def help(self, request: HelpRequest) -> None: ...
     async def follow_up(self, notice: FollowUpNotice) -> None: ...
+    async def service(self, notice: ServiceNotice) -> None:
+        """Tell every participant, facilitator and ops page of this worker."""
+        ...

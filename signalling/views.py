@@ -35,6 +35,7 @@ from orchestrator.readmodels import (
     PersonExport,
     Placement,
     RoomAccess,
+    ServiceNotice,
 )
 
 Payload = dict[str, Any]
@@ -196,6 +197,13 @@ def cue(notice: CueNotice) -> Payload:
 def alert(entry: Alert) -> Payload:
     return {"id": entry.id, "code": entry.code, "message": entry.message, "at": entry.at,
             **entry.detail}
+
+
+def service_notice(notice: ServiceNotice) -> Payload:
+    out: Payload = {"code": notice.code, "at": notice.at}
+    if notice.retry_after is not None:
+        out["retry_after"] = notice.retry_after
+    return out
 
 
 def help_request(request: HelpRequest) -> Payload:

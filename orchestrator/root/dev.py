@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
+import threading
 from dataclasses import dataclass, replace
 from typing import TextIO
 
@@ -88,8 +90,11 @@ async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout) -> 
     app = create_app(settings)
     if sink is not None:
         DevMailRoutes(sink, WEB_DIST / "devmail.html").setup(app)
+    # Commands in flight are answered in the drain phase (app.py); then the
+    # connections still open (websockets) are closed after this short wait, so
+    # their clients reconnect elsewhere at once.
     runner = web.AppRunner(app, handle_signals=False, access_log=None,
-                           shutdown_timeout=settings.shutdown_grace)
+                           shutdown_timeout=min(0.5, settings.shutdown_grace / 4))
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
@@ -103,11 +108,29 @@ async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout) -> 
         else:
             log.info("onlive listening", extra={"url": settings.base_url})
         await stop.wait()
-        log.info("stopping")
+        log.info("stopping", extra={"drain_timeout_s": settings.shutdown_grace})
+        Watchdog(settings.shutdown_grace)
     finally:
         await runner.cleanup()
         if sink is not None:
             await sink.stop()
+
+
+class Watchdog:
+    """Ends the process if shutdown has not finished within ``seconds`` (a phase
+    that hangs must never keep a stopped worker, and its port, alive)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.timer = threading.Timer(seconds, self._expire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    @staticmethod
+    def _expire() -> None:
+        log.error("shutdown did not finish within the drain timeout; exiting now")
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(70)
 
 
 async def _print_demo(app: web.Application, settings: Settings, out: TextIO, *,

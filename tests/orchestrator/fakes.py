@@ -29,6 +29,7 @@ from orchestrator.readmodels import (
     HelpRequest,
     JournalEntry,
     PassView,
+    ServiceNotice,
 )
 
 
@@ -315,6 +316,9 @@ class RecordingNotifier:
 
     async def follow_up(self, notice: FollowUpNotice) -> None:
         self.sent.append(("follow_up", notice))
+
+    async def service(self, notice: ServiceNotice) -> None:
+        self.sent.append(("service", notice))
 
     def of(self, kind: str, where: Callable[[Any], bool] = lambda m: True) -> list[Any]:
         return [model for k, model in self.sent if k == kind and where(model)]
