@@ -236,7 +236,8 @@ async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
 
 async def _ops_monitor(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
-    monitor = Monitor(services.store, services.sfu, services.notifier)
+    monitor = Monitor(services.store, services.sfu, services.notifier, rooms=services.passes,
+                      health=app[HEALTH])
     task = asyncio.create_task(monitor.run(), name="ops-monitor")
     yield
     task.cancel()

@@ -57,6 +57,7 @@ class MemoryStore:
         self.live: set[str] = set()
         self.deadlines: dict[str, float] = {}
         self.leases: dict[str, str] = {}
+        self.onces: set[str] = set()
         self.answer_records: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
         self.presence_of: dict[str, dict[str, str]] = defaultdict(dict)
         self.quality_of: dict[str, dict[str, str]] = defaultdict(dict)
@@ -127,6 +128,12 @@ class MemoryStore:
     async def release_lease(self, pass_id: str, worker: str) -> None:
         if self.leases.get(pass_id) == worker:
             del self.leases[pass_id]
+
+    async def once(self, key: str, ttl_ms: int) -> bool:
+        if key in self.onces:
+            return False
+        self.onces.add(key)
+        return True
 
     async def store_answer(self, pass_id: str, step_id: str, person_id: str, client_id: str,
                            value: dict[str, Any], at: float) -> bool:

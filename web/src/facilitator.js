@@ -9,7 +9,7 @@ import { t, tx, pick, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
 import { LIMITS, NAMESPACES } from "./contract.js";
 import { ServerClock, countdownOf, turnOf } from "./clock.js";
-import { Countdown, connectionStatus, CueBanner, showStatus } from "./ui.js";
+import { alertText, Countdown, connectionStatus, CueBanner, errorText, showStatus } from "./ui.js";
 import { MediaStage, mediaControls } from "./media.js";
 
 const app = { view: null, wantedRoom: null, helps: [], alerts: [], editing: null };
@@ -147,7 +147,7 @@ async function command(name, args = {}, doneKey = "fac.done") {
     return true;
   } catch (error) {
     status.className = "error";
-    status.textContent = t("err.generic", { message: error.message });
+    status.textContent = errorText(error);
     return false;
   }
 }
@@ -348,7 +348,7 @@ function renderLogs() {
   fill($("#help-log"), app.helps.slice(0, 20).map((item) => h("li", {},
     `${when(item.at)} · ${t("fac.help.item", { name: item.name, room: roomLabel(item.room), text: item.text || "" })}`)));
   $("#alerts-none").hidden = app.alerts.length > 0;
-  fill($("#alert-log"), app.alerts.slice(0, 20).map((item) => h("li", { class: "alert" }, `${when(item.at)} · ${item.message}`)));
+  fill($("#alert-log"), app.alerts.slice(0, 20).map((item) => h("li", { class: "alert" }, `${when(item.at)} · ${alertText(item)}`)));
 }
 
 // -- editing a step before the pass starts ----------------------------------------
