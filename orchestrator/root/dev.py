@@ -20,6 +20,7 @@ from orchestrator.root.app import create_app
 from orchestrator.root.demogym import demo_gym
 from orchestrator.root.keys import SERVICES
 from orchestrator.root.mailsink import MailSink
+from orchestrator.root.supervise import Supervisor
 from orchestrator.settings import Settings
 from signalling.devmail import DevMailRoutes
 from signalling.http import WEB_DIST
@@ -77,7 +78,8 @@ def start_services(settings: Settings) -> Started:
                                           database_url=database_url), children)
 
 
-async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout) -> None:
+async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout,
+                children: list[procs.Child] | None = None) -> None:
     """Run the orchestrator until SIGINT/SIGTERM; with ``demo``, create a demo pass.
 
     With ``demo`` and no ``ONLIVE_SMTP_URL``, it is its own mail server too and
@@ -102,6 +104,9 @@ async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout) -> 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    # onlive dev restarts a redis-server or livekit-server child that dies.
+    supervisor = asyncio.create_task(Supervisor(children, out).run(), name="supervisor") \
+        if children else None
     try:
         if demo:
             await _print_demo(app, settings, out, mail_page=sink is not None)
@@ -111,6 +116,9 @@ async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout) -> 
         log.info("stopping", extra={"drain_timeout_s": settings.shutdown_grace})
         Watchdog(settings.shutdown_grace)
     finally:
+        if supervisor is not None:
+            supervisor.cancel()
+            await asyncio.gather(supervisor, return_exceptions=True)
         await runner.cleanup()
         if sink is not None:
             await sink.stop()
@@ -161,7 +169,7 @@ async def _print_demo(app: web.Application, settings: Settings, out: TextIO, *,
 def run_dev(settings: Settings) -> int:
     started = start_services(settings)
     try:
-        asyncio.run(serve(started.settings, demo=True))
+        asyncio.run(serve(started.settings, demo=True, children=started.children))
     finally:
         for child in reversed(started.children):
             child.stop(grace=2.0)

@@ -64,6 +64,8 @@ class Child:
     log_path: Path
     # postgres treats SIGTERM as "wait for every client to leave"; it asks for SIGINT.
     stop_signal: int = signal.SIGTERM
+    # Starts the same service again (``onlive dev``'s supervisor); None: it cannot.
+    respawn: Callable[[], Child] | None = None
 
     @property
     def pid(self) -> int:
@@ -138,6 +140,7 @@ def start_redis(data_dir: Path, port: int, *, binary: str = "redis-server",
 
     _wait(child, ready, 10.0)
     log.info("redis-server ready", extra={"pid": child.pid, "port": port})
+    child.respawn = lambda: start_redis(data_dir, port, binary=binary, appendonly=appendonly)
     return child
 
 
@@ -215,6 +218,10 @@ def start_livekit(binary: Path, state_dir: Path, *, port: int, udp_port: int, ke
 
     _wait(child, ready, 20.0)
     log.info("livekit-server ready", extra={"pid": child.pid, "port": port})
+    child.respawn = lambda: start_livekit(binary, state_dir, port=port, udp_port=udp_port,
+                                          keys=keys, webhook_url=webhook_url,
+                                          empty_timeout=empty_timeout,
+                                          departure_timeout=departure_timeout)
     return child
 
 
