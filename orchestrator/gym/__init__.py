@@ -58,4 +58,5 @@ def build_gym(records: Records, passes: PassService, participants: Participants,
                MyTraining(records, roster, person_data, settings.base_url, clock=clock),
                Outbox(records, clock=clock),
                MailRenderer(records, links, settings.mail_from, clock=clock),
-               PassArchiver(records, passes.store, clock=clock))
+               PassArchiver(records, passes.store, clock=clock,
+                            retention_s=settings.pass_retention))

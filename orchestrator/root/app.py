@@ -128,7 +128,9 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
     assert url is not None  # create_app refuses settings without it
     client = aioredis.from_url(url, decode_responses=False, health_check_interval=30)
     app[REDIS] = client
-    app[STORE] = RedisStore(client)
+    s = app[SETTINGS]
+    app[STORE] = RedisStore(client, history_max=s.history_max,
+                            stream_retention_days=s.stream_retention_days)
     yield
     await client.aclose()
 

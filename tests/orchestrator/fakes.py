@@ -58,6 +58,7 @@ class MemoryStore:
         self.deadlines: dict[str, float] = {}
         self.leases: dict[str, str] = {}
         self.onces: set[str] = set()
+        self.expiring: dict[str, int] = {}
         self.answer_records: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
         self.presence_of: dict[str, dict[str, str]] = defaultdict(dict)
         self.quality_of: dict[str, dict[str, str]] = defaultdict(dict)
@@ -99,6 +100,12 @@ class MemoryStore:
 
     async def retire_pass(self, pass_id: str) -> None:
         self.live.discard(pass_id)
+
+    async def expire_pass(self, pass_id: str, seconds: int) -> int:
+        self.expiring[pass_id] = seconds
+        self.live.discard(pass_id)
+        self.deadlines.pop(pass_id, None)
+        return 1 if pass_id in self.passes else 0
 
     async def pass_ids(self) -> list[str]:
         return sorted(self.passes)
