@@ -35,6 +35,7 @@ from orchestrator.settings import Settings
 from signalling import views
 
 BENCHMARKS = {
+    "durability": "orchestrator.root.bench.durability",
     "pairing": "orchestrator.root.bench.pairing",
     "program": "orchestrator.root.bench.program",
     "switch": "orchestrator.root.bench.switch",
