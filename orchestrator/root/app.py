@@ -208,6 +208,8 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     scheduler = Scheduler(app[STORE], app[SERVICES].passes, lease_ms=s.lease_ms,
                           renew_ms=s.lease_renew_ms)
     app[SCHEDULER] = scheduler
+    log.info("scheduler started", extra={"worker": scheduler.worker_id,
+                                         "lease_ms": s.lease_ms, "renew_ms": s.lease_renew_ms})
     task = asyncio.create_task(scheduler.run(), name="scheduler")
     # Start-up objects live for the whole process; freezing them keeps the
     # collector from rescanning them on every broadcast (see DESIGN.md).
