@@ -17,6 +17,8 @@ the server itself: ``restarting``, ``store_down``/``store_up``,
 An event refused because a service is away (Redis) is
 ``{"ok": false, "error": {"code": "try_again", "retry_after": s}}``: nothing was
 stored; send it again (answers carry a client id, so a retry never duplicates).
+commitment, when a follow-up step begins), ``results`` (a plenary step's
+answers so far, without names, to every participant).
 
 ``parse_command`` turns a facilitator's command into the value the
 application takes (``orchestrator.commands.Command``: mostly the domain's own
@@ -68,6 +70,7 @@ class Event(StrEnum):
     ALERT = "alert"
     FOLLOW_UP = "follow_up"
     SERVICE = "service"
+    RESULTS = "results"
 
 
 class Command(StrEnum):
@@ -81,9 +84,11 @@ class Command(StrEnum):
     BROADCAST = "broadcast"
     RECALL = "recall"
     MOVE = "move"
+    SWAP = "swap"
     END = "end"
     EDIT_STEP = "edit_step"
     JOIN_ROOM = "join_room"
+    HELP_DONE = "help_done"
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +123,7 @@ COMMAND_SCHEMAS: dict[str, dict[str, Field]] = {
     Command.BROADCAST: {"text": Field(str, max_len=500)},
     Command.RECALL: {"countdown": Field(int, required=False, low=0, high=600)},
     Command.MOVE: {"person_id": _ID, "to_group": Field(int, low=0, high=10_000)},
+    Command.SWAP: {"person_id": _ID, "other_id": _ID},
     Command.EDIT_STEP: {
         "step_id": _ID,
         "title_sv": Field(str, required=False, max_len=MAX_TITLE_CHARS),
@@ -127,6 +133,7 @@ COMMAND_SCHEMAS: dict[str, dict[str, Field]] = {
         "duration": Field((int, float, str), required=False, max_len=16),
     },
     Command.JOIN_ROOM: {"room": Field(str, max_len=128)},
+    Command.HELP_DONE: {"help_id": Field(str, max_len=128)},
 }
 
 
@@ -192,9 +199,11 @@ _BUILD: dict[Command, Callable[[dict[str, Any]], commands.Command]] = {
     Command.BROADCAST: lambda a: ev.Broadcast(a["text"]),
     Command.RECALL: lambda a: ev.Recall(a["countdown"]) if "countdown" in a else ev.Recall(),
     Command.MOVE: lambda a: ev.MovePerson(a["person_id"], a["to_group"]),
+    Command.SWAP: lambda a: ev.SwapPeople(a["person_id"], a["other_id"]),
     Command.OPEN_BREAKOUTS: lambda a: commands.PlanBreakouts(),
     Command.EDIT_STEP: lambda a: commands.EditStepText(**a),
     Command.JOIN_ROOM: lambda a: commands.JoinRoom(a["room"]),
+    Command.HELP_DONE: lambda a: commands.ResolveHelp(a["help_id"]),
 }
 
 

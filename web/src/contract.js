@@ -46,6 +46,7 @@ export const EVENTS = Object.freeze({
   ALERT: "alert",
   FOLLOW_UP: "follow_up",
   SERVICE: "service",
+  RESULTS: "results",
 });
 
 export const COMMANDS = Object.freeze({
@@ -59,9 +60,11 @@ export const COMMANDS = Object.freeze({
   BROADCAST: "broadcast",
   RECALL: "recall",
   MOVE: "move",
+  SWAP: "swap",
   END: "end",
   EDIT_STEP: "edit_step",
   JOIN_ROOM: "join_room",
+  HELP_DONE: "help_done",
 });
 
 export const NAMESPACES = Object.freeze({
