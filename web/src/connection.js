@@ -40,11 +40,18 @@ export function backoffMs(attempt) {
   return Math.round(base * (0.75 + Math.random() * 0.5));
 }
 
+const retryListeners = new WeakMap();
+
+/** Call `fn(ms)` whenever the socket schedules a new attempt after a retryable refusal. */
+export function onRetry(socket, fn) {
+  if (!retryListeners.has(socket)) retryListeners.set(socket, []);
+  retryListeners.get(socket).push(fn);
+}
+
 /**
  * The socket of `namespace`. A refusal with a retryable code (a page opened
  * while Redis is away, or a worker shutting down) is not final: the socket
- * tries again on its own with back-off, and emits "retry_in" (ms) so the
- * page can say when.
+ * tries again on its own with back-off, and tells `onRetry` listeners when.
  */
 export function connect(namespace, auth) {
   const socket = io(location.origin + namespace, {
@@ -63,7 +70,7 @@ export function connect(namespace, auth) {
     const code = error && error.data && error.data.code;
     if (socket.active || !RETRYABLE.has(code) || timer) return;
     const delay = backoffMs(attempt++);
-    socket.listeners("retry_in").forEach((fn) => fn(delay));
+    (retryListeners.get(socket) || []).forEach((fn) => fn(delay));
     timer = setTimeout(() => {
       timer = null;
       socket.connect();

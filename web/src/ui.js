@@ -4,7 +4,7 @@
 import { h } from "./dom.js";
 import { t, pick, onLangChange } from "./i18n.js";
 import { remainingMs, formatMs } from "./clock.js";
-import { RETRYABLE } from "./connection.js";
+import { onRetry, RETRYABLE } from "./connection.js";
 
 const TICK_MS = 200;
 
@@ -82,7 +82,7 @@ export function connectionStatus(el, socket, { onRefused = () => {} } = {}) {
       key = "conn.offline";
       vars = {};
     } else if (RETRYABLE.has(code)) {
-      // connection.js tries again on its own; "retry_in" says when.
+      // connection.js tries again on its own; onRetry says when.
       key = `err.${code}`;
       vars = {};
     } else {
@@ -95,7 +95,7 @@ export function connectionStatus(el, socket, { onRefused = () => {} } = {}) {
     }
     paint();
   });
-  socket.on("retry_in", (ms) => {
+  onRetry(socket, (ms) => {
     key = "conn.unavailable";
     vars = { seconds: Math.max(1, Math.round(ms / 1000)) };
     paint();
