@@ -112,7 +112,7 @@ async def test_killing_the_lease_holder_mid_breakout_fires_the_next_turns_within
         for client, person in zip(talking.participants, PEOPLE):
             if client in moved:
                 snap = await client.wait_for(
-                    "snapshot", lambda s: s["state"]["step"]["id"] == "talk"
+                    "snapshot", lambda s: (s["state"]["step"] or {}).get("id") == "talk"
                     and s["state"]["rooms"]["state"] == "open", timeout=20)
                 assert snap["assignment"]["room"] == room_of[person.id]
         await _no_acked_answer_lost(stack, answering.id, answerers, tasks)
