@@ -24,7 +24,7 @@ import asyncio
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
@@ -87,17 +87,9 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[LOOP_LAG] = LoopLag()
     app[HEALTH] = Health()
-    app.cleanup_ctx.append(_redis)
-    app.cleanup_ctx.append(_records)
-    app.cleanup_ctx.append(_sfu)
-    app.cleanup_ctx.append(_echo)
-    app.cleanup_ctx.append(_grouping)
-    app.cleanup_ctx.append(_socketio)
-    app.cleanup_ctx.append(_scheduler)
-    app.cleanup_ctx.append(_loop_monitor)
-    app.cleanup_ctx.append(_ops_monitor)
-    app.cleanup_ctx.append(_redis_watch)
-    app.cleanup_ctx.append(_mail_sender)
+    for resource in (_redis, _records, _sfu, _echo, _grouping, _socketio, _scheduler,
+                     _loop_monitor, _ops_monitor, _redis_watch, _mail_sender):
+        app.cleanup_ctx.append(_closing_logged(resource))
     app.on_shutdown.append(_drain)
     # The Socket.IO server must exist before the app is frozen; it is
     # configured here and started in its cleanup context.
@@ -115,6 +107,28 @@ def create_app(settings: Settings) -> web.Application:
     # Routes are added before start-up; the services they call exist once it ran.
     Routes(lambda: app[SERVICES], settings, health=lambda: app[HEALTH]).setup(app)
     return app
+
+
+def _closing_logged(
+        resource: Callable[[web.Application], AsyncIterator[None]],
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The cleanup context, logging how long closing it took (shutdown phase 4)."""
+    name = resource.__name__.strip("_")
+
+    async def logged(app: web.Application) -> AsyncIterator[None]:
+        generator = resource(app)
+        await generator.__anext__()
+        yield
+        start = time.monotonic()
+        try:
+            await generator.__anext__()
+        except StopAsyncIteration:
+            pass
+        log.info("closed", extra={"resource": name,
+                                  "close_s": round(time.monotonic() - start, 3)})
+
+    logged.__name__ = name
+    return logged
 
 
 def transient(error: BaseException) -> bool:

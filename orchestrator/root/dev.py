@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import logging
 import os
 import signal
@@ -119,7 +120,12 @@ async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout,
         if supervisor is not None:
             supervisor.cancel()
             await asyncio.gather(supervisor, return_exceptions=True)
-        await runner.cleanup()
+        try:
+            # Leases were handed over and clients told in the drain phase; what
+            # is left must not keep the process past the drain timeout.
+            await asyncio.wait_for(runner.cleanup(), max(0.5, settings.shutdown_grace - 0.5))
+        except asyncio.TimeoutError:
+            log.error("closing took longer than the drain timeout allows; leaving the rest")
         if sink is not None:
             await sink.stop()
 
@@ -136,6 +142,7 @@ class Watchdog:
     @staticmethod
     def _expire() -> None:
         log.error("shutdown did not finish within the drain timeout; exiting now")
+        faulthandler.dump_traceback(all_threads=True)  # where it hung, for the log
         for handler in logging.getLogger().handlers:
             handler.flush()
         os._exit(70)
