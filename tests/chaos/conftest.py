@@ -40,7 +40,7 @@ from tests.harness import SECRET, Client, OpenPass, OrchestratorProcess, service
 
 #: A breakout whose roles turn every TURN_S seconds: a deadline every TURN_S.
 TURN_S = 1.5
-TURNS = 30
+TURNS = 60
 
 
 def turning_class() -> ClassScript:
