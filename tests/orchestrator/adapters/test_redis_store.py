@@ -133,7 +133,7 @@ async def test_an_archived_pass_expires_with_every_key_under_it(store: RedisStor
     await store.set_deadline("p9", 5.0)
     await store.update("p9", lambda s: reduce(s, ev.Join(Member("u1", "U1")), 1.0),
                        audit={"command": "join"})
-    assert await store.expire_pass("p9", 3600) == 5
+    assert await store.expire_pass("p9", 3600) >= 5
     for key in ("", ":attendance", ":ended", ":expected", ":audit"):
         assert 0 < await store.r.ttl(f"onlive:pass:p9{key}") <= 3600, key
     assert await store.deadline_of("p9") is None and "p9" not in await store.live_passes()
