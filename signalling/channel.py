@@ -1,6 +1,7 @@
 """The cross-worker Socket.IO channel on Redis, quick to come back after an outage.
 
-python-socketio's ``AsyncRedisManager`` retries a lost subscription after 1,
+python-socketio's ``AsyncRedisManager`` (under ``signalling.fanout``'s
+``FanoutRedisManager``, which this extends) retries a lost subscription after 1,
 2, 4 … up to 60 s and reports nothing, so after a Redis outage the workers
 could not hear each other for tens of seconds while ``/readyz`` said ready.
 ``Channel`` retries every ``RETRY_FIRST``..``RETRY_MAX`` seconds (back
@@ -21,13 +22,15 @@ from typing import Any
 
 import socketio
 
+from signalling.fanout import FanoutRedisManager
+
 log = logging.getLogger(__name__)
 
 RETRY_FIRST = 0.05
 RETRY_MAX = 0.4
 
 
-class Channel(socketio.AsyncRedisManager):  # type: ignore[misc]
+class Channel(FanoutRedisManager):
     pubsub: Any
     redis: Any
 

@@ -30,7 +30,6 @@ from typing import Any
 import aiohttp
 import redis.asyncio as aioredis
 import redis.exceptions
-import socketio
 from aiohttp import web
 
 from orchestrator.adapters.livekit import LiveKitSfu
@@ -67,6 +66,7 @@ from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
 from signalling import namespaces, views
 from signalling.channel import Channel, LocalEmitter
+from signalling.fanout import FanoutServer
 from signalling.http import Routes
 from signalling.media import EchoPool, ice
 from signalling.notifier import SocketNotifier
@@ -76,6 +76,9 @@ log = logging.getLogger(__name__)
 
 #: The Redis channel Socket.IO workers (and one-shot commands) share.
 SIO_CHANNEL = "onlive:sio"
+#: Redis connections per worker, and how long a command waits for one.
+REDIS_CONNECTIONS = 64
+REDIS_WAIT_S = 10.0
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -94,7 +97,7 @@ def create_app(settings: Settings) -> web.Application:
     # The Socket.IO server must exist before the app is frozen; it is
     # configured here and started in its cleanup context.
     app[CHANNEL] = Channel(settings.redis_url, channel=SIO_CHANNEL)
-    app[SIO] = socketio.AsyncServer(
+    app[SIO] = FanoutServer(
         async_mode="aiohttp",
         serializer="msgpack",
         client_manager=app[CHANNEL],
@@ -140,13 +143,19 @@ def transient(error: BaseException) -> bool:
 async def _redis(app: web.Application) -> AsyncIterator[None]:
     url = app[SETTINGS].redis_url
     assert url is not None  # create_app refuses settings without it
-    client = aioredis.from_url(url, decode_responses=False, health_check_interval=30)
+    # A burst of joins asks for more connections than a pool should open; they
+    # wait for one (the default pool refuses the 101st with MaxConnectionsError).
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, decode_responses=False, health_check_interval=30,
+        max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT_S)
+    client = aioredis.Redis(connection_pool=pool)
     app[REDIS] = client
     s = app[SETTINGS]
     app[STORE] = RedisStore(client, history_max=s.history_max,
                             stream_retention_days=s.stream_retention_days)
     yield
     await client.aclose()
+    await pool.disconnect()
 
 
 async def _records(app: web.Application) -> AsyncIterator[None]:
@@ -204,6 +213,7 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
         sio.manager.initialize()
     yield
     await tasks.cancel_all()
+    await services.publisher.tasks.cancel_all()
     await sio.shutdown()
     thread = getattr(sio.manager, "thread", None)
     if thread is not None:

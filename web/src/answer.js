@@ -3,12 +3,12 @@
 // id, so the server never stores it twice. An ack means it is stored.
 
 import { h, uid, newId, sleep } from "./dom.js";
-import { t, tx, px } from "./i18n.js";
+import { t, tx, px, errorKey } from "./i18n.js";
 import { AckError } from "./connection.js";
+import { LIMITS } from "./contract.js";
 
 /** Ack errors after which the same answer is simply sent again. */
 const AGAIN = new Set(["timeout", "try_again", "shutting_down"]);
-import { LIMITS } from "./contract.js";
 
 const MAX_WORD = LIMITS.answerWordChars;
 const MAX_TEXT = LIMITS.answerTextChars;
@@ -267,8 +267,7 @@ export function answerForm(step, { saved = null, send }) {
       say(status, null);
       errorEl.hidden = false;
       if (error.code === "timeout") say(errorEl, "answer.retry");
-      else if (AGAIN.has(error.code)) say(errorEl, `err.${error.code}`);
-      else say(errorEl, "err.generic", { message: error.message });
+      else say(errorEl, errorKey(error));
     } finally {
       submit.disabled = false;
       form.removeAttribute("aria-busy");
