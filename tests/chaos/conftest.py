@@ -102,7 +102,8 @@ class Stack:
         port = free_port()
         env = dict(self.env, ONLIVE_PORT=str(port))
         worker = OrchestratorProcess(env, self.tmp / f"worker-{len(self.workers)}-{port}.log")
-        await asyncio.to_thread(worker.start)
+        # A loaded machine (the suite runs beside other work) may start a worker slowly.
+        await asyncio.to_thread(worker.start, 60.0)
         self.workers.append(worker)
         self.proxy.backends.append(port)
         return worker
