@@ -1,7 +1,9 @@
 """Who may do what: credentials for each role, issued and verified in one place.
 
-Roles: a participant of one pass (join ticket), a facilitator of one pass, and
-ops (every pass, read only). Each credential is a signed bearer token (see
+Roles: a participant of one pass (join ticket), a facilitator of one pass,
+ops (every pass, read only), and the staff of one organisation: its admin
+(learning lead) and its facilitators by name (their upcoming passes; both
+use the class page). Each credential is a signed bearer token (see
 ``orchestrator.tickets``) that expires after ``ticket_ttl``.
 """
 
@@ -20,9 +22,10 @@ class Access:
         self.settings = settings
         self.clock = clock
 
-    def _issue(self, kind: Kind, pass_id: str | None, subject: str) -> str:
+    def _issue(self, kind: Kind, pass_id: str | None, subject: str,
+               org: str | None = None) -> str:
         return tickets.issue(self.settings.secret, Claims(
-            kind, pass_id, subject, self.clock() + self.settings.ticket_ttl))
+            kind, pass_id, subject, self.clock() + self.settings.ticket_ttl, org))
 
     def participant_ticket(self, pass_id: str, person_id: str) -> str:
         return self._issue(Kind.PARTICIPANT, pass_id, person_id)
@@ -33,6 +36,13 @@ class Access:
     def ops_credential(self) -> str:
         return self._issue(Kind.OPS, None, "ops")
 
-    def verify(self, credential: object, kind: Kind) -> Claims:
+    def admin_credential(self, org_id: str, name: str = "admin") -> str:
+        return self._issue(Kind.ADMIN, None, name, org_id)
+
+    def facilitator_home_credential(self, org_id: str, name: str) -> str:
+        """A facilitator's own page: the sessions whose facilitator is ``name``."""
+        return self._issue(Kind.FACILITATOR_HOME, None, name, org_id)
+
+    def verify(self, credential: object, kind: Kind | frozenset[Kind]) -> Claims:
         """The claims of a valid credential of ``kind``; ``AuthError`` otherwise."""
         return tickets.verify(self.settings.secret, credential, now=self.clock(), kind=kind)

@@ -2,7 +2,8 @@
 
 A credential is ``base64url(json claims) "." base64url(HMAC-SHA256)``, signed
 with the installation secret. Claims: ``k`` (kind), ``pass`` (pass id; not for
-ops), ``sub`` (person id for participants), ``exp`` (epoch seconds). They are
+ops and staff), ``sub`` (person id for participants, a name for staff),
+``org`` (the organisation, for staff only), ``exp`` (epoch seconds). They are
 bearer credentials, so join links carry them in the URL fragment, which a
 browser never sends to a server or writes to its logs.
 """
@@ -25,6 +26,11 @@ class Kind(StrEnum):
     PARTICIPANT = "participant"
     FACILITATOR = "facilitator"
     OPS = "ops"
+    #: The learning lead of one organisation (the admin and class pages).
+    ADMIN = "admin"
+    #: A facilitator of one organisation, by the name sessions give: their upcoming
+    #: passes and the class page (a pass itself needs a FACILITATOR credential).
+    FACILITATOR_HOME = "facilitator-home"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +39,7 @@ class Claims:
     pass_id: str | None
     subject: str
     expires: float
+    org: str | None = None
 
 
 def _b64(data: bytes) -> str:
@@ -44,15 +51,19 @@ def _unb64(text: str) -> bytes:
 
 
 def issue(secret: str, claims: Claims) -> str:
-    body = {"k": claims.kind.value, "pass": claims.pass_id, "sub": claims.subject,
-            "exp": int(claims.expires)}
+    body: dict[str, object] = {"k": claims.kind.value, "pass": claims.pass_id,
+                               "sub": claims.subject, "exp": int(claims.expires)}
+    if claims.org is not None:
+        body["org"] = claims.org
     payload = _b64(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
     mac = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
     return f"{payload}.{_b64(mac)}"
 
 
-def verify(secret: str, credential: object, *, now: float, kind: Kind) -> Claims:
-    """The claims of a valid, unexpired credential of ``kind``; ``AuthError`` otherwise."""
+def verify(secret: str, credential: object, *, now: float, kind: Kind | frozenset[Kind]) -> Claims:
+    """The claims of a valid, unexpired credential of ``kind`` (or one of the kinds);
+    ``AuthError`` otherwise."""
+    kinds = frozenset({kind}) if isinstance(kind, Kind) else kind
     if not isinstance(credential, str) or not credential or len(credential) > MAX_CREDENTIAL_CHARS:
         raise AuthError("a credential is required (the ticket in your join link)",
                         code="missing_credential")
@@ -67,11 +78,14 @@ def verify(secret: str, credential: object, *, now: float, kind: Kind) -> Claims
         raise AuthError("the credential is not valid (forged or damaged link); ask your "
                         "facilitator for a new link", code="invalid_credential")
     try:
-        claims = Claims(Kind(body["k"]), body.get("pass"), str(body["sub"]), float(body["exp"]))
+        org = body.get("org")
+        claims = Claims(Kind(body["k"]), body.get("pass"), str(body["sub"]), float(body["exp"]),
+                        org if isinstance(org, str) else None)
     except (KeyError, ValueError, TypeError):
         raise AuthError("the credential is malformed", code="invalid_credential") from None
-    if claims.kind is not kind:
-        raise AuthError(f"this is a {claims.kind.value} credential; a {kind.value} "
+    if claims.kind not in kinds:
+        wanted = " or ".join(sorted(k.value for k in kinds))
+        raise AuthError(f"this is a {claims.kind.value} credential; a {wanted} "
                         "credential is needed here", code="wrong_role")
     if claims.expires <= now:
         raise AuthError("the link has expired; ask your facilitator for a new one",

@@ -42,6 +42,7 @@ from exercises.gym.roster import Language, Level, Roster, RosterPerson, StoredPe
 from exercises.text import Text
 from orchestrator.adapters.postgres_classes import ClassRecords
 from orchestrator.adapters.postgres_flows import FlowRecords
+from orchestrator.adapters.postgres_staff import StaffRecords
 from orchestrator.errors import Conflict, NotFound, ServiceError
 from orchestrator.gym.records import (
     ClassVersion,
@@ -183,7 +184,7 @@ PERSON_TABLES: Mapping[str, str] = {
 }
 
 
-class PostgresRecords(FlowRecords, ClassRecords):
+class PostgresRecords(FlowRecords, ClassRecords, StaffRecords):
     """The whole system of record; enrolment, links, mail, archives and Min träning's
     reads come from ``FlowRecords`` (``postgres_flows.py``)."""
 

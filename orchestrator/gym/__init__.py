@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from orchestrator.gym.archive import PassArchiver
 from orchestrator.gym.classes import ClassLibrary
 from orchestrator.gym.enrolment import Enrolments
+from orchestrator.gym.facilitating import Facilitating
 from orchestrator.gym.links import PersonalLinks
 from orchestrator.gym.mail import MailRenderer, Outbox
 from orchestrator.gym.mytraining import MyTraining
@@ -44,6 +45,7 @@ class Gym:
     outbox: Outbox
     mail: MailRenderer
     archiver: PassArchiver
+    facilitating: Facilitating
 
 
 def build_gym(records: Records, passes: PassService, participants: Participants,
@@ -53,9 +55,11 @@ def build_gym(records: Records, passes: PassService, participants: Participants,
     roster = RosterService(records, passes.store, participants)
     person_data = PersonDataService(people, records)
     links = PersonalLinks(records, settings.secret, settings.base_url)
-    return Gym(records, roster, classes, Programs(records, classes, passes), person_data,
+    programs = Programs(records, classes, passes)
+    return Gym(records, roster, classes, programs, person_data,
                Enrolments(records, passes.store, clock=clock), links,
                MyTraining(records, roster, person_data, settings.base_url, clock=clock),
                Outbox(records, clock=clock),
                MailRenderer(records, links, settings.mail_from, clock=clock),
-               PassArchiver(records, passes.store, clock=clock))
+               PassArchiver(records, passes.store, clock=clock),
+               Facilitating(records, programs, clock=clock))

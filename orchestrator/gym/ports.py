@@ -12,6 +12,7 @@ on; ``RosterError`` when a roster does not fit the stored one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -30,6 +31,7 @@ from orchestrator.gym.flowrecords import (
 )
 from orchestrator.gym.records import (
     ClassVersion,
+    FacilitatedSession,
     ImportReport,
     Organisation,
     PersonData,
@@ -103,6 +105,15 @@ class ClassEditorStore(Protocol):
 
     async def class_catalogue(self, org_id: str) -> list[ClassEntry]: ...
     async def class_history(self, org_id: str, class_id: str) -> list[VersionEntry]: ...
+
+
+class FacilitatorStore(Protocol):
+    async def facilitator_sessions(self, org_id: str, facilitator: str,
+                                   ending_after: datetime) -> list[FacilitatedSession]:
+        """Their scheduled and open sessions that end after ``ending_after``, by start."""
+        ...
+
+    async def session(self, org_id: str, pass_id: str) -> SessionRecord: ...
 
 
 class ProgramStore(Protocol):
@@ -205,8 +216,8 @@ class TrainingStore(Protocol):
 
 
 class Records(Organisations, RosterStore, ClassStore, ProgramStore, AttendanceStore, PersonRecords,
-              ClassEditorStore, EnrolmentStore, LinkStore, OutboxStore, ArchiveStore, TrainingStore,
-              Protocol):
+              EnrolmentStore, LinkStore, OutboxStore, ArchiveStore, TrainingStore,
+              ClassEditorStore, FacilitatorStore, Protocol):
     """The whole system of record."""
 
     async def ping(self) -> None: ...

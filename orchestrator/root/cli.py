@@ -6,6 +6,7 @@
     onlive pass invite PASS ID…     join links for people of the roster (by employee id)
     onlive pass facilitator PASS    issue a facilitator link
     onlive ops-link                 issue an ops dashboard link
+    onlive facilitator-link NAME    a facilitator's upcoming passes and the class page
     onlive class validate FILE…     check class files; exit 0 only if all are valid
     onlive bench NAME               run a benchmark (see README)
     onlive bots --pass P --count N  synthetic participants
