@@ -1,9 +1,10 @@
-"""Signed credentials: participant join tickets, facilitator and ops credentials.
+"""Signed credentials: participant join tickets, facilitator, ops, admin and leadership
+credentials.
 
 A credential is ``base64url(json claims) "." base64url(HMAC-SHA256)``, signed
 with the installation secret. Claims: ``k`` (kind), ``pass`` (pass id; not for
-ops and staff), ``sub`` (person id for participants, a name for staff),
-``org`` (the organisation, for staff only), ``exp`` (epoch seconds). They are
+ops, admin and leadership), ``sub`` (person id for participants; for admin and
+leadership ``ORG/CREDENTIAL_ID``, the row that can revoke it), ``exp`` (epoch seconds). They are
 bearer credentials, so join links carry them in the URL fragment, which a
 browser never sends to a server or writes to its logs.
 """
@@ -26,10 +27,10 @@ class Kind(StrEnum):
     PARTICIPANT = "participant"
     FACILITATOR = "facilitator"
     OPS = "ops"
-    #: The learning lead of one organisation (the admin and class pages).
-    ADMIN = "admin"
-    #: A facilitator of one organisation, by the name sessions give: their upcoming
-    #: passes and the class page (a pass itself needs a FACILITATOR credential).
+    ADMIN = "admin"  # one organisation's learning lead: roster, programs, dashboard
+    LEADERSHIP = "leadership"  # one organisation's leadership: the insights page
+    #: A facilitator of one organisation, named as sessions name them: their upcoming
+    #: passes and the class page (running a pass needs a FACILITATOR credential of it).
     FACILITATOR_HOME = "facilitator-home"
 
 
@@ -39,7 +40,6 @@ class Claims:
     pass_id: str | None
     subject: str
     expires: float
-    org: str | None = None
 
 
 def _b64(data: bytes) -> str:
@@ -51,10 +51,8 @@ def _unb64(text: str) -> bytes:
 
 
 def issue(secret: str, claims: Claims) -> str:
-    body: dict[str, object] = {"k": claims.kind.value, "pass": claims.pass_id,
-                               "sub": claims.subject, "exp": int(claims.expires)}
-    if claims.org is not None:
-        body["org"] = claims.org
+    body = {"k": claims.kind.value, "pass": claims.pass_id, "sub": claims.subject,
+            "exp": int(claims.expires)}
     payload = _b64(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
     mac = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
     return f"{payload}.{_b64(mac)}"
@@ -78,9 +76,7 @@ def verify(secret: str, credential: object, *, now: float, kind: Kind | frozense
         raise AuthError("the credential is not valid (forged or damaged link); ask your "
                         "facilitator for a new link", code="invalid_credential")
     try:
-        org = body.get("org")
-        claims = Claims(Kind(body["k"]), body.get("pass"), str(body["sub"]), float(body["exp"]),
-                        org if isinstance(org, str) else None)
+        claims = Claims(Kind(body["k"]), body.get("pass"), str(body["sub"]), float(body["exp"]))
     except (KeyError, ValueError, TypeError):
         raise AuthError("the credential is malformed", code="invalid_credential") from None
     if claims.kind not in kinds:

@@ -36,7 +36,7 @@ from exercises.classfile import MAX_FILE_BYTES, ClassFileError
 from exercises.errors import DomainError
 from orchestrator.errors import AuthError, BadRequest, Conflict, NotFound
 from orchestrator.services import Services
-from orchestrator.tickets import Claims, Kind
+from orchestrator.tickets import Kind
 from signalling import views, wire
 
 log = logging.getLogger(__name__)
@@ -96,14 +96,20 @@ class StaffRoutes:
             return response
         return guarded
 
-    def _staff(self, request: web.Request, kinds: frozenset[Kind]) -> tuple[str, Claims]:
+    async def _staff(self, request: web.Request, kinds: frozenset[Kind]) -> tuple[str, str]:
+        """The organisation and the name of whoever the credential lets in (revocable
+        staff links, ``orchestrator.gym.staff``)."""
         scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
         if scheme != "Bearer" or not credential:
             raise AuthError("open the page from your link", code="missing_credential")
-        claims = self.services().access.verify(credential.strip(), kinds)
-        if claims.org is None:
-            raise AuthError("the credential names no organisation", code="invalid_credential")
-        return claims.org, claims
+        services = self.services()
+        kind = services.access.verify(credential.strip(), kinds).kind
+        principal = await services.gym.staff.resolve(credential.strip(), kind)
+        row = await services.gym.records.staff_credential(principal.credential_id)
+        name = row.label.strip() if row is not None else ""
+        if kind is Kind.FACILITATOR_HOME and not name:
+            raise AuthError("the link names no facilitator", code="invalid_credential")
+        return principal.org_id, name or kind.value
 
     async def _raw(self, request: web.Request) -> bytes:
         if (request.content_length or 0) > MAX_BODY_BYTES:
@@ -144,24 +150,24 @@ class StaffRoutes:
     # -- the class page -------------------------------------------------------------------
 
     async def catalogue(self, request: web.Request) -> web.StreamResponse:
-        org, _ = self._staff(request, CLASS_STAFF)
+        org, _ = await self._staff(request, CLASS_STAFF)
         found = await self.services().gym.classes.catalogue(org)
         return web.json_response(wire.ok(**views.class_catalogue(found)))
 
     async def exercises(self, request: web.Request) -> web.StreamResponse:
-        self._staff(request, CLASS_STAFF)
+        await self._staff(request, CLASS_STAFF)
         return web.json_response(wire.ok(**views.library_exercises(
             self.services().gym.classes.exercises())))
 
     async def open(self, request: web.Request) -> web.StreamResponse:
-        org, _ = self._staff(request, CLASS_STAFF)
+        org, _ = await self._staff(request, CLASS_STAFF)
         class_id = self._class_id(request.match_info["class_id"])
         version = self._version(request.query.get("version"), "version", query=True)
         opened = await self.services().gym.classes.open(org, class_id, version)
         return web.json_response(wire.ok(**views.opened_class(opened)))
 
     async def check(self, request: web.Request) -> web.StreamResponse:
-        self._staff(request, CLASS_STAFF)
+        await self._staff(request, CLASS_STAFF)
         body = await self._body(request, frozenset({"draft", "based_on"}))
         checked = self.services().gym.classes.check(
             body.get("draft"), self._version(body.get("based_on"), "based_on"))
@@ -169,19 +175,19 @@ class StaffRoutes:
                                          problems=views.problems(checked.problems)))
 
     async def save(self, request: web.Request) -> web.StreamResponse:
-        org, claims = self._staff(request, CLASS_STAFF)
+        org, name = await self._staff(request, CLASS_STAFF)
         body = await self._body(request, frozenset({"draft", "based_on", "copied_from"}))
         copied = body.get("copied_from")
         version, changed = await self.services().gym.classes.save(
             org, body.get("draft"), based_on=self._version(body.get("based_on"), "based_on"),
-            created_by=claims.subject,
+            created_by=name,
             copied_from=None if copied is None else self._class_id(copied, "copied_from"))
         log.info("class saved", extra={"org_id": org, "class_id": version.class_id,
                                        "version": version.version, "changed": changed})
         return web.json_response(wire.ok(**views.saved_class(version, changed)))
 
     async def export(self, request: web.Request) -> web.StreamResponse:
-        org, _ = self._staff(request, CLASS_STAFF)
+        org, _ = await self._staff(request, CLASS_STAFF)
         class_id = self._class_id(request.match_info["class_id"])
         version = self._version(request.query.get("version"), "version", query=True)
         stored = await self.services().gym.classes.export(org, class_id, version)
@@ -190,14 +196,14 @@ class StaffRoutes:
                                      f'v{stored.version}.yaml"'})
 
     async def import_file(self, request: web.Request) -> web.StreamResponse:
-        org, claims = self._staff(request, CLASS_STAFF)
+        org, name = await self._staff(request, CLASS_STAFF)
         raw = await self._raw(request)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise BadRequest("the file is not UTF-8 text", code="not_utf8") from None
         saved = await self.services().gym.classes.import_text(org, text,
-                                                              created_by=claims.subject)
+                                                              created_by=name)
         log.info("class imported", extra={"org_id": org, "class_id": saved.class_id,
                                           "version": saved.version})
         return web.json_response(wire.ok(**views.saved_class(saved, True)))
@@ -205,17 +211,17 @@ class StaffRoutes:
     # -- the facilitator's passes --------------------------------------------------------
 
     async def sessions(self, request: web.Request) -> web.StreamResponse:
-        org, claims = self._staff(request, frozenset({Kind.FACILITATOR_HOME}))
-        found = await self.services().gym.facilitating.upcoming(org, claims.subject)
-        return web.json_response(wire.ok(name=claims.subject, **views.facilitated(found)))
+        org, name = await self._staff(request, frozenset({Kind.FACILITATOR_HOME}))
+        found = await self.services().gym.facilitating.upcoming(org, name)
+        return web.json_response(wire.ok(name=name, **views.facilitated(found)))
 
     async def open_session(self, request: web.Request) -> web.StreamResponse:
-        org, claims = self._staff(request, frozenset({Kind.FACILITATOR_HOME}))
+        org, name = await self._staff(request, frozenset({Kind.FACILITATOR_HOME}))
         body = await self._body(request, frozenset({"pass_id"}))
         pass_id = body.get("pass_id")
         if not isinstance(pass_id, str) or not PASS_ID.fullmatch(pass_id):
             raise BadRequest("pass_id: a session id", code="bad_payload")
         services = self.services()
-        opened = await services.gym.facilitating.open(org, claims.subject, pass_id)
-        credential = services.access.facilitator_credential(opened, claims.subject)
+        opened = await services.gym.facilitating.open(org, name, pass_id)
+        credential = services.access.facilitator_credential(opened, name)
         return web.json_response(wire.ok(url=f"/f#credential={credential}"))

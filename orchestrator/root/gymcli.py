@@ -50,7 +50,7 @@ from orchestrator.root.oneshot import one_shot
 from orchestrator.services import Services
 from orchestrator.settings import Settings
 
-COMMANDS = frozenset({"org", "roster", "program", "session", "mail", "facilitator-link"})
+COMMANDS = frozenset({"org", "roster", "program", "session", "mail"})
 MAX_ROSTER_BYTES = 64 * 1024 * 1024
 DEFAULT_TIME_ZONE = "Europe/Stockholm"
 
@@ -140,9 +140,6 @@ def add_parsers(sub: Any) -> None:
     which = link.add_mutually_exclusive_group()
     which.add_argument("--new", action="store_true", help="issue a new link (the old one stops)")
     which.add_argument("--revoke", action="store_true", help="revoke the person's link")
-    link = with_org(sub.add_parser("facilitator-link", help="a facilitator's link to their "
-                                   "upcoming passes and the class page"))
-    link.add_argument("name", help="the facilitator's name, as sessions give it")
     mail = sub.add_parser("mail", help="the mail outbox")
     mail_sub = mail.add_subparsers(dest="mail_command", required=True)
     listing = with_org(mail_sub.add_parser("list", help="mail not sent yet (failed first)"))
@@ -243,9 +240,6 @@ async def run(settings: Settings, args: argparse.Namespace, write: Write = print
             await _program(services, org_id, args, specs, write)
         elif args.command == "mail":
             await _mail(services, org_id, args, write)
-        elif args.command == "facilitator-link":
-            write(f"{settings.base_url}/passes#credential="
-                  f"{services.access.facilitator_home_credential(org_id, args.name)}")
         elif args.command == "session" and args.session_command == "archive":
             archive = await gym.archiver.collect(await services.store.load(args.pass_id))
             if archive is None:

@@ -11,3 +11,10 @@ ALTER TABLE class_versions ADD COLUMN source text NOT NULL DEFAULT 'file'
 ALTER TABLE class_versions ADD COLUMN based_on integer CHECK (based_on >= 1);
 -- Which sessions still run an older version (the page says so beside it).
 CREATE INDEX sessions_class_version ON sessions (org_id, class_id, class_version);
+
+-- A facilitator's own link (their upcoming passes and the class page) is a
+-- staff credential too, revocable like the others; its label is the name
+-- their sessions give them.
+ALTER TABLE staff_credentials DROP CONSTRAINT staff_credentials_role_check;
+ALTER TABLE staff_credentials ADD CONSTRAINT staff_credentials_role_check
+    CHECK (role IN ('admin', 'leadership', 'facilitator-home'));
