@@ -143,4 +143,7 @@ def _fill_step(step: Step, sv: Mapping[str, str], en: Mapping[str, str]) -> Step
     return replace(step, title=_fill(step.title, sv, en), prompt=_fill(step.prompt, sv, en),
                    roles=tuple(Role(r.id, _fill(r.name, sv, en), _fill(r.prompt, sv, en))
                                for r in step.roles),
+                   extra_role=(Role(step.extra_role.id, _fill(step.extra_role.name, sv, en),
+                                    _fill(step.extra_role.prompt, sv, en))
+                               if step.extra_role else None),
                    options=tuple(_fill(o, sv, en) for o in step.options))

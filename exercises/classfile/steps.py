@@ -22,12 +22,13 @@ from exercises.script import ANSWERED_KINDS, TURN_WARNING_SECONDS, Role, Step, S
 __all__ = ["STEP_KEYS", "Fields", "build_step", "read_kind", "read_step_fields", "step_values"]
 
 STEP_KEYS = ("id", "kind", "title", "prompt", "duration", "visibility", "group_size", "roles",
-             "turn_duration", "options", "multiple", "scale_min", "scale_max", "max_words")
+             "extra_role", "turn_duration", "options", "multiple", "scale_min", "scale_max", "max_words")
 #: Keys that only make sense for some kinds of step.
 _KIND_KEYS: dict[str, frozenset[StepKind]] = {
     "visibility": ANSWERED_KINDS,
     "group_size": frozenset({StepKind.BREAKOUT}),
     "roles": frozenset({StepKind.BREAKOUT}),
+    "extra_role": frozenset({StepKind.BREAKOUT}),
     "turn_duration": frozenset({StepKind.BREAKOUT}),
     "options": frozenset({StepKind.POLL}),
     "multiple": frozenset({StepKind.POLL}),
@@ -92,7 +93,23 @@ def _read_step_field(r: Reader, key: str, node: yaml.Node, where: str) -> Any:
         return None if any(o is None for o in options) else tuple(options)
     if key == "roles":
         return _read_roles(r, node, where)
+    if key == "extra_role":
+        return _read_role(r, node, where)
     raise AssertionError(f"no reader for step key {key!r}")
+
+
+def _read_role(r: Reader, node: yaml.Node, where: str) -> Role | None:
+    """The role of a group's members beyond the roles (a trio in a pair exercise)."""
+    fields = r.mapping(node, where, ("id", "name", "prompt"), ("id", "name", "prompt"),
+                       what="a role ({id, name, prompt}) for members beyond the roles")
+    if fields is None:
+        return None
+    role_id = r.ident(fields["id"], f"{where}.id") if "id" in fields else None
+    name = r.text(fields["name"], f"{where}.name", MAX_TITLE_CHARS) if "name" in fields else None
+    prompt = r.text(fields["prompt"], f"{where}.prompt") if "prompt" in fields else None
+    if role_id is None or name is None or prompt is None:
+        return None
+    return Role(role_id, name, prompt)
 
 
 def _read_roles(r: Reader, node: yaml.Node, path: str) -> tuple[Role, ...] | None:
@@ -166,6 +183,14 @@ def build_step(r: Reader, path: str, line: int, step_id: str, kind: StepKind,
                 "roles need a turn_duration, the time each turn takes, like 3m", "turn_needed")
         if turn > 0 and not roles:
             bad("turn_duration", "a turn_duration needs roles to rotate", "turn_without_roles")
+        extra = v.get("extra_role")
+        if extra is not None and not roles:
+            bad("extra_role", "an extra_role needs roles: it is the role of members beyond them",
+                "extra_role_without_roles")
+        elif extra is not None and extra.id in {role.id for role in roles}:
+            bad("extra_role", f"the extra_role's id {extra.id!r} is one of the roles; give it "
+                "its own id, so no role is held by two people at once", "extra_role_is_a_role",
+                role=extra.id)
         if roles and turn > 0:
             if turn <= TURN_WARNING_SECONDS:
                 bad("turn_duration", f"a turn must be longer than the "
@@ -203,6 +228,7 @@ def build_step(r: Reader, path: str, line: int, step_id: str, kind: StepKind,
         return Step(id=step_id, kind=kind, title=v["title"], prompt=v["prompt"],
                     duration=duration, visibility=visibility,
                     group_size=v.get("group_size", 2), roles=v.get("roles", ()),
+                    extra_role=v.get("extra_role"),
                     turn_seconds=v.get("turn_duration", 0.0), options=v.get("options", ()),
                     multiple=v.get("multiple", False), scale_min=v.get("scale_min", 1),
                     scale_max=v.get("scale_max", 5), max_words=v.get("max_words", 1))

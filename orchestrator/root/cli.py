@@ -39,6 +39,9 @@ BENCHMARKS = {
     "pairing": "orchestrator.root.bench.pairing",
     "program": "orchestrator.root.bench.program",
     "switch": "orchestrator.root.bench.switch",
+    "fanout": "orchestrator.root.bench.fanout",
+    "join": "orchestrator.root.bench.join",
+    "breakout": "orchestrator.root.bench.breakout",
 }
 
 
