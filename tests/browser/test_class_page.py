@@ -131,6 +131,20 @@ async def test_a_facilitator_sees_their_passes_and_opens_the_one_about_to_start(
     await page.get_by_role("alert").get_by_text("Passet kan öppnas från").wait_for()
     await rows.nth(0).get_by_role("button").click()
     await page.wait_for_url("**/f")
-    await page.locator("#pass-title").get_by_text(
-        library.get_class(SOURCE, library.example_params(SOURCE)).title.sv).wait_for()
+    script = library.get_class(SOURCE, library.example_params(SOURCE))
+    await page.locator("#pass-title").get_by_text(script.title.sv).wait_for()
+    # The step edit before the start shows the step as it is now.
+    first = script.steps[0]
+    await page.get_by_role("button", name=f"Redigera: {first.title.sv}").click()
+    dialog = page.locator("#edit-dialog")
+    assert await dialog.get_by_label("Instruktion (svenska)").input_value() == first.prompt.sv
+    assert await dialog.get_by_label("Tid (sekunder)").input_value() == str(round(first.duration))
+    await dialog.get_by_label("Tid (sekunder)").fill(str(round(first.duration) + 60))
+    await dialog.get_by_role("button", name="Spara").click()
+    await page.get_by_role("button", name=f"Redigera: {first.title.sv}").click()
+    await eventually(lambda: dialog.get_by_label("Tid (sekunder)").input_value(),
+                     what="the edited duration shown")
+    assert await dialog.get_by_label("Tid (sekunder)").input_value() == str(
+        round(first.duration) + 60)
+    assert await dialog.get_by_label("Instruktion (svenska)").input_value() == first.prompt.sv
     assert not people.errors and not people.traffic.foreign()
