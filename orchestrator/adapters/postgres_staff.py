@@ -1,5 +1,5 @@
-"""The facilitator's page on PostgreSQL: the sessions one facilitator runs
-(part of ``PostgresRecords``, as a mixin)."""
+"""The facilitator's page on PostgreSQL: the sessions one facilitator runs; and the
+count of "mail me my link" per address (part of ``PostgresRecords``, as a mixin)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,14 @@ class StaffRecords:
                           r["time_zone"], r["duration_s"], r["capacity"], r["facilitator"],
                           SessionState(r["state"]), r["enrolled"], r["waiting"]),
             r["program_name"], Text(r["title_sv"], r["title_en"])) for r in rows]
+
+    async def count_link_request(self, address_hmac: str, now: datetime,
+                                 since: datetime) -> int:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("DELETE FROM link_requests WHERE address_hmac = $1 "
+                               "AND requested_at < $2", address_hmac, since)
+            await conn.execute("INSERT INTO link_requests (address_hmac, requested_at) "
+                               "VALUES ($1, $2)", address_hmac, now)
+            count: int = await conn.fetchval(
+                "SELECT count(*) FROM link_requests WHERE address_hmac = $1", address_hmac)
+        return count

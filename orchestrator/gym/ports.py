@@ -123,6 +123,11 @@ class ClassEditorStore(Protocol):
 
 
 class FacilitatorStore(Protocol):
+    async def count_link_request(self, address_hmac: str, now: datetime,
+                                 since: datetime) -> int:
+        """Note one "mail me my link" of an address; how many since ``since``."""
+        ...
+
     async def facilitator_sessions(self, org_id: str, facilitator: str,
                                    ending_after: datetime) -> list[FacilitatedSession]:
         """Their scheduled and open sessions that end after ``ending_after``, by start."""

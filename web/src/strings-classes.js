@@ -157,6 +157,9 @@ export const CLASS_STRINGS = {
     "cls.p.extra_role_without_roles": "En roll för den som blir över behöver andra roller.",
     "cls.p.extra_role_is_a_role": "Rollen för den som blir över behöver ett eget id.",
 
+    // Min träning: "mail me my link" asked too often from one address.
+    "m.resend.limited": "Länken har skickats flera gånger till den adressen den senaste timmen. Använd det senaste mejlet eller försök igen om en timme.",
+
     "fp.title": "Mina pass",
     "fp.hello": "Pass som {name} leder",
     "fp.loading": "Hämtar dina pass…",
@@ -329,6 +332,9 @@ export const CLASS_STRINGS = {
     "cls.p.minutes_minimum_or_zero": "At least {min} minute, or 0 for no timer.",
     "cls.p.extra_role_without_roles": "A role for whoever is left over needs other roles.",
     "cls.p.extra_role_is_a_role": "The role for whoever is left over needs its own id.",
+
+    // Min träning: "mail me my link" asked too often from one address.
+    "m.resend.limited": "The link has been sent to that address several times this hour. Use the latest e-mail or try again in an hour.",
 
     "fp.title": "My passes",
     "fp.hello": "Passes {name} leads",
