@@ -14,7 +14,15 @@ const VISIBILITIES = ["private", "group", "plenary", "leadership"];
 const app = { catalogue: null, exercises: [], editing: null, problems: [], dirty: false, preview: false };
 
 setupLanguage();
-const credential = readCredential("credential", "staff");
+/** An admin who opened the admin page in this tab comes here with its credential. */
+function adminCredential() {
+  try {
+    return sessionStorage.getItem("onlive.admin.credential");
+  } catch {
+    return null;
+  }
+}
+const credential = readCredential("credential", "staff") || adminCredential();
 
 async function api(method, path, body, raw) {
   const response = await fetch(path, {

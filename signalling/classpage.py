@@ -64,7 +64,7 @@ def _status(error: CodedError) -> int:
     return 500
 
 
-class StaffRoutes:
+class ClassPageRoutes:
     def __init__(self, services: Callable[[], Services]) -> None:
         self.services = services
 
