@@ -162,3 +162,42 @@ async def test_insights_show_k_safe_slices_and_nothing_below_k(world: World) -> 
     assert not (all(q.summary for q in it.questions) and all(q.summary
                                                              for q in it_umea.questions))
     assert everyone.top.top == 3
+
+
+TOTALS = {"session_totals": "pass_id", "class_totals": "program_class_id",
+          "class_pulse": "program_class_id, question",
+          "program_people": "program_id, employee_id",
+          "leadership_keys": "program_id, class_id, step_id, step_kind, employee_id, key"}
+
+
+async def totals(records: PostgresRecords) -> dict[str, list[tuple[object, ...]]]:
+    return {table: [tuple(r.values()) for r in await records.pool.fetch(
+        f"SELECT * FROM {table} WHERE org_id = $1 ORDER BY {order}", ORG)]
+        for table, order in TOTALS.items()}
+
+
+async def test_the_totals_the_triggers_keep_equal_a_count_from_scratch(world: World) -> None:
+    """Enrolling, switching, archiving (twice) and erasing keep every total as a full
+    recount makes it, and erasure leaves no total about the person."""
+    g = world.services.gym
+    now = datetime.now(timezone.utc).timestamp()
+    people = [f"H{i}" for i in range(8)] + ["T0", "I0"]
+    for person in people:
+        await g.enrolments.choose(ORG, "lead", person, world.sessions[0])
+    await g.enrolments.choose(ORG, "lead", "I1", world.sessions[1])
+    await g.enrolments.choose(ORG, "lead", "I1", world.sessions[2])  # switches
+    world.clock.now = now
+    await archive(world, world.sessions[0], people, now - 600)
+    await archive(world, world.sessions[0], people, now - 600)  # idempotent
+    await archive(world, world.sessions[1], ["I2", "I3"], now - 300)
+    kept = await totals(world.records)
+    assert kept["program_people"] and kept["leadership_keys"] and kept["class_pulse"]
+    await world.records.pool.execute("SELECT onlive_refresh_totals($1)", ORG)
+    await world.records.pool.execute("SELECT onlive_refresh_insight_totals($1)", ORG)
+    assert await totals(world.records) == kept
+    assert await world.records.erase_person(ORG, "H0") > 0
+    kept = await totals(world.records)
+    assert not any("H0" in row for rows in kept.values() for row in rows)
+    await world.records.pool.execute("SELECT onlive_refresh_totals($1)", ORG)
+    await world.records.pool.execute("SELECT onlive_refresh_insight_totals($1)", ORG)
+    assert await totals(world.records) == kept
