@@ -6,8 +6,9 @@
 -- follow-up's "tried", each chosen option of a poll): the page sums these
 -- over the people of a slice, whose department, site and level are read at
 -- that moment, as before. A trigger on archived_answers recomputes the rows
--- of the people whose answers changed (exact, under a transaction-level
--- advisory lock per person and program, see migration 0006). These rows are
+-- of the people whose answers changed or were removed (exact, under a
+-- transaction-level advisory lock per person and program, see migration 0006);
+-- inserted answers are added to the counts under the same lock. These rows are
 -- about a person: erasure removes them (the trigger, the foreign key, and
 -- erase_person lists the table).
 --
@@ -68,6 +69,26 @@ END $$;
 
 CREATE FUNCTION onlive_leadership_answers_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'INSERT' THEN
+        -- New answers only add (archiving inserts each answer once): count just them,
+        -- under the same per-person lock as a recount.
+        PERFORM onlive_lock_keys(ARRAY(
+            SELECT DISTINCT 'k:' || s.org_id || ':' || s.program_id || ':' || a.employee_id
+            FROM changed a JOIN sessions s ON s.org_id = a.org_id AND s.pass_id = a.pass_id
+            WHERE a.visibility = 'leadership'));
+        INSERT INTO leadership_keys (org_id, program_id, class_id, step_id, step_kind,
+                                     employee_id, key, n)
+        SELECT a.org_id, s.program_id, s.class_id, a.step_id, a.step_kind, a.employee_id, k,
+               count(*)
+        FROM changed a
+        JOIN sessions s ON s.org_id = a.org_id AND s.pass_id = a.pass_id
+        CROSS JOIN LATERAL onlive_answer_keys(a.step_kind, a.value) k
+        WHERE a.visibility = 'leadership'
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
+        ON CONFLICT (org_id, program_id, class_id, step_id, step_kind, employee_id, key)
+        DO UPDATE SET n = leadership_keys.n + EXCLUDED.n;
+        RETURN NULL;
+    END IF;
     PERFORM onlive_refresh_keys(array_agg(k.org_id), array_agg(k.program_id),
                                 array_agg(k.employee_id))
     FROM (SELECT DISTINCT s.org_id, s.program_id, u.employee_id
