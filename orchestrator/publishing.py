@@ -35,7 +35,7 @@ from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
 
 #: How often a burst of changes to one pass is broadcast, at most (after its first change).
-BURST_INTERVAL_S = 0.1
+BURST_INTERVAL_S = 0.25
 
 #: Recent alerts scanned for a facilitator's snapshot (of every pass; theirs are kept).
 ALERTS_IN_SNAPSHOT = 100
