@@ -89,7 +89,7 @@ class Publisher:
         if step.visibility is Visibility.LEADERSHIP:
             # Live values would let a watcher work out each new answer by
             # difference; leadership sees them aggregated after the pass.
-            result = {k: result[k] for k in _LEADERSHIP_LIVE_KEYS}
+            result = {k: result[k] for k in _LEADERSHIP_LIVE_KEYS if k in result}
         return result
 
     async def facilitator_view(self, state: PassState) -> FacilitatorView:
