@@ -16,6 +16,7 @@ from exercises.results import aggregate
 from exercises.script import StepKind, Visibility
 from exercises.state import PassState
 from orchestrator.errors import NotFound
+from orchestrator.metrics import NO_METRICS, Metrics
 from orchestrator.people import People
 from orchestrator.ports import Notifier, Sfu, Store
 from orchestrator.readmodels import (
@@ -36,8 +37,10 @@ _LEADERSHIP_LIVE_KEYS = ("step", "kind", "visibility", "count", "suppressed")
 
 class Publisher:
     def __init__(self, settings: Settings, store: Store, sfu: Sfu, notifier: Notifier,
-                 people: People, *, clock: Callable[[], float] = time.time) -> None:
+                 people: People, *, clock: Callable[[], float] = time.time,
+                 metrics: Metrics = NO_METRICS) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.store = store
         self.sfu = sfu
         self.notifier = notifier
@@ -125,7 +128,9 @@ class Publisher:
         try:
             while (latest := self._pending.pop(state.id, None)) is not None:
                 self._published[latest.id] = latest.version
+                start = time.perf_counter()
                 await self.notifier.state(PassView(latest, self.clock()))
+                self.metrics.broadcast("state", len(latest.present), time.perf_counter() - start)
                 await self.refresh_facilitators(latest.id)
         finally:
             self._publishing.discard(state.id)
@@ -152,7 +157,9 @@ class Publisher:
                     state = await self.store.load(pass_id)
                 except NotFound:
                     return
+                start = time.perf_counter()
                 await self.notifier.facilitator(await self.facilitator_view(state))
+                self.metrics.broadcast("facilitator", 1, time.perf_counter() - start)
                 if pass_id not in self._stale:
                     return
         finally:

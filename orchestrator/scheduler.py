@@ -15,6 +15,7 @@ import secrets
 import time
 from collections.abc import Callable
 
+from orchestrator.metrics import NO_METRICS, LeaseEvent, Metrics
 from orchestrator.ports import Store
 from orchestrator.service import PassService
 
@@ -33,8 +34,10 @@ def sleep_for(next_deadline: float | None, now: float) -> float:
 
 class Scheduler:
     def __init__(self, store: Store, service: PassService, *, lease_ms: int,
-                 clock: Callable[[], float] = time.time, worker_id: str | None = None) -> None:
+                 clock: Callable[[], float] = time.time, worker_id: str | None = None,
+                 metrics: Metrics = NO_METRICS) -> None:
         self.store = store
+        self.metrics = metrics
         self.service = service
         self.lease_ms = lease_ms
         self.clock = clock
@@ -67,11 +70,15 @@ class Scheduler:
             if await self.store.deadline_of(pass_id) is None:
                 await self.store.release_lease(pass_id, self.worker_id)
                 self.owned.discard(pass_id)
+                self.metrics.lease(LeaseEvent.RELEASED)
             elif not await self.store.acquire_lease(pass_id, self.worker_id, self.lease_ms):
                 self.owned.discard(pass_id)
+                self.metrics.lease(LeaseEvent.LOST)
         for pass_id in await self.store.due(self.clock()):
             if not await self.store.acquire_lease(pass_id, self.worker_id, self.lease_ms):
                 continue
+            if pass_id not in self.owned:
+                self.metrics.lease(LeaseEvent.TAKEN)
             self.owned.add(pass_id)
             try:
                 await self.service.tick(pass_id)
@@ -81,4 +88,5 @@ class Scheduler:
     async def release_all(self) -> None:
         for pass_id in list(self.owned):
             await self.store.release_lease(pass_id, self.worker_id)
+            self.metrics.lease(LeaseEvent.RELEASED)
         self.owned.clear()

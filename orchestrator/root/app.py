@@ -32,6 +32,7 @@ from orchestrator.root.keys import (
     ECHO,
     GROUPING,
     LOOP_LAG,
+    METRICS,
     RECORDS,
     REDIS,
     SCHEDULER,
@@ -48,9 +49,10 @@ from orchestrator.scheduler import Scheduler
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
-from signalling import namespaces, views
+from signalling import namespaces, views, wire
 from signalling.http import Routes
 from signalling.media import EchoPool, ice
+from signalling.metrics import MetricsRoutes, PrometheusMetrics
 from signalling.notifier import SocketNotifier
 from signalling.transport import disable_websocket_compression
 
@@ -68,6 +70,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     app[LOOP_LAG] = LoopLag()
+    app[METRICS] = PrometheusMetrics()
     app.cleanup_ctx.append(_redis)
     app.cleanup_ctx.append(_records)
     app.cleanup_ctx.append(_sfu)
@@ -93,6 +96,8 @@ def create_app(settings: Settings) -> web.Application:
     app[SIO].attach(app)
     # Routes are added before start-up; the services they call exist once it ran.
     Routes(lambda: app[SERVICES], settings).setup(app)
+    MetricsRoutes(lambda: app[SERVICES], app[METRICS], lambda: _runtime(app),
+                  lambda: _connections(app)).setup(app)
     return app
 
 
@@ -147,7 +152,8 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
     tasks = TaskSet("sio")
     app[TASKS] = tasks
     services = build_services(app[SETTINGS], app[STORE], app[SFU], SocketNotifier(sio),
-                              records=app[RECORDS], executor=app[GROUPING])
+                              records=app[RECORDS], executor=app[GROUPING],
+                              metrics=app[METRICS])
     app[SERVICES] = services
 
     async def overview() -> dict[str, Any]:
@@ -163,6 +169,13 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(thread, return_exceptions=True)
 
 
+def _connections(app: web.Application) -> dict[str, int]:
+    """This worker's sockets per namespace (Socket.IO keeps every socket in room None)."""
+    rooms = app[SIO].manager.rooms
+    return {namespace: len(rooms.get(namespace, {}).get(None, {}))
+            for namespace in (wire.PARTICIPANT, wire.FACILITATOR, wire.OPS)}
+
+
 def _runtime(app: web.Application) -> views.Runtime:
     lag, echo = app[LOOP_LAG], app[ECHO]
     return views.Runtime(lag.last_ms, lag.max_ms, len(getattr(app[SIO].eio, "sockets", {})),
@@ -170,7 +183,8 @@ def _runtime(app: web.Application) -> views.Runtime:
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
-    scheduler = Scheduler(app[STORE], app[SERVICES].passes, lease_ms=app[SETTINGS].lease_ms)
+    scheduler = Scheduler(app[STORE], app[SERVICES].passes, lease_ms=app[SETTINGS].lease_ms,
+                          metrics=app[METRICS])
     app[SCHEDULER] = scheduler
     task = asyncio.create_task(scheduler.run(), name="scheduler")
     # Start-up objects live for the whole process; freezing them keeps the
@@ -183,7 +197,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
-    lag = app[LOOP_LAG]
+    lag, metrics = app[LOOP_LAG], app[METRICS]
 
     async def watch() -> None:
         loop = asyncio.get_running_loop()
@@ -193,6 +207,7 @@ async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
             late = (loop.time() - start - 0.5) * 1000
             lag.last_ms = round(late, 2)
             lag.max_ms = round(max(lag.max_ms, late), 2)
+            metrics.loop_lag(late / 1000)
 
     task = asyncio.create_task(watch(), name="loop-monitor")
     yield

@@ -17,6 +17,7 @@ from orchestrator.services import Services
 from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
 from signalling.media import EchoPool
+from signalling.metrics import PrometheusMetrics
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", aioredis.Redis)
@@ -30,6 +31,7 @@ TASKS = web.AppKey("tasks", TaskSet)
 ECHO = web.AppKey("echo", EchoPool)
 GROUPING = web.AppKey("grouping", GroupingPool)
 STARTED = web.AppKey("started", float)
+METRICS = web.AppKey("metrics", PrometheusMetrics)
 
 
 @dataclass
