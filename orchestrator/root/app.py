@@ -132,8 +132,7 @@ async def _sfu(app: web.Application) -> AsyncIterator[None]:
 
 async def _echo(app: web.Application) -> AsyncIterator[None]:
     s = app[SETTINGS]
-    if s.media_loopback:
-        ice.enable()
+    ice.configure(s.media_ips, loopback=s.media_loopback)
     async with EchoPool(s.echo_capacity, s.echo_idle_timeout) as pool:
         app[ECHO] = pool
         yield

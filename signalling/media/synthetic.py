@@ -26,7 +26,6 @@ from typing import Any
 import socketio
 
 from orchestrator.taskset import TaskSet
-from signalling.media import ice
 from signalling.media.closing import finish
 from signalling.media.errors import PeerTimeout
 from signalling.media.lkpeer import LiveKitPeer, PeerOptions
@@ -99,7 +98,6 @@ class Bot:
     # -- Socket.IO --------------------------------------------------------------
 
     async def start(self) -> None:
-        ice.enable()
         await self.sio.connect(self.base_url, namespaces=["/participant"],
                                auth={"ticket": self.ticket}, transports=["websocket"],
                                headers={"Origin": self.base_url}, wait_timeout=10)
