@@ -7,6 +7,8 @@
     onlive pass facilitator PASS    issue a facilitator link
     onlive ops-link                 issue an ops dashboard link
     onlive ops-credential [--days N]   an ops credential for a metrics scraper
+    onlive admin-link | leadership-link   revocable links to an organisation's admin and
+                                    leadership pages (see staffcli.py)
     onlive class validate FILE…     check class files; exit 0 only if all are valid
     onlive bench NAME               run a benchmark (see README)
     onlive bots --pass P --count N  synthetic participants
@@ -29,7 +31,7 @@ from exercises.script import ClassScript
 from exercises.state import Member
 from orchestrator import logs
 from orchestrator.access import Access
-from orchestrator.root import gymcli
+from orchestrator.root import gymcli, staffcli
 from orchestrator.root.oneshot import one_shot
 from orchestrator.settings import Settings
 from signalling import views
@@ -38,6 +40,9 @@ BENCHMARKS = {
     "pairing": "orchestrator.root.bench.pairing",
     "program": "orchestrator.root.bench.program",
     "switch": "orchestrator.root.bench.switch",
+    "fanout": "orchestrator.root.bench.fanout",
+    "join": "orchestrator.root.bench.join",
+    "breakout": "orchestrator.root.bench.breakout",
 }
 
 
@@ -67,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     scraper = sub.add_parser("ops-credential",
                              help="print an ops credential for /metrics (Authorization: Bearer)")
     scraper.add_argument("--days", type=int, default=90, help="how long it is valid (1-366)")
+    staffcli.add_parsers(sub)
 
     person = sub.add_parser("person", help="one person's data (GDPR)")
     person_sub = person.add_subparsers(dest="person_command", required=True)
@@ -273,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Signing needs only the installation's secret, no running service.
             print(Access(settings).ops_credential(ttl=args.days * 86400))
             return 0
+        if args.command in staffcli.COMMANDS:
+            return asyncio.run(staffcli.run(settings, args))
         if args.command == "person":
             return asyncio.run(_person_command(settings, args))
         if args.command in gymcli.COMMANDS or args.command == "class":
