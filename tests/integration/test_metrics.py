@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -12,7 +17,8 @@ from exercises.demo import demo_class
 from exercises.state import Member
 from orchestrator.access import Access
 from orchestrator.settings import Settings
-from tests.harness import SECRET, OrchestratorProcess, open_pass, service_for
+from orchestrator.tickets import Kind
+from tests.harness import ROOT, SECRET, OrchestratorProcess, open_pass, service_for
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.services
@@ -107,3 +113,16 @@ async def test_metrics_follow_a_pass_as_it_runs(
         assert value(now, "process_resident_memory_bytes") > 0
     finally:
         await opened.close()
+
+
+def test_ops_credential_prints_a_long_lived_ops_credential(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONLIVE_")}
+    env.update({"ONLIVE_SECRET": SECRET, "ONLIVE_STATE_DIR": str(tmp_path)})
+    done = subprocess.run([sys.executable, "-m", "orchestrator", "ops-credential", "--days", "30"],
+                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    claims = Access(Settings(secret=SECRET)).verify(done.stdout.strip(), Kind.OPS)
+    assert 29 * 86400 < claims.expires - time.time() <= 30 * 86400
+    refused = subprocess.run([sys.executable, "-m", "orchestrator", "ops-credential", "--days", "0"],
+                             env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "--days" in refused.stderr
