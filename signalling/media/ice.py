@@ -1,4 +1,4 @@
-"""Loopback-only ICE for aiortc: host candidates on 127.0.0.1 and no STUN.
+"""ICE for aiortc: host candidates on 127.0.0.1 (or the addresses a deployment gives), no STUN.
 
 onlive's synthetic participants and its echo test peer talk to a LiveKit
 server (or a browser) on the same machine, and must never send a packet to
