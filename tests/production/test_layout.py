@@ -185,6 +185,12 @@ async def test_a_pass_through_the_proxy_survives_a_killed_worker(
         await eventually(lambda: all(b.assignment["kind"] == "main"  # type: ignore[index]
                                      for b in bots), what="everyone is sent back to the main room")
         await asyncio.gather(*(b.settled() for b in bots))
+        assert (await fac.command("next"))["ok"]  # reflection: everyone answers on worker 1
+
+        async def reflected() -> bool:
+            return len(await setup.store.answers(state.id, "reflection")) == len(PEOPLE)
+
+        await eventually(reflected, what="every participant's reflection is stored")
         assert (await fac.command("end"))["ok"]
         assert [e for b in bots for e in b.errors] == []
     finally:
