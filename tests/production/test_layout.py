@@ -114,6 +114,11 @@ async def test_a_pass_through_the_proxy_survives_a_killed_worker(
     assert livekit_redis.hlen("nodes") == 2
     livekit_redis.close()
 
+    # A browser's first Socket.IO request gets its route in a cookie from nginx.
+    handshake = f"{layout.proxy_url}/socket.io/?EIO=4&transport=polling"
+    with urllib.request.urlopen(handshake, timeout=10) as r:
+        cookie = r.headers["Set-Cookie"]
+    assert cookie.startswith(f"{COOKIE}=") and "HttpOnly" in cookie and "Secure" not in cookie
     routes = await route_to_each_worker(layout, ops)
     state = await setup.create_pass(demo_class(), program="layout")
     tones = {m.id: participant_frequency(i) for i, m in enumerate(PEOPLE)}
