@@ -138,6 +138,11 @@ async def test_a_pass_through_the_proxy_survives_a_killed_worker(
         assert connections(layout, 0, ops).get("/facilitator") == 1
 
         assert (await fac.command("start"))["ok"]
+
+        async def answered(step: str) -> bool:
+            return len(await setup.store.answers(state.id, step)) == len(PEOPLE)
+
+        await eventually(lambda: answered("check-in"), what="everyone checked in")
         assert (await fac.command("next"))["ok"]  # input
         assert (await fac.command("next"))["ok"]  # pairs
         # Breakout rooms go to a LiveKit node at random: open rounds until one round's
@@ -191,11 +196,8 @@ async def test_a_pass_through_the_proxy_survives_a_killed_worker(
                                      for b in bots), what="everyone is sent back to the main room")
         await asyncio.gather(*(b.settled() for b in bots))
         assert (await fac.command("next"))["ok"]  # reflection: everyone answers on worker 1
-
-        async def reflected() -> bool:
-            return len(await setup.store.answers(state.id, "reflection")) == len(PEOPLE)
-
-        await eventually(reflected, what="every participant's reflection is stored")
+        await eventually(lambda: answered("reflection"),
+                         what="every participant's reflection is stored")
         assert (await fac.command("end"))["ok"]
         assert [e for b in bots for e in b.errors] == []
     finally:
