@@ -136,10 +136,13 @@ class Participants:
             normalised = validate_answer(step, value)
             stored = await self.store.store_answer(pass_id, step_id, person_id, client_id,
                                                    normalised, self.clock())
+            # A retry finishes what an interrupted first call left (the journal entry
+            # is keyed by pass and step, so writing it again changes nothing): an
+            # answer refused with "try again" is never left half-stored.
+            await self.people.record(state, step, person_id, normalised)
         finally:
             self.passes.exit()
         if stored:
-            await self.people.record(state, step, person_id, normalised)
             await self.publisher.refresh_facilitators(pass_id)
         log.info("answer stored" if stored else "answer retry ignored",
                  extra={"pass_id": pass_id, "participant_id": person_id, "step_id": step_id})

@@ -276,6 +276,20 @@ class PassService:
                 if group.room == room:
                     await self.sfu.create_room(room, len(group.members) + 1)
 
+    async def restore(self, pass_id: str) -> int:
+        """Create the pass's current rooms again (LiveKit came back empty); how many."""
+        state = await self.store.load(pass_id)
+        rooms = [state.main_room]
+        if state.breakout is not None:
+            rooms += [g.room for g in state.breakout.groups]
+        for room in rooms:
+            await self.ensure_room(state, room)
+        return len(rooms)
+
+    async def refresh(self, pass_id: str) -> None:
+        """Send the pass's facilitators a fresh view (presence changed underneath)."""
+        await self.publisher.refresh_facilitators(pass_id)
+
     # -- facilitators ---------------------------------------------------------------
 
     async def command(self, pass_id: str, command: Command, actor: str) -> int | RoomAccess:

@@ -66,8 +66,8 @@ class OrchestratorProcess:
         self.child: Child | None = None
         self.base_url = f"http://127.0.0.1:{env['ONLIVE_PORT']}"
 
-    def start(self) -> None:
-        self.child = start_orchestrator(self.env, self.log_path, cwd=ROOT)
+    def start(self, timeout: float = 20.0) -> None:
+        self.child = start_orchestrator(self.env, self.log_path, cwd=ROOT, timeout=timeout)
         self.process = self.child.process
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> float:

@@ -9,6 +9,7 @@
     onlive ops-credential [--days N]   an ops credential for a metrics scraper
     onlive admin-link | leadership-link   revocable links to an organisation's admin and
                                     leadership pages (see staffcli.py)
+    onlive facilitator-link NAME    a facilitator's upcoming passes and the class page
     onlive class validate FILE…     check class files; exit 0 only if all are valid
     onlive bench NAME               run a benchmark (see README)
     onlive bots --pass P --count N  synthetic participants
@@ -37,6 +38,7 @@ from orchestrator.settings import Settings
 from signalling import views
 
 BENCHMARKS = {
+    "durability": "orchestrator.root.bench.durability",
     "pairing": "orchestrator.root.bench.pairing",
     "program": "orchestrator.root.bench.program",
     "switch": "orchestrator.root.bench.switch",
