@@ -1,10 +1,21 @@
 """The ops monitor: raises alerts that no single event shows.
 
-Every few seconds it checks that LiveKit answers, and for each running pass
-compares where people should be (the pass state) with where LiveKit says
-they are (webhook presence). ``findings`` is pure and lives beside the loop
-that feeds it; an alert is raised once when a condition starts, and again
-only after it has cleared.
+Twice a second it checks that LiveKit answers (``LIVEKIT_INTERVAL_S``); two
+failures in a row are an outage, noticed within about 1.5 s. Then ops and
+the facilitator of every running pass get one alert (one per outage, however
+many workers notice it), this worker's clients hear ``media_down``, and the
+pass's presence is forgotten (LiveKit restarted empty and sends no leave
+events, so the roster must not keep showing people in their rooms). When
+LiveKit answers again the current rooms of every running pass (the main
+room and the open round's breakout rooms) are created again at once, so a
+recall or a reconnecting browser finds them, and ``media_up`` and
+``livekit_recovered`` follow.
+
+Every few seconds it also compares, for each running pass, where people
+should be (the pass state) with where LiveKit says they are (webhook
+presence). ``findings`` is pure and lives beside the loop that feeds it; an
+alert is raised once when a condition starts, and again only after it has
+cleared.
 """
 
 from __future__ import annotations
@@ -14,14 +25,24 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from exercises.state import PassState, Phase
 from orchestrator.errors import ServiceError
+from orchestrator.health import Health
 from orchestrator.ports import Notifier, Sfu, Store
+from orchestrator.readmodels import ServiceNotice
 
 log = logging.getLogger(__name__)
 
 INTERVAL_S = 5.0
+#: How often LiveKit is asked whether it answers, and how long it may take.
+LIVEKIT_INTERVAL_S = 0.5
+LIVEKIT_TIMEOUT_S = 0.8
+#: Failed asks in a row that make an outage (one slow answer is not).
+LIVEKIT_FAILURES = 2
+#: Workers that notice the same outage (or recovery) within this time alert once.
+ONCE_MS = 10_000
 #: How long someone may be connected to the pass but in no LiveKit room.
 STUCK_AFTER_S = 30.0
 #: How long one person may sit alone in a breakout room before ops hears of it.
@@ -73,24 +94,45 @@ def findings(state: PassState, presence: Mapping[str, str], first_seen: Mapping[
 
 class Monitor:
     def __init__(self, store: Store, sfu: Sfu, notifier: Notifier, *,
+                 rooms: RoomKeeper | None = None, health: Health | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.sfu = sfu
         self.notifier = notifier
+        self.rooms = rooms
+        self.health = health or Health()
         self.clock = clock
         self.raised: set[str] = set()
         self.first_seen: dict[str, dict[str, float]] = {}
         self.livekit_down = False
+        self.failures = 0
+        self.down_since: float | None = None
+        self.history: list[tuple[float, str]] = []
 
     async def run(self) -> None:
+        watch = asyncio.create_task(self.watch_livekit(), name="livekit-watch")
+        try:
+            while True:
+                try:
+                    await self.check()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("ops monitor round failed")
+                await asyncio.sleep(INTERVAL_S)
+        finally:
+            watch.cancel()
+            await asyncio.gather(watch, return_exceptions=True)
+
+    async def watch_livekit(self) -> None:
         while True:
             try:
-                await self.check()
+                await self.check_livekit()
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("ops monitor round failed")
-            await asyncio.sleep(INTERVAL_S)
+                log.exception("LiveKit watch round failed")
+            await asyncio.sleep(LIVEKIT_INTERVAL_S)
 
     async def _raise(self, key: str, code: str, message: str, pass_id: str | None,
                      **detail: str) -> None:
@@ -101,18 +143,79 @@ class Monitor:
         log.warning("alert: %s", message, extra={"pass_id": pass_id, "code": code})
         await self.notifier.alert(alert)
 
-    async def check(self) -> None:
+    async def check_livekit(self) -> None:
+        """One ask; an outage after ``LIVEKIT_FAILURES`` failures, a recovery on success."""
         try:
-            await self.sfu.ping()
+            await asyncio.wait_for(self.sfu.ping(), LIVEKIT_TIMEOUT_S)
+            ok = True
+            reason = ""
+        except (ServiceError, asyncio.TimeoutError, OSError) as error:
+            ok = False
+            reason = str(error) or type(error).__name__
+        if ok:
+            self.failures = 0
             if self.livekit_down:
-                self.livekit_down = False
-                self.raised.discard("livekit_unreachable")
-                await self.notifier.alert(
-                    await self.store.alert("livekit_recovered", "LiveKit answers again"))
-        except ServiceError as error:
-            self.livekit_down = True
-            await self._raise("livekit_unreachable", "livekit_unreachable",
-                              f"LiveKit is unreachable: {error}", None)
+                await self._livekit_back()
+            return
+        self.failures += 1
+        if not self.livekit_down and self.failures >= LIVEKIT_FAILURES:
+            await self._livekit_gone(reason)
+
+    async def _livekit_gone(self, reason: str) -> None:
+        now = self.clock()
+        self.livekit_down = True
+        self.down_since = now
+        self.history.append((now, "down"))
+        self.health.livekit.mark(False, now)
+        log.error("LiveKit is unreachable: %s", reason)
+        await self.notifier.service(ServiceNotice("media_down", now))
+        passes = await self.store.live_passes()
+        if not await self.store.once("livekit_down", ONCE_MS):
+            return  # another worker noticed this outage first and said so
+        message = f"LiveKit is unreachable: {reason}"
+        alert = await self.store.alert("livekit_unreachable", message)
+        await self.notifier.alert(alert)
+        for pass_id in passes:
+            # Nobody is in a room of a LiveKit that went away; it sends no leaves.
+            for identity in await self.store.presence(pass_id):
+                await self.store.set_presence(pass_id, identity, None)
+            alert = await self.store.alert("livekit_unreachable", message, pass_id=pass_id)
+            await self.notifier.alert(alert)
+            if self.rooms is not None:
+                await self.rooms.refresh(pass_id)
+
+    async def _livekit_back(self) -> None:
+        now = self.clock()
+        outage = now - (self.down_since or now)
+        self.livekit_down = False
+        self.down_since = None
+        self.history.append((now, "up"))
+        self.health.livekit.mark(True, now)
+        self.raised.discard("livekit_unreachable")
+        restored = 0
+        passes = await self.store.live_passes()
+        if self.rooms is not None:
+            # Every worker does it (idempotent): the first to see LiveKit back wins time.
+            for pass_id in passes:
+                try:
+                    restored += await self.rooms.restore(pass_id)
+                except Exception:
+                    log.exception("re-creating the rooms failed", extra={"pass_id": pass_id})
+        log.info("LiveKit answers again; rooms created again",
+                 extra={"rooms": restored, "outage_s": round(outage, 2)})
+        await self.notifier.service(ServiceNotice("media_up", self.clock()))
+        if not await self.store.once("livekit_up", ONCE_MS):
+            return
+        await self.notifier.alert(await self.store.alert(
+            "livekit_recovered", f"LiveKit answers again after {outage:.1f} s",
+            seconds=f"{outage:.1f}"))
+        for pass_id in passes:
+            await self.notifier.alert(await self.store.alert(
+                "rooms_restored", f"The pass's rooms were created again after the outage "
+                f"({restored})", pass_id=pass_id, rooms=str(restored)))
+
+    async def check(self) -> None:
+        if self.livekit_down:
             return
         now = self.clock()
         active: set[str] = set()
@@ -129,4 +232,16 @@ class Monitor:
                 await self._raise(f"{pass_id}:{f.key}", f.code, f.message, f.pass_id,
                                   room=f.room, person_id=f.person_id)
         # A condition that cleared may be raised again if it comes back.
-        self.raised = {k for k in self.raised if k in active or k == "livekit_unreachable"}
+        self.raised = {k for k in self.raised if k in active}
+
+
+class RoomKeeper(Protocol):
+    """What the monitor needs of the pass service to put a pass's rooms back."""
+
+    async def restore(self, pass_id: str) -> int:
+        """Create the pass's current rooms again; how many."""
+        ...
+
+    async def refresh(self, pass_id: str) -> None:
+        """Send the pass's facilitators a fresh view (presence changed)."""
+        ...

@@ -21,6 +21,7 @@ from exercises.state import Member, PassState, Phase
 from orchestrator.access import Access
 from orchestrator.errors import AuthError, BadRequest, NotFound, ServiceError
 from orchestrator.grouping import late_placement
+from orchestrator.metrics import timed
 from orchestrator.people import People
 from orchestrator.ports import Store
 from orchestrator.publishing import Publisher
@@ -119,6 +120,11 @@ class Participants:
     async def answer(self, pass_id: str, person_id: str, step_id: str, client_id: str,
                      value: dict[str, Any]) -> bool:
         """Validate and store one answer; False when it was a retry already stored."""
+        with timed(self.passes.metrics, "answer"):
+            return await self._answer(pass_id, person_id, step_id, client_id, value)
+
+    async def _answer(self, pass_id: str, person_id: str, step_id: str, client_id: str,
+                      value: dict[str, Any]) -> bool:
         self.passes.enter()
         try:
             state = await self.store.load(pass_id)
@@ -130,10 +136,13 @@ class Participants:
             normalised = validate_answer(step, value)
             stored = await self.store.store_answer(pass_id, step_id, person_id, client_id,
                                                    normalised, self.clock())
+            # A retry finishes what an interrupted first call left (the journal entry
+            # is keyed by pass and step, so writing it again changes nothing): an
+            # answer refused with "try again" is never left half-stored.
+            await self.people.record(state, step, person_id, normalised)
         finally:
             self.passes.exit()
         if stored:
-            await self.people.record(state, step, person_id, normalised)
             await self.publisher.refresh_facilitators(pass_id)
         log.info("answer stored" if stored else "answer retry ignored",
                  extra={"pass_id": pass_id, "participant_id": person_id, "step_id": step_id})

@@ -228,6 +228,18 @@ class FollowUpNotice:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceNotice:
+    """What the people on this worker should know about the service itself, as a code
+    the pages translate: ``restarting`` (this server is going away: reconnecting
+    elsewhere), ``store_down`` / ``store_up`` (answers cannot be saved / can again),
+    ``media_down`` / ``media_up`` (video and sound are away / back)."""
+
+    code: str
+    at: float
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Check:
     """One dependency's health: whether it answered, and how fast."""
 

@@ -6,6 +6,7 @@ its meaning is listed in the README's Configuration section.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -64,12 +65,26 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     log_level: str = "INFO"
     log_json: bool = True
-    lease_ms: int = 5000
+    # A pass's timer lease: its lifetime and how often its holder renews it. A
+    # killed worker's deadlines fire at most lease_ms + 0.1 s late (scheduler.py).
+    lease_ms: int = 700
+    lease_renew_ms: int = 200
+    # SIGTERM: stop intake, answer what is in flight, tell clients to reconnect
+    # elsewhere, hand leases over, close; the process exits within this many seconds.
     shutdown_grace: float = 4.0
+    # How long an archived pass's live keys stay in Redis (seconds); 0 keeps them.
+    pass_retention: int = 7 * 24 * 3600
+    # Pairing meetings kept per program in Redis (the archive keeps them all).
+    history_max: int = 50_000
+    # Alert and audit streams keep entries this many days (and at most 10,000).
+    stream_retention_days: int = 90
     echo_capacity: int = 4
     echo_idle_timeout: float = 30.0
     # The echo peer gathers only 127.0.0.1 candidates (a loopback deployment).
     media_loopback: bool = True
+    # The addresses the echo peer binds and offers as ICE candidates, for browsers
+    # elsewhere (like LiveKit's rtc.node_ip); empty: as media_loopback says.
+    media_ips: tuple[str, ...] = ()
     # smtp://[user:password@]host:port (smtps:// for TLS, smtp+starttls://); None: mail
     # waits in the outbox (``onlive dev`` runs a local mail sink and sets it).
     smtp_url: str | None = field(default=None, repr=False)
@@ -100,6 +115,26 @@ class Settings:
                 ("smtp://", "smtps://", "smtp+starttls://")):
             raise ConfigError("ONLIVE_SMTP_URL must be an smtp://, smtps:// or "
                               "smtp+starttls:// URL")
+        for address in self.media_ips:
+            try:
+                ipaddress.IPv4Address(address)
+            except ValueError:
+                raise ConfigError("ONLIVE_MEDIA_IPS takes IPv4 addresses separated by commas, "
+                                  f"not {address!r}") from None
+        if not 200 <= self.lease_ms <= 60_000:
+            raise ConfigError(f"ONLIVE_LEASE_MS must be 200-60000, not {self.lease_ms}")
+        if not 20 <= self.lease_renew_ms <= self.lease_ms // 2:
+            raise ConfigError(f"ONLIVE_LEASE_RENEW_MS must be 20 to half of ONLIVE_LEASE_MS "
+                              f"({self.lease_ms // 2}), not {self.lease_renew_ms}")
+        if not 0.5 <= self.shutdown_grace <= 120:
+            raise ConfigError(f"ONLIVE_DRAIN_TIMEOUT must be 0.5-120 seconds, "
+                              f"not {self.shutdown_grace:g}")
+        if self.pass_retention < 0:
+            raise ConfigError("ONLIVE_PASS_RETENTION must be 0 (keep) or more seconds")
+        if self.history_max < 1000:
+            raise ConfigError(f"ONLIVE_HISTORY_MAX must be at least 1000, not {self.history_max}")
+        if self.stream_retention_days < 1:
+            raise ConfigError("ONLIVE_STREAM_RETENTION_DAYS must be at least 1")
         if self.livekit_api_secret and len(self.livekit_api_secret) < 32:
             raise ConfigError("the LiveKit API secret must have at least 32 characters")
 
@@ -140,6 +175,15 @@ class Settings:
             except ValueError:
                 raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
+        def seconds(name: str, default: float) -> float:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                return float(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
+
         state_dir = Path(env.get("ONLIVE_STATE_DIR", ".state"))
         secret = env.get("ONLIVE_SECRET") or _installation_secret(state_dir)
         origins = tuple(o.strip() for o in env.get("ONLIVE_ALLOWED_ORIGINS", "").split(",")
@@ -170,9 +214,17 @@ class Settings:
             log_level=env.get("ONLIVE_LOG_LEVEL", "INFO").upper(),
             log_json=env.get("ONLIVE_LOG_FORMAT", "json") != "text",
             echo_capacity=num("ONLIVE_ECHO_CAPACITY", 4),
+            lease_ms=num("ONLIVE_LEASE_MS", 700),
+            lease_renew_ms=num("ONLIVE_LEASE_RENEW_MS", 200),
+            shutdown_grace=seconds("ONLIVE_DRAIN_TIMEOUT", 4.0),
+            pass_retention=num("ONLIVE_PASS_RETENTION", 7 * 24 * 3600),
+            history_max=num("ONLIVE_HISTORY_MAX", 50_000),
+            stream_retention_days=num("ONLIVE_STREAM_RETENTION_DAYS", 90),
             echo_idle_timeout=float(num("ONLIVE_ECHO_IDLE_TIMEOUT", 30)),
             smtp_url=env.get("ONLIVE_SMTP_URL") or None,
             mail_from=env.get("ONLIVE_MAIL_FROM") or "onlive <onlive@localhost>",
+            media_ips=tuple(a.strip() for a in env.get("ONLIVE_MEDIA_IPS", "").split(",")
+                            if a.strip()),
             media_loopback=env.get("ONLIVE_MEDIA_LOOPBACK",
                                    "1" if env.get("ONLIVE_HOST", "127.0.0.1") == "127.0.0.1"
                                    else "0") == "1",

@@ -9,17 +9,21 @@ from pathlib import Path
 from aiohttp import web
 
 from orchestrator.errors import AuthError
+from orchestrator.health import Health
+from orchestrator.readmodels import Check
 from orchestrator.services import Services
 from orchestrator.settings import Settings
 from signalling import views
 from signalling.admin import StaffRoutes
+from signalling.classpage import ClassPageRoutes
 from signalling.mytraining import MyTrainingRoutes
 
 log = logging.getLogger(__name__)
 
 MAX_WEBHOOK_BYTES = 256 * 1024
 PAGES = {"/p": "participant.html", "/f": "facilitator.html", "/ops": "ops.html",
-         "/m": "mytraining.html", "/admin": "admin.html", "/insights": "insights.html"}
+         "/m": "mytraining.html", "/admin": "admin.html", "/insights": "insights.html",
+         "/classes": "classes.html", "/passes": "passes.html"}
 #: Where the set-up command puts the built pages.
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
@@ -41,10 +45,11 @@ class Routes:
     """The HTTP side of a worker; ``services`` gives the application once it has started."""
 
     def __init__(self, services: Callable[[], Services], settings: Settings,
-                 dist: Path = WEB_DIST) -> None:
+                 dist: Path = WEB_DIST, *, health: Callable[[], Health] | None = None) -> None:
         self.services = services
         self.settings = settings
         self.dist = dist
+        self.health = health
 
     def setup(self, app: web.Application) -> None:
         app.router.add_get("/healthz", self.healthz)
@@ -52,6 +57,7 @@ class Routes:
         app.router.add_post("/webhooks/livekit", self.livekit_webhook)
         MyTrainingRoutes(self.services).setup(app)
         StaffRoutes(self.services).setup(app)
+        ClassPageRoutes(self.services).setup(app)
         for path in PAGES:
             app.router.add_get(path, self.page)
         app.router.add_get("/", self.index)
@@ -63,6 +69,12 @@ class Routes:
 
     async def readyz(self, request: web.Request) -> web.Response:
         checks = await self.services().overview.health()
+        if self.health is not None:
+            # Ready only once the cross-worker channel is subscribed again too:
+            # a worker that cannot hear the others would miss their broadcasts.
+            checks["channel"] = Check(self.health().channel.up,
+                                      error=None if self.health().channel.up
+                                      else "the cross-worker channel is not subscribed")
         ready = all(check.ok for check in checks.values())
         return web.json_response({"ready": ready, **views.health(checks)},
                                  status=200 if ready else 503)

@@ -14,7 +14,7 @@ from typing import Any
 import socketio
 
 from breakout.errors import CodedError
-from orchestrator.errors import AuthError, BadRequest, Busy, OnliveError
+from orchestrator.errors import AuthError, BadRequest, Busy, OnliveError, ServiceError
 from orchestrator.readmodels import RoomAccess
 from orchestrator.services import Services
 from orchestrator.taskset import TaskSet
@@ -27,6 +27,19 @@ from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str, Any], Awaitable[dict[str, Any]]]
+#: Whether a failure is a service being away (Redis down): the composition root knows.
+Transient = Callable[[BaseException], bool]
+#: Seconds the pages wait before sending a refused event again.
+RETRY_AFTER_S = 1.0
+
+
+def _never(error: BaseException) -> bool:
+    return False
+
+
+def try_again() -> ServiceError:
+    return ServiceError("the server cannot save anything right now; nothing was stored, "
+                        "try again in a moment", code="try_again")
 
 
 def _refuse(error: OnliveError) -> socketio.exceptions.ConnectionRefusedError:
@@ -38,10 +51,12 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
     kind: Kind
     events: frozenset[str] = frozenset()
 
-    def __init__(self, namespace: str, services: Services, tasks: TaskSet) -> None:
+    def __init__(self, namespace: str, services: Services, tasks: TaskSet,
+                 transient: Transient = _never) -> None:
         super().__init__(namespace)
         self.services = services
         self.tasks = tasks
+        self.transient = transient
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         if event in ("connect", "disconnect"):
@@ -61,10 +76,30 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
             refusal = wire.error(error.code, error.message)
             if isinstance(error, Busy):
                 refusal["error"]["retry_after"] = error.retry_after
+            elif error.code in ("try_again", "shutting_down"):
+                refusal["error"]["retry_after"] = RETRY_AFTER_S
             return refusal
-        except Exception:
+        except Exception as error:
+            if self.transient(error):
+                log.warning("refused %s while a service is away: %s", event, error,
+                            extra={"namespace": self.namespace})
+                refusal = wire.error("try_again", try_again().message)
+                refusal["error"]["retry_after"] = RETRY_AFTER_S
+                return refusal
             log.exception("handler %s failed", event, extra={"namespace": self.namespace})
             return wire.error("internal", "something went wrong on the server; try again")
+
+    def _refuse_connect(self, error: Exception, role: str) -> Exception:
+        """A refused connection: coded; a service being away says try again."""
+        if isinstance(error, OnliveError):
+            log.info("%s connect refused: %s", role, error.message)
+            refused: Exception = _refuse(error)
+            return refused
+        if self.transient(error):
+            log.warning("%s connect refused while a service is away: %s", role, error)
+            again: Exception = _refuse(try_again())
+            return again
+        raise error
 
     async def _session(self, sid: str) -> dict[str, Any]:
         try:
@@ -86,8 +121,8 @@ class ParticipantNamespace(_Base):
                         Event.ECHO_CLOSE})
 
     def __init__(self, namespace: str, services: Services, tasks: TaskSet,
-                 echo: EchoPool) -> None:
-        super().__init__(namespace, services, tasks)
+                 echo: EchoPool, transient: Transient = _never) -> None:
+        super().__init__(namespace, services, tasks, transient)
         self.participants = services.participants
         self.echo = echo
 
@@ -97,9 +132,8 @@ class ParticipantNamespace(_Base):
                                                  Kind.PARTICIPANT)
             assert claims.pass_id is not None
             await self.participants.check_open(claims.pass_id)
-        except OnliveError as error:
-            log.info("participant connect refused: %s", error.message)
-            raise _refuse(error) from None
+        except Exception as error:  # noqa: BLE001 - _refuse_connect re-raises the unknown
+            raise self._refuse_connect(error, "participant") from None
         await self.save_session(sid, {"pass_id": claims.pass_id, "person_id": claims.subject})
         await self.enter_room(sid, pass_room(claims.pass_id))
         await self.enter_room(sid, person_room(claims.pass_id, claims.subject))
@@ -208,9 +242,8 @@ class FacilitatorNamespace(_Base):
                                                  Kind.FACILITATOR)
             assert claims.pass_id is not None
             await self.services.store.load(claims.pass_id)
-        except OnliveError as error:
-            log.info("facilitator connect refused: %s", error.message)
-            raise _refuse(error) from None
+        except Exception as error:  # noqa: BLE001 - _refuse_connect re-raises the unknown
+            raise self._refuse_connect(error, "facilitator") from None
         await self.save_session(sid, {"pass_id": claims.pass_id, "actor": claims.subject})
         await self.enter_room(sid, pass_room(claims.pass_id))
         self.tasks.spawn(self._welcome(sid, claims.pass_id), "welcome")
@@ -260,10 +293,12 @@ class OpsNamespace(_Base):
 
 
 def register(sio: socketio.AsyncServer, services: Services, tasks: TaskSet, echo: EchoPool,
-             overview: Callable[[], Awaitable[dict[str, Any]]]) -> None:
-    """Register the three namespaces on ``sio``."""
-    sio.register_namespace(ParticipantNamespace(PARTICIPANT, services, tasks, echo))
-    sio.register_namespace(FacilitatorNamespace(FACILITATOR, services, tasks))
+             overview: Callable[[], Awaitable[dict[str, Any]]],
+             transient: Transient = _never) -> None:
+    """Register the three namespaces on ``sio``; ``transient`` tells a service being
+    away (refused with ``try_again``) from a fault (``internal``)."""
+    sio.register_namespace(ParticipantNamespace(PARTICIPANT, services, tasks, echo, transient))
+    sio.register_namespace(FacilitatorNamespace(FACILITATOR, services, tasks, transient))
     sio.register_namespace(OpsNamespace(OPS, services, tasks, overview))
 
 

@@ -10,8 +10,7 @@ personal messages are addressed to a person. Payloads come from
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import socketio
+from typing import Any, Protocol
 
 from orchestrator.readmodels import (
     Alert,
@@ -22,6 +21,7 @@ from orchestrator.readmodels import (
     HelpRequest,
     PassView,
     PlenaryResults,
+    ServiceNotice,
 )
 from signalling import views
 from signalling.fanout import FanoutRedisManager
@@ -38,9 +38,20 @@ def person_room(pass_id: str, person_id: str) -> str:
     return f"person:{pass_id}:{person_id}"
 
 
+class Emitter(Protocol):
+    """``socketio.AsyncServer`` (every worker, over the channel) or
+    ``signalling.channel.LocalEmitter`` (this worker's own clients only)."""
+
+    async def emit(self, event: str, data: Any, *, room: str | None = None,
+                   namespace: str = "/", to: str | None = None) -> None: ...
+
+
 class SocketNotifier:
-    def __init__(self, sio: socketio.AsyncServer | socketio.AsyncRedisManager) -> None:
+    def __init__(self, sio: Emitter, *, local: Emitter | None = None) -> None:
         self.sio = sio
+        # Notices about the service itself reach this worker's clients even while
+        # the channel between workers (Redis) is away; each worker sends its own.
+        self.local = local or sio
 
     async def state(self, view: PassView) -> None:
         await self.sio.emit(Event.STATE, views.pass_view(view), room=pass_room(view.state.id),
@@ -90,3 +101,8 @@ class SocketNotifier:
         await self.sio.emit(Event.FOLLOW_UP, views.follow_up(notice),
                             room=person_room(notice.pass_id, notice.person_id),
                             namespace=PARTICIPANT)
+
+    async def service(self, notice: ServiceNotice) -> None:
+        payload = views.service_notice(notice)
+        for namespace in (PARTICIPANT, FACILITATOR, OPS):
+            await self.local.emit(Event.SERVICE, payload, namespace=namespace)

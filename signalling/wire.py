@@ -10,6 +10,13 @@ Server -> client events: ``snapshot`` (full view on (re)connect or ``sync``),
 (personal room, token, members), ``facilitator`` (roster, groups, results),
 ``cue`` (time up, turn warning, switch roles, recall, message), ``help``,
 ``alert`` (ops and facilitators), ``follow_up`` (a participant's own last
+commitment, when a follow-up step begins), ``service`` (a coded notice about
+the server itself: ``restarting``, ``store_down``/``store_up``,
+``media_down``/``media_up``; pages translate the code).
+
+An event refused because a service is away (Redis) is
+``{"ok": false, "error": {"code": "try_again", "retry_after": s}}``: nothing was
+stored; send it again (answers carry a client id, so a retry never duplicates).
 commitment, when a follow-up step begins), ``results`` (a plenary step's
 answers so far, without names, to every participant).
 
@@ -62,6 +69,7 @@ class Event(StrEnum):
     CUE = "cue"
     ALERT = "alert"
     FOLLOW_UP = "follow_up"
+    SERVICE = "service"
     RESULTS = "results"
 
 

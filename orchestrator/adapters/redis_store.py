@@ -20,7 +20,10 @@ Keys (prefix ``onlive:``):
 - ``pass:{id}:help`` hash request id (``person:ms``) -> msgpack help request.
 - ``passes`` set of live pass ids; ``timers`` zset pass -> next deadline.
 - ``lease:{id}`` the worker that fires the pass's timers (SET NX PX).
-- ``program:{id}:history`` list of msgpack meetings (pairing history).
+- ``program:{id}:history`` list of msgpack meetings (pairing history, the newest
+  ``history_max`` kept; the archive in PostgreSQL keeps them all).
+- An archived pass's keys expire after ``ONLIVE_PASS_RETENTION``; the ``alerts``
+  and ``audit`` streams keep ``ONLIVE_STREAM_RETENTION_DAYS`` (MINID), at most 10,000.
 - ``person:{id}`` msgpack ``Member``; ``alerts`` and ``audit`` streams.
 """
 
@@ -177,8 +180,11 @@ def _people_writes(pipe: Any, key: str, before: PassState | None, after: PassSta
 
 
 class RedisStore:
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: aioredis.Redis, *, history_max: int = 50_000,
+                 stream_retention_days: int = 90) -> None:
         self.r = client
+        self.history_max = history_max
+        self.stream_retention_s = stream_retention_days * 24 * 3600
         # Writers to one pass inside this process queue up here, so the
         # optimistic transaction only ever races writers in other workers.
         self._writers: weakref.WeakValueDictionary[str, asyncio.Lock] = \
@@ -301,6 +307,17 @@ class RedisStore:
     async def retire_pass(self, pass_id: str) -> None:
         await self.r.srem(f"{PREFIX}passes", pass_id)
         self._states.pop(pass_id, None)
+
+    async def expire_pass(self, pass_id: str, seconds: int) -> int:
+        keys = [k_pass(pass_id), *await self._scan(f"{k_pass(pass_id)}:*")]
+        async with self.r.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.expire(key, seconds)
+            pipe.zrem(f"{PREFIX}timers", pass_id)
+            pipe.delete(f"{PREFIX}lease:{pass_id}")
+            pipe.srem(f"{PREFIX}passes", pass_id)
+            done = await pipe.execute()
+        return sum(1 for flag in done[:len(keys)] if flag)
 
     # -- timers and leases -------------------------------------------------
 
@@ -442,10 +459,16 @@ class RedisStore:
         return _member(_bytes(raw))
 
     async def append_history(self, program: str, meetings: list[Meeting]) -> None:
+        """Remember meetings, keeping the newest ``history_max`` of the program (the
+        archive keeps them all; pairing fades older ones out anyway)."""
         if meetings:
-            await self.r.rpush(f"{PREFIX}program:{program}:history",
-                               *(msgpack.packb({"a": m.a, "b": m.b, "pass": m.pass_id, "at": m.at},
-                                               use_bin_type=True) for m in meetings))
+            key = f"{PREFIX}program:{program}:history"
+            async with self.r.pipeline(transaction=True) as pipe:
+                pipe.rpush(key, *(msgpack.packb({"a": m.a, "b": m.b, "pass": m.pass_id,
+                                                 "at": m.at}, use_bin_type=True)
+                                  for m in meetings))
+                pipe.ltrim(key, -self.history_max, -1)
+                await pipe.execute()
 
     async def history(self, program: str) -> list[Meeting]:
         raw = await self.r.lrange(f"{PREFIX}program:{program}:history", 0, -1)
@@ -514,8 +537,7 @@ class RedisStore:
     async def alert(self, code: str, message: str, **detail: str) -> Alert:
         at = f"{time.time():.3f}"
         entry: dict[Any, Any] = {"code": code, "message": message, "at": at, **detail}
-        entry_id = await self.r.xadd(f"{PREFIX}alerts", entry, maxlen=STREAM_MAXLEN,
-                                     approximate=True)
+        entry_id = await self._xadd(f"{PREFIX}alerts", entry)
         return Alert(_str(entry_id or b""), code, message, at, dict(detail))
 
     async def recent_alerts(self, count: int = 50) -> list[Alert]:
@@ -524,7 +546,20 @@ class RedisStore:
 
     async def audit(self, action: str, **detail: str) -> None:
         entry: dict[Any, Any] = {"action": action, "at": f"{time.time():.3f}", **detail}
-        await self.r.xadd(f"{PREFIX}audit", entry, maxlen=STREAM_MAXLEN, approximate=True)
+        await self._xadd(f"{PREFIX}audit", entry)
+
+    async def _xadd(self, key: str, entry: dict[Any, Any]) -> Any:
+        """Append to a retained stream: entries older than the retention time go
+        (MINID), and never more than ``STREAM_MAXLEN`` stay."""
+        async with self.r.pipeline(transaction=False) as pipe:
+            pipe.xadd(key, entry, maxlen=STREAM_MAXLEN, approximate=True)
+            oldest_ms = int((time.time() - self.stream_retention_s) * 1000)
+            pipe.xtrim(key, minid=f"{oldest_ms}-0", approximate=False)
+            entry_id, _ = await pipe.execute()
+        return entry_id
+
+    async def once(self, key: str, ttl_ms: int) -> bool:
+        return bool(await self.r.set(f"{PREFIX}once:{key}", b"1", nx=True, px=ttl_ms))
 
     async def audit_entries(self, count: int = 100) -> list[dict[str, str]]:
         raw = await self.r.xrevrange(f"{PREFIX}audit", count=count)

@@ -6,7 +6,10 @@ kind and visibility, for leadership insights), the journal entries they make
 attendance (from the presence logs, closed at the end) and its pairings go
 to PostgreSQL in one transaction, and the session becomes ended; enrolled
 people who never came to a mandatory class are mailed to choose another
-session. Afterwards the pass's live keys may expire.
+session. Once that is stored, every live key of the pass (its snapshot,
+answers, presence, attendance, expected people, audit stream, …) gets the
+retention time (``ONLIVE_PASS_RETENTION``, default a week), so Redis keeps
+nothing of a finished pass for ever.
 
 Idempotent: the presence logs close once (later calls see the same end), and
 rows stored by an earlier attempt are kept once. A pass that is not a
@@ -42,10 +45,12 @@ class PassArchiver:
     """``orchestrator.ports.Archive`` for the organisations' sessions."""
 
     def __init__(self, records: ArchiveStore, store: Store, *,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 retention_s: int = 7 * 24 * 3600) -> None:
         self.records = records
         self.store = store
         self.clock = clock
+        self.retention_s = retention_s  # 0: the live keys stay
 
     async def collect(self, state: PassState) -> PassArchive | None:
         """What the ended pass leaves (None for a pass outside any organisation)."""
@@ -88,12 +93,21 @@ class PassArchiver:
     async def archive_pass(self, state: PassState) -> None:
         archive = await self.collect(state)
         if archive is None:
+            await self.expire(state.id)  # nothing of it is kept: it only expires
             return
         try:
             counts = await self.records.archive_pass(archive)
         except NotFound:
             log.info("ended pass is no session of %s; nothing to archive", archive.org_id,
                      extra={"pass_id": state.id})
+            await self.expire(state.id)
             return
         log.info("pass archived", extra={"pass_id": state.id, "org_id": archive.org_id,
                                          **counts})
+        await self.expire(state.id)
+
+    async def expire(self, pass_id: str) -> int:
+        """The archived pass's live keys expire after the retention time; how many."""
+        if self.retention_s <= 0:
+            return 0
+        return await self.store.expire_pass(pass_id, self.retention_s)

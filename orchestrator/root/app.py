@@ -4,8 +4,18 @@ Every long-lived resource is an aiohttp cleanup context under a typed
 ``AppKey``: the Redis pool, the PostgreSQL pool (migrated at start), the
 LiveKit client, the echo pool, the worker process that forms breakout
 rounds, the Socket.IO server with the application's services, the timer
-scheduler and the monitors. Shutdown runs in named phases: stop intake, drain in-flight
-commands, cancel background tasks, release leases, close clients.
+scheduler and the monitors. Shutdown (``_drain``, then the cleanup contexts in
+reverse) runs in named phases, all within ``ONLIVE_DRAIN_TIMEOUT``:
+
+1. stop intake: timer leases are handed over at once (another worker fires
+   them on time) and new commands are refused with ``shutting_down``;
+2. answer what is in flight (commands, joins, answers);
+3. tell every client of this worker to reconnect elsewhere (``service``
+   ``restarting``); the server then closes their connections, so they do;
+4. cancel background tasks and close clients and pools.
+
+``onlive serve`` (``orchestrator.root.dev.serve``) keeps a watchdog that ends
+the process if a phase ever hangs past the drain timeout.
 """
 
 from __future__ import annotations
@@ -13,11 +23,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
 import redis.asyncio as aioredis
+import redis.exceptions
 from aiohttp import web
 
 from orchestrator.adapters.livekit import LiveKitSfu
@@ -26,11 +38,17 @@ from orchestrator.adapters.redis_store import RedisStore
 from orchestrator.adapters.smtp import SmtpMailer
 from orchestrator.errors import ConfigError
 from orchestrator.gym.mail import MailSender
+from orchestrator.health import Health
 from orchestrator.monitor import Monitor
+from orchestrator.outages import RedisWatch
+from orchestrator.readmodels import ServiceNotice
 from orchestrator.root.keys import (
+    CHANNEL,
     ECHO,
     GROUPING,
+    HEALTH,
     LOOP_LAG,
+    METRICS,
     RECORDS,
     REDIS,
     SCHEDULER,
@@ -47,10 +65,12 @@ from orchestrator.scheduler import Scheduler
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
-from signalling import namespaces, views
-from signalling.fanout import FanoutRedisManager, FanoutServer
+from signalling import namespaces, views, wire
+from signalling.channel import Channel, LocalEmitter
+from signalling.fanout import FanoutServer
 from signalling.http import Routes
 from signalling.media import EchoPool, ice
+from signalling.metrics import MetricsRoutes, PrometheusMetrics
 from signalling.notifier import SocketNotifier
 from signalling.transport import disable_websocket_compression
 
@@ -71,23 +91,19 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     app[LOOP_LAG] = LoopLag()
-    app.cleanup_ctx.append(_redis)
-    app.cleanup_ctx.append(_records)
-    app.cleanup_ctx.append(_sfu)
-    app.cleanup_ctx.append(_echo)
-    app.cleanup_ctx.append(_grouping)
-    app.cleanup_ctx.append(_socketio)
-    app.cleanup_ctx.append(_scheduler)
-    app.cleanup_ctx.append(_loop_monitor)
-    app.cleanup_ctx.append(_ops_monitor)
-    app.cleanup_ctx.append(_mail_sender)
+    app[METRICS] = PrometheusMetrics()
+    app[HEALTH] = Health()
+    for resource in (_redis, _records, _sfu, _echo, _grouping, _socketio, _scheduler,
+                     _loop_monitor, _ops_monitor, _redis_watch, _mail_sender):
+        app.cleanup_ctx.append(_closing_logged(resource))
     app.on_shutdown.append(_drain)
     # The Socket.IO server must exist before the app is frozen; it is
     # configured here and started in its cleanup context.
+    app[CHANNEL] = Channel(settings.redis_url, channel=SIO_CHANNEL)
     app[SIO] = FanoutServer(
         async_mode="aiohttp",
         serializer="msgpack",
-        client_manager=FanoutRedisManager(settings.redis_url, channel=SIO_CHANNEL),
+        client_manager=app[CHANNEL],
         cors_allowed_origins=list(settings.origins),
         max_http_buffer_size=1024 * 1024,
         ping_interval=10,
@@ -95,8 +111,38 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SIO].attach(app)
     # Routes are added before start-up; the services they call exist once it ran.
-    Routes(lambda: app[SERVICES], settings).setup(app)
+    Routes(lambda: app[SERVICES], settings, health=lambda: app[HEALTH]).setup(app)
+    MetricsRoutes(lambda: app[SERVICES], app[METRICS], lambda: _runtime(app),
+                  lambda: _connections(app)).setup(app)
     return app
+
+
+def _closing_logged(
+        resource: Callable[[web.Application], AsyncIterator[None]],
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The cleanup context, logging how long closing it took (shutdown phase 4)."""
+    name = resource.__name__.strip("_")
+
+    async def logged(app: web.Application) -> AsyncIterator[None]:
+        generator = resource(app)
+        await generator.__anext__()
+        yield
+        start = time.monotonic()
+        try:
+            await generator.__anext__()
+        except StopAsyncIteration:
+            pass
+        log.info("closed", extra={"resource": name,
+                                  "close_s": round(time.monotonic() - start, 3)})
+
+    logged.__name__ = name
+    return logged
+
+
+def transient(error: BaseException) -> bool:
+    """A failure that means a service is away for now (Redis restarting, unreachable)."""
+    return isinstance(error, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+                              ConnectionError, TimeoutError))
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:
@@ -109,7 +155,9 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
         max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT_S)
     client = aioredis.Redis(connection_pool=pool)
     app[REDIS] = client
-    app[STORE] = RedisStore(client)
+    s = app[SETTINGS]
+    app[STORE] = RedisStore(client, history_max=s.history_max,
+                            stream_retention_days=s.stream_retention_days)
     yield
     await client.aclose()
     await pool.disconnect()
@@ -136,8 +184,7 @@ async def _sfu(app: web.Application) -> AsyncIterator[None]:
 
 async def _echo(app: web.Application) -> AsyncIterator[None]:
     s = app[SETTINGS]
-    if s.media_loopback:
-        ice.enable()
+    ice.configure(s.media_ips, loopback=s.media_loopback)
     async with EchoPool(s.echo_capacity, s.echo_idle_timeout) as pool:
         app[ECHO] = pool
         yield
@@ -155,14 +202,20 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
     sio = app[SIO]
     tasks = TaskSet("sio")
     app[TASKS] = tasks
-    services = build_services(app[SETTINGS], app[STORE], app[SFU], SocketNotifier(sio),
-                              records=app[RECORDS], executor=app[GROUPING])
+    notifier = SocketNotifier(sio, local=LocalEmitter(sio))
+    services = build_services(app[SETTINGS], app[STORE], app[SFU], notifier,
+                              records=app[RECORDS], executor=app[GROUPING],
+                              metrics=app[METRICS])
     app[SERVICES] = services
 
     async def overview() -> dict[str, Any]:
         return views.ops_overview(await services.overview.overview(), _runtime(app))
 
-    namespaces.register(sio, services, tasks, app[ECHO], overview)
+    namespaces.register(sio, services, tasks, app[ECHO], overview, transient)
+    # Subscribe to the channel now, not at the first connection: /readyz waits for it.
+    if not sio.manager_initialized:
+        sio.manager_initialized = True
+        sio.manager.initialize()
     yield
     await tasks.cancel_all()
     await services.publisher.tasks.cancel_all()
@@ -173,6 +226,13 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(thread, return_exceptions=True)
 
 
+def _connections(app: web.Application) -> dict[str, int]:
+    """This worker's sockets per namespace (Socket.IO keeps every socket in room None)."""
+    rooms = app[SIO].manager.rooms
+    return {namespace: len(rooms.get(namespace, {}).get(None, {}))
+            for namespace in (wire.PARTICIPANT, wire.FACILITATOR, wire.OPS)}
+
+
 def _runtime(app: web.Application) -> views.Runtime:
     lag, echo = app[LOOP_LAG], app[ECHO]
     return views.Runtime(lag.last_ms, lag.max_ms, len(getattr(app[SIO].eio, "sockets", {})),
@@ -180,8 +240,12 @@ def _runtime(app: web.Application) -> views.Runtime:
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
-    scheduler = Scheduler(app[STORE], app[SERVICES].passes, lease_ms=app[SETTINGS].lease_ms)
+    s = app[SETTINGS]
+    scheduler = Scheduler(app[STORE], app[SERVICES].passes, lease_ms=s.lease_ms,
+                          renew_ms=s.lease_renew_ms, metrics=app[METRICS])
     app[SCHEDULER] = scheduler
+    log.info("scheduler started", extra={"worker": scheduler.worker_id,
+                                         "lease_ms": s.lease_ms, "renew_ms": s.lease_renew_ms})
     task = asyncio.create_task(scheduler.run(), name="scheduler")
     # Start-up objects live for the whole process; freezing them keeps the
     # collector from rescanning them on every broadcast (see DESIGN.md).
@@ -193,14 +257,16 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
-    lag = app[LOOP_LAG]
+    lag, metrics = app[LOOP_LAG], app[METRICS]
 
     async def watch() -> None:
         loop = asyncio.get_running_loop()
         while True:
             start = loop.time()
             await asyncio.sleep(lag.SAMPLE_S)
-            lag.add((loop.time() - start - lag.SAMPLE_S) * 1000)
+            late = loop.time() - start - lag.SAMPLE_S
+            lag.add(late * 1000)
+            metrics.loop_lag(late)
 
     task = asyncio.create_task(watch(), name="loop-monitor")
     yield
@@ -210,7 +276,8 @@ async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
 
 async def _ops_monitor(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
-    monitor = Monitor(services.store, services.sfu, services.notifier)
+    monitor = Monitor(services.store, services.sfu, services.notifier, rooms=services.passes,
+                      health=app[HEALTH])
     task = asyncio.create_task(monitor.run(), name="ops-monitor")
     yield
     task.cancel()
@@ -232,9 +299,39 @@ async def _mail_sender(app: web.Application) -> AsyncIterator[None]:
     await asyncio.gather(task, return_exceptions=True)
 
 
+async def _redis_watch(app: web.Application) -> AsyncIterator[None]:
+    services, sio, channel = app[SERVICES], app[SIO], app[CHANNEL]
+    watch = RedisWatch(services.store, services.publisher,
+                       SocketNotifier(LocalEmitter(sio)), app[HEALTH],
+                       channel_up=lambda: bool(channel.up))
+    task = asyncio.create_task(watch.run(), name="redis-watch")
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
 async def _drain(app: web.Application) -> None:
-    """Phase one of shutdown: refuse new commands, finish those in flight."""
+    """Shutdown phases 1-3 (see the module docstring), within a share of the drain timeout."""
     grace = app[SETTINGS].shutdown_grace
-    finished = await app[SERVICES].passes.drain(grace / 2)
-    await app[TASKS].drain(grace / 4)
-    log.info("drained" if finished else "drain timed out; cancelling the rest")
+    start = time.monotonic()
+    # 1. Stop intake: leases first, so another worker fires due timers on time.
+    try:
+        handed = await asyncio.wait_for(app[SCHEDULER].hand_over(), grace / 8)
+    except Exception as error:  # noqa: BLE001 - lapsing leases are the fallback
+        log.warning("handing leases over failed (%s); they lapse on their own", error)
+        handed = 0
+    passes = app[SERVICES].passes
+    passes.draining = True
+    # 2. Answer what is in flight.
+    finished = await passes.drain(grace * 0.35)
+    await app[TASKS].drain(max(0.05, grace * 0.5 - (time.monotonic() - start)))
+    # 3. Tell this worker's clients to reconnect elsewhere; the server closes
+    # their connections next (the runner's short shutdown timeout), so they do.
+    try:
+        await asyncio.wait_for(app[SERVICES].notifier.service(
+            ServiceNotice("restarting", time.time(), retry_after=0.5)), grace / 8)
+    except Exception as error:  # noqa: BLE001 - clients reconnect when the socket closes
+        log.warning("telling clients to reconnect failed: %s", error)
+    log.info("drained" if finished else "drain timed out; cancelling the rest",
+             extra={"leases_handed_over": handed,
+                    "drain_s": round(time.monotonic() - start, 3)})

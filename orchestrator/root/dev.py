@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import logging
+import os
 import signal
 import sys
+import threading
 from dataclasses import dataclass, replace
 from typing import TextIO
 
@@ -18,6 +21,7 @@ from orchestrator.root.app import create_app
 from orchestrator.root.demogym import demo_gym
 from orchestrator.root.keys import SERVICES
 from orchestrator.root.mailsink import MailSink
+from orchestrator.root.supervise import Supervisor
 from orchestrator.settings import Settings
 from signalling.devmail import DevMailRoutes
 from signalling.http import WEB_DIST
@@ -75,7 +79,8 @@ def start_services(settings: Settings) -> Started:
                                           database_url=database_url), children)
 
 
-async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout) -> None:
+async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout,
+                children: list[procs.Child] | None = None) -> None:
     """Run the orchestrator until SIGINT/SIGTERM; with ``demo``, create a demo pass.
 
     With ``demo`` and no ``ONLIVE_SMTP_URL``, it is its own mail server too and
@@ -88,8 +93,11 @@ async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout) -> 
     app = create_app(settings)
     if sink is not None:
         DevMailRoutes(sink, WEB_DIST / "devmail.html").setup(app)
+    # Commands in flight are answered in the drain phase (app.py); then the
+    # connections still open (websockets) are closed after this short wait, so
+    # their clients reconnect elsewhere at once.
     runner = web.AppRunner(app, handle_signals=False, access_log=None,
-                           shutdown_timeout=settings.shutdown_grace)
+                           shutdown_timeout=min(0.5, settings.shutdown_grace / 4))
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
@@ -97,17 +105,47 @@ async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout) -> 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    # onlive dev restarts a redis-server or livekit-server child that dies.
+    supervisor = asyncio.create_task(Supervisor(children, out).run(), name="supervisor") \
+        if children else None
     try:
         if demo:
             await _print_demo(app, settings, out, mail_page=sink is not None)
         else:
             log.info("onlive listening", extra={"url": settings.base_url})
         await stop.wait()
-        log.info("stopping")
+        log.info("stopping", extra={"drain_timeout_s": settings.shutdown_grace})
+        Watchdog(settings.shutdown_grace)
     finally:
-        await runner.cleanup()
+        if supervisor is not None:
+            supervisor.cancel()
+            await asyncio.gather(supervisor, return_exceptions=True)
+        try:
+            # Leases were handed over and clients told in the drain phase; what
+            # is left must not keep the process past the drain timeout.
+            await asyncio.wait_for(runner.cleanup(), max(0.5, settings.shutdown_grace - 0.5))
+        except asyncio.TimeoutError:
+            log.error("closing took longer than the drain timeout allows; leaving the rest")
         if sink is not None:
             await sink.stop()
+
+
+class Watchdog:
+    """Ends the process if shutdown has not finished within ``seconds`` (a phase
+    that hangs must never keep a stopped worker, and its port, alive)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.timer = threading.Timer(seconds, self._expire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    @staticmethod
+    def _expire() -> None:
+        log.error("shutdown did not finish within the drain timeout; exiting now")
+        faulthandler.dump_traceback(all_threads=True)  # where it hung, for the log
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(70)
 
 
 async def _print_demo(app: web.Application, settings: Settings, out: TextIO, *,
@@ -138,7 +176,7 @@ async def _print_demo(app: web.Application, settings: Settings, out: TextIO, *,
 def run_dev(settings: Settings) -> int:
     started = start_services(settings)
     try:
-        asyncio.run(serve(started.settings, demo=True))
+        asyncio.run(serve(started.settings, demo=True, children=started.children))
     finally:
         for child in reversed(started.children):
             child.stop(grace=2.0)

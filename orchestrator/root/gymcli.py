@@ -246,6 +246,7 @@ async def run(settings: Settings, args: argparse.Namespace, write: Write = print
                 write(f"{args.pass_id} is no session of an organisation; nothing to keep")
                 return 1
             counts = await gym.records.archive_pass(archive)
+            counts["live keys expiring"] = await gym.archiver.expire(args.pass_id)
             write(f"{args.pass_id}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
         elif args.command == "session":
             if args.session_command == "add":

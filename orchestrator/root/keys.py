@@ -12,12 +12,15 @@ from aiohttp import web
 from orchestrator.adapters.livekit import LiveKitSfu
 from orchestrator.adapters.postgres import PostgresRecords
 from orchestrator.adapters.redis_store import RedisStore
+from orchestrator.health import Health
 from orchestrator.root.workers import GroupingPool
 from orchestrator.scheduler import Scheduler
 from orchestrator.services import Services
 from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
+from signalling.channel import Channel
 from signalling.media import EchoPool
+from signalling.metrics import PrometheusMetrics
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", aioredis.Redis)
@@ -31,6 +34,10 @@ TASKS = web.AppKey("tasks", TaskSet)
 ECHO = web.AppKey("echo", EchoPool)
 GROUPING = web.AppKey("grouping", GroupingPool)
 STARTED = web.AppKey("started", float)
+METRICS = web.AppKey("metrics", PrometheusMetrics)
+#: What this worker knows of Redis, the channel and LiveKit (readyz, /metrics).
+HEALTH = web.AppKey("health", Health)
+CHANNEL = web.AppKey("channel", Channel)
 
 
 @dataclass

@@ -56,7 +56,9 @@ async def one_shot(settings: Settings) -> AsyncIterator[Services]:
             sfu = LiveKitSfu(settings.livekit_http_url, settings.livekit_url,
                              settings.livekit_api_key, settings.livekit_api_secret, session)
             try:
-                yield build_services(settings, RedisStore(client), sfu, SocketNotifier(emitter),
+                store = RedisStore(client, history_max=settings.history_max,
+                                   stream_retention_days=settings.stream_retention_days)
+                yield build_services(settings, store, sfu, SocketNotifier(emitter),
                                      records=records)
             finally:
                 await sfu.close()

@@ -64,6 +64,8 @@ class Child:
     log_path: Path
     # postgres treats SIGTERM as "wait for every client to leave"; it asks for SIGINT.
     stop_signal: int = signal.SIGTERM
+    # Starts the same service again (``onlive dev``'s supervisor); None: it cannot.
+    respawn: Callable[[], Child] | None = None
 
     @property
     def pid(self) -> int:
@@ -118,13 +120,18 @@ def _wait(child: Child, ready: Callable[[], bool], timeout: float) -> None:
     raise ServiceError(f"{child.name} was not ready within {timeout:g}s:\n{child.tail()}")
 
 
+#: The AOF's fsync policy: ``always`` fsyncs before Redis replies, so an acknowledged
+#: answer survives a host crash, not only a process crash (README, Durability).
+REDIS_FSYNC = "always"
+
+
 def start_redis(data_dir: Path, port: int, *, binary: str = "redis-server",
-                appendonly: bool = True) -> Child:
-    """redis-server on 127.0.0.1:port with AOF (everysec) under ``data_dir``."""
+                appendonly: bool = True, fsync: str = REDIS_FSYNC) -> Child:
+    """redis-server on 127.0.0.1:port with AOF (``fsync``: always, everysec) under ``data_dir``."""
     ensure_port_free(port, "redis-server")
     data_dir.mkdir(parents=True, exist_ok=True)
     argv = [binary, "--bind", LOOPBACK, "--port", str(port), "--dir", str(data_dir),
-            "--appendonly", "yes" if appendonly else "no", "--appendfsync", "everysec",
+            "--appendonly", "yes" if appendonly else "no", "--appendfsync", fsync,
             "--save", "", "--protected-mode", "yes", "--daemonize", "no"]
     child = _spawn("redis-server", argv, data_dir / "redis.log")
 
@@ -138,6 +145,8 @@ def start_redis(data_dir: Path, port: int, *, binary: str = "redis-server",
 
     _wait(child, ready, 10.0)
     log.info("redis-server ready", extra={"pid": child.pid, "port": port})
+    child.respawn = lambda: start_redis(data_dir, port, binary=binary, appendonly=appendonly,
+                                        fsync=fsync)
     return child
 
 
@@ -215,6 +224,10 @@ def start_livekit(binary: Path, state_dir: Path, *, port: int, udp_port: int, ke
 
     _wait(child, ready, 20.0)
     log.info("livekit-server ready", extra={"pid": child.pid, "port": port})
+    child.respawn = lambda: start_livekit(binary, state_dir, port=port, udp_port=udp_port,
+                                          keys=keys, webhook_url=webhook_url,
+                                          empty_timeout=empty_timeout,
+                                          departure_timeout=departure_timeout)
     return child
 
 

@@ -314,6 +314,12 @@ async def test_an_ended_session_is_archived_once_with_attendance_and_missed_mail
         "archived_answers", "journal_entries", "attendance", "mail_outbox")}
     await g.archiver.archive_pass(await s.store.load(gym.s1))  # a retry, or a second worker
     assert counted == {t: await pool.fetchval(f"SELECT count(*) FROM {t}") for t in counted}
+    # Archived: every live key of the pass expires after the retention time.
+    r = s.store.r  # type: ignore[attr-defined]
+    keys = [k async for k in r.scan_iter(match=f"onlive:pass:{gym.s1}*")]
+    assert {k.decode().rsplit(":", 1)[-1] for k in keys} >= {"attendance", "ended", "expected"}
+    ttls = {k.decode(): await r.ttl(k) for k in keys}
+    assert all(0 < ttl <= s.settings.pass_retention for ttl in ttls.values()), ttls
     # Min träning: the class is done, with its journal and who was there.
     page = await g.my_training.page(holder)
     assert page.classes[0].status is ClassStatus.DONE and page.next_class is None

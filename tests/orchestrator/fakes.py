@@ -30,6 +30,7 @@ from orchestrator.readmodels import (
     JournalEntry,
     PassView,
     PlenaryResults,
+    ServiceNotice,
 )
 
 
@@ -57,6 +58,8 @@ class MemoryStore:
         self.live: set[str] = set()
         self.deadlines: dict[str, float] = {}
         self.leases: dict[str, str] = {}
+        self.onces: set[str] = set()
+        self.expiring: dict[str, int] = {}
         self.answer_records: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
         self.presence_of: dict[str, dict[str, str]] = defaultdict(dict)
         self.quality_of: dict[str, dict[str, str]] = defaultdict(dict)
@@ -100,6 +103,12 @@ class MemoryStore:
     async def retire_pass(self, pass_id: str) -> None:
         self.live.discard(pass_id)
 
+    async def expire_pass(self, pass_id: str, seconds: int) -> int:
+        self.expiring[pass_id] = seconds
+        self.live.discard(pass_id)
+        self.deadlines.pop(pass_id, None)
+        return 1 if pass_id in self.passes else 0
+
     async def pass_ids(self) -> list[str]:
         return sorted(self.passes)
 
@@ -128,6 +137,12 @@ class MemoryStore:
     async def release_lease(self, pass_id: str, worker: str) -> None:
         if self.leases.get(pass_id) == worker:
             del self.leases[pass_id]
+
+    async def once(self, key: str, ttl_ms: int) -> bool:
+        if key in self.onces:
+            return False
+        self.onces.add(key)
+        return True
 
     async def store_answer(self, pass_id: str, step_id: str, person_id: str, client_id: str,
                            value: dict[str, Any], at: float) -> bool:
@@ -329,6 +344,9 @@ class RecordingNotifier:
 
     async def follow_up(self, notice: FollowUpNotice) -> None:
         self.sent.append(("follow_up", notice))
+
+    async def service(self, notice: ServiceNotice) -> None:
+        self.sent.append(("service", notice))
 
     def of(self, kind: str, where: Callable[[Any], bool] = lambda m: True) -> list[Any]:
         return [model for k, model in self.sent if k == kind and where(model)]

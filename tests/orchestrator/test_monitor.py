@@ -53,3 +53,49 @@ def test_a_condition_that_cleared_starts_counting_again() -> None:
     found, seen = findings(state, alone, seen, 10.0)
     found, _ = findings(state, alone, seen, 10.0 + ALONE_AFTER_S - 1)
     assert not [f for f in found if f.code == "participant_alone"]
+
+
+class _Keeper:
+    def __init__(self) -> None:
+        self.restored: list[str] = []
+        self.refreshed: list[str] = []
+
+    async def restore(self, pass_id: str) -> int:
+        self.restored.append(pass_id)
+        return 3
+
+    async def refresh(self, pass_id: str) -> None:
+        self.refreshed.append(pass_id)
+
+
+async def test_a_livekit_outage_alerts_ops_and_facilitators_once_and_rooms_come_back() -> None:
+    from orchestrator.health import Health
+    from orchestrator.monitor import LIVEKIT_FAILURES, Monitor
+    from tests.orchestrator.fakes import FakeSfu, MemoryStore, RecordingNotifier
+
+    store, sfu, notifier, keeper, health = (MemoryStore(), FakeSfu(), RecordingNotifier(),
+                                            _Keeper(), Health())
+    await store.create_pass(running_breakout())
+    await store.set_presence("p1", "u0", "onlive_p1_r1_g1")
+    monitor = Monitor(store, sfu, notifier, rooms=keeper, health=health)
+    other = Monitor(store, sfu, RecordingNotifier(), rooms=_Keeper())  # a second worker
+    sfu.down = True
+    for _ in range(LIVEKIT_FAILURES - 1):
+        await monitor.check_livekit()
+    assert not monitor.livekit_down, "one failed ask is not an outage"
+    await monitor.check_livekit()
+    for _ in range(LIVEKIT_FAILURES):
+        await other.check_livekit()
+    assert monitor.livekit_down and not health.livekit.up
+    sent = [(kind, getattr(item, "code", "")) for kind, item in notifier.sent]
+    assert ("service", "media_down") in sent
+    assert [(a.code, a.pass_id) for a in store.alerts] == [
+        ("livekit_unreachable", None), ("livekit_unreachable", "p1")], "one alert per outage"
+    assert await store.presence("p1") == {}, "nobody is in a room of a LiveKit that went away"
+    assert keeper.refreshed == ["p1"]
+
+    sfu.down = False
+    await monitor.check_livekit()
+    assert keeper.restored == ["p1"] and health.livekit.up
+    assert ("service", "media_up") in [(k, getattr(i, "code", "")) for k, i in notifier.sent]
+    assert [a.code for a in store.alerts][-2:] == ["livekit_recovered", "rooms_restored"]

@@ -7,9 +7,14 @@ import { t, tx, px, errorKey } from "./i18n.js";
 import { AckError } from "./connection.js";
 import { LIMITS } from "./contract.js";
 
+/** Ack errors after which the same answer is simply sent again. */
+const AGAIN = new Set(["timeout", "try_again", "shutting_down"]);
+
 const MAX_WORD = LIMITS.answerWordChars;
 const MAX_TEXT = LIMITS.answerTextChars;
 const RETRIES = 3;
+// While the server cannot store (a Redis outage), keep trying for about half a minute.
+const OUTAGE_RETRIES = 10;
 
 class Invalid extends Error {
   constructor(input, key, vars) {
@@ -248,9 +253,12 @@ export function answerForm(step, { saved = null, send }) {
           await send(value, clientId);
           break;
         } catch (error) {
-          const lost = error instanceof AckError && error.code === "timeout";
-          if (!lost || attempt >= RETRIES) throw error;
-          await sleep(500 * (attempt + 1)); // same client id: never a duplicate
+          // Lost on the way, or refused because the server cannot store right now
+          // (nothing was stored): the same client id again is never a duplicate.
+          const again = error instanceof AckError && AGAIN.has(error.code);
+          const limit = error.code === "timeout" ? RETRIES : OUTAGE_RETRIES;
+          if (!again || attempt >= limit) throw error;
+          await sleep(Math.min(4000, Math.max(500 * (attempt + 1), (error.retryAfter ?? 0) * 1000)));
         }
       }
       stored = true;

@@ -31,14 +31,52 @@ export function readCredential(name, page) {
   }
 }
 
+/** Refusals that mean "the server cannot take you right now", not "never". */
+export const RETRYABLE = new Set(["try_again", "shutting_down"]);
+
+/** Back-off before the n-th new attempt after a retryable refusal (ms, with jitter). */
+export function backoffMs(attempt) {
+  const base = Math.min(8000, 500 * 2 ** attempt);
+  return Math.round(base * (0.75 + Math.random() * 0.5));
+}
+
+const retryListeners = new WeakMap();
+
+/** Call `fn(ms)` whenever the socket schedules a new attempt after a retryable refusal. */
+export function onRetry(socket, fn) {
+  if (!retryListeners.has(socket)) retryListeners.set(socket, []);
+  retryListeners.get(socket).push(fn);
+}
+
+/**
+ * The socket of `namespace`. A refusal with a retryable code (a page opened
+ * while Redis is away, or a worker shutting down) is not final: the socket
+ * tries again on its own with back-off, and tells `onRetry` listeners when.
+ */
 export function connect(namespace, auth) {
-  return io(location.origin + namespace, {
+  const socket = io(location.origin + namespace, {
     parser: msgpackParser,
     auth,
     transports: ["websocket"],
     reconnectionDelay: 500,
     reconnectionDelayMax: 4000,
   });
+  let attempt = 0;
+  let timer = null;
+  socket.on("connect", () => {
+    attempt = 0;
+  });
+  socket.on("connect_error", (error) => {
+    const code = error && error.data && error.data.code;
+    if (socket.active || !RETRYABLE.has(code) || timer) return;
+    const delay = backoffMs(attempt++);
+    (retryListeners.get(socket) || []).forEach((fn) => fn(delay));
+    timer = setTimeout(() => {
+      timer = null;
+      socket.connect();
+    }, delay);
+  });
+  return socket;
 }
 
 export class AckError extends Error {

@@ -45,6 +45,7 @@ export const EVENTS = Object.freeze({
   CUE: "cue",
   ALERT: "alert",
   FOLLOW_UP: "follow_up",
+  SERVICE: "service",
   RESULTS: "results",
 });
 

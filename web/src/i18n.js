@@ -6,6 +6,7 @@
 // never a number typed into a sentence.
 
 import { LIMITS, ECHO_THRESHOLDS } from "./contract.js";
+import { CLASS_STRINGS } from "./strings-classes.js";
 
 export const LANGS = ["sv", "en"];
 const STORE_KEY = "onlive.lang";
@@ -28,6 +29,20 @@ export const STRINGS = {
     "err.pass_ended": "Passet är slut. Tack för att du var med!",
     "err.generic": "Något gick fel: {message}",
     "err.timeout": "Servern svarade inte. Försök igen.",
+    // Faults: outages and restarts (issue 13)
+    "err.try_again": "Servern kan inte spara just nu. Inget sparades – försök igen om en liten stund.",
+    "err.shutting_down": "Servern startas om. Försök igen om en liten stund.",
+    "conn.unavailable": "Servern är inte tillgänglig just nu – försöker igen om {seconds} s…",
+    "service.restarting": "Servern startas om – du ansluts igen automatiskt…",
+    "service.store_down": "Servern kan inte spara svar just nu. Vänta, sidan försöker igen.",
+    "service.store_up": "Servern fungerar igen.",
+    "service.media_down": "Bild och ljud är borta en stund – du kopplas in igen automatiskt.",
+    "service.media_up": "Bild och ljud fungerar igen.",
+    "alert.rooms_restored": "Rummen i passet är återskapade efter avbrottet ({rooms} st).",
+    "alert.redis_unreachable": "Databasen för pågående pass (Redis) svarar inte. Svar och kommandon nekas tills den är tillbaka.",
+    "alert.redis_recovered": "Databasen för pågående pass (Redis) svarar igen (avbrott {seconds} s).",
+    "alert.recording_attempt": "Tecken på inspelning: rummet stängdes.",
+    "alert.someone": "Någon",
 
     "phase.lobby": "Väntar på start",
     "phase.running": "Pågår",
@@ -385,7 +400,6 @@ export const STRINGS = {
     "err.unknown_participant": "{name} är inte ansluten just nu.",
     "err.unknown_room": "Rummet är stängt. Välj ett annat på tavlan.",
     "err.unknown_help": "Förfrågan finns inte längre. Ladda om sidan.",
-    "err.shutting_down": "Servern startar om. Försök igen om en stund.",
     "err.out_of_range": "Värdet är utanför det tillåtna.",
     "err.wrong_step": "Det steget är inte öppet längre. Svara på steget som visas nu.",
     "err.invalid_answer": "Svaret passar inte frågan. Kontrollera det och skicka igen.",
@@ -692,6 +706,20 @@ export const STRINGS = {
     "err.pass_ended": "The pass has ended. Thank you for taking part!",
     "err.generic": "Something went wrong: {message}",
     "err.timeout": "The server did not answer. Try again.",
+    // Faults: outages and restarts (issue 13)
+    "err.try_again": "The server cannot save right now. Nothing was saved – try again in a moment.",
+    "err.shutting_down": "The server is restarting. Try again in a moment.",
+    "conn.unavailable": "The server is not available right now – trying again in {seconds} s…",
+    "service.restarting": "The server is restarting – you will be reconnected automatically…",
+    "service.store_down": "The server cannot save answers right now. Please wait, the page keeps trying.",
+    "service.store_up": "The server works again.",
+    "service.media_down": "Video and sound are away for a moment – you will be reconnected automatically.",
+    "service.media_up": "Video and sound work again.",
+    "alert.rooms_restored": "The pass's rooms were created again after the outage ({rooms}).",
+    "alert.redis_unreachable": "The live store (Redis) does not answer. Answers and commands are refused until it is back.",
+    "alert.redis_recovered": "The live store (Redis) answers again (outage {seconds} s).",
+    "alert.recording_attempt": "Sign of recording: the room was closed.",
+    "alert.someone": "Someone",
 
     "phase.lobby": "Waiting to start",
     "phase.running": "Running",
@@ -1049,7 +1077,6 @@ export const STRINGS = {
     "err.unknown_participant": "{name} is not connected right now.",
     "err.unknown_room": "That room is closed. Pick another on the board.",
     "err.unknown_help": "That request is gone. Reload the page.",
-    "err.shutting_down": "The server is restarting. Try again in a moment.",
     "err.out_of_range": "The value is out of range.",
     "err.wrong_step": "That step is no longer open. Answer the step shown now.",
     "err.invalid_answer": "The answer does not fit the question. Check it and send again.",
@@ -1352,6 +1379,9 @@ function initialLang() {
 }
 
 let lang = initialLang();
+// The class page and the facilitator's passes keep their strings in their own file.
+for (const l of LANGS) Object.assign(STRINGS[l], CLASS_STRINGS[l]);
+
 const listeners = new Set();
 
 export const getLang = () => lang;

@@ -7,7 +7,7 @@ import { $, h, fill } from "./dom.js";
 import { t, pick, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
 import { NAMESPACES } from "./contract.js";
-import { connectionStatus, showStatus } from "./ui.js";
+import { alertText, connectionStatus, showStatus } from "./ui.js";
 
 const POLL_MS = 3000;
 const app = { data: null, extraAlerts: [] };
@@ -85,7 +85,7 @@ function render() {
   const alerts = [...app.extraAlerts, ...(d.alerts || [])];
   $("#alerts-none").hidden = alerts.length > 0;
   fill($("#alerts"), alerts.slice(0, 50).map((a) => h("li", { class: "alert" },
-    `${a.at ? new Date(a.at * 1000).toLocaleTimeString() : ""} · ${a.code || ""} · ${a.message || ""}`)));
+    `${a.at ? new Date(a.at * 1000).toLocaleTimeString() : ""} · ${alertText(a)}`)));
 }
 
 onLangChange(render);

@@ -4,6 +4,7 @@
 import { h } from "./dom.js";
 import { t, pick, onLangChange } from "./i18n.js";
 import { remainingMs, formatMs } from "./clock.js";
+import { onRetry, RETRYABLE } from "./connection.js";
 
 const TICK_MS = 200;
 
@@ -76,8 +77,13 @@ export function connectionStatus(el, socket, { onRefused = () => {} } = {}) {
     paint();
   });
   socket.on("connect_error", (error) => {
+    const code = error && error.data && error.data.code;
     if (socket.active) {
       key = "conn.offline";
+      vars = {};
+    } else if (RETRYABLE.has(code)) {
+      // connection.js tries again on its own; onRetry says when.
+      key = `err.${code}`;
       vars = {};
     } else {
       // Refused by the server: the link is wrong, expired or the pass ended.
@@ -89,8 +95,36 @@ export function connectionStatus(el, socket, { onRefused = () => {} } = {}) {
     }
     paint();
   });
+  onRetry(socket, (ms) => {
+    key = "conn.unavailable";
+    vars = { seconds: Math.max(1, Math.round(ms / 1000)) };
+    paint();
+  });
+  // Notices about the server itself: a restart (this page reconnects to
+  // another worker), the live store or the media server away and back.
+  socket.on("service", (notice) => {
+    const code = notice && notice.code;
+    if (code === "store_up" || code === "media_up") key = socket.connected ? "conn.online" : key;
+    else if (code && t(`service.${code}`) !== `service.${code}`) key = `service.${code}`;
+    vars = {};
+    paint();
+  });
   onLangChange(paint);
   paint();
+}
+
+/** An ack error in words: its code's text when the catalogue has one. */
+export function errorText(error) {
+  const code = error && error.code;
+  if (code && t(`err.${code}`) !== `err.${code}`) return t(`err.${code}`);
+  return t("err.generic", { message: (error && error.message) || "" });
+}
+
+/** An alert in words: the catalogue's text for its code, filled from its details. */
+export function alertText(alert) {
+  const key = `alert.${alert.code}`;
+  const text = t(key, { name: t("alert.someone"), room: "", ...alert });
+  return text !== key ? text : alert.message || alert.code || "";
 }
 
 /** A dismissable banner for cues; role=alert so it is announced. */

@@ -95,3 +95,13 @@ test("a trio in a pair exercise: one speaker and one listener at a time, the thi
   assert.deepEqual([0, 1].map((p) => roleOf(step, p, 2, 1).id), ["listener", "speaker"]);
   assert.equal(roleOf({ roles: [] }, 0, 2, 0), null);
 });
+
+test("a refused connection is tried again with growing back-off, at most about 8 s", async () => {
+  const { backoffMs, RETRYABLE } = await import("../src/connection.js");
+  assert.ok(RETRYABLE.has("try_again") && RETRYABLE.has("shutting_down"));
+  assert.ok(!RETRYABLE.has("invalid_credential"));
+  const first = backoffMs(0);
+  assert.ok(first >= 375 && first <= 625, String(first));
+  assert.ok(backoffMs(3) > backoffMs(0));
+  for (let n = 0; n < 20; n++) assert.ok(backoffMs(n) <= 10_000);
+});

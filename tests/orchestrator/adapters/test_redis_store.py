@@ -101,6 +101,44 @@ async def test_expected_people_are_kept_beside_the_pass(store: RedisStore) -> No
     assert await store.expected("p8") == {}
 
 
+async def test_the_pairing_history_keeps_only_the_newest_meetings_of_a_program(
+        store: RedisStore) -> None:
+    from breakout import Meeting
+
+    store.history_max = 5
+    await store.append_history("g", [Meeting(f"a{i}", f"b{i}", "p", float(i)) for i in range(4)])
+    await store.append_history("g", [Meeting(f"a{i}", f"b{i}", "p", float(i))
+                                     for i in range(4, 8)])
+    assert [m.a for m in await store.history("g")] == ["a3", "a4", "a5", "a6", "a7"]
+
+
+async def test_alert_and_audit_streams_drop_entries_older_than_the_retention(
+        store: RedisStore) -> None:
+    old_ms = int((__import__("time").time() - 91 * 86400) * 1000)
+    await store.r.xadd("onlive:alerts", {"code": "ancient", "message": "m", "at": "0"},
+                       id=f"{old_ms}-0")
+    await store.r.xadd("onlive:audit", {"action": "ancient", "at": "0"}, id=f"{old_ms}-0")
+    await store.alert("fresh", "m")
+    await store.audit("fresh")
+    assert [a.code for a in await store.recent_alerts()] == ["fresh"]
+    assert [e["action"] for e in await store.audit_entries()] == ["fresh"]
+
+
+async def test_an_archived_pass_expires_with_every_key_under_it(store: RedisStore) -> None:
+    state = PassState(id="p9", program="g", script=demo_class(), main_room="m")
+    await store.create_pass(state)
+    await store.mark_joined("p9", "u1", 1.0)
+    await store.close_presence("p9", 2.0)
+    await store.expect("p9", [Member("u1", "U1")])
+    await store.set_deadline("p9", 5.0)
+    await store.update("p9", lambda s: reduce(s, ev.Join(Member("u1", "U1")), 1.0),
+                       audit={"command": "join"})
+    assert await store.expire_pass("p9", 3600) >= 5
+    for key in ("", ":attendance", ":ended", ":expected", ":audit"):
+        assert 0 < await store.r.ttl(f"onlive:pass:p9{key}") <= 3600, key
+    assert await store.deadline_of("p9") is None and "p9" not in await store.live_passes()
+
+
 async def _join_cost(store: RedisStore, n: int) -> tuple[dict[str, int], int]:
     """Redis commands (by name) and bytes in and out of one join into a pass of ``n``."""
     pass_id = f"cost{n}"
