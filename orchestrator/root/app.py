@@ -48,7 +48,8 @@ from orchestrator.scheduler import Scheduler
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
-from signalling import namespaces, views
+from signalling import headers, namespaces, views
+from signalling.guard import Guard, GuardedServer, Limits
 from signalling.http import Routes
 from signalling.media import EchoPool, ice
 from signalling.notifier import SocketNotifier
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> web.Application:
     disable_websocket_compression()
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
+    headers.install(app, settings)
     app[LOOP_LAG] = LoopLag()
     app.cleanup_ctx.append(_redis)
     app.cleanup_ctx.append(_records)
@@ -81,7 +83,10 @@ def create_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(_drain)
     # The Socket.IO server must exist before the app is frozen; it is
     # configured here and started in its cleanup context.
-    app[SIO] = socketio.AsyncServer(
+    app[SIO] = GuardedServer(
+        guard=Guard(Limits(settings.auth_timeout, settings.connections_per_credential,
+                           settings.event_rate, settings.event_burst,
+                           settings.credential_event_rate, settings.credential_event_burst)),
         async_mode="aiohttp",
         serializer="msgpack",
         client_manager=socketio.AsyncRedisManager(settings.redis_url, channel=SIO_CHANNEL),
