@@ -66,6 +66,8 @@ class RoomEvent:
     kind_name: str = ""
     active_recording: bool = False
     egress_id: str = ""
+    event_id: str = ""  # LiveKit's unique id of the webhook (a replay repeats it)
+    created_at: float = 0.0  # when LiveKit sent it, epoch seconds
 
 
 Step = Callable[[PassState], tuple[PassState, list[Effect]]]
@@ -137,6 +139,9 @@ class Store(Protocol):
     async def alert(self, code: str, message: str, **detail: str) -> Alert: ...
     async def recent_alerts(self, count: int = 50) -> list[Alert]: ...
     async def audit(self, action: str, **detail: str) -> None: ...
+
+    # replay protection: True the first time ``key`` is seen within ``ttl`` seconds
+    async def first_sighting(self, key: str, ttl: int) -> bool: ...
 
 
 class Archive(Protocol):

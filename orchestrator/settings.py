@@ -74,6 +74,17 @@ class Settings:
     # waits in the outbox (``onlive dev`` runs a local mail sink and sets it).
     smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = "onlive <onlive@localhost>"
+    # A LiveKit webhook created longer ago than this is refused as a replay.
+    webhook_max_age: int = 300
+    # Limits per worker: a socket must join a namespace (show a valid credential)
+    # within auth_timeout seconds; a credential may hold this many connections;
+    # events a second (and burst) per connection and per credential.
+    auth_timeout: float = 5.0
+    connections_per_credential: int = 5
+    event_rate: float = 5.0
+    event_burst: int = 40
+    credential_event_rate: float = 10.0
+    credential_event_burst: int = 80
 
     def __post_init__(self) -> None:
         if not 1 <= self.port <= 65535:
@@ -100,6 +111,18 @@ class Settings:
                 ("smtp://", "smtps://", "smtp+starttls://")):
             raise ConfigError("ONLIVE_SMTP_URL must be an smtp://, smtps:// or "
                               "smtp+starttls:// URL")
+        if not 0.5 <= self.auth_timeout <= 60:
+            raise ConfigError(f"ONLIVE_AUTH_TIMEOUT must be 0.5-60 seconds, not {self.auth_timeout}")
+        if not 1 <= self.connections_per_credential <= 1000:
+            raise ConfigError("ONLIVE_CONNECTIONS_PER_CREDENTIAL must be 1-1000, "
+                              f"not {self.connections_per_credential}")
+        if min(self.event_rate, self.credential_event_rate) <= 0 \
+                or min(self.event_burst, self.credential_event_burst) < 1:
+            raise ConfigError("ONLIVE_EVENT_RATE and ONLIVE_CREDENTIAL_EVENT_RATE must be "
+                              "positive and their bursts at least 1")
+        if not 10 <= self.webhook_max_age <= 3000:
+            raise ConfigError("ONLIVE_WEBHOOK_MAX_AGE must be 10-3000 seconds, "
+                              f"not {self.webhook_max_age}")
         if self.livekit_api_secret and len(self.livekit_api_secret) < 32:
             raise ConfigError("the LiveKit API secret must have at least 32 characters")
 
@@ -140,6 +163,15 @@ class Settings:
             except ValueError:
                 raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
+        def dec(name: str, default: float) -> float:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                return float(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+
         state_dir = Path(env.get("ONLIVE_STATE_DIR", ".state"))
         secret = env.get("ONLIVE_SECRET") or _installation_secret(state_dir)
         origins = tuple(o.strip() for o in env.get("ONLIVE_ALLOWED_ORIGINS", "").split(",")
@@ -173,6 +205,13 @@ class Settings:
             echo_idle_timeout=float(num("ONLIVE_ECHO_IDLE_TIMEOUT", 30)),
             smtp_url=env.get("ONLIVE_SMTP_URL") or None,
             mail_from=env.get("ONLIVE_MAIL_FROM") or "onlive <onlive@localhost>",
+            webhook_max_age=num("ONLIVE_WEBHOOK_MAX_AGE", 300),
+            auth_timeout=dec("ONLIVE_AUTH_TIMEOUT", 5.0),
+            connections_per_credential=num("ONLIVE_CONNECTIONS_PER_CREDENTIAL", 5),
+            event_rate=dec("ONLIVE_EVENT_RATE", 5.0),
+            event_burst=num("ONLIVE_EVENT_BURST", 40),
+            credential_event_rate=dec("ONLIVE_CREDENTIAL_EVENT_RATE", 10.0),
+            credential_event_burst=num("ONLIVE_CREDENTIAL_EVENT_BURST", 80),
             media_loopback=env.get("ONLIVE_MEDIA_LOOPBACK",
                                    "1" if env.get("ONLIVE_HOST", "127.0.0.1") == "127.0.0.1"
                                    else "0") == "1",

@@ -402,6 +402,9 @@ class RedisStore:
         entry: dict[Any, Any] = {"action": action, "at": f"{time.time():.3f}", **detail}
         await self.r.xadd(f"{PREFIX}audit", entry, maxlen=STREAM_MAXLEN, approximate=True)
 
+    async def first_sighting(self, key: str, ttl: int) -> bool:
+        return bool(await self.r.set(f"{PREFIX}seen:{key}", b"1", nx=True, ex=max(1, ttl)))
+
     async def audit_entries(self, count: int = 100) -> list[dict[str, str]]:
         raw = await self.r.xrevrange(f"{PREFIX}audit", count=count)
         return [_fields(f) for _, f in raw or []]
