@@ -2,7 +2,12 @@
 
 Each handler validates its payload (``signalling.wire``), calls one service
 and returns an ack rendered by ``signalling.views``. Refusals of every kind
-become wire errors in exactly one place, ``_Base.trigger_event``.
+become wire errors in exactly one place, ``_Base.trigger_event``; each is
+counted and logged as one throttled line by the worker's ``Guard`` (a
+client's mistake never writes a traceback). A verified connection takes a
+seat of its credential (``Guard.admit``); one over the limit is refused
+with ``too_many_connections``. Frames, reserved event names and rates are
+checked before any of this, by ``signalling.guard.GuardedServer``.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from orchestrator.services import Services
 from orchestrator.taskset import TaskSet
 from orchestrator.tickets import Kind
 from signalling import views, wire
+from signalling.guard import Guard, Limits, source_of
 from signalling.media import EchoBusy, EchoError, EchoPool
 from signalling.notifier import OPS_ROOM, pass_room, person_room
 from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
@@ -27,6 +33,11 @@ from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str, Any], Awaitable[dict[str, Any]]]
+
+
+def _seat_refusal(limit: int) -> OnliveError:
+    return AuthError(f"this link is already open in {limit} places; close one of them and "
+                     "try again", code="too_many_connections")
 
 
 def _refuse(error: OnliveError) -> socketio.exceptions.ConnectionRefusedError:
@@ -38,13 +49,34 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
     kind: Kind
     events: frozenset[str] = frozenset()
 
-    def __init__(self, namespace: str, services: Services, tasks: TaskSet) -> None:
+    def __init__(self, namespace: str, services: Services, tasks: TaskSet,
+                 guard: Guard | None = None) -> None:
         super().__init__(namespace)
         self.services = services
         self.tasks = tasks
+        self.guard = guard or Guard(Limits())
+
+    def _source(self, sid: str) -> str:
+        eio_sid = self.server.manager.eio_sid_from_sid(sid, self.namespace)
+        return source_of(self.server.environ.get(eio_sid))
+
+    def _admit(self, sid: str, credential: str) -> None:
+        """Take a seat of ``credential`` for this connection; ``AuthError`` when all are taken."""
+        if not self.guard.admit(sid, credential):
+            raise _seat_refusal(self.guard.limits.connections_per_credential)
+
+    def _connect_refused(self, sid: str, error: OnliveError) -> socketio.exceptions.\
+            ConnectionRefusedError:
+        self.guard.note(self._source(sid), error.code, error.message, namespace=self.namespace,
+                        event="connect")
+        return _refuse(error)
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
-        if event in ("connect", "disconnect"):
+        # The server calls these two itself; GuardedServer refuses them from clients.
+        if event == "connect":
+            return await super().trigger_event(event, *args)
+        if event == "disconnect":
+            self.guard.release(args[0])
             return await super().trigger_event(event, *args)
         sid, data = args[0], (args[1] if len(args) > 1 else None)
         handler: Handler | None = getattr(self, f"on_{event}", None) if event in self.events else None
@@ -55,9 +87,9 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
             return await handler(sid, data)
         except CodedError as error:
             session = await self._session(sid)
-            log.info("refused %s: %s", event, error.message,
-                     extra={"pass_id": session.get("pass_id"),
-                            "participant_id": session.get("person_id"), "code": error.code})
+            self.guard.note(self._source(sid), error.code, error.message, event=event,
+                            namespace=self.namespace, pass_id=session.get("pass_id"),
+                            participant_id=session.get("person_id"))
             refusal = wire.error(error.code, error.message)
             if isinstance(error, Busy):
                 refusal["error"]["retry_after"] = error.retry_after
@@ -86,8 +118,8 @@ class ParticipantNamespace(_Base):
                         Event.ECHO_CLOSE})
 
     def __init__(self, namespace: str, services: Services, tasks: TaskSet,
-                 echo: EchoPool) -> None:
-        super().__init__(namespace, services, tasks)
+                 echo: EchoPool, guard: Guard | None = None) -> None:
+        super().__init__(namespace, services, tasks, guard)
         self.participants = services.participants
         self.echo = echo
 
@@ -97,9 +129,9 @@ class ParticipantNamespace(_Base):
                                                  Kind.PARTICIPANT)
             assert claims.pass_id is not None
             await self.participants.check_open(claims.pass_id)
+            self._admit(sid, f"participant:{claims.pass_id}:{claims.subject}")
         except OnliveError as error:
-            log.info("participant connect refused: %s", error.message)
-            raise _refuse(error) from None
+            raise self._connect_refused(sid, error) from None
         await self.save_session(sid, {"pass_id": claims.pass_id, "person_id": claims.subject})
         await self.enter_room(sid, pass_room(claims.pass_id))
         await self.enter_room(sid, person_room(claims.pass_id, claims.subject))
@@ -208,9 +240,9 @@ class FacilitatorNamespace(_Base):
                                                  Kind.FACILITATOR)
             assert claims.pass_id is not None
             await self.services.store.load(claims.pass_id)
+            self._admit(sid, f"facilitator:{claims.pass_id}:{claims.subject}")
         except OnliveError as error:
-            log.info("facilitator connect refused: %s", error.message)
-            raise _refuse(error) from None
+            raise self._connect_refused(sid, error) from None
         await self.save_session(sid, {"pass_id": claims.pass_id, "actor": claims.subject})
         await self.enter_room(sid, pass_room(claims.pass_id))
         self.tasks.spawn(self._welcome(sid, claims.pass_id), "welcome")
@@ -239,15 +271,17 @@ class OpsNamespace(_Base):
     events = frozenset({Event.SYNC})
 
     def __init__(self, namespace: str, services: Services, tasks: TaskSet,
-                 overview: Callable[[], Awaitable[dict[str, Any]]]) -> None:
-        super().__init__(namespace, services, tasks)
+                 overview: Callable[[], Awaitable[dict[str, Any]]],
+                 guard: Guard | None = None) -> None:
+        super().__init__(namespace, services, tasks, guard)
         self.overview = overview
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
         try:
-            self.services.access.verify(self._credential(auth, "credential"), Kind.OPS)
+            claims = self.services.access.verify(self._credential(auth, "credential"), Kind.OPS)
+            self._admit(sid, f"ops:{claims.subject}")
         except OnliveError as error:
-            raise _refuse(error) from None
+            raise self._connect_refused(sid, error) from None
         await self.enter_room(sid, OPS_ROOM)
         self.tasks.spawn(self._welcome(sid), "welcome")
 
@@ -260,11 +294,13 @@ class OpsNamespace(_Base):
 
 
 def register(sio: socketio.AsyncServer, services: Services, tasks: TaskSet, echo: EchoPool,
-             overview: Callable[[], Awaitable[dict[str, Any]]]) -> None:
-    """Register the three namespaces on ``sio``."""
-    sio.register_namespace(ParticipantNamespace(PARTICIPANT, services, tasks, echo))
-    sio.register_namespace(FacilitatorNamespace(FACILITATOR, services, tasks))
-    sio.register_namespace(OpsNamespace(OPS, services, tasks, overview))
+             overview: Callable[[], Awaitable[dict[str, Any]]],
+             guard: Guard | None = None) -> None:
+    """Register the three namespaces on ``sio`` (sharing the worker's ``guard``)."""
+    guard = guard or getattr(sio, "guard", None) or Guard(Limits())
+    sio.register_namespace(ParticipantNamespace(PARTICIPANT, services, tasks, echo, guard))
+    sio.register_namespace(FacilitatorNamespace(FACILITATOR, services, tasks, guard))
+    sio.register_namespace(OpsNamespace(OPS, services, tasks, overview, guard))
 
 
 __all__ = ["ParticipantNamespace", "FacilitatorNamespace", "OpsNamespace", "register"]
