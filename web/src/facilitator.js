@@ -5,7 +5,7 @@
 
 import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill } from "./dom.js";
-import { t, tx, pick, setupLanguage, onLangChange } from "./i18n.js";
+import { t, tx, pick, setupLanguage, onLangChange, errorKey } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
 import { LIMITS, NAMESPACES } from "./contract.js";
 import { ServerClock, countdownOf, turnOf } from "./clock.js";
@@ -147,7 +147,7 @@ async function command(name, args = {}, doneKey = "fac.done") {
     return true;
   } catch (error) {
     status.className = "error";
-    status.textContent = t("err.generic", { message: error.message });
+    status.textContent = t(errorKey(error), { message: error.message });
     return false;
   }
 }
@@ -371,7 +371,7 @@ function setupEditDialog() {
       dialog.close();
     } catch (error) {
       $("#edit-error").hidden = false;
-      $("#edit-error").textContent = t("err.generic", { message: error.message });
+      $("#edit-error").textContent = t(errorKey(error), { message: error.message });
     }
   });
 }

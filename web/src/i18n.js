@@ -28,6 +28,22 @@ export const STRINGS = {
     "err.pass_ended": "Passet är slut. Tack för att du var med!",
     "err.generic": "Något gick fel: {message}",
     "err.timeout": "Servern svarade inte. Försök igen.",
+    // Hostile input and limits (issue 14): refusals by code
+    "err.name_empty": "Namnet behöver minst en bokstav eller siffra.",
+    "err.name_too_long": "Namnet är för långt. Korta det och försök igen.",
+    "err.name_reserved": "Det namnet används för en roll. Välj ditt eget namn.",
+    "err.name_taken": "Någon i passet heter redan så. Lägg till en initial eller välj ett annat namn.",
+    "err.rate_limited": "Det gick lite för fort. Vänta en sekund och försök igen.",
+    "err.too_many_connections": "Länken är redan öppen på för många ställen. Stäng en flik eller enhet och försök igen.",
+    "err.echo_in_use": "Du har redan ett ljud- och bildtest igång. Vänta tills det är klart.",
+    "err.reserved_event": "Sidan skickade något servern inte tar emot. Ladda om sidan.",
+    "err.bad_event": "Sidan skickade något servern inte förstår. Ladda om sidan.",
+    "err.unknown_event": "Sidan skickade något servern inte förstår. Ladda om sidan.",
+    "err.not_connected": "Sidan är inte ansluten. Ladda om sidan.",
+    "err.bad_payload": "Sidan skickade något servern inte förstår. Ladda om sidan.",
+    "err.out_of_range": "Värdet är utanför det tillåtna. Ändra och försök igen.",
+    "err.too_large": "Det du skickade är för stort. Korta det och försök igen.",
+    "err.internal": "Något gick fel på servern. Försök igen.",
 
     "phase.lobby": "Väntar på start",
     "phase.running": "Pågår",
@@ -391,6 +407,22 @@ export const STRINGS = {
     "err.pass_ended": "The pass has ended. Thank you for taking part!",
     "err.generic": "Something went wrong: {message}",
     "err.timeout": "The server did not answer. Try again.",
+    // Hostile input and limits (issue 14): refusals by code
+    "err.name_empty": "A name needs at least one letter or digit.",
+    "err.name_too_long": "The name is too long. Shorten it and try again.",
+    "err.name_reserved": "That name belongs to a role. Choose your own name.",
+    "err.name_taken": "Someone in this pass already has that name. Add an initial or choose another name.",
+    "err.rate_limited": "That was a little too fast. Wait a second and try again.",
+    "err.too_many_connections": "This link is already open in too many places. Close a tab or device and try again.",
+    "err.echo_in_use": "You already have a sound and picture test running. Wait until it is done.",
+    "err.reserved_event": "The page sent something the server does not accept. Reload the page.",
+    "err.bad_event": "The page sent something the server does not understand. Reload the page.",
+    "err.unknown_event": "The page sent something the server does not understand. Reload the page.",
+    "err.not_connected": "The page is not connected. Reload the page.",
+    "err.bad_payload": "The page sent something the server does not understand. Reload the page.",
+    "err.out_of_range": "The value is outside what is allowed. Change it and try again.",
+    "err.too_large": "What you sent is too large. Shorten it and try again.",
+    "err.internal": "Something went wrong on the server. Try again.",
 
     "phase.lobby": "Waiting to start",
     "phase.running": "Running",
@@ -767,6 +799,13 @@ export function setLang(next) {
 }
 
 export const onLangChange = (fn) => listeners.add(fn);
+
+/** The catalogue key for a refusal (an AckError): its code's own text, else the generic one. */
+export function errorKey(error) {
+  const code = error && error.code;
+  if (code === "timeout") return "err.timeout";
+  return code && t(`err.${code}`) !== `err.${code}` ? `err.${code}` : "err.generic";
+}
 
 const echoVars = (level, { rttMs, jitterMs, loss }) => ({
   [`${level}RttMs`]: rttMs,

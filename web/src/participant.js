@@ -5,7 +5,7 @@
 
 import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill, sleep } from "./dom.js";
-import { t, tx, pick, setupLanguage, onLangChange } from "./i18n.js";
+import { t, tx, pick, setupLanguage, onLangChange, errorKey } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
 import { LIMITS, NAMESPACES } from "./contract.js";
 import { ServerClock, countdownOf, turnOf } from "./clock.js";
@@ -134,7 +134,7 @@ function start(ticketValue) {
       $("#help-text").value = "";
       closeHelp();
     } catch (error) {
-      $("#help-status").textContent = t("err.generic", { message: error.message });
+      $("#help-status").textContent = t(errorKey(error), { message: error.message });
     }
   });
 }

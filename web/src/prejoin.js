@@ -4,7 +4,7 @@
 // which remembers it for this tab so a reload goes straight back into the pass.
 
 import { $, h, fill } from "./dom.js";
-import { t, tx, onLangChange } from "./i18n.js";
+import { t, tx, onLangChange, errorKey } from "./i18n.js";
 import { EchoTest, echoConcerns, echoFigures } from "./echo.js";
 import { LIMITS } from "./contract.js";
 
@@ -293,11 +293,11 @@ export class PreJoin {
       await this.stopEcho();
       await this.onJoin(choice);
     } catch (error) {
-      if (error.code === "out_of_range" || error.code === "bad_payload") {
+      if (["out_of_range", "bad_payload"].includes(error.code) || String(error.code).startsWith("name_")) {
         this.el.name.setAttribute("aria-invalid", "true");
         this.el.name.focus();
       }
-      this.say(this.el.error, error.code === "timeout" ? "err.timeout" : "err.generic", { message: error.message });
+      this.say(this.el.error, errorKey(error), { message: error.message });
       this.el.join.disabled = false;
       return;
     }
