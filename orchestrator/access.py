@@ -1,18 +1,39 @@
 """Who may do what: credentials for each role, issued and verified in one place.
 
-Roles: a participant of one pass (join ticket), a facilitator of one pass, and
-ops (every pass, read only). Each credential is a signed bearer token (see
-``orchestrator.tickets``) that expires after ``ticket_ttl``.
+Roles: a participant of one pass (join ticket), a facilitator of one pass, ops
+(every pass, read only), and per organisation an admin (the learning lead:
+roster, programs, schedule, invitations, the dashboard) and leadership (the
+insights page). Each credential is a signed bearer token (see
+``orchestrator.tickets``) that expires after ``ticket_ttl``; admin and
+leadership credentials last ``STAFF_TTL`` and name a stored row, so that
+``orchestrator.gym.staff`` can revoke them (single sign-on can later issue
+the same ``Principal``).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from orchestrator import tickets
+from orchestrator.errors import AuthError
 from orchestrator.settings import Settings
 from orchestrator.tickets import Claims, Kind
+
+#: The roles of an organisation's staff, each with its own page.
+STAFF_ROLES = frozenset({Kind.ADMIN, Kind.LEADERSHIP})
+#: How long an admin or leadership link works unless revoked first.
+STAFF_TTL = 180 * 24 * 60 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a staff credential lets in: one role of one organisation."""
+
+    role: Kind
+    org_id: str
+    credential_id: int
 
 
 class Access:
@@ -32,6 +53,21 @@ class Access:
 
     def ops_credential(self) -> str:
         return self._issue(Kind.OPS, None, "ops")
+
+    def staff_credential(self, role: Kind, org_id: str, credential_id: int) -> str:
+        if role not in STAFF_ROLES:
+            raise ValueError(f"{role.value} is not a staff role")
+        return tickets.issue(self.settings.secret, Claims(
+            role, None, f"{org_id}/{credential_id}", self.clock() + STAFF_TTL))
+
+    def staff(self, credential: object, role: Kind) -> Principal:
+        """Whose staff credential of ``role`` this is (not yet checked for revocation:
+        ``orchestrator.gym.staff.StaffAccess.resolve`` does that)."""
+        claims = self.verify(credential, role)
+        org_id, _, number = claims.subject.rpartition("/")
+        if not org_id or not number.isdigit():
+            raise AuthError("the credential is malformed", code="invalid_credential")
+        return Principal(role, org_id, int(number))
 
     def verify(self, credential: object, kind: Kind) -> Claims:
         """The claims of a valid credential of ``kind``; ``AuthError`` otherwise."""

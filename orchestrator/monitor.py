@@ -35,6 +35,7 @@ class Finding:
     message: str
     pass_id: str
     room: str = ""
+    person_id: str = ""  # whom it is about: pages name them from their roster
 
 
 def findings(state: PassState, presence: Mapping[str, str], first_seen: Mapping[str, float],
@@ -55,7 +56,7 @@ def findings(state: PassState, presence: Mapping[str, str], first_seen: Mapping[
                     name = state.roster[inside[0]].name if inside[0] in state.roster else inside[0]
                     out.append(Finding("participant_alone", key,
                                        f"{name} is alone in breakout room {group.room}",
-                                       state.id, group.room))
+                                       state.id, group.room, inside[0]))
     for person in sorted(state.present):
         if person in presence:
             continue
@@ -65,7 +66,8 @@ def findings(state: PassState, presence: Mapping[str, str], first_seen: Mapping[
             name = state.roster[person].name if person in state.roster else person
             out.append(Finding("participant_stuck", key,
                                f"{name} is connected to the pass but has been in no media room "
-                               f"for {now - seen[key]:.0f} s (stuck reconnecting?)", state.id))
+                               f"for {now - seen[key]:.0f} s (stuck reconnecting?)", state.id,
+                               person_id=person))
     return out, seen
 
 
@@ -125,6 +127,6 @@ class Monitor:
             active |= {f"{pass_id}:{key}" for key in seen}
             for f in found:
                 await self._raise(f"{pass_id}:{f.key}", f.code, f.message, f.pass_id,
-                                  room=f.room)
+                                  room=f.room, person_id=f.person_id)
         # A condition that cleared may be raised again if it comes back.
         self.raised = {k for k in self.raised if k in active or k == "livekit_unreachable"}

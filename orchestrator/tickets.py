@@ -1,8 +1,10 @@
-"""Signed credentials: participant join tickets, facilitator and ops credentials.
+"""Signed credentials: participant join tickets, facilitator, ops, admin and leadership
+credentials.
 
 A credential is ``base64url(json claims) "." base64url(HMAC-SHA256)``, signed
 with the installation secret. Claims: ``k`` (kind), ``pass`` (pass id; not for
-ops), ``sub`` (person id for participants), ``exp`` (epoch seconds). They are
+ops, admin and leadership), ``sub`` (person id for participants; for admin and
+leadership ``ORG/CREDENTIAL_ID``, the row that can revoke it), ``exp`` (epoch seconds). They are
 bearer credentials, so join links carry them in the URL fragment, which a
 browser never sends to a server or writes to its logs.
 
@@ -33,6 +35,8 @@ class Kind(StrEnum):
     PARTICIPANT = "participant"
     FACILITATOR = "facilitator"
     OPS = "ops"
+    ADMIN = "admin"  # one organisation's learning lead: roster, programs, dashboard
+    LEADERSHIP = "leadership"  # one organisation's leadership: the insights page
 
 
 @dataclass(frozen=True, slots=True)
