@@ -68,6 +68,7 @@ class Settings:
     shutdown_grace: float = 4.0
     echo_capacity: int = 4
     echo_idle_timeout: float = 30.0
+    echo_max_duration: float = 90.0  # an echo test ends after this many seconds, whatever
     # The echo peer gathers only 127.0.0.1 candidates (a loopback deployment).
     media_loopback: bool = True
     # smtp://[user:password@]host:port (smtps:// for TLS, smtp+starttls://); None: mail
@@ -92,6 +93,9 @@ class Settings:
         if not 60 <= self.token_ttl <= MAX_TOKEN_TTL:
             raise ConfigError(f"ONLIVE_TOKEN_TTL must be 60-{MAX_TOKEN_TTL} seconds, "
                               f"not {self.token_ttl}")
+        if not 10 <= self.echo_max_duration <= 600:
+            raise ConfigError("ONLIVE_ECHO_MAX_DURATION must be 10-600 seconds, "
+                              f"not {self.echo_max_duration:g}")
         if self.echo_capacity < 1:
             raise ConfigError("ONLIVE_ECHO_CAPACITY must be at least 1")
         if self.anonymity_threshold < 2:
@@ -203,6 +207,7 @@ class Settings:
             log_json=env.get("ONLIVE_LOG_FORMAT", "json") != "text",
             echo_capacity=num("ONLIVE_ECHO_CAPACITY", 4),
             echo_idle_timeout=float(num("ONLIVE_ECHO_IDLE_TIMEOUT", 30)),
+            echo_max_duration=float(num("ONLIVE_ECHO_MAX_DURATION", 90)),
             smtp_url=env.get("ONLIVE_SMTP_URL") or None,
             mail_from=env.get("ONLIVE_MAIL_FROM") or "onlive <onlive@localhost>",
             webhook_max_age=num("ONLIVE_WEBHOOK_MAX_AGE", 300),

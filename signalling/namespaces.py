@@ -27,6 +27,8 @@ from orchestrator.tickets import Kind
 from signalling import views, wire
 from signalling.guard import Guard, Limits, source_of
 from signalling.media import EchoBusy, EchoError, EchoPool
+from signalling.media.errors import EchoInUse
+from signalling.media.ice import LOOPBACK
 from signalling.notifier import OPS_ROOM, pass_room, person_room
 from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
 
@@ -196,15 +198,23 @@ class ParticipantNamespace(_Base):
         args = wire.parse_event(Event.ECHO_OFFER, data)
         if args["type"] != "offer":
             raise BadRequest("echo_offer takes an SDP offer (type 'offer')", code="bad_payload")
+        s = await self._session(sid)
+        # One test a person at a time, and its packets only to where they connect from.
+        allowed = {self._source(sid)}
+        if self.services.settings.media_loopback:
+            allowed.add(LOOPBACK)
         try:
-            ticket = await self.echo.open(args["sdp"])
+            ticket = await self.echo.open(args["sdp"], owner=s.get("person_id"),
+                                          allowed_addresses=frozenset(allowed))
+        except EchoInUse as in_use:
+            raise Busy(in_use.message, retry_after=in_use.retry_after,
+                       code="echo_in_use") from None
         except EchoBusy as busy:
             raise Busy(f"all {self.echo.capacity} echo tests are in use; try again in "
                        f"{busy.retry_after:.0f} s", retry_after=busy.retry_after) from None
         except EchoError as error:
             raise BadRequest(f"the echo test could not start: {error}",
                              code="echo_failed") from None
-        s = await self._session(sid)
         log.info("echo test started", extra={"pass_id": s.get("pass_id"),
                                              "participant_id": s.get("person_id")})
         return wire.ok(session=ticket.session_id, sdp=ticket.answer_sdp, type="answer",
@@ -212,15 +222,18 @@ class ParticipantNamespace(_Base):
 
     async def on_echo_report(self, sid: str, data: object) -> dict[str, Any]:
         args = wire.parse_event(Event.ECHO_REPORT, data)
+        s = await self._session(sid)
         try:
-            report = await self.echo.report(args["session"], timeout=20)
+            report = await self.echo.report(args["session"], timeout=20,
+                                            owner=s.get("person_id"))
         except EchoError as error:
             raise BadRequest(str(error), code="echo_failed") from None
         return wire.ok(report=report.to_wire())
 
     async def on_echo_close(self, sid: str, data: object) -> dict[str, Any]:
         args = wire.parse_event(Event.ECHO_CLOSE, data)
-        await self.echo.close(args["session"])
+        s = await self._session(sid)
+        await self.echo.close(args["session"], owner=s.get("person_id"))
         return wire.ok()
 
     async def on_help(self, sid: str, data: object) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from orchestrator.monitor import Monitor
 from orchestrator.root.keys import (
     ECHO,
     GROUPING,
+    GUARD,
     LOOP_LAG,
     RECORDS,
     REDIS,
@@ -48,7 +49,7 @@ from orchestrator.scheduler import Scheduler
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
-from signalling import headers, namespaces, views
+from signalling import headers, httpguard, namespaces, views
 from signalling.guard import Guard, GuardedServer, Limits
 from signalling.http import Routes
 from signalling.media import EchoPool, ice
@@ -83,10 +84,12 @@ def create_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(_drain)
     # The Socket.IO server must exist before the app is frozen; it is
     # configured here and started in its cleanup context.
+    app[GUARD] = Guard(Limits(settings.auth_timeout, settings.connections_per_credential,
+                              settings.event_rate, settings.event_burst,
+                              settings.credential_event_rate, settings.credential_event_burst))
+    httpguard.install(app, app[GUARD].refusals)
     app[SIO] = GuardedServer(
-        guard=Guard(Limits(settings.auth_timeout, settings.connections_per_credential,
-                           settings.event_rate, settings.event_burst,
-                           settings.credential_event_rate, settings.credential_event_burst)),
+        guard=app[GUARD],
         async_mode="aiohttp",
         serializer="msgpack",
         client_manager=socketio.AsyncRedisManager(settings.redis_url, channel=SIO_CHANNEL),
@@ -134,7 +137,8 @@ async def _echo(app: web.Application) -> AsyncIterator[None]:
     s = app[SETTINGS]
     if s.media_loopback:
         ice.enable()
-    async with EchoPool(s.echo_capacity, s.echo_idle_timeout) as pool:
+    async with EchoPool(s.echo_capacity, s.echo_idle_timeout,
+                        max_duration=s.echo_max_duration) as pool:
         app[ECHO] = pool
         yield
 

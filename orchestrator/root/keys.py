@@ -17,6 +17,7 @@ from orchestrator.scheduler import Scheduler
 from orchestrator.services import Services
 from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
+from signalling.guard import Guard
 from signalling.media import EchoPool
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -31,6 +32,8 @@ TASKS = web.AppKey("tasks", TaskSet)
 ECHO = web.AppKey("echo", EchoPool)
 GROUPING = web.AppKey("grouping", GroupingPool)
 STARTED = web.AppKey("started", float)
+#: The limits' state; ``GUARD.refusals.snapshot()`` counts every refusal by code (metrics).
+GUARD = web.AppKey("guard", Guard)
 
 
 @dataclass
