@@ -281,4 +281,35 @@ def compose(r: Reader, text: str) -> yaml.Node | None:
         r.add(1, "", "file is empty; expected a mapping with id, version, title, ... and steps",
               "empty_file")
         return None
-    return node
+    return node if _plain(r, node) else None
+
+
+#: The tags plain YAML data resolves to; a class file needs nothing else.
+PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in
+                       ("str", "int", "float", "bool", "null", "map", "seq"))
+
+
+def _plain(r: Reader, root: yaml.Node) -> bool:
+    """Whether ``root`` is plain data: no tag beyond ``PLAIN_TAGS`` (``!!python/...``,
+    ``!custom``, ``!!binary``) and no alias (a node reached twice: ``*anchor``, which
+    could also make a file expand without end). Records one problem per offence."""
+    seen: set[int] = set()
+    stack = [root]
+    plain = True
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            r.add(line_of(node), "", "YAML aliases (*name) are not allowed in a class file; "
+                  "write the value out", "yaml_alias")
+            return False
+        seen.add(id(node))
+        if node.tag not in PLAIN_TAGS:
+            r.add(line_of(node), "", f"YAML tag {node.tag!r} is not allowed; remove it (a class "
+                  "file holds plain texts, numbers, lists and mappings)", "yaml_tag")
+            plain = False
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack += (key, value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return plain
