@@ -3,7 +3,8 @@
 Roles: a participant of one pass (join ticket), a facilitator of one pass, ops
 (every pass, read only), and per organisation an admin (the learning lead:
 roster, programs, schedule, invitations, the dashboard) and leadership (the
-insights page). Each credential is a signed bearer token (see
+insights page), and its facilitators, by name (their upcoming passes; with
+admins, the class page). Each credential is a signed bearer token (see
 ``orchestrator.tickets``) that expires after ``ticket_ttl``; admin and
 leadership credentials last ``STAFF_TTL`` and name a stored row, so that
 ``orchestrator.gym.staff`` can revoke them (single sign-on can later issue
@@ -22,8 +23,8 @@ from orchestrator.settings import Settings
 from orchestrator.tickets import Claims, Kind
 
 #: The roles of an organisation's staff, each with its own page.
-STAFF_ROLES = frozenset({Kind.ADMIN, Kind.LEADERSHIP})
-#: How long an admin or leadership link works unless revoked first.
+STAFF_ROLES = frozenset({Kind.ADMIN, Kind.LEADERSHIP, Kind.FACILITATOR_HOME})
+#: How long a staff link works unless revoked first.
 STAFF_TTL = 180 * 24 * 60 * 60
 
 
@@ -69,6 +70,6 @@ class Access:
             raise AuthError("the credential is malformed", code="invalid_credential")
         return Principal(role, org_id, int(number))
 
-    def verify(self, credential: object, kind: Kind) -> Claims:
+    def verify(self, credential: object, kind: Kind | frozenset[Kind]) -> Claims:
         """The claims of a valid credential of ``kind``; ``AuthError`` otherwise."""
         return tickets.verify(self.settings.secret, credential, now=self.clock(), kind=kind)

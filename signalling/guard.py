@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgpack
-import socketio
 from socketio import packet
 
 from signalling import wire
+from signalling.fanout import FanoutServer
 from signalling.limits import Buckets, Refusals, Seats, Throttle
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def source_of(environ: dict[str, Any] | None) -> str:
     return str(remote or (environ or {}).get("REMOTE_ADDR") or "unknown")
 
 
-class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
+class GuardedServer(FanoutServer):
     """``AsyncServer`` that refuses hostile frames before any handler (see the module)."""
 
     def __init__(self, *args: Any, guard: Guard, **kwargs: Any) -> None:

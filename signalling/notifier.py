@@ -9,6 +9,8 @@ personal messages are addressed to a person. Payloads come from
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import socketio
 
 from orchestrator.readmodels import (
@@ -22,6 +24,7 @@ from orchestrator.readmodels import (
     PlenaryResults,
 )
 from signalling import views
+from signalling.fanout import FanoutRedisManager
 from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
 
 OPS_ROOM = "ops"
@@ -51,6 +54,15 @@ class SocketNotifier:
         await self.sio.emit(Event.ASSIGNMENT, views.assignment(assignment),
                             room=person_room(assignment.pass_id, assignment.person_id),
                             namespace=PARTICIPANT)
+
+    async def assignments(self, assignments: Sequence[Assignment]) -> None:
+        items = [(person_room(a.pass_id, a.person_id), views.assignment(a)) for a in assignments]
+        manager = getattr(self.sio, "manager", self.sio)
+        if isinstance(manager, FanoutRedisManager):
+            await manager.emit_each(Event.ASSIGNMENT, items, namespace=PARTICIPANT)
+            return
+        for room, payload in items:
+            await self.sio.emit(Event.ASSIGNMENT, payload, room=room, namespace=PARTICIPANT)
 
     async def cue(self, cue: CueNotice) -> None:
         payload = views.cue(cue)

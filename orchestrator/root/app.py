@@ -18,7 +18,6 @@ from typing import Any
 
 import aiohttp
 import redis.asyncio as aioredis
-import socketio
 from aiohttp import web
 
 from orchestrator.adapters.livekit import LiveKitSfu
@@ -50,6 +49,7 @@ from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
 from signalling import headers, httpguard, namespaces, views
+from signalling.fanout import FanoutRedisManager
 from signalling.guard import Guard, GuardedServer, Limits
 from signalling.http import Routes
 from signalling.media import EchoPool, ice
@@ -60,6 +60,9 @@ log = logging.getLogger(__name__)
 
 #: The Redis channel Socket.IO workers (and one-shot commands) share.
 SIO_CHANNEL = "onlive:sio"
+#: Redis connections per worker, and how long a command waits for one.
+REDIS_CONNECTIONS = 64
+REDIS_WAIT_S = 10.0
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -92,7 +95,7 @@ def create_app(settings: Settings) -> web.Application:
         guard=app[GUARD],
         async_mode="aiohttp",
         serializer="msgpack",
-        client_manager=socketio.AsyncRedisManager(settings.redis_url, channel=SIO_CHANNEL),
+        client_manager=FanoutRedisManager(settings.redis_url, channel=SIO_CHANNEL),
         cors_allowed_origins=list(settings.origins),
         max_http_buffer_size=1024 * 1024,
         ping_interval=10,
@@ -107,11 +110,17 @@ def create_app(settings: Settings) -> web.Application:
 async def _redis(app: web.Application) -> AsyncIterator[None]:
     url = app[SETTINGS].redis_url
     assert url is not None  # create_app refuses settings without it
-    client = aioredis.from_url(url, decode_responses=False, health_check_interval=30)
+    # A burst of joins asks for more connections than a pool should open; they
+    # wait for one (the default pool refuses the 101st with MaxConnectionsError).
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, decode_responses=False, health_check_interval=30,
+        max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT_S)
+    client = aioredis.Redis(connection_pool=pool)
     app[REDIS] = client
     app[STORE] = RedisStore(client)
     yield
     await client.aclose()
+    await pool.disconnect()
 
 
 async def _records(app: web.Application) -> AsyncIterator[None]:
@@ -165,6 +174,7 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
     namespaces.register(sio, services, tasks, app[ECHO], overview)
     yield
     await tasks.cancel_all()
+    await services.publisher.tasks.cancel_all()
     await sio.shutdown()
     thread = getattr(sio.manager, "thread", None)
     if thread is not None:

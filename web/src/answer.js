@@ -259,7 +259,7 @@ export function answerForm(step, { saved = null, send }) {
       say(status, null);
       errorEl.hidden = false;
       if (error.code === "timeout") say(errorEl, "answer.retry");
-      else say(errorEl, errorKey(error), { message: error.message });
+      else say(errorEl, errorKey(error));
     } finally {
       submit.disabled = false;
       form.removeAttribute("aria-busy");
