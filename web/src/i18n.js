@@ -54,9 +54,6 @@ export const STRINGS = {
     "err.reserved_event": "Sidan skickade något servern inte tar emot. Ladda om sidan.",
     "err.bad_event": "Sidan skickade något servern inte förstår. Ladda om sidan.",
     "err.not_connected": "Sidan är inte ansluten. Ladda om sidan.",
-    "err.bad_payload": "Sidan skickade något servern inte förstår. Ladda om sidan.",
-    "err.too_large": "Det du skickade är för stort. Korta det och försök igen.",
-    "err.internal": "Något gick fel på servern. Försök igen.",
 
     "phase.lobby": "Väntar på start",
     "phase.running": "Pågår",
@@ -745,9 +742,6 @@ export const STRINGS = {
     "err.reserved_event": "The page sent something the server does not accept. Reload the page.",
     "err.bad_event": "The page sent something the server does not understand. Reload the page.",
     "err.not_connected": "The page is not connected. Reload the page.",
-    "err.bad_payload": "The page sent something the server does not understand. Reload the page.",
-    "err.too_large": "What you sent is too large. Shorten it and try again.",
-    "err.internal": "Something went wrong on the server. Try again.",
 
     "phase.lobby": "Waiting to start",
     "phase.running": "Running",
