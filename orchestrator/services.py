@@ -74,5 +74,6 @@ def build_services(settings: Settings, store: Store, sfu: Sfu, notifier: Notifie
     if gym is not None:
         passes.archive = gym.archiver  # an ended session's pass goes to the system of record
     return Services(settings, store, sfu, notifier, access, people, publisher, passes,
-                    participants, RoomEvents(store, sfu, notifier, publisher),
+                    participants, RoomEvents(store, sfu, notifier, publisher,
+                                                max_age=settings.webhook_max_age, clock=clock),
                     Overview(store, sfu, clock=clock, records=records), metrics, gym)

@@ -46,6 +46,7 @@ from orchestrator.root.keys import (
     CHANNEL,
     ECHO,
     GROUPING,
+    GUARD,
     HEALTH,
     LOOP_LAG,
     METRICS,
@@ -65,9 +66,9 @@ from orchestrator.scheduler import Scheduler
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
-from signalling import namespaces, views, wire
+from signalling import headers, httpguard, namespaces, views, wire
 from signalling.channel import Channel, LocalEmitter
-from signalling.fanout import FanoutServer
+from signalling.guard import Guard, GuardedServer, Limits
 from signalling.http import Routes
 from signalling.media import EchoPool, ice
 from signalling.metrics import MetricsRoutes, PrometheusMetrics
@@ -90,6 +91,7 @@ def create_app(settings: Settings) -> web.Application:
     disable_websocket_compression()
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
+    headers.install(app, settings)
     app[LOOP_LAG] = LoopLag()
     app[METRICS] = PrometheusMetrics()
     app[HEALTH] = Health()
@@ -100,7 +102,12 @@ def create_app(settings: Settings) -> web.Application:
     # The Socket.IO server must exist before the app is frozen; it is
     # configured here and started in its cleanup context.
     app[CHANNEL] = Channel(settings.redis_url, channel=SIO_CHANNEL)
-    app[SIO] = FanoutServer(
+    app[GUARD] = Guard(Limits(settings.auth_timeout, settings.connections_per_credential,
+                              settings.event_rate, settings.event_burst,
+                              settings.credential_event_rate, settings.credential_event_burst))
+    httpguard.install(app, app[GUARD].refusals)
+    app[SIO] = GuardedServer(
+        guard=app[GUARD],
         async_mode="aiohttp",
         serializer="msgpack",
         client_manager=app[CHANNEL],
@@ -185,7 +192,8 @@ async def _sfu(app: web.Application) -> AsyncIterator[None]:
 async def _echo(app: web.Application) -> AsyncIterator[None]:
     s = app[SETTINGS]
     ice.configure(s.media_ips, loopback=s.media_loopback)
-    async with EchoPool(s.echo_capacity, s.echo_idle_timeout) as pool:
+    async with EchoPool(s.echo_capacity, s.echo_idle_timeout,
+                        max_duration=s.echo_max_duration) as pool:
         app[ECHO] = pool
         yield
 
@@ -211,7 +219,7 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
     async def overview() -> dict[str, Any]:
         return views.ops_overview(await services.overview.overview(), _runtime(app))
 
-    namespaces.register(sio, services, tasks, app[ECHO], overview, transient)
+    namespaces.register(sio, services, tasks, app[ECHO], overview, transient, app[GUARD])
     # Subscribe to the channel now, not at the first connection: /readyz waits for it.
     if not sio.manager_initialized:
         sio.manager_initialized = True

@@ -45,6 +45,7 @@ BENCHMARKS = {
     "fanout": "orchestrator.root.bench.fanout",
     "join": "orchestrator.root.bench.join",
     "breakout": "orchestrator.root.bench.breakout",
+    "fuzz": "orchestrator.root.bench.fuzz",
 }
 
 

@@ -19,6 +19,7 @@ from orchestrator.services import Services
 from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
 from signalling.channel import Channel
+from signalling.guard import Guard
 from signalling.media import EchoPool
 from signalling.metrics import PrometheusMetrics
 
@@ -38,6 +39,8 @@ METRICS = web.AppKey("metrics", PrometheusMetrics)
 #: What this worker knows of Redis, the channel and LiveKit (readyz, /metrics).
 HEALTH = web.AppKey("health", Health)
 CHANNEL = web.AppKey("channel", Channel)
+#: The limits' state; ``GUARD.refusals.snapshot()`` counts every refusal by code (metrics).
+GUARD = web.AppKey("guard", Guard)
 
 
 @dataclass

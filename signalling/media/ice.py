@@ -184,6 +184,37 @@ def candidate_from_init(init: Mapping[str, Any]) -> RTCIceCandidate | None:
     return candidate
 
 
+MAX_REMOTE_CANDIDATES = 16
+
+
+def allowed_candidate(line: str, allowed: frozenset[str]) -> bool:
+    """Whether the echo peer may send to the candidate of ``line``
+    (``[a=]candidate:foundation component transport priority address port typ ...``):
+    UDP, to an address in ``allowed``, on a port from 1024."""
+    fields = line.strip().removeprefix("a=").removeprefix("candidate:").split()
+    if len(fields) < 8 or fields[2].lower() != "udp" or fields[6] != "typ":
+        return False
+    address, port = fields[4], fields[5]
+    return address in allowed and port.isdigit() and 1024 <= int(port) <= 65535
+
+
+def restrict_candidates(sdp: str, allowed: frozenset[str]) -> tuple[str, int]:
+    """``sdp`` with only the candidates ``allowed_candidate`` accepts (at most
+    ``MAX_REMOTE_CANDIDATES``), and how many were dropped. The echo peer's ICE checks
+    go to the offer's candidates, so this is what keeps a participant from aiming its
+    packets at another address: only where their own connection comes from."""
+    kept: list[str] = []
+    dropped = taken = 0
+    for line in sdp.splitlines(keepends=True):
+        if line.startswith("a=candidate:"):
+            if taken >= MAX_REMOTE_CANDIDATES or not allowed_candidate(line, allowed):
+                dropped += 1
+                continue
+            taken += 1
+        kept.append(line)
+    return "".join(kept), dropped
+
+
 async def release_ice_sockets(pc: RTCPeerConnection, wait: float = 5.0) -> int:
     """Close UDP sockets aioice opened after ``pc.close()`` (returns how many).
 
