@@ -42,9 +42,10 @@ class Access:
         self.settings = settings
         self.clock = clock
 
-    def _issue(self, kind: Kind, pass_id: str | None, subject: str) -> str:
+    def _issue(self, kind: Kind, pass_id: str | None, subject: str,
+               ttl: float | None = None) -> str:
         return tickets.issue(self.settings.secret, Claims(
-            kind, pass_id, subject, self.clock() + self.settings.ticket_ttl))
+            kind, pass_id, subject, self.clock() + (ttl or self.settings.ticket_ttl)))
 
     def participant_ticket(self, pass_id: str, person_id: str) -> str:
         return self._issue(Kind.PARTICIPANT, pass_id, person_id)
@@ -52,8 +53,9 @@ class Access:
     def facilitator_credential(self, pass_id: str, subject: str = "facilitator") -> str:
         return self._issue(Kind.FACILITATOR, pass_id, subject)
 
-    def ops_credential(self) -> str:
-        return self._issue(Kind.OPS, None, "ops")
+    def ops_credential(self, ttl: float | None = None) -> str:
+        """An ops credential; ``ttl`` seconds (default ``ticket_ttl``), longer for a scraper."""
+        return self._issue(Kind.OPS, None, "ops", ttl)
 
     def staff_credential(self, role: Kind, org_id: str, credential_id: int) -> str:
         if role not in STAFF_ROLES:

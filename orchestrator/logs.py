@@ -1,4 +1,10 @@
-"""Structured logs: one JSON object a line, with pass and participant ids."""
+"""Structured logs: one JSON object a line, with pass and participant ids.
+
+The text format (``ONLIVE_LOG_FORMAT=text``) escapes what a client could
+have chosen (event names, names, messages that quote them): control and
+invisible characters become ``\\xNN`` / ``\\uNNNN``, so no line can be forged
+or hidden; only a server-side traceback spans several lines.
+"""
 
 from __future__ import annotations
 
@@ -27,11 +33,40 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+def escape(value: object) -> str:
+    """``value`` as text on one line: control, format (bidi, zero-width) and separator
+    characters escaped (``str.isprintable`` follows their Unicode categories)."""
+    text = str(value)
+    if text.isprintable() and "\\" not in text:
+        return text
+    out = []
+    for char in text:
+        if char == "\\":
+            out.append("\\\\")
+        elif char.isprintable() or char == " ":
+            out.append(char)
+        elif ord(char) < 0x100:
+            out.append(f"\\x{ord(char):02x}")
+        elif ord(char) < 0x10000:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    return "".join(out)
+
+
+def _field(value: object) -> str:
+    """An extra field's value: escaped, and quoted when it could pass for more fields."""
+    text = escape(value)
+    if text and not any(c in text for c in ' ="[]'):
+        return text
+    return '"' + text.replace('"', '\\"') + '"'
+
+
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        extra = " ".join(f"{k}={v}" for k, v in vars(record).items()
+        extra = " ".join(f"{escape(k)}={_field(v)}" for k, v in vars(record).items()
                          if k not in _STANDARD and not k.startswith("_"))
-        line = f"{record.levelname.lower():7} {record.name}: {record.getMessage()}"
+        line = f"{record.levelname.lower():7} {record.name}: {escape(record.getMessage())}"
         if extra:
             line += f"  [{extra}]"
         if record.exc_info:

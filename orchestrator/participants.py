@@ -17,10 +17,12 @@ from typing import Any
 from exercises import events as ev
 from exercises.answers import validate_answer
 from exercises.errors import IllegalCommand
+from exercises.names import check_display_name
 from exercises.state import Member, PassState, Phase
 from orchestrator.access import Access
 from orchestrator.errors import AuthError, BadRequest, NotFound, ServiceError
 from orchestrator.grouping import late_placement
+from orchestrator.metrics import timed
 from orchestrator.people import People
 from orchestrator.ports import Store
 from orchestrator.publishing import Publisher
@@ -88,14 +90,24 @@ class Participants:
         return applied.after
 
     async def set_name(self, pass_id: str, person_id: str, name: str) -> str:
-        """The name a participant chose to be shown as (pre-join)."""
-        name = " ".join(name.split())
-        if not name:
-            raise BadRequest("a name needs at least one letter", code="out_of_range")
-        member = replace(await self.store.person(person_id), name=name)
-        await self.store.save_person(member)
-        await self.passes.apply(pass_id, lambda s, now: ev.Join(member))
-        return name
+        """The name a participant chose to be shown as (pre-join), checked by
+        ``exercises.names`` against the pass's roster and invitations; ``InvalidName``
+        (nothing changes) when it is empty, too long, a role's or someone else's. Their
+        LiveKit tokens carry the name from the roster, so this checked one from now on."""
+        member = await self.store.person(person_id)
+        expected = await self.store.expected(pass_id)
+        chosen: list[Member] = []
+
+        def make(state: PassState, now: float) -> ev.Event:
+            # Checked against the state being changed, so two people cannot take one name.
+            others = [m.name for pid, m in {**expected, **state.roster}.items()
+                      if pid != person_id]
+            chosen[:] = [replace(member, name=check_display_name(name, others))]
+            return ev.Join(chosen[0])
+
+        await self.passes.apply(pass_id, make)
+        await self.store.save_person(chosen[0])
+        return chosen[0].name
 
     async def set_quality(self, pass_id: str, person_id: str, level: str) -> None:
         """A participant's own LiveKit connection quality, for the facilitator's roster."""
@@ -119,6 +131,11 @@ class Participants:
     async def answer(self, pass_id: str, person_id: str, step_id: str, client_id: str,
                      value: dict[str, Any]) -> bool:
         """Validate and store one answer; False when it was a retry already stored."""
+        with timed(self.passes.metrics, "answer"):
+            return await self._answer(pass_id, person_id, step_id, client_id, value)
+
+    async def _answer(self, pass_id: str, person_id: str, step_id: str, client_id: str,
+                      value: dict[str, Any]) -> bool:
         self.passes.enter()
         try:
             state = await self.store.load(pass_id)

@@ -68,6 +68,8 @@ class RoomEvent:
     kind_name: str = ""
     active_recording: bool = False
     egress_id: str = ""
+    event_id: str = ""  # LiveKit's unique id of the webhook (a replay repeats it)
+    created_at: float = 0.0  # when LiveKit sent it, epoch seconds
 
 
 Step = Callable[[PassState], tuple[PassState, list[Effect]]]
@@ -150,6 +152,9 @@ class Store(Protocol):
         """True for the first caller of ``key`` within ``ttl_ms`` across all workers
         (one alert per outage, however many workers notice it)."""
         ...
+
+    # replay protection: True the first time ``key`` is seen within ``ttl`` seconds
+    async def first_sighting(self, key: str, ttl: int) -> bool: ...
 
 
 class Archive(Protocol):

@@ -6,30 +6,57 @@ Webhooks arrive verified and translated (``ports.RoomEvent``). Presence
 recording kind or with a recorder or agent permission) is an alarm: the room
 is closed at once, ops and the pass's facilitators are alerted and an audit
 entry is written. onlive never records.
+
+A webhook is acted on once: one whose id was seen before (kept in the store
+for ``REPLAY_WINDOW`` seconds) or that LiveKit created more than
+``max_age`` seconds ago is refused (``AuthError`` ``webhook_replay``), so a
+captured, validly signed webhook cannot be sent again.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 from breakout.rooms import pass_of_room
-from orchestrator.errors import ServiceError
+from orchestrator.errors import AuthError, ServiceError
 from orchestrator.ports import Notifier, RoomEvent, Sfu, Store
 from orchestrator.publishing import Publisher
 
 log = logging.getLogger(__name__)
 
+#: Seconds a webhook's id is remembered; longer than any ``max_age`` allowed.
+REPLAY_WINDOW = 3600
+
 
 class RoomEvents:
-    def __init__(self, store: Store, sfu: Sfu, notifier: Notifier, publisher: Publisher) -> None:
+    def __init__(self, store: Store, sfu: Sfu, notifier: Notifier, publisher: Publisher, *,
+                 max_age: float = 300.0, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.sfu = sfu
         self.notifier = notifier
         self.publisher = publisher
+        self.max_age = max_age
+        self.clock = clock
 
     async def receive(self, body: str, authorization: str) -> None:
-        """Verify one webhook (``AuthError`` when forged) and act on it."""
-        await self.on_event(self.sfu.parse_webhook(body, authorization))
+        """Verify one webhook and act on it once.
+
+        ``AuthError`` when it is forged (``invalid_webhook``), or a replay:
+        its id was seen before, or it was created more than ``max_age``
+        seconds ago (``webhook_replay``).
+        """
+        event = self.sfu.parse_webhook(body, authorization)
+        age = self.clock() - event.created_at
+        if not event.event_id or age > self.max_age:
+            raise AuthError(f"webhook {event.event_id or '(no id)'} was created {age:.0f} s "
+                            f"ago; older than {self.max_age:g} s is refused as a replay",
+                            code="webhook_replay")
+        if not await self.store.first_sighting(f"webhook:{event.event_id}", REPLAY_WINDOW):
+            raise AuthError(f"webhook {event.event_id} was received before; a replay is "
+                            "refused", code="webhook_replay")
+        await self.on_event(event)
 
     async def on_event(self, event: RoomEvent) -> None:
         kind, room = event.event, event.room

@@ -6,6 +6,7 @@ its meaning is listed in the README's Configuration section.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -79,12 +80,27 @@ class Settings:
     stream_retention_days: int = 90
     echo_capacity: int = 4
     echo_idle_timeout: float = 30.0
+    echo_max_duration: float = 90.0  # an echo test ends after this many seconds, whatever
     # The echo peer gathers only 127.0.0.1 candidates (a loopback deployment).
     media_loopback: bool = True
+    # The addresses the echo peer binds and offers as ICE candidates, for browsers
+    # elsewhere (like LiveKit's rtc.node_ip); empty: as media_loopback says.
+    media_ips: tuple[str, ...] = ()
     # smtp://[user:password@]host:port (smtps:// for TLS, smtp+starttls://); None: mail
     # waits in the outbox (``onlive dev`` runs a local mail sink and sets it).
     smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = "onlive <onlive@localhost>"
+    # A LiveKit webhook created longer ago than this is refused as a replay.
+    webhook_max_age: int = 300
+    # Limits per worker: a socket must join a namespace (show a valid credential)
+    # within auth_timeout seconds; a credential may hold this many connections;
+    # events a second (and burst) per connection and per credential.
+    auth_timeout: float = 5.0
+    connections_per_credential: int = 5
+    event_rate: float = 5.0
+    event_burst: int = 40
+    credential_event_rate: float = 10.0
+    credential_event_burst: int = 80
 
     def __post_init__(self) -> None:
         if not 1 <= self.port <= 65535:
@@ -92,6 +108,9 @@ class Settings:
         if not 60 <= self.token_ttl <= MAX_TOKEN_TTL:
             raise ConfigError(f"ONLIVE_TOKEN_TTL must be 60-{MAX_TOKEN_TTL} seconds, "
                               f"not {self.token_ttl}")
+        if not 10 <= self.echo_max_duration <= 600:
+            raise ConfigError("ONLIVE_ECHO_MAX_DURATION must be 10-600 seconds, "
+                              f"not {self.echo_max_duration:g}")
         if self.echo_capacity < 1:
             raise ConfigError("ONLIVE_ECHO_CAPACITY must be at least 1")
         if self.anonymity_threshold < 2:
@@ -111,6 +130,12 @@ class Settings:
                 ("smtp://", "smtps://", "smtp+starttls://")):
             raise ConfigError("ONLIVE_SMTP_URL must be an smtp://, smtps:// or "
                               "smtp+starttls:// URL")
+        for address in self.media_ips:
+            try:
+                ipaddress.IPv4Address(address)
+            except ValueError:
+                raise ConfigError("ONLIVE_MEDIA_IPS takes IPv4 addresses separated by commas, "
+                                  f"not {address!r}") from None
         if not 200 <= self.lease_ms <= 60_000:
             raise ConfigError(f"ONLIVE_LEASE_MS must be 200-60000, not {self.lease_ms}")
         if not 20 <= self.lease_renew_ms <= self.lease_ms // 2:
@@ -125,6 +150,18 @@ class Settings:
             raise ConfigError(f"ONLIVE_HISTORY_MAX must be at least 1000, not {self.history_max}")
         if self.stream_retention_days < 1:
             raise ConfigError("ONLIVE_STREAM_RETENTION_DAYS must be at least 1")
+        if not 0.5 <= self.auth_timeout <= 60:
+            raise ConfigError(f"ONLIVE_AUTH_TIMEOUT must be 0.5-60 seconds, not {self.auth_timeout}")
+        if not 1 <= self.connections_per_credential <= 1000:
+            raise ConfigError("ONLIVE_CONNECTIONS_PER_CREDENTIAL must be 1-1000, "
+                              f"not {self.connections_per_credential}")
+        if min(self.event_rate, self.credential_event_rate) <= 0 \
+                or min(self.event_burst, self.credential_event_burst) < 1:
+            raise ConfigError("ONLIVE_EVENT_RATE and ONLIVE_CREDENTIAL_EVENT_RATE must be "
+                              "positive and their bursts at least 1")
+        if not 10 <= self.webhook_max_age <= 3000:
+            raise ConfigError("ONLIVE_WEBHOOK_MAX_AGE must be 10-3000 seconds, "
+                              f"not {self.webhook_max_age}")
         if self.livekit_api_secret and len(self.livekit_api_secret) < 32:
             raise ConfigError("the LiveKit API secret must have at least 32 characters")
 
@@ -165,14 +202,17 @@ class Settings:
             except ValueError:
                 raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
-        def seconds(name: str, default: float) -> float:
+        def dec(name: str, default: float, what: str = "a number") -> float:
             raw = env.get(name)
             if raw is None or raw == "":
                 return default
             try:
                 return float(raw)
             except ValueError:
-                raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
+                raise ConfigError(f"{name} must be {what}, not {raw!r}") from None
+
+        def seconds(name: str, default: float) -> float:
+            return dec(name, default, "a number of seconds")
 
         state_dir = Path(env.get("ONLIVE_STATE_DIR", ".state"))
         secret = env.get("ONLIVE_SECRET") or _installation_secret(state_dir)
@@ -211,8 +251,18 @@ class Settings:
             history_max=num("ONLIVE_HISTORY_MAX", 50_000),
             stream_retention_days=num("ONLIVE_STREAM_RETENTION_DAYS", 90),
             echo_idle_timeout=float(num("ONLIVE_ECHO_IDLE_TIMEOUT", 30)),
+            echo_max_duration=float(num("ONLIVE_ECHO_MAX_DURATION", 90)),
             smtp_url=env.get("ONLIVE_SMTP_URL") or None,
             mail_from=env.get("ONLIVE_MAIL_FROM") or "onlive <onlive@localhost>",
+            media_ips=tuple(a.strip() for a in env.get("ONLIVE_MEDIA_IPS", "").split(",")
+                            if a.strip()),
+            webhook_max_age=num("ONLIVE_WEBHOOK_MAX_AGE", 300),
+            auth_timeout=dec("ONLIVE_AUTH_TIMEOUT", 5.0),
+            connections_per_credential=num("ONLIVE_CONNECTIONS_PER_CREDENTIAL", 5),
+            event_rate=dec("ONLIVE_EVENT_RATE", 5.0),
+            event_burst=num("ONLIVE_EVENT_BURST", 40),
+            credential_event_rate=dec("ONLIVE_CREDENTIAL_EVENT_RATE", 10.0),
+            credential_event_burst=num("ONLIVE_CREDENTIAL_EVENT_BURST", 80),
             media_loopback=env.get("ONLIVE_MEDIA_LOOPBACK",
                                    "1" if env.get("ONLIVE_HOST", "127.0.0.1") == "127.0.0.1"
                                    else "0") == "1",

@@ -7,6 +7,12 @@ ops, admin and leadership), ``sub`` (person id for participants; for admin and
 leadership ``ORG/CREDENTIAL_ID``, the row that can revoke it), ``exp`` (epoch seconds). They are
 bearer credentials, so join links carry them in the URL fragment, which a
 browser never sends to a server or writes to its logs.
+
+Each credential has exactly one valid encoding: unpadded base64url whose
+unused trailing bits are zero, over the canonical JSON (sorted keys, no
+spaces) that ``issue`` writes. Anything else (padding, the standard
+alphabet, stray characters, other JSON spellings) is refused, so a
+credential can be compared, stored or revoked by its text.
 """
 
 from __future__ import annotations
@@ -15,12 +21,14 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 from orchestrator.errors import AuthError
 
 MAX_CREDENTIAL_CHARS = 2048
+_PART = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class Kind(StrEnum):
@@ -47,13 +55,23 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """The bytes of canonical unpadded base64url; ``ValueError`` for any other spelling."""
+    if not _PART.fullmatch(text) or len(text) % 4 == 1:
+        raise ValueError("not unpadded base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(data) != text:  # non-zero trailing bits: a second spelling of the same bytes
+        raise ValueError("not canonical base64url")
+    return data
+
+
+def _json(body: object) -> bytes:
+    return json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
 
 
 def issue(secret: str, claims: Claims) -> str:
     body = {"k": claims.kind.value, "pass": claims.pass_id, "sub": claims.subject,
             "exp": int(claims.expires)}
-    payload = _b64(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
+    payload = _b64(_json(body))
     mac = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
     return f"{payload}.{_b64(mac)}"
 
@@ -69,8 +87,10 @@ def verify(secret: str, credential: object, *, now: float, kind: Kind | frozense
     try:
         expected = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
         valid = hmac.compare_digest(expected, _unb64(mac))
-        body = json.loads(_unb64(payload)) if valid else None
-    except (ValueError, UnicodeError):
+        raw = _unb64(payload) if valid else b""
+        body = json.loads(raw) if valid else None
+        valid = valid and _json(body) == raw
+    except (ValueError, UnicodeError, RecursionError):
         valid, body = False, None
     if not valid or not isinstance(body, dict):
         raise AuthError("the credential is not valid (forged or damaged link); ask your "

@@ -13,7 +13,7 @@ from orchestrator.health import Health
 from orchestrator.readmodels import Check
 from orchestrator.services import Services
 from orchestrator.settings import Settings
-from signalling import views
+from signalling import views, wire
 from signalling.admin import StaffRoutes
 from signalling.classpage import ClassPageRoutes
 from signalling.mytraining import MyTrainingRoutes
@@ -30,8 +30,7 @@ WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 PLACEHOLDER = """<!doctype html>
 <html lang="sv"><head><meta charset="utf-8"><title>onlive</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto;
-color: #111; background: #fff">
+<body>
 <h1>onlive</h1>
 <p lang="sv">Webbsidorna är inte byggda här. Kör <code>make dev</code> igen så byggs de.
 Inget spelas in.</p>
@@ -87,26 +86,14 @@ class Routes:
         try:
             await self.services().rooms.receive(body, request.headers.get("Authorization", ""))
         except AuthError as error:
-            log.warning("webhook refused: %s", error.message, extra={"remote": request.remote})
-            return web.json_response({"error": "invalid webhook signature"}, status=401)
+            log.warning("webhook refused: %s", error.message,
+                        extra={"remote": request.remote, "code": error.code})
+            return web.json_response(wire.error(error.code, error.message), status=401)
         return web.json_response({"ok": True})
 
-    def _page_headers(self) -> dict[str, str]:
-        livekit = self.settings.livekit_url or ""
-        return {
-            "Content-Security-Policy": (
-                f"default-src 'self'; connect-src 'self' {livekit} "
-                f"{livekit.replace('ws', 'http', 1)}; img-src 'self' data: blob:; "
-                "media-src 'self' blob: mediastream:; style-src 'self'; script-src 'self'; "
-                "frame-ancestors 'none'; base-uri 'none'"),
-            "Referrer-Policy": "no-referrer",
-            "Permissions-Policy": "camera=(self), microphone=(self), display-capture=()",
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store",
-        }
-
     async def page(self, request: web.Request) -> web.StreamResponse:
-        headers = self._page_headers()
+        # The security headers come from signalling.headers, on every response.
+        headers = {"Cache-Control": "no-store"}
         target = self.dist / PAGES[request.path]
         if target.exists():
             return web.FileResponse(target, headers=headers)

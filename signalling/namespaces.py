@@ -2,7 +2,12 @@
 
 Each handler validates its payload (``signalling.wire``), calls one service
 and returns an ack rendered by ``signalling.views``. Refusals of every kind
-become wire errors in exactly one place, ``_Base.trigger_event``.
+become wire errors in exactly one place, ``_Base.trigger_event``; each is
+counted and logged as one throttled line by the worker's ``Guard`` (a
+client's mistake never writes a traceback). A verified connection takes a
+seat of its credential (``Guard.admit``); one over the limit is refused
+with ``too_many_connections``. Frames, reserved event names and rates are
+checked before any of this, by ``signalling.guard.GuardedServer``.
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ from orchestrator.services import Services
 from orchestrator.taskset import TaskSet
 from orchestrator.tickets import Kind
 from signalling import views, wire
+from signalling.guard import Guard, Limits, source_of
 from signalling.media import EchoBusy, EchoError, EchoPool
+from signalling.media.errors import EchoInUse
+from signalling.media.ice import LOOPBACK
 from signalling.notifier import OPS_ROOM, pass_room, person_room
 from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
 
@@ -42,6 +50,11 @@ def try_again() -> ServiceError:
                         "try again in a moment", code="try_again")
 
 
+def _seat_refusal(limit: int) -> OnliveError:
+    return AuthError(f"this link is already open in {limit} places; close one of them and "
+                     "try again", code="too_many_connections")
+
+
 def _refuse(error: OnliveError) -> socketio.exceptions.ConnectionRefusedError:
     # The client's connect_error receives {"message": ..., "data": {"code": ...}}.
     return socketio.exceptions.ConnectionRefusedError(error.message, {"code": error.code})
@@ -52,14 +65,34 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
     events: frozenset[str] = frozenset()
 
     def __init__(self, namespace: str, services: Services, tasks: TaskSet,
-                 transient: Transient = _never) -> None:
+                 transient: Transient = _never, guard: Guard | None = None) -> None:
         super().__init__(namespace)
         self.services = services
         self.tasks = tasks
         self.transient = transient
+        self.guard = guard or Guard(Limits())
+
+    def _source(self, sid: str) -> str:
+        eio_sid = self.server.manager.eio_sid_from_sid(sid, self.namespace)
+        return source_of(self.server.environ.get(eio_sid))
+
+    def _admit(self, sid: str, credential: str) -> None:
+        """Take a seat of ``credential`` for this connection; ``AuthError`` when all are taken."""
+        if not self.guard.admit(sid, credential):
+            raise _seat_refusal(self.guard.limits.connections_per_credential)
+
+    def _connect_refused(self, sid: str, error: OnliveError) -> socketio.exceptions.\
+            ConnectionRefusedError:
+        self.guard.note(self._source(sid), error.code, error.message, namespace=self.namespace,
+                        event="connect")
+        return _refuse(error)
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
-        if event in ("connect", "disconnect"):
+        # The server calls these two itself; GuardedServer refuses them from clients.
+        if event == "connect":
+            return await super().trigger_event(event, *args)
+        if event == "disconnect":
+            self.guard.release(args[0])
             return await super().trigger_event(event, *args)
         sid, data = args[0], (args[1] if len(args) > 1 else None)
         handler: Handler | None = getattr(self, f"on_{event}", None) if event in self.events else None
@@ -70,9 +103,9 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
             return await handler(sid, data)
         except CodedError as error:
             session = await self._session(sid)
-            log.info("refused %s: %s", event, error.message,
-                     extra={"pass_id": session.get("pass_id"),
-                            "participant_id": session.get("person_id"), "code": error.code})
+            self.guard.note(self._source(sid), error.code, error.message, event=event,
+                            namespace=self.namespace, pass_id=session.get("pass_id"),
+                            participant_id=session.get("person_id"))
             refusal = wire.error(error.code, error.message)
             if isinstance(error, Busy):
                 refusal["error"]["retry_after"] = error.retry_after
@@ -89,15 +122,15 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
             log.exception("handler %s failed", event, extra={"namespace": self.namespace})
             return wire.error("internal", "something went wrong on the server; try again")
 
-    def _refuse_connect(self, error: Exception, role: str) -> Exception:
-        """A refused connection: coded; a service being away says try again."""
+    def _refuse_connect(self, error: Exception, sid: str) -> Exception:
+        """A refused connection: coded (counted and logged by the guard); a service being
+        away says try again; anything else is re-raised."""
         if isinstance(error, OnliveError):
-            log.info("%s connect refused: %s", role, error.message)
-            refused: Exception = _refuse(error)
+            refused: Exception = self._connect_refused(sid, error)
             return refused
         if self.transient(error):
-            log.warning("%s connect refused while a service is away: %s", role, error)
-            again: Exception = _refuse(try_again())
+            log.warning("%s connect refused while a service is away: %s", self.namespace, error)
+            again: Exception = self._connect_refused(sid, try_again())
             return again
         raise error
 
@@ -121,8 +154,9 @@ class ParticipantNamespace(_Base):
                         Event.ECHO_CLOSE})
 
     def __init__(self, namespace: str, services: Services, tasks: TaskSet,
-                 echo: EchoPool, transient: Transient = _never) -> None:
-        super().__init__(namespace, services, tasks, transient)
+                 echo: EchoPool, transient: Transient = _never,
+                 guard: Guard | None = None) -> None:
+        super().__init__(namespace, services, tasks, transient, guard)
         self.participants = services.participants
         self.echo = echo
 
@@ -132,8 +166,9 @@ class ParticipantNamespace(_Base):
                                                  Kind.PARTICIPANT)
             assert claims.pass_id is not None
             await self.participants.check_open(claims.pass_id)
+            self._admit(sid, f"participant:{claims.pass_id}:{claims.subject}")
         except Exception as error:  # noqa: BLE001 - _refuse_connect re-raises the unknown
-            raise self._refuse_connect(error, "participant") from None
+            raise self._refuse_connect(error, sid) from None
         await self.save_session(sid, {"pass_id": claims.pass_id, "person_id": claims.subject})
         await self.enter_room(sid, pass_room(claims.pass_id))
         await self.enter_room(sid, person_room(claims.pass_id, claims.subject))
@@ -198,15 +233,23 @@ class ParticipantNamespace(_Base):
         args = wire.parse_event(Event.ECHO_OFFER, data)
         if args["type"] != "offer":
             raise BadRequest("echo_offer takes an SDP offer (type 'offer')", code="bad_payload")
+        s = await self._session(sid)
+        # One test a person at a time, and its packets only to where they connect from.
+        allowed = {self._source(sid)}
+        if self.services.settings.media_loopback:
+            allowed.add(LOOPBACK)
         try:
-            ticket = await self.echo.open(args["sdp"])
+            ticket = await self.echo.open(args["sdp"], owner=s.get("person_id"),
+                                          allowed_addresses=frozenset(allowed))
+        except EchoInUse as in_use:
+            raise Busy(in_use.message, retry_after=in_use.retry_after,
+                       code="echo_in_use") from None
         except EchoBusy as busy:
             raise Busy(f"all {self.echo.capacity} echo tests are in use; try again in "
                        f"{busy.retry_after:.0f} s", retry_after=busy.retry_after) from None
         except EchoError as error:
             raise BadRequest(f"the echo test could not start: {error}",
                              code="echo_failed") from None
-        s = await self._session(sid)
         log.info("echo test started", extra={"pass_id": s.get("pass_id"),
                                              "participant_id": s.get("person_id")})
         return wire.ok(session=ticket.session_id, sdp=ticket.answer_sdp, type="answer",
@@ -214,15 +257,18 @@ class ParticipantNamespace(_Base):
 
     async def on_echo_report(self, sid: str, data: object) -> dict[str, Any]:
         args = wire.parse_event(Event.ECHO_REPORT, data)
+        s = await self._session(sid)
         try:
-            report = await self.echo.report(args["session"], timeout=20)
+            report = await self.echo.report(args["session"], timeout=20,
+                                            owner=s.get("person_id"))
         except EchoError as error:
             raise BadRequest(str(error), code="echo_failed") from None
         return wire.ok(report=report.to_wire())
 
     async def on_echo_close(self, sid: str, data: object) -> dict[str, Any]:
         args = wire.parse_event(Event.ECHO_CLOSE, data)
-        await self.echo.close(args["session"])
+        s = await self._session(sid)
+        await self.echo.close(args["session"], owner=s.get("person_id"))
         return wire.ok()
 
     async def on_help(self, sid: str, data: object) -> dict[str, Any]:
@@ -242,8 +288,9 @@ class FacilitatorNamespace(_Base):
                                                  Kind.FACILITATOR)
             assert claims.pass_id is not None
             await self.services.store.load(claims.pass_id)
+            self._admit(sid, f"facilitator:{claims.pass_id}:{claims.subject}")
         except Exception as error:  # noqa: BLE001 - _refuse_connect re-raises the unknown
-            raise self._refuse_connect(error, "facilitator") from None
+            raise self._refuse_connect(error, sid) from None
         await self.save_session(sid, {"pass_id": claims.pass_id, "actor": claims.subject})
         await self.enter_room(sid, pass_room(claims.pass_id))
         self.tasks.spawn(self._welcome(sid, claims.pass_id), "welcome")
@@ -272,15 +319,17 @@ class OpsNamespace(_Base):
     events = frozenset({Event.SYNC})
 
     def __init__(self, namespace: str, services: Services, tasks: TaskSet,
-                 overview: Callable[[], Awaitable[dict[str, Any]]]) -> None:
-        super().__init__(namespace, services, tasks)
+                 overview: Callable[[], Awaitable[dict[str, Any]]],
+                 guard: Guard | None = None) -> None:
+        super().__init__(namespace, services, tasks, guard=guard)
         self.overview = overview
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
         try:
-            self.services.access.verify(self._credential(auth, "credential"), Kind.OPS)
+            claims = self.services.access.verify(self._credential(auth, "credential"), Kind.OPS)
+            self._admit(sid, f"ops:{claims.subject}")
         except OnliveError as error:
-            raise _refuse(error) from None
+            raise self._connect_refused(sid, error) from None
         await self.enter_room(sid, OPS_ROOM)
         self.tasks.spawn(self._welcome(sid), "welcome")
 
@@ -294,12 +343,15 @@ class OpsNamespace(_Base):
 
 def register(sio: socketio.AsyncServer, services: Services, tasks: TaskSet, echo: EchoPool,
              overview: Callable[[], Awaitable[dict[str, Any]]],
-             transient: Transient = _never) -> None:
-    """Register the three namespaces on ``sio``; ``transient`` tells a service being
-    away (refused with ``try_again``) from a fault (``internal``)."""
-    sio.register_namespace(ParticipantNamespace(PARTICIPANT, services, tasks, echo, transient))
-    sio.register_namespace(FacilitatorNamespace(FACILITATOR, services, tasks, transient))
-    sio.register_namespace(OpsNamespace(OPS, services, tasks, overview))
+             transient: Transient = _never, guard: Guard | None = None) -> None:
+    """Register the three namespaces on ``sio`` (sharing the worker's ``guard``);
+    ``transient`` tells a service being away (refused with ``try_again``) from a fault
+    (``internal``)."""
+    guard = guard or getattr(sio, "guard", None) or Guard(Limits())
+    sio.register_namespace(ParticipantNamespace(PARTICIPANT, services, tasks, echo, transient,
+                                                guard))
+    sio.register_namespace(FacilitatorNamespace(FACILITATOR, services, tasks, transient, guard))
+    sio.register_namespace(OpsNamespace(OPS, services, tasks, overview, guard))
 
 
 __all__ = ["ParticipantNamespace", "FacilitatorNamespace", "OpsNamespace", "register"]

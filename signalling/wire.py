@@ -36,6 +36,7 @@ import msgpack
 
 from exercises import events as ev
 from exercises.classfile.limits import MAX_TEXT_CHARS, MAX_TITLE_CHARS
+from exercises.names import MAX_NAME_CHARS
 from orchestrator import commands
 from orchestrator.errors import BadRequest
 
@@ -109,7 +110,7 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     Event.TOKEN: {"room": Field(str, required=False, max_len=128)},
     Event.HELP: {"text": Field(str, required=False, max_len=500)},
     Event.JOURNAL: {},
-    Event.SET_NAME: {"name": Field(str, max_len=60)},
+    Event.SET_NAME: {"name": Field(str, max_len=MAX_NAME_CHARS)},
     Event.QUALITY: {"level": Field(str, max_len=16)},
     Event.ECHO_OFFER: {"sdp": Field(str, max_len=60_000), "type": Field(str, max_len=16)},
     Event.ECHO_CLOSE: {"session": _ID},

@@ -277,8 +277,50 @@ def compose(r: Reader, text: str) -> yaml.Node | None:
     except yaml.YAMLError as error:
         r.add(0, "", f"YAML syntax error: {error}", "yaml_syntax")
         return None
+    except RecursionError:
+        r.add(0, "", f"the file nests lists or mappings deeper than {MAX_DEPTH} levels; a "
+              "class needs a few", "yaml_too_deep", depth=MAX_DEPTH)
+        return None
     if node is None:
         r.add(1, "", "file is empty; expected a mapping with id, version, title, ... and steps",
               "empty_file")
         return None
-    return node
+    return node if _plain(r, node) else None
+
+
+#: How deep lists and mappings may nest; a class file needs about six levels.
+MAX_DEPTH = 32
+#: The tags plain YAML data resolves to; a class file needs nothing else.
+PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in
+                       ("str", "int", "float", "bool", "null", "map", "seq"))
+
+
+def _plain(r: Reader, root: yaml.Node) -> bool:
+    """Whether ``root`` is plain data: no tag beyond ``PLAIN_TAGS`` (``!!python/...``,
+    ``!custom``, ``!!binary``) and no alias (a node reached twice: ``*anchor``, which
+    could also make a file expand without end), nesting at most ``MAX_DEPTH`` deep.
+    Records one problem per offence."""
+    seen: set[int] = set()
+    stack = [(root, 0)]
+    plain = True
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            r.add(line_of(node), "", f"the file nests lists or mappings deeper than "
+                  f"{MAX_DEPTH} levels; a class needs a few", "yaml_too_deep", depth=MAX_DEPTH)
+            return False
+        if id(node) in seen:
+            r.add(line_of(node), "", "YAML aliases (*name) are not allowed in a class file; "
+                  "write the value out", "yaml_alias")
+            return False
+        seen.add(id(node))
+        if node.tag not in PLAIN_TAGS:
+            r.add(line_of(node), "", f"YAML tag {node.tag!r} is not allowed; remove it (a class "
+                  "file holds plain texts, numbers, lists and mappings)", "yaml_tag")
+            plain = False
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack += ((key, depth + 1), (value, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack += ((child, depth + 1) for child in node.value)
+    return plain

@@ -136,6 +136,9 @@ def parse_roster(data: bytes, file: str, *, partial: bool = False) -> Roster:
     rows = _records(lines, delimiter)
     _, header = next(rows)
     index = _header(header, file, problems)
+    if any(name not in index for name in COLUMNS):
+        # Rows cannot be read without every column; the header's problems say which.
+        raise RosterError(problems)
     people: list[RosterPerson] = []
     links: list[tuple[int, str, str | None]] = []  # (line, employee id, manager id)
     ids: dict[str, int] = {}

@@ -156,7 +156,8 @@ def room_event(event: api.WebhookEvent) -> RoomEvent:
     room = event.room.name if event.HasField("room") else ""
     if event.event.startswith("egress_"):
         return RoomEvent(event.event, room or event.egress_info.room_name,
-                         egress_id=event.egress_info.egress_id)
+                         egress_id=event.egress_info.egress_id, event_id=event.id,
+                         created_at=float(event.created_at))
     identity, recording, kind_name = "", False, ""
     if event.HasField("participant"):
         p = event.participant
@@ -164,4 +165,5 @@ def room_event(event: api.WebhookEvent) -> RoomEvent:
         recording = p.kind in RECORDING_KINDS or p.permission.recorder or p.permission.agent
         kind_name = str(p.kind)
     return RoomEvent(event.event, room, identity, recording, kind_name,
-                     event.HasField("room") and event.room.active_recording)
+                     event.HasField("room") and event.room.active_recording,
+                     event_id=event.id, created_at=float(event.created_at))

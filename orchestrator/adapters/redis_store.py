@@ -561,6 +561,9 @@ class RedisStore:
     async def once(self, key: str, ttl_ms: int) -> bool:
         return bool(await self.r.set(f"{PREFIX}once:{key}", b"1", nx=True, px=ttl_ms))
 
+    async def first_sighting(self, key: str, ttl: int) -> bool:
+        return bool(await self.r.set(f"{PREFIX}seen:{key}", b"1", nx=True, ex=max(1, ttl)))
+
     async def audit_entries(self, count: int = 100) -> list[dict[str, str]]:
         raw = await self.r.xrevrange(f"{PREFIX}audit", count=count)
         return [_fields(f) for _, f in raw or []]

@@ -46,8 +46,10 @@ from orchestrator.root.keys import (
     CHANNEL,
     ECHO,
     GROUPING,
+    GUARD,
     HEALTH,
     LOOP_LAG,
+    METRICS,
     RECORDS,
     REDIS,
     SCHEDULER,
@@ -64,11 +66,12 @@ from orchestrator.scheduler import Scheduler
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
-from signalling import namespaces, views
+from signalling import headers, httpguard, namespaces, views, wire
 from signalling.channel import Channel, LocalEmitter
-from signalling.fanout import FanoutServer
+from signalling.guard import Guard, GuardedServer, Limits
 from signalling.http import Routes
 from signalling.media import EchoPool, ice
+from signalling.metrics import MetricsRoutes, PrometheusMetrics
 from signalling.notifier import SocketNotifier
 from signalling.transport import disable_websocket_compression
 
@@ -88,7 +91,9 @@ def create_app(settings: Settings) -> web.Application:
     disable_websocket_compression()
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
+    headers.install(app, settings)
     app[LOOP_LAG] = LoopLag()
+    app[METRICS] = PrometheusMetrics()
     app[HEALTH] = Health()
     for resource in (_redis, _records, _sfu, _echo, _grouping, _socketio, _scheduler,
                      _loop_monitor, _ops_monitor, _redis_watch, _mail_sender):
@@ -97,7 +102,12 @@ def create_app(settings: Settings) -> web.Application:
     # The Socket.IO server must exist before the app is frozen; it is
     # configured here and started in its cleanup context.
     app[CHANNEL] = Channel(settings.redis_url, channel=SIO_CHANNEL)
-    app[SIO] = FanoutServer(
+    app[GUARD] = Guard(Limits(settings.auth_timeout, settings.connections_per_credential,
+                              settings.event_rate, settings.event_burst,
+                              settings.credential_event_rate, settings.credential_event_burst))
+    httpguard.install(app, app[GUARD].refusals)
+    app[SIO] = GuardedServer(
+        guard=app[GUARD],
         async_mode="aiohttp",
         serializer="msgpack",
         client_manager=app[CHANNEL],
@@ -109,6 +119,8 @@ def create_app(settings: Settings) -> web.Application:
     app[SIO].attach(app)
     # Routes are added before start-up; the services they call exist once it ran.
     Routes(lambda: app[SERVICES], settings, health=lambda: app[HEALTH]).setup(app)
+    MetricsRoutes(lambda: app[SERVICES], app[METRICS], lambda: _runtime(app),
+                  lambda: _connections(app)).setup(app)
     return app
 
 
@@ -179,9 +191,9 @@ async def _sfu(app: web.Application) -> AsyncIterator[None]:
 
 async def _echo(app: web.Application) -> AsyncIterator[None]:
     s = app[SETTINGS]
-    if s.media_loopback:
-        ice.enable()
-    async with EchoPool(s.echo_capacity, s.echo_idle_timeout) as pool:
+    ice.configure(s.media_ips, loopback=s.media_loopback)
+    async with EchoPool(s.echo_capacity, s.echo_idle_timeout,
+                        max_duration=s.echo_max_duration) as pool:
         app[ECHO] = pool
         yield
 
@@ -200,13 +212,14 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
     app[TASKS] = tasks
     notifier = SocketNotifier(sio, local=LocalEmitter(sio))
     services = build_services(app[SETTINGS], app[STORE], app[SFU], notifier,
-                              records=app[RECORDS], executor=app[GROUPING])
+                              records=app[RECORDS], executor=app[GROUPING],
+                              metrics=app[METRICS])
     app[SERVICES] = services
 
     async def overview() -> dict[str, Any]:
         return views.ops_overview(await services.overview.overview(), _runtime(app))
 
-    namespaces.register(sio, services, tasks, app[ECHO], overview, transient)
+    namespaces.register(sio, services, tasks, app[ECHO], overview, transient, app[GUARD])
     # Subscribe to the channel now, not at the first connection: /readyz waits for it.
     if not sio.manager_initialized:
         sio.manager_initialized = True
@@ -221,6 +234,13 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(thread, return_exceptions=True)
 
 
+def _connections(app: web.Application) -> dict[str, int]:
+    """This worker's sockets per namespace (Socket.IO keeps every socket in room None)."""
+    rooms = app[SIO].manager.rooms
+    return {namespace: len(rooms.get(namespace, {}).get(None, {}))
+            for namespace in (wire.PARTICIPANT, wire.FACILITATOR, wire.OPS)}
+
+
 def _runtime(app: web.Application) -> views.Runtime:
     lag, echo = app[LOOP_LAG], app[ECHO]
     return views.Runtime(lag.last_ms, lag.max_ms, len(getattr(app[SIO].eio, "sockets", {})),
@@ -230,7 +250,7 @@ def _runtime(app: web.Application) -> views.Runtime:
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     s = app[SETTINGS]
     scheduler = Scheduler(app[STORE], app[SERVICES].passes, lease_ms=s.lease_ms,
-                          renew_ms=s.lease_renew_ms)
+                          renew_ms=s.lease_renew_ms, metrics=app[METRICS])
     app[SCHEDULER] = scheduler
     log.info("scheduler started", extra={"worker": scheduler.worker_id,
                                          "lease_ms": s.lease_ms, "renew_ms": s.lease_renew_ms})
@@ -245,14 +265,16 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
-    lag = app[LOOP_LAG]
+    lag, metrics = app[LOOP_LAG], app[METRICS]
 
     async def watch() -> None:
         loop = asyncio.get_running_loop()
         while True:
             start = loop.time()
             await asyncio.sleep(lag.SAMPLE_S)
-            lag.add((loop.time() - start - lag.SAMPLE_S) * 1000)
+            late = loop.time() - start - lag.SAMPLE_S
+            lag.add(late * 1000)
+            metrics.loop_lag(late)
 
     task = asyncio.create_task(watch(), name="loop-monitor")
     yield

@@ -19,7 +19,9 @@ from orchestrator.services import Services
 from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
 from signalling.channel import Channel
+from signalling.guard import Guard
 from signalling.media import EchoPool
+from signalling.metrics import PrometheusMetrics
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", aioredis.Redis)
@@ -33,9 +35,12 @@ TASKS = web.AppKey("tasks", TaskSet)
 ECHO = web.AppKey("echo", EchoPool)
 GROUPING = web.AppKey("grouping", GroupingPool)
 STARTED = web.AppKey("started", float)
+METRICS = web.AppKey("metrics", PrometheusMetrics)
 #: What this worker knows of Redis, the channel and LiveKit (readyz, /metrics).
 HEALTH = web.AppKey("health", Health)
 CHANNEL = web.AppKey("channel", Channel)
+#: The limits' state; ``GUARD.refusals.snapshot()`` counts every refusal by code (metrics).
+GUARD = web.AppKey("guard", Guard)
 
 
 @dataclass

@@ -40,7 +40,12 @@ from av.packet import Packet
 from orchestrator.taskset import TaskSet
 from signalling.media.closing import close_peer_connection, finish
 from signalling.media.errors import BadOffer, EchoClosed, EchoStateError, EchoTimeout
-from signalling.media.ice import candidate_from_init, ice_configuration
+from signalling.media.ice import (
+    allowed_candidate,
+    candidate_from_init,
+    ice_configuration,
+    restrict_candidates,
+)
 from signalling.media.verdict import EchoReport, Thresholds, not_connected, summarise
 
 log = logging.getLogger(__name__)
@@ -96,7 +101,8 @@ class EchoSession:
 
     def __init__(self, session_id: str, *, measure_for: float = 4.0,
                  connect_timeout: float = 10.0, thresholds: Thresholds = Thresholds(),
-                 on_report: Callable[[EchoReport], None] | None = None) -> None:
+                 on_report: Callable[[EchoReport], None] | None = None,
+                 allowed_addresses: frozenset[str] | None = None) -> None:
         if measure_for <= 0 or connect_timeout <= 0:
             raise ValueError("measure_for and connect_timeout must be positive")
         self.session_id = session_id
@@ -104,10 +110,13 @@ class EchoSession:
         self.connect_timeout = connect_timeout
         self.thresholds = thresholds
         self._on_report = on_report
+        # Where the browser's candidates may point (None: anywhere, for bots and tests).
+        self.allowed_addresses = allowed_addresses
         self._loop = asyncio.get_running_loop()
         self.created_at = self._loop.time()
         self.last_activity = self.created_at
         self.close_reason = ""
+        self.owner: str | None = None  # the person it is for (set by the pool)
         self.history: list[EchoState] = [EchoState.NEW]
         self._state = EchoState.NEW
         self._tasks = TaskSet(f"echo[{session_id}]")
@@ -153,6 +162,11 @@ class EchoSession:
         if "\nm=audio" not in offer_sdp and "\nm=video" not in offer_sdp:
             raise BadOffer("the offer has no audio or video to echo")
         self.touch()
+        if self.allowed_addresses is not None:
+            offer_sdp, dropped = restrict_candidates(offer_sdp, self.allowed_addresses)
+            if dropped:
+                log.info("echo %s: %d offered candidate(s) not from the participant's own "
+                         "address dropped", self.session_id, dropped)
         try:
             await self._pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
             await self._pc.setLocalDescription(await self._pc.createAnswer())
@@ -170,6 +184,9 @@ class EchoSession:
     async def add_candidate(self, init: Mapping[str, Any] | None) -> None:
         """A trickled browser candidate (RTCIceCandidateInit); ``None`` ends them."""
         self.touch()
+        if init is not None and self.allowed_addresses is not None and not allowed_candidate(
+                str(init.get("candidate") or ""), self.allowed_addresses):
+            return
         candidate = None if init is None else candidate_from_init(init)
         await self._pc.addIceCandidate(candidate)
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from orchestrator.taskset import TaskSet
 from signalling.media.echo import EchoSession, EchoState
-from signalling.media.errors import EchoBusy, EchoClosed, UnknownEchoSession
+from signalling.media.errors import EchoBusy, EchoClosed, EchoInUse, UnknownEchoSession
 from signalling.media.verdict import EchoReport, Thresholds
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ class EchoPool:
         self._watchdog: asyncio.Task[Any] | None = None
         self._closed = False
         self._ids = itertools.count(1)
+        self._owners: dict[str, str] = {}  # owner -> their session (or "" while it opens)
 
     async def __aenter__(self) -> EchoPool:
         return self
@@ -90,23 +91,35 @@ class EchoPool:
         return float(max(1, math.ceil(soonest - now)))
 
     async def open(self, offer_sdp: str, *,
-                   on_report: Callable[[EchoReport], None] | None = None) -> EchoTicket:
+                   on_report: Callable[[EchoReport], None] | None = None,
+                   owner: str | None = None,
+                   allowed_addresses: frozenset[str] | None = None) -> EchoTicket:
         """Start a session for a browser's offer; returns its id and our answer.
 
-        Raises ``EchoBusy`` when full, ``BadOffer`` for an unusable offer,
-        ``EchoClosed`` once the pool is shut down.
+        ``owner`` (a person) holds at most one session at a time; the session
+        only sends to ``allowed_addresses`` (their own address) when given.
+        Raises ``EchoBusy`` when full, ``EchoInUse`` when ``owner`` has a
+        session already, ``BadOffer`` for an unusable offer, ``EchoClosed``
+        once the pool is shut down.
         """
         if self._closed:
             raise EchoClosed("the echo pool is shut down")
+        if owner is not None and owner in self._owners:
+            held = self._sessions.get(self._owners[owner])
+            raise EchoInUse(self._ends_in(held) if held is not None else 1.0)
         if self.active >= self.capacity:
             raise EchoBusy(self.active, self.capacity, self.retry_after())
-        # Reserve the slot before the first await so concurrent opens cannot
-        # overshoot the capacity.
+        # Reserve the slot (and the owner's one session) before the first await so
+        # concurrent opens cannot overshoot either.
         self._reserved += 1
-        session_id = f"echo-{next(self._ids)}-{secrets.token_hex(4)}"
+        if owner is not None:
+            self._owners[owner] = ""
+        session_id = f"echo-{next(self._ids)}-{secrets.token_hex(8)}"
+        opened = False
         try:
             session = EchoSession(session_id, measure_for=self.measure_for,
-                                  thresholds=self.thresholds, on_report=on_report)
+                                  thresholds=self.thresholds, on_report=on_report,
+                                  allowed_addresses=allowed_addresses)
             try:
                 answer = await session.answer(offer_sdp)
             except BaseException:
@@ -117,27 +130,46 @@ class EchoPool:
                 await session.close("shutting down")
                 raise EchoClosed("the echo pool is shut down")
             self._sessions[session_id] = session
+            session.owner = owner
+            if owner is not None:
+                self._owners[owner] = session_id
+            opened = True
         finally:
             self._reserved -= 1
+            if owner is not None and not opened:
+                self._owners.pop(owner, None)
         if self._watchdog is None:
             self._watchdog = self._tasks.spawn(self._watch(), "watchdog")
         return EchoTicket(session_id, answer, self.measure_for)
 
-    def get(self, session_id: str) -> EchoSession:
-        try:
-            return self._sessions[session_id]
-        except KeyError:
-            raise UnknownEchoSession(f"no echo session {session_id!r}: it ended or never existed; "
-                                     "start a new echo test") from None
+    def _ends_in(self, session: EchoSession) -> float:
+        now = asyncio.get_running_loop().time()
+        return float(max(1, math.ceil(min(session.last_activity + self.idle_timeout,
+                                          session.created_at + self.max_duration) - now)))
 
-    async def report(self, session_id: str, timeout: float | None = None) -> EchoReport:
-        return await self.get(session_id).report(timeout)
+    def get(self, session_id: str, owner: str | None = None) -> EchoSession:
+        """The session ``session_id``; with ``owner``, only if it is theirs."""
+        session = self._sessions.get(session_id)
+        if session is None or (owner is not None and session.owner != owner):
+            raise UnknownEchoSession(f"no echo session {session_id!r}: it ended or never existed; "
+                                     "start a new echo test")
+        return session
+
+    async def report(self, session_id: str, timeout: float | None = None, *,
+                     owner: str | None = None) -> EchoReport:
+        return await self.get(session_id, owner).report(timeout)
 
     async def add_candidate(self, session_id: str, init: Mapping[str, Any] | None) -> None:
         await self.get(session_id).add_candidate(init)
 
-    async def close(self, session_id: str, reason: str = "closed by client") -> None:
-        session = self._sessions.pop(session_id, None)
+    async def close(self, session_id: str, reason: str = "closed by client", *,
+                    owner: str | None = None) -> None:
+        held = self._sessions.get(session_id)
+        if held is None or (owner is not None and held.owner != owner):
+            return
+        session = self._sessions.pop(session_id)
+        if session.owner is not None and self._owners.get(session.owner) == session_id:
+            del self._owners[session.owner]
         if session is not None:
             self._closing.add(session)
             try:
@@ -178,5 +210,6 @@ class EchoPool:
         await self._tasks.cancel_all()
         self._watchdog = None
         sessions, self._sessions = [*self._sessions.values(), *self._closing], {}
+        self._owners.clear()
         await asyncio.gather(*(s.close("shutting down") for s in sessions),
                              return_exceptions=True)

@@ -118,6 +118,17 @@ class EchoBusy(EchoError):
                          f"try again in {retry_after:.0f} s")
 
 
+class EchoInUse(EchoError):
+    """The person already has an echo test running; one at a time each."""
+
+    code = "echo_in_use"
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__("you already have an echo test running; finish or close it first "
+                         f"(it ends within {retry_after:.0f} s)")
+
+
 class BadOffer(EchoError):
     """The offer is too large, has no audio or video, or aiortc cannot apply it."""
 

@@ -38,7 +38,9 @@ def test_pages_allow_only_their_own_origin_and_livekit(orchestrator: Orchestrato
     assert "default-src 'self'" in csp and "script-src 'self'" in csp
     sources = {s for part in csp.split(";") for s in part.split()[1:]}
     livekit = orchestrator.env["ONLIVE_LIVEKIT_URL"]
-    assert {s for s in sources if "://" in s} <= {livekit, livekit.replace("ws", "http", 1)}
+    own = orchestrator.base_url
+    assert {s for s in sources if "://" in s} <= {livekit, livekit.replace("ws", "http", 1),
+                                                  own, own.replace("http", "ws", 1)}
     assert headers["Referrer-Policy"] == "no-referrer"
 
 

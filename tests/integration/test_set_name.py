@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from typing import Any
+
 import pytest
 
 from exercises.demo import demo_class
@@ -22,7 +26,7 @@ async def test_the_chosen_name_reaches_the_roster_and_bad_names_are_refused(
         view = await fac.wait_for("facilitator", lambda v: v["roster"][0]["name"] == "Anna L.")
         assert view["roster"][0]["id"] == "p-a"
         assert (await participant.call("sync"))["me"]["name"] == "Anna L."
-        for bad, code in [({"name": "   "}, "out_of_range"), ({"name": "x" * 61}, "out_of_range"),
+        for bad, code in [({"name": "   "}, "name_empty"), ({"name": "x" * 61}, "out_of_range"),
                           ({"name": 5}, "bad_payload"), ({}, "bad_payload")]:
             refused = await participant.call("set_name", bad)
             assert refused["ok"] is False and refused["error"]["code"] == code, (bad, refused)
@@ -40,5 +44,34 @@ async def test_connection_quality_reaches_the_facilitators_roster(
         assert view["roster"][0]["id"] == "p-q"
         refused = await participant.call("quality", {"level": "superb"})
         assert refused["error"]["code"] == "out_of_range"
+    finally:
+        await opened.close()
+
+
+def token_name(assignment: dict[str, Any]) -> str:
+    """The display name a LiveKit token carries (its JWT's ``name`` claim)."""
+    body = assignment["token"].split(".")[1]
+    return str(json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["name"])
+
+
+async def test_nobody_can_take_a_role_or_another_persons_name_and_the_token_carries_the_checked_one(
+        env: dict[str, str], orchestrator: OrchestratorProcess) -> None:
+    opened = await open_pass(env, orchestrator.base_url, demo_class(),
+                             [Member("p-a", "Anna Lind"), Member("p-b", "Bo Ek")])
+    anna, bo = opened.participants
+    try:
+        before = (await anna.call("sync"))["state"]["version"]
+        for name, code in [("Facilitator", "name_reserved"), ("facilitatorn", "name_reserved"),
+                           ("OPS", "name_reserved"), ("bo ek", "name_taken"),
+                           ("Bo\u200b Ek", "name_taken"), ("\u202e\u200b", "name_empty")]:
+            refused = await anna.call("set_name", {"name": name})
+            assert refused["ok"] is False and refused["error"]["code"] == code, (name, refused)
+        assert (await anna.call("sync"))["state"]["version"] == before
+        ack = await anna.call("set_name", {"name": "An\x00na\u202e \u200bL."})
+        assert ack == {"ok": True, "name": "Anna L."}
+        token = await anna.call("token")
+        assert token_name(token["assignment"]) == "Anna L."
+        # Bo cannot take Anna's new name either.
+        assert (await bo.call("set_name", {"name": "anna l."}))["error"]["code"] == "name_taken"
     finally:
         await opened.close()

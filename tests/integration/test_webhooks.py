@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -53,7 +54,8 @@ async def test_an_egress_webhook_closes_the_room_alerts_ops_and_audits(
     await ops.connect()
     await ops.wait_for("snapshot")
     assert state.main_room in await room_names(livekit_server)
-    body = json.dumps({"event": "egress_started", "id": "EV_1", "createdAt": "1",
+    body = json.dumps({"event": "egress_started", "id": "EV_1",
+                       "createdAt": str(int(time.time())),
                        "egressInfo": {"egressId": "EG_1", "roomName": state.main_room,
                                       "status": "EGRESS_ACTIVE"}})
     url = f"{orchestrator.base_url}/webhooks/livekit"
@@ -96,7 +98,7 @@ async def test_an_egress_participant_joining_is_an_alarm(
         ops = Client(orchestrator.base_url, "/ops", {"credential": service.ops_credential()})
     await ops.connect()
     body = json.dumps({"event": "participant_joined", "id": "EV_4",
-                       "room": {"name": state.main_room},
+                       "createdAt": str(int(time.time())), "room": {"name": state.main_room},
                        "participant": {"identity": "EG_rec", "kind": "EGRESS"}})
     try:
         status = post(f"{orchestrator.base_url}/webhooks/livekit", body,
@@ -110,3 +112,29 @@ async def test_an_egress_participant_joining_is_an_alarm(
         await eventually(closed, what="the recorded room is closed")
     finally:
         await ops.close()
+
+
+async def test_a_replayed_or_stale_webhook_is_refused_and_changes_nothing(
+        env: dict[str, str], orchestrator: OrchestratorProcess, livekit_server: LiveKitService) -> None:
+    async with service_for(env) as service:
+        state = await service.create_pass(demo_class())
+    url = f"{orchestrator.base_url}/webhooks/livekit"
+    key, secret = livekit_server.keys.key, livekit_server.keys.secret
+    joined = json.dumps({"event": "participant_joined", "id": "EV_replay",
+                         "createdAt": str(int(time.time())), "room": {"name": state.main_room},
+                         "participant": {"identity": "p-ghost"}})
+    assert post(url, joined, signed(joined, key, secret)) == 200
+    # The same signed webhook again (a capture replayed) is refused.
+    assert post(url, joined, signed(joined, key, secret)) == 401
+    # A validly signed egress webhook created long ago would close the room: refused.
+    stale = json.dumps({"event": "egress_started", "id": "EV_old",
+                        "createdAt": str(int(time.time()) - 3600),
+                        "egressInfo": {"egressId": "EG_9", "roomName": state.main_room}})
+    assert post(url, stale, signed(stale, key, secret)) == 401
+    no_id = json.dumps({"event": "egress_started", "createdAt": str(int(time.time())),
+                        "egressInfo": {"egressId": "EG_8", "roomName": state.main_room}})
+    assert post(url, no_id, signed(no_id, key, secret)) == 401
+    assert state.main_room in await room_names(livekit_server)
+    codes = [e.get("code") for e in orchestrator.log_entries()
+             if e.get("msg", "").startswith("webhook refused")]
+    assert codes == ["webhook_replay"] * 3

@@ -72,6 +72,7 @@ class MemoryStore:
         self.alerts: list[Alert] = []
         self.help_requests: dict[str, dict[str, HelpRequest]] = defaultdict(dict)
         self.audits: list[dict[str, str]] = []
+        self.seen: set[str] = set()
         self.pass_audits: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._ids = itertools.count(1)
 
@@ -262,6 +263,12 @@ class MemoryStore:
     async def audit(self, action: str, **detail: str) -> None:
         self.audits.append({"action": action, **detail})
 
+    async def first_sighting(self, key: str, ttl: int) -> bool:
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
 
 @dataclass
 class FakeSfu:
@@ -273,6 +280,9 @@ class FakeSfu:
     removed: list[tuple[str, str]] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     down: bool = False
+    # What webhooks say they were sent at when the body does not say (a FakeClock).
+    clock: Callable[[], float] | None = None
+    _webhooks: int = 0
 
     def mint(self, *, identity: str, name: str, room: str, ttl: int, publish: bool = True,
              hidden: bool = False) -> str:
@@ -302,8 +312,12 @@ class FakeSfu:
     def parse_webhook(self, body: str, authorization: str) -> RoomEvent:
         if authorization != "signed":
             raise AuthError("invalid webhook signature", code="invalid_webhook")
-        event, room, identity = body.split(" ")
-        return RoomEvent(event, room, identity)
+        # "event room identity [id [created_at]]"; the id is new and the time now by default.
+        event, room, identity, *rest = body.split(" ")
+        self._webhooks += 1
+        event_id = rest[0] if rest else f"EV_fake{self._webhooks}"
+        created = float(rest[1]) if len(rest) > 1 else (self.clock() if self.clock else 0.0)
+        return RoomEvent(event, room, identity, event_id=event_id, created_at=created)
 
     def _check(self) -> None:
         from orchestrator.errors import ServiceError

@@ -33,7 +33,7 @@ class World:
     def __init__(self, threshold: int = 5) -> None:
         self.clock = FakeClock()
         self.store = MemoryStore()
-        self.sfu = FakeSfu()
+        self.sfu = FakeSfu(clock=self.clock)
         self.notifier = RecordingNotifier()
         self.services: Services = build_services(
             Settings(secret="s" * 40, redis_url="redis://x", livekit_url="ws://x",
@@ -170,6 +170,22 @@ async def test_an_egress_webhook_closes_the_room_and_alerts_ops_and_facilitators
     assert world.store.audits[-1]["action"] == "recording_alarm"
     with pytest.raises(AuthError):
         await world.services.rooms.receive(f"egress_started {main} -", "forged")
+
+
+async def test_a_webhook_seen_before_or_created_long_ago_is_refused(world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    main = (await world.store.load(pass_id)).main_room
+    now = world.clock()
+    await world.services.rooms.receive(f"participant_joined {main} p-anna EV_1 {now}", "signed")
+    refusals = []
+    for body in (f"participant_joined {main} p-anna EV_1 {now}",
+                 f"egress_started {main} - EV_2 {now - 301}",
+                 f"egress_started {main} -  {now}"):
+        with pytest.raises(AuthError) as refused:
+            await world.services.rooms.receive(body, "signed")
+        refusals.append(refused.value.code)
+    assert refusals == ["webhook_replay"] * 3
+    assert main not in world.sfu.deleted and not world.notifier.of("alert")
 
 
 async def test_erasing_a_person_leaves_only_an_opaque_roster_entry(world: World) -> None:

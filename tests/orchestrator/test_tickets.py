@@ -34,3 +34,47 @@ def test_a_ticket_signed_with_another_secret_is_forged() -> None:
     token = tickets.issue("a" * 40, claims())
     with pytest.raises(AuthError, match="not valid"):
         tickets.verify("b" * 40, token, now=1, kind=tickets.Kind.PARTICIPANT)
+
+
+def _variants(token: str) -> list[str]:
+    """Other spellings of the same bytes that a lenient base64 decoder accepts."""
+    payload, mac = token.split(".")
+    last = tickets._PART.pattern  # noqa: SLF001 - only to keep the alphabet in one place
+    assert last
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    # 32 bytes of MAC are 43 characters: the last one carries 2 unused bits.
+    flipped = mac[:-1] + alphabet[alphabet.index(mac[-1]) ^ 1]
+    return [
+        f"{payload}.{mac}=",                       # padding
+        f"{payload}.{flipped}",                    # non-zero trailing bits
+        f"{payload}.{mac[:10]}\n{mac[10:]}",       # a stray character a decoder skips
+        f"{payload}.{mac.replace('-', '+').replace('_', '/')}" if ("-" in mac or "_" in mac)
+        else f"{payload}.{mac}!",                  # the standard alphabet
+        f" {token}",
+        f"{token}.",
+    ]
+
+
+def test_a_ticket_has_exactly_one_valid_encoding() -> None:
+    secret = "s" * 40
+    token = tickets.issue(secret, claims())
+    assert tickets.verify(secret, token, now=1, kind=tickets.Kind.PARTICIPANT) == claims()
+    for variant in _variants(token):
+        assert variant != token
+        with pytest.raises(AuthError) as error:
+            tickets.verify(secret, variant, now=1, kind=tickets.Kind.PARTICIPANT)
+        assert error.value.code == "invalid_credential", repr(variant)
+
+
+def test_a_signed_but_non_canonical_json_body_is_refused() -> None:
+    import base64
+    import hashlib
+    import hmac
+    secret = "s" * 40
+    body = b'{"exp": 100, "k": "participant", "pass": "pass1", "sub": "p-anna"}'
+    payload = base64.urlsafe_b64encode(body).rstrip(b"=").decode()
+    mac = base64.urlsafe_b64encode(hmac.new(secret.encode(), payload.encode(),
+                                            hashlib.sha256).digest()).rstrip(b"=").decode()
+    with pytest.raises(AuthError) as error:
+        tickets.verify(secret, f"{payload}.{mac}", now=1, kind=tickets.Kind.PARTICIPANT)
+    assert error.value.code == "invalid_credential"

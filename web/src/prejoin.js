@@ -294,7 +294,7 @@ export class PreJoin {
       await this.stopEcho();
       await this.onJoin(choice);
     } catch (error) {
-      if (error.code === "out_of_range" || error.code === "bad_payload") {
+      if (["out_of_range", "bad_payload"].includes(error.code) || String(error.code).startsWith("name_")) {
         this.el.name.setAttribute("aria-invalid", "true");
         this.el.name.focus();
       }

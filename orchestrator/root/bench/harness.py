@@ -111,6 +111,7 @@ class Services:
     children: list[procs.Child] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     urls: list[str] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)  # settings a bench needs
 
     def start(self) -> None:
         keys = procs.load_or_create_keys(self.work_dir / "keys.json")
@@ -139,6 +140,7 @@ class Services:
                 "ONLIVE_DATABASE_URL": procs.postgres_url(pg_port, pg_password),
                 "ONLIVE_ALLOWED_ORIGINS": ",".join(f"http://127.0.0.1:{p}" for p in ports),
                 "ONLIVE_TOKEN_TTL": "900",
+                **self.extra_env,
             })
             self.env = base
             for i, port in enumerate(ports):

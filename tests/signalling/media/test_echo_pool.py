@@ -9,7 +9,7 @@ from aiortc import RTCPeerConnection
 
 from signalling.media.echo import EchoState
 from signalling.media.echo_pool import EchoPool
-from signalling.media.errors import EchoBusy, EchoError
+from signalling.media.errors import EchoBusy, EchoError, EchoInUse
 from signalling.media.ice import ice_configuration
 from signalling.media.tone import ToneTrack, participant_frequency
 from tests.signalling.media.conftest import TONE_TIMEOUT, PoolClient
@@ -78,3 +78,43 @@ async def test_unusable_offer_is_refused_and_frees_its_slot(pool: EchoPool, offe
     with pytest.raises(EchoError):
         await pool.open(offer)
     assert pool.active == 0
+
+
+async def test_one_echo_test_a_person_and_only_their_own_session_answers_them() -> None:
+    async with EchoPool(capacity=3, idle_timeout=5.0, measure_for=1.0, max_duration=30) as pool:
+        pc = RTCPeerConnection(ice_configuration())
+        tone = ToneTrack(participant_frequency(2))
+        pc.addTransceiver(tone, direction="sendrecv")
+        try:
+            await pc.setLocalDescription(await pc.createOffer())
+            offer = pc.localDescription.sdp
+            ticket = await pool.open(offer, owner="p-anna")
+            with pytest.raises(EchoInUse) as in_use:
+                await pool.open(offer, owner="p-anna")
+            assert in_use.value.code == "echo_in_use" and 1 <= in_use.value.retry_after <= 30
+            assert pool.active == 1
+            # Someone else can neither read nor close Anna's session.
+            with pytest.raises(EchoError, match="no echo session"):
+                await pool.report(ticket.session_id, timeout=1, owner="p-bo")
+            await pool.close(ticket.session_id, owner="p-bo")
+            assert pool.active == 1
+            await pool.close(ticket.session_id, owner="p-anna")
+            assert pool.active == 0
+            again = await pool.open(offer, owner="p-anna")  # her slot is free again
+            await pool.close(again.session_id, owner="p-anna")
+        finally:
+            tone.stop()
+            await pc.close()
+
+
+async def test_an_echo_session_ends_after_its_maximum_duration_even_when_busy() -> None:
+    async with EchoPool(capacity=1, idle_timeout=60.0, measure_for=1.0,
+                        max_duration=1.0) as pool:
+        client = PoolClient(pool)
+        try:
+            await client.client.start()
+            session = pool.get(client.session_id)
+            await asyncio.wait_for(session.wait_closed(), 15)
+            assert "longer than" in session.close_reason and pool.active == 0
+        finally:
+            await client.client.close()

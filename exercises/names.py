@@ -1,0 +1,89 @@
+"""Display names a participant chooses: cleaned, bounded and never someone else's.
+
+``check_display_name(raw, others)`` is the one rule, applied in this order:
+
+1. Unicode NFC, then every control, format (zero-width, bidi override),
+   surrogate, private-use, unassigned and line/paragraph separator character
+   is removed, as are the invisible fillers that render as blank; runs of
+   white space become one space; more than ``MAX_MARKS`` combining marks on
+   one letter are cut.
+2. What is left has at least one letter or digit (``InvalidName``
+   ``name_empty``) and at most ``MAX_NAME_CHARS`` characters
+   (``name_too_long``).
+3. It is not a role's name in either language, compared case-insensitively
+   on letters and digits only (``name_reserved``): nobody can appear as
+   "Facilitator" or "Ops".
+4. It is not another person's name in the same pass, compared the same way
+   (``name_taken``).
+
+Pure: no I/O; the application passes the other names in.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+from exercises.errors import DomainError
+
+MAX_NAME_CHARS = 60
+MAX_MARKS = 2
+_REMOVED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+#: Characters of visible categories that render as nothing (fillers, blank patterns).
+_INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e\u034f")
+#: Role names in Swedish and English, as ``name_key`` spells them.
+ROLE_NAMES = frozenset({
+    "facilitator", "facilitatorn", "facilitatorer", "facilitatorerna", "handledare",
+    "handledaren", "kursledare", "kursledaren", "moderator", "moderatorn", "host", "värd",
+    "värden", "ops", "drift", "driften", "admin", "administratör", "administratören",
+    "administrator", "ledning", "ledningen", "leadership", "system", "onlive", "support",
+    "organiser", "organizer", "arrangör", "arrangören", "staff", "personal", "personalen",
+})
+
+
+class InvalidName(DomainError):
+    """A display name that cannot be used; ``code`` says why."""
+
+    code = "invalid_name"
+
+
+def clean_name(raw: str) -> str:
+    """``raw`` normalised and stripped of invisible characters (rule 1; never refuses)."""
+    out: list[str] = []
+    marks = 0
+    for char in unicodedata.normalize("NFC", raw):
+        category = unicodedata.category(char)
+        if category in _REMOVED_CATEGORIES or char in _INVISIBLE:
+            continue
+        if category.startswith("M"):
+            marks += 1
+            if marks > MAX_MARKS:
+                continue
+        else:
+            marks = 0
+        out.append(" " if category == "Zs" or char.isspace() else char)
+    return " ".join("".join(out).split())
+
+
+def name_key(name: str) -> str:
+    """What two names are compared on: case-folded letters and digits, compatibility-mapped."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(c for c in unicodedata.normalize("NFKC", folded) if c.isalnum())
+
+
+def check_display_name(raw: str, others: Iterable[str]) -> str:
+    """The name to show for ``raw`` (rules 1-4); ``InvalidName`` with its code otherwise."""
+    name = clean_name(raw)
+    key = name_key(name)
+    if not key:
+        raise InvalidName("a name needs at least one letter or digit", code="name_empty")
+    if len(name) > MAX_NAME_CHARS:
+        raise InvalidName(f"a name can have at most {MAX_NAME_CHARS} characters, not "
+                          f"{len(name)}", code="name_too_long")
+    if key in ROLE_NAMES:
+        raise InvalidName(f"{name!r} is the name of a role; choose your own name",
+                          code="name_reserved")
+    if any(name_key(other) == key for other in others):
+        raise InvalidName(f"someone in this pass is already called {name!r}; add an initial "
+                          "or choose another name", code="name_taken")
+    return name
