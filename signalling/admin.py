@@ -49,6 +49,7 @@ from orchestrator.services import Services
 from orchestrator.tickets import Kind
 from signalling import adminviews, views, wire
 from signalling.adminwire import FieldErrors, FieldProblem, program_form, session_form
+from signalling.httpguard import read_body
 
 log = logging.getLogger(__name__)
 
@@ -127,10 +128,7 @@ class StaffRoutes:
         return guarded
 
     async def _body(self, request: web.Request) -> dict[str, Any]:
-        raw = await request.content.read(MAX_BODY_BYTES + 1)
-        if len(raw) > MAX_BODY_BYTES:
-            raise BadRequest(f"the request is larger than {MAX_BODY_BYTES} bytes",
-                             code="too_large")
+        raw = await read_body(request, MAX_BODY_BYTES)
         try:
             body = json.loads(raw or b"{}")
         except (ValueError, UnicodeDecodeError):
@@ -175,11 +173,7 @@ class StaffRoutes:
         name = request.query.get("file", "roster.csv")
         if not FILE_NAME.fullmatch(name):
             name = "roster.csv"
-        if (request.content_length or 0) > MAX_ROSTER_BYTES:
-            raise BadRequest("the file is larger than 16 MB", code="too_large")
-        data = await request.content.read(MAX_ROSTER_BYTES + 1)
-        if len(data) > MAX_ROSTER_BYTES:
-            raise BadRequest("the file is larger than 16 MB", code="too_large")
+        data = await read_body(request, MAX_ROSTER_BYTES)
         partial = request.query.get("partial") == "1"
         report = await self.services().gym.roster.import_file(who.org_id, data, name,
                                                               partial=partial)

@@ -38,6 +38,7 @@ from orchestrator.errors import AuthError, BadRequest, Conflict, NotFound
 from orchestrator.services import Services
 from orchestrator.tickets import Kind
 from signalling import views, wire
+from signalling.httpguard import read_body
 
 log = logging.getLogger(__name__)
 
@@ -112,13 +113,7 @@ class ClassPageRoutes:
         return principal.org_id, name or kind.value
 
     async def _raw(self, request: web.Request) -> bytes:
-        if (request.content_length or 0) > MAX_BODY_BYTES:
-            raise BadRequest(f"the request is larger than {MAX_BODY_BYTES} bytes",
-                             code="too_large")
-        raw = await request.content.read(MAX_BODY_BYTES + 1)
-        if len(raw) > MAX_BODY_BYTES:
-            raise BadRequest(f"the request is larger than {MAX_BODY_BYTES} bytes",
-                             code="too_large")
+        raw = await read_body(request, MAX_BODY_BYTES)
         return raw
 
     async def _body(self, request: web.Request, allowed: frozenset[str]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Middleware
 from aiohttp.web_protocol import RequestPayloadError
 
+from orchestrator.errors import BadRequest
 from signalling import wire
 from signalling.limits import Refusals, Throttle
 
@@ -40,12 +41,34 @@ def _client_mistake(error: BaseException | None) -> bool:
     return False
 
 
+#: Where ``coded_errors`` leaves a body it already read (a compressed one).
+BODY = "onlive.body"
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The request's body, at most ``limit`` bytes (``BadRequest`` ``too_large`` beyond).
+
+    Handlers read through this, never ``request.content`` directly: the middleware
+    may already have read (and decoded) the body.
+    """
+    too_large = BadRequest(f"the request is larger than {limit} bytes", code="too_large")
+    if (request.content_length or 0) > limit and BODY not in request:
+        raise too_large
+    data = request[BODY] if BODY in request else await request.content.read(limit + 1)
+    if len(data) > limit:
+        raise too_large
+    return bytes(data)
+
+
 def coded_errors(refusals: Refusals) -> Middleware:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.body_exists and request.method not in ("GET", "HEAD", "OPTIONS"):
+        if request.body_exists and request.method not in ("GET", "HEAD", "OPTIONS") \
+                and request.headers.get("Content-Encoding", "identity") != "identity":
+            # Only a compressed body can fail to decode; it is read here (within the
+            # app's size limit) and handed to the handler through ``read_body``.
             try:
-                await request.read()  # kept by aiohttp: the handler reads it again for free
+                request[BODY] = await request.read()
             except web.HTTPRequestEntityTooLarge:
                 refusals.count("too_large")
                 return web.json_response(wire.error(

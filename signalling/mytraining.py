@@ -35,6 +35,7 @@ from orchestrator.errors import AuthError, BadRequest, NotFound, RateLimited
 from orchestrator.gym.flowrecords import LinkHolder
 from orchestrator.services import Services
 from signalling import views, wire
+from signalling.httpguard import read_body
 
 log = logging.getLogger(__name__)
 
@@ -95,13 +96,7 @@ class MyTrainingRoutes:
         return await self.services().gym.links.resolve(token.strip())
 
     async def _body(self, request: web.Request) -> dict[str, Any]:
-        if (request.content_length or 0) > MAX_BODY_BYTES:
-            raise BadRequest(f"the request is larger than {MAX_BODY_BYTES} bytes",
-                             code="too_large")
-        raw = await request.content.read(MAX_BODY_BYTES + 1)
-        if len(raw) > MAX_BODY_BYTES:
-            raise BadRequest(f"the request is larger than {MAX_BODY_BYTES} bytes",
-                             code="too_large")
+        raw = await read_body(request, MAX_BODY_BYTES)
         try:
             body = json.loads(raw or b"{}")
         except (ValueError, UnicodeDecodeError):
