@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import tempfile
 import threading
 import time
@@ -380,6 +381,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=14)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="onlive-fuzz-") as tmp:
+        os.chmod(tmp, 0o711)  # as root, postgres runs as its own user and must get through
         services = Services(Path(tmp), extra_env=FUZZ_ENV)
         services.start()
         try:
