@@ -1,7 +1,9 @@
 """Who may do what: credentials for each role, issued and verified in one place.
 
-Roles: a participant of one pass (join ticket), a facilitator of one pass, and
-ops (every pass, read only). Each credential is a signed bearer token (see
+Roles (``tickets.Kind``, the one list of them): a participant of one pass
+(join ticket), a facilitator of one pass, ops (every pass, read only), admin
+(the learning lead of one organisation) and leadership (the insights of one
+organisation). Each credential is a signed bearer token (see
 ``orchestrator.tickets``) that expires after ``ticket_ttl``.
 """
 
@@ -32,6 +34,14 @@ class Access:
 
     def ops_credential(self) -> str:
         return self._issue(Kind.OPS, None, "ops")
+
+    def admin_credential(self, org_id: str, subject: str = "admin") -> str:
+        return tickets.issue(self.settings.secret, Claims(
+            Kind.ADMIN, None, subject, self.clock() + self.settings.ticket_ttl, org_id))
+
+    def leadership_credential(self, org_id: str, subject: str = "leadership") -> str:
+        return tickets.issue(self.settings.secret, Claims(
+            Kind.LEADERSHIP, None, subject, self.clock() + self.settings.ticket_ttl, org_id))
 
     def verify(self, credential: object, kind: Kind) -> Claims:
         """The claims of a valid credential of ``kind``; ``AuthError`` otherwise."""

@@ -1,10 +1,18 @@
-"""Signed credentials: participant join tickets, facilitator and ops credentials.
+"""Signed credentials: participant join tickets and the staff roles' credentials.
 
 A credential is ``base64url(json claims) "." base64url(HMAC-SHA256)``, signed
-with the installation secret. Claims: ``k`` (kind), ``pass`` (pass id; not for
-ops), ``sub`` (person id for participants), ``exp`` (epoch seconds). They are
-bearer credentials, so join links carry them in the URL fragment, which a
-browser never sends to a server or writes to its logs.
+with the installation secret. Claims: ``k`` (kind), ``pass`` (pass id; only
+for participants and facilitators), ``org`` (organisation; admin and
+leadership), ``sub`` (person id for participants, who for staff), ``exp``
+(epoch seconds). They are bearer credentials, so join links carry them in the
+URL fragment, which a browser never sends to a server or writes to its logs.
+
+Every credential has an id (``credential_id``: a digest of its signed
+payload), which is what revocation records; the signature's text is left out
+so that every spelling of one credential has the same id.
+
+The staff roles (``STAFF``) are the same whether a person holds a CLI link
+or signed in with the organisation's identity provider (``orchestrator.sso``).
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ import base64
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from orchestrator.errors import AuthError
@@ -25,6 +33,13 @@ class Kind(StrEnum):
     PARTICIPANT = "participant"
     FACILITATOR = "facilitator"
     OPS = "ops"
+    ADMIN = "admin"  # the learning lead: roster, programs, sessions, the dashboard
+    LEADERSHIP = "leadership"  # reads the k-anonymous insights
+
+
+#: The roles staff hold (by link or by single sign-on); participants are not staff.
+STAFF = (Kind.FACILITATOR, Kind.ADMIN, Kind.OPS, Kind.LEADERSHIP)
+ID_CHARS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +48,15 @@ class Claims:
     pass_id: str | None
     subject: str
     expires: float
+    org: str | None = None
+    #: The credential's id (``credential_id``); set by ``verify``, not compared.
+    id: str = field(default="", compare=False)
+
+
+def credential_id(credential: str) -> str:
+    """The id revocation uses: a digest of the signed payload (the part before the dot)."""
+    payload = credential.strip().partition(".")[0]
+    return hashlib.sha256(payload.encode()).hexdigest()[:ID_CHARS]
 
 
 def _b64(data: bytes) -> str:
@@ -44,8 +68,10 @@ def _unb64(text: str) -> bytes:
 
 
 def issue(secret: str, claims: Claims) -> str:
-    body = {"k": claims.kind.value, "pass": claims.pass_id, "sub": claims.subject,
-            "exp": int(claims.expires)}
+    body: dict[str, object] = {"k": claims.kind.value, "pass": claims.pass_id,
+                               "sub": claims.subject, "exp": int(claims.expires)}
+    if claims.org is not None:
+        body["org"] = claims.org
     payload = _b64(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
     mac = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
     return f"{payload}.{_b64(mac)}"
@@ -67,7 +93,9 @@ def verify(secret: str, credential: object, *, now: float, kind: Kind) -> Claims
         raise AuthError("the credential is not valid (forged or damaged link); ask your "
                         "facilitator for a new link", code="invalid_credential")
     try:
-        claims = Claims(Kind(body["k"]), body.get("pass"), str(body["sub"]), float(body["exp"]))
+        org = body.get("org")
+        claims = Claims(Kind(body["k"]), body.get("pass"), str(body["sub"]), float(body["exp"]),
+                        None if org is None else str(org))
     except (KeyError, ValueError, TypeError):
         raise AuthError("the credential is malformed", code="invalid_credential") from None
     if claims.kind is not kind:
@@ -76,4 +104,4 @@ def verify(secret: str, credential: object, *, now: float, kind: Kind) -> Claims
     if claims.expires <= now:
         raise AuthError("the link has expired; ask your facilitator for a new one",
                         code="expired_credential")
-    return claims
+    return replace(claims, id=credential_id(credential))
