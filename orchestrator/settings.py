@@ -43,7 +43,8 @@ class Settings:
     public_url: str = ""  # derived from host:port when empty
     state_dir: Path = Path(".state")
     secret: str = field(default="", repr=False)  # signs join tickets and credentials
-    redis_url: str | None = None  # None: ``onlive dev`` starts redis-server
+    # redis://onlive:PASSWORD@host:port/0; None: ``onlive dev`` starts redis-server
+    redis_url: str | None = field(default=None, repr=False)
     redis_port: int = 6390
     # postgresql://...; None: ``onlive dev`` starts postgres in STATE_DIR/postgres
     database_url: str | None = field(default=None, repr=False)

@@ -30,6 +30,7 @@ from orchestrator.root.procs import (
     free_port,
     load_or_create_keys,
     postgres_url,
+    redis_url,
     start_livekit,
     start_postgres,
     start_redis,
@@ -110,9 +111,10 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not installed: run the README's test command (make test)")
     port = free_port()
-    child = start_redis(tmp_path_factory.mktemp("redis"), port)
+    password = secrets.token_urlsafe(24)
+    child = start_redis(tmp_path_factory.mktemp("redis"), port, password=password)
     try:
-        yield RedisService(f"redis://127.0.0.1:{port}/0", port, child)
+        yield RedisService(redis_url(port, password), port, child)
     finally:
         child.stop()
 

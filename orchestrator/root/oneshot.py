@@ -34,11 +34,13 @@ def dev_settings(settings: Settings) -> Settings:
         password = procs.load_or_create_password(settings.state_dir / "postgres-password")
         settings = replace(settings,
                            database_url=procs.postgres_url(settings.postgres_port, password))
-    if settings.redis_url and settings.livekit_url:
+    if settings.redis_url is None:
+        password = procs.load_or_create_password(settings.state_dir / "redis-password")
+        settings = replace(settings, redis_url=procs.redis_url(settings.redis_port, password))
+    if settings.livekit_url:
         return settings
     keys = procs.load_or_create_keys(settings.state_dir / "livekit-keys.json")
     return replace(settings,
-                   redis_url=settings.redis_url or f"redis://127.0.0.1:{settings.redis_port}/0",
                    livekit_url=settings.livekit_url or f"ws://127.0.0.1:{settings.livekit_port}",
                    livekit_api_key=settings.livekit_api_key or keys.key,
                    livekit_api_secret=settings.livekit_api_secret or keys.secret)
