@@ -51,7 +51,7 @@ from orchestrator.taskset import TaskSet
 from signalling import namespaces, views
 from signalling.http import Routes
 from signalling.media import EchoPool, ice
-from signalling.notifier import SocketNotifier
+from signalling.notifier import DroppingRedisManager, SocketNotifier
 from signalling.transport import disable_websocket_compression
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SIO] = socketio.AsyncServer(
         async_mode="aiohttp",
         serializer="msgpack",
-        client_manager=socketio.AsyncRedisManager(settings.redis_url, channel=SIO_CHANNEL),
+        client_manager=DroppingRedisManager(settings.redis_url, channel=SIO_CHANNEL),
         cors_allowed_origins=list(settings.origins),
         max_http_buffer_size=1024 * 1024,
         ping_interval=10,

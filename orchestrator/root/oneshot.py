@@ -16,7 +16,6 @@ from dataclasses import replace
 
 import aiohttp
 import redis.asyncio as aioredis
-import socketio
 
 from orchestrator.adapters.livekit import LiveKitSfu
 from orchestrator.adapters.postgres import open_records
@@ -25,7 +24,7 @@ from orchestrator.root import procs
 from orchestrator.root.app import SIO_CHANNEL
 from orchestrator.services import Services, build_services
 from orchestrator.settings import Settings
-from signalling.notifier import SocketNotifier
+from signalling.notifier import DroppingRedisManager, SocketNotifier
 
 
 def dev_settings(settings: Settings) -> Settings:
@@ -51,7 +50,7 @@ async def one_shot(settings: Settings) -> AsyncIterator[Services]:
     settings = dev_settings(settings)
     assert settings.redis_url and settings.livekit_url and settings.database_url
     client = aioredis.from_url(settings.redis_url)
-    emitter = socketio.AsyncRedisManager(settings.redis_url, channel=SIO_CHANNEL,
+    emitter = DroppingRedisManager(settings.redis_url, channel=SIO_CHANNEL,
                                          write_only=True)
     try:
         async with aiohttp.ClientSession() as session, \

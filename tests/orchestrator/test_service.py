@@ -14,6 +14,7 @@ from exercises import events as ev
 from exercises.demo import demo_class
 from exercises.errors import IllegalCommand
 from exercises.state import Member, Phase
+from orchestrator.codec import to_plain
 from orchestrator.commands import EditStepText, JoinRoom, PlanBreakouts
 from orchestrator.errors import AuthError, BadRequest, ServiceError
 from orchestrator.readmodels import Assignment, PlacementKind, RoomAccess
@@ -168,16 +169,32 @@ async def test_an_egress_webhook_closes_the_room_and_alerts_ops_and_facilitators
         await world.services.rooms.receive(f"egress_started {main} -", "forged")
 
 
-async def test_erasing_a_person_leaves_only_an_opaque_roster_entry(world: World) -> None:
+async def test_erasing_a_person_is_final_and_leaves_only_a_pseudonym(world: World) -> None:
     pass_id = await world.pass_with_everyone()
     await world.command(pass_id, ev.Start())
     await world.services.participants.answer(pass_id, "p-anna", "check-in", "c1",
                                              {"energy": 3, "word": "lugn"})
+    await world.services.participants.set_quality(pass_id, "p-anna", "poor")
+    name = (await world.store.person("p-anna")).name
+    await world.store.alert("participant_alone", f"{name} is alone", participant_id="p-anna")
+    ticket = world.services.access.participant_ticket(pass_id, "p-anna")
     done = await world.services.people.erase("p-anna")
     assert done["passes"] == 1 and done["records"] >= 3
     exported = await world.services.people.export("p-anna")
     assert exported.person is None and exported.answers == {} and exported.journal == ()
-    assert exported.passes[0].roster_entry == Member("p-anna", "–")
+    assert exported.passes == ()
+    state = await world.store.load(pass_id)
+    assert "p-anna" not in repr(to_plain(state)) and name not in repr(to_plain(state))
+    (pseudonym,) = [m for m in state.roster.values() if m.name == "–"]
+    assert pseudonym.id.startswith("erased-") and pseudonym.id in state.present
+    assert "p-anna" not in await world.store.qualities(pass_id)
+    assert world.store.alerts == [] and "p-anna" not in repr(world.store.audits)
+    assert (state.main_room, "p-anna") in world.sfu.removed
+    (dropped,) = world.notifier.of("drop")
+    assert dropped == [world.services.access.holder(Kind.PARTICIPANT, "p-anna")]
+    with pytest.raises(AuthError) as refused:
+        await world.services.access.admit(ticket, Kind.PARTICIPANT)
+    assert refused.value.code == "revoked_credential"
 
 
 async def test_the_tick_fires_a_due_timer_once_and_clears_it(world: World) -> None:
