@@ -2,7 +2,9 @@
 
 Every few seconds it checks that LiveKit answers, and for each running pass
 compares where people should be (the pass state) with where LiveKit says
-they are (webhook presence). ``findings`` is pure and lives beside the loop
+they are (webhook presence). Someone still in a room the pass no longer
+assigns them (a removal that failed during a move) is removed, as the
+webhook does at once for a join (``roomevents``). ``findings`` is pure and lives beside the loop
 that feeds it; an alert is raised once when a condition starts, and again
 only after it has cleared.
 """
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 from exercises.state import PassState, Phase
 from orchestrator.errors import ServiceError
 from orchestrator.ports import Notifier, Sfu, Store
+from orchestrator.readmodels import placement
+from orchestrator.roomevents import FACILITATOR_IDENTITY
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +30,8 @@ INTERVAL_S = 5.0
 STUCK_AFTER_S = 30.0
 #: How long one person may sit alone in a breakout room before ops hears of it.
 ALONE_AFTER_S = 15.0
+#: How long someone may stay in a room they were moved out of (leaving takes a moment).
+MISPLACED_AFTER_S = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +41,9 @@ class Finding:
     message: str
     pass_id: str
     room: str = ""
+    # Whom it is about: an id, never a name (alerts and logs carry no names, so an
+    # erased person's id can be found and removed; the pages show the name).
+    participant_id: str = ""
 
 
 def findings(state: PassState, presence: Mapping[str, str], first_seen: Mapping[str, float],
@@ -52,20 +61,27 @@ def findings(state: PassState, presence: Mapping[str, str], first_seen: Mapping[
                 key = f"alone:{group.room}:{inside[0]}"
                 seen[key] = first_seen.get(key, now)
                 if now - seen[key] >= ALONE_AFTER_S:
-                    name = state.roster[inside[0]].name if inside[0] in state.roster else inside[0]
                     out.append(Finding("participant_alone", key,
-                                       f"{name} is alone in breakout room {group.room}",
-                                       state.id, group.room))
+                                       f"A participant is alone in breakout room {group.room}",
+                                       state.id, group.room, inside[0]))
+    for person, room in sorted(presence.items()):
+        if person.startswith(FACILITATOR_IDENTITY) or placement(state, person).room == room:
+            continue
+        key = f"misplaced:{person}:{room}"
+        seen[key] = first_seen.get(key, now)
+        if now - seen[key] >= MISPLACED_AFTER_S:
+            out.append(Finding("room_not_assigned", key, f"Someone stayed in room {room}, which "
+                               "is no longer theirs; they were removed.", state.id, room, person))
     for person in sorted(state.present):
         if person in presence:
             continue
         key = f"stuck:{person}"
         seen[key] = first_seen.get(key, now)
         if now - seen[key] >= STUCK_AFTER_S:
-            name = state.roster[person].name if person in state.roster else person
             out.append(Finding("participant_stuck", key,
-                               f"{name} is connected to the pass but has been in no media room "
-                               f"for {now - seen[key]:.0f} s (stuck reconnecting?)", state.id))
+                               "A participant is connected to the pass but has been in no media "
+                               f"room for {now - seen[key]:.0f} s (stuck reconnecting?)",
+                               state.id, participant_id=person))
     return out, seen
 
 
@@ -99,6 +115,13 @@ class Monitor:
         log.warning("alert: %s", message, extra={"pass_id": pass_id, "code": code})
         await self.notifier.alert(alert)
 
+    async def _remove(self, finding: Finding) -> None:
+        try:
+            await self.sfu.remove_participant(finding.room, finding.participant_id)
+        except ServiceError as error:
+            log.error("could not remove someone from a room not theirs: %s", error,
+                      extra={"pass_id": finding.pass_id, "room": finding.room})
+
     async def check(self) -> None:
         try:
             await self.sfu.ping()
@@ -124,7 +147,9 @@ class Monitor:
             self.first_seen[pass_id] = seen
             active |= {f"{pass_id}:{key}" for key in seen}
             for f in found:
+                if f.code == "room_not_assigned" and f"{pass_id}:{f.key}" not in self.raised:
+                    await self._remove(f)
                 await self._raise(f"{pass_id}:{f.key}", f.code, f.message, f.pass_id,
-                                  room=f.room)
+                                  room=f.room, participant_id=f.participant_id)
         # A condition that cleared may be raised again if it comes back.
         self.raised = {k for k in self.raised if k in active or k == "livekit_unreachable"}

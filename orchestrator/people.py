@@ -100,15 +100,20 @@ class People:
         except NotFound:
             member = None
         passes = []
+        quality = {}
         for pass_id in await self.store.pass_ids():
             state = await self.store.load(pass_id)
             if person_id in state.roster:
                 passes.append(PassRecord(pass_id, state.program, state.script.title,
                                          state.roster[person_id]))
+            level = (await self.store.qualities(pass_id)).get(person_id)
+            if level is not None:
+                quality[pass_id] = level
         histories = await self.store.histories_with(person_id)
         return PersonExport(member, tuple(passes), await self.store.answers_of_person(person_id),
                             tuple(await self.store.journal(person_id)),
-                            {program: tuple(meetings) for program, meetings in histories.items()})
+                            {program: tuple(meetings) for program, meetings in histories.items()},
+                            quality)
 
     async def erase(self, person_id: str) -> dict[str, int]:
         """Erase one person, finally (see the module's list, in that order).

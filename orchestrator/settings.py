@@ -59,7 +59,8 @@ class Settings:
     livekit_port: int = 7880
     livekit_udp_port: int = 7882
     livekit_bin: Path = Path(_default_livekit_bin())
-    token_ttl: int = 10 * 60
+    # Short: a token for a room someone was moved out of opens it only this long.
+    token_ttl: int = 2 * 60
     ticket_ttl: int = 12 * 60 * 60
     anonymity_threshold: int = 5
     allowed_origins: tuple[str, ...] = ()
@@ -164,7 +165,7 @@ class Settings:
             livekit_port=num("ONLIVE_LIVEKIT_PORT", 7880),
             livekit_udp_port=num("ONLIVE_LIVEKIT_UDP_PORT", 7882),
             livekit_bin=Path(env.get("ONLIVE_LIVEKIT_BIN", _default_livekit_bin())),
-            token_ttl=num("ONLIVE_TOKEN_TTL", 10 * 60),
+            token_ttl=num("ONLIVE_TOKEN_TTL", 2 * 60),
             ticket_ttl=num("ONLIVE_TICKET_TTL", 12 * 60 * 60),
             anonymity_threshold=num("ONLIVE_ANONYMITY_THRESHOLD", 5),
             allowed_origins=origins,

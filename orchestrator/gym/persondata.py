@@ -33,7 +33,7 @@ def merge_exports(first: PersonExport, second: PersonExport) -> PersonExport:
     return PersonExport(first.person or second.person, first.passes + second.passes,
                         {**second.answers, **first.answers},
                         tuple(sorted(first.journal + second.journal, key=lambda e: e.at)),
-                        histories)
+                        histories, {**second.quality, **first.quality})
 
 
 class PersonDataService:

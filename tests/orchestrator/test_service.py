@@ -68,7 +68,7 @@ async def test_opening_breakouts_sends_each_person_a_token_for_exactly_their_roo
     assert sorted(a.person_id for a in assignments) == sorted(m.id for m in PEOPLE)
     for a in assignments:
         assert a.placement.kind is PlacementKind.BREAKOUT
-        assert a.token == f"token:{a.placement.room}:{a.person_id}:600"
+        assert a.token == f"token:{a.placement.room}:{a.person_id}:120"
         assert a.placement.room in world.sfu.rooms_open
         assert a.person_id in [m.id for m in a.placement.members]
     assert {g.room for g in state.breakout.groups} == set(world.sfu.rooms_open) - {state.main_room}
@@ -195,6 +195,35 @@ async def test_erasing_a_person_is_final_and_leaves_only_a_pseudonym(world: Worl
     with pytest.raises(AuthError) as refused:
         await world.services.access.admit(ticket, Kind.PARTICIPANT)
     assert refused.value.code == "revoked_credential"
+
+
+async def test_joining_a_room_one_is_not_assigned_to_removes_them_and_tells_ops(
+        world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    for command in (ev.Start(), ev.Next(), ev.Next(), PlanBreakouts()):
+        await world.command(pass_id, command)
+    state = await world.store.load(pass_id)
+    assert state.breakout is not None
+    mine, other = state.breakout.groups
+    person, stranger = mine.members[0], other.members[0]
+    world.notifier.sent.clear()
+    for identity, room in ((person, mine.room), ("facilitator-fac", other.room),
+                           ("facilitator-fac", state.main_room)):
+        await world.services.rooms.receive(f"participant_joined {room} {identity}", "signed")
+    assert world.sfu.removed == [] and world.notifier.of("alert") == []
+    assert (await world.store.presence(pass_id))[person] == mine.room
+
+    for identity, room in ((stranger, mine.room), (person, state.main_room),
+                           ("p-unknown", other.room)):
+        await world.services.rooms.receive(f"participant_joined {room} {identity}", "signed")
+    assert world.sfu.removed == [(mine.room, stranger), (state.main_room, person),
+                                 (other.room, "p-unknown")]
+    alerts = world.notifier.of("alert")
+    assert [(a.code, a.detail["participant_id"], a.detail["room"]) for a in alerts] == [
+        ("room_not_assigned", stranger, mine.room), ("room_not_assigned", person, state.main_room),
+        ("room_not_assigned", "p-unknown", other.room)]
+    assert all(a.pass_id == pass_id for a in alerts)
+    assert (await world.store.presence(pass_id)).get(stranger) != mine.room
 
 
 async def test_the_tick_fires_a_due_timer_once_and_clears_it(world: World) -> None:

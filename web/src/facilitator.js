@@ -348,7 +348,7 @@ function renderLogs() {
   fill($("#help-log"), app.helps.slice(0, 20).map((item) => h("li", {},
     `${when(item.at)} · ${t("fac.help.item", { name: item.name, room: roomLabel(item.room), text: item.text || "" })}`)));
   $("#alerts-none").hidden = app.alerts.length > 0;
-  fill($("#alert-log"), app.alerts.slice(0, 20).map((item) => h("li", { class: "alert" }, `${when(item.at)} · ${item.message}`)));
+  fill($("#alert-log"), app.alerts.slice(0, 20).map((item) => h("li", { class: "alert" }, `${when(item.at)} · ${alertText(item)}`)));
 }
 
 // -- editing a step before the pass starts ----------------------------------------
@@ -391,3 +391,10 @@ function openEdit(item) {
 onLangChange(() => render());
 
 window.onlive = { app, stage, clock };
+
+/** An alert in the reader's language when its code is known (else the server's text). */
+function alertText(item) {
+  const key = `alert.${item.code}`;
+  const text = t(key, item);
+  return text === key ? item.message : text;
+}

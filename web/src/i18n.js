@@ -373,6 +373,11 @@ export const STRINGS = {
     "dev.mail.none": "Inget skickat än.",
     "dev.mail.to": "Till: {to}",
     "dev.mail.attachment": "Bilaga: {name}",
+    // -- security: revoked links, room admission, staff sign-in (issue 14) --
+    "err.revoked_credential": "Länken har dragits tillbaka. Be om en ny länk.",
+    "alert.room_not_assigned": "Någon gick in i rummet {room} utan att vara placerad där och togs bort.",
+    "alert.participant_alone": "En deltagare är ensam i grupprummet {room}.",
+    "alert.participant_stuck": "En deltagare är ansluten men inte med i något mediarum.",
   },
   en: {
     "app.norec": "Nothing is recorded.",
@@ -736,6 +741,11 @@ export const STRINGS = {
     "dev.mail.none": "Nothing sent yet.",
     "dev.mail.to": "To: {to}",
     "dev.mail.attachment": "Attachment: {name}",
+    // -- security: revoked links, room admission, staff sign-in (issue 14) --
+    "err.revoked_credential": "This link has been withdrawn. Ask for a new link.",
+    "alert.room_not_assigned": "Someone joined room {room} without being placed there and was removed.",
+    "alert.participant_alone": "A participant is alone in breakout room {room}.",
+    "alert.participant_stuck": "A participant is connected but in no media room.",
   },
 };
 

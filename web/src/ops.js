@@ -85,7 +85,14 @@ function render() {
   const alerts = [...app.extraAlerts, ...(d.alerts || [])];
   $("#alerts-none").hidden = alerts.length > 0;
   fill($("#alerts"), alerts.slice(0, 50).map((a) => h("li", { class: "alert" },
-    `${a.at ? new Date(a.at * 1000).toLocaleTimeString() : ""} · ${a.code || ""} · ${a.message || ""}`)));
+    `${a.at ? new Date(a.at * 1000).toLocaleTimeString() : ""} · ${alertText(a)}`)));
+}
+
+/** An alert in the reader's language when its code is known (else the server's text). */
+function alertText(a) {
+  const key = `alert.${a.code}`;
+  const text = t(key, a);
+  return text === key ? `${a.code || ""} · ${a.message || ""}` : text;
 }
 
 onLangChange(render);
