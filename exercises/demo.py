@@ -38,7 +38,13 @@ def demo_class() -> ClassScript:
                      Role("listener", Text("Lyssnare", "Listener"),
                           Text("Lyssna. Ställ bara öppna frågor. Ge inga råd.",
                                "Listen. Only ask open questions. Give no advice.")),
-                 )),
+                 ),
+                 # The third person of a trio (an odd count) observes.
+                 extra_role=Role("observer", Text("Observatör", "Observer"),
+                                 Text("Lyssna utan att delta. Lägg märke till vilka frågor som "
+                                      "hjälper. Dela en iakttagelse när turen är slut.",
+                                      "Listen without taking part. Notice which questions help. "
+                                      "Share one observation when the turn ends."))),
             Step("reflection", StepKind.REFLECTION,
                  Text("Reflektion", "Reflection"),
                  Text("Vad märkte du när du bara fick lyssna?",

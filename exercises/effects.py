@@ -45,12 +45,19 @@ class SendAssignments:
 
 @dataclass(frozen=True, slots=True)
 class Cue:
-    """A cue shown in rooms: time up, turn warning, switch roles, recall, message."""
+    """A cue shown in rooms: time up, turn warning, switch roles, recall, time extended.
+
+    ``rooms`` empty: every room of the pass. Pages show the catalogue text of
+    ``kind`` (with ``params``); ``text`` is the same in words, for logs and
+    clients without the catalogue.
+    """
 
     kind: str
     text: Text
     rooms: tuple[str, ...]
     turn: int | None = None
+    #: Figures for the page's catalogue text of this kind (``{"minutes": 1}``).
+    params: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

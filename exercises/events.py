@@ -78,6 +78,14 @@ class MovePerson:
 
 
 @dataclass(frozen=True, slots=True)
+class SwapPeople:
+    """Swap two participants of different groups: both groups keep their size."""
+
+    first: str
+    second: str
+
+
+@dataclass(frozen=True, slots=True)
 class End:
     pass
 
@@ -140,5 +148,5 @@ class EditStep:
 
 
 FacilitatorCommand = (Start | Next | Back | Pause | Resume | Extend | OpenBreakouts
-                      | Broadcast | Recall | MovePerson | End | EditStep)
+                      | Broadcast | Recall | MovePerson | SwapPeople | End | EditStep)
 Event = FacilitatorCommand | Join | Leave | Tick

@@ -38,6 +38,7 @@ CUE_TURN_WARNING = Text("15 sekunder kvar av turen", "15 seconds left in this tu
 CUE_SWITCH = Text("Byt roller", "Switch roles")
 CUE_RECALL = Text("Vi samlas igen i storgruppen om {seconds} s",
                   "Back to the main room in {seconds} s")
+CUE_EXTENDED = Text("Tiden förlängdes {minutes} min", "Time extended by {minutes} min")
 
 
 def next_deadline(state: PassState) -> float | None:
@@ -82,7 +83,7 @@ def _enter_step(state: PassState, index: int, now: float) -> PassState:
     timed = step.duration > 0 and step.kind is not StepKind.BREAKOUT
     return replace(state, phase=Phase.RUNNING, step_index=index,
                    deadline=now + step.duration if timed else None, time_up=False,
-                   message=None)
+                   message=None, recalled_step=None)
 
 
 def _start(state: PassState, event: ev.Start, now: float) -> tuple[PassState, Effects]:
@@ -139,16 +140,20 @@ def _extend(state: PassState, event: ev.Extend, now: float) -> tuple[PassState, 
                              f"not {event.seconds}", code="out_of_range")
     base = state.paused_at if state.paused_at is not None else now
     b = state.breakout
+    # Announced where it happens: in every room whose timer moved.
+    minutes = max(1, round(event.seconds / 60))
+    told: Effects = [Cue("extended", CUE_EXTENDED.format(minutes=str(minutes)), (),
+                params=(("minutes", minutes), ("seconds", event.seconds)))]
     if b is not None:
         if b.recall_deadline is not None:
             b = replace(b, recall_deadline=max(b.recall_deadline, base) + event.seconds)
         else:
             b = replace(b, deadline=max(b.deadline, base) + event.seconds)
-        return replace(state, breakout=b), []
+        return replace(state, breakout=b), told
     if state.deadline is None:
         raise _refuse(state, "extend (this step has no timer)")
     deadline = max(state.deadline, base) + event.seconds
-    return replace(state, deadline=deadline, time_up=False), []
+    return replace(state, deadline=deadline, time_up=False), told
 
 
 def _open(state: PassState, event: ev.OpenBreakouts, now: float) -> tuple[PassState, Effects]:
@@ -188,9 +193,9 @@ def _broadcast(state: PassState, event: ev.Broadcast, now: float) -> tuple[PassS
     if not text or len(text) > ev.MAX_BROADCAST_CHARS:
         raise IllegalCommand(f"a broadcast is 1 to {ev.MAX_BROADCAST_CHARS} characters, "
                              f"not {len(text)}", code="out_of_range")
-    rooms = state.breakout.rooms if state.breakout is not None else (state.main_room,)
-    message = Message(text, now, rooms)
-    return replace(state, message=message), [Cue("message", Text(text, text), rooms)]
+    # Every room of the round, also those a move or a late joiner opens later:
+    # the message is part of the shared view, shown once, as a card.
+    return replace(state, message=Message(text, now, ())), []
 
 
 def _recall(state: PassState, event: ev.Recall, now: float) -> tuple[PassState, Effects]:
@@ -211,13 +216,13 @@ def _begin_recall(state: PassState, now: float, countdown: float) -> tuple[PassS
     new = replace(state, breakout=b)
     if countdown == 0:
         return _close_breakout(new)
-    return new, [Cue("recall", text, b.rooms)]
+    return new, [Cue("recall", text, b.rooms, params=(("seconds", round(countdown)),))]
 
 
 def _close_breakout(state: PassState) -> tuple[PassState, Effects]:
     b = state.breakout
     assert b is not None
-    new = replace(state, breakout=None, message=None)
+    new = replace(state, breakout=None, message=None, recalled_step=b.step_id)
     # Assignments first: clients leave for the main room on their own, and
     # closing the rooms afterwards only removes whoever is left behind.
     return new, [SendAssignments(_everyone(state)), CloseRooms(b.rooms)]
@@ -232,16 +237,17 @@ def _move(state: PassState, event: ev.MovePerson, now: float) -> tuple[PassState
         raise IllegalCommand(f"participant {event.person_id!r} is not present",
                              code="unknown_participant")
     if event.to_group is not None and not 0 <= event.to_group < len(b.groups):
-        raise IllegalCommand(f"there is no group {event.to_group}; groups are 0 to "
-                             f"{len(b.groups) - 1}", code="out_of_range")
+        raise IllegalCommand(f"there is no group {event.to_group + 1}; groups are 1 to "
+                             f"{len(b.groups)}", code="no_such_group")
     if event.to_group is None:
         raise IllegalCommand(f"{event.person_id!r} would be alone in a new group; move them "
                              "into an existing group", code="would_leave_alone")
     if found is not None and found[0] == event.to_group:
         return state, []
     if found is not None and len(found[1].members) <= 2:
-        raise IllegalCommand(f"moving {event.person_id!r} would leave someone alone in group "
-                             f"{found[0]}", code="would_leave_alone")
+        raise IllegalCommand(f"moving {_name(state, event.person_id)} would leave someone alone "
+                             f"in group {found[0] + 1}; swap two people instead",
+                             code="would_leave_alone")
     return _regroup(state, b, event.person_id, found, event.to_group)
 
 
@@ -260,14 +266,50 @@ def _regroup(state: PassState, b: Breakout, person: str, found: tuple[int, Group
         groups[i] = replace(group, members=tuple(m for m in group.members if m != person))
         effects.append(RemoveFromRoom(group.room, person))
     old = groups[to_group]
+    why = "moved" if found is not None else "late-joiner"
     grown = replace(old, members=old.members + (person,),
-                    reasons=tuple(dict.fromkeys(old.reasons + ("moved",))),
+                    reasons=tuple(dict.fromkeys(old.reasons + (why,))),
                     room=grown_room(state, b, to_group))
     groups[to_group] = grown
     # Those left behind stay in their room but need the new member list.
     told = set(grown.members) | (set(groups[found[0]].members) if found is not None else set())
     effects += [CreateRooms(room_specs((grown,))), SendAssignments(tuple(sorted(told))),
                 CloseRooms((old.room,))]
+    return replace(state, breakout=replace(b, groups=tuple(groups))), effects
+
+
+def _name(state: PassState, person_id: str) -> str:
+    member = state.roster.get(person_id)
+    return member.name if member is not None else person_id
+
+
+def _swap(state: PassState, event: ev.SwapPeople, now: float) -> tuple[PassState, Effects]:
+    """Swap two people of different groups; each group keeps its size, so
+    both keep their rooms (a room's seat limit still holds)."""
+    b = state.breakout
+    if b is None or b.recall_deadline is not None:
+        raise _refuse(state, "swap participants (no breakout rooms are open)")
+    found = [b.group_of(p) for p in (event.first, event.second)]
+    for person, where in zip((event.first, event.second), found, strict=True):
+        if person not in state.present or where is None:
+            raise IllegalCommand(f"{_name(state, person)} is not in a breakout group now",
+                                 code="not_in_group")
+    (i, gi), (j, gj) = found  # type: ignore[misc]
+    if i == j:
+        raise IllegalCommand(f"{_name(state, event.first)} and {_name(state, event.second)} "
+                             f"are both in group {i + 1}; pick people of two groups",
+                             code="same_group")
+
+    def swapped(group: Group, out: str, into: str) -> Group:
+        return replace(group, members=tuple(into if m == out else m for m in group.members),
+                       reasons=tuple(dict.fromkeys(group.reasons + ("moved",))))
+
+    groups = list(b.groups)
+    groups[i] = swapped(gi, event.first, event.second)
+    groups[j] = swapped(gj, event.second, event.first)
+    told = tuple(sorted(set(groups[i].members) | set(groups[j].members)))
+    effects: Effects = [RemoveFromRoom(gi.room, event.first), RemoveFromRoom(gj.room, event.second),
+                        SendAssignments(told)]
     return replace(state, breakout=replace(b, groups=tuple(groups))), effects
 
 
@@ -387,6 +429,8 @@ def _dispatch(state: PassState, event: ev.Event, now: float) -> tuple[PassState,
             return _recall(state, event, now)
         case ev.MovePerson():
             return _move(state, event, now)
+        case ev.SwapPeople():
+            return _swap(state, event, now)
         case ev.End():
             return _end(state, event, now)
         case ev.EditStep():

@@ -113,8 +113,16 @@ def place_late_joiner(state: PassState, b: Breakout, joiner: str,
     if joiner not in grouped or any(sorted(g) != sorted(p) or (len(p) < 2 and p != old)
                                     for g, p, old in zip(grid, planned, before)):
         return None
-    after: list[Planned | None] = list(placement.groups[:count])
-    return _apply(state, b, after, list(placement.groups[count:]), gone=None)
+    # The joiner comes last in their group: nobody already there changes
+    # position (their exercise role), and the joiner's card can say they came late.
+    def last(planned: Planned) -> Planned:
+        members, reasons = planned
+        if joiner not in members:
+            return planned
+        return tuple(m for m in members if m != joiner) + (joiner,), reasons
+
+    after: list[Planned | None] = [last(p) for p in placement.groups[:count]]
+    return _apply(state, b, after, [last(p) for p in placement.groups[count:]], gone=None)
 
 
 def _apply(state: PassState, b: Breakout, after: list[Planned | None], extra: list[Planned],

@@ -10,15 +10,15 @@ Visibility decides what leaves this module:
 - ``private``: only how many have answered.
 - ``group``: per breakout group (the group shares its answers by design),
   values without names.
-- ``plenary``: values without names, but only once at least ``threshold``
-  people have answered; below that only the count.
+- ``plenary``: values without names, to everyone in the pass, from the
+  first answer: the people of a pass see and hear each other anyway, so a
+  small class is no reason to hold its own answers back.
 - ``leadership``: values without names once at least ``threshold`` people
-  have answered; below that nothing at all, not even the count.
+  have answered; below that nothing at all, not even the count, only how
+  many more answers are ``needed``.
 
-Plenary answers are anonymous too (shown to everyone without names), so the
-issue's rule "anonymous aggregates are suppressed below the threshold" holds
-for them as well: with three people in a room, a histogram would tell each
-of them what the other two answered.
+The threshold protects what leaves the room: leadership views, and anything
+aggregated across passes (the gym's dashboards apply it again there).
 
 No identity is ever in the output: person ids are only used to keep each
 person's latest answer and to sort answers into groups, and free texts are
@@ -53,7 +53,8 @@ def aggregate(step: Step, answers: Sequence[Mapping[str, Any]], *,
     breakout group, for steps with group visibility.
 
     The result always has ``step``, ``kind``, ``visibility``, ``count`` (people
-    who answered; None when suppressed for leadership) and ``suppressed``;
+    who answered; None when suppressed for leadership) and ``suppressed``
+    (then also ``threshold`` and ``needed``, the answers still missing);
     the values per kind are added only when visibility allows them:
     ``energy`` (counts for 1..5) and ``words`` for a check-in; ``words`` for a
     check-out or word cloud; ``choices`` (count per option) for a poll;
@@ -79,10 +80,9 @@ def aggregate(step: Step, answers: Sequence[Mapping[str, Any]], *,
             per_group.append({"group": i, "count": len(found), **_values(step, found)})
         out["groups"] = per_group
         return out
-    if len(latest) < threshold:
-        out["suppressed"] = True
-        if visibility is Visibility.LEADERSHIP:
-            out["count"] = None
+    if visibility is Visibility.LEADERSHIP and len(latest) < threshold:
+        out.update(suppressed=True, count=None, threshold=threshold,
+                   needed=threshold - len(latest))
         return out
     out.update(_values(step, list(latest.values())))
     return out

@@ -64,6 +64,14 @@ class Role:
     prompt: Text
 
 
+#: The role of a member beyond an exercise's roles when its class names none.
+OBSERVER = Role("observer", Text("Observatör", "Observer"), Text(
+    "Lyssna utan att delta. Lägg märke till vad som hjälper samtalet framåt och dela en "
+    "iakttagelse när turen är slut.",
+    "Listen without taking part. Notice what moves the conversation forward and share one "
+    "observation when the turn ends."))
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """One step of a class.
@@ -71,7 +79,10 @@ class Step:
     ``duration`` is in seconds; 0 means the step has no timer. For breakouts,
     ``group_size`` is 2, 3 or 4 and ``roles`` with ``turn_seconds`` give the
     role rotation: one turn per role, each member's role moving one place on
-    at every turn.
+    at every turn. A group larger than the roles (a pair exercise done as a
+    trio, when the count is odd) gives each extra member ``extra_role`` (an
+    observer, say), or the house's observer when the class names none: no
+    role is ever held by two people at once (see ``role_of``).
     """
 
     id: str
@@ -82,6 +93,7 @@ class Step:
     visibility: Visibility = Visibility.PRIVATE
     group_size: int = 2
     roles: tuple[Role, ...] = ()
+    extra_role: Role | None = None
     turn_seconds: float = 0.0
     options: tuple[Text, ...] = ()
     multiple: bool = False
@@ -122,6 +134,23 @@ class Step:
     @property
     def turns(self) -> int:
         return len(self.roles) if self.roles else 0
+
+    @property
+    def third_role(self) -> Role | None:
+        """The role of each member beyond the roles (None: a step without roles)."""
+        return (self.extra_role or OBSERVER) if self.roles else None
+
+    def role_of(self, position: int, size: int, turn: int) -> Role | None:
+        """The role of the member at ``position`` of a group of ``size`` in ``turn``.
+
+        The roles, then one extra role per member beyond them, rotate one
+        place a turn: each of the roles is held by exactly one member at a
+        time (never two "Berättare"), and the extra role by the others.
+        """
+        if not self.roles or not 0 <= position < size:
+            return None
+        cycle = list(self.roles) + [self.third_role] * max(0, size - len(self.roles))
+        return cycle[(position + turn) % len(cycle)]
 
     def edited(self, *, title: Text | None = None, prompt: Text | None = None,
                duration: float | None = None) -> Step:

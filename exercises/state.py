@@ -89,6 +89,9 @@ class Breakout:
 
 @dataclass(frozen=True, slots=True)
 class Message:
+    """A facilitator's message; ``rooms`` empty: every room of the pass, those
+    of the round open now and any it opens later (moves, late joiners)."""
+
     text: str
     at: float
     rooms: tuple[str, ...]
@@ -111,6 +114,9 @@ class PassState:
     breakout: Breakout | None = None
     rounds: int = 0
     message: Message | None = None
+    # The breakout step whose rooms were open and are closed again: pages say
+    # "back from the rooms", not "waiting for the rooms to open".
+    recalled_step: str | None = None
 
     @property
     def step(self) -> Step | None:

@@ -1,12 +1,16 @@
 """Who may do what: credentials for each role, issued, admitted and revoked in one place.
 
 Roles (``tickets.Kind``, the one list of them): a participant of one pass
-(join ticket), a facilitator of one pass, ops (every pass, read only), admin
-(the learning lead of one organisation) and leadership (the insights of one
-organisation). Each credential is a signed bearer token (see
-``orchestrator.tickets``) that expires after ``ticket_ttl``; staff who sign
-in with the organisation's identity provider (``orchestrator.sso``) get the
-same credentials, held by their sign-in session (subject ``sso:SESSION``).
+(join ticket), a facilitator of one pass, ops (every pass, read only), and
+per organisation an admin (the learning lead: roster, programs, schedule,
+invitations, the dashboard) and leadership (the insights page). Each
+credential is a signed bearer token (see ``orchestrator.tickets``) that
+expires after ``ticket_ttl``; admin and leadership credentials last
+``STAFF_TTL`` and name a stored row, so that ``orchestrator.gym.staff`` can
+revoke them. Staff who sign in with the organisation's identity provider
+(``signalling.sso``) get the same credentials: facilitator and ops ones held
+by their sign-in session (subject ``sso:SESSION``), admin and leadership ones
+as a stored row labelled with the sign-in, revoked at sign-out.
 
 ``admit`` is the one door: a valid signature, the right role, not expired,
 and not revoked. Revocation is recorded in the live store until the
@@ -39,6 +43,10 @@ from orchestrator.tickets import Claims, Kind
 
 log = logging.getLogger(__name__)
 
+#: The roles of an organisation's staff, each with its own page.
+STAFF_ROLES = frozenset({Kind.ADMIN, Kind.LEADERSHIP})
+#: How long an admin or leadership link works unless revoked first.
+STAFF_TTL = 180 * 24 * 60 * 60
 #: The subject of credentials a single sign-on session holds: ``sso:SESSION_ID``.
 SSO_PREFIX = "sso:"
 _ID = re.compile(r"[0-9a-f]{%d}" % tickets.ID_CHARS)
@@ -54,6 +62,15 @@ class Revoked:
     kind: Kind | None
 
 
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a staff credential lets in: one role of one organisation."""
+
+    role: Kind
+    org_id: str
+    credential_id: int
+
+
 class Access:
     def __init__(self, settings: Settings, store: Store | None = None,
                  notifier: Notifier | None = None, *,
@@ -66,11 +83,11 @@ class Access:
 
     # -- issuing --------------------------------------------------------------------
 
-    def _issue(self, kind: Kind, pass_id: str | None, subject: str, *, org: str | None = None,
+    def _issue(self, kind: Kind, pass_id: str | None, subject: str, *,
                ttl: float | None = None) -> str:
         lifetime = self.settings.ticket_ttl if ttl is None else ttl
         return tickets.issue(self.settings.secret, Claims(
-            kind, pass_id, subject, self.clock() + lifetime, org))
+            kind, pass_id, subject, self.clock() + lifetime))
 
     def participant_ticket(self, pass_id: str, person_id: str) -> str:
         return self._issue(Kind.PARTICIPANT, pass_id, person_id)
@@ -81,19 +98,28 @@ class Access:
     def ops_credential(self, subject: str = "ops") -> str:
         return self._issue(Kind.OPS, None, subject)
 
-    def admin_credential(self, org_id: str, subject: str = "admin") -> str:
-        return self._issue(Kind.ADMIN, None, subject, org=org_id)
+    def staff_credential(self, role: Kind, org_id: str, credential_id: int) -> str:
+        if role not in STAFF_ROLES:
+            raise ValueError(f"{role.value} is not a staff role")
+        return self._issue(role, None, f"{org_id}/{credential_id}", ttl=STAFF_TTL)
 
-    def leadership_credential(self, org_id: str, subject: str = "leadership") -> str:
-        return self._issue(Kind.LEADERSHIP, None, subject, org=org_id)
+    def staff(self, credential: object, role: Kind) -> Principal:
+        """Whose staff credential of ``role`` this is (not yet checked for revocation:
+        ``orchestrator.gym.staff.StaffAccess.resolve`` does that)."""
+        claims = self.verify(credential, role)
+        org_id, _, number = claims.subject.rpartition("/")
+        if not org_id or not number.isdigit():
+            raise AuthError("the credential is malformed", code="invalid_credential")
+        return Principal(role, org_id, int(number))
 
     def session_credential(self, kind: Kind, session_id: str, *, expires: float,
-                           pass_id: str | None = None, org: str | None = None) -> str:
-        """A staff credential held by a single sign-on session, living no longer than it."""
-        if kind not in tickets.STAFF:
-            raise AuthError(f"a sign-in session holds staff roles only, not {kind.value}",
-                            code="wrong_role")
-        return self._issue(kind, pass_id, SSO_PREFIX + session_id, org=org,
+                           pass_id: str | None = None) -> str:
+        """A facilitator or ops credential held by a single sign-on session, living no
+        longer than it (admin and leadership: ``gym.staff`` rows, see the module)."""
+        if kind not in (Kind.FACILITATOR, Kind.OPS):
+            raise AuthError(f"a sign-in session holds facilitator or ops credentials, not "
+                            f"{kind.value}", code="wrong_role")
+        return self._issue(kind, pass_id, SSO_PREFIX + session_id,
                            ttl=max(0.0, min(expires - self.clock(), self.settings.ticket_ttl)))
 
     # -- admitting ------------------------------------------------------------------

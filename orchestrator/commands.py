@@ -39,15 +39,24 @@ class JoinRoom:
     room: str
 
 
+@dataclass(frozen=True, slots=True)
+class ResolveHelp:
+    """Mark a help request done (it stays listed, as done)."""
+
+    help_id: str
+
+
 Command = (ev.Start | ev.Next | ev.Back | ev.Pause | ev.Resume | ev.Extend | ev.Broadcast
-           | ev.Recall | ev.MovePerson | ev.End | PlanBreakouts | EditStepText | JoinRoom)
+           | ev.Recall | ev.MovePerson | ev.SwapPeople | ev.End | PlanBreakouts | EditStepText
+           | JoinRoom | ResolveHelp)
 
 #: The name of each command, as facilitators' clients send it and audits record it.
 NAMES: Mapping[type, str] = {
     ev.Start: "start", ev.Next: "next", ev.Back: "back", ev.Pause: "pause",
     ev.Resume: "resume", ev.Extend: "extend", PlanBreakouts: "open_breakouts",
-    ev.Broadcast: "broadcast", ev.Recall: "recall", ev.MovePerson: "move", ev.End: "end",
-    EditStepText: "edit_step", JoinRoom: "join_room",
+    ev.Broadcast: "broadcast", ev.Recall: "recall", ev.MovePerson: "move",
+    ev.SwapPeople: "swap", ev.End: "end",
+    EditStepText: "edit_step", JoinRoom: "join_room", ResolveHelp: "help_done",
 }
 
 #: Fields never copied into the audit stream (free text a facilitator typed).

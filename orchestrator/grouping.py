@@ -117,8 +117,13 @@ def late_placement(state: PassState, member: Member, history: Sequence[breakout.
     try:
         waiting = [state.roster[p].as_person() for p in sorted(state.present)
                    if p in state.roster and p not in grouped and p != member.id]
+        # Someone gone from a group within their grace period is still in it
+        # (they may come back); the engine must see them, or no late joiner
+        # is ever placed while a partner reloads.
+        people = [state.roster[p].as_person() for p in sorted(state.present | grouped)
+                  if p in state.roster]
         placed, moves = breakout.add_late_joiner(
-            groups, member.as_person(), _present(state), earlier_meetings(state, history), POLICY,
+            groups, member.as_person(), people, earlier_meetings(state, history), POLICY,
             size=step.group_size, now=now, waiting=waiting)
     except breakout.PairingError:
         return None

@@ -42,8 +42,8 @@ class Finding:
     pass_id: str
     room: str = ""
     # Whom it is about: an id, never a name (alerts and logs carry no names, so an
-    # erased person's id can be found and removed; the pages show the name).
-    participant_id: str = ""
+    # erased person's id can be found and removed; the pages name them from their roster).
+    person_id: str = ""
 
 
 def findings(state: PassState, presence: Mapping[str, str], first_seen: Mapping[str, float],
@@ -81,7 +81,7 @@ def findings(state: PassState, presence: Mapping[str, str], first_seen: Mapping[
             out.append(Finding("participant_stuck", key,
                                "A participant is connected to the pass but has been in no media "
                                f"room for {now - seen[key]:.0f} s (stuck reconnecting?)",
-                               state.id, participant_id=person))
+                               state.id, person_id=person))
     return out, seen
 
 
@@ -117,7 +117,7 @@ class Monitor:
 
     async def _remove(self, finding: Finding) -> None:
         try:
-            await self.sfu.remove_participant(finding.room, finding.participant_id)
+            await self.sfu.remove_participant(finding.room, finding.person_id)
         except ServiceError as error:
             log.error("could not remove someone from a room not theirs: %s", error,
                       extra={"pass_id": finding.pass_id, "room": finding.room})
@@ -150,6 +150,6 @@ class Monitor:
                 if f.code == "room_not_assigned" and f"{pass_id}:{f.key}" not in self.raised:
                     await self._remove(f)
                 await self._raise(f"{pass_id}:{f.key}", f.code, f.message, f.pass_id,
-                                  room=f.room, participant_id=f.participant_id)
+                                  room=f.room, person_id=f.person_id)
         # A condition that cleared may be raised again if it comes back.
         self.raised = {k for k in self.raised if k in active or k == "livekit_unreachable"}

@@ -24,7 +24,13 @@ from orchestrator.grouping import late_placement
 from orchestrator.people import People
 from orchestrator.ports import Store
 from orchestrator.publishing import Publisher
-from orchestrator.readmodels import Assignment, HelpRequest, display_name, placement
+from orchestrator.readmodels import (
+    Assignment,
+    HelpRequest,
+    display_name,
+    group_number,
+    placement,
+)
 from orchestrator.service import PassService
 
 log = logging.getLogger(__name__)
@@ -140,7 +146,12 @@ class Participants:
         return assignment
 
     async def ask_help(self, pass_id: str, person_id: str, text: str) -> None:
+        """Keep the request with the pass (a facilitator's reload still shows it) and tell them."""
         state = await self.store.load(pass_id)
-        await self.passes.notifier.help(HelpRequest(
-            pass_id, person_id, display_name(state, person_id), placement(state, person_id).room,
-            text, self.clock()))
+        at = self.clock()
+        room = placement(state, person_id).room
+        request = HelpRequest(pass_id, person_id, display_name(state, person_id), room, text, at,
+                              id=f"{person_id}:{int(at * 1000)}", group=group_number(room))
+        await self.store.put_help(request)
+        await self.passes.notifier.help(request)
+        await self.publisher.refresh_facilitators(pass_id)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from exercises.results import aggregate
 from exercises.script import StepKind, Visibility
-from exercises.state import PassState
+from exercises.state import PassState, Phase
 from orchestrator.errors import NotFound
 from orchestrator.people import People
 from orchestrator.ports import Notifier, Sfu, Store
@@ -26,12 +27,17 @@ from orchestrator.readmodels import (
     MyAnswer,
     ParticipantSnapshot,
     PassView,
+    PlenaryResults,
     placement,
 )
 from orchestrator.settings import Settings
 
+#: Recent alerts scanned for a facilitator's snapshot (of every pass; theirs are kept).
+ALERTS_IN_SNAPSHOT = 100
+
 #: What leadership-visible results show while a pass runs (see ``results``).
-_LEADERSHIP_LIVE_KEYS = ("step", "kind", "visibility", "count", "suppressed")
+_LEADERSHIP_LIVE_KEYS = ("step", "kind", "visibility", "count", "suppressed", "threshold",
+                         "needed")
 
 
 class Publisher:
@@ -82,10 +88,39 @@ class Publisher:
     async def facilitator_view(self, state: PassState) -> FacilitatorView:
         return FacilitatorView(state, self.clock(), await self.store.presence(state.id),
                                await self.store.qualities(state.id), await self.results(state),
-                               await self.store.expected(state.id))
+                               await self.store.expected(state.id),
+                               tuple(await self.store.helps(state.id)),
+                               summary=await self.summary(state))
+
+    async def summary(self, state: PassState) -> tuple[Mapping[str, Any], ...]:
+        """Once the pass has ended: every answered step's results, anonymous and within
+        its visibility (leadership ones only from the threshold on, as after a pass)."""
+        if state.phase is not Phase.ENDED:
+            return ()
+        out = []
+        for step in state.script.steps:
+            if not step.asks_answer:
+                continue
+            records = await self.store.answers(state.id, step.id)
+            answers = [{"person_id": person, "answer": r["value"]}
+                       for person, r in sorted(records.items(), key=lambda item: item[1]["at"])]
+            out.append(aggregate(step, answers, threshold=self.settings.anonymity_threshold))
+        return tuple(out)
 
     async def facilitator_snapshot(self, pass_id: str) -> FacilitatorView:
-        return await self.facilitator_view(await self.store.load(pass_id))
+        """The view on (re)connect: also the recent alerts of this pass and of the services."""
+        view = await self.facilitator_view(await self.store.load(pass_id))
+        alerts = tuple(a for a in await self.store.recent_alerts(ALERTS_IN_SNAPSHOT)
+                       if a.pass_id in (None, pass_id))
+        return replace(view, alerts=alerts)
+
+    @staticmethod
+    def plenary(view: FacilitatorView) -> PlenaryResults | None:
+        """What every participant sees of the current step's answers (plenary steps only)."""
+        step = view.state.step
+        if view.results is None or step is None or step.visibility is not Visibility.PLENARY:
+            return None
+        return PlenaryResults(view.state.id, view.results)
 
     async def participant_snapshot(self, pass_id: str, person_id: str,
                                    state: PassState | None = None) -> ParticipantSnapshot:
@@ -99,10 +134,14 @@ class Publisher:
                 mine = MyAnswer(record["cid"], record["value"])
         member = state.roster.get(person_id)
         in_follow_up = step is not None and step.kind is StepKind.FOLLOW_UP
+        shared = None
+        if step is not None and step.asks_answer and step.visibility is Visibility.PLENARY:
+            shared = await self.results(state)
         return ParticipantSnapshot(
             PassView(state, self.clock()), self.assignment(state, person_id),
             MemberRef(person_id, member.name if member else ""), mine, in_follow_up,
-            await self.people.last_commitment(state, person_id) if in_follow_up else None)
+            await self.people.last_commitment(state, person_id) if in_follow_up else None,
+            shared)
 
     # -- sending ------------------------------------------------------------------------
 
@@ -152,7 +191,11 @@ class Publisher:
                     state = await self.store.load(pass_id)
                 except NotFound:
                     return
-                await self.notifier.facilitator(await self.facilitator_view(state))
+                view = await self.facilitator_view(state)
+                await self.notifier.facilitator(view)
+                shared = self.plenary(view)
+                if shared is not None:
+                    await self.notifier.results(shared)
                 if pass_id not in self._stale:
                     return
         finally:

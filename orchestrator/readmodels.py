@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from breakout import Meeting
+from breakout.rooms import breakout_parts
 from exercises.state import Member, PassState, Phase
 from exercises.text import Text
 
@@ -45,6 +46,16 @@ class Placement:
 def display_name(state: PassState, person_id: str) -> str:
     member = state.roster.get(person_id)
     return member.name if member is not None else person_id
+
+
+def group_number(room: str | None) -> int | None:
+    """The number the breakout board shows for ``room`` (None: not a breakout room).
+
+    It is part of the room's name and stays when the group's room is
+    re-created, so a request or alert keeps naming the same group.
+    """
+    parts = breakout_parts(room) if room else None
+    return parts[1] if parts else None
 
 
 def placement(state: PassState, person_id: str) -> Placement:
@@ -103,6 +114,13 @@ class FacilitatorView:
     results: Mapping[str, Any] | None = None
     # Invited or enrolled people, joined or not: who is still missing shows.
     expected: Mapping[str, Member] = field(default_factory=dict)
+    # Help requests of the pass, open and done, oldest first (they survive a reload).
+    helps: tuple[HelpRequest, ...] = ()
+    # Recent alerts about this pass or the services (only in a snapshot; live
+    # ones come as they happen). None: not included.
+    alerts: tuple[Alert, ...] | None = None
+    # Once the pass has ended: each answered step's results, as a summary.
+    summary: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,11 +156,22 @@ class ParticipantSnapshot:
     answer: MyAnswer | None = None
     in_follow_up: bool = False
     follow_up: JournalEntry | None = None
+    # The current step's answers, when they are plenary (everyone sees them).
+    results: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlenaryResults:
+    """The answers of a plenary step so far, without names, for everyone in the pass."""
+
+    pass_id: str
+    results: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
 class CueNotice:
-    """A cue shown in rooms: time up, turn warning, switch roles, recall, message."""
+    """A cue shown in rooms (none listed: every room): time up, turn warning,
+    switch roles, recall, time extended, the facilitator dropping in."""
 
     pass_id: str
     kind: str
@@ -151,6 +180,7 @@ class CueNotice:
     turn: int | None
     version: int
     server_now: float
+    params: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,12 +200,21 @@ class Alert:
 
 @dataclass(frozen=True, slots=True)
 class HelpRequest:
+    """A participant's call for help, kept per pass until a facilitator marks it done.
+
+    ``group`` is the number the breakout board shows (None: the main room),
+    so the request still names "Grupp 2" after the group's room is re-created.
+    """
+
     pass_id: str
     person_id: str
     name: str
     room: str | None
     text: str
     at: float
+    id: str = ""
+    group: int | None = None
+    done: bool = False
 
 
 @dataclass(frozen=True, slots=True)

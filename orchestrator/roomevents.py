@@ -96,7 +96,7 @@ class RoomEvents:
         alert = await self.store.alert(
             "room_not_assigned", f"Someone joined room {room}, which is not theirs (an old or "
             "forged token); they were removed.", pass_id=pass_id, room=room,
-            participant_id=identity)
+            person_id=identity)
         log.warning("removed from a room not theirs", extra={
             "pass_id": pass_id, "room": room, "participant_id": identity,
             "code": "room_not_assigned"})

@@ -28,6 +28,7 @@ import secrets
 import time
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Executor
+from dataclasses import replace
 from typing import Any
 
 from breakout import Meeting
@@ -47,8 +48,16 @@ from exercises.reducer import next_deadline, reduce
 from exercises.script import ClassScript, Step, StepKind
 from exercises.state import PassState, Phase
 from exercises.text import Text
-from orchestrator.commands import Command, EditStepText, JoinRoom, PlanBreakouts, audit_of, name_of
-from orchestrator.errors import BadRequest, OnliveError, ServiceError
+from orchestrator.commands import (
+    Command,
+    EditStepText,
+    JoinRoom,
+    PlanBreakouts,
+    ResolveHelp,
+    audit_of,
+    name_of,
+)
+from orchestrator.errors import BadRequest, NotFound, OnliveError, ServiceError
 from orchestrator.grouping import (
     GroupingJob,
     Groups,
@@ -61,12 +70,14 @@ from orchestrator.grouping import (
 )
 from orchestrator.ports import Applied, Archive, Sfu, Store
 from orchestrator.publishing import Publisher
-from orchestrator.readmodels import CueNotice, RoomAccess
+from orchestrator.readmodels import CueNotice, RoomAccess, group_number
 from orchestrator.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MakeEvent = Callable[[PassState, float], ev.Event]
+
+CUE_DROP_IN = Text("Facilitatorn har gått in i ert rum", "The facilitator has joined your room")
 
 #: Rounds formed off the loop before one is formed against the stored state itself.
 PLAN_ATTEMPTS = 3
@@ -200,7 +211,8 @@ class PassService:
             await self.publisher.send_assignments(state, effect.person_ids)
         elif isinstance(effect, Cue):
             await self.notifier.cue(CueNotice(state.id, effect.kind, effect.text, effect.rooms,
-                                              effect.turn, state.version, self.clock()))
+                                              effect.turn, state.version, self.clock(),
+                                              dict(effect.params)))
         elif isinstance(effect, RemoveFromRoom):
             await self.sfu.remove_participant(effect.room, effect.person_id)
         elif isinstance(effect, CloseRooms):
@@ -224,6 +236,8 @@ class PassService:
         """Run a facilitator command; the new version, or a room token for ``JoinRoom``."""
         if isinstance(command, JoinRoom):
             return await self.facilitator_token(pass_id, command.room, actor)
+        if isinstance(command, ResolveHelp):
+            return await self.resolve_help(pass_id, command.help_id)
         make: MakeEvent
         if isinstance(command, PlanBreakouts):
             applied = await self._open_breakouts(pass_id, audit_of(command, actor))
@@ -286,6 +300,18 @@ class PassService:
                 log.exception("the grouping worker failed; forming the round inline")
         return groups_of(run_job(job))
 
+    async def resolve_help(self, pass_id: str, help_id: str) -> int:
+        """Mark one help request of the pass done; every facilitator's panel follows."""
+        state = await self.store.load(pass_id)
+        found = next((h for h in await self.store.helps(pass_id) if h.id == help_id), None)
+        if found is None:
+            raise NotFound(f"there is no help request {help_id!r} in this pass; reload the panel",
+                           code="unknown_help")
+        if not found.done:
+            await self.store.put_help(replace(found, done=True))
+            await self.publisher.refresh_facilitators(pass_id)
+        return state.version
+
     async def facilitator_token(self, pass_id: str, room: str, actor: str) -> RoomAccess:
         state = await self.store.load(pass_id)
         rooms = {state.main_room} | set(state.breakout.rooms if state.breakout else ())
@@ -294,6 +320,10 @@ class PassService:
         await self.ensure_room(state, room)
         token = self.sfu.mint(identity=f"facilitator-{actor}", name="Facilitator", room=room,
                               ttl=self.settings.token_ttl)
+        if group_number(room) is not None:
+            # Announced where it happens: only the group the facilitator drops in on.
+            await self.notifier.cue(CueNotice(state.id, "facilitator-joined", CUE_DROP_IN,
+                                              (room,), None, state.version, self.clock()))
         return RoomAccess(room, token, self.sfu.ws_url, self.clock() + self.settings.token_ttl)
 
     # -- the clock --------------------------------------------------------------------

@@ -1,18 +1,20 @@
-"""Signed credentials: participant join tickets and the staff roles' credentials.
+"""Signed credentials: participant join tickets, facilitator, ops, admin and leadership
+credentials.
 
 A credential is ``base64url(json claims) "." base64url(HMAC-SHA256)``, signed
-with the installation secret. Claims: ``k`` (kind), ``pass`` (pass id; only
-for participants and facilitators), ``org`` (organisation; admin and
-leadership), ``sub`` (person id for participants, who for staff), ``exp``
-(epoch seconds). They are bearer credentials, so join links carry them in the
-URL fragment, which a browser never sends to a server or writes to its logs.
+with the installation secret. Claims: ``k`` (kind), ``pass`` (pass id; not for
+ops, admin and leadership), ``sub`` (person id for participants; for admin and
+leadership ``ORG/CREDENTIAL_ID``, the row that can revoke it; ``sso:SESSION``
+for credentials a single sign-on session holds), ``exp`` (epoch seconds). They
+are bearer credentials, so join links carry them in the URL fragment, which a
+browser never sends to a server or writes to its logs.
 
 Every credential has an id (``credential_id``: a digest of its signed
 payload), which is what revocation records; the signature's text is left out
 so that every spelling of one credential has the same id.
 
 The staff roles (``STAFF``) are the same whether a person holds a CLI link
-or signed in with the organisation's identity provider (``orchestrator.sso``).
+or signed in with the organisation's identity provider (``signalling.sso``).
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ class Kind(StrEnum):
     PARTICIPANT = "participant"
     FACILITATOR = "facilitator"
     OPS = "ops"
-    ADMIN = "admin"  # the learning lead: roster, programs, sessions, the dashboard
-    LEADERSHIP = "leadership"  # reads the k-anonymous insights
+    ADMIN = "admin"  # one organisation's learning lead: roster, programs, dashboard
+    LEADERSHIP = "leadership"  # one organisation's leadership: the insights page
 
 
 #: The roles staff hold (by link or by single sign-on); participants are not staff.
@@ -48,7 +50,6 @@ class Claims:
     pass_id: str | None
     subject: str
     expires: float
-    org: str | None = None
     #: The credential's id (``credential_id``); set by ``verify``, not compared.
     id: str = field(default="", compare=False)
 
@@ -68,10 +69,8 @@ def _unb64(text: str) -> bytes:
 
 
 def issue(secret: str, claims: Claims) -> str:
-    body: dict[str, object] = {"k": claims.kind.value, "pass": claims.pass_id,
-                               "sub": claims.subject, "exp": int(claims.expires)}
-    if claims.org is not None:
-        body["org"] = claims.org
+    body = {"k": claims.kind.value, "pass": claims.pass_id, "sub": claims.subject,
+            "exp": int(claims.expires)}
     payload = _b64(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
     mac = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
     return f"{payload}.{_b64(mac)}"
@@ -93,9 +92,7 @@ def verify(secret: str, credential: object, *, now: float, kind: Kind) -> Claims
         raise AuthError("the credential is not valid (forged or damaged link); ask your "
                         "facilitator for a new link", code="invalid_credential")
     try:
-        org = body.get("org")
-        claims = Claims(Kind(body["k"]), body.get("pass"), str(body["sub"]), float(body["exp"]),
-                        None if org is None else str(org))
+        claims = Claims(Kind(body["k"]), body.get("pass"), str(body["sub"]), float(body["exp"]))
     except (KeyError, ValueError, TypeError):
         raise AuthError("the credential is malformed", code="invalid_credential") from None
     if claims.kind is not kind:

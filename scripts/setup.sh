@@ -99,4 +99,15 @@ if [ -f web/package.json ]; then
         echo "$want_build" > "$build_stamp"
     fi
 fi
+# The benchmarks' load generator and reference server (`onlive bench fanout|join|breakout`):
+# a package of its own, so the pages' build does not carry them.
+if [ -f web/bench/package.json ]; then
+    bench_stamp="web/bench/node_modules/.onlive-deps"
+    want_bench="$(cat web/bench/package.json web/bench/package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)" || true
+    if [ "$(cat "$bench_stamp" 2>/dev/null)" != "$want_bench" ]; then
+        say "installing the benchmarks' npm packages"
+        (cd web/bench && { npm ci --no-audit --no-fund -s || npm install --no-audit --no-fund -s; })
+        echo "$want_bench" > "$bench_stamp"
+    fi
+fi
 say "set-up complete"

@@ -27,6 +27,7 @@ from orchestrator.readmodels import (
     FollowUpNotice,
     HelpRequest,
     PassView,
+    PlenaryResults,
 )
 from signalling import views
 from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
@@ -85,9 +86,10 @@ class SocketNotifier:
     async def alert(self, alert: Alert) -> None:
         payload = views.alert(alert)
         await self.sio.emit(Event.ALERT, payload, room=OPS_ROOM, namespace=OPS)
-        if alert.pass_id:
-            await self.sio.emit(Event.ALERT, payload, room=pass_room(alert.pass_id),
-                                namespace=FACILITATOR)
+        # A pass's alert goes to its facilitators; a service's (LiveKit down)
+        # to every facilitator, whose rooms it affects.
+        room = pass_room(alert.pass_id) if alert.pass_id else None
+        await self.sio.emit(Event.ALERT, payload, room=room, namespace=FACILITATOR)
 
     async def help(self, request: HelpRequest) -> None:
         await self.sio.emit(Event.HELP, views.help_request(request),
@@ -96,6 +98,10 @@ class SocketNotifier:
     async def drop(self, holders: list[str]) -> None:
         for room in holders:
             await self.sio.emit(DROP, None, room=room, namespace="/")
+
+    async def results(self, shared: PlenaryResults) -> None:
+        await self.sio.emit(Event.RESULTS, views.results(shared.results),
+                            room=pass_room(shared.pass_id), namespace=PARTICIPANT)
 
     async def follow_up(self, notice: FollowUpNotice) -> None:
         await self.sio.emit(Event.FOLLOW_UP, views.follow_up(notice),

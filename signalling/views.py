@@ -35,6 +35,7 @@ from orchestrator.readmodels import (
     PersonExport,
     Placement,
     RoomAccess,
+    group_number,
 )
 
 Payload = dict[str, Any]
@@ -58,6 +59,10 @@ def step_view(step: Step, index: int) -> Payload:
     if step.roles:
         view["roles"] = [{"id": r.id, "name": text(r.name), "prompt": text(r.prompt)}
                          for r in step.roles]
+        extra = step.third_role
+        assert extra is not None
+        # Pages give it to each member beyond the roles (``Step.role_of``).
+        view["extra_role"] = {"id": extra.id, "name": text(extra.name), "prompt": text(extra.prompt)}
         view["turn_seconds"] = step.turn_seconds
     if step.options:
         view["options"] = [text(o) for o in step.options]
@@ -94,6 +99,11 @@ def shared_view(state: PassState, now: float) -> Payload:
             "recall_deadline": b.recall_deadline if b else None,
             "turn": b.turn if b else None,
             "turn_deadline": b.turn_deadline if b else None,
+            # Who dropped out of an open room and when their group is
+            # rearranged unless they are back: their partners are told at once.
+            "leaving": dict(b.leaving) if b and b.recall_deadline is None else {},
+            # The step whose rooms were open and are closed again.
+            "recalled_step": state.recalled_step,
         },
         "message": ({"text": state.message.text, "at": state.message.at,
                      "rooms": list(state.message.rooms)} if state.message else None),
@@ -131,12 +141,21 @@ def facilitator_view(view: FacilitatorView) -> Payload:
     b = state.breakout
     out["roster"] = roster_rows(view)
     out["missing"] = sum(1 for row in out["roster"] if row["status"] == "missing")
-    out["groups"] = ([{"index": i, "room": g.room, "members": list(g.members),
-                       "reasons": list(g.reasons)} for i, g in enumerate(b.groups)] if b else [])
+    out["groups"] = ([{"index": i, "number": group_number(g.room) or i + 1, "room": g.room,
+                       "members": list(g.members), "reasons": list(g.reasons)}
+                      for i, g in enumerate(b.groups)] if b else [])
     out["main_room"] = state.main_room
     out["script"] = [step_view(step, i) for i, step in enumerate(state.script.steps)]
-    out["results"] = dict(view.results) if view.results is not None else None
+    out["results"] = results(view.results)
+    out["helps"] = [help_request(h) for h in view.helps]
+    out["summary"] = [dict(r) for r in view.summary]
+    if view.alerts is not None:
+        out["alerts"] = [alert(a) for a in view.alerts]
     return out
+
+
+def results(value: Mapping[str, Any] | None) -> Payload | None:
+    return dict(value) if value is not None else None
 
 
 def roster_rows(view: FacilitatorView) -> list[Payload]:
@@ -181,6 +200,7 @@ def participant_snapshot(snap: ParticipantSnapshot) -> Payload:
     }
     if snap.in_follow_up:
         out["follow_up"] = _maybe_entry(snap.follow_up)
+    out["results"] = results(snap.results)
     return out
 
 
@@ -190,17 +210,22 @@ def follow_up(notice: FollowUpNotice) -> Payload:
 
 def cue(notice: CueNotice) -> Payload:
     return {"kind": notice.kind, "text": text(notice.text), "rooms": list(notice.rooms),
-            "turn": notice.turn, "version": notice.version, "server_now": notice.server_now}
+            "turn": notice.turn, "version": notice.version, "server_now": notice.server_now,
+            "params": dict(notice.params)}
 
 
 def alert(entry: Alert) -> Payload:
-    return {"id": entry.id, "code": entry.code, "message": entry.message, "at": entry.at,
-            **entry.detail}
+    out: Payload = {"id": entry.id, "code": entry.code, "message": entry.message,
+                    "at": entry.at, **entry.detail}
+    # Pages name the group as the board does, never by its room's id.
+    out["group"] = group_number(entry.detail.get("room"))
+    return out
 
 
 def help_request(request: HelpRequest) -> Payload:
-    return {"person_id": request.person_id, "name": request.name, "room": request.room,
-            "text": request.text, "at": request.at}
+    return {"id": request.id, "person_id": request.person_id, "name": request.name,
+            "room": request.room, "group": request.group, "text": request.text,
+            "at": request.at, "done": request.done}
 
 
 def check(result: Check) -> Payload:
@@ -222,6 +247,7 @@ class Runtime:
     connections: int
     echo_active: int
     echo_capacity: int
+    loop_lag_p99_ms: float = 0.0
 
 
 def ops_overview(view: OpsOverview, runtime: Runtime) -> Payload:
@@ -231,7 +257,8 @@ def ops_overview(view: OpsOverview, runtime: Runtime) -> Payload:
                     "rooms": [{"name": r.name, "participants": r.participants} for r in p.rooms]}
                    for p in view.passes],
         "health": health(view.health),
-        "loop_lag_ms": {"last_ms": runtime.loop_lag_last_ms, "max_ms": runtime.loop_lag_max_ms},
+        "loop_lag_ms": {"last_ms": runtime.loop_lag_last_ms, "max_ms": runtime.loop_lag_max_ms,
+                        "p99_ms": runtime.loop_lag_p99_ms},
         "connections": runtime.connections,
         "echo_sessions": {"active": runtime.echo_active, "capacity": runtime.echo_capacity},
         "alerts": [alert(a) for a in view.alerts],

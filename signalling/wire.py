@@ -10,7 +10,8 @@ Server -> client events: ``snapshot`` (full view on (re)connect or ``sync``),
 (personal room, token, members), ``facilitator`` (roster, groups, results),
 ``cue`` (time up, turn warning, switch roles, recall, message), ``help``,
 ``alert`` (ops and facilitators), ``follow_up`` (a participant's own last
-commitment, when a follow-up step begins).
+commitment, when a follow-up step begins), ``results`` (a plenary step's
+answers so far, without names, to every participant).
 
 ``parse_command`` turns a facilitator's command into the value the
 application takes (``orchestrator.commands.Command``: mostly the domain's own
@@ -61,6 +62,7 @@ class Event(StrEnum):
     CUE = "cue"
     ALERT = "alert"
     FOLLOW_UP = "follow_up"
+    RESULTS = "results"
 
 
 class Command(StrEnum):
@@ -74,9 +76,11 @@ class Command(StrEnum):
     BROADCAST = "broadcast"
     RECALL = "recall"
     MOVE = "move"
+    SWAP = "swap"
     END = "end"
     EDIT_STEP = "edit_step"
     JOIN_ROOM = "join_room"
+    HELP_DONE = "help_done"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +115,7 @@ COMMAND_SCHEMAS: dict[str, dict[str, Field]] = {
     Command.BROADCAST: {"text": Field(str, max_len=500)},
     Command.RECALL: {"countdown": Field(int, required=False, low=0, high=600)},
     Command.MOVE: {"person_id": _ID, "to_group": Field(int, low=0, high=10_000)},
+    Command.SWAP: {"person_id": _ID, "other_id": _ID},
     Command.EDIT_STEP: {
         "step_id": _ID,
         "title_sv": Field(str, required=False, max_len=MAX_TITLE_CHARS),
@@ -120,6 +125,7 @@ COMMAND_SCHEMAS: dict[str, dict[str, Field]] = {
         "duration": Field((int, float, str), required=False, max_len=16),
     },
     Command.JOIN_ROOM: {"room": Field(str, max_len=128)},
+    Command.HELP_DONE: {"help_id": Field(str, max_len=128)},
 }
 
 
@@ -185,9 +191,11 @@ _BUILD: dict[Command, Callable[[dict[str, Any]], commands.Command]] = {
     Command.BROADCAST: lambda a: ev.Broadcast(a["text"]),
     Command.RECALL: lambda a: ev.Recall(a["countdown"]) if "countdown" in a else ev.Recall(),
     Command.MOVE: lambda a: ev.MovePerson(a["person_id"], a["to_group"]),
+    Command.SWAP: lambda a: ev.SwapPeople(a["person_id"], a["other_id"]),
     Command.OPEN_BREAKOUTS: lambda a: commands.PlanBreakouts(),
     Command.EDIT_STEP: lambda a: commands.EditStepText(**a),
     Command.JOIN_ROOM: lambda a: commands.JoinRoom(a["room"]),
+    Command.HELP_DONE: lambda a: commands.ResolveHelp(a["help_id"]),
 }
 
 

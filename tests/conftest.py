@@ -23,7 +23,8 @@ import asyncpg
 import pytest
 import redis
 
-from orchestrator.adapters.postgres import PostgresRecords, migrate, open_records
+from orchestrator.adapters.postgres import PostgresRecords, open_records
+from orchestrator.adapters.schema import migrate
 from orchestrator.root.procs import (
     Child,
     LiveKitKeys,

@@ -36,7 +36,10 @@ Step keys: ``id``, ``kind`` (check-in, input, breakout, reflection,
 check-out, scale, poll, word-cloud, commitment, follow-up), ``title``,
 ``prompt``, ``duration``; for steps that ask an answer ``visibility``
 (private, group, plenary, leadership); for breakouts ``group_size`` (2-4),
-``roles`` (a list of ``{id, name, prompt}``) and ``turn_duration``; for polls
+``roles`` (a list of ``{id, name, prompt}``), ``extra_role`` (one ``{id,
+name, prompt}``: the role of each member beyond the roles, such as the third
+person of a pair exercise done as a trio; without it they observe) and
+``turn_duration``; for polls
 ``options`` (a list of texts) and ``multiple``; for scales ``scale_min`` and
 ``scale_max``; for word clouds ``max_words``.
 

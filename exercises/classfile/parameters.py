@@ -58,7 +58,7 @@ def read_parameters(r: Reader, node: yaml.Node, path: str) -> tuple[Parameter, .
             ok = False
             continue
         if name in seen:
-            r.add(line_of(key_node), where, "duplicate parameter")
+            r.add(line_of(key_node), where, "duplicate parameter", "duplicate_id", id=name)
             ok = False
             continue
         seen.add(name)
@@ -70,7 +70,8 @@ def read_parameters(r: Reader, node: yaml.Node, path: str) -> tuple[Parameter, .
         texts = {k: r.text(n, join_path(where, k)) for k, n in fields.items()}
         if len(r.placeholders) > before:
             for _, field_path, line in r.placeholders[before:]:
-                r.add(line, field_path, "a parameter's own texts cannot use parameters")
+                r.add(line, field_path, "a parameter's own texts cannot use parameters",
+                      "bad_placeholder", name="")
             del r.placeholders[before:]
             ok = False
         if any(t is None for t in texts.values()) or "title" not in texts:
@@ -90,7 +91,7 @@ def check_placeholders(r: Reader, declared: Iterable[str]) -> None:
         if name not in known:
             listed = ", ".join(sorted(known)) or "none"
             r.add(line, path, f"unknown parameter {{{name}}}: declare it under parameters "
-                  f"(declared: {listed})")
+                  f"(declared: {listed})", "unknown_parameter", name=name)
 
 
 def fill_parameters(script: ClassScript, parameters: Sequence[Parameter],
@@ -142,4 +143,7 @@ def _fill_step(step: Step, sv: Mapping[str, str], en: Mapping[str, str]) -> Step
     return replace(step, title=_fill(step.title, sv, en), prompt=_fill(step.prompt, sv, en),
                    roles=tuple(Role(r.id, _fill(r.name, sv, en), _fill(r.prompt, sv, en))
                                for r in step.roles),
+                   extra_role=(Role(step.extra_role.id, _fill(step.extra_role.name, sv, en),
+                                    _fill(step.extra_role.prompt, sv, en))
+                               if step.extra_role else None),
                    options=tuple(_fill(o, sv, en) for o in step.options))

@@ -21,12 +21,19 @@ MAX_PROBLEMS = 100
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with a file. ``line`` is 1-based; 0 means the whole file."""
+    """One thing wrong with a file. ``line`` is 1-based; 0 means the whole file.
+
+    ``message`` is English, for the command line and logs; ``code`` with
+    ``params`` is what a page translates (``invalid`` when nothing more
+    precise is known), so a person never reads the English message there.
+    """
 
     file: str
     line: int
     field: str
     message: str
+    code: str = "invalid"
+    params: tuple[tuple[str, str | int | float], ...] = ()
 
 
 def format_problem(p: Problem) -> str:
@@ -51,5 +58,6 @@ def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
     if len(ordered) > MAX_PROBLEMS:
         extra = len(ordered) - MAX_PROBLEMS
         ordered = ordered[:MAX_PROBLEMS] + [Problem(ordered[0].file, 0, "",
-                                                    f"{extra} more problems not shown")]
+                                                    f"{extra} more problems not shown",
+                                                    "more_problems", (("count", extra),))]
     return ordered

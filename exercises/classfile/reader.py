@@ -79,44 +79,49 @@ class Reader:
         #: (parameter name, field path, line) for every placeholder in a text.
         self.placeholders: list[tuple[str, str, int]] = []
 
-    def add(self, line: int, field: str, message: str) -> None:
-        self.problems.append(Problem(self.file, line, field, message))
+    def add(self, line: int, field: str, message: str, code: str = "invalid",
+            **params: str | int | float) -> None:
+        self.problems.append(Problem(self.file, line, field, message, code,
+                                     tuple(sorted(params.items()))))
 
     def mapping(self, node: yaml.Node, path: str, allowed: Sequence[str],
                 required: Sequence[str] = (), what: str = "a mapping") -> Keyed | None:
         """The mapping's values by key; unknown, duplicate and missing keys are problems."""
         if not isinstance(node, yaml.MappingNode):
-            self.add(line_of(node), path, f"expected {what}, got {describe(node)}")
+            self.add(line_of(node), path, f"expected {what}, got {describe(node)}", "wrong_type")
             return None
         found = Keyed()
         for key_node, value in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             where = join_path(path, str(key))
             if not isinstance(key, str) or key_node.tag == "tag:yaml.org,2002:merge":
-                self.add(line_of(key_node), path, f"expected a key name, got {describe(key_node)}")
+                self.add(line_of(key_node), path, f"expected a key name, got {describe(key_node)}",
+                         "wrong_type")
             elif key in found:
                 self.add(line_of(key_node), where,
-                         f"duplicate key (first on line {found.key_lines[key]})")
+                         f"duplicate key (first on line {found.key_lines[key]})", "duplicate_key",
+                         key=key)
             elif key not in allowed:
-                self.add(line_of(key_node), where, unknown("key", key, allowed))
+                self.add(line_of(key_node), where, unknown("key", key, allowed), "unknown_key",
+                         key=key)
             else:
                 found[key] = value
                 found.key_lines[key] = line_of(key_node)
         for key in required:
             if key not in found:
-                self.add(line_of(node), join_path(path, key), "missing (required)")
+                self.add(line_of(node), join_path(path, key), "missing (required)", "missing")
         return found
 
     def sequence(self, node: yaml.Node, path: str, what: str) -> list[yaml.Node] | None:
         if not isinstance(node, yaml.SequenceNode):
-            self.add(line_of(node), path, f"expected {what}, got {describe(node)}")
+            self.add(line_of(node), path, f"expected {what}, got {describe(node)}", "wrong_type")
             return None
         return list(node.value)
 
     def scalar(self, node: yaml.Node, path: str, what: str) -> str | None:
         # Plain text is read raw so that `en: Yes` or `sv: no` stay words, not booleans.
         if not isinstance(node, yaml.ScalarNode) or node.tag == _NULL:
-            self.add(line_of(node), path, f"expected {what}, got {describe(node)}")
+            self.add(line_of(node), path, f"expected {what}, got {describe(node)}", "wrong_type")
             return None
         return str(node.value)
 
@@ -124,31 +129,33 @@ class Reader:
         value = self.scalar(node, path, "an id")
         if value is not None and not _ID.match(value):
             self.add(line_of(node), path, "expected an id of letters, digits, '-' or '_' "
-                     f"(at most 64, starting with a letter or digit), got {value!r}")
+                     f"(at most 64, starting with a letter or digit), got {value!r}", "bad_id")
             return None
         return value
 
     def integer(self, node: yaml.Node, path: str, low: int, high: int) -> int | None:
         if not isinstance(node, yaml.ScalarNode) or node.tag != _INT:
             self.add(line_of(node), path,
-                     f"expected a whole number from {low} to {high}, got {describe(node)}")
+                     f"expected a whole number from {low} to {high}, got {describe(node)}",
+                     "out_of_range", low=low, high=high)
             return None
         value = int(_SCALARS.construct_yaml_int(node))
         if not low <= value <= high:
-            self.add(line_of(node), path, f"expected a whole number from {low} to {high}, got {value}")
+            self.add(line_of(node), path, f"expected a whole number from {low} to {high}, got {value}",
+                     "out_of_range", low=low, high=high)
             return None
         return value
 
     def boolean(self, node: yaml.Node, path: str) -> bool | None:
         if not isinstance(node, yaml.ScalarNode) or node.tag != _BOOL:
-            self.add(line_of(node), path, f"expected true or false, got {describe(node)}")
+            self.add(line_of(node), path, f"expected true or false, got {describe(node)}", "wrong_type")
             return None
         return bool(_SCALARS.construct_yaml_bool(node))
 
     def duration(self, node: yaml.Node, path: str) -> float | None:
         if isinstance(node, yaml.ScalarNode) and node.tag == _INT:
             self.add(line_of(node), path, f"{DURATION_HINT}, got {node.value} "
-                     f"(add a unit: {node.value}s or {node.value}m)")
+                     f"(add a unit: {node.value}s or {node.value}m)", "bad_duration")
             return None
         raw = self.scalar(node, path, "a duration like 90s, 3m or 1h")
         if raw is None:
@@ -156,18 +163,20 @@ class Reader:
         try:
             seconds = parse_duration(raw)
         except InvalidScript:
-            self.add(line_of(node), path, f"{DURATION_HINT}, got {raw!r}")
+            self.add(line_of(node), path, f"{DURATION_HINT}, got {raw!r}", "bad_duration")
             return None
         if seconds > MAX_DURATION_SECONDS:
             self.add(line_of(node), path, f"{raw} is longer than the longest allowed "
-                     f"({format_duration(MAX_DURATION_SECONDS)})")
+                     f"({format_duration(MAX_DURATION_SECONDS)})", "duration_too_long",
+                     max_seconds=MAX_DURATION_SECONDS)
             return None
         return seconds
 
     def choice(self, node: yaml.Node, path: str, choices: Sequence[str]) -> str | None:
         value = self.scalar(node, path, "one of " + ", ".join(choices))
         if value is not None and value not in choices:
-            self.add(line_of(node), path, unknown("value", value, choices))
+            self.add(line_of(node), path, unknown("value", value, choices), "unknown_value",
+                     value=value)
             return None
         return value
 
@@ -175,7 +184,7 @@ class Reader:
         """A ``{sv: ..., en: ...}`` mapping with both languages filled in."""
         if isinstance(node, yaml.ScalarNode) and node.tag != _NULL:
             self.add(line_of(node), path, "expected a text in Swedish and English "
-                     "({sv: ..., en: ...}), got a single string")
+                     "({sv: ..., en: ...}), got a single string", "wrong_type")
             return None
         fields = self.mapping(node, path, LANGUAGES, what="a text in Swedish and English "
                               "({sv: ..., en: ...})")
@@ -186,16 +195,19 @@ class Reader:
             where = join_path(path, language)
             value_node = fields.get(language)
             if value_node is None:
-                self.add(line_of(node), where, f"missing translation ({_LANGUAGE_NAMES[language]})")
+                self.add(line_of(node), where, f"missing translation ({_LANGUAGE_NAMES[language]})",
+                         "missing_text", language=language)
                 continue
             value = value_node.value if isinstance(value_node, yaml.ScalarNode) else None
             if value_node.tag == _NULL or not isinstance(value, str) or not value.strip():
                 self.add(line_of(value_node), where,
                          f"missing translation ({_LANGUAGE_NAMES[language]}): expected a "
-                         f"non-empty text, got {describe(value_node)}")
+                         f"non-empty text, got {describe(value_node)}", "missing_text",
+                         language=language)
                 continue
             if len(value) > limit:
-                self.add(line_of(value_node), where, f"is {len(value)} characters; at most {limit}")
+                self.add(line_of(value_node), where, f"is {len(value)} characters; at most {limit}",
+                         "too_long", limit=limit)
                 continue
             if self._placeholders(value, where, line_of(value_node)):
                 values[language] = value.strip()
@@ -207,7 +219,7 @@ class Reader:
         try:
             parts = list(string.Formatter().parse(value))
         except ValueError as error:
-            self.add(line, path, f"{error}; write {{{{ and }}}} for literal braces")
+            self.add(line, path, f"{error}; write {{{{ and }}}} for literal braces", "braces")
             return False
         ok = True
         for _, name, spec, conversion in parts:
@@ -216,7 +228,8 @@ class Reader:
             if not PARAMETER_NAME.match(name) or spec or conversion:
                 self.add(line, path, f"expected a parameter like {{leadership_philosophy}}, got "
                          f"{{{name}{'!' + conversion if conversion else ''}"
-                         f"{':' + spec if spec else ''}}}; write {{{{ and }}}} for literal braces")
+                         f"{':' + spec if spec else ''}}}; write {{{{ and }}}} for literal braces",
+                         "bad_placeholder", name=name)
                 ok = False
             else:
                 self.placeholders.append((name, path, line))
@@ -245,7 +258,8 @@ def compose(r: Reader, text: str) -> yaml.Node | None:
     """The root node of ``text``, or None with the problem recorded in ``r``
     (too large, not YAML, empty)."""
     if len(text.encode("utf-8", "replace")) > MAX_FILE_BYTES:
-        r.add(0, "", f"file is larger than {MAX_FILE_BYTES // 1024} KB; a class is a few KB")
+        r.add(0, "", f"file is larger than {MAX_FILE_BYTES // 1024} KB; a class is a few KB",
+              "file_too_large", kb=MAX_FILE_BYTES // 1024)
         return None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -258,12 +272,13 @@ def compose(r: Reader, text: str) -> yaml.Node | None:
             context = f" ({error.context})"
         # The usual cause is a text with ': ', '?', ',' or '#' in it, so say so.
         r.add(int(mark.line) + 1 if mark else 0, "", f"YAML syntax error: {error.problem}"
-              f"{context}; put texts that contain : ? , # {{ }} [ ] in quotes")
+              f"{context}; put texts that contain : ? , # {{ }} [ ] in quotes", "yaml_syntax")
         return None
     except yaml.YAMLError as error:
-        r.add(0, "", f"YAML syntax error: {error}")
+        r.add(0, "", f"YAML syntax error: {error}", "yaml_syntax")
         return None
     if node is None:
-        r.add(1, "", "file is empty; expected a mapping with id, version, title, ... and steps")
+        r.add(1, "", "file is empty; expected a mapping with id, version, title, ... and steps",
+              "empty_file")
         return None
     return node

@@ -24,7 +24,7 @@ def read_tags(r: Reader, node: yaml.Node, path: str) -> tuple[str, ...] | None:
             value = r.scalar(item, f"{where}[{i}]", "a tag")
             if value is not None and not 0 < len(value.strip()) <= MAX_TAG_CHARS:
                 r.add(line_of(item), f"{where}[{i}]", f"expected a tag of 1 to {MAX_TAG_CHARS} "
-                      f"characters, got {value!r}")
+                      f"characters, got {value!r}", "too_long", limit=MAX_TAG_CHARS)
             elif value is not None:
                 out.append(prefix + value.strip())
         return out if len(out) == len(items) else None

@@ -67,7 +67,8 @@ def read_class(r: Reader, root: yaml.Node, library: Mapping[str, Exercise]) -> C
     description = r.text(fields["description"], "description") if "description" in fields else None
     duration = r.duration(fields["duration"], "duration") if "duration" in fields else None
     if duration is not None and duration <= 0:
-        r.add(line_of(fields["duration"]), "duration", "expected the pass's length, more than 0s")
+        r.add(line_of(fields["duration"]), "duration", "expected the pass's length, more than 0s",
+              "class_duration")
     tags = read_tags(r, fields["tags"], "tags") if "tags" in fields else ()
     own = read_parameters(r, fields["parameters"], "parameters") if "parameters" in fields else ()
     parameters: dict[str, Parameter] = {p.name: p for p in own or ()}
@@ -75,7 +76,7 @@ def read_class(r: Reader, root: yaml.Node, library: Mapping[str, Exercise]) -> C
     ok = True
     items = r.sequence(fields["steps"], "steps", "a list of steps") if "steps" in fields else None
     if items is not None and not items:
-        r.add(line_of(fields["steps"]), "steps", "expected at least one step")
+        r.add(line_of(fields["steps"]), "steps", "expected at least one step", "no_steps")
     seen: dict[str, int] = {}
     for i, item in enumerate(items or ()):
         path = f"steps[{i}]"
@@ -91,7 +92,7 @@ def read_class(r: Reader, root: yaml.Node, library: Mapping[str, Exercise]) -> C
         if step_id is not None and step_id in seen:
             hint = " (a second use of an exercise needs its own id:)" if "id" not in step_fields else ""
             r.add(id_line, f"{path}.id", f"duplicate step id {step_id!r} (first on line "
-                  f"{seen[step_id]}){hint}")
+                  f"{seen[step_id]}){hint}", "duplicate_id", id=step_id)
             ok = False
         elif step_id is not None:
             seen[step_id] = id_line
@@ -106,7 +107,8 @@ def read_class(r: Reader, root: yaml.Node, library: Mapping[str, Exercise]) -> C
         if total > duration:
             r.add(line_of(fields["duration"]), "duration",
                   f"impossible timing: the steps add up to {format_duration(total)}, longer "
-                  f"than the class ({format_duration(duration)})")
+                  f"than the class ({format_duration(duration)})", "class_too_short",
+                  total_seconds=total, duration_seconds=duration)
     if r.problems or class_id is None or version is None or title is None \
             or description is None or duration is None or tags is None or not steps:
         return None
@@ -130,15 +132,16 @@ def _read_class_step(r: Reader, fields: Keyed, path: str, line: int,
             used = library.get(name)
             if used is None:
                 r.add(line_of(fields["use"]), f"{path}.use",
-                      unknown("exercise", name, sorted(library), brief=True))
+                      unknown("exercise", name, sorted(library), brief=True),
+                      "unknown_exercise", id=name)
         if "kind" in fields:
             r.add(line_of(fields["kind"]), f"{path}.kind",
-                  "the kind comes from the exercise; remove kind or remove use")
+                  "the kind comes from the exercise; remove kind or remove use", "kind_with_use")
     elif "kind" not in fields:
-        r.add(line, f"{path}.kind", "missing: give a kind, or use: an exercise id")
+        r.add(line, f"{path}.kind", "missing: give a kind, or use: an exercise id", "missing")
     step_id = r.ident(fields["id"], f"{path}.id") if "id" in fields else None
     if "use" not in fields and "id" not in fields:
-        r.add(line, f"{path}.id", "missing (required)")
+        r.add(line, f"{path}.id", "missing (required)", "missing")
     if used is not None and "id" not in fields:
         step_id = used.id
     kind = used.step.kind if used is not None else (read_kind(r, fields, path)

@@ -1,12 +1,8 @@
 """The system of record on PostgreSQL (implements ``orchestrator.gym.ports.Records``).
 
 ``open_records(url)`` makes the connection pool, applies the numbered
-migrations in ``migrations/`` (``NNNN_name.sql``, package data) and yields
-the adapter; the pool closes when the block ends. Migrations run under a
-session advisory lock, so workers starting together apply each one exactly
-once: each runs in its own transaction with its row in
-``schema_migrations`` (version, name, checksum). A migration whose file
-changed after it was applied stops the start-up: add a new one instead.
+migrations (``orchestrator.adapters.schema``) and yields the adapter; the
+pool closes when the block ends.
 
 Every query names its organisation. Roster imports load the file with COPY
 into a temporary table and change ``people`` with three set-based
@@ -20,11 +16,9 @@ import json
 import logging
 import re
 import zoneinfo
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from typing import Any, cast
 
 import asyncpg
@@ -40,7 +34,10 @@ from exercises.gym.program import (
 )
 from exercises.gym.roster import Language, Level, Roster, RosterPerson, StoredPerson, check_against
 from exercises.text import Text
+from orchestrator.adapters.postgres_classes import ClassRecords
 from orchestrator.adapters.postgres_flows import FlowRecords
+from orchestrator.adapters.postgres_reports import ReportRecords
+from orchestrator.adapters.schema import LOCK_NAMESPACE, ROSTER_LOCK, migrate
 from orchestrator.errors import Conflict, NotFound, ServiceError
 from orchestrator.gym.records import (
     ClassVersion,
@@ -55,81 +52,9 @@ from orchestrator.gym.records import (
 
 log = logging.getLogger(__name__)
 
-#: Advisory lock keys (two int4 keys: a namespace and a value).
-LOCK_NAMESPACE = 0x6F6E6C  # "onl"
-MIGRATION_LOCK = 1
-ROSTER_LOCK = 2
 ERASED = "–"
 
-_MIGRATION_FILE = re.compile(r"(\d{4})_([a-z0-9_]+)\.sql")
-
 Row = Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-    @property
-    def checksum(self) -> str:
-        return hashlib.sha256(self.sql.encode()).hexdigest()
-
-
-def bundled_migrations() -> list[Migration]:
-    """The migrations shipped in ``orchestrator/adapters/migrations``, in order.
-
-    Their numbers must run 1, 2, 3, … without gaps or repeats.
-    """
-    found = []
-    for entry in resources.files("orchestrator.adapters").joinpath("migrations").iterdir():
-        match = _MIGRATION_FILE.fullmatch(entry.name)
-        if match is not None:
-            found.append(Migration(int(match.group(1)), match.group(2),
-                                   entry.read_text(encoding="utf-8")))
-    found.sort(key=lambda m: m.version)
-    numbers = [m.version for m in found]
-    if numbers != list(range(1, len(found) + 1)):
-        raise ServiceError(f"migrations must be numbered 1..n without gaps, found {numbers}")
-    return found
-
-
-async def migrate(conn: asyncpg.Connection, migrations: Sequence[Migration] | None = None
-                  ) -> list[int]:
-    """Apply what is missing under the migration lock; returns the versions this call applied."""
-    migrations = bundled_migrations() if migrations is None else migrations
-    applied_now: list[int] = []
-    await conn.execute("SELECT pg_advisory_lock($1, $2)", LOCK_NAMESPACE, MIGRATION_LOCK)
-    try:
-        await conn.execute("""
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version    integer PRIMARY KEY,
-                name       text NOT NULL,
-                checksum   text NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now())""")
-        done = {r["version"]: r for r in await conn.fetch(
-            "SELECT version, name, checksum FROM schema_migrations")}
-        for m in migrations:
-            if m.version in done:
-                if done[m.version]["checksum"] != m.checksum:
-                    raise ServiceError(
-                        f"migration {m.version:04d}_{m.name}.sql changed after it was applied "
-                        "to this database; never edit an applied migration, add a new one")
-                continue
-            async with conn.transaction():
-                await conn.execute(m.sql)
-                await conn.execute("INSERT INTO schema_migrations (version, name, checksum) "
-                                   "VALUES ($1, $2, $3)", m.version, m.name, m.checksum)
-            applied_now.append(m.version)
-            log.info("migration applied", extra={"version": m.version, "migration": m.name})
-        newer = sorted(set(done) - {m.version for m in migrations})
-        if newer:
-            log.warning("the database has migrations this code does not know",
-                        extra={"versions": newer})
-    finally:
-        await conn.execute("SELECT pg_advisory_unlock($1, $2)", LOCK_NAMESPACE, MIGRATION_LOCK)
-    return applied_now
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -179,12 +104,14 @@ PERSON_TABLES: Mapping[str, str] = {
     "pairings": "(a = $2 OR b = $2)",
     "personal_links": "employee_id = $2",
     "mail_outbox": "employee_id = $2",
+    "leadership_respondents": "employee_id = $2",
 }
 
 
-class PostgresRecords(FlowRecords):
+class PostgresRecords(FlowRecords, ReportRecords, ClassRecords):
     """The whole system of record; enrolment, links, mail, archives and Min träning's
-    reads come from ``FlowRecords`` (``postgres_flows.py``)."""
+    reads come from ``FlowRecords`` (``postgres_flows.py``), staff credentials and the
+    dashboard's and insights' reads from ``ReportRecords`` (``postgres_reports.py``)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
@@ -329,7 +256,8 @@ class PostgresRecords(FlowRecords):
     # -- classes ------------------------------------------------------------------
 
     async def save_class_version(self, org_id: str, class_id: str, yaml: str, *, title: Text,
-                                 duration_s: int, created_by: str) -> ClassVersion:
+                                 duration_s: int, created_by: str,
+                                 source: str = "file") -> ClassVersion:
         digest = hashlib.sha256(yaml.encode()).hexdigest()
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("INSERT INTO classes (org_id, id) VALUES ($1, $2) "
@@ -344,10 +272,10 @@ class PostgresRecords(FlowRecords):
                 return _class_version(latest)
             row = await conn.fetchrow("""
                 INSERT INTO class_versions (org_id, class_id, version, yaml, sha256, title_sv,
-                                            title_en, duration_s, created_by)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *""",
+                                            title_en, duration_s, created_by, source)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *""",
                 org_id, class_id, 1 if latest is None else latest["version"] + 1, yaml, digest,
-                title.sv, title.en, duration_s, created_by)
+                title.sv, title.en, duration_s, created_by, source)
         assert row is not None
         return _class_version(row)
 
@@ -609,5 +537,4 @@ def _exportable(table: str, row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-__all__ = ["Migration", "PERSON_TABLES", "PostgresRecords", "bundled_migrations",
-           "create_pool", "migrate", "open_records"]
+__all__ = ["PERSON_TABLES", "PostgresRecords", "create_pool", "open_records"]

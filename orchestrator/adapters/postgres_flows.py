@@ -28,6 +28,7 @@ from exercises.gym.program import Audience, EnrolmentStatus, SessionState
 from exercises.gym.progress import TrendPoint
 from exercises.gym.roster import Language, Level
 from exercises.text import Text
+from orchestrator.adapters.postgres_reports import LEADERSHIP_RESPONDENTS
 from orchestrator.errors import NotFound
 from orchestrator.gym.flowrecords import (
     Colleague,
@@ -274,6 +275,8 @@ class FlowRecords:
                     org_id, pass_id, [a.employee_id for a in rows], [a.step_id for a in rows],
                     [a.step_kind for a in rows], [a.visibility for a in rows],
                     [json.dumps(a.value) for a in rows], [a.answered_at for a in rows]))
+            # Who answered which leadership question (the insights' k counts).
+            await conn.execute(LEADERSHIP_RESPONDENTS, org_id, pass_id)
             # Everyone enrolled was invited; their row stays empty if they never came.
             await conn.execute("""
                 INSERT INTO attendance (org_id, pass_id, employee_id)

@@ -4,14 +4,20 @@ timers, leases, alerts and audit streams.
 
 Keys (prefix ``onlive:``):
 
-- ``pass:{id}`` msgpack ``PassState`` (carries ``version``); written only
-  under ``WATCH``/``MULTI`` so that one writer wins per version.
+- ``pass:{id}`` msgpack ``PassState`` without its roster and presence (carries
+  ``version``); written only under ``WATCH``/``MULTI`` so that one writer wins
+  per version. Every write that changes the two sets below writes this key
+  too (the version moves), so watching it guards all three.
+- ``pass:{id}:roster`` hash person -> msgpack ``Member``; ``pass:{id}:present``
+  set of people present. A join writes one field and one member, so its cost
+  does not grow with the pass.
 - ``pass:{id}:answers:{step}`` hash person -> msgpack answer record.
 - ``pass:{id}:presence`` hash LiveKit identity -> room.
 - ``pass:{id}:attendance`` hash person -> ``first|since|total|last_left`` (epoch
   seconds; ``since`` empty while away), ``pass:{id}:ended`` when presence closed.
 - ``pass:{id}:expected`` hash person -> msgpack ``Member`` (invited or enrolled).
 - ``pass:{id}:audit`` stream of applied commands (no answer content).
+- ``pass:{id}:help`` hash request id (``person:ms``) -> msgpack help request.
 - ``passes`` set of live pass ids; ``timers`` zset pass -> next deadline.
 - ``lease:{id}`` the worker that fires the pass's timers (SET NX PX).
 - ``program:{id}:history`` list of msgpack meetings (pairing history).
@@ -26,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import msgpack
@@ -39,7 +46,7 @@ from exercises.text import Text
 from orchestrator.codec import from_plain, to_plain
 from orchestrator.errors import Conflict, NotFound
 from orchestrator.ports import Applied, Step
-from orchestrator.readmodels import Alert, JournalEntry
+from orchestrator.readmodels import Alert, HelpRequest, JournalEntry
 
 T = TypeVar("T")
 
@@ -115,6 +122,29 @@ def k_pass(pass_id: str) -> str:
     return f"{PREFIX}pass:{pass_id}"
 
 
+def _core(state: PassState) -> bytes:
+    """The snapshot as stored: everything but the roster and who is present."""
+    return pack(replace(state, roster={}, present=frozenset()))
+
+
+def _people_writes(pipe: Any, key: str, before: PassState | None, after: PassState) -> None:
+    """Queue the roster and presence changes from ``before`` to ``after``."""
+    if before is None or after.roster is not before.roster:
+        old = before.roster if before is not None else {}
+        changed = {k: pack(v) for k, v in after.roster.items() if old.get(k) is not v}
+        if changed:
+            pipe.hset(f"{key}:roster", mapping=changed)
+        gone = [k for k in old if k not in after.roster]
+        if gone:
+            pipe.hdel(f"{key}:roster", *gone)
+    if before is None or after.present is not before.present:
+        old_present = before.present if before is not None else frozenset()
+        if added := after.present - old_present:
+            pipe.sadd(f"{key}:present", *added)
+        if removed := old_present - after.present:
+            pipe.srem(f"{key}:present", *removed)
+
+
 class RedisStore:
     def __init__(self, client: aioredis.Redis) -> None:
         self.r = client
@@ -128,30 +158,67 @@ class RedisStore:
         self._joined = client.register_script(_JOINED)
         self._left = client.register_script(_LEFT)
         self._close = client.register_script(_CLOSE)
+        # The last state of each pass this process read or wrote, with its stored
+        # snapshot bytes: while the stored bytes are the same (the version did not
+        # move), the roster and presence are too, and nothing is decoded again.
+        self._states: dict[str, tuple[bytes, PassState]] = {}
 
     # -- pass snapshots --------------------------------------------------
 
     async def create_pass(self, state: PassState) -> None:
+        key = k_pass(state.id)
         async with self.r.pipeline(transaction=True) as pipe:
-            pipe.set(k_pass(state.id), pack(state), nx=True)
+            pipe.set(key, _core(state), nx=True)
             pipe.sadd(f"{PREFIX}passes", state.id)
             created, _ = await pipe.execute()
         if not created:
             raise Conflict(f"pass {state.id!r} exists already", code="exists")
+        if state.roster or state.present:
+            async with self.r.pipeline(transaction=True) as pipe:
+                _people_writes(pipe, key, None, state)
+                await pipe.execute()
+
+    def _cached(self, pass_id: str, raw: bytes) -> PassState | None:
+        hit = self._states.get(pass_id)
+        return hit[1] if hit is not None and hit[0] == raw else None
+
+    def _remember(self, pass_id: str, raw: bytes, state: PassState) -> PassState:
+        self._states[pass_id] = (raw, state)
+        return state
+
+    def _assemble(self, raw: bytes, roster: Any, present: Any) -> PassState:
+        core = unpack(PassState, raw)
+        return replace(core, roster={_str(k): unpack(Member, _bytes(v)) for k, v in roster.items()},
+                       present=frozenset(_str(m) for m in present))
 
     async def load(self, pass_id: str) -> PassState:
-        raw = await self.r.get(k_pass(pass_id))
+        key = k_pass(pass_id)
+        raw = await self.r.get(key)
+        if raw is None:
+            self._states.pop(pass_id, None)
+            raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")
+        cached = self._cached(pass_id, _bytes(raw))
+        if cached is not None:
+            return cached
+        # Someone else wrote it: read the three keys as one, then keep them.
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.get(key)
+            pipe.hgetall(f"{key}:roster")
+            pipe.smembers(f"{key}:present")
+            raw, roster, present = await pipe.execute()
         if raw is None:
             raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")
-        return unpack(PassState, _bytes(raw))
+        raw = _bytes(raw)
+        return self._remember(pass_id, raw, self._assemble(raw, roster, present))
 
     async def update(self, pass_id: str, step: Step, *,
                      audit: dict[str, Any] | None = None) -> Applied:
         """Load, apply ``step``, and store if the version did not move meanwhile.
 
         ``step`` is pure and may raise (nothing is written then). Lost races
-        are retried against the newer state; the deadline index and audit
-        entry are written in the same transaction as the snapshot.
+        are retried against the newer state; the roster and presence changes,
+        the deadline index and audit entry are written in the same
+        transaction as the snapshot, and only what changed is written.
         """
         lock = self._writers.get(pass_id)
         if lock is None:
@@ -169,18 +236,26 @@ class RedisStore:
                     raw = await pipe.get(key)
                     if raw is None:
                         raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")
-                    before = unpack(PassState, _bytes(raw))
+                    raw = _bytes(raw)
+                    before = self._cached(pass_id, raw)
+                    if before is None:
+                        before = self._remember(pass_id, raw, self._assemble(
+                            raw, await pipe.hgetall(f"{key}:roster"),
+                            await pipe.smembers(f"{key}:present")))
                     after, effects = step(before)
                     if after is before:
                         await pipe.unwatch()  # type: ignore[no-untyped-call]
                         return Applied(before, before, effects)
+                    stored = _core(after)
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(key, pack(after))
+                    pipe.set(key, stored)
+                    _people_writes(pipe, key, before, after)
                     if audit is not None:
                         entry: dict[Any, Any] = {"version": str(after.version),
                                                  **{k: str(v) for k, v in audit.items()}}
                         pipe.xadd(f"{key}:audit", entry, maxlen=STREAM_MAXLEN, approximate=True)
                     await pipe.execute()
+                    self._remember(pass_id, stored, after)
                     return Applied(before, after, effects)
                 except WatchError:
                     continue
@@ -194,6 +269,7 @@ class RedisStore:
 
     async def retire_pass(self, pass_id: str) -> None:
         await self.r.srem(f"{PREFIX}passes", pass_id)
+        self._states.pop(pass_id, None)
 
     # -- timers and leases -------------------------------------------------
 
@@ -381,6 +457,11 @@ class RedisStore:
         for pattern in ("presence", "attendance", "expected", "quality"):
             for key in await self._scan(f"{PREFIX}pass:*:{pattern}"):
                 removed += int(await self.r.hdel(key, person_id))
+        for key in await self._scan(f"{PREFIX}pass:*:help"):
+            mine = [f for f in map(_str, await self.r.hkeys(key))
+                    if f.rsplit(":", 1)[0] == person_id]
+            if mine:
+                removed += int(await self.r.hdel(key, *mine))
         for key in await self._scan(f"{PREFIX}program:*:history"):
             for raw in await self.r.lrange(key, 0, -1):
                 entry = msgpack.unpackb(raw, raw=False)
@@ -412,6 +493,15 @@ class RedisStore:
         if not keys:
             return False
         return bool(await self.r.exists(*(f"{PREFIX}revoked:{k}" for k in keys)))
+
+    # -- help requests -------------------------------------------------------
+
+    async def put_help(self, request: HelpRequest) -> None:
+        await self.r.hset(f"{k_pass(request.pass_id)}:help", request.id, pack(request))
+
+    async def helps(self, pass_id: str) -> list[HelpRequest]:
+        raw = await self.r.hvals(f"{k_pass(pass_id)}:help")
+        return sorted((unpack(HelpRequest, _bytes(v)) for v in raw), key=lambda h: (h.at, h.id))
 
     # -- alerts and audit ----------------------------------------------------
 

@@ -1,5 +1,6 @@
 """The gym around the passes: roster, class library, programs and schedule, person data,
-enrolment, personal links and Min träning, mail, and archiving ended passes.
+enrolment, personal links and Min träning, mail, archiving ended passes, and the
+admin's and leadership's access, dashboard and insights.
 
 The services here work over the ports in ``orchestrator.gym.ports`` (the
 system of record; PostgreSQL in production) and the live services of the
@@ -13,9 +14,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from orchestrator.access import Access
 from orchestrator.gym.archive import PassArchiver
 from orchestrator.gym.classes import ClassLibrary
+from orchestrator.gym.dashboard import Dashboards
 from orchestrator.gym.enrolment import Enrolments
+from orchestrator.gym.insights import Insights
 from orchestrator.gym.links import PersonalLinks
 from orchestrator.gym.mail import MailRenderer, Outbox
 from orchestrator.gym.mytraining import MyTraining
@@ -23,6 +27,7 @@ from orchestrator.gym.persondata import PersonDataService
 from orchestrator.gym.ports import Records
 from orchestrator.gym.programs import Programs
 from orchestrator.gym.roster import RosterService
+from orchestrator.gym.staff import StaffAccess
 from orchestrator.participants import Participants
 from orchestrator.people import People
 from orchestrator.service import PassService
@@ -44,6 +49,9 @@ class Gym:
     outbox: Outbox
     mail: MailRenderer
     archiver: PassArchiver
+    staff: StaffAccess
+    dashboards: Dashboards
+    insights: Insights
 
 
 def build_gym(records: Records, passes: PassService, participants: Participants,
@@ -58,4 +66,6 @@ def build_gym(records: Records, passes: PassService, participants: Participants,
                MyTraining(records, roster, person_data, settings.base_url, clock=clock),
                Outbox(records, clock=clock),
                MailRenderer(records, links, settings.mail_from, clock=clock),
-               PassArchiver(records, passes.store, clock=clock))
+               PassArchiver(records, passes.store, clock=clock),
+               StaffAccess(records, Access(settings, clock=clock), settings.base_url),
+               Dashboards(records, clock=clock), Insights(records, classes, clock=clock))

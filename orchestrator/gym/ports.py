@@ -12,14 +12,24 @@ on; ``RosterError`` when a roster does not fit the stored one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
 from email.message import EmailMessage
 from typing import Protocol
 
 from exercises.gym.enrolment import EnrolmentFacts, Plan, Seat
+from exercises.gym.insights import Slice
 from exercises.gym.mail import MailOrder, MailStatus
-from exercises.gym.program import ProgramClassSpec, ProgramSpec, SessionSpec, SessionState
+from exercises.gym.program import (
+    Audience,
+    Cadence,
+    ProgramClassSpec,
+    ProgramSpec,
+    SessionSpec,
+    SessionState,
+)
 from exercises.gym.roster import Roster, RosterPerson
 from exercises.text import Text
+from orchestrator.gym.classrecords import ClassEntry, VersionEntry
 from orchestrator.gym.flowrecords import (
     LinkHolder,
     MyEnrolment,
@@ -36,6 +46,13 @@ from orchestrator.gym.records import (
     ProgramClass,
     ProgramRecord,
     SessionRecord,
+)
+from orchestrator.gym.reports import (
+    DashboardFacts,
+    InsightAnswers,
+    MissingPerson,
+    StaffCredential,
+    TopFacts,
 )
 
 
@@ -72,14 +89,36 @@ class RosterStore(Protocol):
 
 class ClassStore(Protocol):
     async def save_class_version(self, org_id: str, class_id: str, yaml: str, *, title: Text,
-                                 duration_s: int, created_by: str) -> ClassVersion:
-        """A new version, or the latest one when its text is the same."""
+                                 duration_s: int, created_by: str,
+                                 source: str = "file") -> ClassVersion:
+        """A new version, or the latest one when its text is the same; ``source`` is
+        ``file``, ``library`` or ``import``."""
         ...
 
     async def class_version(self, org_id: str, class_id: str,
                             version: int | None = None) -> ClassVersion:
         """One version; the latest when ``version`` is None."""
         ...
+
+
+class ClassEditorStore(Protocol):
+    """The class page's saves and reads (``orchestrator.adapters.postgres_classes``)."""
+
+    async def save_edited_class(self, org_id: str, class_id: str, yaml: str, *, title: Text,
+                                duration_s: int, created_by: str, source: str,
+                                based_on: int | None, copied_from: str | None
+                                ) -> tuple[ClassVersion, bool]:
+        """Save the class's next version, numbered ``based_on + 1`` (1 for a new class):
+        the version and whether it is new (False: the text was the latest's already).
+
+        ``Conflict`` with code ``class_exists`` for a new class whose id is taken,
+        ``class_changed`` when someone saved another version after ``based_on``;
+        ``NotFound`` for a class that is not in the library.
+        """
+        ...
+
+    async def class_catalogue(self, org_id: str) -> list[ClassEntry]: ...
+    async def class_history(self, org_id: str, class_id: str) -> list[VersionEntry]: ...
 
 
 class ProgramStore(Protocol):
@@ -181,8 +220,43 @@ class TrainingStore(Protocol):
                              employee_id: str) -> TrainingFacts: ...
 
 
+class StaffStore(Protocol):
+    async def add_staff_credential(self, org_id: str, role: str,
+                                   label: str) -> StaffCredential: ...
+    async def staff_credential(self, credential_id: int) -> StaffCredential | None: ...
+    async def staff_credentials(self, org_id: str) -> list[StaffCredential]: ...
+    async def revoke_staff_credentials(self, org_id: str, role: str,
+                                       credential_id: int | None = None) -> int: ...
+    async def set_top_warning(self, org_id: str, percent: int) -> Organisation: ...
+
+
+class ScheduleEdits(Protocol):
+    async def update_program(self, org_id: str, program_id: str, *, name: str,
+                             audience: Audience, cadence: Cadence, mandatory: bool,
+                             starts_on: date | None, ends_on: date | None) -> ProgramRecord: ...
+    async def update_program_class(self, org_id: str, program_id: str, program_class_id: int,
+                                   *, due_on: date | None, mandatory: bool) -> ProgramRecord: ...
+    async def update_session(self, org_id: str, pass_id: str,
+                             spec: SessionSpec) -> SessionRecord:
+        """Only while scheduled (``Conflict`` otherwise, or when fewer places than holders)."""
+        ...
+
+
+class ReportStore(Protocol):
+    async def dashboard_facts(self, org_id: str, program_id: str,
+                              now: datetime) -> DashboardFacts: ...
+    async def missing_people(self, org_id: str, program_id: str, program_class_id: int,
+                             limit: int = 500) -> list[MissingPerson]:
+        """The audience who have not attended a session of the class, by name."""
+        ...
+    async def top_facts(self, org_id: str, now: datetime) -> TopFacts: ...
+    async def insight_answers(self, org_id: str, program_id: str,
+                              slice_: Slice) -> InsightAnswers: ...
+
+
 class Records(Organisations, RosterStore, ClassStore, ProgramStore, AttendanceStore, PersonRecords,
-              EnrolmentStore, LinkStore, OutboxStore, ArchiveStore, TrainingStore, Protocol):
+              ClassEditorStore, EnrolmentStore, LinkStore, OutboxStore, ArchiveStore, TrainingStore,
+              StaffStore, ScheduleEdits, ReportStore, Protocol):
     """The whole system of record."""
 
     async def ping(self) -> None: ...

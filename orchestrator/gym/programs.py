@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import date
 
 from exercises.gym.errors import InvalidProgram, InvalidSession
 from exercises.gym.ids import live_id
@@ -90,6 +91,37 @@ class Programs:
             raise Conflict("could not reserve a free pass id; try again")
         log.info("session scheduled", extra={"org_id": org_id, "program_id": program_id,
                                              "pass_id": session.pass_id})
+        return session
+
+    async def update(self, org_id: str, spec: ProgramSpec) -> ProgramRecord:
+        """Change a program's name, audience, cadence, mandatory flag and dates (its id
+        names it; its anonymity threshold stays, so insights never shrink their groups)."""
+        program = await self.records.program(org_id, spec.id)
+        late = [c for c in program.classes if c.due_on and spec.ends_on
+                and c.due_on > spec.ends_on]
+        if late:
+            raise InvalidProgram(f"ends: {spec.ends_on} is before class {late[0].position}'s "
+                                 f"due date {late[0].due_on}")
+        updated = await self.records.update_program(
+            org_id, spec.id, name=spec.name.strip(), audience=spec.audience,
+            cadence=spec.cadence, mandatory=spec.mandatory, starts_on=spec.starts_on,
+            ends_on=spec.ends_on)
+        log.info("program changed", extra={"org_id": org_id, "program_id": spec.id})
+        return updated
+
+    async def update_class(self, org_id: str, program_id: str, program_class_id: int, *,
+                           due_on: date | None, mandatory: bool) -> ProgramRecord:
+        program = await self.records.program(org_id, program_id)
+        if due_on is not None and program.ends_on is not None and due_on > program.ends_on:
+            raise InvalidProgram(f"due: {due_on} is after the program ends ({program.ends_on})")
+        return await self.records.update_program_class(org_id, program_id, program_class_id,
+                                                       due_on=due_on, mandatory=mandatory)
+
+    async def update_session(self, org_id: str, pass_id: str,
+                             spec: SessionSpec) -> SessionRecord:
+        """Move a scheduled session, or change its capacity or facilitator."""
+        session = await self.records.update_session(org_id, pass_id, spec)
+        log.info("session changed", extra={"org_id": org_id, "pass_id": pass_id})
         return session
 
     async def open_session(self, org_id: str, pass_id: str) -> PassState:

@@ -166,7 +166,7 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
 def _runtime(app: web.Application) -> views.Runtime:
     lag, echo = app[LOOP_LAG], app[ECHO]
     return views.Runtime(lag.last_ms, lag.max_ms, len(getattr(app[SIO].eio, "sockets", {})),
-                         echo.active, echo.capacity)
+                         echo.active, echo.capacity, lag.p99_ms)
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
@@ -189,10 +189,8 @@ async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
         while True:
             start = loop.time()
-            await asyncio.sleep(0.5)
-            late = (loop.time() - start - 0.5) * 1000
-            lag.last_ms = round(late, 2)
-            lag.max_ms = round(max(lag.max_ms, late), 2)
+            await asyncio.sleep(lag.SAMPLE_S)
+            lag.add((loop.time() - start - lag.SAMPLE_S) * 1000)
 
     task = asyncio.create_task(watch(), name="loop-monitor")
     yield

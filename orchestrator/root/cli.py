@@ -7,6 +7,8 @@
     onlive pass facilitator PASS    issue a facilitator link
     onlive ops-link                 issue an ops dashboard link
     onlive link revoke CREDENTIAL   revoke a link, credential, credential id or sso:SESSION
+    onlive admin-link | leadership-link   revocable links to an organisation's admin and
+                                    leadership pages (see staffcli.py)
     onlive class validate FILE…     check class files; exit 0 only if all are valid
     onlive bench NAME               run a benchmark (see README)
     onlive bots --pass P --count N  synthetic participants
@@ -28,7 +30,7 @@ from breakout.errors import CodedError
 from exercises.script import ClassScript
 from exercises.state import Member
 from orchestrator import logs
-from orchestrator.root import gymcli
+from orchestrator.root import gymcli, staffcli
 from orchestrator.root.oneshot import one_shot
 from orchestrator.settings import Settings
 from signalling import views
@@ -37,6 +39,9 @@ BENCHMARKS = {
     "pairing": "orchestrator.root.bench.pairing",
     "program": "orchestrator.root.bench.program",
     "switch": "orchestrator.root.bench.switch",
+    "fanout": "orchestrator.root.bench.fanout",
+    "join": "orchestrator.root.bench.join",
+    "breakout": "orchestrator.root.bench.breakout",
 }
 
 
@@ -63,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     fac = pass_sub.add_parser("facilitator", help="issue a facilitator link")
     fac.add_argument("pass_id")
     sub.add_parser("ops-link", help="issue an ops dashboard link")
+    staffcli.add_parsers(sub)
 
     link = sub.add_parser("link", help="revoke links and credentials")
     link_sub = link.add_subparsers(dest="link_command", required=True)
@@ -278,6 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"{settings.base_url}/ops#credential={services.access.ops_credential()}")
                 return 0
             return asyncio.run(ops())
+        if args.command in staffcli.COMMANDS:
+            return asyncio.run(staffcli.run(settings, args))
         if args.command == "person":
             return asyncio.run(_person_command(settings, args))
         if args.command == "link":

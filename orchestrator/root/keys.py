@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 import socketio
@@ -38,6 +39,22 @@ class LoopLag:
 
     last_ms: float = 0.0
     max_ms: float = 0.0
+    #: The last minute of samples (one every ``SAMPLE_S``), for the p99 ops and benchmarks read.
+    recent: deque[float] = field(default_factory=lambda: deque(maxlen=600))
+
+    SAMPLE_S = 0.1
+
+    def add(self, late_ms: float) -> None:
+        self.last_ms = round(late_ms, 2)
+        self.max_ms = round(max(self.max_ms, late_ms), 2)
+        self.recent.append(late_ms)
+
+    @property
+    def p99_ms(self) -> float:
+        if not self.recent:
+            return 0.0
+        ordered = sorted(self.recent)
+        return round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2)
 
 
 LOOP_LAG = web.AppKey("loop_lag", LoopLag)

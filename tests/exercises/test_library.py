@@ -178,3 +178,13 @@ def test_each_class_runs_through_the_pass_reducer_to_the_end(class_id: str) -> N
             state, _ = reduce(state, ev.Next(), now)
     state, _ = reduce(state, ev.End(), now)
     assert state.phase is Phase.ENDED
+
+
+def test_each_pair_exercise_names_a_role_for_the_third_person_of_a_trio() -> None:
+    pairs = [e for e in list_exercises() if e.step.roles and len(e.step.roles) < 3]
+    assert {e.id for e in pairs} >= {"active-listening-pairs", "receivers-perspective"}
+    for exercise in pairs:
+        extra = exercise.step.extra_role
+        assert extra is not None, f"{exercise.id} has no extra_role for trios"
+        assert extra.id not in {r.id for r in exercise.step.roles}
+        assert extra.prompt.sv != extra.prompt.en

@@ -85,8 +85,7 @@ def test_a_whole_pass_from_lobby_to_end() -> None:
         (40, "OpenBreakouts", "running step 3/5 'pairs' (breakout), breakout rooms open", 11,
          [("create", (("onlive_p1_r1_g1", 3), ("onlive_p1_r1_g2", 3), ("onlive_p1_r1_g3", 4))),
           ("assign", 7), ("timer", 205.0)]),
-        (45, "Broadcast", "running step 3/5 'pairs' (breakout), breakout rooms open", 12,
-         [("cue", "message", None)]),
+        (45, "Broadcast", "running step 3/5 'pairs' (breakout), breakout rooms open", 12, []),
         (50, "Recall", "running step 3/5 'pairs' (breakout), breakout rooms recalling", 13,
          [("cue", "recall", None), ("timer", 80)]),
         (80, "Tick", "running step 3/5 'pairs' (breakout)", 14,
@@ -169,11 +168,65 @@ def test_extend_moves_the_breakout_deadline_and_the_recall_countdown() -> None:
     assert [h[-1] for h in history] == [
         [("create", (("onlive_p1_r1_g1", 3), ("onlive_p1_r1_g2", 3))), ("assign", 4),
          ("timer", 165.0)],
-        [],  # the turn warning at 165 s stays the next deadline
+        [("cue", "extended", None)],  # the turn warning at 165 s stays the next deadline
         [("cue", "recall", None), ("timer", 50)],
-        [("timer", 65)],
+        [("cue", "extended", None), ("timer", 65)],
     ]
     assert state.breakout is not None and state.breakout.deadline == 540
+
+
+def test_an_extension_is_announced_in_every_room_with_its_minutes() -> None:
+    state = fresh(4)
+    state, _ = run(state, [(0, ev.Start())])
+    _, effects = reduce(state, ev.Extend(120), 5)
+    cue = next(e for e in effects if isinstance(e, Cue))
+    assert (cue.kind, cue.rooms, dict(cue.params)) == ("extended", (), {"minutes": 2, "seconds": 120})
+    assert cue.text.sv == "Tiden förlängdes 2 min"
+
+
+def test_a_broadcast_reaches_every_room_of_the_round_also_after_a_move_and_for_late_joiners() -> None:
+    state = fresh(5)
+    state, _ = run(state, [(0, ev.Start()), (0, ev.Next()), (0, ev.Next())])
+    state, _ = reduce(state, ev.OpenBreakouts(((("u0", "u1"), ()), (("u2", "u3", "u4"), ()))), 1)
+    state, effects = reduce(state, ev.Broadcast("Två minuter kvar"), 2)
+    assert effects == [] and state.message is not None and state.message.rooms == ()
+    state, _ = reduce(state, ev.MovePerson("u4", 0), 3)  # a new room for group 1
+    state, _ = reduce(state, ev.Join(Member("u9", "Late")), 4)
+    assert state.message is not None and state.message.rooms == (), "still to every room"
+    state, _ = run(state, [(5, ev.Recall(0))])
+    assert state.message is None and state.recalled_step == "pairs"
+    state, _ = reduce(state, ev.Next(), 6)
+    assert state.recalled_step is None
+
+
+def test_a_swap_exchanges_two_people_and_both_groups_keep_their_rooms() -> None:
+    state = fresh(5)
+    state, _ = run(state, [(0, ev.Start()), (0, ev.Next()), (0, ev.Next())])
+    state, _ = reduce(state, ev.OpenBreakouts(((("u0", "u1"), ()), (("u2", "u3", "u4"), ()))), 1)
+    rooms = state.breakout.rooms if state.breakout else ()
+    state, effects = reduce(state, ev.SwapPeople("u0", "u3"), 2)
+    assert state.breakout is not None
+    assert [g.members for g in state.breakout.groups] == [("u3", "u1"), ("u2", "u0", "u4")]
+    assert state.breakout.rooms == rooms
+    assert all("moved" in g.reasons for g in state.breakout.groups)
+    assert summary(effects) == [("remove", rooms[0], "u0"), ("remove", rooms[1], "u3"),
+                                ("assign", 5)]
+
+
+def test_refusals_of_moves_and_swaps_name_people_and_the_groups_as_the_board_numbers_them() -> None:
+    state = fresh(5)
+    state, _ = run(state, [(0, ev.Start()), (0, ev.Next()), (0, ev.Next())])
+    state, _ = reduce(state, ev.OpenBreakouts(((("u0", "u1"), ()), (("u2", "u3", "u4"), ()))), 1)
+    with pytest.raises(IllegalCommand) as alone:
+        reduce(state, ev.MovePerson("u0", 1), 2)
+    assert (alone.value.code, alone.value.message) == (
+        "would_leave_alone", "moving U0 would leave someone alone in group 1; swap two people instead")
+    with pytest.raises(IllegalCommand) as same:
+        reduce(state, ev.SwapPeople("u2", "u4"), 2)
+    assert same.value.code == "same_group" and "group 2" in same.value.message
+    with pytest.raises(IllegalCommand) as nowhere:
+        reduce(state, ev.MovePerson("u0", 7), 2)
+    assert nowhere.value.code == "no_such_group" and "groups are 1 to 2" in nowhere.value.message
 
 
 def test_moving_a_person_makes_a_trio_in_a_fresh_room() -> None:

@@ -127,18 +127,19 @@ def test_group_visibility_without_groups_gives_only_the_count() -> None:
     assert (shown["count"], shown["groups"]) == (1, [])
 
 
-def test_plenary_below_the_threshold_shows_only_how_many_answered() -> None:
-    given_answers = answers(*({"energy": 2, "word": "ok"} for _ in range(4)))
+def test_plenary_answers_of_a_small_class_are_shown_to_everyone_from_the_first() -> None:
+    given_answers = answers({"energy": 2, "word": "ok"}, {"energy": 4, "word": "pigg"})
     assert aggregate(step(StepKind.CHECK_IN), given_answers) == {
-        "step": "s-check-in", "kind": "check-in", "visibility": "plenary", "count": 4,
-        "suppressed": True}
+        "step": "s-check-in", "kind": "check-in", "visibility": "plenary", "count": 2,
+        "suppressed": False, "energy": [0, 1, 0, 1, 0], "distinct_words": 2,
+        "words": [{"word": "ok", "count": 1}, {"word": "pigg", "count": 1}]}
 
 
 def test_leadership_below_the_threshold_shows_nothing_not_even_the_count() -> None:
     given_answers = answers(*({"value": 2} for _ in range(4)))
     assert aggregate(step(StepKind.SCALE, Visibility.LEADERSHIP), given_answers) == {
         "step": "s-scale", "kind": "scale", "visibility": "leadership", "count": None,
-        "suppressed": True}
+        "suppressed": True, "threshold": 5, "needed": 1}
 
 
 def test_the_threshold_is_configurable_per_organisation() -> None:
@@ -217,13 +218,12 @@ def test_anonymity_threshold_holds_for_every_visibility_level(
         assert set(shown) == BASE_KEYS | {"groups"} and shown["count"] == len(people)
         assert [g["count"] for g in shown["groups"]] == \
             [len(people & set(members)) for members in groups]
-    elif len(people) < threshold:
-        assert set(shown) == BASE_KEYS and shown["suppressed"] is True
-        expected = None if s.visibility is Visibility.LEADERSHIP else len(people)
-        assert shown["count"] == expected
+    elif s.visibility is Visibility.LEADERSHIP and len(people) < threshold:
+        assert set(shown) == BASE_KEYS | {"threshold", "needed"} and shown["suppressed"] is True
+        assert shown["count"] is None and shown["needed"] == threshold - len(people)
     else:
         assert shown["suppressed"] is False and shown["count"] == len(people)
-        assert set(shown) > BASE_KEYS
+        assert set(shown) > BASE_KEYS or not people
 
 
 @settings(max_examples=200)

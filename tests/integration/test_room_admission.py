@@ -81,7 +81,7 @@ async def test_joining_another_groups_room_is_undone_within_a_second_and_ops_is_
                          interval=0.05)
         took = time.monotonic() - joined
         alert = await ops.wait_for("alert", lambda a: a["code"] == "room_not_assigned")
-        assert (alert["room"], alert["participant_id"], alert["pass_id"]) == (
+        assert (alert["room"], alert["person_id"], alert["pass_id"]) == (
             theirs.room, intruder, opened.id)
         await eventually(lambda: peer.state is PeerState.CLOSED,
                          what="the intruder's connection is closed by LiveKit", timeout=10)

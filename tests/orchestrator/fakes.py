@@ -29,6 +29,7 @@ from orchestrator.readmodels import (
     HelpRequest,
     JournalEntry,
     PassView,
+    PlenaryResults,
 )
 
 
@@ -66,6 +67,7 @@ class MemoryStore:
         self.journals: dict[str, dict[str, JournalEntry]] = defaultdict(dict)
         self.histories: dict[str, list[Meeting]] = defaultdict(list)
         self.alerts: list[Alert] = []
+        self.help_requests: dict[str, dict[str, HelpRequest]] = defaultdict(dict)
         self.audits: list[dict[str, str]] = []
         self.pass_audits: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.revocations: dict[str, float] = {}
@@ -248,6 +250,12 @@ class MemoryStore:
     async def revoked(self, keys: list[str]) -> bool:
         return any(k in self.revocations for k in keys)
 
+    async def put_help(self, request: HelpRequest) -> None:
+        self.help_requests[request.pass_id][request.id] = request
+
+    async def helps(self, pass_id: str) -> list[HelpRequest]:
+        return sorted(self.help_requests[pass_id].values(), key=lambda h: (h.at, h.id))
+
     async def alert(self, code: str, message: str, **detail: str) -> Alert:
         alert = Alert(str(next(self._ids)), code, message, "0", dict(detail))
         self.alerts.append(alert)
@@ -332,6 +340,9 @@ class RecordingNotifier:
 
     async def help(self, request: HelpRequest) -> None:
         self.sent.append(("help", request))
+
+    async def results(self, shared: PlenaryResults) -> None:
+        self.sent.append(("results", shared))
 
     async def follow_up(self, notice: FollowUpNotice) -> None:
         self.sent.append(("follow_up", notice))

@@ -220,3 +220,24 @@ async def test_a_large_trio_round_is_formed_in_the_worker_process() -> None:
     assert pool.started == 1
     groups = members(await world.store.load("big"))
     assert len(groups) == 200 and sorted(m for g in groups for m in g) == sorted(people)
+
+
+def test_a_late_joiner_is_placed_while_a_partner_is_gone_within_the_grace_period() -> None:
+    from exercises.reducer import reduce
+    from orchestrator.grouping import late_placement
+
+    state = PassState(id="p1", program="g", script=demo_class(), main_room="m")
+    for pid in ("a", "b", "c", "d"):
+        state, _ = reduce(state, ev.Join(Member(pid, pid.upper())), 0)
+    for event in (ev.Start(), ev.Next(), ev.Next()):
+        state, _ = reduce(state, event, 1)
+    state, _ = reduce(state, ev.OpenBreakouts(((("a", "b"), ()), (("c", "d"), ()))), 2)
+    state, _ = reduce(state, ev.Leave("b"), 3)  # a reload: b is still in the group for now
+    late = Member("e", "E")
+    plan = late_placement(state, late, [], 4)
+    assert plan is not None, "the engine sees the group as it is, leaver included"
+    state, _ = reduce(state, ev.Join(late, placement=plan), 4)
+    assert state.breakout is not None
+    group = next(g for g in state.breakout.groups if "e" in g.members)
+    assert group.members[-1] == "e", "the late joiner comes last: nobody else changes role"
+    assert "late-joiner" in group.reasons

@@ -28,7 +28,7 @@ def test_someone_alone_in_a_breakout_is_reported_after_a_while() -> None:
     found, seen = findings(state, presence, seen, 100.0 + ALONE_AFTER_S)
     assert [(f.code, f.room) for f in found] == [("participant_alone", "onlive_p1_r1_g1"),
                                                  ("room_not_assigned", "onlive_p1_main")]
-    assert found[0].participant_id == "u0"
+    assert found[0].person_id == "u0"
     assert "U0" not in found[0].message, "alerts carry ids, never names"
 
 
@@ -65,5 +65,5 @@ def test_someone_left_in_a_room_no_longer_theirs_is_reported_for_removal() -> No
     found, seen = findings(state, presence, {}, 0.0)
     assert not [f for f in found if f.code == "room_not_assigned"]
     found, _ = findings(state, presence, seen, MISPLACED_AFTER_S)
-    assert [(f.code, f.room, f.participant_id) for f in found
+    assert [(f.code, f.room, f.person_id) for f in found
             if f.code == "room_not_assigned"] == [("room_not_assigned", state.main_room, person)]

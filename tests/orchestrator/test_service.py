@@ -176,7 +176,7 @@ async def test_erasing_a_person_is_final_and_leaves_only_a_pseudonym(world: Worl
                                              {"energy": 3, "word": "lugn"})
     await world.services.participants.set_quality(pass_id, "p-anna", "poor")
     name = (await world.store.person("p-anna")).name
-    await world.store.alert("participant_alone", f"{name} is alone", participant_id="p-anna")
+    await world.store.alert("participant_alone", f"{name} is alone", person_id="p-anna")
     ticket = world.services.access.participant_ticket(pass_id, "p-anna")
     done = await world.services.people.erase("p-anna")
     assert done["passes"] == 1 and done["records"] >= 3
@@ -219,7 +219,7 @@ async def test_joining_a_room_one_is_not_assigned_to_removes_them_and_tells_ops(
     assert world.sfu.removed == [(mine.room, stranger), (state.main_room, person),
                                  (other.room, "p-unknown")]
     alerts = world.notifier.of("alert")
-    assert [(a.code, a.detail["participant_id"], a.detail["room"]) for a in alerts] == [
+    assert [(a.code, a.detail["person_id"], a.detail["room"]) for a in alerts] == [
         ("room_not_assigned", stranger, mine.room), ("room_not_assigned", person, state.main_room),
         ("room_not_assigned", "p-unknown", other.room)]
     assert all(a.pass_id == pass_id for a in alerts)

@@ -71,7 +71,7 @@ def test_the_facilitator_sees_the_roster_with_presence_rooms_and_quality() -> No
                                     "site": "Malmö", "connected": True,
                                     "room": "onlive_abc_r1_g1", "quality": "good",
                                     "expected": False, "status": "online"}
-    assert payload["groups"] == [{"index": 0, "room": "onlive_abc_r1_g1",
+    assert payload["groups"] == [{"index": 0, "number": 1, "room": "onlive_abc_r1_g1",
                                   "members": ["p-anna", "p-bo"], "reasons": ["cross_department"]}]
     assert payload["results"] == {"count": 2} and len(payload["script"]) == 5
 
@@ -120,11 +120,14 @@ def test_ops_sees_health_passes_and_alerts() -> None:
         (PassSummary("abc", Phase.RUNNING, 2, Text("Pass", "Class"), 3,
                      (RoomLoad("onlive_abc_main", 1), RoomLoad("onlive_abc_r1_g1", None))),),
         {"redis": Check(True, 0.4), "livekit": Check(False, error="refused")},
-        (Alert("1-0", "participant_alone", "Anna is alone", "9.0", {"pass_id": "abc"}),), 10.0)
+        (Alert("1-0", "participant_alone", "Anna is alone", "9.0",
+               {"pass_id": "abc", "room": "onlive_abc_r1_g2_v3"}),), 10.0)
     payload = views.ops_overview(overview, views.Runtime(1.5, 9.0, 4, 1, 4))
     assert payload["health"] == {"redis": {"ok": True, "latency_ms": 0.4},
                                  "livekit": {"ok": False, "error": "refused"}}
     assert payload["passes"][0]["rooms"][1] == {"name": "onlive_abc_r1_g1", "participants": None}
+    # The group as the board numbers it, also for a re-created room.
     assert payload["alerts"] == [{"id": "1-0", "code": "participant_alone",
-                                  "message": "Anna is alone", "at": "9.0", "pass_id": "abc"}]
+                                  "message": "Anna is alone", "at": "9.0", "pass_id": "abc",
+                                  "room": "onlive_abc_r1_g2_v3", "group": 2}]
     assert payload["echo_sessions"] == {"active": 1, "capacity": 4}

@@ -45,6 +45,7 @@ export const EVENTS = Object.freeze({
   CUE: "cue",
   ALERT: "alert",
   FOLLOW_UP: "follow_up",
+  RESULTS: "results",
 });
 
 export const COMMANDS = Object.freeze({
@@ -58,9 +59,11 @@ export const COMMANDS = Object.freeze({
   BROADCAST: "broadcast",
   RECALL: "recall",
   MOVE: "move",
+  SWAP: "swap",
   END: "end",
   EDIT_STEP: "edit_step",
   JOIN_ROOM: "join_room",
+  HELP_DONE: "help_done",
 });
 
 export const NAMESPACES = Object.freeze({

@@ -5,14 +5,15 @@
 
 import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill } from "./dom.js";
-import { t, tx, pick, setupLanguage, onLangChange } from "./i18n.js";
+import { t, tx, pick, errorKey, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
 import { LIMITS, NAMESPACES } from "./contract.js";
 import { ServerClock, countdownOf, turnOf } from "./clock.js";
-import { Countdown, connectionStatus, CueBanner, showStatus } from "./ui.js";
+import { Countdown, connectionStatus, CueBanner, showStatus, showNotice, cueText } from "./ui.js";
 import { MediaStage, mediaControls } from "./media.js";
+import { resultParts } from "./results.js";
 
-const app = { view: null, wantedRoom: null, helps: [], alerts: [], editing: null };
+const app = { view: null, wantedRoom: null, alerts: [], editing: null };
 
 setupLanguage();
 // The server's limits (contract.js): a field stops where the server would refuse.
@@ -28,8 +29,8 @@ const cues = new CueBanner($("#cue"));
 const stage = new MediaStage($("#grid"), {
   localName: "",
   onStatus: (status) => {
-    $("#moving").hidden = status.state !== "connecting";
-    $("#moving").textContent = t("move.connect");
+    $("#moving").hidden = status.state !== "connecting" && status.state !== "reconnecting";
+    $("#moving").textContent = t(status.state === "reconnecting" ? "media.reconnecting" : "move.connect");
     paintWhere();
   },
   onUnexpectedDisconnect: () => setTimeout(() => goToRoom(validRoom(app.wantedRoom)), 300),
@@ -39,6 +40,7 @@ fill($("#media-controls"), ...mediaControls(stage));
 const credential = readCredential("credential", "f");
 if (!credential) {
   showStatus($("#conn"), "conn.nolink");
+  showNotice("missing_credential", "facilitator");
 } else {
   start(credential);
 }
@@ -46,19 +48,22 @@ if (!credential) {
 function start(cred) {
   const socket = connect(NAMESPACES.FACILITATOR, { credential: cred });
   app.socket = socket;
-  connectionStatus($("#conn"), socket, { onRefused: () => stage.stopAll() });
+  connectionStatus($("#conn"), socket, {
+    onRefused: (code) => {
+      stage.stopAll();
+      showNotice(code, "facilitator");
+    },
+  });
   socket.on("snapshot", (view) => accept(view, true));
   socket.on("facilitator", (view) => accept(view, false));
   socket.on("cue", (cue) => {
     clock.sample(cue.server_now);
-    cues.show(pick(cue.text), cue.kind);
+    cues.show(cueText(cue), cue.kind);
   });
-  socket.on("help", (item) => {
-    app.helps.unshift(item);
-    renderLogs();
-  });
+  // Help requests come with every view (kept on the server); alerts come live
+  // and, after a reload, with the snapshot.
   socket.on("alert", (item) => {
-    app.alerts.unshift(item);
+    if (!app.alerts.some((a) => a.id === item.id)) app.alerts.unshift(item);
     renderLogs();
   });
 
@@ -87,7 +92,13 @@ function start(cred) {
     event.preventDefault();
     const person = $("#move-person").value;
     const group = Number($("#move-group").value);
-    if (person && Number.isInteger(group)) command("move", { person_id: person, to_group: group });
+    if (person && Number.isInteger(group)) boardCommand("move", { person_id: person, to_group: group });
+  });
+  $("#swap-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const first = $("#swap-first").value;
+    const second = $("#swap-second").value;
+    if (first && second) boardCommand("swap", { person_id: first, other_id: second });
   });
   $("#join-main").addEventListener("click", () => goToRoom(app.view && app.view.main_room));
   setupEditDialog();
@@ -96,6 +107,10 @@ function start(cred) {
 function accept(view, snapshot) {
   clock.sample(view.server_now);
   if (!snapshot && app.view && view.version < app.view.version) return;
+  if (snapshot && view.alerts) {
+    const known = new Set(app.alerts.map((a) => a.id));
+    app.alerts = [...app.alerts, ...view.alerts.filter((a) => !known.has(a.id))];
+  }
   app.view = view;
   render();
   if (view.phase === "ended") {
@@ -138,28 +153,56 @@ async function goToRoom(room) {
   }
 }
 
-async function command(name, args = {}, doneKey = "fac.done") {
-  const status = $("#cmd-status");
+async function command(name, args = {}, doneKey = `fac.done.${name}`, statusEl = $("#cmd-status"), vars = {}) {
+  const say = (key, params, cls) => {
+    statusEl.className = cls;
+    showStatus(statusEl, key, params);
+    statusEl.hidden = false;
+  };
   try {
     await call(app.socket, "command", { name, ...args });
-    status.className = "status";
-    status.textContent = t(doneKey);
+    say(t(doneKey) === doneKey ? "fac.done" : doneKey, {}, "status");
     return true;
   } catch (error) {
-    status.className = "error";
-    status.textContent = t("err.generic", { message: error.message });
+    say(errorKey(error), vars, "error");
     return false;
   }
 }
 
+function nameOf(id) {
+  const row = (app.view?.roster || []).find((m) => m.id === id);
+  return row ? row.name : "";
+}
+
+function groupOf(id) {
+  return (app.view?.groups || []).find((g) => g.members.includes(id)) || null;
+}
+
+/** A move or swap: done, or refused next to the form with names and the board's group numbers. */
+async function boardCommand(name, args) {
+  const error = $("#board-error");
+  error.hidden = true;
+  const from = groupOf(args.person_id);
+  const vars = {
+    name: nameOf(args.person_id), other: nameOf(args.other_id),
+    group: from ? t("fac.group", { n: from.number }) : "",
+  };
+  const ok = await command(name, args, `fac.done.${name}`, error, vars);
+  if (ok) error.hidden = true;
+}
+
 // -- rendering ------------------------------------------------------------------
 
-function roomLabel(room) {
+/** A room as the board names it: "Storgruppen" or "Grupp 2", never its id. */
+function roomLabel(room, number = null) {
   const view = app.view;
-  if (!room) return "—";
+  if (!room && number == null) return "—";
   if (view && room === view.main_room) return t("room.main");
   const group = (view?.groups || []).find((g) => g.room === room);
-  return group ? t("fac.group", { n: group.index + 1 }) : room;
+  if (group) return t("fac.group", { n: group.number });
+  // A room re-created since (a move, a late joiner) keeps its group's number.
+  const parsed = number ?? (/_r\d+_g(\d+)(?:_v\d+)?$/.exec(room || "") || [])[1];
+  return parsed != null ? t("fac.group", { n: parsed }) : t("room.main");
 }
 
 function paintWhere() {
@@ -181,6 +224,7 @@ function render() {
   renderGroups(view);
   renderRoster(view);
   renderLogs();
+  renderSummary(view);
   paintWhere();
 }
 
@@ -189,8 +233,8 @@ function renderControls(view) {
   const running = view.phase === "running";
   const rooms = view.rooms || {};
   const paused = !!(view.timer && view.timer.paused_at);
-  $("#step-meta").textContent = step ? t("step.of", { n: step.index + 1, total: view.outline.length }) : t(`phase.${view.phase}`);
-  $("#step-title").textContent = step ? pick(step.title) : view.phase === "ended" ? t("phase.ended") : t("phase.lobby");
+  $("#step-meta").textContent = step ? t("step.of", { n: step.index + 1, total: view.outline.length }) : "";
+  $("#step-title").textContent = step ? pick(step.title) : t(`phase.${view.phase}`);
   $("#step-title").dataset.step = step ? step.id : "";
   $("#rooms-state").textContent = rooms.state === "open" ? t("fac.rooms.open", { n: rooms.round })
     : rooms.state === "recalling" ? t("fac.rooms.recalling") : "";
@@ -231,41 +275,6 @@ function renderOutline(view) {
   }));
 }
 
-function bars(rows, total) {
-  const max = Math.max(1, total ?? Math.max(0, ...rows.map((r) => r[1])));
-  return h("div", { class: "bars" }, rows.map(([label, count]) => {
-    const fillEl = h("span", { class: "bar-fill" });
-    fillEl.style.width = `${Math.round((100 * count) / max)}%`; // CSSOM is allowed under the CSP
-    return h("div", { class: "bar-row" }, h("span", { text: label }),
-      h("span", { class: "bar-track", "aria-hidden": "true" }, fillEl), h("span", { text: String(count) }));
-  }));
-}
-
-function values(result, step) {
-  const out = [];
-  if (result.energy) out.push(h("h3", { text: t("fac.results.energy") }), bars(result.energy.map((n, i) => [String(i + 1), n])));
-  if (result.choices) {
-    out.push(h("h3", { text: t("fac.results.choices") }),
-      bars(result.choices.map((n, i) => [pick(step?.options?.[i]) || String(i + 1), n])));
-  }
-  if (result.histogram) {
-    out.push(bars(result.histogram.map((n, i) => [String(result.min + i), n])));
-    if (result.mean != null) out.push(h("p", { text: t("fac.results.mean", { mean: result.mean }) }));
-  }
-  if (result.tried) {
-    out.push(h("h3", { text: t("fac.results.tried") }),
-      bars(Object.entries(result.tried).map(([k, n]) => [t(`answer.tried.${k}`), n])));
-  }
-  if (result.words && result.words.length) {
-    out.push(h("h3", { text: t("fac.results.words") }), h("ul", { class: "words" },
-      result.words.map((w) => h("li", { dataset: { word: w.word } }, `${w.word} `, h("span", { class: "badge", text: `×${w.count}` })))));
-  }
-  if (result.texts && result.texts.length) {
-    out.push(h("h3", { text: t("fac.results.texts") }), h("ul", { class: "texts" }, result.texts.map((x) => h("li", { text: x }))));
-  }
-  return out;
-}
-
 function renderResults(view) {
   const el = $("#results");
   const r = view.results;
@@ -277,42 +286,55 @@ function renderResults(view) {
   el.dataset.count = r.count == null ? "" : String(r.count);
   el.dataset.step = r.step;
   const parts = [h("p", { class: "results-count", text: r.count == null ? "" : t("fac.results.count", { n: r.count }) })];
-  if (r.visibility === "private") parts.push(h("p", { class: "hint", text: t("fac.results.hidden") }));
-  else if (r.visibility === "leadership") parts.push(h("p", { class: "hint", text: t("fac.results.leadership") }));
-  else if (r.suppressed) parts.push(h("p", { class: "hint", text: t("fac.results.suppressed") }));
-  if (r.groups) {
-    for (const g of r.groups) {
-      parts.push(h("div", { class: "group" }, h("h3", { text: `${t("fac.results.group", { n: g.group + 1 })} · ${t("fac.results.count", { n: g.count })}` }),
-        values(g, view.step)));
-    }
-  } else {
-    parts.push(...values(r, view.step));
-  }
-  fill(el, parts);
+  if (r.visibility === "plenary") parts.push(h("p", { class: "hint", text: t("fac.results.plenary") }));
+  fill(el, parts, ...resultParts(r, view.step));
 }
 
 function renderGroups(view) {
   const groups = view.groups || [];
   const names = Object.fromEntries((view.roster || []).map((m) => [m.id, m.name]));
+  const online = new Set((view.roster || []).filter((m) => m.connected).map((m) => m.id));
+  const leaving = (view.rooms && view.rooms.leaving) || {};
+  const asking = new Set(openHelps(view).map((item) => item.person_id));
   $("#groups-none").hidden = groups.length > 0;
-  fill($("#groups"), groups.map((g) => h("div", { class: "group", dataset: { group: String(g.index), room: g.room } },
-    h("h3", { text: `${t("fac.group", { n: g.index + 1 })} (${g.members.length})` }),
-    h("ul", {}, g.members.map((id) => h("li", { dataset: { person: id }, text: names[id] || id }))),
-    g.reasons.length ? h("p", { class: "hint", text: g.reasons.map((c) => t(`reason.${c}`)).join(", ") }) : null,
-    h("button", { type: "button", class: "btn btn-small", onclick: () => goToRoom(g.room),
-      "aria-label": `${t("fac.join")}: ${t("fac.group", { n: g.index + 1 })}`, disabled: stage.roomName === g.room }, t("fac.join")))));
+  fill($("#groups"), groups.map((g) => {
+    const help = g.members.some((id) => asking.has(id));
+    const label = t("fac.group", { n: g.number });
+    return h("div", { class: help ? "group group-help" : "group", dataset: { group: String(g.number), room: g.room, help: String(help) } },
+      h("h3", {}, `${label} (${g.members.length})`,
+        help ? h("span", { class: "badge badge-bad", text: ` ${t("fac.group.help")}` }) : null),
+      h("ul", {}, g.members.map((id) => {
+        const away = id in leaving ? t("fac.group.leaving", { s: Math.max(0, Math.round(leaving[id] - clock.now())) })
+          : !online.has(id) ? t("fac.group.offline") : "";
+        return h("li", { dataset: { person: id, online: String(online.has(id)) }, class: away ? "offline" : null },
+          names[id] || t("media.facilitator"), away ? h("span", { class: "badge badge-bad", text: ` ${away}` }) : null);
+      })),
+      g.reasons.length ? h("p", { class: "hint", text: g.reasons.map((c) => t(`reason.${c}`)).join(", ") }) : null,
+      h("button", { type: "button", class: "btn btn-small", onclick: () => goToRoom(g.room),
+        "aria-label": `${t("fac.join")}: ${label}`, disabled: stage.roomName === g.room }, t("fac.join")));
+  }));
 
-  const form = $("#move-form");
-  form.hidden = !(view.rooms && view.rooms.state === "open" && groups.length > 0);
-  const personSelect = $("#move-person");
-  const groupSelect = $("#move-group");
-  const keepPerson = personSelect.value;
-  const keepGroup = groupSelect.value;
+  const open = !!(view.rooms && view.rooms.state === "open" && groups.length > 0);
+  $("#move-form").hidden = !open;
+  $("#swap-form").hidden = !(open && groups.length > 1);
+  const grouped = groups.flatMap((g) => g.members.map((id) => [id, g]));
   const present = (view.roster || []).filter((m) => m.connected);
-  fill(personSelect, present.map((m) => h("option", { value: m.id, text: m.name })));
-  fill(groupSelect, groups.map((g) => h("option", { value: String(g.index), text: t("fac.group", { n: g.index + 1 }) })));
-  if (present.some((m) => m.id === keepPerson)) personSelect.value = keepPerson;
-  if (groups.some((g) => String(g.index) === keepGroup)) groupSelect.value = keepGroup;
+  const option = (m) => {
+    const g = groupOf(m.id);
+    return h("option", { value: m.id, text: g ? `${m.name} (${t("fac.group", { n: g.number })})` : m.name });
+  };
+  keepValue($("#move-person"), present.map(option));
+  keepValue($("#move-group"), groups.map((g) => h("option", { value: String(g.index), text: t("fac.group", { n: g.number }) })));
+  const inGroups = grouped.map(([id]) => (view.roster || []).find((m) => m.id === id)).filter(Boolean);
+  keepValue($("#swap-first"), inGroups.map(option));
+  keepValue($("#swap-second"), inGroups.map(option));
+}
+
+/** Refill a select and keep what was chosen when it is still there. */
+function keepValue(select, options) {
+  const keep = select.value;
+  fill(select, options);
+  if (options.some((o) => o.value === keep)) select.value = keep;
 }
 
 const QUALITY_BADGE = { excellent: "badge-ok", good: "badge-ok", poor: "badge-bad", lost: "badge-bad" };
@@ -331,24 +353,77 @@ function renderRoster(view) {
   fill($("#roster tbody"), roster.map((m) => {
     const status = m.status || (m.connected ? "online" : "offline");
     const [badge, key] = STATUS[status] || STATUS.offline;
+    // An offline person's last quality is history, not their connection now.
+    const quality = m.connected ? (m.quality || "unknown") : null;
     return h("tr", { dataset: { person: m.id, status } },
       h("th", { scope: "row", text: m.name }), h("td", { text: m.department || "" }), h("td", { text: m.site || "" }),
       h("td", {}, h("span", { class: `badge ${badge}`, text: t(key) })),
-      h("td", { text: roomLabel(m.room) }),
-      h("td", {}, m.quality || m.connected ? h("span", { class: `badge ${QUALITY_BADGE[m.quality] || ""}`, text: t(`quality.${m.quality || "unknown"}`) }) : ""));
+      h("td", { text: m.connected ? roomLabel(m.room) : "—" }),
+      h("td", { dataset: { quality: quality || "" } }, quality ? h("span", { class: `badge ${QUALITY_BADGE[quality] || ""}`, text: t(`quality.${quality}`) }) : "—"));
   }));
 }
 
 function when(at) {
-  return at ? new Date(at * 1000).toLocaleTimeString() : "";
+  return at ? new Date(Number(at) * 1000).toLocaleTimeString() : "";
+}
+
+function openHelps(view) {
+  return (view?.helps || []).filter((item) => !item.done);
+}
+
+function alertText(item) {
+  const key = `alert.${item.code}`;
+  const vars = { name: nameOf(item.person_id) || t("media.you"), room: roomLabel(item.room || null, item.group) };
+  return t(key) === key ? t("alert.other") : t(key, vars);
 }
 
 function renderLogs() {
-  $("#help-none").hidden = app.helps.length > 0;
-  fill($("#help-log"), app.helps.slice(0, 20).map((item) => h("li", {},
-    `${when(item.at)} · ${t("fac.help.item", { name: item.name, room: roomLabel(item.room), text: item.text || "" })}`)));
+  const view = app.view;
+  const helps = [...(view?.helps || [])].reverse(); // newest first, open ones on top
+  helps.sort((a, b) => Number(a.done) - Number(b.done));
+  const open = openHelps(view);
+  $("#help-none").hidden = helps.length > 0;
+  $("#help-heading").textContent = open.length ? t("fac.help.open", { n: open.length }) : t("fac.help");
+  $("#help-top").dataset.open = String(open.length);
+  fill($("#help-log"), helps.slice(0, 20).map((item) => {
+    const room = item.group != null ? roomLabel(null, item.group) : t("room.main");
+    const group = (view?.groups || []).find((g) => g.number === item.group);
+    const target = group ? group.room : view?.main_room;
+    return h("li", { class: item.done ? "help-item done" : "help-item", dataset: { help: item.id, done: String(item.done) } },
+      h("span", {}, `${when(item.at)} · ${t("fac.help.in", { name: item.name, room })}${item.text ? `: ${item.text}` : ""}`),
+      item.done ? h("span", { class: "badge", text: ` ${t("fac.help.resolved")}` }) : h("span", { class: "help-actions" },
+        h("button", { type: "button", class: "btn btn-small btn-primary", disabled: !target || stage.roomName === target,
+          "aria-label": `${t("fac.help.goto")}: ${item.name}, ${room}`, onclick: () => goToRoom(target) }, t("fac.help.goto")),
+        h("button", { type: "button", class: "btn btn-small", "aria-label": `${t("fac.help.done")}: ${item.name}`,
+          onclick: () => command("help_done", { help_id: item.id }) }, t("fac.help.done"))));
+  }));
   $("#alerts-none").hidden = app.alerts.length > 0;
-  fill($("#alert-log"), app.alerts.slice(0, 20).map((item) => h("li", { class: "alert" }, `${when(item.at)} · ${alertText(item)}`)));
+  fill($("#alert-log"), app.alerts.slice(0, 20).map((item) => h("li", { class: "alert", dataset: { code: item.code } },
+    `${when(item.at)} · ${alertText(item)}`)));
+}
+
+/** At the end: who took part, who did not come, and the anonymous results of each step. */
+function renderSummary(view) {
+  const ended = view.phase === "ended";
+  $("#summary").hidden = !ended;
+  document.body.dataset.ended = String(ended);
+  if (!ended) return;
+  const roster = view.roster || [];
+  const took = roster.filter((m) => m.status === "online" || m.status === "offline");
+  const absent = roster.filter((m) => m.status === "missing" || m.status === "expected");
+  fill($("#summary-people"),
+    h("h3", { text: t("fac.end.took", { n: took.length }) }),
+    h("ul", { class: "summary-took" }, took.map((m) => h("li", { text: m.name, dataset: { person: m.id } }))),
+    absent.length ? h("h3", { text: t("fac.end.absent", { n: absent.length }) }) : null,
+    absent.length ? h("ul", { class: "summary-absent" }, absent.map((m) => h("li", { text: m.name }))) : null);
+  const script = view.script || [];
+  fill($("#summary-results"), (view.summary || []).map((r) => {
+    const step = script.find((s) => s.id === r.step);
+    return h("section", { class: "summary-step", dataset: { step: r.step } },
+      h("h4", { text: step ? pick(step.title) : "" }),
+      r.count != null ? h("p", { class: "results-count", text: t("fac.results.count", { n: r.count }) }) : null,
+      ...resultParts(r, step));
+  }));
 }
 
 // -- editing a step before the pass starts ----------------------------------------
@@ -371,7 +446,7 @@ function setupEditDialog() {
       dialog.close();
     } catch (error) {
       $("#edit-error").hidden = false;
-      $("#edit-error").textContent = t("err.generic", { message: error.message });
+      showStatus($("#edit-error"), errorKey(error));
     }
   });
 }
@@ -391,10 +466,3 @@ function openEdit(item) {
 onLangChange(() => render());
 
 window.onlive = { app, stage, clock };
-
-/** An alert in the reader's language when its code is known (else the server's text). */
-function alertText(item) {
-  const key = `alert.${item.code}`;
-  const text = t(key, item);
-  return text === key ? item.message : text;
-}

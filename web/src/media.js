@@ -28,7 +28,7 @@ const ROOM_OPTIONS = {
  *   join({url, token, room}) -> connects (leaving any other room first)
  *   leave(), setMic(on), setCamera(on)
  * `onStatus({state, room, error})` reports "connecting" | "connected" |
- * "disconnected" | "failed"; `onUnexpectedDisconnect(roomName)` fires when
+ * "reconnecting" | "disconnected" | "failed"; `onUnexpectedDisconnect(roomName)` fires when
  * the server ends our session (room closed, removed after a move).
  */
 export class MediaStage {
@@ -152,6 +152,17 @@ export class MediaStage {
       .on(RoomEvent.TrackMuted, (_pub, p) => this.refreshTile(p))
       .on(RoomEvent.TrackUnmuted, (_pub, p) => this.refreshTile(p))
       .on(RoomEvent.ActiveSpeakersChanged, (speakers) => this.speaking(speakers))
+      // The client lost LiveKit and retries by itself: pages say so at once
+      // instead of showing a frozen partner as "connected".
+      .on(RoomEvent.Reconnecting, () => {
+        if (this.room === room) this.onStatus({ state: "reconnecting", room: this.roomName });
+      })
+      .on(RoomEvent.SignalReconnecting, () => {
+        if (this.room === room) this.onStatus({ state: "reconnecting", room: this.roomName });
+      })
+      .on(RoomEvent.Reconnected, () => {
+        if (this.room === room) this.onStatus({ state: "connected", room: this.roomName });
+      })
       .on(RoomEvent.ConnectionQualityChanged, (quality, p) => {
         if (p === room.localParticipant) this.onQuality(String(quality));
       })

@@ -88,11 +88,12 @@ function render() {
     `${a.at ? new Date(a.at * 1000).toLocaleTimeString() : ""} · ${alertText(a)}`)));
 }
 
-/** An alert in the reader's language when its code is known (else the server's text). */
+/** An alert in the reader's language when its code is known and needs no name (ops has no
+ * roster to name people from); else the server's text, which carries no names either. */
 function alertText(a) {
   const key = `alert.${a.code}`;
   const text = t(key, a);
-  return text === key ? `${a.code || ""} · ${a.message || ""}` : text;
+  return text === key || text.includes("{") ? `${a.code || ""} · ${a.message || ""}` : text;
 }
 
 onLangChange(render);

@@ -5,15 +5,17 @@
 
 import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill, sleep } from "./dom.js";
-import { t, tx, pick, setupLanguage, onLangChange } from "./i18n.js";
+import { t, tx, pick, errorKey, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
 import { LIMITS, NAMESPACES } from "./contract.js";
 import { ServerClock, countdownOf, turnOf } from "./clock.js";
-import { Countdown, connectionStatus, CueBanner, showStatus } from "./ui.js";
+import { Countdown, connectionStatus, CueBanner, showStatus, showNotice, cueText } from "./ui.js";
 import { MediaStage, mediaControls } from "./media.js";
 import { answerForm } from "./answer.js";
 import { PreJoin, loadChoice, saveChoice } from "./prejoin.js";
 import { Journal, followUpBox } from "./journal.js";
+import { resultParts } from "./results.js";
+import { roleOf } from "./roles.js";
 
 const TOKEN_MARGIN_S = 45; // renew a LiveKit token this close to its expiry
 
@@ -26,6 +28,9 @@ const app = {
   joined: false, // past the pre-join screen: only then does the page enter rooms
   followUp: null, // {step_id, commitment} for a follow-up step
   screen: "waiting", // "waiting" | "prejoin" | "pass"
+  results: null, // a plenary step's answers so far, without names
+  mediaState: "connected", // the LiveKit client's own state: "reconnecting" while it retries
+  commitment: undefined, // the person's commitment of this pass, for the end summary
 };
 let prejoin = null;
 
@@ -37,7 +42,10 @@ const countdown = new Countdown($("#countdown"), clock, { labelEl: $("#countdown
 const turnCountdown = new Countdown($("#turn-countdown"), clock);
 const cues = new CueBanner($("#cue"));
 const stage = new MediaStage($("#grid"), {
-  onStatus: (status) => paintMoving(status),
+  onStatus: (status) => {
+    app.mediaState = status.state;
+    paintMoving(status);
+  },
   onUnexpectedDisconnect: () => reconnectMedia(),
   // The facilitator's roster shows each person's connection quality.
   onQuality: (level) => app.socket?.emit("quality", { level }),
@@ -45,8 +53,12 @@ const stage = new MediaStage($("#grid"), {
 fill($("#media-controls"), ...mediaControls(stage));
 
 const ticket = readCredential("ticket", "p");
+// On a phone the video comes first; the step's text folds away until asked for.
+if (window.matchMedia("(max-width: 40rem)").matches) $("#step-details").open = false;
+
 if (!ticket) {
   showStatus($("#conn"), "conn.nolink");
+  showNotice("missing_credential", "participant");
 } else {
   start(ticket);
 }
@@ -55,14 +67,15 @@ function start(ticketValue) {
   const socket = connect(NAMESPACES.PARTICIPANT, { ticket: ticketValue });
   app.socket = socket;
   connectionStatus($("#conn"), socket, {
-    onRefused: () => {
+    onRefused: (code) => {
       app.refused = true;
       stage.stopAll();
       if (prejoin) prejoin.leave();
-      showScreen("pass");
+      showNotice(code, "participant");
     },
   });
-  new Journal(socket);
+  app.journal = new Journal(socket);
+  $("#summary-journal").addEventListener("click", () => $("#journal-open").click());
   $("#journal-open").hidden = false;
 
   // A reload during the pass goes straight back in with the same choice.
@@ -84,6 +97,7 @@ function start(ticketValue) {
     clock.sample(snap.state.server_now);
     app.view = snap.state;
     app.answer = snap.answer;
+    app.results = snap.results || null;
     app.formStep = null; // rebuild the form from the stored answer
     takeFollowUp(snap);
     setAssignment(snap.assignment, true);
@@ -103,7 +117,10 @@ function start(ticketValue) {
     const gap = app.view && view.version > app.view.version + 1;
     const stepChanged = !app.view || !app.view.step || !view.step || app.view.step.id !== view.step.id;
     app.view = view;
-    if (stepChanged) app.answer = null;
+    if (stepChanged) {
+      app.answer = null;
+      app.results = null;
+    }
     render();
     // The view itself is complete; a gap (the server coalesces bursts) could
     // only hide a personal assignment. Ask once, jittered, so that a burst
@@ -117,7 +134,12 @@ function start(ticketValue) {
   socket.on("cue", (cue) => {
     clock.sample(cue.server_now);
     if (!cueIsMine(cue)) return;
-    cues.show(pick(cue.text), cue.kind);
+    cues.show(cueText(cue), cue.kind);
+  });
+  socket.on("results", (results) => {
+    if (!app.view || !app.view.step || results.step !== app.view.step.id) return;
+    app.results = results;
+    renderSharedResults();
   });
 
   $("#help-open").addEventListener("click", () => {
@@ -130,16 +152,17 @@ function start(ticketValue) {
     event.preventDefault();
     try {
       await call(socket, "help", { text: $("#help-text").value.trim() });
-      $("#help-status").textContent = t("help.sent");
+      showStatus($("#help-status"), "help.sent");
       $("#help-text").value = "";
       closeHelp();
     } catch (error) {
-      $("#help-status").textContent = t("err.generic", { message: error.message });
+      showStatus($("#help-status"), errorKey(error));
     }
   });
 }
 
 function showScreen(name) {
+  if (document.body.dataset.screen === "notice") return; // a refused link stays refused
   app.screen = name;
   document.body.dataset.screen = name;
   $("#prejoin").hidden = name !== "prejoin";
@@ -288,7 +311,14 @@ function reconnectMedia() {
 function paintMoving(status) {
   const el = $("#moving");
   const a = app.assignment;
-  if (status.state === "connecting" || status.state === "failed") {
+  if (status.state === "reconnecting") {
+    // The media client lost LiveKit and retries on its own: say so at once,
+    // and tell the facilitator's roster.
+    el.textContent = t("media.reconnecting");
+    el.dataset.i18n = "media.reconnecting";
+    el.hidden = false;
+    app.socket?.emit("quality", { level: "lost" });
+  } else if (status.state === "connecting" || status.state === "failed") {
     let key = stage.everConnected ? "move.main" : "move.connect";
     if (a && a.kind === "breakout") {
       const n = (a.members || []).length;
@@ -317,6 +347,7 @@ function render() {
     prejoin.leave();
     showScreen("pass");
   }
+  renderSummary(view);
   $("#prejoin-phase").textContent = t(view.phase === "lobby" ? "pre.phase.lobby" : "pre.phase.running");
   renderRoom();
   renderStep();
@@ -328,8 +359,10 @@ function renderRoom() {
   const heading = $("#room-heading");
   const members = $("#room-members");
   const reasons = $("#room-reasons");
+  const notice = $("#room-notice");
+  notice.hidden = true;
   if (!a || a.kind === "none" || view.phase === "ended") {
-    heading.textContent = view.phase === "ended" ? t("ended.thanks") : t("room.none");
+    heading.textContent = view.phase === "ended" ? t("phase.ended") : t("room.none");
     members.textContent = "";
     reasons.hidden = true;
     return;
@@ -337,14 +370,37 @@ function renderRoom() {
   if (a.kind === "breakout") {
     const n = (a.members || []).length;
     heading.textContent = t(n === 2 ? "room.breakout.pair" : n === 3 ? "room.breakout.trio" : "room.breakout.group");
-    const others = (a.members || []).filter((_, i) => i !== a.position).map((m) => m.name);
-    members.textContent = t("room.with", { names: others.join(", ") });
-    const list = (a.reasons || []).map((code) => t(`reason.${code}`)).filter((s) => !s.startsWith("reason."));
+    const leaving = (view.rooms && view.rooms.leaving) || {};
+    const others = (a.members || []).filter((_, i) => i !== a.position);
+    members.textContent = t("room.with", {
+      names: others.map((m) => (m.id in leaving ? `${m.name} (${t("room.partner.away")})` : m.name)).join(", "),
+    });
+    const me = a.members && a.members[a.position];
+    // The last one in of a group that took in a late arrival is the late joiner.
+    const late = (a.reasons || []).includes("late-joiner") && a.position === n - 1;
+    // The late joiner reads that they came late, not why the others were moved.
+    const codes = late ? (a.reasons || []).filter((c) => c !== "late-joiner" && c !== "moved") : (a.reasons || []);
+    const list = codes.map((code) => t(`reason.${code}`)).filter((s) => !s.startsWith("reason."));
+    if (late) list.unshift(t("room.late"));
     reasons.hidden = list.length === 0;
     reasons.textContent = list.length ? `${t("room.why")} ${list.join(", ")}.` : "";
+    reasons.dataset.late = String(late);
+    const gone = others.filter((m) => m.id in leaving && me && m.id !== me.id);
+    if (gone.length) {
+      const due = Math.max(...gone.map((m) => leaving[m.id]));
+      const s = Math.max(0, Math.round(due - clock.now()));
+      const stay = others.length > gone.length; // someone is still here: no regroup
+      const key = stay ? "room.partner.left.stay" : s > 0 ? "room.partner.left" : "room.partner.left.gone";
+      notice.textContent = t(key, { names: gone.map((m) => m.name).join(", "), s });
+      notice.dataset.i18n = key;
+      notice.hidden = false;
+    }
   } else {
     heading.textContent = t("room.main");
-    members.textContent = view.step && view.step.kind === "breakout" && view.rooms.state === "closed" ? t("room.waiting") : "";
+    const breakoutStep = view.step && view.step.kind === "breakout" && view.rooms.state === "closed";
+    const recalled = breakoutStep && view.rooms.recalled_step === view.step.id;
+    members.textContent = recalled ? t("room.recalled") : breakoutStep ? t("room.waiting") : "";
+    members.dataset.i18n = recalled ? "room.recalled" : breakoutStep ? "room.waiting" : "";
     reasons.hidden = true;
   }
   heading.dataset.kind = a.kind;
@@ -360,8 +416,8 @@ function renderStep() {
     $("#step-title").textContent = pick(view.title);
     $("#step-prompt").textContent = t("lobby.wait");
   } else if (view.phase === "ended" || !step) {
-    meta.textContent = t("phase.ended");
-    $("#step-title").textContent = t("ended.thanks");
+    meta.textContent = "";
+    $("#step-title").textContent = pick(view.title);
     $("#step-prompt").textContent = "";
   } else {
     meta.textContent = t("step.of", { n: step.index + 1, total: view.outline.length });
@@ -386,6 +442,51 @@ function renderStep() {
   renderMessage(view);
   renderFollowUp(view, step);
   renderAnswer(view, step);
+  renderSharedResults();
+}
+
+/** A plenary step's answers so far, shown to everyone in the pass, without names. */
+function renderSharedResults() {
+  const el = $("#shared-results");
+  const view = app.view;
+  const step = view && view.phase === "running" ? view.step : null;
+  const r = app.results;
+  if (!step || !step.asks_answer || step.visibility !== "plenary" || !r || r.step !== step.id) {
+    el.hidden = true;
+    fill(el);
+    return;
+  }
+  el.hidden = false;
+  el.dataset.count = String(r.count ?? "");
+  fill(el, h("h3", { text: t("results.title") }),
+    r.count ? h("p", { class: "results-count", text: t("fac.results.count", { n: r.count }) }) : h("p", { class: "hint", text: t("results.none") }),
+    ...resultParts(r, step));
+}
+
+/** At the end: the person's commitment of this pass and the way to their journal. */
+async function renderSummary(view) {
+  const ended = view.phase === "ended";
+  $("#summary").hidden = !ended;
+  document.body.dataset.ended = String(ended);
+  if (!ended) return;
+  if (app.commitment === undefined) {
+    app.commitment = null;
+    try {
+      const ack = await call(app.socket, "journal", {});
+      const mine = (ack.entries || []).filter((e) => e.pass === view.pass && e.kind === "commitment");
+      app.commitment = mine.length ? mine[mine.length - 1].value.text || "" : "";
+    } catch {
+      app.commitment = "";
+    }
+  }
+  const el = $("#summary-commitment");
+  if (app.commitment) {
+    el.textContent = app.commitment;
+    delete el.dataset.i18n;
+  } else {
+    el.textContent = t("end.commitment.none");
+    el.dataset.i18n = "end.commitment.none";
+  }
 }
 
 function renderFollowUp(view, step) {
@@ -402,7 +503,11 @@ function renderRole(step, inBreakout) {
     return;
   }
   const turn = app.view.rooms.turn || 0;
-  const role = step.roles[(a.position + turn) % step.roles.length];
+  const role = roleOf(step, a.position, (a.members || []).length, turn);
+  if (!role) {
+    el.hidden = true;
+    return;
+  }
   el.hidden = false;
   el.dataset.role = role.id;
   fill(el, h("p", { class: "role-name", text: t("role.yours", { role: pick(role.name) }) }),
@@ -413,6 +518,7 @@ function renderMessage(view) {
   const el = $("#message");
   const m = view.message;
   const room = currentRoom();
+  // No rooms listed: every room of the round, also one opened after the message.
   if (!m || (m.rooms && m.rooms.length && !m.rooms.includes(room))) {
     el.hidden = true;
     return;

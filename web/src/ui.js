@@ -2,7 +2,7 @@
 // and the cue banner.
 
 import { h } from "./dom.js";
-import { t, onLangChange } from "./i18n.js";
+import { t, pick, onLangChange } from "./i18n.js";
 import { remainingMs, formatMs } from "./clock.js";
 
 const TICK_MS = 200;
@@ -116,4 +116,35 @@ export class CueBanner {
   hide() {
     this.el.hidden = true;
   }
+}
+
+const NOTICE_CODES = ["invalid_credential", "missing_credential", "expired_credential", "wrong_role", "pass_ended"];
+
+/**
+ * A full-page message instead of the page (a broken, expired, wrong-role or
+ * ended link): what happened and what to do, and no controls (CSS hides the
+ * rest of the page while body[data-screen=notice]).
+ */
+export function showNotice(code, role) {
+  const known = NOTICE_CODES.includes(code) ? code : "refused";
+  document.body.dataset.screen = "notice";
+  document.body.dataset.notice = known;
+  const el = document.getElementById("notice");
+  const say = (id, key) => {
+    const target = document.getElementById(id);
+    target.dataset.i18n = key;
+    target.textContent = t(key);
+  };
+  say("notice-title", `notice.title.${known}`);
+  say("notice-text", known === "refused" ? "err.unknown" : `err.${known}`);
+  say("notice-todo", known === "pass_ended" ? "notice.todo.ended" : `notice.todo.${role}`);
+  el.hidden = false;
+  el.setAttribute("role", "alert");
+}
+
+/** A cue's words from the catalogue by its kind (a server text only for a kind the page does not know). */
+export function cueText(cue) {
+  const key = `cue.${cue.kind}`;
+  const text = t(key, cue.params || {});
+  return text === key ? pick(cue.text) : text;
 }

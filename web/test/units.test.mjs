@@ -82,3 +82,16 @@ test("the journal lists newest first and says each kind in words", async () => {
   assert.deepEqual(entryLines(entries[1]), [["journal.text", { text: "Fråga först" }]]);
   assert.deepEqual(entryLines(entries[2]), [["journal.tried", { answer: "answer.tried.partly" }], ["journal.text", { text: "Gick bra" }]]);
 });
+
+test("a trio in a pair exercise: one speaker and one listener at a time, the third observes", async () => {
+  const { roleOf } = await import("../src/roles.js");
+  const step = { roles: [{ id: "speaker" }, { id: "listener" }], extra_role: { id: "observer" } };
+  for (const turn of [0, 1]) {
+    const ids = [0, 1, 2].map((p) => roleOf(step, p, 3, turn).id);
+    assert.equal(ids.filter((id) => id === "speaker").length, 1, `turn ${turn}: ${ids}`);
+    assert.equal(ids.filter((id) => id === "listener").length, 1, `turn ${turn}: ${ids}`);
+    assert.equal(ids.filter((id) => id === "observer").length, 1, `turn ${turn}: ${ids}`);
+  }
+  assert.deepEqual([0, 1].map((p) => roleOf(step, p, 2, 1).id), ["listener", "speaker"]);
+  assert.equal(roleOf({ roles: [] }, 0, 2, 0), null);
+});

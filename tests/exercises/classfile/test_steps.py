@@ -138,3 +138,41 @@ def test_trio_rotation_is_the_same_when_the_clock_ticks_every_second() -> None:
         if effects:
             history.append((float(second), sorted((describe(e, t0) for e in effects), key=repr)))
     assert history == [(t, sorted(effects, key=repr)) for t, effects in TRIO_HISTORY]
+
+
+PAIR = """  - id: pair
+    kind: breakout
+    title: {sv: Par, en: Pair}
+    prompt: {sv: Två, en: Two}
+    duration: 10m
+    group_size: 2
+    turn_duration: 3m
+    roles:
+      - {id: speaker, name: {sv: Berättare, en: Speaker}, prompt: {sv: a, en: a}}
+      - {id: listener, name: {sv: Lyssnare, en: Listener}, prompt: {sv: b, en: b}}
+EXTRA"""
+
+
+def test_a_pair_exercise_done_as_a_trio_never_has_two_speakers_at_once() -> None:
+    script = load_class_text(minimal(PAIR.replace("EXTRA", "    extra_role: {id: observer, name: "
+                                                  "{sv: Observatör, en: Observer}, prompt: "
+                                                  "{sv: c, en: c}}\n")), "x.yaml")
+    step = script.steps[0]
+    assert step.extra_role is not None and step.extra_role.name.sv == "Observatör"
+    for turn in range(step.turns):
+        held = [step.role_of(position, 3, turn) for position in range(3)]
+        assert sorted(r.id for r in held if r) == ["listener", "observer", "speaker"], turn
+    # Without an extra_role, the third observes all the same (the house's observer).
+    plain = load_class_text(minimal(PAIR.replace("EXTRA", "")), "x.yaml").steps[0]
+    assert [r.id for r in (plain.role_of(p, 3, 0) for p in range(3)) if r] == \
+        ["speaker", "listener", "observer"]
+    assert plain.role_of(2, 2, 0) is None
+
+
+def test_an_extra_role_must_have_its_own_id_and_roles_beside_it() -> None:
+    same = PAIR.replace("EXTRA", "    extra_role: {id: speaker, name: {sv: X, en: X}, "
+                        "prompt: {sv: x, en: x}}\n")
+    with pytest.raises(ClassFileError) as caught:
+        parse_class(minimal(same), "x.yaml")
+    assert [p.field for p in caught.value.problems] == ["steps[0].extra_role"]
+    assert "is one of the roles" in caught.value.problems[0].message

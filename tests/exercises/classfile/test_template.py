@@ -53,6 +53,16 @@ steps:
         name: {sv: Lyssnare, en: Listener}
         prompt: {sv: Lyssna. Ställ bara öppna frågor. Ge inga råd.,
                  en: Listen. Only ask open questions. Give no advice.}
+    extra_role:
+      id: observer
+      name: {sv: Observatör, en: Observer}
+      prompt:
+        sv: >-
+          Lyssna utan att delta. Lägg märke till vilka frågor som hjälper.
+          Dela en iakttagelse när turen är slut.
+        en: >-
+          Listen without taking part. Notice which questions help.
+          Share one observation when the turn ends.
   - id: reflection
     kind: reflection
     title: {sv: Reflektion, en: Reflection}

@@ -13,12 +13,8 @@ from exercises.gym.errors import RosterError
 from exercises.gym.program import Audience, ProgramClassSpec, ProgramSpec, SessionSpec, parse_start
 from exercises.gym.roster import Language, Level, parse_roster
 from exercises.text import Text
-from orchestrator.adapters.postgres import (
-    Migration,
-    PostgresRecords,
-    bundled_migrations,
-    migrate,
-)
+from orchestrator.adapters.postgres import PostgresRecords
+from orchestrator.adapters.schema import Migration, bundled_migrations, migrate
 from orchestrator.errors import Conflict, NotFound, ServiceError
 from tests.conftest import PostgresService
 

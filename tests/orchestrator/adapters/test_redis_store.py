@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 import redis.asyncio as aioredis
@@ -98,3 +99,57 @@ async def test_expected_people_are_kept_beside_the_pass(store: RedisStore) -> No
     assert await store.expected("p8") == {"acme/E1": anna}
     assert await store.erase_person_records("acme/E1") >= 1
     assert await store.expected("p8") == {}
+
+
+async def _join_cost(store: RedisStore, n: int) -> tuple[dict[str, int], int]:
+    """Redis commands (by name) and bytes in and out of one join into a pass of ``n``."""
+    pass_id = f"cost{n}"
+    await store.create_pass(PassState(id=pass_id, program="g", script=demo_class(),
+                                      main_room="m"))
+    crowd = [Member(f"u{i}", f"Deltagare {i}", "IT", "Umeå") for i in range(n)]
+
+    def everyone(state: PassState) -> tuple[PassState, list[object]]:
+        return replace(state, roster={m.id: m for m in crowd},
+                       present=frozenset(m.id for m in crowd), version=state.version + 1), []
+
+    await store.update(pass_id, everyone)  # type: ignore[arg-type]
+    await store.load(pass_id)
+    newcomer = Member("late", "Sen Ankomst", "HR", "Malmö")
+    await store.r.config_resetstat()
+    before = await store.r.info("stats")
+    after_state = (await store.update(pass_id, lambda s: reduce(s, ev.Join(newcomer), 2.0))).after
+    after = await store.r.info("stats")
+    commands = {k.removeprefix("cmdstat_"): int(v["calls"])
+                for k, v in (await store.r.info("commandstats")).items()}
+    commands.pop("info", None)
+    commands.pop("config|resetstat", None)
+    moved = sum(int(after[k]) - int(before[k])
+                for k in ("total_net_input_bytes", "total_net_output_bytes"))
+    assert "late" in after_state.present and after_state.roster["late"] == newcomer
+    # A second process sees the same pass, roster and presence.
+    reread = await RedisStore(store.r).load(pass_id)
+    assert reread == after_state
+    return commands, moved
+
+
+async def test_a_join_costs_the_same_redis_work_at_ten_and_at_a_thousand(
+        store: RedisStore) -> None:
+    small_commands, small_bytes = await _join_cost(store, 10)
+    large_commands, large_bytes = await _join_cost(store, 1000)
+    assert large_commands == small_commands, "the same commands, whatever the pass's size"
+    assert "hgetall" not in large_commands and "smembers" not in large_commands
+    # Ids in keys are a few characters longer at n = 1000; nothing grows with n.
+    assert large_bytes <= small_bytes + 64, (small_bytes, large_bytes)
+
+
+async def test_a_worker_reads_a_pass_another_worker_changed(store: RedisStore, redis_server) -> None:  # type: ignore[no-untyped-def]
+    await store.create_pass(PassState(id="p9", program="g", script=demo_class(), main_room="m"))
+    other_client = aioredis.from_url(redis_server.url)
+    other = RedisStore(other_client)
+    await store.update("p9", lambda s: reduce(s, ev.Join(Member("a", "A")), 1.0))
+    assert (await other.load("p9")).present == {"a"}
+    await other.update("p9", lambda s: reduce(s, ev.Leave("a"), 2.0))
+    await other.update("p9", lambda s: reduce(s, ev.Join(Member("b", "B")), 3.0))
+    seen = await store.load("p9")
+    assert seen.present == {"b"} and set(seen.roster) == {"a", "b"} and seen.version == 3
+    await other_client.aclose()

@@ -1,0 +1,443 @@
+"""Staff credentials, edits of programs and sessions, and the reads of the admin's dashboard
+and the leadership insights on PostgreSQL (part of ``PostgresRecords``, as a mixin).
+
+The dashboard's reads are independent of each other and run side by side on
+pooled connections; each is one grouped query over the program's sessions
+(indexed by program), so a year of a 10,000-person organisation stays well
+under the page's budget. The insights read who answered each leadership
+question from ``leadership_respondents`` (one row per person and question,
+kept when a pass is archived) and the answers of one slice, newest first, at
+most ``MAX_SLICE_TEXTS`` texts per question (the counts cover every answer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import date, datetime, timezone
+from typing import Any, TypeVar
+
+import asyncpg
+
+from exercises.gym.insights import Cell, Slice
+from exercises.gym.program import Audience, Cadence, SessionSpec, SessionState
+from exercises.text import Text
+from orchestrator.errors import Conflict, NotFound
+from orchestrator.gym.records import Organisation, ProgramRecord, SessionRecord
+from orchestrator.gym.reports import (
+    ClassDone,
+    DashboardFacts,
+    GroupFacts,
+    InsightAnswers,
+    MissingPerson,
+    PulsePoint,
+    SessionFacts,
+    StaffCredential,
+    TopFacts,
+)
+
+Row = Mapping[str, Any]
+T = TypeVar("T")
+MAX_SLICE_TEXTS = 4000
+MAX_MISSING = 500
+
+#: Run by the archive (``postgres_flows``) in its transaction: who answered which
+#: leadership question of the session's program.
+LEADERSHIP_RESPONDENTS = """
+    INSERT INTO leadership_respondents (org_id, program_id, class_id, step_id, employee_id)
+    SELECT DISTINCT a.org_id, s.program_id, s.class_id, a.step_id, a.employee_id
+    FROM archived_answers a JOIN sessions s ON s.org_id = a.org_id AND s.pass_id = a.pass_id
+    WHERE a.org_id = $1 AND a.pass_id = $2 AND a.visibility = 'leadership'
+    ON CONFLICT DO NOTHING"""
+
+
+class ReportRecords:
+    """Staff credentials, edits, the dashboard's and the insights' reads over ``self.pool``."""
+
+    pool: asyncpg.Pool
+
+    async def _program(self, conn: asyncpg.Connection, org_id: str,
+                       program_id: str) -> ProgramRecord:
+        raise NotImplementedError  # PostgresRecords has it
+
+    async def _session(self, conn: asyncpg.Connection, org_id: str,
+                       pass_id: str) -> SessionRecord:
+        raise NotImplementedError  # PostgresRecords has it
+
+    # -- staff credentials ---------------------------------------------------------
+
+    async def add_staff_credential(self, org_id: str, role: str, label: str) -> StaffCredential:
+        try:
+            row = await self.pool.fetchrow(
+                "INSERT INTO staff_credentials (org_id, role, label) VALUES ($1, $2, $3) "
+                "RETURNING *", org_id, role, label)
+        except asyncpg.ForeignKeyViolationError:
+            raise NotFound(f"no organisation {org_id!r}", code="unknown_org") from None
+        assert row is not None
+        return _staff(row)
+
+    async def staff_credential(self, credential_id: int) -> StaffCredential | None:
+        row = await self.pool.fetchrow("SELECT * FROM staff_credentials WHERE id = $1",
+                                       credential_id)
+        return None if row is None else _staff(row)
+
+    async def staff_credentials(self, org_id: str) -> list[StaffCredential]:
+        return [_staff(r) for r in await self.pool.fetch(
+            "SELECT * FROM staff_credentials WHERE org_id = $1 ORDER BY id", org_id)]
+
+    async def revoke_staff_credentials(self, org_id: str, role: str,
+                                       credential_id: int | None = None) -> int:
+        return _count(await self.pool.execute(
+            "UPDATE staff_credentials SET revoked_at = now() WHERE org_id = $1 AND role = $2 "
+            "AND ($3::bigint IS NULL OR id = $3) AND revoked_at IS NULL",
+            org_id, role, credential_id))
+
+    async def set_top_warning(self, org_id: str, percent: int) -> Organisation:
+        row = await self.pool.fetchrow(
+            "UPDATE organisations SET top_warning_percent = $2 WHERE id = $1 RETURNING *",
+            org_id, percent)
+        if row is None:
+            raise NotFound(f"no organisation {org_id!r}", code="unknown_org")
+        return Organisation(row["id"], row["name"], row["anonymity_k"],
+                            row["top_warning_percent"])
+
+    # -- edits -----------------------------------------------------------------------
+
+    async def update_program(self, org_id: str, program_id: str, *, name: str,
+                             audience: Audience, cadence: Cadence, mandatory: bool,
+                             starts_on: date | None, ends_on: date | None) -> ProgramRecord:
+        async with self.pool.acquire() as conn, conn.transaction():
+            done = await conn.execute(
+                "UPDATE programs SET name = $3, departments = $4, sites = $5, levels = $6, "
+                "cadence = $7, mandatory = $8, starts_on = $9, ends_on = $10 "
+                "WHERE org_id = $1 AND id = $2", org_id, program_id, name,
+                list(audience.departments), list(audience.sites),
+                [v.value for v in audience.levels], cadence.value, mandatory, starts_on,
+                ends_on)
+            if _count(done) == 0:
+                raise NotFound(f"no program {program_id!r} in {org_id!r}",
+                               code="unknown_program")
+            return await self._program(conn, org_id, program_id)
+
+    async def update_program_class(self, org_id: str, program_id: str, program_class_id: int,
+                                   *, due_on: date | None, mandatory: bool) -> ProgramRecord:
+        async with self.pool.acquire() as conn, conn.transaction():
+            done = await conn.execute(
+                "UPDATE program_classes SET due_on = $4, mandatory = $5 "
+                "WHERE org_id = $1 AND program_id = $2 AND id = $3",
+                org_id, program_id, program_class_id, due_on, mandatory)
+            if _count(done) == 0:
+                raise NotFound(f"program {program_id!r} has no such class",
+                               code="unknown_class")
+            return await self._program(conn, org_id, program_id)
+
+    async def update_session(self, org_id: str, pass_id: str,
+                             spec: SessionSpec) -> SessionRecord:
+        """Move a scheduled session or change its capacity and facilitator; ``Conflict``
+        once it opened, or when fewer places than people who hold one."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                "SELECT state FROM sessions WHERE org_id = $1 AND pass_id = $2 FOR UPDATE",
+                org_id, pass_id)
+            if row is None:
+                raise NotFound(f"no session {pass_id!r} in {org_id!r}", code="unknown_session")
+            if row["state"] != SessionState.SCHEDULED.value:
+                raise Conflict(f"session {pass_id} is {row['state']}; only a scheduled "
+                               "session can change", code="session_not_scheduled")
+            holding = await conn.fetchval(
+                "SELECT count(*) FROM enrolments WHERE org_id = $1 AND pass_id = $2 "
+                "AND status = 'enrolled'", org_id, pass_id)
+            if spec.capacity < holding:
+                raise Conflict(f"capacity: {holding} people hold a place already",
+                               code="capacity_below_enrolled")
+            await conn.execute(
+                "UPDATE sessions SET starts_at = $3, time_zone = $4, capacity = $5, "
+                "facilitator = $6 WHERE org_id = $1 AND pass_id = $2", org_id, pass_id,
+                spec.starts_at, spec.time_zone, spec.capacity, spec.facilitator.strip())
+            return await self._session(conn, org_id, pass_id)
+
+    # -- the dashboard -------------------------------------------------------------
+
+    async def _read(self, query: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        async with self.pool.acquire() as conn, conn.transaction(readonly=True):
+            await conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            return await query(conn)
+
+    async def dashboard_facts(self, org_id: str, program_id: str,
+                              now: datetime) -> DashboardFacts:
+        async with self.pool.acquire() as conn:
+            org_row = await conn.fetchrow("SELECT * FROM organisations WHERE id = $1", org_id)
+            if org_row is None:
+                raise NotFound(f"no organisation {org_id!r}", code="unknown_org")
+            program = await self._program(conn, org_id, program_id)
+        org = Organisation(org_row["id"], org_row["name"], org_row["anonymity_k"],
+                           org_row["top_warning_percent"])
+        aud = program.audience
+        audience_args = (list(aud.departments), list(aud.sites), [v.value for v in aud.levels])
+
+        async def titles(conn: asyncpg.Connection) -> dict[str, Text]:
+            return {r["class_id"]: Text(r["title_sv"], r["title_en"]) for r in await conn.fetch(
+                "SELECT DISTINCT ON (class_id) class_id, title_sv, title_en FROM class_versions "
+                "WHERE org_id = $1 AND class_id = ANY($2::text[]) ORDER BY class_id, "
+                "version DESC", org_id, [c.class_id for c in program.classes])}
+
+        async def sessions(conn: asyncpg.Connection) -> list[Row]:
+            return list(await conn.fetch(_DASH_SESSIONS, org_id, program_id))
+
+        async def groups(conn: asyncpg.Connection) -> list[Row]:
+            return list(await conn.fetch(_DASH_GROUPS, org_id, program_id, *audience_args))
+
+        async def done(conn: asyncpg.Connection) -> list[Row]:
+            return list(await conn.fetch(_DASH_DONE, org_id, program_id, *audience_args))
+
+        async def pulse(conn: asyncpg.Connection) -> list[Row]:
+            return list(await conn.fetch(_DASH_PULSE, org_id, program_id))
+
+        async def failed(conn: asyncpg.Connection) -> int:
+            return int(await conn.fetchval(
+                "SELECT count(*) FROM mail_outbox WHERE org_id = $1 AND status = 'failed'",
+                org_id))
+
+        async def lists() -> list[list[Row]]:
+            return list(await asyncio.gather(*(self._read(q) for q in (
+                sessions, groups, done, pulse))))
+
+        title_map, top, failed_n, (session_rows, group_rows, done_rows, pulse_rows) = \
+            await asyncio.gather(self._read(titles), self.top_facts(org_id, now),
+                                 self._read(failed), lists())
+        return DashboardFacts(
+            org, program, title_map,
+            tuple(SessionFacts(_session_record(r), r["attended"], r["missing"])
+                  for r in session_rows),
+            tuple(GroupFacts((r["department"], r["site"], r["level"]), r["audience"],
+                             r["enrolled"], r["attended"]) for r in group_rows),
+            tuple(ClassDone(r["program_class_id"], r["done"]) for r in done_rows),
+            top,
+            tuple(PulsePoint(r["program_class_id"], r["question"], r["people"], r["answers"],
+                             float(r["mean"])) for r in pulse_rows),
+            failed_n)
+
+    async def top_facts(self, org_id: str, now: datetime) -> TopFacts:
+        """Top management of the organisation, and who of them joined a session this
+        calendar month (UTC)."""
+        month = now.astimezone(timezone.utc).date().replace(day=1)
+        row = await self.pool.fetchrow(
+            _DASH_TOP, org_id, datetime(month.year, month.month, 1, tzinfo=timezone.utc))
+        return TopFacts(month, int(row["top"]) if row else 0, int(row["trained"]) if row else 0)
+
+    async def missing_people(self, org_id: str, program_id: str, program_class_id: int,
+                             limit: int = MAX_MISSING) -> list[MissingPerson]:
+        """The audience who have not attended a session of the class (by name)."""
+        async with self.pool.acquire() as conn:
+            program = await self._program(conn, org_id, program_id)
+            if not any(c.id == program_class_id for c in program.classes):
+                raise NotFound(f"program {program_id!r} has no such class",
+                               code="unknown_class")
+            aud = program.audience
+            rows = await conn.fetch(_MISSING, org_id, program_class_id, list(aud.departments),
+                                    list(aud.sites), [v.value for v in aud.levels],
+                                    MAX_MISSING)
+        return [MissingPerson(r["employee_id"], f"{r['first_name']} {r['last_name']}",
+                              r["email"], r["department"], r["site"], r["level"],
+                              r["enrolled"]) for r in rows]
+
+    # -- insights ---------------------------------------------------------------------
+
+    async def insight_answers(self, org_id: str, program_id: str,
+                              slice_: Slice) -> InsightAnswers:
+        async with self.pool.acquire() as conn:
+            program = await self._program(conn, org_id, program_id)
+        filters = (slice_.department, slice_.site, slice_.level)
+
+        async def cells(conn: asyncpg.Connection) -> list[Row]:
+            return list(await conn.fetch(_INSIGHT_CELLS, org_id, program_id))
+
+        async def counts(conn: asyncpg.Connection) -> list[Row]:
+            return list(await conn.fetch(_INSIGHT_COUNTS, org_id, program_id, *filters))
+
+        async def texts(conn: asyncpg.Connection) -> list[Row]:
+            return list(await conn.fetch(_INSIGHT_TEXTS, org_id, program_id, *filters,
+                                         MAX_SLICE_TEXTS))
+
+        async def versions(conn: asyncpg.Connection) -> list[Row]:
+            return list(await conn.fetch(
+                "SELECT class_id, max(class_version) AS version FROM sessions "
+                "WHERE org_id = $1 AND program_id = $2 GROUP BY class_id",
+                org_id, program_id))
+
+        cell_rows, count_rows, text_rows, version_rows = await asyncio.gather(
+            self._read(cells), self._read(counts), self._read(texts), self._read(versions))
+        by_question: dict[tuple[str, str], dict[Cell, int]] = {}
+        kinds: dict[tuple[str, str], str] = {}
+        for r in cell_rows:
+            key = (r["class_id"], r["step_id"])
+            by_question.setdefault(key, {})[(r["department"], r["site"], r["level"])] = r["n"]
+        distributions: dict[tuple[str, str], dict[str, int]] = {}
+        for r in count_rows:
+            key = (r["class_id"], r["step_id"])
+            kinds[key] = r["step_kind"]
+            distributions.setdefault(key, {})[r["key"]] = r["n"]
+        grouped: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+        for r in text_rows:
+            key = (r["class_id"], r["step_id"])
+            kinds[key] = r["step_kind"]
+            value = r["value"]
+            grouped.setdefault(key, []).append(json.loads(value) if isinstance(value, str)
+                                               else value)
+        for r in await self._kinds(org_id, program_id, [k for k in by_question if k not in kinds]):
+            kinds[(r["class_id"], r["step_id"])] = r["step_kind"]
+        questions = tuple(sorted((c, s, kinds.get((c, s), "")) for c, s in by_question))
+        return InsightAnswers(program, questions, by_question, distributions,
+                              {k: tuple(v) for k, v in grouped.items()}, slice_,
+                              {r["class_id"]: r["version"] for r in version_rows})
+
+    async def _kinds(self, org_id: str, program_id: str,
+                     keys: list[tuple[str, str]]) -> list[Row]:
+        if not keys:
+            return []
+        return list(await self.pool.fetch(
+            "SELECT DISTINCT ON (s.class_id, a.step_id) s.class_id, a.step_id, a.step_kind "
+            "FROM archived_answers a JOIN sessions s ON s.org_id = a.org_id "
+            "AND s.pass_id = a.pass_id WHERE a.org_id = $1 AND s.program_id = $2 "
+            "AND a.visibility = 'leadership' AND (s.class_id, a.step_id) IN "
+            "(SELECT * FROM unnest($3::text[], $4::text[]))", org_id, program_id,
+            [k[0] for k in keys], [k[1] for k in keys]))
+
+
+def _count(status: str) -> int:
+    return int(status.rsplit(" ", 1)[-1])
+
+
+def _staff(row: Row) -> StaffCredential:
+    return StaffCredential(row["id"], row["org_id"], row["role"], row["label"],
+                           row["issued_at"], row["revoked_at"])
+
+
+def _session_record(row: Row) -> SessionRecord:
+    from zoneinfo import ZoneInfo
+
+    return SessionRecord(row["org_id"], row["pass_id"], row["program_id"],
+                         row["program_class_id"], row["class_id"], row["class_version"],
+                         row["starts_at"].astimezone(ZoneInfo(row["time_zone"])),
+                         row["time_zone"], row["duration_s"], row["capacity"],
+                         row["facilitator"], SessionState(row["state"]), row["enrolled"],
+                         row["waiting"])
+
+
+_AUDIENCE = """(cardinality($3::text[]) = 0 OR p.department = ANY($3::text[]))
+      AND (cardinality($4::text[]) = 0 OR p.site = ANY($4::text[]))
+      AND (cardinality($5::text[]) = 0 OR p.level = ANY($5::text[]))"""
+_DASH_SESSIONS = """
+    SELECT s.*, coalesce(e.enrolled, 0) AS enrolled, coalesce(e.waiting, 0) AS waiting,
+           coalesce(a.attended, 0) AS attended, coalesce(a.missing, 0) AS missing
+    FROM sessions s
+    LEFT JOIN (SELECT pass_id, count(*) FILTER (WHERE status = 'enrolled') AS enrolled,
+                      count(*) FILTER (WHERE status = 'waiting') AS waiting
+               FROM enrolments WHERE org_id = $1 AND pass_id IN
+                   (SELECT pass_id FROM sessions WHERE org_id = $1 AND program_id = $2)
+               GROUP BY pass_id) e ON e.pass_id = s.pass_id
+    LEFT JOIN (SELECT pass_id, count(*) FILTER (WHERE first_joined_at IS NOT NULL) AS attended,
+                      count(*) FILTER (WHERE first_joined_at IS NULL) AS missing
+               FROM attendance WHERE org_id = $1 AND pass_id IN
+                   (SELECT pass_id FROM sessions WHERE org_id = $1 AND program_id = $2)
+               GROUP BY pass_id) a ON a.pass_id = s.pass_id
+    WHERE s.org_id = $1 AND s.program_id = $2
+    ORDER BY s.starts_at, s.pass_id"""
+_DASH_GROUPS = f"""
+    WITH took AS (
+        SELECT e.employee_id, bool_or(true) AS enrolled FROM enrolments e
+        WHERE e.org_id = $1 AND e.status <> 'cancelled' AND e.pass_id IN
+            (SELECT pass_id FROM sessions WHERE org_id = $1 AND program_id = $2)
+        GROUP BY e.employee_id),
+    came AS (
+        SELECT DISTINCT a.employee_id FROM attendance a
+        WHERE a.org_id = $1 AND a.first_joined_at IS NOT NULL AND a.pass_id IN
+            (SELECT pass_id FROM sessions WHERE org_id = $1 AND program_id = $2))
+    SELECT p.department, p.site, p.level, count(*) AS audience,
+           count(t.employee_id) AS enrolled, count(c.employee_id) AS attended
+    FROM people p
+    LEFT JOIN took t ON t.employee_id = p.employee_id
+    LEFT JOIN came c ON c.employee_id = p.employee_id
+    WHERE p.org_id = $1 AND p.active AND {_AUDIENCE}
+    GROUP BY p.department, p.site, p.level"""
+_DASH_DONE = f"""
+    SELECT s.program_class_id, count(DISTINCT a.employee_id) AS done
+    FROM attendance a
+    JOIN sessions s ON s.org_id = a.org_id AND s.pass_id = a.pass_id
+    JOIN people p ON p.org_id = a.org_id AND p.employee_id = a.employee_id
+    WHERE a.org_id = $1 AND s.program_id = $2 AND a.first_joined_at IS NOT NULL
+      AND p.active AND {_AUDIENCE}
+    GROUP BY s.program_class_id"""
+# Top management of the whole organisation (any program): who trained this month.
+_DASH_TOP = """
+    SELECT count(*) AS top,
+           count(*) FILTER (WHERE EXISTS (
+               SELECT 1 FROM attendance a WHERE a.org_id = p.org_id
+                 AND a.employee_id = p.employee_id AND a.first_joined_at >= $2)) AS trained
+    FROM people p WHERE p.org_id = $1 AND p.active AND p.level = 'top'"""
+_DASH_PULSE = """
+    SELECT s.program_class_id,
+           CASE WHEN a.step_kind = 'check-in' THEN 'energy' ELSE a.step_id END AS question,
+           count(DISTINCT a.employee_id) AS people, count(*) AS answers,
+           avg(CASE WHEN a.step_kind = 'check-in' THEN (a.value->>'energy')::numeric
+                    ELSE (a.value->>'value')::numeric END) AS mean
+    FROM archived_answers a JOIN sessions s ON s.org_id = a.org_id AND s.pass_id = a.pass_id
+    WHERE a.org_id = $1 AND s.program_id = $2 AND a.step_kind IN ('check-in', 'scale')
+    GROUP BY 1, 2"""
+_MISSING = f"""
+    SELECT p.employee_id, p.first_name, p.last_name, p.email, p.department, p.site, p.level,
+           EXISTS (SELECT 1 FROM enrolments e JOIN sessions s ON s.org_id = e.org_id
+                   AND s.pass_id = e.pass_id WHERE e.org_id = p.org_id
+                   AND e.employee_id = p.employee_id AND e.program_class_id = $2
+                   AND e.status = 'enrolled' AND s.state IN ('scheduled', 'open')) AS enrolled
+    FROM people p
+    WHERE p.org_id = $1 AND p.active AND {_AUDIENCE}
+      AND NOT EXISTS (SELECT 1 FROM attendance a JOIN sessions s ON s.org_id = a.org_id
+                      AND s.pass_id = a.pass_id WHERE a.org_id = p.org_id
+                      AND a.employee_id = p.employee_id AND s.program_class_id = $2
+                      AND a.first_joined_at IS NOT NULL)
+    ORDER BY p.last_name, p.first_name, p.employee_id
+    LIMIT $6"""
+_INSIGHT_CELLS = """
+    SELECT r.class_id, r.step_id, p.department, p.site, p.level, count(*) AS n
+    FROM leadership_respondents r
+    JOIN people p ON p.org_id = r.org_id AND p.employee_id = r.employee_id
+    WHERE r.org_id = $1 AND r.program_id = $2
+    GROUP BY r.class_id, r.step_id, p.department, p.site, p.level"""
+_SLICE_WHERE = """
+        WHERE a.org_id = $1 AND s.program_id = $2 AND a.visibility = 'leadership'
+          AND ($3::text IS NULL OR p.department = $3)
+          AND ($4::text IS NULL OR p.site = $4)
+          AND ($5::text IS NULL OR p.level = $5)"""
+_SLICE_FROM = """
+        FROM archived_answers a
+        JOIN sessions s ON s.org_id = a.org_id AND s.pass_id = a.pass_id
+        JOIN people p ON p.org_id = a.org_id AND p.employee_id = a.employee_id"""
+_SLICE = _SLICE_FROM + _SLICE_WHERE
+# The slice's scales, choices, energy and follow-ups, counted (no person, time or room).
+_INSIGHT_COUNTS = f"""
+    SELECT s.class_id, a.step_id, a.step_kind, k.key, count(*) AS n
+    {_SLICE_FROM}
+        CROSS JOIN LATERAL (
+            SELECT CASE a.step_kind WHEN 'scale' THEN a.value->>'value'
+                                    WHEN 'check-in' THEN a.value->>'energy'
+                                    ELSE a.value->>'tried' END AS key
+            WHERE a.step_kind IN ('scale', 'check-in', 'follow-up')
+            UNION ALL
+            SELECT c FROM jsonb_array_elements_text(
+                CASE WHEN a.step_kind = 'poll' THEN a.value->'choices'
+                     ELSE '[]'::jsonb END) c) k
+    {_SLICE_WHERE}
+      AND k.key IS NOT NULL
+    GROUP BY 1, 2, 3, 4"""
+# The slice's words and texts, newest first, at most $6 per question.
+_INSIGHT_TEXTS = f"""
+    SELECT class_id, step_id, step_kind, value FROM (
+        SELECT s.class_id, a.step_id, a.step_kind, a.value,
+               row_number() OVER (PARTITION BY s.class_id, a.step_id
+                                  ORDER BY a.answered_at DESC) AS nth
+        {_SLICE}
+          AND a.step_kind IN ('reflection', 'commitment', 'follow-up', 'check-in',
+                              'check-out', 'word-cloud')) x
+    WHERE nth <= $6"""

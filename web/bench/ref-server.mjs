@@ -1,0 +1,47 @@
+// The reference for `onlive bench fanout`: a minimal Node socket.io 4 server
+// with the msgpack parser doing what onlive does for a facilitator's command
+// (bump the version, broadcast the pass's shared view to everyone in it,
+// ack). It broadcasts the same payload onlive sent (argv[3], a JSON file),
+// so both servers encode and send the same bytes to the same clients.
+// Usage: node ref-server.mjs PORT PAYLOAD.json   (binds 127.0.0.1 only)
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { Server } from "socket.io";
+import msgpackParser from "socket.io-msgpack-parser";
+
+const port = Number(process.argv[2]);
+const payload = JSON.parse(readFileSync(process.argv[3], "utf8"));
+let version = payload.version ?? 1;
+
+const http = createServer();
+const io = new Server(http, { parser: msgpackParser, transports: ["websocket"],
+                              perMessageDeflate: false, pingInterval: 10000, pingTimeout: 10000 });
+const participants = io.of("/participant");
+
+participants.on("connection", (socket) => {
+  if (!socket.handshake.auth?.ticket) { socket.disconnect(true); return; }
+  socket.join("pass");
+  socket.emit("snapshot", { state: { ...payload, version }, me: { id: socket.id } });
+});
+
+io.of("/facilitator").on("connection", (socket) => {
+  socket.join("pass");
+  socket.on("command", (command, ack) => {
+    version += 1;
+    const view = { ...payload, version, server_now: Date.now() / 1000 };
+    if (command?.name === "broadcast") {
+      participants.to("pass").emit("cue", { kind: "message", text: { sv: command.text, en: command.text } });
+    }
+    participants.to("pass").emit("state", view);
+    ack({ ok: true, version });
+  });
+  socket.on("stats", (_, ack) => {
+    if (global.gc) global.gc();
+    const cpu = process.cpuUsage();
+    ack({ cpu_ms: (cpu.user + cpu.system) / 1000, rss: process.memoryUsage().rss,
+          sockets: participants.sockets.size });
+  });
+});
+
+http.listen(port, "127.0.0.1", () => process.stdout.write("ready\n"));
+process.on("SIGTERM", () => { io.close(); process.exit(0); });
