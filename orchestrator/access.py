@@ -56,10 +56,12 @@ _IN_LINK = re.compile(r"[#?&](?:ticket|credential)=([^&#\s]+)")
 
 @dataclass(frozen=True, slots=True)
 class Revoked:
-    """What ``revoke`` did: the credential's id, and its role (None when given an id)."""
+    """What ``revoke`` did: the credential's id, and its role and text (None when given an
+    id only)."""
 
     id: str
     kind: Kind | None
+    credential: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,15 +170,16 @@ class Access:
         if in_link:
             text = in_link.group(1)
         kind: Kind | None = None
+        credential: str | None = None
         if _ID.fullmatch(text):
             cred_id = text
         else:
             claims = self._any_kind(text)
-            cred_id, kind = claims.id, claims.kind
+            cred_id, kind, credential = claims.id, claims.kind, text
         await self._refuse([f"cred:{cred_id}"])
         log.info("credential revoked", extra={"credential_id": cred_id,
                                               "kind": kind.value if kind else ""})
-        return Revoked(cred_id, kind)
+        return Revoked(cred_id, kind, credential)
 
     async def revoke_holder(self, kind: Kind, subject: str) -> None:
         """Revoke every credential of ``kind`` held by ``subject`` (e.g. an erased person)."""

@@ -159,7 +159,8 @@ async def _link_command(settings: Settings, credential: str) -> int:
     from orchestrator.revocation import revoke
 
     async with one_shot(settings) as services:
-        done = await revoke(credential, services.access, services.gym.links)
+        done = await revoke(credential, services.access, services.gym.links,
+                            services.gym.staff)
     print(f"revoked {done.kind} {done.id}")
     return 0
 

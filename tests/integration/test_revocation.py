@@ -16,7 +16,8 @@ import pytest
 
 from exercises.demo import demo_class
 from exercises.state import Member
-from orchestrator.tickets import credential_id
+from orchestrator.errors import AuthError
+from orchestrator.tickets import Kind, credential_id
 from tests.harness import ROOT, Client, OrchestratorProcess, open_pass, service_for
 from tests.integration.test_bad_input import refused
 from tests.waiting import eventually
@@ -79,6 +80,20 @@ async def test_revoking_a_link_drops_its_sockets_and_refuses_it_from_then_on(
         await opened.close()
         await ops.close()
     print(f"revoked participant dropped {took:.2f} s after the command started")
+
+
+async def test_revoking_an_admin_link_revokes_its_stored_row_too(
+        env: dict[str, str], orchestrator: OrchestratorProcess) -> None:
+    async with service_for(env) as service:
+        await service.services.gym.records.ensure_org("default")
+        _, url = await service.services.gym.staff.issue("default", Kind.ADMIN, "lead")
+    done = await onlive(env, "link", "revoke", url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("revoked admin ")
+    async with service_for(env) as service:
+        with pytest.raises(AuthError) as refused_:
+            await service.services.gym.staff.resolve(url.split("#credential=")[1], Kind.ADMIN)
+    assert refused_.value.code == "revoked_credential"
 
 
 async def test_revoking_something_that_is_no_credential_says_so(
