@@ -49,7 +49,8 @@ async def redis_dump(url: str) -> dict[str, bytes]:
     try:
         async for raw_key in r.scan_iter(count=500):
             key = raw_key.decode()
-            kind = (await r.type(raw_key)).decode()
+            typed = await r.type(raw_key)
+            kind = typed.decode() if isinstance(typed, bytes) else typed
             if kind == "string":
                 body: Any = await r.get(raw_key)
             elif kind == "hash":
