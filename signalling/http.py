@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 MAX_WEBHOOK_BYTES = 256 * 1024
 PAGES = {"/p": "participant.html", "/f": "facilitator.html", "/ops": "ops.html",
+         "/signin": "signin.html",
          "/m": "mytraining.html"}
 #: Where the set-up command puts the built pages.
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"

@@ -483,6 +483,25 @@ class RedisStore:
                 removed += int(await self.r.xdel(key, *doomed))
         return removed
 
+    # -- short-lived secrets -------------------------------------------------
+
+    async def put_secret(self, key: str, value: dict[str, str], ttl_s: float) -> None:
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.delete(f"{PREFIX}secret:{key}")
+            pipe.hset(f"{PREFIX}secret:{key}", mapping=dict(value))  # type: ignore[arg-type]
+            pipe.pexpire(f"{PREFIX}secret:{key}", max(1, int(ttl_s * 1000)))
+            await pipe.execute()
+
+    async def get_secret(self, key: str) -> dict[str, str] | None:
+        return _fields(await self.r.hgetall(f"{PREFIX}secret:{key}")) or None
+
+    async def take_secret(self, key: str) -> dict[str, str] | None:
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.hgetall(f"{PREFIX}secret:{key}")
+            pipe.delete(f"{PREFIX}secret:{key}")
+            raw, _ = await pipe.execute()
+        return _fields(raw) or None
+
     # -- revocation ----------------------------------------------------------
 
     async def revoke(self, key: str, until: float) -> None:

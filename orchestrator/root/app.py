@@ -22,6 +22,7 @@ import socketio
 from aiohttp import web
 
 from orchestrator.adapters.livekit import LiveKitSfu
+from orchestrator.adapters.oidc import OidcProvider
 from orchestrator.adapters.postgres import open_records
 from orchestrator.adapters.redis_store import RedisStore
 from orchestrator.adapters.smtp import SmtpMailer
@@ -38,6 +39,7 @@ from orchestrator.root.keys import (
     SERVICES,
     SETTINGS,
     SFU,
+    SIGNON,
     SIO,
     STORE,
     TASKS,
@@ -47,11 +49,13 @@ from orchestrator.root.workers import GroupingPool
 from orchestrator.scheduler import Scheduler
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
+from orchestrator.signon import SignOn
 from orchestrator.taskset import TaskSet
 from signalling import namespaces, views
 from signalling.http import Routes
 from signalling.media import EchoPool, ice
 from signalling.notifier import DroppingRedisManager, SocketNotifier
+from signalling.sso import SignOnRoutes
 from signalling.transport import disable_websocket_compression
 
 log = logging.getLogger(__name__)
@@ -74,6 +78,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_echo)
     app.cleanup_ctx.append(_grouping)
     app.cleanup_ctx.append(_socketio)
+    app.cleanup_ctx.append(_signon)
     app.cleanup_ctx.append(_scheduler)
     app.cleanup_ctx.append(_loop_monitor)
     app.cleanup_ctx.append(_ops_monitor)
@@ -93,6 +98,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SIO].attach(app)
     # Routes are added before start-up; the services they call exist once it ran.
     Routes(lambda: app[SERVICES], settings).setup(app)
+    SignOnRoutes(lambda: app[SIGNON], lambda: app[SERVICES], settings).setup(app)
     return app
 
 
@@ -161,6 +167,19 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
     if thread is not None:
         thread.cancel()
         await asyncio.gather(thread, return_exceptions=True)
+
+
+async def _signon(app: web.Application) -> AsyncIterator[None]:
+    """Staff single sign-on, when an identity provider is configured."""
+    s, services = app[SETTINGS], app[SERVICES]
+    session = aiohttp.ClientSession() if s.oidc_issuer else None
+    provider = OidcProvider(s.oidc_issuer or "", s.oidc_client_id, s.oidc_client_secret,
+                            f"{s.base_url}/auth/callback", session) if session else None
+    app[SIGNON] = SignOn(s, services.store, services.access, provider,
+                         services.gym.staff if services.gym_or_none is not None else None)
+    yield
+    if session is not None:
+        await session.close()
 
 
 def _runtime(app: web.Application) -> views.Runtime:

@@ -16,6 +16,7 @@ from orchestrator.root.workers import GroupingPool
 from orchestrator.scheduler import Scheduler
 from orchestrator.services import Services
 from orchestrator.settings import Settings
+from orchestrator.signon import SignOn
 from orchestrator.taskset import TaskSet
 from signalling.media import EchoPool
 
@@ -31,6 +32,7 @@ TASKS = web.AppKey("tasks", TaskSet)
 ECHO = web.AppKey("echo", EchoPool)
 GROUPING = web.AppKey("grouping", GroupingPool)
 STARTED = web.AppKey("started", float)
+SIGNON = web.AppKey("signon", SignOn)
 
 
 @dataclass

@@ -71,6 +71,7 @@ class MemoryStore:
         self.audits: list[dict[str, str]] = []
         self.pass_audits: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.revocations: dict[str, float] = {}
+        self.secrets: dict[str, dict[str, str]] = {}
         self._ids = itertools.count(1)
 
     async def create_pass(self, state: PassState) -> None:
@@ -243,6 +244,15 @@ class MemoryStore:
                        if not mentions([a.message, *a.detail.values()])]
         self.audits = [a for a in self.audits if not mentions(a.values())]
         return before - len(self.alerts) - len(self.audits)
+
+    async def put_secret(self, key: str, value: dict[str, str], ttl_s: float) -> None:
+        self.secrets[key] = dict(value)
+
+    async def get_secret(self, key: str) -> dict[str, str] | None:
+        return self.secrets.get(key)
+
+    async def take_secret(self, key: str) -> dict[str, str] | None:
+        return self.secrets.pop(key, None)
 
     async def revoke(self, key: str, until: float) -> None:
         self.revocations[key] = until
