@@ -8,8 +8,9 @@ follow-up) go to one person only, and only when they change.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -31,6 +32,10 @@ from orchestrator.readmodels import (
     placement,
 )
 from orchestrator.settings import Settings
+from orchestrator.taskset import TaskSet
+
+#: How often a burst of changes to one pass is broadcast, at most (after its first change).
+BURST_INTERVAL_S = 0.1
 
 #: Recent alerts scanned for a facilitator's snapshot (of every pass; theirs are kept).
 ALERTS_IN_SNAPSHOT = 100
@@ -54,6 +59,8 @@ class Publisher:
         self._published: dict[str, int] = {}
         self._refreshing: set[str] = set()
         self._stale: set[str] = set()
+        # Background sends of coalesced bursts; each logs its own failure.
+        self.tasks = TaskSet("publishing")
 
     # -- read models ----------------------------------------------------------------
 
@@ -82,7 +89,7 @@ class Publisher:
         if step.visibility is Visibility.LEADERSHIP:
             # Live values would let a watcher work out each new answer by
             # difference; leadership sees them aggregated after the pass.
-            result = {k: result[k] for k in _LEADERSHIP_LIVE_KEYS}
+            result = {k: result[k] for k in _LEADERSHIP_LIVE_KEYS if k in result}
         return result
 
     async def facilitator_view(self, state: PassState) -> FacilitatorView:
@@ -148,10 +155,13 @@ class Publisher:
     async def publish(self, state: PassState) -> None:
         """Broadcast the views of ``state``, coalescing bursts per pass.
 
-        While one broadcast of a pass is on its way, newer states only replace
-        the pending one: a thousand joins cost a handful of broadcasts, and
-        every client still ends on the latest version (clients that see a
-        version gap ask for a snapshot).
+        The first change after a quiet moment goes out at once, from the
+        caller. Changes that arrive while it is on its way (a thousand people
+        joining) only replace the pending state, which a background task
+        sends at most every ``BURST_INTERVAL_S``: a burst costs a few
+        broadcasts, no caller waits for the burst to end, and every client
+        still ends on the latest version (clients that see a version gap ask
+        for a snapshot).
         """
         pending = self._pending.get(state.id)
         if pending is not None and pending.version >= state.version \
@@ -162,12 +172,28 @@ class Publisher:
             return
         self._publishing.add(state.id)
         try:
-            while (latest := self._pending.pop(state.id, None)) is not None:
-                self._published[latest.id] = latest.version
-                await self.notifier.state(PassView(latest, self.clock()))
-                await self.refresh_facilitators(latest.id)
+            await self._send_pending(state.id)
         finally:
-            self._publishing.discard(state.id)
+            if state.id in self._pending:
+                self.tasks.spawn(self._drain(state.id), "publish")
+            else:
+                self._publishing.discard(state.id)
+
+    async def _send_pending(self, pass_id: str) -> None:
+        latest = self._pending.pop(pass_id, None)
+        if latest is None:
+            return
+        self._published[latest.id] = latest.version
+        await self.notifier.state(PassView(latest, self.clock()))
+        await self.refresh_facilitators(latest.id)
+
+    async def _drain(self, pass_id: str) -> None:
+        try:
+            while pass_id in self._pending:
+                await asyncio.sleep(BURST_INTERVAL_S)
+                await self._send_pending(pass_id)
+        finally:
+            self._publishing.discard(pass_id)
 
     def forget(self, pass_id: str) -> None:
         """The pass ended: drop what publishing remembered of it."""
@@ -176,34 +202,49 @@ class Publisher:
     async def refresh_facilitators(self, pass_id: str) -> None:
         """Send the pass's facilitators its latest view, coalescing bursts.
 
-        Answers, presence and quality changes arrive a person at a time;
-        while one view is being built and sent, further requests only mark it
-        stale, so a thousand answers cost a handful of views, not a thousand.
+        Answers, presence and quality changes arrive a person at a time; the
+        first is sent at once, and requests that arrive while a view is being
+        built and sent only mark it stale: a background task sends one newer
+        view at most every ``BURST_INTERVAL_S``, so a thousand answers cost a
+        handful of views, not a thousand, and nobody waits for them.
         """
         if pass_id in self._refreshing:
             self._stale.add(pass_id)
             return
         self._refreshing.add(pass_id)
+        self._stale.discard(pass_id)
         try:
-            while True:
+            await self._send_facilitators(pass_id)
+        finally:
+            if pass_id in self._stale:
+                self.tasks.spawn(self._refresh_later(pass_id), "refresh")
+            else:
+                self._refreshing.discard(pass_id)
+
+    async def _send_facilitators(self, pass_id: str) -> None:
+        try:
+            state = await self.store.load(pass_id)
+        except NotFound:
+            return
+        view = await self.facilitator_view(state)
+        await self.notifier.facilitator(view)
+        shared = self.plenary(view)
+        if shared is not None:
+            await self.notifier.results(shared)
+
+    async def _refresh_later(self, pass_id: str) -> None:
+        try:
+            while pass_id in self._stale:
+                await asyncio.sleep(BURST_INTERVAL_S)
                 self._stale.discard(pass_id)
-                try:
-                    state = await self.store.load(pass_id)
-                except NotFound:
-                    return
-                view = await self.facilitator_view(state)
-                await self.notifier.facilitator(view)
-                shared = self.plenary(view)
-                if shared is not None:
-                    await self.notifier.results(shared)
-                if pass_id not in self._stale:
-                    return
+                await self._send_facilitators(pass_id)
         finally:
             self._refreshing.discard(pass_id)
 
-    async def send_assignments(self, state: PassState, person_ids: tuple[str, ...]) -> None:
-        for person in person_ids:
-            await self.notifier.assignment(self.assignment(state, person))
+    async def send_assignments(self, state: PassState, person_ids: Sequence[str]) -> None:
+        """Each person's assignment with its token, in one batch (one Redis round trip)."""
+        if person_ids:
+            await self.notifier.assignments([self.assignment(state, p) for p in person_ids])
 
     async def send_follow_ups(self, state: PassState) -> None:
         """Each participant privately sees their own last commitment."""

@@ -81,6 +81,8 @@ CUE_DROP_IN = Text("Facilitatorn har gått in i ert rum", "The facilitator has j
 
 #: Rounds formed off the loop before one is formed against the stored state itself.
 PLAN_ATTEMPTS = 3
+#: LiveKit rooms created concurrently when a round opens.
+ROOMS_AT_ONCE = 32
 
 
 def new_pass_id() -> str:
@@ -176,7 +178,14 @@ class PassService:
         if new_pairs:
             await self.store.append_history(state.program, [
                 Meeting(a, b, state.id, now) for a, b in sorted(new_pairs)])
-        for effect in applied.effects:
+        effects = list(applied.effects)
+        opening = _opening(effects)
+        if opening is not None:
+            # Each room's people get their assignment as soon as that room exists.
+            create, send = opening
+            effects = [e for e in effects if e is not create and e is not send]
+            await self._open_rooms(state, create, send)
+        for effect in effects:
             try:
                 await self._execute(state, effect)
             except OnliveError as error:
@@ -218,6 +227,40 @@ class PassService:
         elif isinstance(effect, CloseRooms):
             # Deleting a room disconnects whoever is still in it.
             await asyncio.gather(*(self.sfu.delete_room(room) for room in effect.rooms))
+
+    async def _open_rooms(self, state: PassState, create: CreateRooms,
+                          send: SendAssignments) -> None:
+        """Create rooms (a bounded number at a time) and send each room's people
+        their assignments once it exists, batching the rooms that are ready
+        together; people in no new room go first."""
+        wanted = set(send.person_ids)
+        groups = {g.room: g.members for g in state.breakout.groups} if state.breakout else {}
+        placed = {p for r in create.rooms for p in groups.get(r.name, ()) if p in wanted}
+        ready: list[str] = [p for p in send.person_ids if p not in placed]
+        limit = asyncio.Semaphore(ROOMS_AT_ONCE)
+
+        async def room(name: str, size: int) -> None:
+            try:
+                async with limit:
+                    await self.sfu.create_room(name, size)
+            except OnliveError as error:
+                log.error("effect failed: %s", error, extra={"pass_id": state.id,
+                                                             "effect": "CreateRooms"})
+            ready.extend(p for p in groups.get(name, ()) if p in wanted)
+
+        pending = {asyncio.ensure_future(room(r.name, r.max_participants)) for r in create.rooms}
+        try:
+            while True:
+                batch, ready[:] = list(ready), []
+                if batch:
+                    await self.publisher.send_assignments(state, batch)
+                if not pending:
+                    break
+                _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def ensure_room(self, state: PassState, room: str | None) -> None:
         """Recreate a room of this pass that LiveKit closed on its own (idempotent)."""
@@ -344,6 +387,12 @@ class PassService:
         if b is None or not any(due <= self.clock() for due in b.leaving.values()):
             return ()
         return tuple(await self.store.history(state.program))
+
+
+def _opening(effects: list[Effect]) -> tuple[CreateRooms, SendAssignments] | None:
+    create = next((e for e in effects if isinstance(e, CreateRooms)), None)
+    send = next((e for e in effects if isinstance(e, SendAssignments)), None)
+    return (create, send) if create is not None and send is not None else None
 
 
 class _Stale(Exception):

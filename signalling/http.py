@@ -12,14 +12,15 @@ from orchestrator.errors import AuthError
 from orchestrator.services import Services
 from orchestrator.settings import Settings
 from signalling import views
+from signalling.admin import StaffRoutes
 from signalling.mytraining import MyTrainingRoutes
 
 log = logging.getLogger(__name__)
 
 MAX_WEBHOOK_BYTES = 256 * 1024
 PAGES = {"/p": "participant.html", "/f": "facilitator.html", "/ops": "ops.html",
-         "/signin": "signin.html",
-         "/m": "mytraining.html"}
+         "/m": "mytraining.html", "/admin": "admin.html", "/insights": "insights.html",
+         "/signin": "signin.html"}
 #: Where the set-up command puts the built pages.
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
@@ -51,6 +52,7 @@ class Routes:
         app.router.add_get("/readyz", self.readyz)
         app.router.add_post("/webhooks/livekit", self.livekit_webhook)
         MyTrainingRoutes(self.services).setup(app)
+        StaffRoutes(self.services).setup(app)
         for path in PAGES:
             app.router.add_get(path, self.page)
         app.router.add_get("/", self.index)

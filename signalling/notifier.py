@@ -15,6 +15,7 @@ sending anything (a one-shot command's write-only manager only publishes).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import socketio
@@ -30,6 +31,7 @@ from orchestrator.readmodels import (
     PlenaryResults,
 )
 from signalling import views
+from signalling.fanout import FanoutRedisManager
 from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
 
 OPS_ROOM = "ops"
@@ -37,7 +39,7 @@ OPS_ROOM = "ops"
 DROP = "onlive:drop"
 
 
-class DroppingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+class DroppingRedisManager(FanoutRedisManager):
     """The Redis client manager, which also drops the sockets of revoked credentials."""
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
@@ -76,6 +78,15 @@ class SocketNotifier:
         await self.sio.emit(Event.ASSIGNMENT, views.assignment(assignment),
                             room=person_room(assignment.pass_id, assignment.person_id),
                             namespace=PARTICIPANT)
+
+    async def assignments(self, assignments: Sequence[Assignment]) -> None:
+        items = [(person_room(a.pass_id, a.person_id), views.assignment(a)) for a in assignments]
+        manager = getattr(self.sio, "manager", self.sio)
+        if isinstance(manager, FanoutRedisManager):
+            await manager.emit_each(Event.ASSIGNMENT, items, namespace=PARTICIPANT)
+            return
+        for room, payload in items:
+            await self.sio.emit(Event.ASSIGNMENT, payload, room=room, namespace=PARTICIPANT)
 
     async def cue(self, cue: CueNotice) -> None:
         payload = views.cue(cue)

@@ -11,7 +11,7 @@ import path from "node:path";
 const root = path.dirname(fileURLToPath(import.meta.url));
 const src = path.join(root, "src");
 const dist = path.join(root, "dist");
-const pages = ["participant", "facilitator", "ops", "mytraining", "devmail", "signin"];
+const pages = ["participant", "facilitator", "ops", "mytraining", "devmail", "admin", "insights", "signin"];
 
 await rm(dist, { recursive: true, force: true });
 await mkdir(path.join(dist, "assets"), { recursive: true });

@@ -12,7 +12,7 @@ Hierarchy (under ``exercises.errors.DomainError``)::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from exercises.errors import DomainError
 
@@ -37,6 +37,9 @@ class RosterProblem:
     line: int
     column: str
     problem: str
+    # For pages that translate: a stable code and its values (``admin.roster.CODE``).
+    code: str = field(default="invalid", compare=False)
+    params: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.column}: {self.problem}"

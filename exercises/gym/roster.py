@@ -129,7 +129,8 @@ def parse_roster(data: bytes, file: str, *, partial: bool = False) -> Roster:
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         problems.append(RosterProblem(file, 1, "header", "the file is empty; the first line "
-                                      f"must be the header: {','.join(COLUMNS)}"))
+                                      f"must be the header: {','.join(COLUMNS)}", "empty",
+                                      (("columns", ",".join(COLUMNS)),)))
         raise RosterError(problems)
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     rows = _records(lines, delimiter)
@@ -144,12 +145,16 @@ def parse_roster(data: bytes, file: str, *, partial: bool = False) -> Roster:
             continue
         if len(people) >= MAX_ROWS:
             problems.append(RosterProblem(file, line, "row", f"more than {MAX_ROWS} rows; "
-                                          "split the file by organisation"))
+                                          "split the file by organisation", "too_many_rows",
+                                          (("max", str(MAX_ROWS)),)))
             break
         if len(cells) != len(header):
             problems.append(RosterProblem(file, line, "row", f"{len(cells)} cells, but the "
                                           f"header has {len(header)} columns (a missing or "
-                                          f"extra '{delimiter}'?)"))
+                                          f"extra '{delimiter}'?)", "row_length",
+                                          (("cells", str(len(cells))),
+                                           ("columns", str(len(header))),
+                                           ("delimiter", delimiter))))
             # Still known as someone's manager, so one bad row is one problem.
             if "employee_id" in index and index["employee_id"] < len(cells):
                 ids.setdefault(cells[index["employee_id"]].strip(), line)
@@ -161,7 +166,8 @@ def parse_roster(data: bytes, file: str, *, partial: bool = False) -> Roster:
         if cell.get("employee_id"):
             links.append((line, cell["employee_id"], cell.get("manager_employee_id") or None))
     if not people and not problems:
-        problems.append(RosterProblem(file, 2, "row", "the file has a header but no people"))
+        problems.append(RosterProblem(file, 2, "row", "the file has a header but no people",
+                                      "no_people"))
     problems += _manager_problems(file, links, set(ids), partial=partial)
     if problems:
         raise RosterError(problems)
@@ -191,7 +197,9 @@ def check_against(roster: Roster, stored: Mapping[str, StoredPerson]) -> list[Ro
                     file, p.line, "manager_employee_id",
                     f"manager {p.manager_id!r} is " + ("no longer active in the roster"
                                                        if inactive else
-                                                       "neither in this file nor in the roster")))
+                                                       "neither in this file nor in the roster"),
+                    "manager_inactive" if inactive else "manager_unknown",
+                    (("manager", p.manager_id),)))
         managers = {i: s.manager_id for i, s in staying.items()}
         managers.update({i: p.manager_id for i, p in in_file.items()})
         cycles = _cycles(managers)
@@ -200,14 +208,16 @@ def check_against(roster: Roster, stored: Mapping[str, StoredPerson]) -> list[Ro
             if found is not None and any(i not in in_file for i in found[0]):
                 problems.append(RosterProblem(file, p.line, "manager_employee_id",
                                               "manager cycle with the stored roster: "
-                                              + _show_cycle(*found)))
+                                              + _show_cycle(*found), "manager_cycle",
+                                              (("cycle", _show_cycle(*found)),)))
     taken = {s.email.casefold(): i for i, s in staying.items()}
     for p in roster.people:
         other = taken.get(p.email.casefold())
         if other is not None:
             problems.append(RosterProblem(file, p.line, "email",
                                           f"{p.email} is already the address of {other!r}, "
-                                          "who stays in the roster"))
+                                          "who stays in the roster", "email_taken",
+                                          (("email", p.email), ("other", other))))
     return sorted(problems)
 
 
@@ -231,7 +241,9 @@ def _decode(data: bytes, file: str, problems: list[RosterProblem]) -> str:
                     "save it as 'CSV UTF-8'" if _latin1_like(raw) else "")
             problems.append(RosterProblem(file, number, "encoding",
                                           f"not UTF-8 text (byte 0x{raw[error.start]:02x} at "
-                                          f"position {error.start + 1}){hint}"))
+                                          f"position {error.start + 1}){hint}",
+                                          "not_utf8_latin1" if hint else "not_utf8",
+                                          (("position", str(error.start + 1)),)))
     return data.decode("utf-8", errors="replace")
 
 
@@ -255,16 +267,20 @@ def _header(header: list[str], file: str, problems: list[RosterProblem]) -> dict
     for i, raw in enumerate(header):
         name = raw.strip().lower()
         if name in index:
-            problems.append(RosterProblem(file, 1, "header", f"column {name!r} appears twice"))
+            problems.append(RosterProblem(file, 1, "header", f"column {name!r} appears twice",
+                                          "column_twice", (("name", name),)))
         elif name in known:
             index[name] = i
         else:
             problems.append(RosterProblem(file, 1, "header",
                                           f"unknown column {raw.strip()!r}; the columns are "
-                                          f"{','.join(COLUMNS)} and optionally language"))
+                                          f"{','.join(COLUMNS)} and optionally language",
+                                          "unknown_column", (("name", raw.strip()),
+                                                             ("columns", ",".join(COLUMNS)))))
     for name in COLUMNS:
         if name not in index:
-            problems.append(RosterProblem(file, 1, "header", f"missing column {name!r}"))
+            problems.append(RosterProblem(file, 1, "header", f"missing column {name!r}",
+                                          "missing_column", (("name", name),)))
     return index
 
 
@@ -272,56 +288,63 @@ def _person(file: str, line: int, cell: Mapping[str, str], ids: dict[str, int],
             emails: dict[str, int], problems: list[RosterProblem]) -> RosterPerson | None:
     before = len(problems)
 
-    def bad(column: str, problem: str) -> None:
-        problems.append(RosterProblem(file, line, column, problem))
+    def bad(column: str, problem: str, code: str, **params: object) -> None:
+        problems.append(RosterProblem(file, line, column, problem, code,
+                                      tuple((k, str(v)) for k, v in params.items())))
 
     employee_id = cell.get("employee_id", "")
     if "employee_id" in cell:
         if not employee_id:
-            bad("employee_id", "missing; every person needs their employee id")
+            bad("employee_id", "missing; every person needs their employee id", "missing_id")
         elif (wrong := check_employee_id(employee_id)) is not None:
-            bad("employee_id", wrong)
+            bad("employee_id", wrong, "bad_id", value=employee_id)
         elif employee_id in ids:
             bad("employee_id", f"duplicate employee id {employee_id!r} (also on line "
-                               f"{ids[employee_id]})")
+                               f"{ids[employee_id]})", "duplicate_id", value=employee_id,
+                other=ids[employee_id])
         else:
             ids[employee_id] = line
     for column in ("first_name", "last_name"):
         if column in cell:
             if not cell[column]:
-                bad(column, "missing")
+                bad(column, "missing", "missing")
             elif len(cell[column]) > MAX_TEXT:
-                bad(column, f"longer than {MAX_TEXT} characters")
+                bad(column, f"longer than {MAX_TEXT} characters", "too_long", max=MAX_TEXT)
     for column in ("department", "site"):
         if len(cell.get(column, "")) > MAX_TEXT:
-            bad(column, f"longer than {MAX_TEXT} characters")
+            bad(column, f"longer than {MAX_TEXT} characters", "too_long", max=MAX_TEXT)
     email = cell.get("email", "")
     if "email" in cell:
         if not email:
-            bad("email", "missing; invitations and reminders go to this address")
+            bad("email", "missing; invitations and reminders go to this address",
+                "missing_email")
         elif len(email) > MAX_EMAIL or not _EMAIL.fullmatch(email):
-            bad("email", f"{email!r} is not an e-mail address")
+            bad("email", f"{email!r} is not an e-mail address", "bad_email", value=email)
         elif email.casefold() in emails:
-            bad("email", f"duplicate e-mail {email} (also on line {emails[email.casefold()]})")
+            bad("email", f"duplicate e-mail {email} (also on line {emails[email.casefold()]})",
+                "duplicate_email", value=email, other=emails[email.casefold()])
         else:
             emails[email.casefold()] = line
     manager = cell.get("manager_employee_id") or None
     if manager is not None and manager == employee_id:
         bad("manager_employee_id", f"{employee_id!r} is their own manager; leave the cell "
-                                   "empty for someone without a manager")
+                                   "empty for someone without a manager", "own_manager",
+            value=employee_id)
     level: Level | None = None
     if "level" in cell:
         try:
             level = Level(cell["level"].lower())
         except ValueError:
             bad("level", f"unknown level {cell['level']!r}; use employee, manager or top"
-                if cell["level"] else "missing; use employee, manager or top")
+                if cell["level"] else "missing; use employee, manager or top",
+                "unknown_level" if cell["level"] else "missing_level", value=cell["level"])
     language: Language | None = None
     if cell.get("language"):
         try:
             language = Language(cell["language"].lower())
         except ValueError:
-            bad("language", f"unknown language {cell['language']!r}; use sv or en")
+            bad("language", f"unknown language {cell['language']!r}; use sv or en",
+                "unknown_language", value=cell["language"])
     if len(problems) > before or level is None:
         return None
     return RosterPerson(employee_id, cell["first_name"], cell["last_name"], email,
@@ -346,10 +369,12 @@ def _manager_problems(file: str, links: Sequence[tuple[int, str, str | None]], i
         lines[employee_id] = line
         if not partial and manager_id is not None and manager_id not in ids:
             problems.append(RosterProblem(file, line, "manager_employee_id",
-                                          f"manager {manager_id!r} is not in the roster"))
+                                          f"manager {manager_id!r} is not in the roster",
+                                          "manager_missing", (("manager", manager_id),)))
     for employee_id, (cycle, start) in _cycles(managers).items():
         problems.append(RosterProblem(file, lines[employee_id], "manager_employee_id",
-                                      "manager cycle: " + _show_cycle(cycle, start)))
+                                      "manager cycle: " + _show_cycle(cycle, start),
+                                      "manager_cycle", (("cycle", _show_cycle(cycle, start)),)))
     return problems
 
 

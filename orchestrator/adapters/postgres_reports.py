@@ -102,6 +102,12 @@ class ReportRecords:
         return Organisation(row["id"], row["name"], row["anonymity_k"],
                             row["top_warning_percent"])
 
+    async def class_titles(self, org_id: str) -> dict[str, Text]:
+        """The organisation's library: each class's latest title."""
+        return {r["class_id"]: Text(r["title_sv"], r["title_en"]) for r in await self.pool.fetch(
+            "SELECT DISTINCT ON (class_id) class_id, title_sv, title_en FROM class_versions "
+            "WHERE org_id = $1 ORDER BY class_id, version DESC", org_id)}
+
     # -- edits -----------------------------------------------------------------------
 
     async def update_program(self, org_id: str, program_id: str, *, name: str,

@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any, TypeVar
 
 import msgpack
@@ -41,6 +41,7 @@ from redis.exceptions import WatchError
 
 from breakout import Meeting
 from exercises.gym.attendance import PresenceLog
+from exercises.script import ClassScript
 from exercises.state import Member, PassState
 from exercises.text import Text
 from orchestrator.codec import from_plain, to_plain
@@ -122,9 +123,42 @@ def k_pass(pass_id: str) -> str:
     return f"{PREFIX}pass:{pass_id}"
 
 
+#: Plain forms of the class scripts of running passes: a script changes only
+#: when a facilitator edits a step, and turning it into plain data is most of
+#: what writing a snapshot costs. Keyed by identity; the script is kept alive.
+_SCRIPTS: dict[int, tuple[ClassScript, Any]] = {}
+#: Members by their stored bytes: the same people are read again and again
+#: (the roster, who is expected) and decoding each by its type hints is slow.
+_MEMBERS: dict[bytes, Member] = {}
+_CACHE_LIMIT = 50_000
+
+
+def _plain_script(script: ClassScript) -> Any:
+    hit = _SCRIPTS.get(id(script))
+    if hit is not None and hit[0] is script:
+        return hit[1]
+    if len(_SCRIPTS) > 64:
+        _SCRIPTS.clear()
+    plain = to_plain(script)
+    _SCRIPTS[id(script)] = (script, plain)
+    return plain
+
+
+def _member(raw: bytes) -> Member:
+    member = _MEMBERS.get(raw)
+    if member is None:
+        if len(_MEMBERS) > _CACHE_LIMIT:
+            _MEMBERS.clear()
+        member = _MEMBERS[raw] = unpack(Member, raw)
+    return member
+
+
 def _core(state: PassState) -> bytes:
     """The snapshot as stored: everything but the roster and who is present."""
-    return pack(replace(state, roster={}, present=frozenset()))
+    plain = {f.name: to_plain(getattr(state, f.name)) for f in fields(state)
+             if f.name not in ("script", "roster", "present")}
+    plain.update(script=_plain_script(state.script), roster={}, present=[])
+    return msgpack.packb(plain, use_bin_type=True)  # type: ignore[no-any-return]
 
 
 def _people_writes(pipe: Any, key: str, before: PassState | None, after: PassState) -> None:
@@ -188,7 +222,7 @@ class RedisStore:
 
     def _assemble(self, raw: bytes, roster: Any, present: Any) -> PassState:
         core = unpack(PassState, raw)
-        return replace(core, roster={_str(k): unpack(Member, _bytes(v)) for k, v in roster.items()},
+        return replace(core, roster={_str(k): _member(_bytes(v)) for k, v in roster.items()},
                        present=frozenset(_str(m) for m in present))
 
     async def load(self, pass_id: str) -> PassState:
@@ -397,7 +431,7 @@ class RedisStore:
 
     async def expected(self, pass_id: str) -> dict[str, Member]:
         raw = await self.r.hgetall(f"{k_pass(pass_id)}:expected")
-        return {_str(k): unpack(Member, _bytes(v)) for k, v in raw.items()}
+        return {_str(k): _member(_bytes(v)) for k, v in raw.items()}
 
     # -- people and pairing history ------------------------------------------
 
@@ -408,7 +442,7 @@ class RedisStore:
         raw = await self.r.get(f"{PREFIX}person:{person_id}")
         if raw is None:
             raise NotFound(f"no person {person_id!r}", code="unknown_person")
-        return unpack(Member, _bytes(raw))
+        return _member(_bytes(raw))
 
     async def append_history(self, program: str, meetings: list[Meeting]) -> None:
         if meetings:

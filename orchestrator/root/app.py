@@ -18,7 +18,6 @@ from typing import Any
 
 import aiohttp
 import redis.asyncio as aioredis
-import socketio
 from aiohttp import web
 
 from orchestrator.adapters.livekit import LiveKitSfu
@@ -52,6 +51,7 @@ from orchestrator.settings import Settings
 from orchestrator.signon import SignOn
 from orchestrator.taskset import TaskSet
 from signalling import namespaces, views
+from signalling.fanout import FanoutServer
 from signalling.http import Routes
 from signalling.media import EchoPool, ice
 from signalling.notifier import DroppingRedisManager, SocketNotifier
@@ -62,6 +62,9 @@ log = logging.getLogger(__name__)
 
 #: The Redis channel Socket.IO workers (and one-shot commands) share.
 SIO_CHANNEL = "onlive:sio"
+#: Redis connections per worker, and how long a command waits for one.
+REDIS_CONNECTIONS = 64
+REDIS_WAIT_S = 10.0
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -86,7 +89,7 @@ def create_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(_drain)
     # The Socket.IO server must exist before the app is frozen; it is
     # configured here and started in its cleanup context.
-    app[SIO] = socketio.AsyncServer(
+    app[SIO] = FanoutServer(
         async_mode="aiohttp",
         serializer="msgpack",
         client_manager=DroppingRedisManager(settings.redis_url, channel=SIO_CHANNEL),
@@ -105,11 +108,17 @@ def create_app(settings: Settings) -> web.Application:
 async def _redis(app: web.Application) -> AsyncIterator[None]:
     url = app[SETTINGS].redis_url
     assert url is not None  # create_app refuses settings without it
-    client = aioredis.from_url(url, decode_responses=False, health_check_interval=30)
+    # A burst of joins asks for more connections than a pool should open; they
+    # wait for one (the default pool refuses the 101st with MaxConnectionsError).
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, decode_responses=False, health_check_interval=30,
+        max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT_S)
+    client = aioredis.Redis(connection_pool=pool)
     app[REDIS] = client
     app[STORE] = RedisStore(client)
     yield
     await client.aclose()
+    await pool.disconnect()
 
 
 async def _records(app: web.Application) -> AsyncIterator[None]:
@@ -162,6 +171,7 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
     namespaces.register(sio, services, tasks, app[ECHO], overview)
     yield
     await tasks.cancel_all()
+    await services.publisher.tasks.cancel_all()
     await sio.shutdown()
     thread = getattr(sio.manager, "thread", None)
     if thread is not None:

@@ -50,8 +50,7 @@ async def one_shot(settings: Settings) -> AsyncIterator[Services]:
     settings = dev_settings(settings)
     assert settings.redis_url and settings.livekit_url and settings.database_url
     client = aioredis.from_url(settings.redis_url)
-    emitter = DroppingRedisManager(settings.redis_url, channel=SIO_CHANNEL,
-                                         write_only=True)
+    emitter = DroppingRedisManager(settings.redis_url, channel=SIO_CHANNEL, write_only=True)
     try:
         async with aiohttp.ClientSession() as session, \
                 open_records(settings.database_url, max_size=2) as records:

@@ -25,7 +25,8 @@ from playwright.async_api import Page
 from exercises.demo import demo_class
 from exercises.state import Member
 from tests.browser.conftest import ARTIFACTS, People
-from tests.browser.test_pass_in_browsers import answer_by_click, enter, in_room, state, until
+from tests.browser.test_pass_in_browsers import answer_by_click, enter, in_room, state
+from tests.browser.test_pass_in_browsers import until as until_30s
 from tests.harness import Client, OrchestratorProcess, service_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
@@ -49,6 +50,20 @@ RECORD_TEXTS = """selector => {
 VISIBLE_BUTTONS = """() => [...document.querySelectorAll('button, input, select, textarea')]
   .filter(e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden')
   .map(e => e.id || e.textContent.trim())"""
+
+
+#: The machine is shared with other test runs: conditions get this long (ms) to hold.
+PATIENCE_MS = 90_000
+
+
+async def until(page: Page, expression: str, arg: Any = None, timeout: float = 90) -> None:
+    await until_30s(page, expression, arg, timeout)
+
+
+async def opened(people: People, url: str, name: str, **size: Any) -> Page:
+    page = await people.open(url, name, **size)
+    page.set_default_timeout(PATIENCE_MS)
+    return page
 
 
 async def group_of(fac: Page, person: str) -> dict[str, Any]:
@@ -75,10 +90,10 @@ async def test_the_class_in_the_room(env: dict[str, str], orchestrator: Orchestr
         facilitator_credential = service.facilitator_credential(created.id)
     base = orchestrator.base_url
     fac_url = f"{base}/f#credential={facilitator_credential}"
-    fac = await people.open(fac_url, "facilitator")
+    fac = await opened(people, fac_url, "facilitator")
     fac.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
-    anna = await people.open(f"{base}/p#ticket={tickets[ANNA.id]}", ANNA.name)
-    bjorn = await people.open(f"{base}/p#ticket={tickets[BJORN.id]}", BJORN.name)
+    anna = await opened(people, f"{base}/p#ticket={tickets[ANNA.id]}", ANNA.name)
+    bjorn = await opened(people, f"{base}/p#ticket={tickets[BJORN.id]}", BJORN.name)
     await enter(anna)
     await enter(bjorn)
     await bjorn.get_by_role("button", name="English").click()
@@ -177,7 +192,7 @@ async def test_the_class_in_the_room(env: dict[str, str], orchestrator: Orchestr
         # Anna is alone in her room's media (Elin has no camera): the alert names
         # her and the group as the board does, in Swedish, and survives a reload.
         alone = fac.locator("#alert-log li[data-code='participant_alone']", has_text="Anna Lind")
-        await alone.first.wait_for(timeout=45_000)
+        await alone.first.wait_for(timeout=PATIENCE_MS)
         await fac.reload()
         await alone.first.wait_for()
         alert = await alone.first.inner_text()
@@ -200,8 +215,7 @@ async def test_the_class_in_the_room(env: dict[str, str], orchestrator: Orchestr
 
         # -- Elin closes her tab: Anna is told at once; the board shows her offline -----
         await elin.close()
-        await anna.locator("#room-notice").get_by_text("Elin Sandberg har lämnat rummet").wait_for(
-            timeout=10_000)
+        await anna.locator("#room-notice").get_by_text("Elin Sandberg har lämnat rummet").wait_for()
         notice = await anna.locator("#room-notice").inner_text()
         assert "ny grupp" in notice, notice
         await until(fac, """id => document.querySelector(`#groups li[data-person="${id}"]`)
@@ -213,8 +227,8 @@ async def test_the_class_in_the_room(env: dict[str, str], orchestrator: Orchestr
 
 
         # -- a late joiner on a phone: their card says they came late ------------------
-        david = await people.open(f"{base}/p#ticket={tickets[DAVID.id]}", DAVID.name,
-                                  width=390, height=844, mobile=True)
+        david = await opened(people, f"{base}/p#ticket={tickets[DAVID.id]}", DAVID.name,
+                             width=390, height=844, mobile=True)
         await enter(david)
         await until(david, "() => window.onlive.app.assignment?.kind === 'breakout'")
         await david.locator("#room-reasons").get_by_text(
@@ -236,7 +250,7 @@ async def test_the_class_in_the_room(env: dict[str, str], orchestrator: Orchestr
         # -- recall: "the rooms are closed", not "waiting for the rooms to open" -------
         await fac.locator("#recall-seconds").fill("0")
         await fac.get_by_role("button", name="Kalla tillbaka").click()
-        await until(fac, "() => window.onlive.app.view.rooms.state === 'closed'", timeout=20)
+        await until(fac, "() => window.onlive.app.view.rooms.state === 'closed'")
         await anna.locator("#room-members").get_by_text("Grupprummen är stängda.").wait_for()
         await bjorn.locator("#room-members").get_by_text("The breakout rooms are closed.").wait_for()
         assert "Väntar på att grupprummen öppnas" not in await anna.locator(".stage").inner_text()
@@ -279,7 +293,7 @@ async def test_broken_wrong_role_and_missing_links_show_a_full_page_notice_witho
         created = await service.create_pass(demo_class(), program="links")
         ticket = await service.invite(created.id, ANNA)
     base = orchestrator.base_url
-    page = await people.open(f"{base}/p#ticket=not-a-ticket", "broken")
+    page = await opened(people, f"{base}/p#ticket=not-a-ticket", "broken")
     await page.locator("#notice").get_by_text("Länken fungerar inte").first.wait_for()
     assert "Be facilitatorn eller den som bjöd in dig om en ny länk" in \
         await page.locator("#notice").inner_text()

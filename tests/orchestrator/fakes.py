@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -341,6 +341,9 @@ class RecordingNotifier:
 
     async def assignment(self, assignment: Assignment) -> None:
         self.sent.append(("assignment", assignment))
+
+    async def assignments(self, assignments: Sequence[Assignment]) -> None:
+        self.sent.extend(("assignment", a) for a in assignments)
 
     async def cue(self, cue: CueNotice) -> None:
         self.sent.append(("cue", cue))

@@ -8,15 +8,18 @@ LiveKit and Socket.IO in tests/integration.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from exercises import events as ev
 from exercises.demo import demo_class
 from exercises.errors import IllegalCommand
+from exercises.script import ClassScript, Visibility
 from exercises.state import Member, Phase
 from orchestrator.codec import to_plain
-from orchestrator.commands import EditStepText, JoinRoom, PlanBreakouts
-from orchestrator.errors import AuthError, BadRequest, ServiceError
+from orchestrator.commands import EditStepText, JoinRoom, PlanBreakouts, ResolveHelp
+from orchestrator.errors import AuthError, BadRequest, NotFound, ServiceError
 from orchestrator.readmodels import Assignment, PlacementKind, RoomAccess
 from orchestrator.services import Services, build_services
 from orchestrator.settings import Settings
@@ -28,17 +31,18 @@ PEOPLE = [Member("p-anna", "Anna", "HR", "Malmö"), Member("p-bo", "Bo", "IT", "
 
 
 class World:
-    def __init__(self) -> None:
+    def __init__(self, threshold: int = 5) -> None:
         self.clock = FakeClock()
         self.store = MemoryStore()
         self.sfu = FakeSfu()
         self.notifier = RecordingNotifier()
         self.services: Services = build_services(
-            Settings(secret="s" * 40, redis_url="redis://x", livekit_url="ws://x"),
+            Settings(secret="s" * 40, redis_url="redis://x", livekit_url="ws://x",
+                     anonymity_threshold=threshold),
             self.store, self.sfu, self.notifier, clock=self.clock)
 
-    async def pass_with_everyone(self) -> str:
-        state = await self.services.passes.create_pass(demo_class(), program="gym")
+    async def pass_with_everyone(self, script: ClassScript | None = None) -> str:
+        state = await self.services.passes.create_pass(script or demo_class(), program="gym")
         for member in PEOPLE:
             await self.services.participants.invite(state.id, member)
             await self.services.participants.join(state.id, member.id)
@@ -239,3 +243,75 @@ async def test_the_tick_fires_a_due_timer_once_and_clears_it(world: World) -> No
     assert await world.store.deadline_of(pass_id) is None
     await world.services.passes.tick(pass_id)
     assert len(world.notifier.of("cue")) == 1, "a second tick has nothing left to fire"
+
+
+def _check_in_seen_by(visibility: Visibility) -> ClassScript:
+    script = demo_class()
+    return replace(script, steps=(replace(script.steps[0], visibility=visibility),)
+                   + script.steps[1:])
+
+
+async def test_a_small_class_sees_its_plenary_answers_from_the_first_one(world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    await world.command(pass_id, ev.Start())
+    await world.services.participants.answer(pass_id, "p-anna", "check-in", "c1",
+                                             {"energy": 4, "word": "pigg"})
+    shared = world.notifier.of("results")[-1]
+    assert shared.results["count"] == 1 and shared.results["words"][0]["word"] == "pigg"
+    snap = await world.services.publisher.participant_snapshot(pass_id, "p-bo")
+    assert snap.results is not None and snap.results["energy"] == [0, 0, 0, 1, 0]
+
+
+@pytest.mark.parametrize(("threshold", "expected"), [
+    (5, {"count": None, "suppressed": True, "threshold": 5, "needed": 3}),
+    (2, {"count": 2, "suppressed": False}),
+])
+async def test_leadership_answers_are_held_back_live_saying_how_many_more_are_needed(
+        threshold: int, expected: dict[str, object]) -> None:
+    world = World(threshold)
+    pass_id = await world.pass_with_everyone(_check_in_seen_by(Visibility.LEADERSHIP))
+    await world.command(pass_id, ev.Start())
+    for i, person in enumerate(("p-anna", "p-bo")):
+        await world.services.participants.answer(pass_id, person, "check-in", f"c{i}",
+                                                 {"energy": 3, "word": "ok"})
+    view = world.notifier.of("facilitator")[-1]
+    assert view.results == {"step": "check-in", "kind": "check-in", "visibility": "leadership",
+                            **expected}
+    assert world.notifier.of("results") == [], "leadership answers never go to the room"
+
+
+async def test_help_requests_are_kept_with_their_group_number_until_marked_done(
+        world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    for command in (ev.Start(), ev.Next(), ev.Next(), PlanBreakouts()):
+        await world.command(pass_id, command)
+    await world.services.participants.ask_help(pass_id, "p-anna", "Ljudet hackar")
+    (request,) = await world.store.helps(pass_id)
+    state = await world.store.load(pass_id)
+    assert state.breakout is not None
+    number = next(i + 1 for i, g in enumerate(state.breakout.groups) if "p-anna" in g.members)
+    assert (request.name, request.text, request.group, request.done) == \
+        ("Anna", "Ljudet hackar", number, False)
+    # A reload of the panel finds it, with the recent alerts of this pass.
+    snapshot = await world.services.publisher.facilitator_snapshot(pass_id)
+    assert [h.id for h in snapshot.helps] == [request.id] and snapshot.alerts == ()
+    await world.command(pass_id, ResolveHelp(request.id))
+    assert [h.done for h in await world.store.helps(pass_id)] == [True]
+    assert world.notifier.of("facilitator")[-1].helps[0].done is True
+    with pytest.raises(NotFound) as unknown:
+        await world.command(pass_id, ResolveHelp("p-anna:1"))
+    assert unknown.value.code == "unknown_help"
+
+
+async def test_a_facilitator_dropping_in_is_announced_in_that_room_only(world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    for command in (ev.Start(), ev.Next(), ev.Next(), PlanBreakouts()):
+        await world.command(pass_id, command)
+    state = await world.store.load(pass_id)
+    assert state.breakout is not None
+    room = state.breakout.groups[1].room
+    await world.command(pass_id, JoinRoom(room))
+    await world.command(pass_id, JoinRoom(state.main_room))
+    cues = world.notifier.of("cue", lambda c: c.kind == "facilitator-joined")
+    assert [c.rooms for c in cues] == [(room,)]
+    assert cues[0].text.sv == "Facilitatorn har gått in i ert rum"

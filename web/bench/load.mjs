@@ -12,8 +12,13 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
 const reply = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-let participants = [];
-let facilitator = null;
+// Clients in named groups ("onlive", "node"), so that both servers can be
+// measured in alternation in the same run, under the same machine load.
+const groups = new Map();
+const group = (name = "onlive") => {
+  if (!groups.has(name)) groups.set(name, { participants: [], facilitator: null });
+  return groups.get(name);
+};
 // Whoever waits for the next event of a kind: { kind, test(client, data), left, resolve }.
 let waiter = null;
 
@@ -26,13 +31,14 @@ function options(url, auth) {
 
 function notify(kind, client, data) {
   const w = waiter;
-  if (!w || w.kind !== kind || client.done || !w.test(client, data)) return;
+  if (!w || w.kind !== kind || w.members !== client.members || client.done
+      || !w.test(client, data)) return;
   client.done = true;
   client.at = now();
   if (--w.left === 0) { waiter = null; w.resolve(); }
 }
 
-function wait(kind, test, timeoutMs) {
+function wait(participants, kind, test, timeoutMs) {
   for (const c of participants) c.done = false;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -40,14 +46,14 @@ function wait(kind, test, timeoutMs) {
       waiter = null;
       reject(new Error(`${missing} of ${participants.length} never got ${kind}`));
     }, timeoutMs);
-    waiter = { kind, test, left: participants.length,
+    waiter = { kind, test, left: participants.length, members: participants,
                resolve: () => { clearTimeout(timer); resolve(); } };
   });
 }
 
-function connectOne(url, ticket) {
+function connectOne(url, ticket, members) {
   const client = { socket: null, version: -1, done: false, at: 0, started: now(), acked: 0,
-                   room: null };
+                   room: null, members };
   return new Promise((resolve) => {
     const s = io(url + "/participant", options(url, { ticket }));
     client.socket = s;
@@ -64,6 +70,9 @@ function connectOne(url, ticket) {
     s.on("cue", (d) => notify("cue", client, d));
     s.on("assignment", (d) => { client.room = d.room; notify("assignment", client, d); });
     s.on("connect_error", (e) => { client.error = String(e?.message || e); resolve(client); });
+    setTimeout(() => {
+      if (!client.acked) { client.error = "no snapshot within 180 s"; resolve(client); }
+    }, 180000);
   });
 }
 
@@ -72,7 +81,8 @@ function call(socket, event, data, timeoutMs = 60000) {
 }
 
 const ops = {
-  async connect({ urls, tickets, spread_s = 0 }) {
+  async connect({ urls, tickets, spread_s = 0, name }) {
+    const { participants } = group(name);
     const t0 = now();
     const gap = tickets.length > 1 ? (spread_s * 1000) / (tickets.length - 1) : 0;
     const pending = [];
@@ -80,7 +90,7 @@ const ops = {
       const due = t0 + i * gap;
       const delay = due - now();
       if (delay > 1) await sleep(delay);
-      pending.push(connectOne(urls[i % urls.length], tickets[i]));
+      pending.push(connectOne(urls[i % urls.length], tickets[i], participants));
     }
     const clients = await Promise.all(pending);
     const ok = clients.filter((c) => !c.error);
@@ -90,8 +100,10 @@ const ops = {
              ack_ms: ok.map((c) => c.acked - c.started), all_s: (now() - t0) / 1000 };
   },
 
-  async facilitator({ url, credential }) {
-    facilitator = io(url + "/facilitator", options(url, { credential }));
+  async facilitator({ url, credential, name }) {
+    const g = group(name);
+    const facilitator = io(url + "/facilitator", options(url, { credential }));
+    g.facilitator = facilitator;
     await new Promise((resolve, reject) => {
       facilitator.on("connect", resolve);
       facilitator.on("connect_error", reject);
@@ -99,17 +111,18 @@ const ops = {
     return {};
   },
 
-  async command({ command }) {
-    return { ack: await call(facilitator, "command", command) };
+  async command({ command, name }) {
+    return { ack: await call(group(name).facilitator, "command", command) };
   },
 
   // Repeat one command; per round, the time until the last participant has
   // the new state (or the cue, then the state: `broadcast` is two fan-outs).
-  async rounds({ command, rounds, gap_ms = 200, until = "state" }) {
+  async rounds({ command, rounds, gap_ms = 200, until = "state", name }) {
+    const { participants, facilitator } = group(name);
     const last = [], median = [];
     for (let r = 0; r < rounds; r++) {
       const base = Math.max(...participants.map((c) => c.version));
-      const done = wait(until, (c, d) => until !== "state" || d.version > base, 30000);
+      const done = wait(participants, until, (c, d) => until !== "state" || d.version > base, 30000);
       const t0 = now();
       const ack = await call(facilitator, "command", command);
       if (!ack.ok) throw new Error(`command refused: ${JSON.stringify(ack)}`);
@@ -124,10 +137,11 @@ const ops = {
 
   // Open breakouts until every participant has a breakout room with a token,
   // then recall (countdown 0) until every one is back in the main room.
-  async breakouts({ rounds, gap_ms = 300 }) {
+  async breakouts({ rounds, gap_ms = 300, name }) {
+    const { participants, facilitator } = group(name);
     const open = [], recall = [], rooms = [];
     for (let r = 0; r < rounds; r++) {
-      let done = wait("assignment", (c, d) => d.kind === "breakout" && !!d.token, 30000);
+      let done = wait(participants, "assignment", (c, d) => d.kind === "breakout" && !!d.token, 30000);
       let t0 = now();
       const ack = await call(facilitator, "command", { name: "open_breakouts" });
       if (!ack.ok) throw new Error(`open refused: ${JSON.stringify(ack)}`);
@@ -135,7 +149,7 @@ const ops = {
       open.push(Math.max(...participants.map((c) => c.at - t0)));
       rooms.push(new Set(participants.map((c) => c.room)).size);
       await sleep(gap_ms);
-      done = wait("assignment", (c, d) => d.kind === "main", 30000);
+      done = wait(participants, "assignment", (c, d) => d.kind === "main", 30000);
       t0 = now();
       const back = await call(facilitator, "command", { name: "recall", countdown: 0 });
       if (!back.ok) throw new Error(`recall refused: ${JSON.stringify(back)}`);
@@ -146,8 +160,8 @@ const ops = {
     return { open_ms: open, recall_ms: recall, rooms };
   },
 
-  async stats({ event = "stats" }) {
-    return { stats: await call(facilitator, event, {}) };
+  async stats({ gc = false, name }) {
+    return { stats: await call(group(name).facilitator, "stats", { gc }) };
   },
 
   async sample() {
@@ -159,9 +173,11 @@ const ops = {
   },
 
   async close() {
-    for (const c of participants) c.socket.close();
-    if (facilitator) facilitator.close();
-    participants = [];
+    for (const g of groups.values()) {
+      for (const c of g.participants) c.socket.close();
+      if (g.facilitator) g.facilitator.close();
+    }
+    groups.clear();
     return {};
   },
 };

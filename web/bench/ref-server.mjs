@@ -35,8 +35,8 @@ io.of("/facilitator").on("connection", (socket) => {
     participants.to("pass").emit("state", view);
     ack({ ok: true, version });
   });
-  socket.on("stats", (_, ack) => {
-    if (global.gc) global.gc();
+  socket.on("stats", (args, ack) => {
+    if (args?.gc && global.gc) global.gc();
     const cpu = process.cpuUsage();
     ack({ cpu_ms: (cpu.user + cpu.system) / 1000, rss: process.memoryUsage().rss,
           sockets: participants.sockets.size });

@@ -3,7 +3,7 @@
 // id, so the server never stores it twice. An ack means it is stored.
 
 import { h, uid, newId, sleep } from "./dom.js";
-import { t, tx, px } from "./i18n.js";
+import { t, tx, px, errorKey } from "./i18n.js";
 import { AckError } from "./connection.js";
 import { LIMITS } from "./contract.js";
 
@@ -259,7 +259,7 @@ export function answerForm(step, { saved = null, send }) {
       say(status, null);
       errorEl.hidden = false;
       if (error.code === "timeout") say(errorEl, "answer.retry");
-      else say(errorEl, "err.generic", { message: error.message });
+      else say(errorEl, errorKey(error));
     } finally {
       submit.disabled = false;
       form.removeAttribute("aria-busy");

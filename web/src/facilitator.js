@@ -66,6 +66,7 @@ function start(cred) {
   socket.on("facilitator", (view) => accept(view, false));
   socket.on("cue", (cue) => {
     clock.sample(cue.server_now);
+    if (cue.kind === "facilitator-joined") return; // told to the group; the panel knows
     cues.show(cueText(cue), cue.kind);
   });
   // Help requests come with every view (kept on the server); alerts come live

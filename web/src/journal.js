@@ -3,7 +3,7 @@
 // server sends it to nobody else.
 
 import { $, h, fill } from "./dom.js";
-import { t, tx, pick, getLang, onLangChange } from "./i18n.js";
+import { t, tx, pick, getLang, errorKey, onLangChange } from "./i18n.js";
 import { call } from "./connection.js";
 
 /** Newest first; entries with the same time keep the server's order. */
@@ -71,7 +71,7 @@ export class Journal {
       this.entries = newestFirst(ack.entries);
       this.render();
     } catch (error) {
-      this.say(error.code === "timeout" ? "err.timeout" : "err.generic", { message: error.message });
+      this.say(errorKey(error));
     }
   }
 

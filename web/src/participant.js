@@ -376,8 +376,9 @@ function renderRoom() {
       names: others.map((m) => (m.id in leaving ? `${m.name} (${t("room.partner.away")})` : m.name)).join(", "),
     });
     const me = a.members && a.members[a.position];
-    // The last one in of a group that took in a late arrival is the late joiner.
-    const late = (a.reasons || []).includes("late-joiner") && a.position === n - 1;
+    // The last one in of a group that took in a late arrival is the late joiner;
+    // remembered for the round, so a later regroup still says they came late.
+    const late = lateInRound(view, (a.reasons || []).includes("late-joiner") && a.position === n - 1);
     // The late joiner reads that they came late, not why the others were moved.
     const codes = late ? (a.reasons || []).filter((c) => c !== "late-joiner" && c !== "moved") : (a.reasons || []);
     const list = codes.map((code) => t(`reason.${code}`)).filter((s) => !s.startsWith("reason."));
@@ -405,6 +406,16 @@ function renderRoom() {
   }
   heading.dataset.kind = a.kind;
   $("#media-note").hidden = !stage.deviceError;
+}
+
+function lateInRound(view, now) {
+  const key = `onlive.late.${view.pass}.${view.rooms && view.rooms.round}`;
+  try {
+    if (now) sessionStorage.setItem(key, "1");
+    return now || sessionStorage.getItem(key) === "1";
+  } catch {
+    return now; // storage off: only while the plan says so
+  }
 }
 
 function renderStep() {

@@ -4,7 +4,7 @@
 // which remembers it for this tab so a reload goes straight back into the pass.
 
 import { $, h, fill } from "./dom.js";
-import { t, tx, onLangChange } from "./i18n.js";
+import { t, tx, errorKey, onLangChange } from "./i18n.js";
 import { EchoTest, echoConcerns, echoFigures } from "./echo.js";
 import { LIMITS } from "./contract.js";
 
@@ -209,7 +209,8 @@ export class PreJoin {
       } else if (error.code === "timeout") {
         this.setEcho("err.timeout");
       } else {
-        this.setEcho("echo.failed", { message: error.message || String(error) });
+        console.warn("echo test failed", error);
+        this.setEcho("echo.failed");
       }
     }
   }
@@ -297,7 +298,7 @@ export class PreJoin {
         this.el.name.setAttribute("aria-invalid", "true");
         this.el.name.focus();
       }
-      this.say(this.el.error, error.code === "timeout" ? "err.timeout" : "err.generic", { message: error.message });
+      this.say(this.el.error, errorKey(error));
       this.el.join.disabled = false;
       return;
     }

@@ -136,7 +136,7 @@ export function showNotice(code, role) {
     target.textContent = t(key);
   };
   say("notice-title", `notice.title.${known}`);
-  say("notice-text", known === "refused" ? "err.unknown" : `err.${known}`);
+  say("notice-text", known === "refused" ? "conn.refused" : known === "pass_ended" ? "notice.thanks" : `err.${known}`);
   say("notice-todo", known === "pass_ended" ? "notice.todo.ended" : `notice.todo.${role}`);
   el.hidden = false;
   el.setAttribute("role", "alert");

@@ -32,7 +32,7 @@ from typing import Any
 from exercises.gym.roster import COLUMNS, parse_roster
 from orchestrator.adapters.postgres import PostgresRecords, open_records
 from orchestrator.root import procs
-from orchestrator.root.bench import flows
+from orchestrator.root.bench import flows, reports
 from orchestrator.settings import Settings
 
 ORG = "bench"
@@ -131,6 +131,7 @@ async def stage_import(b: Bench) -> None:
 #: The stages in order; later work appends its own.
 STAGES: list[tuple[str, Stage]] = [("import", stage_import)]
 STAGES += flows.STAGES  # year (shared synthetic data), min_traning, archive
+STAGES += reports.STAGES  # dashboard, insights
 
 
 async def bench(people: int, seed: int, work_dir: Path, only: set[str] | None) -> Bench:

@@ -145,6 +145,12 @@ async def synthetic_year(records: PostgresRecords, org_id: str, *, seed: int = 7
             await conn.execute("SET session_replication_role = DEFAULT")
             await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads,
                                       schema="pg_catalog")
+    # Who answered each leadership question, as archiving keeps it (COPY bypassed that).
+    await pool.execute("""
+        INSERT INTO leadership_respondents (org_id, program_id, class_id, step_id, employee_id)
+        SELECT DISTINCT a.org_id, s.program_id, s.class_id, a.step_id, a.employee_id
+        FROM archived_answers a JOIN sessions s ON s.org_id = a.org_id AND s.pass_id = a.pass_id
+        WHERE a.org_id = $1 AND a.visibility = 'leadership' ON CONFLICT DO NOTHING""", org_id)
     await pool.execute("ANALYZE")
     return Year(org_id, PROGRAM, now, people,
                 [p for week in by_class[:past] for p, _ in week],

@@ -1,0 +1,134 @@
+"""Socket.IO fan-out at the cost of one encode per audience.
+
+Small subclasses of python-socketio 5 / python-engineio 4 (no fork), each
+replacing one step of their send path that costs a task or an allocation per
+recipient:
+
+- ``FanoutRedisManager`` (an ``AsyncRedisManager``): a broadcast is encoded
+  once and the one engine.io packet is put straight on each recipient's send
+  queue. The library makes a task per recipient (``AsyncManager.emit``), and
+  each task then walks ``AsyncServer.send_packet`` and ``AsyncSocket.send``;
+  at a thousand recipients that is most of a broadcast. The ping-timeout
+  check ``AsyncSocket.send`` also makes is left to engine.io's own service
+  task, which runs it for every socket anyway. Emits with an ack callback
+  go the library's way. ``emit_each`` sends many personal messages (one
+  assignment per person) with one Redis round trip for all of them instead
+  of one per message; other workers handle each as an ordinary ``emit``.
+- ``FanoutServer`` (an ``AsyncServer``) makes each engine.io socket a
+  ``_QuickSocket``, whose writer waits for its next packet under
+  ``asyncio.timeout`` instead of ``asyncio.wait_for``, which on Python 3.11
+  wraps every wait in a task of its own.
+
+Read against python-socketio 5.18 (``async_manager.py``,
+``async_pubsub_manager.py``) and python-engineio 4.15 (``async_socket.py``,
+``async_server.py``); the test suite runs through these paths.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import socketio
+from engineio import async_socket
+from engineio import exceptions as eio_exceptions
+from engineio import packet as eio_packet
+from socketio import packet as sio_packet
+
+
+class _QuickSocket(async_socket.AsyncSocket):  # type: ignore[misc]
+    async def poll(self) -> list[Any]:
+        """``AsyncSocket.poll`` without a task per wait (see the module docstring)."""
+        try:
+            async with asyncio.timeout(self.server.ping_interval + self.server.ping_timeout):
+                first = await self.queue.get()
+            self.queue.task_done()
+        except (TimeoutError, asyncio.CancelledError):
+            raise eio_exceptions.QueueEmpty() from None
+        if first is None:
+            return []
+        packets = [first]
+        while not self.queue.empty():
+            pkt = self.queue.get_nowait()
+            self.queue.task_done()
+            if pkt is None:
+                self.queue.put_nowait(None)
+                break
+            packets.append(pkt)
+        return packets
+
+
+class FanoutServer(socketio.AsyncServer):  # type: ignore[misc]
+    async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> Any:
+        socket = self.eio.sockets.get(eio_sid)
+        if type(socket) is async_socket.AsyncSocket:
+            socket.__class__ = _QuickSocket  # same layout, one method differs
+        return await super()._handle_eio_connect(eio_sid, environ)
+
+
+class FanoutRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+    def _deliver(self, event: str, data: Any, namespace: str, room: Any,
+                 skip_sid: Any) -> None:
+        """Put one encoded packet on the send queue of every local recipient."""
+        if self.server is None or namespace not in self.rooms:
+            return
+        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        encoded = self.server.packet_class(sio_packet.EVENT, namespace=namespace,
+                                           data=[event, *args]).encode()
+        packets = [eio_packet.Packet(eio_packet.MESSAGE, p)
+                   for p in (encoded if isinstance(encoded, list) else [encoded])]
+        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        sockets = self.server.eio.sockets
+        for sid, eio_sid in self.get_participants(namespace, room):
+            if sid in skip:
+                continue
+            socket = sockets.get(eio_sid)
+            if socket is None or socket.closed or socket.closing:
+                continue
+            for pkt in packets:
+                socket.queue.put_nowait(pkt)
+
+    async def _handle_emit(self, message: dict[str, Any]) -> None:
+        if message.get("callback") is not None:
+            await super()._handle_emit(message)
+            return
+        data = message["data"]
+        if message.get("binary"):
+            attachments = [base64.b64decode(a) for a in data[1:]]
+            data = sio_packet.Packet.reconstruct_binary(data[0], attachments)
+        if isinstance(data, list):
+            data = data[0] if len(data) == 1 else tuple(data)
+        self._deliver(message["event"], data, message.get("namespace") or "/",
+                      message.get("room"), message.get("skip_sid"))
+
+    def _message(self, event: str, data: Any, namespace: str, room: str) -> dict[str, Any]:
+        payload = list(data) if isinstance(data, tuple) else [data]
+        if sio_packet.Packet.data_is_binary(payload):
+            raise ValueError("emit_each sends msgpack-able maps, not binary attachments")
+        return {"method": "emit", "event": event, "data": payload, "binary": False,
+                "namespace": namespace, "room": room, "skip_sid": None, "callback": None,
+                "host_id": self.host_id}
+
+    async def emit_each(self, event: str, items: Sequence[tuple[str, Any]], *,
+                        namespace: str) -> None:
+        """Emit ``event`` with each ``(room, data)``: delivered here, then one publish round."""
+        messages = [self._message(event, data, namespace, room) for room, data in items]
+        if not messages:
+            return
+        if not self.write_only:
+            for m in messages:
+                await self._handle_emit(m)
+        await self._publish_all(messages)
+
+    async def _publish_all(self, messages: Iterable[dict[str, Any]]) -> None:
+        if not self.connected:
+            self._redis_connect()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for m in messages:
+                pipe.publish(self.channel, self.json.dumps(m))
+            await pipe.execute()
+
+
+__all__ = ["FanoutRedisManager", "FanoutServer"]
