@@ -6,7 +6,8 @@
 import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill } from "./dom.js";
 import { t, tx, pick, errorKey, setupLanguage, onLangChange } from "./i18n.js";
-import { readCredential, connect, call, staffCredential } from "./connection.js";
+import { readCredential, connect, call } from "./connection.js";
+import { staffCredential } from "./signon.js";
 import { LIMITS, NAMESPACES } from "./contract.js";
 import { ServerClock, countdownOf, turnOf } from "./clock.js";
 import { Countdown, connectionStatus, CueBanner, showStatus, showNotice, cueText } from "./ui.js";

@@ -5,7 +5,8 @@
 import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill } from "./dom.js";
 import { t, pick, setupLanguage, onLangChange } from "./i18n.js";
-import { readCredential, connect, call, staffCredential } from "./connection.js";
+import { readCredential, connect, call } from "./connection.js";
+import { staffCredential } from "./signon.js";
 import { NAMESPACES } from "./contract.js";
 import { connectionStatus, showStatus } from "./ui.js";
 

@@ -4,7 +4,7 @@
 import "./norecord.js"; // first: before any library is evaluated
 import { $ } from "./dom.js";
 import { t, setupLanguage, onLangChange } from "./i18n.js";
-import { whoAmI } from "./connection.js";
+import { whoAmI } from "./signon.js";
 
 setupLanguage();
 const query = new URLSearchParams(location.search);
