@@ -3,7 +3,8 @@
 Roles (``tickets.Kind``, the one list of them): a participant of one pass
 (join ticket), a facilitator of one pass, ops (every pass, read only), and
 per organisation an admin (the learning lead: roster, programs, schedule,
-invitations, the dashboard) and leadership (the insights page). Each
+invitations, the dashboard), leadership (the insights page) and its
+facilitators, by name (their upcoming passes; with admins, the class page). Each
 credential is a signed bearer token (see ``orchestrator.tickets``) that
 expires after ``ticket_ttl``; admin and leadership credentials last
 ``STAFF_TTL`` and name a stored row, so that ``orchestrator.gym.staff`` can
@@ -44,8 +45,8 @@ from orchestrator.tickets import Claims, Kind
 log = logging.getLogger(__name__)
 
 #: The roles of an organisation's staff, each with its own page.
-STAFF_ROLES = frozenset({Kind.ADMIN, Kind.LEADERSHIP})
-#: How long an admin or leadership link works unless revoked first.
+STAFF_ROLES = frozenset({Kind.ADMIN, Kind.LEADERSHIP, Kind.FACILITATOR_HOME})
+#: How long a staff link works unless revoked first.
 STAFF_TTL = 180 * 24 * 60 * 60
 #: The subject of credentials a single sign-on session holds: ``sso:SESSION_ID``.
 SSO_PREFIX = "sso:"
@@ -126,9 +127,9 @@ class Access:
 
     # -- admitting ------------------------------------------------------------------
 
-    def verify(self, credential: object, kind: Kind) -> Claims:
-        """The claims of a validly signed credential of ``kind`` (revocation unchecked:
-        use ``admit`` wherever a credential opens something)."""
+    def verify(self, credential: object, kind: Kind | frozenset[Kind]) -> Claims:
+        """The claims of a validly signed credential of ``kind`` (or one of the kinds;
+        revocation unchecked: use ``admit`` wherever a credential opens something)."""
         return tickets.verify(self.settings.secret, credential, now=self.clock(), kind=kind)
 
     def _digest(self, text: str) -> str:

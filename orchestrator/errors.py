@@ -57,6 +57,12 @@ class Busy(OnliveError):
         self.retry_after = retry_after
 
 
+class RateLimited(OnliveError):
+    """Asked too often; the message says when to try again."""
+
+    code = "too_many_requests"
+
+
 class MailFailed(OnliveError):
     """The mail server refused or could not be reached; the outbox retries."""
 

@@ -37,6 +37,9 @@ class Kind(StrEnum):
     OPS = "ops"
     ADMIN = "admin"  # one organisation's learning lead: roster, programs, dashboard
     LEADERSHIP = "leadership"  # one organisation's leadership: the insights page
+    #: A facilitator of one organisation, named as sessions name them: their upcoming
+    #: passes and the class page (running a pass needs a FACILITATOR credential of it).
+    FACILITATOR_HOME = "facilitator-home"
 
 
 #: The roles staff hold (by link or by single sign-on); participants are not staff.
@@ -76,8 +79,10 @@ def issue(secret: str, claims: Claims) -> str:
     return f"{payload}.{_b64(mac)}"
 
 
-def verify(secret: str, credential: object, *, now: float, kind: Kind) -> Claims:
-    """The claims of a valid, unexpired credential of ``kind``; ``AuthError`` otherwise."""
+def verify(secret: str, credential: object, *, now: float, kind: Kind | frozenset[Kind]) -> Claims:
+    """The claims of a valid, unexpired credential of ``kind`` (or one of the kinds);
+    ``AuthError`` otherwise."""
+    kinds = frozenset({kind}) if isinstance(kind, Kind) else kind
     if not isinstance(credential, str) or not credential or len(credential) > MAX_CREDENTIAL_CHARS:
         raise AuthError("a credential is required (the ticket in your join link)",
                         code="missing_credential")
@@ -95,8 +100,9 @@ def verify(secret: str, credential: object, *, now: float, kind: Kind) -> Claims
         claims = Claims(Kind(body["k"]), body.get("pass"), str(body["sub"]), float(body["exp"]))
     except (KeyError, ValueError, TypeError):
         raise AuthError("the credential is malformed", code="invalid_credential") from None
-    if claims.kind is not kind:
-        raise AuthError(f"this is a {claims.kind.value} credential; a {kind.value} "
+    if claims.kind not in kinds:
+        wanted = " or ".join(sorted(k.value for k in kinds))
+        raise AuthError(f"this is a {claims.kind.value} credential; a {wanted} "
                         "credential is needed here", code="wrong_role")
     if claims.expires <= now:
         raise AuthError("the link has expired; ask your facilitator for a new one",

@@ -13,6 +13,7 @@ from orchestrator.services import Services
 from orchestrator.settings import Settings
 from signalling import views
 from signalling.admin import StaffRoutes
+from signalling.classpage import ClassPageRoutes
 from signalling.mytraining import MyTrainingRoutes
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 MAX_WEBHOOK_BYTES = 256 * 1024
 PAGES = {"/p": "participant.html", "/f": "facilitator.html", "/ops": "ops.html",
          "/m": "mytraining.html", "/admin": "admin.html", "/insights": "insights.html",
-         "/signin": "signin.html"}
+         "/classes": "classes.html", "/passes": "passes.html", "/signin": "signin.html"}
 #: Where the set-up command puts the built pages.
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
@@ -53,6 +54,7 @@ class Routes:
         app.router.add_post("/webhooks/livekit", self.livekit_webhook)
         MyTrainingRoutes(self.services).setup(app)
         StaffRoutes(self.services).setup(app)
+        ClassPageRoutes(self.services).setup(app)
         for path in PAGES:
             app.router.add_get(path, self.page)
         app.router.add_get("/", self.index)

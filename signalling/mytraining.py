@@ -10,7 +10,8 @@ as ``Authorization: Bearer TOKEN``; a token never travels in a URL. Routes
     POST /api/m/join     {pass_id}    the join link, from ten minutes before the start
     GET  /api/m/calendar?pass=ID      the session's .ics (text/calendar)
     GET  /api/m/export                everything held about the person (JSON file)
-    POST /api/m/link     {email}      mail the link again (answers the same whoever asks)
+    POST /api/m/link     {email}      mail the link again (answers the same whoever asks;
+                                      429 ``too_many_requests`` after a few an hour)
 
 Every refusal is ``{"ok": false, "error": {"code", "message"}}`` with a
 status that fits it (400 bad input, 401 no valid link, 404 unknown session,
@@ -30,7 +31,7 @@ from aiohttp import web
 
 from breakout.errors import CodedError
 from exercises.errors import DomainError
-from orchestrator.errors import AuthError, BadRequest, NotFound
+from orchestrator.errors import AuthError, BadRequest, NotFound, RateLimited
 from orchestrator.gym.flowrecords import LinkHolder
 from orchestrator.services import Services
 from signalling import views, wire
@@ -50,6 +51,8 @@ def _status(error: CodedError) -> int:
         return 410 if error.code in GONE else 401
     if isinstance(error, NotFound):
         return 404
+    if isinstance(error, RateLimited):
+        return 429
     if isinstance(error, BadRequest):
         return 400
     if isinstance(error, DomainError):
@@ -167,12 +170,5 @@ class MyTrainingRoutes:
         email = body.get("email")
         if not isinstance(email, str) or len(email) > 254 or not EMAIL.fullmatch(email.strip()):
             raise BadRequest("email: your e-mail address", code="bad_payload")
-        gym = self.services().gym
-        for person in await gym.records.people_with_email(email.strip()):
-            for program in await gym.records.programs(person.org_id):
-                if program.state == "active" and program.audience.includes(
-                        person.department, person.site, person.level):
-                    # The live link is sent again (a revoked one is replaced when the
-                    # mail is written); asking never revokes anyone's link.
-                    await gym.outbox.send_link(person.org_id, program.id, person)
+        await self.services().gym.link_requests.ask(email)
         return web.json_response(wire.ok(), status=202)

@@ -8,18 +8,23 @@ rendered once per broadcast; personal payloads go to one person only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from breakout import Meeting
+from exercises.classfile import Problem
 from exercises.gym.enrolment import Plan
 from exercises.script import Step
 from exercises.state import Member, PassState
 from exercises.text import Text
 from orchestrator.codec import to_plain
+from orchestrator.gym.classes import Catalogue, LibraryExercise, OpenedClass
+from orchestrator.gym.classrecords import VersionEntry
+from orchestrator.gym.facilitating import OPEN_BEFORE
 from orchestrator.gym.flowrecords import SessionSlot
 from orchestrator.gym.mytraining import ClassLine, MyTrainingPage, SessionChoice
+from orchestrator.gym.records import ClassVersion, FacilitatedSession
 from orchestrator.readmodels import (
     Alert,
     Assignment,
@@ -349,3 +354,54 @@ def full_export(live: PersonExport, tables: Mapping[str, Any], org_id: str) -> P
     out["organisation"] = org_id
     out["records"] = {table: list(rows) for table, rows in tables.items()}
     return out
+
+
+# -- the class page and the facilitator's passes ---------------------------------------------
+
+def _minutes(seconds: float) -> float:
+    return round(seconds / 60, 2)
+
+
+def problems(found: Sequence[Problem]) -> list[Payload]:
+    """Problems as the class page shows them: beside the field, translated from the code
+    (the English message stays in the logs and on the command line)."""
+    return [{"field": p.field, "line": p.line, "code": p.code, "params": dict(p.params)}
+            for p in found]
+
+
+def class_catalogue(found: Catalogue) -> Payload:
+    return {"classes": [{"class_id": c.class_id, "version": c.version, "title": text(c.title),
+                         "minutes": _minutes(c.duration_s), "saved_by": c.saved_by,
+                         "saved_at": c.saved_at.isoformat(), "copied_from": c.copied_from,
+                         "upcoming_sessions": c.upcoming_sessions} for c in found.classes],
+            "built_in": [{"class_id": b.class_id, "title": text(b.title),
+                          "minutes": _minutes(b.duration_s)} for b in found.built_in]}
+
+
+def library_exercises(found: Sequence[LibraryExercise]) -> Payload:
+    return {"exercises": [{"step": dict(e.step), "trains": text(e.trains)} for e in found]}
+
+
+def _version(v: VersionEntry) -> Payload:
+    return {"version": v.version, "saved_by": v.saved_by, "saved_at": v.saved_at.isoformat(),
+            "source": v.source, "based_on": v.based_on, "upcoming_sessions": v.upcoming_sessions}
+
+
+def opened_class(opened: OpenedClass) -> Payload:
+    return {"draft": dict(opened.draft), "based_on": opened.based_on,
+            "history": [_version(v) for v in opened.history]}
+
+
+def saved_class(version: ClassVersion, changed: bool) -> Payload:
+    return {"class_id": version.class_id, "version": version.version, "changed": changed}
+
+
+def facilitated(found: Sequence[FacilitatedSession]) -> Payload:
+    return {"sessions": [{
+        "pass_id": f.session.pass_id, "program": f.program_name, "class_id": f.session.class_id,
+        "class_version": f.session.class_version, "class_title": text(f.class_title),
+        "starts_at": f.session.starts_at.isoformat(), "time_zone": f.session.time_zone,
+        "opens_at": (f.session.starts_at - OPEN_BEFORE).isoformat(),
+        "minutes": _minutes(f.session.duration_s), "capacity": f.session.capacity,
+        "enrolled": f.session.enrolled, "waiting": f.session.waiting,
+        "state": f.session.state.value} for f in found]}

@@ -1,4 +1,4 @@
-// Builds the pages into dist/: dist/{participant,facilitator,ops,mytraining,devmail}.html
+// Builds the pages into dist/: dist/{participant,facilitator,ops,mytraining,devmail,classes,passes}.html
 // and dist/assets/*.js|*.css. Everything the pages need is bundled here;
 // nothing is fetched from a CDN at run time. The pages reference their
 // assets as /assets/NAME (the orchestrator serves them from dist/assets).
@@ -11,7 +11,8 @@ import path from "node:path";
 const root = path.dirname(fileURLToPath(import.meta.url));
 const src = path.join(root, "src");
 const dist = path.join(root, "dist");
-const pages = ["participant", "facilitator", "ops", "mytraining", "devmail", "admin", "insights", "signin"];
+const pages = ["participant", "facilitator", "ops", "mytraining", "devmail", "admin", "insights", "classes",
+  "passes", "signin"];
 
 await rm(dist, { recursive: true, force: true });
 await mkdir(path.join(dist, "assets"), { recursive: true });

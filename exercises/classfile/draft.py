@@ -30,7 +30,7 @@ from exercises.classfile.exercise import Exercise
 from exercises.classfile.problems import Problem, sorted_problems
 from exercises.classfile.reader import Reader, compose
 from exercises.classfile.template import ClassTemplate, parse_class, read_class
-from exercises.script import ANSWERED_KINDS, Step, StepKind
+from exercises.script import ANSWERED_KINDS, Role, Step, StepKind
 from exercises.text import Text
 
 __all__ = ["DRAFT_FILE", "MINIMUMS", "DraftCheck", "check_draft", "draft_of", "draft_text",
@@ -45,8 +45,8 @@ DRAFT_FILE = "class draft"
 MINIMUMS: Mapping[str, float] = {"class": 10.0, "breakout": 2.0, "turn": 1.0, "step": 1.0}
 
 _STEP_KEYS = frozenset({"use", "id", "kind", "title", "prompt", "minutes", "visibility",
-                        "group_size", "roles", "turn_minutes", "options", "multiple", "scale_min",
-                        "scale_max", "max_words"})
+                        "group_size", "roles", "extra_role", "turn_minutes", "options",
+                        "multiple", "scale_min", "scale_max", "max_words"})
 _CLASS_KEYS = frozenset({"id", "title", "description", "minutes", "tags", "parameters", "steps"})
 #: Draft keys that are copied into the file under the same name.
 _PLAIN = ("visibility", "group_size", "multiple", "scale_min", "scale_max", "max_words")
@@ -77,6 +77,10 @@ def _minutes(seconds: float) -> float | int:
     return int(value) if value == int(value) else value
 
 
+def _role(role: Role) -> dict[str, Any]:
+    return {"id": role.id, "name": _text(role.name), "prompt": _text(role.prompt)}
+
+
 def step_draft(step: Step, use: str | None = None) -> dict[str, Any]:
     """One step as the page edits it: every field that applies to its kind."""
     out: dict[str, Any] = {"use": use, "id": step.id, "kind": step.kind.value,
@@ -86,8 +90,8 @@ def step_draft(step: Step, use: str | None = None) -> dict[str, Any]:
         out["visibility"] = step.visibility.value
     if step.kind is StepKind.BREAKOUT:
         out |= {"group_size": step.group_size, "turn_minutes": _minutes(step.turn_seconds),
-                "roles": [{"id": r.id, "name": _text(r.name), "prompt": _text(r.prompt)}
-                          for r in step.roles]}
+                "roles": [_role(r) for r in step.roles],
+                "extra_role": _role(step.extra_role) if step.extra_role else None}
     if step.kind is StepKind.POLL:
         out |= {"options": [_text(o) for o in step.options], "multiple": step.multiple}
     if step.kind is StepKind.SCALE:
@@ -171,8 +175,8 @@ def _differs(exercise: Step, key: str, value: Any) -> bool:
                     "multiple": exercise.multiple, "scale_min": exercise.scale_min,
                     "scale_max": exercise.scale_max, "max_words": exercise.max_words,
                     "options": [_text(o) for o in exercise.options],
-                    "roles": [{"id": r.id, "name": _text(r.name), "prompt": _text(r.prompt)}
-                              for r in exercise.roles]}[key]
+                    "roles": [_role(r) for r in exercise.roles],
+                    "extra_role": _role(exercise.extra_role) if exercise.extra_role else None}[key]
     return bool(current != value)
 
 
@@ -184,6 +188,11 @@ def _file_step(s: _Shape, raw: object, path: str,
     use = step.get("use")
     used = exercises.get(use) if isinstance(use, str) else None
     kind = used.step.kind.value if used is not None else step.get("kind")
+    if used is not None and used.step.roles and "roles" in step and not step.get("roles"):
+        # Without its roles the exercise is another step (a file cannot take away an
+        # exercise's extra role): written out in full.
+        step = dict(step, use=None, id=step.get("id") or used.id, kind=kind)
+        use, used = None, None
     out: dict[str, Any] = {}
     if use is not None:
         out["use"] = use
@@ -207,11 +216,12 @@ def _file_step(s: _Shape, raw: object, path: str,
             fields[key] = step[key]
     if "options" in applies and "options" in step:
         options = step["options"]
-        fields["options"] = list(options) \
-            if isinstance(options, list) else options
+        fields["options"] = list(options) if isinstance(options, list) else options
     roles = step.get("roles") if "roles" in applies else None
     if roles:
         fields["roles"] = roles
+        if step.get("extra_role"):
+            fields["extra_role"] = step["extra_role"]
         if "turn_minutes" in step:
             fields["turn_duration"] = s.minutes(step["turn_minutes"], f"{path}.turn_duration",
                                                 MINIMUMS["turn"])
@@ -220,10 +230,6 @@ def _file_step(s: _Shape, raw: object, path: str,
             continue  # already a problem of the page's own
         if used is None or _differs(used.step, key, value):
             out[key] = value
-    if used is not None and not roles and used.step.roles and "roles" in applies \
-            and "roles" in step:
-        # The exercise's roles were all removed, and with them its turns.
-        out |= {"roles": [], "turn_duration": "0s"}
     return out
 
 
@@ -233,7 +239,7 @@ def _applies(kind: object) -> frozenset[str]:
     k = StepKind(kind)
     keys = {"visibility"} if k in ANSWERED_KINDS else set()
     if k is StepKind.BREAKOUT:
-        keys |= {"group_size", "roles", "turn_duration"}
+        keys |= {"group_size", "roles", "extra_role", "turn_duration"}
     if k is StepKind.POLL:
         keys |= {"options", "multiple"}
     if k is StepKind.SCALE:

@@ -241,6 +241,6 @@ def step_values(step: Step) -> dict[str, Any]:
     """A built step's fields under their file names, to layer overrides on."""
     return {"title": step.title, "prompt": step.prompt, "duration": step.duration,
             "visibility": step.visibility, "group_size": step.group_size, "roles": step.roles,
-            "turn_duration": step.turn_seconds, "options": step.options,
+            "extra_role": step.extra_role, "turn_duration": step.turn_seconds, "options": step.options,
             "multiple": step.multiple, "scale_min": step.scale_min, "scale_max": step.scale_max,
             "max_words": step.max_words}

@@ -131,6 +131,13 @@ def _confirmation(pass_id: str, employee_id: str, now: datetime) -> MailOrder:
                      pass_id)
 
 
+def _withdrawn(pass_id: str, employee_id: str, now: datetime) -> MailOrder:
+    """The calendar event of a place given up, withdrawn (only a place had one)."""
+    return MailOrder(MailKind.CANCELLATION, employee_id,
+                     f"cancellation:{pass_id}:{employee_id}:{int(now.timestamp() * 1000)}", now,
+                     pass_id)
+
+
 def _welcome(change: Change, seat: Seat, now: datetime) -> tuple[MailOrder, ...]:
     mails: tuple[MailOrder, ...] = (_confirmation(change.pass_id, change.employee_id, now),)
     if change.status is EnrolmentStatus.ENROLLED:
@@ -201,6 +208,8 @@ def decide_enrol(facts: EnrolmentFacts, now: datetime, *, give_up_place: bool = 
         released_changes, promoted = promote_after_release(current, person, now)
         changes += released_changes
         released = current.pass_id
+        if person in current.enrolled and not current.started(now):
+            mails.append(_withdrawn(current.pass_id, person, now))
         for change in promoted:
             mails += _welcome(change, current, now)
     if target.full:
@@ -222,7 +231,8 @@ def decide_cancel(seat: Seat, employee_id: str, now: datetime) -> Plan:
         raise EnrolmentRefused("the session has started; it can no longer be cancelled",
                                code="session_started")
     changes, promoted = promote_after_release(seat, employee_id, now)
-    mails: list[MailOrder] = []
+    mails: list[MailOrder] = [_withdrawn(seat.pass_id, employee_id, now)] \
+        if employee_id in seat.enrolled else []
     for change in promoted:
         mails += _welcome(change, seat, now)
     return Plan(Outcome.CANCELLED, None, changes, None, promoted, tuple(mails))

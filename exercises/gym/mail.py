@@ -30,6 +30,9 @@ class MailKind(StrEnum):
     REMINDER_15MIN = "reminder-15min"
     MISSED = "missed"  # you missed class X: choose another session
     PERSONAL_LINK = "personal-link"
+    #: A place given up (switched or cancelled): its calendar event withdrawn
+    #: with an .ics of METHOD:CANCEL and the same UID.
+    CANCELLATION = "cancellation"
 
 
 class MailStatus(StrEnum):

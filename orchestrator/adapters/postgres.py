@@ -37,6 +37,7 @@ from exercises.text import Text
 from orchestrator.adapters.postgres_classes import ClassRecords
 from orchestrator.adapters.postgres_flows import FlowRecords
 from orchestrator.adapters.postgres_reports import ReportRecords
+from orchestrator.adapters.postgres_staff import StaffRecords
 from orchestrator.adapters.schema import LOCK_NAMESPACE, ROSTER_LOCK, migrate
 from orchestrator.errors import Conflict, NotFound, ServiceError
 from orchestrator.gym.records import (
@@ -108,7 +109,7 @@ PERSON_TABLES: Mapping[str, str] = {
 }
 
 
-class PostgresRecords(FlowRecords, ReportRecords, ClassRecords):
+class PostgresRecords(FlowRecords, ReportRecords, ClassRecords, StaffRecords):
     """The whole system of record; enrolment, links, mail, archives and Min träning's
     reads come from ``FlowRecords`` (``postgres_flows.py``), staff credentials and the
     dashboard's and insights' reads from ``ReportRecords`` (``postgres_reports.py``)."""

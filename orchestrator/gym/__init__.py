@@ -19,7 +19,9 @@ from orchestrator.gym.archive import PassArchiver
 from orchestrator.gym.classes import ClassLibrary
 from orchestrator.gym.dashboard import Dashboards
 from orchestrator.gym.enrolment import Enrolments
+from orchestrator.gym.facilitating import Facilitating
 from orchestrator.gym.insights import Insights
+from orchestrator.gym.linkrequests import LinkRequests
 from orchestrator.gym.links import PersonalLinks
 from orchestrator.gym.mail import MailRenderer, Outbox
 from orchestrator.gym.mytraining import MyTraining
@@ -52,6 +54,8 @@ class Gym:
     staff: StaffAccess
     dashboards: Dashboards
     insights: Insights
+    facilitating: Facilitating
+    link_requests: LinkRequests
 
 
 def build_gym(records: Records, passes: PassService, participants: Participants,
@@ -61,11 +65,15 @@ def build_gym(records: Records, passes: PassService, participants: Participants,
     roster = RosterService(records, passes.store, participants)
     person_data = PersonDataService(people, records)
     links = PersonalLinks(records, settings.secret, settings.base_url)
-    return Gym(records, roster, classes, Programs(records, classes, passes), person_data,
+    programs = Programs(records, classes, passes)
+    outbox = Outbox(records, clock=clock)
+    return Gym(records, roster, classes, programs, person_data,
                Enrolments(records, passes.store, clock=clock), links,
                MyTraining(records, roster, person_data, settings.base_url, clock=clock),
-               Outbox(records, clock=clock),
+               outbox,
                MailRenderer(records, links, settings.mail_from, clock=clock),
                PassArchiver(records, passes.store, clock=clock),
                StaffAccess(records, Access(settings, clock=clock), settings.base_url),
-               Dashboards(records, clock=clock), Insights(records, classes, clock=clock))
+               Dashboards(records, clock=clock), Insights(records, classes, clock=clock),
+               Facilitating(records, programs, clock=clock),
+               LinkRequests(records, outbox, settings.secret, clock=clock))

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from exercises import library
 from exercises.classfile import ClassFileError, Problem, load_class_text, parse_class
-from exercises.classfile.draft import DraftCheck, check_draft, draft_of, step_draft
+from exercises.classfile.draft import DraftCheck, check_draft, draft_of, draft_text, step_draft
 from exercises.script import ClassScript
 from exercises.text import Text
 from orchestrator.errors import NotFound
@@ -155,6 +155,11 @@ class ClassLibrary:
         if not checked.ok or checked.text is None or checked.template is None:
             raise ClassFileError(checked.problems or [Problem("class draft", 0, "", "not a class")])
         script = checked.template.script
+        if based_on is not None:
+            # Saving what was opened, unchanged, is no new version.
+            opened = await self.records.class_version(org_id, script.id, based_on)
+            if opened.yaml == draft_text(draft, based_on, library.exercise_index()):
+                return opened, False
         if based_on is None and any(s.id == script.id for s in library.list_classes()):
             # Opening a built-in class and saving it brings it into the library as is.
             copied_from = None

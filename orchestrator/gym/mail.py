@@ -100,6 +100,14 @@ class MailRenderer:
                     values["position"] = place.position or 1
                 else:
                     return Obsolete("the place was given up")
+            elif mail.kind is MailKind.CANCELLATION:
+                if status is EnrolmentStatus.ENROLLED:
+                    return Obsolete("the place is held again")
+                attachment = session_ics(
+                    pass_id=session.pass_id, title=title, starts_at=session.starts_at,
+                    duration_s=session.duration_s, facilitator=session.facilitator,
+                    program=program.name, language=lang, url=f"{self.links.base_url}/m",
+                    stamp=datetime.now(timezone.utc), cancelled=True)
             elif mail.kind in (MailKind.REMINDER_DAY, MailKind.REMINDER_15MIN):
                 if status is not EnrolmentStatus.ENROLLED:
                     return Obsolete("the place was given up")
@@ -119,7 +127,8 @@ class MailRenderer:
         if attachment is not None:
             message.add_attachment(attachment, maintype="text", subtype="calendar",
                                    filename=f"onlive-{mail.pass_id}.ics",
-                                   params={"method": "PUBLISH"})
+                                   params={"method": "CANCEL" if mail.kind is MailKind.CANCELLATION
+                                           else "PUBLISH"})
         # After the attachment: making the message multipart moves Content-* headers
         # into the text part.
         message["Content-Language"] = lang.value

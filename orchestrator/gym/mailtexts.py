@@ -68,6 +68,17 @@ TEXTS: Mapping[str, Mapping[Language, tuple[str, str]]] = {
                       "a calendar file if a place frees up. To choose another session instead, "
                       "go to My training:\n\n{link}"),
     },
+    MailKind.CANCELLATION: {
+        Language.SV: ("Avbokat: {class_title} {when_short}",
+                      "Hej {first_name}!\n\nDu har inte längre någon plats på {class_title} "
+                      "({program}), {when}. Den bifogade kalenderfilen tar bort passet ur din "
+                      "kalender. Ditt pass för klassen ser du i Min träning:\n\n{link}"),
+        Language.EN: ("Cancelled: {class_title} {when_short}",
+                      "Hello {first_name},\n\nYou no longer have a place in {class_title} "
+                      "({program}), {when}. The attached calendar file removes the session "
+                      "from your calendar. Your session of the class is in My training:\n\n"
+                      "{link}"),
+    },
     MailKind.REMINDER_DAY: {
         Language.SV: ("I morgon: {class_title} {when_short}",
                       "Hej {first_name}!\n\nPåminnelse: {class_title} ({program}) är {when}. "

@@ -39,6 +39,7 @@ from orchestrator.gym.flowrecords import (
 )
 from orchestrator.gym.records import (
     ClassVersion,
+    FacilitatedSession,
     ImportReport,
     Organisation,
     PersonData,
@@ -119,6 +120,20 @@ class ClassEditorStore(Protocol):
 
     async def class_catalogue(self, org_id: str) -> list[ClassEntry]: ...
     async def class_history(self, org_id: str, class_id: str) -> list[VersionEntry]: ...
+
+
+class FacilitatorStore(Protocol):
+    async def count_link_request(self, address_hmac: str, now: datetime,
+                                 since: datetime) -> int:
+        """Note one "mail me my link" of an address; how many since ``since``."""
+        ...
+
+    async def facilitator_sessions(self, org_id: str, facilitator: str,
+                                   ending_after: datetime) -> list[FacilitatedSession]:
+        """Their scheduled and open sessions that end after ``ending_after``, by start."""
+        ...
+
+    async def session(self, org_id: str, pass_id: str) -> SessionRecord: ...
 
 
 class ProgramStore(Protocol):
@@ -256,8 +271,8 @@ class ReportStore(Protocol):
 
 
 class Records(Organisations, RosterStore, ClassStore, ProgramStore, AttendanceStore, PersonRecords,
-              ClassEditorStore, EnrolmentStore, LinkStore, OutboxStore, ArchiveStore, TrainingStore,
-              StaffStore, ScheduleEdits, ReportStore, Protocol):
+              EnrolmentStore, LinkStore, OutboxStore, ArchiveStore, TrainingStore, StaffStore,
+              ScheduleEdits, ReportStore, ClassEditorStore, FacilitatorStore, Protocol):
     """The whole system of record."""
 
     async def ping(self) -> None: ...

@@ -17,7 +17,7 @@ from exercises.gym.program import Audience, Cadence, SessionState
 from exercises.gym.roster import Language, Level
 from exercises.text import Text
 
-__all__ = ["ClassVersion", "ImportReport", "Organisation", "PersonData", "PersonRecord",
+__all__ = ["ClassVersion", "FacilitatedSession", "ImportReport", "Organisation", "PersonData", "PersonRecord",
            "ProgramClass", "ProgramRecord", "SessionRecord"]
 
 
@@ -140,6 +140,16 @@ class SessionRecord:
     state: SessionState
     enrolled: int = 0
     waiting: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FacilitatedSession:
+    """A session on its facilitator's page: with its program's name and its class's
+    title in the version it was scheduled with."""
+
+    session: SessionRecord
+    program_name: str
+    class_title: Text
 
 
 @dataclass(frozen=True, slots=True)

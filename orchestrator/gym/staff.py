@@ -1,4 +1,5 @@
-"""Admin and leadership access: revocable links, each for one role of one organisation.
+"""Admin, leadership and facilitator access: revocable links, each for one role of one
+organisation (a facilitator's link is labelled with the name their sessions give them).
 
 ``issue`` stores a row (organisation, role, label) and returns a credential
 signed by ``orchestrator.access`` that names the row; ``resolve`` checks the
@@ -23,7 +24,7 @@ from orchestrator.tickets import Kind
 
 log = logging.getLogger(__name__)
 
-PAGES = {Kind.ADMIN: "/admin", Kind.LEADERSHIP: "/insights"}
+PAGES = {Kind.ADMIN: "/admin", Kind.LEADERSHIP: "/insights", Kind.FACILITATOR_HOME: "/passes"}
 MAX_LABEL = 120
 
 

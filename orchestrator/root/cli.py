@@ -9,6 +9,7 @@
     onlive link revoke CREDENTIAL   revoke a link, credential, credential id or sso:SESSION
     onlive admin-link | leadership-link   revocable links to an organisation's admin and
                                     leadership pages (see staffcli.py)
+    onlive facilitator-link NAME    a facilitator's upcoming passes and the class page
     onlive class validate FILE…     check class files; exit 0 only if all are valid
     onlive bench NAME               run a benchmark (see README)
     onlive bots --pass P --count N  synthetic participants

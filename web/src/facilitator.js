@@ -448,9 +448,15 @@ function setupEditDialog() {
     const title = { sv: $("#edit-title-sv").value.trim(), en: $("#edit-title-en").value.trim() };
     if (title.sv && title.sv !== item.title.sv) args.title_sv = title.sv;
     if (title.en && title.en !== item.title.en) args.title_en = title.en;
-    if ($("#edit-prompt-sv").value.trim()) args.prompt_sv = $("#edit-prompt-sv").value.trim();
-    if ($("#edit-prompt-en").value.trim()) args.prompt_en = $("#edit-prompt-en").value.trim();
-    if ($("#edit-duration").value !== "") args.duration = Math.round(Number($("#edit-duration").value));
+    // The fields show the step as it is now; only what was changed is sent.
+    const now = currentStep(item);
+    const prompt = { sv: $("#edit-prompt-sv").value.trim(), en: $("#edit-prompt-en").value.trim() };
+    if (prompt.sv && prompt.sv !== (now.prompt?.sv || "")) args.prompt_sv = prompt.sv;
+    if (prompt.en && prompt.en !== (now.prompt?.en || "")) args.prompt_en = prompt.en;
+    const duration = $("#edit-duration").value;
+    if (duration !== "" && Math.round(Number(duration)) !== Math.round(Number(now.duration ?? -1))) {
+      args.duration = Math.round(Number(duration));
+    }
     try {
       await call(app.socket, "command", { name: "edit_step", ...args });
       dialog.close();
@@ -461,14 +467,20 @@ function setupEditDialog() {
   });
 }
 
+/** The step of the class as it is now (the pass's script, after earlier edits). */
+function currentStep(item) {
+  return (app.view?.script || []).find((step) => step.id === item.id) || item;
+}
+
 function openEdit(item) {
   app.editing = item;
   $("#edit-heading").textContent = t("fac.edit.title", { title: pick(item.title) });
   $("#edit-title-sv").value = item.title.sv || "";
   $("#edit-title-en").value = item.title.en || "";
-  $("#edit-prompt-sv").value = "";
-  $("#edit-prompt-en").value = "";
-  $("#edit-duration").value = "";
+  const now = currentStep(item);
+  $("#edit-prompt-sv").value = now.prompt?.sv || "";
+  $("#edit-prompt-en").value = now.prompt?.en || "";
+  $("#edit-duration").value = now.duration != null ? String(Math.round(Number(now.duration))) : "";
   $("#edit-error").hidden = true;
   $("#edit-dialog").showModal();
 }

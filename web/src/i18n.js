@@ -6,6 +6,7 @@
 // never a number typed into a sentence.
 
 import { LIMITS, ECHO_THRESHOLDS } from "./contract.js";
+import { CLASS_STRINGS } from "./strings-classes.js";
 
 export const LANGS = ["sv", "en"];
 const STORE_KEY = "onlive.lang";
@@ -1392,6 +1393,9 @@ function initialLang() {
 }
 
 let lang = initialLang();
+// The class page and the facilitator's passes keep their strings in their own file.
+for (const l of LANGS) Object.assign(STRINGS[l], CLASS_STRINGS[l]);
+
 const listeners = new Set();
 
 export const getLang = () => lang;

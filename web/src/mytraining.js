@@ -287,8 +287,13 @@ $("#resend-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const status = $("#resend-status");
   try {
-    await fetch("/api/m/link", { method: "POST", headers: { "Content-Type": "application/json" },
+    const response = await fetch("/api/m/link", { method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ email: $("#resend-email").value.trim() }) });
+    if (response.status === 429) {
+      status.className = "error";
+      status.textContent = t("m.resend.limited");
+      return;
+    }
     status.className = "status";
     status.textContent = t("m.resend.sent");
   } catch {

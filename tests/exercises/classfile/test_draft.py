@@ -111,13 +111,14 @@ def test_a_commitment_stays_private() -> None:
     assert _codes(draft)[f"steps[{i}].visibility"] == ("commitment_private", {})
 
 
-def test_removing_every_role_of_an_exercise_removes_its_turns_too() -> None:
+def test_removing_every_role_of_an_exercise_writes_the_step_out_without_turns() -> None:
     draft = _library_draft("feedback-that-helps")
     i = next(i for i, s in enumerate(draft["steps"]) if s["kind"] == "breakout" and s["roles"])
     draft["steps"][i]["roles"] = []
     checked = check_draft(draft, 2, INDEX)
     assert checked.ok and checked.template is not None
     assert checked.template.script.steps[i].roles == ()
+    assert checked.template.script.steps[i].extra_role is None
 
 
 def test_a_class_of_no_steps_and_wrong_shapes_say_where() -> None:
@@ -153,3 +154,14 @@ def test_a_new_class_from_exercises_alone_is_valid() -> None:
 
 def _exercise_step(exercise_id: str) -> dict[str, Any]:
     return step_draft(INDEX[exercise_id].step, exercise_id)
+
+
+def test_a_written_out_breakout_keeps_its_roles_and_extra_role() -> None:
+    draft = _library_draft()
+    i = next(i for i, s in enumerate(draft["steps"]) if s.get("extra_role"))
+    draft["steps"][i] = dict(draft["steps"][i], use=None, id="our-pairs")
+    checked = check_draft(draft, 2, INDEX)
+    assert checked.ok and checked.text is not None
+    again = draft_of(checked.text, "again", INDEX)
+    assert again["steps"][i] == draft["steps"][i]
+    assert again["steps"][i]["extra_role"]["id"]

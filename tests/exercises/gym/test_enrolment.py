@@ -67,6 +67,7 @@ def test_a_freed_place_goes_to_the_first_waiting_and_the_rest_move_up() -> None:
                             Change("s1", "D", S.WAITING, 1), Change("s1", "E", S.WAITING, 2))
     assert plan.promoted == (Change("s1", "C", S.ENROLLED),)
     assert {(m.kind, m.employee_id) for m in plan.mails} == {
+        (MailKind.CANCELLATION, "A"),  # A's calendar event is withdrawn
         (MailKind.CONFIRMATION, "C"), (MailKind.REMINDER_DAY, "C"), (MailKind.REMINDER_15MIN, "C")}
 
 
@@ -83,6 +84,18 @@ def test_switching_releases_the_old_place_to_its_waiting_list() -> None:
     assert plan.released == "s1" and plan.outcome is Outcome.ENROLLED
     assert plan.changes == (Change("s1", "E1", S.CANCELLED), Change("s1", "C", S.ENROLLED),
                             Change("s2", "E1", S.ENROLLED))
+    withdrawn = [m for m in plan.mails if m.kind is MailKind.CANCELLATION]
+    assert [(m.employee_id, m.pass_id, m.send_after) for m in withdrawn] == [("E1", "s1", NOW)]
+
+
+def test_leaving_a_waiting_list_or_a_missed_session_withdraws_no_calendar_event() -> None:
+    waiting = seat("s1", enrolled=("A", "B"), waiting=("E1",))
+    plan = decide_enrol(facts(seat("s2"), current=waiting), NOW)
+    assert MailKind.CANCELLATION not in {m.kind for m in plan.mails}
+    assert MailKind.CANCELLATION not in {m.kind for m in decide_cancel(waiting, "E1", NOW).mails}
+    past = seat("s1", enrolled=("E1",), starts=NOW - timedelta(days=1), state=SessionState.ENDED)
+    plan = decide_enrol(facts(seat("s2"), current=past, current_missed=True), NOW)
+    assert MailKind.CANCELLATION not in {m.kind for m in plan.mails}
 
 
 def test_switching_into_a_full_session_needs_consent_to_give_up_the_place() -> None:
