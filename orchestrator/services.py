@@ -59,8 +59,8 @@ def build_services(settings: Settings, store: Store, sfu: Sfu, notifier: Notifie
     """The services over these ports; ``records`` is the durable store (None: no
     gym, as fast tests do); ``executor`` forms breakout rounds off the event loop
     (None: inline, as one-shot commands and tests do)."""
-    access = Access(settings, clock=clock)
-    people = People(store, clock=clock)
+    access = Access(settings, store, notifier, clock=clock)
+    people = People(store, access=access, sfu=sfu, clock=clock)
     publisher = Publisher(settings, store, sfu, notifier, people, clock=clock)
     passes = PassService(settings, store, sfu, publisher, clock=clock, executor=executor)
     participants = Participants(passes, people, access, clock=clock)

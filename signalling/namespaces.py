@@ -18,7 +18,7 @@ from orchestrator.errors import AuthError, BadRequest, Busy, OnliveError, Servic
 from orchestrator.readmodels import RoomAccess
 from orchestrator.services import Services
 from orchestrator.taskset import TaskSet
-from orchestrator.tickets import Kind
+from orchestrator.tickets import Claims, Kind
 from signalling import views, wire
 from signalling.media import EchoBusy, EchoError, EchoPool
 from signalling.notifier import OPS_ROOM, pass_room, person_room
@@ -92,7 +92,7 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
     def _refuse_connect(self, error: Exception, role: str) -> Exception:
         """A refused connection: coded; a service being away says try again."""
         if isinstance(error, OnliveError):
-            log.info("%s connect refused: %s", role, error.message)
+            log.info("%s connect refused: %s", role, error.message, extra={"code": error.code})
             refused: Exception = _refuse(error)
             return refused
         if self.transient(error):
@@ -106,6 +106,11 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
             return await self.get_session(sid)  # type: ignore[no-any-return]
         except KeyError:
             return {}
+
+    async def _hold(self, sid: str, claims: Claims) -> None:
+        """Join the rooms a revocation of this credential (or its holder) empties."""
+        for room in self.services.access.holders(claims):
+            await self.enter_room(sid, room)
 
     def _credential(self, auth: object, field: str) -> str:
         if not isinstance(auth, dict):
@@ -128,13 +133,15 @@ class ParticipantNamespace(_Base):
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
         try:
-            claims = self.services.access.verify(self._credential(auth, "ticket"),
-                                                 Kind.PARTICIPANT)
+            claims = await self.services.access.admit(self._credential(auth, "ticket"),
+                                                      Kind.PARTICIPANT)
             assert claims.pass_id is not None
             await self.participants.check_open(claims.pass_id)
         except Exception as error:  # noqa: BLE001 - _refuse_connect re-raises the unknown
             raise self._refuse_connect(error, "participant") from None
-        await self.save_session(sid, {"pass_id": claims.pass_id, "person_id": claims.subject})
+        await self.save_session(sid, {"pass_id": claims.pass_id, "person_id": claims.subject,
+                                      "claims": claims})
+        await self._hold(sid, claims)
         await self.enter_room(sid, pass_room(claims.pass_id))
         await self.enter_room(sid, person_room(claims.pass_id, claims.subject))
         self.tasks.spawn(self._welcome(sid, claims.pass_id, claims.subject), "welcome")
@@ -148,6 +155,8 @@ class ParticipantNamespace(_Base):
         session = await self._session(sid)
         if not session:
             return
+        if not await self.services.access.still_admitted(session["claims"]):
+            return  # revoked (an erased person leaves nothing behind, not even a leave)
         room = person_room(session["pass_id"], session["person_id"])
         others = [s for s, _ in self.server.manager.get_participants(self.namespace, room)
                   if s != sid]
@@ -238,13 +247,14 @@ class FacilitatorNamespace(_Base):
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
         try:
-            claims = self.services.access.verify(self._credential(auth, "credential"),
-                                                 Kind.FACILITATOR)
+            claims = await self.services.access.admit(self._credential(auth, "credential"),
+                                                      Kind.FACILITATOR)
             assert claims.pass_id is not None
             await self.services.store.load(claims.pass_id)
         except Exception as error:  # noqa: BLE001 - _refuse_connect re-raises the unknown
             raise self._refuse_connect(error, "facilitator") from None
         await self.save_session(sid, {"pass_id": claims.pass_id, "actor": claims.subject})
+        await self._hold(sid, claims)
         await self.enter_room(sid, pass_room(claims.pass_id))
         self.tasks.spawn(self._welcome(sid, claims.pass_id), "welcome")
 
@@ -278,9 +288,11 @@ class OpsNamespace(_Base):
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
         try:
-            self.services.access.verify(self._credential(auth, "credential"), Kind.OPS)
-        except OnliveError as error:
-            raise _refuse(error) from None
+            claims = await self.services.access.admit(self._credential(auth, "credential"),
+                                                      Kind.OPS)
+        except Exception as error:  # noqa: BLE001 - _refuse_connect re-raises the unknown
+            raise self._refuse_connect(error, "ops") from None
+        await self._hold(sid, claims)
         await self.enter_room(sid, OPS_ROOM)
         self.tasks.spawn(self._welcome(sid), "welcome")
 

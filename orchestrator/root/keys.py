@@ -17,6 +17,7 @@ from orchestrator.root.workers import GroupingPool
 from orchestrator.scheduler import Scheduler
 from orchestrator.services import Services
 from orchestrator.settings import Settings
+from orchestrator.signon import SignOn
 from orchestrator.taskset import TaskSet
 from signalling.channel import Channel
 from signalling.media import EchoPool
@@ -36,6 +37,7 @@ STARTED = web.AppKey("started", float)
 #: What this worker knows of Redis, the channel and LiveKit (readyz, /metrics).
 HEALTH = web.AppKey("health", Health)
 CHANNEL = web.AppKey("channel", Channel)
+SIGNON = web.AppKey("signon", SignOn)
 
 
 @dataclass

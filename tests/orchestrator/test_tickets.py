@@ -34,3 +34,11 @@ def test_a_ticket_signed_with_another_secret_is_forged() -> None:
     token = tickets.issue("a" * 40, claims())
     with pytest.raises(AuthError, match="not valid"):
         tickets.verify("b" * 40, token, now=1, kind=tickets.Kind.PARTICIPANT)
+
+
+def test_every_spelling_of_a_credential_has_one_id() -> None:
+    token = tickets.issue("s" * 40, claims())
+    claims_ = tickets.verify("s" * 40, token, now=1, kind=tickets.Kind.PARTICIPANT)
+    assert claims_.id == tickets.credential_id(token) == tickets.credential_id(token + "==")
+    other = tickets.issue("s" * 40, claims(exp=101))
+    assert tickets.credential_id(other) != claims_.id
