@@ -157,8 +157,10 @@ def start_redis(data_dir: Path, port: int, *, password: str, binary: str = "redi
     config = data_dir / "redis-acl.conf"
     fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
+        # ``default`` is off, so no connection can be it, but keeps its rights: Redis 7.0
+        # replays the AOF's MULTI/EXEC as ``default`` and would refuse (and lose) them.
         f.write("# written by onlive: one password user, no default user\n"
-                "user default off\n"
+                "user default off ~* &* +@all\n"
                 f"user {REDIS_USER} on >{password} ~* &* +@all\n")
     os.chmod(config, 0o600)
     argv = [binary, str(config), "--bind", LOOPBACK, "--port", str(port), "--dir", str(data_dir),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 from pathlib import Path
 
@@ -84,5 +85,34 @@ def test_redis_admits_only_its_password_user_and_keeps_its_files_private(
         assert (tmp_path / "redis" / "redis-acl.conf").stat().st_mode & 0o777 == 0o600
         cmdline = Path(f"/proc/{child.pid}/cmdline").read_bytes()
         assert password.encode() not in cmdline, "other local users can read a command line"
+    finally:
+        child.stop()
+
+
+def test_redis_replays_its_transactions_after_a_kill(tmp_path: Path) -> None:
+    """The AOF's MULTI/EXEC come back after kill -9 (Redis replays them as the disabled
+    ``default`` user, which must keep its rights)."""
+    port, password = free_port(), "pw-" + "y" * 30
+    child = start_redis(tmp_path / "redis", port, password=password)
+    try:
+        client = redis.Redis.from_url(redis_url(port, password))
+        try:
+            pipe = client.pipeline(transaction=True)
+            pipe.set("a", "1")
+            pipe.set("b", "2")
+            pipe.execute()
+        finally:
+            client.close()
+        assert child.process is not None
+        os.kill(child.pid, signal.SIGKILL)
+        child.process.wait(timeout=10)
+        assert child.respawn is not None
+        child = child.respawn()
+        client = redis.Redis.from_url(redis_url(port, password))
+        try:
+            assert client.mget("a", "b") == [b"1", b"2"]
+        finally:
+            client.close()
+        assert _raw(port, b"PING\r\n").startswith(b"-NOAUTH"), "default stays off"
     finally:
         child.stop()
