@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: dev test setup
+.PHONY: dev test setup lock
 
 dev:
 	scripts/dev.sh
@@ -9,3 +9,7 @@ test:
 
 setup:
 	scripts/setup.sh
+
+# Pin the Python dependencies with hashes after changing pyproject.toml (scripts/lock.sh).
+lock:
+	scripts/lock.sh

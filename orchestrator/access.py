@@ -98,8 +98,9 @@ class Access:
     def facilitator_credential(self, pass_id: str, subject: str = "facilitator") -> str:
         return self._issue(Kind.FACILITATOR, pass_id, subject)
 
-    def ops_credential(self, subject: str = "ops") -> str:
-        return self._issue(Kind.OPS, None, subject)
+    def ops_credential(self, subject: str = "ops", *, ttl: float | None = None) -> str:
+        """An ops credential; ``ttl`` seconds (default ``ticket_ttl``), longer for a scraper."""
+        return self._issue(Kind.OPS, None, subject, ttl=ttl)
 
     def staff_credential(self, role: Kind, org_id: str, credential_id: int) -> str:
         if role not in STAFF_ROLES:

@@ -1,5 +1,7 @@
 """What ops sees, and whether the worker is ready: health of its dependencies
-and every running pass with its rooms and the recent alerts.
+and every running pass with its rooms and the recent alerts; and the figures
+``/metrics`` reads when it is scraped (passes and participants by phase, the
+health of Redis, LiveKit and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -7,8 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
 
+from exercises.state import Phase
 from orchestrator.ports import RoomInfo, Sfu, Store
 from orchestrator.readmodels import Check, OpsOverview, PassSummary, RoomLoad
 
@@ -29,11 +35,46 @@ async def check(what: str, probe: Awaitable[None]) -> Check:
         return Check(False, error=str(error) or type(error).__name__)
 
 
+class _Pingable(Protocol):
+    async def ping(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Live passes and the people present in them, by phase, and each dependency's health.
+
+    Read from the shared store, so every worker reports the same passes.
+    """
+
+    passes: dict[Phase, int] = field(default_factory=dict)
+    participants: dict[Phase, int] = field(default_factory=dict)
+    health: dict[str, Check] = field(default_factory=dict)
+
+
 class Overview:
-    def __init__(self, store: Store, sfu: Sfu, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: Store, sfu: Sfu, *, clock: Callable[[], float] = time.time,
+                 records: _Pingable | None = None) -> None:
         self.store = store
         self.sfu = sfu
         self.clock = clock
+        self.records = records
+
+    async def figures(self) -> Figures:
+        """What ``/metrics`` reports at scrape time (a few reads per live pass)."""
+        health = await self.health()
+        if self.records is not None:
+            health["database"] = await check("database", self.records.ping())
+        passes: Counter[Phase] = Counter({phase: 0 for phase in Phase})
+        present: Counter[Phase] = Counter({phase: 0 for phase in Phase})
+        if health["redis"].ok:
+            for pass_id in await self.store.live_passes():
+                try:
+                    state = await self.store.load(pass_id)
+                except Exception:  # noqa: BLE001 - one damaged pass must not hide the others
+                    continue
+                passes[state.phase] += 1
+                present[state.phase] += len(state.present)
+        return Figures(dict(passes), dict(present), health)
 
     async def health(self) -> dict[str, Check]:
         """Whether Redis and LiveKit answer, and how fast."""

@@ -21,6 +21,7 @@ from exercises.state import Member, PassState, Phase
 from orchestrator.access import Access
 from orchestrator.errors import AuthError, BadRequest, NotFound, ServiceError
 from orchestrator.grouping import late_placement
+from orchestrator.metrics import timed
 from orchestrator.people import People
 from orchestrator.ports import Store
 from orchestrator.publishing import Publisher
@@ -119,6 +120,11 @@ class Participants:
     async def answer(self, pass_id: str, person_id: str, step_id: str, client_id: str,
                      value: dict[str, Any]) -> bool:
         """Validate and store one answer; False when it was a retry already stored."""
+        with timed(self.passes.metrics, "answer"):
+            return await self._answer(pass_id, person_id, step_id, client_id, value)
+
+    async def _answer(self, pass_id: str, person_id: str, step_id: str, client_id: str,
+                      value: dict[str, Any]) -> bool:
         self.passes.enter()
         try:
             state = await self.store.load(pass_id)

@@ -18,6 +18,7 @@ from exercises.results import aggregate
 from exercises.script import StepKind, Visibility
 from exercises.state import PassState, Phase
 from orchestrator.errors import NotFound
+from orchestrator.metrics import NO_METRICS, Metrics
 from orchestrator.people import People
 from orchestrator.ports import Notifier, Sfu, Store
 from orchestrator.readmodels import (
@@ -35,7 +36,7 @@ from orchestrator.settings import Settings
 from orchestrator.taskset import TaskSet
 
 #: How often a burst of changes to one pass is broadcast, at most (after its first change).
-BURST_INTERVAL_S = 0.1
+BURST_INTERVAL_S = 0.25
 
 #: Recent alerts scanned for a facilitator's snapshot (of every pass; theirs are kept).
 ALERTS_IN_SNAPSHOT = 100
@@ -47,8 +48,10 @@ _LEADERSHIP_LIVE_KEYS = ("step", "kind", "visibility", "count", "suppressed", "t
 
 class Publisher:
     def __init__(self, settings: Settings, store: Store, sfu: Sfu, notifier: Notifier,
-                 people: People, *, clock: Callable[[], float] = time.time) -> None:
+                 people: People, *, clock: Callable[[], float] = time.time,
+                 metrics: Metrics = NO_METRICS) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.store = store
         self.sfu = sfu
         self.notifier = notifier
@@ -184,7 +187,9 @@ class Publisher:
         if latest is None:
             return
         self._published[latest.id] = latest.version
+        start = time.perf_counter()
         await self.notifier.state(PassView(latest, self.clock()))
+        self.metrics.broadcast("state", len(latest.present), time.perf_counter() - start)
         await self.refresh_facilitators(latest.id)
 
     async def _drain(self, pass_id: str) -> None:
@@ -227,7 +232,9 @@ class Publisher:
         except NotFound:
             return
         view = await self.facilitator_view(state)
+        start = time.perf_counter()
         await self.notifier.facilitator(view)
+        self.metrics.broadcast("facilitator", 1, time.perf_counter() - start)
         shared = self.plenary(view)
         if shared is not None:
             await self.notifier.results(shared)

@@ -23,6 +23,7 @@ import secrets
 import time
 from collections.abc import Callable
 
+from orchestrator.metrics import NO_METRICS, LeaseEvent, Metrics
 from orchestrator.ports import Store
 from orchestrator.service import PassService
 
@@ -54,8 +55,9 @@ def sleep_for(next_deadline: float | None, now: float, *, renew_in: float | None
 class Scheduler:
     def __init__(self, store: Store, service: PassService, *, lease_ms: int,
                  renew_ms: int | None = None, clock: Callable[[], float] = time.time,
-                 worker_id: str | None = None) -> None:
+                 worker_id: str | None = None, metrics: Metrics = NO_METRICS) -> None:
         self.store = store
+        self.metrics = metrics
         self.service = service
         self.lease_ms = lease_ms
         self.renew_ms = renew_ms if renew_ms is not None else max(50, lease_ms // 3)
@@ -107,6 +109,7 @@ class Scheduler:
             if pass_id not in self.owned:
                 self.owned.add(pass_id)
                 self.takeovers += 1
+                self.metrics.lease(LeaseEvent.TAKEN)
             try:
                 await self.service.tick(pass_id)
             except Exception:
@@ -118,8 +121,10 @@ class Scheduler:
             if await self.store.deadline_of(pass_id) is None:
                 await self.store.release_lease(pass_id, self.worker_id)
                 self.owned.discard(pass_id)
+                self.metrics.lease(LeaseEvent.RELEASED)
             elif not await self.store.acquire_lease(pass_id, self.worker_id, self.lease_ms):
                 self.owned.discard(pass_id)
+                self.metrics.lease(LeaseEvent.LOST)
 
     async def hand_over(self) -> int:
         """Stop firing and give every lease up at once; returns how many."""
@@ -128,6 +133,8 @@ class Scheduler:
         count = len(self.owned)
         await self.release_all()
         self.handovers += count
+        for _ in range(count):
+            self.metrics.lease(LeaseEvent.HANDED_OVER)
         if count:
             log.info("leases handed over", extra={"worker": self.worker_id, "count": count})
         return count

@@ -68,6 +68,7 @@ from orchestrator.grouping import (
     round_of,
     run_job,
 )
+from orchestrator.metrics import NO_METRICS, Metrics, timed
 from orchestrator.ports import Applied, Archive, Sfu, Store
 from orchestrator.publishing import Publisher
 from orchestrator.readmodels import CueNotice, RoomAccess, group_number
@@ -98,8 +99,10 @@ class _NoArchive:
 
 class PassService:
     def __init__(self, settings: Settings, store: Store, sfu: Sfu, publisher: Publisher, *,
-                 clock: Callable[[], float] = time.time, executor: Executor | None = None) -> None:
+                 clock: Callable[[], float] = time.time, executor: Executor | None = None,
+                 metrics: Metrics = NO_METRICS) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.executor = executor
         self.store = store
         self.sfu = sfu
@@ -291,6 +294,10 @@ class PassService:
 
     async def command(self, pass_id: str, command: Command, actor: str) -> int | RoomAccess:
         """Run a facilitator command; the new version, or a room token for ``JoinRoom``."""
+        with timed(self.metrics, name_of(command)):
+            return await self._command(pass_id, command, actor)
+
+    async def _command(self, pass_id: str, command: Command, actor: str) -> int | RoomAccess:
         if isinstance(command, JoinRoom):
             return await self.facilitator_token(pass_id, command.room, actor)
         if isinstance(command, ResolveHelp):

@@ -17,6 +17,7 @@ from orchestrator.access import Access
 from orchestrator.errors import ServiceError
 from orchestrator.gym import Gym, build_gym
 from orchestrator.gym.ports import Records
+from orchestrator.metrics import NO_METRICS, Metrics
 from orchestrator.overview import Overview
 from orchestrator.participants import Participants
 from orchestrator.people import People
@@ -40,6 +41,7 @@ class Services:
     participants: Participants
     rooms: RoomEvents
     overview: Overview
+    metrics: Metrics
     # The gym (roster, programs, schedule) needs the system of record; fast
     # service tests that never touch it build the services without one.
     gym_or_none: Gym | None = None
@@ -55,14 +57,17 @@ class Services:
 def build_services(settings: Settings, store: Store, sfu: Sfu, notifier: Notifier, *,
                    records: Records | None = None,
                    clock: Callable[[], float] = time.time,
-                   executor: Executor | None = None) -> Services:
+                   executor: Executor | None = None,
+                   metrics: Metrics = NO_METRICS) -> Services:
     """The services over these ports; ``records`` is the durable store (None: no
     gym, as fast tests do); ``executor`` forms breakout rounds off the event loop
-    (None: inline, as one-shot commands and tests do)."""
+    (None: inline, as one-shot commands and tests do); ``metrics`` records what
+    ops reads on /metrics (``NO_METRICS``: nothing)."""
     access = Access(settings, store, notifier, clock=clock)
     people = People(store, access=access, sfu=sfu, clock=clock)
-    publisher = Publisher(settings, store, sfu, notifier, people, clock=clock)
-    passes = PassService(settings, store, sfu, publisher, clock=clock, executor=executor)
+    publisher = Publisher(settings, store, sfu, notifier, people, clock=clock, metrics=metrics)
+    passes = PassService(settings, store, sfu, publisher, clock=clock, executor=executor,
+                         metrics=metrics)
     participants = Participants(passes, people, access, clock=clock)
     gym = build_gym(records, passes, participants, people, settings, clock=clock) \
         if records is not None else None
@@ -70,4 +75,4 @@ def build_services(settings: Settings, store: Store, sfu: Sfu, notifier: Notifie
         passes.archive = gym.archiver  # an ended session's pass goes to the system of record
     return Services(settings, store, sfu, notifier, access, people, publisher, passes,
                     participants, RoomEvents(store, sfu, notifier, publisher),
-                    Overview(store, sfu, clock=clock), gym)
+                    Overview(store, sfu, clock=clock, records=records), metrics, gym)

@@ -6,6 +6,7 @@ its meaning is listed in the README's Configuration section.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -83,6 +84,9 @@ class Settings:
     echo_idle_timeout: float = 30.0
     # The echo peer gathers only 127.0.0.1 candidates (a loopback deployment).
     media_loopback: bool = True
+    # The addresses the echo peer binds and offers as ICE candidates, for browsers
+    # elsewhere (like LiveKit's rtc.node_ip); empty: as media_loopback says.
+    media_ips: tuple[str, ...] = ()
     # smtp://[user:password@]host:port (smtps:// for TLS, smtp+starttls://); None: mail
     # waits in the outbox (``onlive dev`` runs a local mail sink and sets it).
     smtp_url: str | None = field(default=None, repr=False)
@@ -124,6 +128,12 @@ class Settings:
                 ("smtp://", "smtps://", "smtp+starttls://")):
             raise ConfigError("ONLIVE_SMTP_URL must be an smtp://, smtps:// or "
                               "smtp+starttls:// URL")
+        for address in self.media_ips:
+            try:
+                ipaddress.IPv4Address(address)
+            except ValueError:
+                raise ConfigError("ONLIVE_MEDIA_IPS takes IPv4 addresses separated by commas, "
+                                  f"not {address!r}") from None
         if not 200 <= self.lease_ms <= 60_000:
             raise ConfigError(f"ONLIVE_LEASE_MS must be 200-60000, not {self.lease_ms}")
         if not 20 <= self.lease_renew_ms <= self.lease_ms // 2:
@@ -254,6 +264,8 @@ class Settings:
             oidc_group_roles=_pairs(env.get("ONLIVE_OIDC_GROUP_ROLES", "")),
             oidc_org=env.get("ONLIVE_OIDC_ORG") or env.get("ONLIVE_ORG") or "default",
             session_ttl=num("ONLIVE_SESSION_TTL", 8 * 60 * 60),
+            media_ips=tuple(a.strip() for a in env.get("ONLIVE_MEDIA_IPS", "").split(",")
+                            if a.strip()),
             media_loopback=env.get("ONLIVE_MEDIA_LOOPBACK",
                                    "1" if env.get("ONLIVE_HOST", "127.0.0.1") == "127.0.0.1"
                                    else "0") == "1",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what onlive needs, skipping whatever is already there:
-# Debian's redis-server, postgresql and chromium, a virtualenv with the Python
+# Debian's redis-server, postgresql, chromium and nginx, a virtualenv with the Python
 # dependencies, the pinned LiveKit server (orchestrator/version.py) built with
 # `go install` and cached outside the clone (keyed by version), and the web
 # build.
@@ -27,6 +27,8 @@ else
     compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 fi
 [ -x /usr/lib/chromium/chromium ] || missing+=(chromium)
+# The proxy of the production layout (tests/production/ runs it as in compose.yaml).
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v unshare >/dev/null || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -37,6 +39,10 @@ fi
 # The Debian package starts a system redis on 6379; onlive runs its own.
 if command -v systemctl >/dev/null && systemctl is-active --quiet redis-server 2>/dev/null; then
     as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
+fi
+# Debian's nginx starts a default site on port 80; the production test runs its own.
+if command -v systemctl >/dev/null && systemctl is-enabled --quiet nginx 2>/dev/null; then
+    as_root systemctl disable --now nginx >/dev/null 2>&1 || true
 fi
 # Debian's postgresql makes and starts a system cluster (main, port 5432); onlive runs its
 # own (`onlive dev`, the test fixtures), so the system one is stopped and stays off.
@@ -53,16 +59,29 @@ if command -v pg_lsclusters >/dev/null; then
 fi
 
 # --- Python -------------------------------------------------------------------
+# Every dependency comes pinned with its hash from scripts/requirements-test.lock
+# (`make lock` makes it from pyproject.toml), then the project itself without
+# dependencies. Reinstalled when pyproject.toml or the lock changes. A lock that is
+# behind pyproject.toml's dependency lists (someone added one without `make lock`)
+# is said loudly, and what is missing is then installed from pyproject.toml as is.
+lock="scripts/requirements-test.lock"
 stamp=".venv/.onlive-deps"
-want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+want="$(cat pyproject.toml "$lock" | sha256sum | cut -d' ' -f1)"
 if [ ! -x .venv/bin/python ]; then
     say "creating .venv"
     "$PYTHON" -m venv .venv
 fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    say "installing Python dependencies"
+    say "installing Python dependencies (hash-pinned, $lock)"
     .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[test]'
+    .venv/bin/python -m pip install -q --require-hashes --no-deps -r "$lock"
+    if [ "$(head -1 "$lock" | sed -n 's/^# pyproject.toml dependencies: //p')" \
+            = "$(.venv/bin/python scripts/deps-hash.py)" ]; then
+        .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
+    else
+        say "WARNING: $lock is behind pyproject.toml's dependencies: run \`make lock\` and commit it"
+        .venv/bin/python -m pip install -q --no-build-isolation -e '.[test]'
+    fi
     echo "$want" > "$stamp"
 fi
 

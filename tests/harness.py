@@ -123,10 +123,12 @@ async def service_for(env: dict[str, str]) -> AsyncIterator[Setup]:
 class Client:
     """A Socket.IO client of one namespace that records what it receives."""
 
-    def __init__(self, base_url: str, namespace: str, auth: dict[str, str]) -> None:
+    def __init__(self, base_url: str, namespace: str, auth: dict[str, str],
+                 headers: dict[str, str] | None = None) -> None:
         self.base_url = base_url
         self.namespace = namespace
         self.auth = auth
+        self.headers = {"Origin": base_url, **(headers or {})}
         self.sio = socketio.AsyncClient(serializer="msgpack", reconnection=True,
                                         reconnection_delay=0.2, reconnection_delay_max=1)
         self.received: dict[str, list[Any]] = defaultdict(list)
@@ -140,7 +142,7 @@ class Client:
 
     async def connect(self) -> None:
         await self.sio.connect(self.base_url, namespaces=[self.namespace], auth=self.auth,
-                               headers={"Origin": self.base_url}, transports=["websocket"],
+                               headers=self.headers, transports=["websocket"],
                                wait_timeout=10)
 
     async def call(self, event: str, data: Any = None, timeout: float = 10) -> Any:

@@ -49,6 +49,7 @@ from orchestrator.root.keys import (
     GROUPING,
     HEALTH,
     LOOP_LAG,
+    METRICS,
     RECORDS,
     REDIS,
     SCHEDULER,
@@ -67,11 +68,12 @@ from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.signon import SignOn
 from orchestrator.taskset import TaskSet
-from signalling import namespaces, views
+from signalling import namespaces, views, wire
 from signalling.channel import Channel, LocalEmitter
 from signalling.fanout import FanoutServer
 from signalling.http import Routes
 from signalling.media import EchoPool, ice
+from signalling.metrics import MetricsRoutes, PrometheusMetrics
 from signalling.notifier import SocketNotifier
 from signalling.sso import SignOnRoutes
 from signalling.transport import disable_websocket_compression
@@ -93,6 +95,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     app[LOOP_LAG] = LoopLag()
+    app[METRICS] = PrometheusMetrics()
     app[HEALTH] = Health()
     for resource in (_redis, _records, _sfu, _echo, _grouping, _socketio, _signon, _scheduler,
                      _loop_monitor, _ops_monitor, _redis_watch, _mail_sender):
@@ -114,6 +117,8 @@ def create_app(settings: Settings) -> web.Application:
     # Routes are added before start-up; the services they call exist once it ran.
     Routes(lambda: app[SERVICES], settings, health=lambda: app[HEALTH]).setup(app)
     SignOnRoutes(lambda: app[SIGNON], lambda: app[SERVICES], settings).setup(app)
+    MetricsRoutes(lambda: app[SERVICES], app[METRICS], lambda: _runtime(app),
+                  lambda: _connections(app)).setup(app)
     return app
 
 
@@ -184,8 +189,7 @@ async def _sfu(app: web.Application) -> AsyncIterator[None]:
 
 async def _echo(app: web.Application) -> AsyncIterator[None]:
     s = app[SETTINGS]
-    if s.media_loopback:
-        ice.enable()
+    ice.configure(s.media_ips, loopback=s.media_loopback)
     async with EchoPool(s.echo_capacity, s.echo_idle_timeout) as pool:
         app[ECHO] = pool
         yield
@@ -205,7 +209,8 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
     app[TASKS] = tasks
     notifier = SocketNotifier(sio, local=LocalEmitter(sio))
     services = build_services(app[SETTINGS], app[STORE], app[SFU], notifier,
-                              records=app[RECORDS], executor=app[GROUPING])
+                              records=app[RECORDS], executor=app[GROUPING],
+                              metrics=app[METRICS])
     app[SERVICES] = services
 
     async def overview() -> dict[str, Any]:
@@ -237,6 +242,11 @@ async def _signon(app: web.Application) -> AsyncIterator[None]:
     yield
     if session is not None:
         await session.close()
+def _connections(app: web.Application) -> dict[str, int]:
+    """This worker's sockets per namespace (Socket.IO keeps every socket in room None)."""
+    rooms = app[SIO].manager.rooms
+    return {namespace: len(rooms.get(namespace, {}).get(None, {}))
+            for namespace in (wire.PARTICIPANT, wire.FACILITATOR, wire.OPS)}
 
 
 def _runtime(app: web.Application) -> views.Runtime:
@@ -248,7 +258,7 @@ def _runtime(app: web.Application) -> views.Runtime:
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     s = app[SETTINGS]
     scheduler = Scheduler(app[STORE], app[SERVICES].passes, lease_ms=s.lease_ms,
-                          renew_ms=s.lease_renew_ms)
+                          renew_ms=s.lease_renew_ms, metrics=app[METRICS])
     app[SCHEDULER] = scheduler
     log.info("scheduler started", extra={"worker": scheduler.worker_id,
                                          "lease_ms": s.lease_ms, "renew_ms": s.lease_renew_ms})
@@ -263,14 +273,16 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
-    lag = app[LOOP_LAG]
+    lag, metrics = app[LOOP_LAG], app[METRICS]
 
     async def watch() -> None:
         loop = asyncio.get_running_loop()
         while True:
             start = loop.time()
             await asyncio.sleep(lag.SAMPLE_S)
-            lag.add((loop.time() - start - lag.SAMPLE_S) * 1000)
+            late = loop.time() - start - lag.SAMPLE_S
+            lag.add(late * 1000)
+            metrics.loop_lag(late)
 
     task = asyncio.create_task(watch(), name="loop-monitor")
     yield

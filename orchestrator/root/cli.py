@@ -7,6 +7,7 @@
     onlive pass facilitator PASS    issue a facilitator link
     onlive ops-link                 issue an ops dashboard link
     onlive link revoke CREDENTIAL   revoke a link, credential, credential id or sso:SESSION
+    onlive ops-credential [--days N]   an ops credential for a metrics scraper
     onlive admin-link | leadership-link   revocable links to an organisation's admin and
                                     leadership pages (see staffcli.py)
     onlive facilitator-link NAME    a facilitator's upcoming passes and the class page
@@ -31,6 +32,7 @@ from breakout.errors import CodedError
 from exercises.script import ClassScript
 from exercises.state import Member
 from orchestrator import logs
+from orchestrator.access import Access
 from orchestrator.root import gymcli, staffcli
 from orchestrator.root.oneshot import one_shot
 from orchestrator.settings import Settings
@@ -70,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     fac = pass_sub.add_parser("facilitator", help="issue a facilitator link")
     fac.add_argument("pass_id")
     sub.add_parser("ops-link", help="issue an ops dashboard link")
+    scraper = sub.add_parser("ops-credential",
+                             help="print an ops credential for /metrics (Authorization: Bearer)")
+    scraper.add_argument("--days", type=int, default=90, help="how long it is valid (1-366)")
     staffcli.add_parsers(sub)
 
     link = sub.add_parser("link", help="revoke links and credentials")
@@ -287,6 +292,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"{settings.base_url}/ops#credential={services.access.ops_credential()}")
                 return 0
             return asyncio.run(ops())
+        if args.command == "ops-credential":
+            if not 1 <= args.days <= 366:
+                print("--days must be 1-366", file=sys.stderr)
+                return 2
+            # Signing needs only the installation's secret, no running service.
+            print(Access(settings).ops_credential(ttl=args.days * 86400))
+            return 0
         if args.command in staffcli.COMMANDS:
             return asyncio.run(staffcli.run(settings, args))
         if args.command == "person":

@@ -21,6 +21,7 @@ from orchestrator.signon import SignOn
 from orchestrator.taskset import TaskSet
 from signalling.channel import Channel
 from signalling.media import EchoPool
+from signalling.metrics import PrometheusMetrics
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", aioredis.Redis)
@@ -34,6 +35,7 @@ TASKS = web.AppKey("tasks", TaskSet)
 ECHO = web.AppKey("echo", EchoPool)
 GROUPING = web.AppKey("grouping", GroupingPool)
 STARTED = web.AppKey("started", float)
+METRICS = web.AppKey("metrics", PrometheusMetrics)
 #: What this worker knows of Redis, the channel and LiveKit (readyz, /metrics).
 HEALTH = web.AppKey("health", Health)
 CHANNEL = web.AppKey("channel", Channel)

@@ -141,45 +141,52 @@ def _redis_command(*args: str) -> bytes:
     return b"".join(out)
 
 
-def start_redis(data_dir: Path, port: int, *, password: str, binary: str = "redis-server",
-                appendonly: bool = True, fsync: str = REDIS_FSYNC) -> Child:
+def start_redis(data_dir: Path, port: int, *, password: str | None,
+                binary: str = "redis-server", appendonly: bool = True,
+                fsync: str = REDIS_FSYNC) -> Child:
     """redis-server on 127.0.0.1:port with AOF (``fsync``: always, everysec) under ``data_dir``.
 
     Only the ACL user ``onlive`` with ``password`` may connect (the
     ``default`` user is off, so an unauthenticated connection can run no
     command, not even PUBLISH). The password is in a config file of mode 0600
     in ``data_dir`` (mode 0700), never on the command line, where every local
-    user could read it.
+    user could read it. ``password=None`` (said explicitly) is only for a Redis
+    that onlive does not use: LiveKit's own, in the production layout's test.
     """
     ensure_port_free(port, "redis-server")
     data_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(data_dir, 0o700)
-    config = data_dir / "redis-acl.conf"
-    fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        # ``default`` is off, so no connection can be it, but keeps its rights: Redis 7.0
-        # replays the AOF's MULTI/EXEC as ``default`` and would refuse (and lose) them.
-        f.write("# written by onlive: one password user, no default user\n"
-                "user default off ~* &* +@all\n"
-                f"user {REDIS_USER} on >{password} ~* &* +@all\n")
-    os.chmod(config, 0o600)
-    argv = [binary, str(config), "--bind", LOOPBACK, "--port", str(port), "--dir", str(data_dir),
+    acl: list[str] = []
+    hello = _redis_command("PING")
+    if password is not None:
+        config = data_dir / "redis-acl.conf"
+        fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            # ``default`` is off, so no connection can be it, but keeps its rights: Redis
+            # 7.0 replays the AOF's MULTI/EXEC as ``default`` and would refuse (lose) them.
+            f.write("# written by onlive: one password user, no default user\n"
+                    "user default off ~* &* +@all\n"
+                    f"user {REDIS_USER} on >{password} ~* &* +@all\n")
+        os.chmod(config, 0o600)
+        acl = [str(config)]
+        hello = _redis_command("AUTH", REDIS_USER, password) + hello
+    argv = [binary, *acl, "--bind", LOOPBACK, "--port", str(port), "--dir", str(data_dir),
             "--appendonly", "yes" if appendonly else "no", "--appendfsync", fsync,
             "--save", "", "--protected-mode", "yes", "--daemonize", "no"]
     child = _spawn("redis-server", argv, data_dir / "redis.log")
-    hello = _redis_command("AUTH", REDIS_USER, password) + _redis_command("PING")
+    expected = (b"+OK\r\n" if password is not None else b"") + b"+PONG\r\n"
 
     def ready() -> bool:
         try:
             with socket.create_connection((LOOPBACK, port), timeout=0.5) as s:
                 s.sendall(hello)
                 answer = b""
-                while answer.count(b"\r\n") < 2:
+                while answer.count(b"\r\n") < expected.count(b"\r\n"):
                     chunk = s.recv(64)
                     if not chunk:
                         return False
                     answer += chunk
-                return answer.startswith(b"+OK\r\n+PONG")
+                return answer.startswith(expected)
         except OSError:
             return False
 

@@ -26,7 +26,6 @@ from typing import Any
 import socketio
 
 from orchestrator.taskset import TaskSet
-from signalling.media import ice
 from signalling.media.closing import finish
 from signalling.media.errors import PeerTimeout
 from signalling.media.lkpeer import LiveKitPeer, PeerOptions
@@ -73,6 +72,8 @@ class Bot:
     # False: in the main room the bot publishes its tone but subscribes to
     # nobody, which keeps a crowd of bots cheap; in breakouts it always listens.
     listen_in_main: bool = True
+    # Sent with the Socket.IO connect, as a browser sends its cookies (a proxy's route).
+    headers: Mapping[str, str] = field(default_factory=dict)
     moves: list[Move] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -99,10 +100,10 @@ class Bot:
     # -- Socket.IO --------------------------------------------------------------
 
     async def start(self) -> None:
-        ice.enable()
         await self.sio.connect(self.base_url, namespaces=["/participant"],
                                auth={"ticket": self.ticket}, transports=["websocket"],
-                               headers={"Origin": self.base_url}, wait_timeout=10)
+                               headers={"Origin": self.base_url, **self.headers},
+                               wait_timeout=10)
 
     async def stop(self, timeout: float = 15) -> None:
         """Leave Socket.IO and LiveKit; everything is closed when this returns.

@@ -115,3 +115,36 @@ async def test_a_full_echo_pool_says_when_to_try_again(env: dict[str, str], tmp_
         for c in clients:
             await c.close()
         server.stop()
+
+
+async def test_the_echo_peer_offers_the_address_it_is_given(env: dict[str, str],
+                                                            tmp_path: Path) -> None:
+    """ONLIVE_MEDIA_IPS, like LiveKit's node IP: 127.0.0.2 stands in for a public address
+    (the test's own peer stays on 127.0.0.1, a different "host" that reaches it)."""
+    loopback.enable()
+    server = OrchestratorProcess({**env, "ONLIVE_MEDIA_LOOPBACK": "0",
+                                  "ONLIVE_MEDIA_IPS": "127.0.0.2"}, tmp_path / "o.log")
+    server.start()
+    clients: list[Client] = []
+    echo: EchoClient | None = None
+    try:
+        clients, _ = await participants(env, server.base_url, 1)
+        answers: list[str] = []
+        inner = echo_client(clients[0])
+
+        async def send_offer(sdp: str) -> str:
+            answers.append(await inner._send_offer(sdp))  # noqa: SLF001 - the same round trip
+            return answers[-1]
+
+        echo = EchoClient(send_offer)
+        await echo.start()
+        candidates = [line.split()[4] for line in answers[0].splitlines()
+                      if line.startswith("a=candidate:")]
+        assert candidates and set(candidates) == {"127.0.0.2"}, answers[0]
+        await echo.wait_own_tone(timeout=15)
+    finally:
+        if echo is not None:
+            await echo.close()
+        for c in clients:
+            await c.close()
+        server.stop()

@@ -34,3 +34,13 @@ def test_the_database_settings_are_checked_and_the_url_is_never_shown(tmp_path) 
                          ({"ONLIVE_DATABASE_POOL_SIZE": "1"}, "ONLIVE_DATABASE_POOL_SIZE")]:
         with pytest.raises(ConfigError, match=message):
             Settings.from_env({**base, **env})
+
+
+def test_the_echo_peers_ice_addresses_are_a_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {"ONLIVE_STATE_DIR": str(tmp_path), "ONLIVE_HOST": "0.0.0.0"}
+    assert Settings.from_env(env).media_ips == ()
+    assert Settings.from_env(env).media_loopback is False
+    chosen = Settings.from_env({**env, "ONLIVE_MEDIA_IPS": "203.0.113.7, 198.51.100.2"})
+    assert chosen.media_ips == ("203.0.113.7", "198.51.100.2")
+    with pytest.raises(ConfigError, match="ONLIVE_MEDIA_IPS"):
+        Settings.from_env({**env, "ONLIVE_MEDIA_IPS": "media.example.org"})

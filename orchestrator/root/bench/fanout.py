@@ -21,6 +21,7 @@ import json
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -121,8 +122,11 @@ async def _connect(node: Node, urls: list[str], tickets: list[str], name: str) -
     joined = await node.call("connect", urls=urls, tickets=tickets, spread_s=len(tickets) / 200,
                              name=name)
     if joined["failed"]:
-        raise RuntimeError(f"{joined['failed']} participants could not connect to {name}: "
-                           f"{joined['errors']}")
+        # Reported, not fatal: the figures are then for the ones that are in.
+        print(f"{joined['failed']} of {len(tickets)} participants could not connect to {name}: "
+              f"{joined['errors']}", file=sys.stderr)
+    if not joined["connected"]:
+        raise RuntimeError(f"no participant could connect to {name}")
 
 
 def run(argv: list[str]) -> int:
