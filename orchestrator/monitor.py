@@ -13,9 +13,11 @@ recall or a reconnecting browser finds them, and ``media_up`` and
 
 Every few seconds it also compares, for each running pass, where people
 should be (the pass state) with where LiveKit says they are (webhook
-presence). ``findings`` is pure and lives beside the loop that feeds it; an
-alert is raised once when a condition starts, and again only after it has
-cleared.
+presence). Someone still in a room the pass no longer assigns them (a
+removal that failed during a move) is removed, as the webhook does at once
+for a join (``roomevents``). ``findings`` is pure and lives beside the loop
+that feeds it; an alert is raised once when a condition starts, and again
+only after it has cleared.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from exercises.state import PassState, Phase
 from orchestrator.errors import ServiceError
 from orchestrator.health import Health
 from orchestrator.ports import Notifier, Sfu, Store
-from orchestrator.readmodels import ServiceNotice
+from orchestrator.readmodels import ServiceNotice, placement
+from orchestrator.roomevents import FACILITATOR_IDENTITY
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,8 @@ ONCE_MS = 10_000
 STUCK_AFTER_S = 30.0
 #: How long one person may sit alone in a breakout room before ops hears of it.
 ALONE_AFTER_S = 15.0
+#: How long someone may stay in a room they were moved out of (leaving takes a moment).
+MISPLACED_AFTER_S = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +61,9 @@ class Finding:
     message: str
     pass_id: str
     room: str = ""
-    person_id: str = ""  # whom it is about: pages name them from their roster
+    # Whom it is about: an id, never a name (alerts and logs carry no names, so an
+    # erased person's id can be found and removed; the pages name them from their roster).
+    person_id: str = ""
 
 
 def findings(state: PassState, presence: Mapping[str, str], first_seen: Mapping[str, float],
@@ -74,21 +81,27 @@ def findings(state: PassState, presence: Mapping[str, str], first_seen: Mapping[
                 key = f"alone:{group.room}:{inside[0]}"
                 seen[key] = first_seen.get(key, now)
                 if now - seen[key] >= ALONE_AFTER_S:
-                    name = state.roster[inside[0]].name if inside[0] in state.roster else inside[0]
                     out.append(Finding("participant_alone", key,
-                                       f"{name} is alone in breakout room {group.room}",
+                                       f"A participant is alone in breakout room {group.room}",
                                        state.id, group.room, inside[0]))
+    for person, room in sorted(presence.items()):
+        if person.startswith(FACILITATOR_IDENTITY) or placement(state, person).room == room:
+            continue
+        key = f"misplaced:{person}:{room}"
+        seen[key] = first_seen.get(key, now)
+        if now - seen[key] >= MISPLACED_AFTER_S:
+            out.append(Finding("room_not_assigned", key, f"Someone stayed in room {room}, which "
+                               "is no longer theirs; they were removed.", state.id, room, person))
     for person in sorted(state.present):
         if person in presence:
             continue
         key = f"stuck:{person}"
         seen[key] = first_seen.get(key, now)
         if now - seen[key] >= STUCK_AFTER_S:
-            name = state.roster[person].name if person in state.roster else person
             out.append(Finding("participant_stuck", key,
-                               f"{name} is connected to the pass but has been in no media room "
-                               f"for {now - seen[key]:.0f} s (stuck reconnecting?)", state.id,
-                               person_id=person))
+                               "A participant is connected to the pass but has been in no media "
+                               f"room for {now - seen[key]:.0f} s (stuck reconnecting?)",
+                               state.id, person_id=person))
     return out, seen
 
 
@@ -142,6 +155,13 @@ class Monitor:
         alert = await self.store.alert(code, message, pass_id=pass_id or "", **detail)
         log.warning("alert: %s", message, extra={"pass_id": pass_id, "code": code})
         await self.notifier.alert(alert)
+
+    async def _remove(self, finding: Finding) -> None:
+        try:
+            await self.sfu.remove_participant(finding.room, finding.person_id)
+        except ServiceError as error:
+            log.error("could not remove someone from a room not theirs: %s", error,
+                      extra={"pass_id": finding.pass_id, "room": finding.room})
 
     async def check_livekit(self) -> None:
         """One ask; an outage after ``LIVEKIT_FAILURES`` failures, a recovery on success."""
@@ -229,6 +249,8 @@ class Monitor:
             self.first_seen[pass_id] = seen
             active |= {f"{pass_id}:{key}" for key in seen}
             for f in found:
+                if f.code == "room_not_assigned" and f"{pass_id}:{f.key}" not in self.raised:
+                    await self._remove(f)
                 await self._raise(f"{pass_id}:{f.key}", f.code, f.message, f.pass_id,
                                   room=f.room, person_id=f.person_id)
         # A condition that cleared may be raised again if it comes back.

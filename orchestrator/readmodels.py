@@ -293,3 +293,5 @@ class PersonExport:
     answers: Mapping[str, Any]  # "pass/step" -> the stored answer record
     journal: tuple[JournalEntry, ...]
     pairing_history: Mapping[str, tuple[Meeting, ...]]  # program -> meetings
+    # pass -> their LiveKit connection quality as last reported there
+    quality: Mapping[str, str] = field(default_factory=dict)

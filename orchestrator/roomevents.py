@@ -1,7 +1,12 @@
-"""What LiveKit tells us about rooms: presence, and the recording alarm.
+"""What LiveKit tells us about rooms: presence, admission, and the recording alarm.
 
 Webhooks arrive verified and translated (``ports.RoomEvent``). Presence
-(who is in which room) feeds the facilitator's roster. Any sign of recording
+(who is in which room) feeds the facilitator's roster. Room admission
+follows assignment: someone who joins a room of a pass that is not the room
+the pass assigns them (an old token for a room they were moved out of, a
+token for another group's room, a person the pass does not know) is removed
+at once and ops is told (alert ``room_not_assigned``). A facilitator may be
+in any open room of their pass. Any sign of recording
 (an ``egress_*`` event, a room with an active recording, a participant of a
 recording kind or with a recorder or agent permission) is an alarm: the room
 is closed at once, ops and the pass's facilitators are alerted and an audit
@@ -20,9 +25,26 @@ import time
 from collections.abc import Callable
 
 from breakout.rooms import pass_of_room
-from orchestrator.errors import AuthError, ServiceError
+from exercises.state import PassState, Phase
+from orchestrator.errors import AuthError, NotFound, ServiceError
 from orchestrator.ports import Notifier, RoomEvent, Sfu, Store
 from orchestrator.publishing import Publisher
+from orchestrator.readmodels import placement
+
+#: The LiveKit identity of a facilitator's media connection: ``facilitator-ACTOR``.
+FACILITATOR_IDENTITY = "facilitator-"
+
+
+def admitted(state: PassState | None, identity: str, room: str) -> bool:
+    """Whether ``identity`` may be in ``room`` of the pass ``state`` (pure)."""
+    if state is None or state.phase is Phase.ENDED:
+        return False
+    if identity.startswith(FACILITATOR_IDENTITY):
+        return room == state.main_room or (
+            state.breakout is not None and room in state.breakout.rooms)
+    if identity not in state.roster:
+        return False
+    return placement(state, identity).room == room
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +96,8 @@ class RoomEvents:
                 await self.recording_alarm(room, f"a participant of kind {event.kind_name} "
                                            "joined", identity=event.identity)
                 return
+            if not await self.admit(pass_id, event.identity, room):
+                return
             await self.store.set_presence(pass_id, event.identity, room)
         elif kind in ("participant_left", "participant_connection_aborted"):
             if not await self.store.leave_presence(pass_id, event.identity, room):
@@ -81,6 +105,30 @@ class RoomEvents:
         else:
             return
         await self.publisher.refresh_facilitators(pass_id)
+
+    async def admit(self, pass_id: str, identity: str, room: str) -> bool:
+        """Keep someone in ``room`` only if the pass assigns it to them; else remove them
+        and tell ops and the pass's facilitators."""
+        try:
+            state: PassState | None = await self.store.load(pass_id)
+        except NotFound:
+            state = None
+        if admitted(state, identity, room):
+            return True
+        try:
+            await self.sfu.remove_participant(room, identity)
+        except ServiceError as error:
+            log.error("could not remove someone from a room not theirs: %s", error,
+                      extra={"pass_id": pass_id, "room": room})
+        alert = await self.store.alert(
+            "room_not_assigned", f"Someone joined room {room}, which is not theirs (an old or "
+            "forged token); they were removed.", pass_id=pass_id, room=room,
+            person_id=identity)
+        log.warning("removed from a room not theirs", extra={
+            "pass_id": pass_id, "room": room, "participant_id": identity,
+            "code": "room_not_assigned"})
+        await self.notifier.alert(alert)
+        return False
 
     async def recording_alarm(self, room: str, reason: str, **detail: str) -> None:
         """Close the room at once, alert ops and facilitators, write an audit entry."""

@@ -63,8 +63,8 @@ def build_services(settings: Settings, store: Store, sfu: Sfu, notifier: Notifie
     gym, as fast tests do); ``executor`` forms breakout rounds off the event loop
     (None: inline, as one-shot commands and tests do); ``metrics`` records what
     ops reads on /metrics (``NO_METRICS``: nothing)."""
-    access = Access(settings, clock=clock)
-    people = People(store, clock=clock)
+    access = Access(settings, store, notifier, clock=clock)
+    people = People(store, access=access, sfu=sfu, clock=clock)
     publisher = Publisher(settings, store, sfu, notifier, people, clock=clock, metrics=metrics)
     passes = PassService(settings, store, sfu, publisher, clock=clock, executor=executor,
                          metrics=metrics)

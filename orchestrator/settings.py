@@ -44,7 +44,8 @@ class Settings:
     public_url: str = ""  # derived from host:port when empty
     state_dir: Path = Path(".state")
     secret: str = field(default="", repr=False)  # signs join tickets and credentials
-    redis_url: str | None = None  # None: ``onlive dev`` starts redis-server
+    # redis://onlive:PASSWORD@host:port/0; None: ``onlive dev`` starts redis-server
+    redis_url: str | None = field(default=None, repr=False)
     redis_port: int = 6390
     # postgresql://...; None: ``onlive dev`` starts postgres in STATE_DIR/postgres
     database_url: str | None = field(default=None, repr=False)
@@ -59,7 +60,8 @@ class Settings:
     livekit_port: int = 7880
     livekit_udp_port: int = 7882
     livekit_bin: Path = Path(_default_livekit_bin())
-    token_ttl: int = 10 * 60
+    # Short: a token for a room someone was moved out of opens it only this long.
+    token_ttl: int = 2 * 60
     ticket_ttl: int = 12 * 60 * 60
     anonymity_threshold: int = 5
     allowed_origins: tuple[str, ...] = ()
@@ -101,6 +103,17 @@ class Settings:
     event_burst: int = 40
     credential_event_rate: float = 10.0
     credential_event_burst: int = 80
+    # Staff single sign-on with OpenID Connect; no issuer: staff use the CLI's links only.
+    oidc_issuer: str | None = None
+    oidc_client_id: str = ""
+    oidc_client_secret: str = field(default="", repr=False)
+    # Roles come from a claim listing onlive's role names, or from groups mapped to roles.
+    oidc_role_claim: str = "roles"
+    oidc_group_claim: str = "groups"
+    oidc_group_roles: tuple[tuple[str, str], ...] = ()
+    # The organisation whose admin and leadership pages signed-in staff open.
+    oidc_org: str = ""
+    session_ttl: int = 8 * 60 * 60
 
     def __post_init__(self) -> None:
         if not 1 <= self.port <= 65535:
@@ -162,6 +175,21 @@ class Settings:
         if not 10 <= self.webhook_max_age <= 3000:
             raise ConfigError("ONLIVE_WEBHOOK_MAX_AGE must be 10-3000 seconds, "
                               f"not {self.webhook_max_age}")
+        if self.oidc_issuer is not None:
+            if not self.oidc_issuer.startswith(("https://", "http://127.0.0.1",
+                                                "http://localhost")):
+                raise ConfigError("ONLIVE_OIDC_ISSUER must be an https:// URL (http only on "
+                                  "loopback)")
+            if not self.oidc_client_id or not self.oidc_client_secret:
+                raise ConfigError("single sign-on needs ONLIVE_OIDC_CLIENT_ID and "
+                                  "ONLIVE_OIDC_CLIENT_SECRET")
+        staff = {"facilitator", "admin", "ops", "leadership"}
+        for group, role in self.oidc_group_roles:
+            if role not in staff:
+                raise ConfigError(f"ONLIVE_OIDC_GROUP_ROLES maps {group!r} to {role!r}; a role "
+                                  f"is one of {sorted(staff)}")
+        if not 300 <= self.session_ttl <= 7 * 24 * 3600:
+            raise ConfigError("ONLIVE_SESSION_TTL must be 300-604800 seconds")
         if self.livekit_api_secret and len(self.livekit_api_secret) < 32:
             raise ConfigError("the LiveKit API secret must have at least 32 characters")
 
@@ -172,6 +200,11 @@ class Settings:
     @property
     def origins(self) -> tuple[str, ...]:
         return self.allowed_origins or (self.base_url,)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are Secure unless the pages are served over plain http on loopback."""
+        return not self.base_url.startswith(("http://127.0.0.1", "http://localhost"))
 
     @property
     def livekit_http_url(self) -> str:
@@ -237,7 +270,7 @@ class Settings:
             livekit_port=num("ONLIVE_LIVEKIT_PORT", 7880),
             livekit_udp_port=num("ONLIVE_LIVEKIT_UDP_PORT", 7882),
             livekit_bin=Path(env.get("ONLIVE_LIVEKIT_BIN", _default_livekit_bin())),
-            token_ttl=num("ONLIVE_TOKEN_TTL", 10 * 60),
+            token_ttl=num("ONLIVE_TOKEN_TTL", 2 * 60),
             ticket_ttl=num("ONLIVE_TICKET_TTL", 12 * 60 * 60),
             anonymity_threshold=num("ONLIVE_ANONYMITY_THRESHOLD", 5),
             allowed_origins=origins,
@@ -254,6 +287,14 @@ class Settings:
             echo_max_duration=float(num("ONLIVE_ECHO_MAX_DURATION", 90)),
             smtp_url=env.get("ONLIVE_SMTP_URL") or None,
             mail_from=env.get("ONLIVE_MAIL_FROM") or "onlive <onlive@localhost>",
+            oidc_issuer=(env.get("ONLIVE_OIDC_ISSUER") or "").rstrip("/") or None,
+            oidc_client_id=env.get("ONLIVE_OIDC_CLIENT_ID", ""),
+            oidc_client_secret=env.get("ONLIVE_OIDC_CLIENT_SECRET", ""),
+            oidc_role_claim=env.get("ONLIVE_OIDC_ROLE_CLAIM") or "roles",
+            oidc_group_claim=env.get("ONLIVE_OIDC_GROUP_CLAIM") or "groups",
+            oidc_group_roles=_pairs(env.get("ONLIVE_OIDC_GROUP_ROLES", "")),
+            oidc_org=env.get("ONLIVE_OIDC_ORG") or env.get("ONLIVE_ORG") or "default",
+            session_ttl=num("ONLIVE_SESSION_TTL", 8 * 60 * 60),
             media_ips=tuple(a.strip() for a in env.get("ONLIVE_MEDIA_IPS", "").split(",")
                             if a.strip()),
             webhook_max_age=num("ONLIVE_WEBHOOK_MAX_AGE", 300),
@@ -267,6 +308,17 @@ class Settings:
                                    "1" if env.get("ONLIVE_HOST", "127.0.0.1") == "127.0.0.1"
                                    else "0") == "1",
         )
+
+
+def _pairs(text: str) -> tuple[tuple[str, str], ...]:
+    """``a=b,c=d`` as pairs; a group name may hold any character but ``,`` and ``=``."""
+    out = []
+    for item in (i.strip() for i in text.split(",") if i.strip()):
+        group, eq, role = item.rpartition("=")
+        if not eq or not group.strip():
+            raise ConfigError(f"ONLIVE_OIDC_GROUP_ROLES takes GROUP=ROLE pairs, not {item!r}")
+        out.append((group.strip(), role.strip()))
+    return tuple(out)
 
 
 def _installation_secret(state_dir: Path) -> str:

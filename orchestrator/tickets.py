@@ -4,8 +4,9 @@ credentials.
 A credential is ``base64url(json claims) "." base64url(HMAC-SHA256)``, signed
 with the installation secret. Claims: ``k`` (kind), ``pass`` (pass id; not for
 ops, admin and leadership), ``sub`` (person id for participants; for admin and
-leadership ``ORG/CREDENTIAL_ID``, the row that can revoke it), ``exp`` (epoch seconds). They are
-bearer credentials, so join links carry them in the URL fragment, which a
+leadership ``ORG/CREDENTIAL_ID``, the row that can revoke it; ``sso:SESSION``
+for credentials a single sign-on session holds), ``exp`` (epoch seconds). They
+are bearer credentials, so join links carry them in the URL fragment, which a
 browser never sends to a server or writes to its logs.
 
 Each credential has exactly one valid encoding: unpadded base64url whose
@@ -13,6 +14,13 @@ unused trailing bits are zero, over the canonical JSON (sorted keys, no
 spaces) that ``issue`` writes. Anything else (padding, the standard
 alphabet, stray characters, other JSON spellings) is refused, so a
 credential can be compared, stored or revoked by its text.
+
+Every credential has an id (``credential_id``: a digest of its signed
+payload), which is what revocation records; the signature's text is left out
+so that every spelling of one credential has the same id.
+
+The staff roles (``STAFF``) are the same whether a person holds a CLI link
+or signed in with the organisation's identity provider (``signalling.sso``).
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ import hashlib
 import hmac
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from orchestrator.errors import AuthError
@@ -42,12 +50,25 @@ class Kind(StrEnum):
     FACILITATOR_HOME = "facilitator-home"
 
 
+#: The roles staff hold (by link or by single sign-on); participants are not staff.
+STAFF = (Kind.FACILITATOR, Kind.ADMIN, Kind.OPS, Kind.LEADERSHIP)
+ID_CHARS = 20
+
+
 @dataclass(frozen=True, slots=True)
 class Claims:
     kind: Kind
     pass_id: str | None
     subject: str
     expires: float
+    #: The credential's id (``credential_id``); set by ``verify``, not compared.
+    id: str = field(default="", compare=False)
+
+
+def credential_id(credential: str) -> str:
+    """The id revocation uses: a digest of the signed payload (the part before the dot)."""
+    payload = credential.strip().partition(".")[0]
+    return hashlib.sha256(payload.encode()).hexdigest()[:ID_CHARS]
 
 
 def _b64(data: bytes) -> str:
@@ -106,4 +127,4 @@ def verify(secret: str, credential: object, *, now: float, kind: Kind | frozense
     if claims.expires <= now:
         raise AuthError("the link has expired; ask your facilitator for a new one",
                         code="expired_credential")
-    return claims
+    return replace(claims, id=credential_id(credential))

@@ -129,4 +129,15 @@ if [ -f web/bench/package.json ]; then
         echo "$want_bench" > "$bench_stamp"
     fi
 fi
+# The single sign-on tests' OpenID provider (the certified oidc-provider package, run on
+# loopback by tests/conftest.py): a package of its own under tests/oidc.
+if [ -f tests/oidc/package.json ]; then
+    oidc_stamp="tests/oidc/node_modules/.onlive-deps"
+    want_oidc="$(cat tests/oidc/package.json tests/oidc/package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)" || true
+    if [ "$(cat "$oidc_stamp" 2>/dev/null)" != "$want_oidc" ]; then
+        say "installing the test OpenID provider's npm packages"
+        (cd tests/oidc && { npm ci --no-audit --no-fund -s || npm install --no-audit --no-fund -s; })
+        echo "$want_oidc" > "$oidc_stamp"
+    fi
+fi
 say "set-up complete"

@@ -1,8 +1,9 @@
 """The cross-worker Socket.IO channel on Redis, quick to come back after an outage.
 
 python-socketio's ``AsyncRedisManager`` (under ``signalling.fanout``'s
-``FanoutRedisManager``, which this extends) retries a lost subscription after 1,
-2, 4 … up to 60 s and reports nothing, so after a Redis outage the workers
+``FanoutRedisManager`` and ``signalling.notifier``'s ``DroppingRedisManager``,
+which this extends so that a revocation's drop reaches every worker) retries
+a lost subscription after 1, 2, 4 … up to 60 s and reports nothing, so after a Redis outage the workers
 could not hear each other for tens of seconds while ``/readyz`` said ready.
 ``Channel`` retries every ``RETRY_FIRST``..``RETRY_MAX`` seconds (back
 within a second of Redis), says whether it is subscribed (``up``, read by the
@@ -22,7 +23,7 @@ from typing import Any
 
 import socketio
 
-from signalling.fanout import FanoutRedisManager
+from signalling.notifier import DroppingRedisManager
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ RETRY_FIRST = 0.05
 RETRY_MAX = 0.4
 
 
-class Channel(FanoutRedisManager):
+class Channel(DroppingRedisManager):
     pubsub: Any
     redis: Any
 

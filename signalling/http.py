@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 MAX_WEBHOOK_BYTES = 256 * 1024
 PAGES = {"/p": "participant.html", "/f": "facilitator.html", "/ops": "ops.html",
          "/m": "mytraining.html", "/admin": "admin.html", "/insights": "insights.html",
-         "/classes": "classes.html", "/passes": "passes.html"}
+         "/classes": "classes.html", "/passes": "passes.html", "/signin": "signin.html"}
 #: Where the set-up command puts the built pages.
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 

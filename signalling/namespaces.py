@@ -23,7 +23,7 @@ from orchestrator.errors import AuthError, BadRequest, Busy, OnliveError, Servic
 from orchestrator.readmodels import RoomAccess
 from orchestrator.services import Services
 from orchestrator.taskset import TaskSet
-from orchestrator.tickets import Kind
+from orchestrator.tickets import Claims, Kind
 from signalling import views, wire
 from signalling.guard import Guard, Limits, source_of
 from signalling.media import EchoBusy, EchoError, EchoPool
@@ -140,6 +140,11 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
         except KeyError:
             return {}
 
+    async def _hold(self, sid: str, claims: Claims) -> None:
+        """Join the rooms a revocation of this credential (or its holder) empties."""
+        for room in self.services.access.holders(claims):
+            await self.enter_room(sid, room)
+
     def _credential(self, auth: object, field: str) -> str:
         if not isinstance(auth, dict):
             raise AuthError(f"a credential is required: connect with auth {{{field!r}: ...}}",
@@ -162,14 +167,16 @@ class ParticipantNamespace(_Base):
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
         try:
-            claims = self.services.access.verify(self._credential(auth, "ticket"),
-                                                 Kind.PARTICIPANT)
+            claims = await self.services.access.admit(self._credential(auth, "ticket"),
+                                                      Kind.PARTICIPANT)
             assert claims.pass_id is not None
             await self.participants.check_open(claims.pass_id)
             self._admit(sid, f"participant:{claims.pass_id}:{claims.subject}")
         except Exception as error:  # noqa: BLE001 - _refuse_connect re-raises the unknown
             raise self._refuse_connect(error, sid) from None
-        await self.save_session(sid, {"pass_id": claims.pass_id, "person_id": claims.subject})
+        await self.save_session(sid, {"pass_id": claims.pass_id, "person_id": claims.subject,
+                                      "claims": claims})
+        await self._hold(sid, claims)
         await self.enter_room(sid, pass_room(claims.pass_id))
         await self.enter_room(sid, person_room(claims.pass_id, claims.subject))
         self.tasks.spawn(self._welcome(sid, claims.pass_id, claims.subject), "welcome")
@@ -183,6 +190,8 @@ class ParticipantNamespace(_Base):
         session = await self._session(sid)
         if not session:
             return
+        if not await self.services.access.still_admitted(session["claims"]):
+            return  # revoked (an erased person leaves nothing behind, not even a leave)
         room = person_room(session["pass_id"], session["person_id"])
         others = [s for s, _ in self.server.manager.get_participants(self.namespace, room)
                   if s != sid]
@@ -284,14 +293,15 @@ class FacilitatorNamespace(_Base):
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
         try:
-            claims = self.services.access.verify(self._credential(auth, "credential"),
-                                                 Kind.FACILITATOR)
+            claims = await self.services.access.admit(self._credential(auth, "credential"),
+                                                      Kind.FACILITATOR)
             assert claims.pass_id is not None
             await self.services.store.load(claims.pass_id)
             self._admit(sid, f"facilitator:{claims.pass_id}:{claims.subject}")
         except Exception as error:  # noqa: BLE001 - _refuse_connect re-raises the unknown
             raise self._refuse_connect(error, sid) from None
         await self.save_session(sid, {"pass_id": claims.pass_id, "actor": claims.subject})
+        await self._hold(sid, claims)
         await self.enter_room(sid, pass_room(claims.pass_id))
         self.tasks.spawn(self._welcome(sid, claims.pass_id), "welcome")
 
@@ -326,10 +336,12 @@ class OpsNamespace(_Base):
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
         try:
-            claims = self.services.access.verify(self._credential(auth, "credential"), Kind.OPS)
+            claims = await self.services.access.admit(self._credential(auth, "credential"),
+                                                      Kind.OPS)
             self._admit(sid, f"ops:{claims.subject}")
-        except OnliveError as error:
-            raise self._connect_refused(sid, error) from None
+        except Exception as error:  # noqa: BLE001 - _refuse_connect re-raises the unknown
+            raise self._refuse_connect(error, sid) from None
+        await self._hold(sid, claims)
         await self.enter_room(sid, OPS_ROOM)
         self.tasks.spawn(self._welcome(sid), "welcome")
 

@@ -2,9 +2,15 @@
 
 Socket.IO rooms: ``pass:{id}`` (every participant, or every facilitator, of a
 pass, in its namespace), ``person:{pass}:{person}`` (one participant's
-sockets) and ``ops``. Shared views go out as one room broadcast; only
-personal messages are addressed to a person. Payloads come from
-``signalling.views``.
+sockets), ``ops``, and the rooms of the credential each socket holds
+(``Access.holders``: ``cred:ID``, ``holder:DIGEST``, ``session:DIGEST``).
+Shared views go out as one room broadcast; only personal messages are
+addressed to a person. Payloads come from ``signalling.views``.
+
+Dropping the holders of a revoked credential travels the same Redis channel
+as every broadcast, as an emit of the reserved event ``DROP``: each worker's
+``DroppingRedisManager`` disconnects its own sockets in that room instead of
+sending anything (a one-shot command's write-only manager only publishes).
 """
 
 from __future__ import annotations
@@ -28,6 +34,23 @@ from signalling.fanout import FanoutRedisManager
 from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
 
 OPS_ROOM = "ops"
+#: The reserved event that tells every worker to disconnect a room's sockets.
+DROP = "onlive:drop"
+
+
+class DroppingRedisManager(FanoutRedisManager):
+    """The Redis client manager, which also drops the sockets of revoked credentials."""
+
+    async def _handle_emit(self, message: dict[str, Any]) -> None:
+        if message.get("event") != DROP:
+            await super()._handle_emit(message)
+            return
+        if self.server is None:  # a write-only publisher has no sockets of its own
+            return
+        room = message.get("room")
+        for namespace in list(self.rooms):
+            for sid, _ in list(self.get_participants(namespace, room)):
+                await self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
 
 
 def pass_room(pass_id: str) -> str:
@@ -92,6 +115,10 @@ class SocketNotifier:
     async def help(self, request: HelpRequest) -> None:
         await self.sio.emit(Event.HELP, views.help_request(request),
                             room=pass_room(request.pass_id), namespace=FACILITATOR)
+
+    async def drop(self, holders: list[str]) -> None:
+        for room in holders:
+            await self.sio.emit(DROP, None, room=room, namespace="/")
 
     async def results(self, shared: PlenaryResults) -> None:
         await self.sio.emit(Event.RESULTS, views.results(shared.results),

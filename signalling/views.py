@@ -298,6 +298,7 @@ def person_export(export: PersonExport) -> Payload:
         "journal": [journal_entry(e) for e in export.journal],
         "pairing_history": {program: [_meeting(m) for m in meetings]
                             for program, meetings in export.pairing_history.items()},
+        "connection_quality": dict(export.quality),
     }
 
 

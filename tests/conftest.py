@@ -14,6 +14,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from orchestrator.root.procs import (
     free_port,
     load_or_create_keys,
     postgres_url,
+    redis_url,
     start_livekit,
     start_postgres,
     start_redis,
@@ -111,9 +113,10 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not installed: run the README's test command (make test)")
     port = free_port()
-    child = start_redis(tmp_path_factory.mktemp("redis"), port)
+    password = secrets.token_urlsafe(24)
+    child = start_redis(tmp_path_factory.mktemp("redis"), port, password=password)
     try:
-        yield RedisService(f"redis://127.0.0.1:{port}/0", port, child)
+        yield RedisService(redis_url(port, password), port, child)
     finally:
         child.stop()
 
@@ -200,3 +203,77 @@ def orchestrator(env: dict[str, str], tmp_path: Path) -> Iterator[OrchestratorPr
         yield process
     finally:
         process.stop()
+
+
+OIDC_DIR = Path(__file__).resolve().parent / "oidc"
+#: The test provider's accounts: a login (any password) and the claims it gives.
+OIDC_ACCOUNTS = {
+    "fia": {"name": "Fia Facilitator", "email": "fia@example.org",
+            "groups": ["staff", "onlive-facilitators"]},
+    "olle": {"name": "Olle Drift", "email": "olle@example.org", "groups": ["onlive-ops"]},
+    "ada": {"name": "Ada Admin", "email": "ada@example.org", "groups": [], "roles": ["admin"]},
+    "nils": {"name": "Nils Sälj", "email": "nils@example.org", "groups": ["sales"]},
+}
+OIDC_GROUP_ROLES = "onlive-facilitators=facilitator,onlive-ops=ops"
+
+
+@dataclass(frozen=True)
+class OidcService:
+    issuer: str
+    client_id: str
+    client_secret: str
+    child: Child
+
+    def env(self) -> dict[str, str]:
+        """The orchestrator's settings for single sign-on with this provider."""
+        return {"ONLIVE_OIDC_ISSUER": self.issuer, "ONLIVE_OIDC_CLIENT_ID": self.client_id,
+                "ONLIVE_OIDC_CLIENT_SECRET": self.client_secret,
+                "ONLIVE_OIDC_GROUP_ROLES": OIDC_GROUP_ROLES}
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(livekit_server: LiveKitService,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcService]:
+    """A real OpenID provider (oidc-provider on Node) on 127.0.0.1, for the orchestrator
+    on ``livekit_server.webhook_port``."""
+    if not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
+        pytest.fail("tests/oidc has no node_modules: run scripts/setup.sh (make test)")
+    import json
+    import subprocess
+    import urllib.request
+
+    port = free_port()
+    base = f"http://127.0.0.1:{livekit_server.webhook_port}"
+    client_secret = secrets.token_urlsafe(32)
+    client = {"client_id": "onlive", "client_secret": client_secret,
+              "redirect_uris": [f"{base}/auth/callback"],
+              "post_logout_redirect_uris": [f"{base}/signin"]}
+    env = {"PATH": os.environ.get("PATH", ""), "PORT": str(port),
+           "CLIENT": json.dumps(client), "ACCOUNTS": json.dumps(OIDC_ACCOUNTS),
+           "NODE_ENV": "test"}
+    log_path = tmp_path_factory.mktemp("oidc") / "provider.log"
+    with open(log_path, "ab") as out:
+        process = subprocess.Popen(["node", str(OIDC_DIR / "provider.mjs")], env=env,
+                                   cwd=OIDC_DIR, stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    child = Child("oidc-provider", process, log_path)
+    issuer = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        try:
+            with urllib.request.urlopen(f"{issuer}/.well-known/openid-configuration",
+                                        timeout=1) as r:
+                return bool(r.status == 200)
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 30
+    while not ready():
+        if not child.alive() or time.monotonic() > deadline:
+            child.stop()
+            pytest.fail(f"oidc-provider did not start:\n{child.tail()}")
+        time.sleep(0.1)
+    try:
+        yield OidcService(issuer, "onlive", client_secret, child)
+    finally:
+        child.stop()

@@ -12,7 +12,7 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 const src = path.join(root, "src");
 const dist = path.join(root, "dist");
 const pages = ["participant", "facilitator", "ops", "mytraining", "devmail", "admin", "insights", "classes",
-  "passes"];
+  "passes", "signin"];
 
 await rm(dist, { recursive: true, force: true });
 await mkdir(path.join(dist, "assets"), { recursive: true });

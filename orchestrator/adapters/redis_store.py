@@ -25,6 +25,9 @@ Keys (prefix ``onlive:``):
 - An archived pass's keys expire after ``ONLIVE_PASS_RETENTION``; the ``alerts``
   and ``audit`` streams keep ``ONLIVE_STREAM_RETENTION_DAYS`` (MINID), at most 10,000.
 - ``person:{id}`` msgpack ``Member``; ``alerts`` and ``audit`` streams.
+- ``pass:{id}:quality`` hash person -> their LiveKit connection quality.
+- ``revoked:{key}`` a revoked credential (``cred:ID``) or holder (``holder:DIGEST``),
+  expiring when every credential it refuses would have expired anyway.
 """
 
 from __future__ import annotations
@@ -508,7 +511,7 @@ class RedisStore:
                                           f"{PREFIX}person:{person_id}:journal"))
         for key in await self._scan(f"{PREFIX}pass:*:answers:*"):
             removed += int(await self.r.hdel(key, person_id))
-        for pattern in ("presence", "attendance", "expected"):
+        for pattern in ("presence", "attendance", "expected", "quality"):
             for key in await self._scan(f"{PREFIX}pass:*:{pattern}"):
                 removed += int(await self.r.hdel(key, person_id))
         for key in await self._scan(f"{PREFIX}pass:*:help"):
@@ -522,6 +525,50 @@ class RedisStore:
                 if person_id in (entry.get("a"), entry.get("b")):
                     removed += int(await self.r.lrem(key, 0, raw))  # type: ignore[arg-type]
         return removed
+
+    async def forget_mentions(self, needles: list[str]) -> int:
+        """Delete each alert and audit entry (the ops stream, every pass's audit) that
+        mentions one of ``needles`` in any field; returns how many went."""
+        wanted = [n.encode() for n in needles if n]
+        removed = 0
+        streams = [f"{PREFIX}alerts", f"{PREFIX}audit", *await self._scan(f"{PREFIX}pass:*:audit")]
+        for key in streams:
+            doomed = [_bytes(entry_id or b"") for entry_id, fields in await self.r.xrange(key) or []
+                      if any(n in _bytes(v) or n in _bytes(k) for k, v in (fields or {}).items()
+                             for n in wanted)]
+            if doomed:
+                removed += int(await self.r.xdel(key, *doomed))
+        return removed
+
+    # -- short-lived secrets -------------------------------------------------
+
+    async def put_secret(self, key: str, value: dict[str, str], ttl_s: float) -> None:
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.delete(f"{PREFIX}secret:{key}")
+            pipe.hset(f"{PREFIX}secret:{key}", mapping=dict(value))  # type: ignore[arg-type]
+            pipe.pexpire(f"{PREFIX}secret:{key}", max(1, int(ttl_s * 1000)))
+            await pipe.execute()
+
+    async def get_secret(self, key: str) -> dict[str, str] | None:
+        return _fields(await self.r.hgetall(f"{PREFIX}secret:{key}")) or None
+
+    async def take_secret(self, key: str) -> dict[str, str] | None:
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.hgetall(f"{PREFIX}secret:{key}")
+            pipe.delete(f"{PREFIX}secret:{key}")
+            raw, _ = await pipe.execute()
+        return _fields(raw) or None
+
+    # -- revocation ----------------------------------------------------------
+
+    async def revoke(self, key: str, until: float) -> None:
+        ttl_ms = max(1000, int((until - time.time()) * 1000))
+        await self.r.set(f"{PREFIX}revoked:{key}", b"1", px=ttl_ms)
+
+    async def revoked(self, keys: list[str]) -> bool:
+        if not keys:
+            return False
+        return bool(await self.r.exists(*(f"{PREFIX}revoked:{k}" for k in keys)))
 
     # -- help requests -------------------------------------------------------
 

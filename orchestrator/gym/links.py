@@ -72,6 +72,19 @@ class PersonalLinks:
     async def revoke(self, org_id: str, program_id: str, employee_id: str) -> bool:
         return await self.records.revoke_link(org_id, program_id, employee_id)
 
+    @staticmethod
+    def looks_like_token(text: str) -> bool:
+        return bool(_TOKEN.fullmatch(text))
+
+    async def revoke_token(self, token: str) -> bool:
+        """Revoke the link ``token`` opens; False when it opens nothing (any more)."""
+        holder = await self.records.link_by_hash(self.digest(token)) \
+            if _TOKEN.fullmatch(token) else None
+        if holder is None or holder.revoked:
+            return False
+        return await self.records.revoke_link(holder.org_id, holder.program_id,
+                                              holder.employee_id)
+
     async def resolve(self, token: object) -> LinkHolder:
         """Whose live link ``token`` is; ``AuthError`` (see the module's codes) otherwise."""
         if not isinstance(token, str) or not _TOKEN.fullmatch(token):

@@ -33,7 +33,7 @@ def merge_exports(first: PersonExport, second: PersonExport) -> PersonExport:
     return PersonExport(first.person or second.person, first.passes + second.passes,
                         {**second.answers, **first.answers},
                         tuple(sorted(first.journal + second.journal, key=lambda e: e.at)),
-                        histories)
+                        histories, {**second.quality, **first.quality})
 
 
 class PersonDataService:
@@ -53,7 +53,7 @@ class PersonDataService:
         done = await self.people.erase(live_id(org_id, employee_id))
         legacy = await self.people.erase(employee_id)
         rows = await self.records.erase_person(org_id, employee_id)
-        log.info("person erased everywhere", extra={"org_id": org_id,
-                                                    "participant_id": employee_id})
+        # No id: after an erasure, no log line names the person.
+        log.info("person erased everywhere", extra={"org_id": org_id})
         return {"records": done["records"] + legacy["records"],
                 "passes": done["passes"] + legacy["passes"], "rows": rows}

@@ -33,6 +33,7 @@ import redis.exceptions
 from aiohttp import web
 
 from orchestrator.adapters.livekit import LiveKitSfu
+from orchestrator.adapters.oidc import OidcProvider
 from orchestrator.adapters.postgres import open_records
 from orchestrator.adapters.redis_store import RedisStore
 from orchestrator.adapters.smtp import SmtpMailer
@@ -56,6 +57,7 @@ from orchestrator.root.keys import (
     SERVICES,
     SETTINGS,
     SFU,
+    SIGNON,
     SIO,
     STORE,
     TASKS,
@@ -65,6 +67,7 @@ from orchestrator.root.workers import GroupingPool
 from orchestrator.scheduler import Scheduler
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
+from orchestrator.signon import SignOn
 from orchestrator.taskset import TaskSet
 from signalling import headers, httpguard, namespaces, views, wire
 from signalling.channel import Channel, LocalEmitter
@@ -73,6 +76,7 @@ from signalling.http import Routes
 from signalling.media import EchoPool, ice
 from signalling.metrics import MetricsRoutes, PrometheusMetrics
 from signalling.notifier import SocketNotifier
+from signalling.sso import SignOnRoutes
 from signalling.transport import disable_websocket_compression
 
 log = logging.getLogger(__name__)
@@ -95,7 +99,7 @@ def create_app(settings: Settings) -> web.Application:
     app[LOOP_LAG] = LoopLag()
     app[METRICS] = PrometheusMetrics()
     app[HEALTH] = Health()
-    for resource in (_redis, _records, _sfu, _echo, _grouping, _socketio, _scheduler,
+    for resource in (_redis, _records, _sfu, _echo, _grouping, _socketio, _signon, _scheduler,
                      _loop_monitor, _ops_monitor, _redis_watch, _mail_sender):
         app.cleanup_ctx.append(_closing_logged(resource))
     app.on_shutdown.append(_drain)
@@ -119,6 +123,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SIO].attach(app)
     # Routes are added before start-up; the services they call exist once it ran.
     Routes(lambda: app[SERVICES], settings, health=lambda: app[HEALTH]).setup(app)
+    SignOnRoutes(lambda: app[SIGNON], lambda: app[SERVICES], settings).setup(app)
     MetricsRoutes(lambda: app[SERVICES], app[METRICS], lambda: _runtime(app),
                   lambda: _connections(app)).setup(app)
     return app
@@ -234,6 +239,17 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(thread, return_exceptions=True)
 
 
+async def _signon(app: web.Application) -> AsyncIterator[None]:
+    """Staff single sign-on, when an identity provider is configured."""
+    s, services = app[SETTINGS], app[SERVICES]
+    session = aiohttp.ClientSession() if s.oidc_issuer else None
+    provider = OidcProvider(s.oidc_issuer or "", s.oidc_client_id, s.oidc_client_secret,
+                            f"{s.base_url}/auth/callback", session) if session else None
+    app[SIGNON] = SignOn(s, services.store, services.access, provider,
+                         services.gym.staff if services.gym_or_none is not None else None)
+    yield
+    if session is not None:
+        await session.close()
 def _connections(app: web.Application) -> dict[str, int]:
     """This worker's sockets per namespace (Socket.IO keeps every socket in room None)."""
     rooms = app[SIO].manager.rooms

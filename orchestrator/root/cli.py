@@ -6,6 +6,7 @@
     onlive pass invite PASS ID…     join links for people of the roster (by employee id)
     onlive pass facilitator PASS    issue a facilitator link
     onlive ops-link                 issue an ops dashboard link
+    onlive link revoke CREDENTIAL   revoke a link, credential, credential id or sso:SESSION
     onlive ops-credential [--days N]   an ops credential for a metrics scraper
     onlive admin-link | leadership-link   revocable links to an organisation's admin and
                                     leadership pages (see staffcli.py)
@@ -76,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
                              help="print an ops credential for /metrics (Authorization: Bearer)")
     scraper.add_argument("--days", type=int, default=90, help="how long it is valid (1-366)")
     staffcli.add_parsers(sub)
+
+    link = sub.add_parser("link", help="revoke links and credentials")
+    link_sub = link.add_subparsers(dest="link_command", required=True)
+    revoke = link_sub.add_parser("revoke", help="revoke a link (join, staff or personal), a "
+                                 "credential, a credential id or a sign-on session (sso:ID); "
+                                 "sockets holding it are dropped at once")
+    revoke.add_argument("credential", help="the whole link, the credential, or its id")
 
     person = sub.add_parser("person", help="one person's data (GDPR)")
     person_sub = person.add_subparsers(dest="person_command", required=True)
@@ -152,6 +160,16 @@ async def _person_command(settings: Settings, args: argparse.Namespace) -> int:
         done = await services.gym.person_data.erase(org_id, args.person_id)
         print(f"erased {args.person_id} of {org_id}: {done['records']} live record(s), "
               f"{done['passes']} pass roster(s) scrubbed, {done['rows']} stored row(s)")
+    return 0
+
+
+async def _link_command(settings: Settings, credential: str) -> int:
+    from orchestrator.revocation import revoke
+
+    async with one_shot(settings) as services:
+        done = await revoke(credential, services.access, services.gym.links,
+                            services.gym.staff)
+    print(f"revoked {done.kind} {done.id}")
     return 0
 
 
@@ -286,6 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(staffcli.run(settings, args))
         if args.command == "person":
             return asyncio.run(_person_command(settings, args))
+        if args.command == "link":
+            return asyncio.run(_link_command(settings, args.credential))
         if args.command in gymcli.COMMANDS or args.command == "class":
             return asyncio.run(gymcli.run(settings, args))
         if args.command == "bots":

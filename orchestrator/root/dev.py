@@ -52,8 +52,10 @@ def start_services(settings: Settings) -> Started:
     try:
         redis_url = settings.redis_url
         if redis_url is None:
-            children.append(procs.start_redis(settings.state_dir / "redis", settings.redis_port))
-            redis_url = f"redis://127.0.0.1:{settings.redis_port}/0"
+            redis_password = procs.load_or_create_password(settings.state_dir / "redis-password")
+            children.append(procs.start_redis(settings.state_dir / "redis", settings.redis_port,
+                                              password=redis_password))
+            redis_url = procs.redis_url(settings.redis_port, redis_password)
         database_url = settings.database_url
         if database_url is None:
             password = procs.load_or_create_password(settings.state_dir / "postgres-password")

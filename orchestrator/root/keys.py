@@ -17,6 +17,7 @@ from orchestrator.root.workers import GroupingPool
 from orchestrator.scheduler import Scheduler
 from orchestrator.services import Services
 from orchestrator.settings import Settings
+from orchestrator.signon import SignOn
 from orchestrator.taskset import TaskSet
 from signalling.channel import Channel
 from signalling.guard import Guard
@@ -41,6 +42,7 @@ HEALTH = web.AppKey("health", Health)
 CHANNEL = web.AppKey("channel", Channel)
 #: The limits' state; ``GUARD.refusals.snapshot()`` counts every refusal by code (metrics).
 GUARD = web.AppKey("guard", Guard)
+SIGNON = web.AppKey("signon", SignOn)
 
 
 @dataclass

@@ -24,8 +24,7 @@ from orchestrator.root import procs
 from orchestrator.root.app import SIO_CHANNEL
 from orchestrator.services import Services, build_services
 from orchestrator.settings import Settings
-from signalling.fanout import FanoutRedisManager
-from signalling.notifier import SocketNotifier
+from signalling.notifier import DroppingRedisManager, SocketNotifier
 
 
 def dev_settings(settings: Settings) -> Settings:
@@ -34,11 +33,13 @@ def dev_settings(settings: Settings) -> Settings:
         password = procs.load_or_create_password(settings.state_dir / "postgres-password")
         settings = replace(settings,
                            database_url=procs.postgres_url(settings.postgres_port, password))
-    if settings.redis_url and settings.livekit_url:
+    if settings.redis_url is None:
+        password = procs.load_or_create_password(settings.state_dir / "redis-password")
+        settings = replace(settings, redis_url=procs.redis_url(settings.redis_port, password))
+    if settings.livekit_url:
         return settings
     keys = procs.load_or_create_keys(settings.state_dir / "livekit-keys.json")
     return replace(settings,
-                   redis_url=settings.redis_url or f"redis://127.0.0.1:{settings.redis_port}/0",
                    livekit_url=settings.livekit_url or f"ws://127.0.0.1:{settings.livekit_port}",
                    livekit_api_key=settings.livekit_api_key or keys.key,
                    livekit_api_secret=settings.livekit_api_secret or keys.secret)
@@ -49,7 +50,7 @@ async def one_shot(settings: Settings) -> AsyncIterator[Services]:
     settings = dev_settings(settings)
     assert settings.redis_url and settings.livekit_url and settings.database_url
     client = aioredis.from_url(settings.redis_url)
-    emitter = FanoutRedisManager(settings.redis_url, channel=SIO_CHANNEL, write_only=True)
+    emitter = DroppingRedisManager(settings.redis_url, channel=SIO_CHANNEL, write_only=True)
     try:
         async with aiohttp.ClientSession() as session, \
                 open_records(settings.database_url, max_size=2) as records:

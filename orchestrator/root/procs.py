@@ -124,29 +124,76 @@ def _wait(child: Child, ready: Callable[[], bool], timeout: float) -> None:
 #: answer survives a host crash, not only a process crash (README, Durability).
 REDIS_FSYNC = "always"
 
+#: The ACL user onlive's Redis knows; its ``default`` user is switched off.
+REDIS_USER = "onlive"
 
-def start_redis(data_dir: Path, port: int, *, binary: str = "redis-server",
-                appendonly: bool = True, fsync: str = REDIS_FSYNC) -> Child:
-    """redis-server on 127.0.0.1:port with AOF (``fsync``: always, everysec) under ``data_dir``."""
+
+def redis_url(port: int, password: str, db: int = 0) -> str:
+    return f"redis://{REDIS_USER}:{password}@{LOOPBACK}:{port}/{db}"
+
+
+def _redis_command(*args: str) -> bytes:
+    """One command in Redis's wire protocol (safe for any argument bytes)."""
+    out = [f"*{len(args)}\r\n".encode()]
+    for arg in args:
+        raw = arg.encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(raw), raw))
+    return b"".join(out)
+
+
+def start_redis(data_dir: Path, port: int, *, password: str | None,
+                binary: str = "redis-server", appendonly: bool = True,
+                fsync: str = REDIS_FSYNC) -> Child:
+    """redis-server on 127.0.0.1:port with AOF (``fsync``: always, everysec) under ``data_dir``.
+
+    Only the ACL user ``onlive`` with ``password`` may connect (the
+    ``default`` user is off, so an unauthenticated connection can run no
+    command, not even PUBLISH). The password is in a config file of mode 0600
+    in ``data_dir`` (mode 0700), never on the command line, where every local
+    user could read it. ``password=None`` (said explicitly) is only for a Redis
+    that onlive does not use: LiveKit's own, in the production layout's test.
+    """
     ensure_port_free(port, "redis-server")
     data_dir.mkdir(parents=True, exist_ok=True)
-    argv = [binary, "--bind", LOOPBACK, "--port", str(port), "--dir", str(data_dir),
+    os.chmod(data_dir, 0o700)
+    acl: list[str] = []
+    hello = _redis_command("PING")
+    if password is not None:
+        config = data_dir / "redis-acl.conf"
+        fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            # ``default`` is off, so no connection can be it, but keeps its rights: Redis
+            # 7.0 replays the AOF's MULTI/EXEC as ``default`` and would refuse (lose) them.
+            f.write("# written by onlive: one password user, no default user\n"
+                    "user default off ~* &* +@all\n"
+                    f"user {REDIS_USER} on >{password} ~* &* +@all\n")
+        os.chmod(config, 0o600)
+        acl = [str(config)]
+        hello = _redis_command("AUTH", REDIS_USER, password) + hello
+    argv = [binary, *acl, "--bind", LOOPBACK, "--port", str(port), "--dir", str(data_dir),
             "--appendonly", "yes" if appendonly else "no", "--appendfsync", fsync,
             "--save", "", "--protected-mode", "yes", "--daemonize", "no"]
     child = _spawn("redis-server", argv, data_dir / "redis.log")
+    expected = (b"+OK\r\n" if password is not None else b"") + b"+PONG\r\n"
 
     def ready() -> bool:
         try:
             with socket.create_connection((LOOPBACK, port), timeout=0.5) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(16).startswith(b"+PONG")
+                s.sendall(hello)
+                answer = b""
+                while answer.count(b"\r\n") < expected.count(b"\r\n"):
+                    chunk = s.recv(64)
+                    if not chunk:
+                        return False
+                    answer += chunk
+                return answer.startswith(expected)
         except OSError:
             return False
 
     _wait(child, ready, 10.0)
     log.info("redis-server ready", extra={"pid": child.pid, "port": port})
-    child.respawn = lambda: start_redis(data_dir, port, binary=binary, appendonly=appendonly,
-                                        fsync=fsync)
+    child.respawn = lambda: start_redis(data_dir, port, password=password, binary=binary,
+                                        appendonly=appendonly, fsync=fsync)
     return child
 
 
@@ -241,7 +288,7 @@ POSTGRES_SYSTEM_USER = "postgres"
 
 
 def load_or_create_password(path: Path) -> str:
-    """The password of the PostgreSQL cluster onlive starts, made once, kept mode 0600."""
+    """A password of a service onlive starts (Redis, PostgreSQL), made once, kept mode 0600."""
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)

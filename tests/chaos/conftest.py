@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import signal
 import socket
 import time
@@ -32,6 +33,7 @@ from orchestrator.root.procs import (
     Child,
     free_port,
     load_or_create_keys,
+    redis_url,
     start_livekit,
     start_redis,
 )
@@ -85,6 +87,7 @@ class Stack:
     env: dict[str, str]
     redis: Child
     redis_port: int
+    redis_password: str
     livekit: Child
     livekit_port: int
     proxy: Any
@@ -96,7 +99,7 @@ class Stack:
 
     @property
     def redis_url(self) -> str:
-        return f"redis://127.0.0.1:{self.redis_port}/0"
+        return redis_url(self.redis_port, self.redis_password)
 
     async def add_worker(self) -> OrchestratorProcess:
         port = free_port()
@@ -166,7 +169,8 @@ async def stack(database_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
         pytest.fail(f"livekit-server is not installed at {LIVEKIT_BIN}: run make test")
     proxy = await Proxy([]).start()
     redis_port = free_port()
-    redis_child = start_redis(tmp_path / "redis", redis_port)
+    redis_password = secrets.token_urlsafe(24)
+    redis_child = start_redis(tmp_path / "redis", redis_port, password=redis_password)
     keys = load_or_create_keys(tmp_path / "livekit" / "keys.json")
     lk_port, udp = free_port(), free_port(socket.SOCK_DGRAM)
     livekit = start_livekit(LIVEKIT_BIN, tmp_path / "livekit", port=lk_port, udp_port=udp,
@@ -175,7 +179,7 @@ async def stack(database_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONLIVE_")}
     env.update({
         "ONLIVE_DATABASE_URL": database_url,
-        "ONLIVE_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "ONLIVE_REDIS_URL": redis_url(redis_port, redis_password),
         "ONLIVE_LIVEKIT_URL": f"ws://127.0.0.1:{lk_port}",
         "ONLIVE_LIVEKIT_API_KEY": keys.key,
         "ONLIVE_LIVEKIT_API_SECRET": keys.secret,
@@ -187,7 +191,8 @@ async def stack(database_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
         "ONLIVE_LOG_LEVEL": "INFO",
         "ONLIVE_PORT": "1",
     })
-    stack = Stack(tmp_path, env, redis_child, redis_port, livekit, lk_port, proxy)
+    stack = Stack(tmp_path, env, redis_child, redis_port, redis_password, livekit, lk_port,
+                  proxy)
     try:
         await stack.add_worker()
         await stack.add_worker()

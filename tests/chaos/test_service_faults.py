@@ -146,6 +146,10 @@ async def test_a_livekit_outage_alerts_and_the_rooms_are_back_for_a_recall(stack
         restored = time.time() - back
         await eventually(lambda: _alerted(fac, "livekit_recovered"), what="recovered alert")
         await eventually(lambda: _heard(talking.participants, "media_up"), what="media_up")
+        # The round's turns kept their deadlines (an outage shorter than a turn has
+        # none to show yet, so wait for the first role switch).
+        await eventually(lambda: cue_lateness([*talking.participants, fac], first),
+                         what="a role switch", timeout=10)
         # Recall right after: everyone is sent to the main room, which exists.
         ack = await fac.command("recall", countdown=0)
         assert ack["ok"], ack

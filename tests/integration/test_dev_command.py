@@ -111,6 +111,9 @@ def run_and_stop(proc: subprocess.Popen[str], env: dict[str, str], tmp_path: Pat
         "host all all 127.0.0.1/32 scram-sha-256"], "loopback TCP with a password, nothing else"
     aof = Path(env["ONLIVE_STATE_DIR"]) / "redis"
     assert any(aof.rglob("*.aof")), "Redis keeps an append-only file"
+    assert aof.stat().st_mode & 0o777 == 0o700, "Redis's data is readable by onlive alone"
+    redis_password = Path(env["ONLIVE_STATE_DIR"]) / "redis-password"
+    assert redis_password.stat().st_mode & 0o777 == 0o600
     keys = Path(env["ONLIVE_STATE_DIR"]) / "livekit-keys.json"
     assert keys.stat().st_mode & 0o777 == 0o600
 

@@ -63,6 +63,10 @@ async def test_metrics_refuse_anyone_without_an_ops_credential(
     status, headers, body = scrape(orchestrator.base_url, long_lived)
     assert status == 200 and headers["Content-Type"].startswith("text/plain; version=")
     assert "onlive_dependency_up" in body
+    # A revoked scraper credential (`onlive link revoke`) is refused from then on.
+    async with service_for(env) as service:
+        await service.services.access.revoke(long_lived)
+    assert scrape(orchestrator.base_url, long_lived)[0] == 401
 
 
 async def test_metrics_follow_a_pass_as_it_runs(

@@ -74,6 +74,8 @@ class MemoryStore:
         self.audits: list[dict[str, str]] = []
         self.seen: set[str] = set()
         self.pass_audits: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.revocations: dict[str, float] = {}
+        self.secrets: dict[str, dict[str, str]] = {}
         self._ids = itertools.count(1)
 
     async def create_pass(self, state: PassState) -> None:
@@ -240,11 +242,39 @@ class MemoryStore:
         removed += int(bool(self.journals.pop(person_id, None)))
         for records in self.answer_records.values():
             removed += int(records.pop(person_id, None) is not None)
+        maps: list[dict[str, Any]] = [*self.presence_of.values(), *self.quality_of.values(),
+                                      *self.expected_of.values(), *self.presence_logs.values()]
+        for by_person in maps:
+            removed += int(by_person.pop(person_id, None) is not None)
         for program, meetings in self.histories.items():
             kept = [m for m in meetings if person_id not in (m.a, m.b)]
             removed += len(meetings) - len(kept)
             self.histories[program] = kept
         return removed
+
+    async def forget_mentions(self, needles: list[str]) -> int:
+        def mentions(values: Any) -> bool:
+            return any(n and n in str(v) for v in values for n in needles)
+        before = len(self.alerts) + len(self.audits)
+        self.alerts = [a for a in self.alerts
+                       if not mentions([a.message, *a.detail.values()])]
+        self.audits = [a for a in self.audits if not mentions(a.values())]
+        return before - len(self.alerts) - len(self.audits)
+
+    async def put_secret(self, key: str, value: dict[str, str], ttl_s: float) -> None:
+        self.secrets[key] = dict(value)
+
+    async def get_secret(self, key: str) -> dict[str, str] | None:
+        return self.secrets.get(key)
+
+    async def take_secret(self, key: str) -> dict[str, str] | None:
+        return self.secrets.pop(key, None)
+
+    async def revoke(self, key: str, until: float) -> None:
+        self.revocations[key] = until
+
+    async def revoked(self, keys: list[str]) -> bool:
+        return any(k in self.revocations for k in keys)
 
     async def put_help(self, request: HelpRequest) -> None:
         self.help_requests[request.pass_id][request.id] = request
@@ -361,6 +391,9 @@ class RecordingNotifier:
 
     async def service(self, notice: ServiceNotice) -> None:
         self.sent.append(("service", notice))
+
+    async def drop(self, holders: list[str]) -> None:
+        self.sent.append(("drop", list(holders)))
 
     def of(self, kind: str, where: Callable[[Any], bool] = lambda m: True) -> list[Any]:
         return [model for k, model in self.sent if k == kind and where(model)]

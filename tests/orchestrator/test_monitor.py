@@ -6,7 +6,7 @@ from exercises import events as ev
 from exercises.demo import demo_class
 from exercises.reducer import reduce
 from exercises.state import Member, PassState
-from orchestrator.monitor import ALONE_AFTER_S, STUCK_AFTER_S, findings
+from orchestrator.monitor import ALONE_AFTER_S, MISPLACED_AFTER_S, STUCK_AFTER_S, findings
 
 
 def running_breakout() -> PassState:
@@ -26,8 +26,10 @@ def test_someone_alone_in_a_breakout_is_reported_after_a_while() -> None:
     found, seen = findings(state, presence, {}, 100.0)
     assert found == []
     found, seen = findings(state, presence, seen, 100.0 + ALONE_AFTER_S)
-    assert [(f.code, f.room) for f in found] == [("participant_alone", "onlive_p1_r1_g1")]
-    assert "U0 is alone" in found[0].message
+    assert [(f.code, f.room) for f in found] == [("participant_alone", "onlive_p1_r1_g1"),
+                                                 ("room_not_assigned", "onlive_p1_main")]
+    assert found[0].person_id == "u0"
+    assert "U0" not in found[0].message, "alerts carry ids, never names"
 
 
 def test_a_participant_in_no_media_room_is_stuck_after_30_seconds() -> None:
@@ -99,3 +101,15 @@ async def test_a_livekit_outage_alerts_ops_and_facilitators_once_and_rooms_come_
     assert keeper.restored == ["p1"] and health.livekit.up
     assert ("service", "media_up") in [(k, getattr(i, "code", "")) for k, i in notifier.sent]
     assert [a.code for a in store.alerts][-2:] == ["livekit_recovered", "rooms_restored"]
+
+
+def test_someone_left_in_a_room_no_longer_theirs_is_reported_for_removal() -> None:
+    state = running_breakout()
+    group = state.breakout.groups[0]  # type: ignore[union-attr]
+    person = group.members[0]
+    presence = {person: state.main_room, "facilitator-fac": group.room}
+    found, seen = findings(state, presence, {}, 0.0)
+    assert not [f for f in found if f.code == "room_not_assigned"]
+    found, _ = findings(state, presence, seen, MISPLACED_AFTER_S)
+    assert [(f.code, f.room, f.person_id) for f in found
+            if f.code == "room_not_assigned"] == [("room_not_assigned", state.main_room, person)]

@@ -17,6 +17,7 @@ from exercises.demo import demo_class
 from exercises.errors import IllegalCommand
 from exercises.script import ClassScript, Visibility
 from exercises.state import Member, Phase
+from orchestrator.codec import to_plain
 from orchestrator.commands import EditStepText, JoinRoom, PlanBreakouts, ResolveHelp
 from orchestrator.errors import AuthError, BadRequest, NotFound, ServiceError
 from orchestrator.readmodels import Assignment, PlacementKind, RoomAccess
@@ -71,7 +72,7 @@ async def test_opening_breakouts_sends_each_person_a_token_for_exactly_their_roo
     assert sorted(a.person_id for a in assignments) == sorted(m.id for m in PEOPLE)
     for a in assignments:
         assert a.placement.kind is PlacementKind.BREAKOUT
-        assert a.token == f"token:{a.placement.room}:{a.person_id}:600"
+        assert a.token == f"token:{a.placement.room}:{a.person_id}:120"
         assert a.placement.room in world.sfu.rooms_open
         assert a.person_id in [m.id for m in a.placement.members]
     assert {g.room for g in state.breakout.groups} == set(world.sfu.rooms_open) - {state.main_room}
@@ -188,16 +189,61 @@ async def test_a_webhook_seen_before_or_created_long_ago_is_refused(world: World
     assert main not in world.sfu.deleted and not world.notifier.of("alert")
 
 
-async def test_erasing_a_person_leaves_only_an_opaque_roster_entry(world: World) -> None:
+async def test_erasing_a_person_is_final_and_leaves_only_a_pseudonym(world: World) -> None:
     pass_id = await world.pass_with_everyone()
     await world.command(pass_id, ev.Start())
     await world.services.participants.answer(pass_id, "p-anna", "check-in", "c1",
                                              {"energy": 3, "word": "lugn"})
+    await world.services.participants.set_quality(pass_id, "p-anna", "poor")
+    name = (await world.store.person("p-anna")).name
+    await world.store.alert("participant_alone", f"{name} is alone", person_id="p-anna")
+    ticket = world.services.access.participant_ticket(pass_id, "p-anna")
     done = await world.services.people.erase("p-anna")
     assert done["passes"] == 1 and done["records"] >= 3
     exported = await world.services.people.export("p-anna")
     assert exported.person is None and exported.answers == {} and exported.journal == ()
-    assert exported.passes[0].roster_entry == Member("p-anna", "–")
+    assert exported.passes == ()
+    state = await world.store.load(pass_id)
+    assert "p-anna" not in repr(to_plain(state)) and name not in repr(to_plain(state))
+    (pseudonym,) = [m for m in state.roster.values() if m.name == "–"]
+    assert pseudonym.id.startswith("erased-") and pseudonym.id in state.present
+    assert "p-anna" not in await world.store.qualities(pass_id)
+    assert world.store.alerts == [] and "p-anna" not in repr(world.store.audits)
+    assert (state.main_room, "p-anna") in world.sfu.removed
+    (dropped,) = world.notifier.of("drop")
+    assert dropped == [world.services.access.holder(Kind.PARTICIPANT, "p-anna")]
+    with pytest.raises(AuthError) as refused:
+        await world.services.access.admit(ticket, Kind.PARTICIPANT)
+    assert refused.value.code == "revoked_credential"
+
+
+async def test_joining_a_room_one_is_not_assigned_to_removes_them_and_tells_ops(
+        world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    for command in (ev.Start(), ev.Next(), ev.Next(), PlanBreakouts()):
+        await world.command(pass_id, command)
+    state = await world.store.load(pass_id)
+    assert state.breakout is not None
+    mine, other = state.breakout.groups
+    person, stranger = mine.members[0], other.members[0]
+    world.notifier.sent.clear()
+    for identity, room in ((person, mine.room), ("facilitator-fac", other.room),
+                           ("facilitator-fac", state.main_room)):
+        await world.services.rooms.receive(f"participant_joined {room} {identity}", "signed")
+    assert world.sfu.removed == [] and world.notifier.of("alert") == []
+    assert (await world.store.presence(pass_id))[person] == mine.room
+
+    for identity, room in ((stranger, mine.room), (person, state.main_room),
+                           ("p-unknown", other.room)):
+        await world.services.rooms.receive(f"participant_joined {room} {identity}", "signed")
+    assert world.sfu.removed == [(mine.room, stranger), (state.main_room, person),
+                                 (other.room, "p-unknown")]
+    alerts = world.notifier.of("alert")
+    assert [(a.code, a.detail["person_id"], a.detail["room"]) for a in alerts] == [
+        ("room_not_assigned", stranger, mine.room), ("room_not_assigned", person, state.main_room),
+        ("room_not_assigned", "p-unknown", other.room)]
+    assert all(a.pass_id == pass_id for a in alerts)
+    assert (await world.store.presence(pass_id)).get(stranger) != mine.room
 
 
 async def test_the_tick_fires_a_due_timer_once_and_clears_it(world: World) -> None:

@@ -78,3 +78,11 @@ def test_a_signed_but_non_canonical_json_body_is_refused() -> None:
     with pytest.raises(AuthError) as error:
         tickets.verify(secret, f"{payload}.{mac}", now=1, kind=tickets.Kind.PARTICIPANT)
     assert error.value.code == "invalid_credential"
+
+
+def test_every_spelling_of_a_credential_has_one_id() -> None:
+    token = tickets.issue("s" * 40, claims())
+    claims_ = tickets.verify("s" * 40, token, now=1, kind=tickets.Kind.PARTICIPANT)
+    assert claims_.id == tickets.credential_id(token) == tickets.credential_id(token + "==")
+    other = tickets.issue("s" * 40, claims(exp=101))
+    assert tickets.credential_id(other) != claims_.id

@@ -32,6 +32,7 @@ from orchestrator.root.procs import (
     free_port,
     load_or_create_keys,
     postgres_url,
+    redis_url,
     start_orchestrator,
     start_postgres,
     start_redis,
@@ -152,9 +153,13 @@ def _start(layout: Layout) -> None:
 
     # onlive's Redis with AOF, and LiveKit's own Redis beside it.
     redis_port, lk_redis_port = free_port(), free_port()
-    layout.children.append(start_redis(base / "redis", redis_port, appendonly=True))
-    layout.children.append(start_redis(base / "livekit-redis", lk_redis_port, appendonly=False))
-    layout.redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    redis_password = secrets.token_urlsafe(24)  # compose.yaml: REDIS_PASSWORD
+    layout.children.append(start_redis(base / "redis", redis_port, password=redis_password,
+                                       appendonly=True))
+    # LiveKit's Redis takes no password, as in compose.yaml (a private network only).
+    layout.children.append(start_redis(base / "livekit-redis", lk_redis_port, password=None,
+                                       appendonly=False))
+    layout.redis_url = redis_url(redis_port, redis_password)
     layout.livekit_redis_url = f"redis://127.0.0.1:{lk_redis_port}/0"
 
     # Two LiveKit nodes: one file, each node's own port, media port and address.

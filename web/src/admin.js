@@ -7,10 +7,12 @@
 import "./norecord.js"; // first: before any library is evaluated
 import { $, $$, h, fill } from "./dom.js";
 import { t, pick, setupLanguage, onLangChange } from "./i18n.js";
+import { staffCredential } from "./signon.js";
 import { apiFor, readCredential, refusalKey, say } from "./staffpage.js";
 
 setupLanguage();
-const api = apiFor(readCredential("onlive.admin.credential"));
+// Without a link, the single sign-on session gives the credential (or sends to sign-in).
+const api = apiFor(readCredential("onlive.admin.credential") || staffCredential("admin"));
 const app = { data: null, program: null, board: null, missing: {}, mail: [], editing: null, report: null, problems: null };
 
 const fmtDate = (iso) => (iso ? new Date(`${iso}T12:00:00`).toLocaleDateString(t("app.locale")) : "–");

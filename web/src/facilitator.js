@@ -7,6 +7,7 @@ import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill } from "./dom.js";
 import { t, tx, pick, errorKey, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
+import { staffCredential } from "./signon.js";
 import { LIMITS, NAMESPACES } from "./contract.js";
 import { ServerClock, countdownOf, turnOf } from "./clock.js";
 import { Countdown, connectionStatus, CueBanner, showStatus, showNotice, cueText } from "./ui.js";
@@ -38,11 +39,19 @@ const stage = new MediaStage($("#grid"), {
 fill($("#media-controls"), ...mediaControls(stage));
 
 const credential = readCredential("credential", "f");
-if (!credential) {
-  showStatus($("#conn"), "conn.nolink");
-  showNotice("missing_credential", "facilitator");
-} else {
+if (credential) {
   start(credential);
+} else {
+  // No link: a facilitator signed in with the organisation's identity provider opens
+  // /f?pass=PASS; without single sign-on the page needs its link.
+  staffCredential("facilitator", new URLSearchParams(location.search).get("pass")).then((cred) => {
+    if (cred) {
+      start(cred);
+    } else {
+      showStatus($("#conn"), "conn.nolink");
+      showNotice("missing_credential", "facilitator");
+    }
+  });
 }
 
 function start(cred) {

@@ -7,11 +7,13 @@
 import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill } from "./dom.js";
 import { t, pick, setupLanguage, onLangChange } from "./i18n.js";
+import { staffCredential } from "./signon.js";
 import { apiFor, csvCell, download, readCredential, refusalKey, say } from "./staffpage.js";
 import { bars } from "./results.js";
 
 setupLanguage();
-const api = apiFor(readCredential("onlive.leadership.credential"));
+// Without a link, the single sign-on session gives the credential (or sends to sign-in).
+const api = apiFor(readCredential("onlive.leadership.credential") || staffCredential("leadership"));
 const app = { programs: [], program: null, page: null, filters: { department: "", site: "", level: "" } };
 
 function fail(error) {

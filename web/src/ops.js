@@ -6,6 +6,7 @@ import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill } from "./dom.js";
 import { t, pick, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
+import { staffCredential } from "./signon.js";
 import { NAMESPACES } from "./contract.js";
 import { alertText, connectionStatus, showStatus } from "./ui.js";
 
@@ -14,10 +15,11 @@ const app = { data: null, extraAlerts: [] };
 
 setupLanguage();
 const credential = readCredential("credential", "ops");
-if (!credential) {
-  showStatus($("#conn"), "conn.nolink");
-} else {
+if (credential) {
   start(credential);
+} else {
+  // No link: staff signed in with the organisation's identity provider (single sign-on).
+  staffCredential("ops").then((cred) => (cred ? start(cred) : showStatus($("#conn"), "conn.nolink")));
 }
 
 function start(cred) {

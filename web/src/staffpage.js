@@ -24,10 +24,11 @@ export function readCredential(key) {
   }
 }
 
-/** A JSON call; refusals throw an Error with .code, .status, .fields, .problems. */
+/** A JSON call; refusals throw an Error with .code, .status, .fields, .problems.
+ * `token` may be a promise (a credential from the single sign-on session). */
 export function apiFor(token) {
   return async function api(method, path, body, { raw = null } = {}) {
-    const headers = { Authorization: `Bearer ${token || ""}` };
+    const headers = { Authorization: `Bearer ${(await token) || ""}` };
     if (body !== undefined && raw === null) headers["Content-Type"] = "application/json";
     let response;
     try {

@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -98,7 +99,7 @@ def _resp(*parts: bytes) -> bytes:
     return b"".join(out)
 
 
-async def _lean_drive(port: int, sha: bytes, rate: int, seconds: float,
+async def _lean_drive(port: int, password: str, sha: bytes, rate: int, seconds: float,
                       connections: int = 8) -> tuple[list[float], float, int]:
     """Open-loop EVALSHA of the answer script over a few raw connections: a lean
     client, so that what is measured is the store (and its fsync), not redis-py's
@@ -108,6 +109,10 @@ async def _lean_drive(port: int, sha: bytes, rate: int, seconds: float,
     latencies: list[float] = []
     failures = 0
     conns = [await asyncio.open_connection("127.0.0.1", port) for _ in range(connections)]
+    for reader, writer in conns:  # onlive's Redis knows one password user (procs.REDIS_USER)
+        writer.write(_resp(b"AUTH", procs.REDIS_USER.encode(), password.encode()))
+        if await reader.readline() != b"+OK\r\n":
+            raise RuntimeError("the benchmark's Redis refused its password")
     pending: list[list[float]] = [[] for _ in conns]
 
     async def read(index: int) -> None:
@@ -144,14 +149,15 @@ async def _lean_drive(port: int, sha: bytes, rate: int, seconds: float,
 
 async def _redis_mode(mode: str, rate: int, seconds: float, work: Path) -> Outcome:
     port = procs.free_port()
-    child = procs.start_redis(work / f"redis-{mode}", port, fsync=mode)
-    client = aioredis.from_url(f"redis://127.0.0.1:{port}/0")
+    password = secrets.token_urlsafe(24)
+    child = procs.start_redis(work / f"redis-{mode}", port, password=password, fsync=mode)
+    client = aioredis.from_url(procs.redis_url(port, password))
     try:
         store = RedisStore(client)
         raw = await client.script_load(_ANSWER)
         sha = raw.encode() if isinstance(raw, str) else bytes(raw)
         cpu0 = _cpu_of(child.pid)
-        latencies, wall, failures = await _lean_drive(port, sha, rate, seconds)
+        latencies, wall, failures = await _lean_drive(port, password, sha, rate, seconds)
         cpu = _cpu_of(child.pid) - cpu0
         stored = await store.answers("bench", "s")
         total = int(rate * seconds)
@@ -171,9 +177,11 @@ async def _postgres_mode(rate: int, seconds: float, work: Path) -> Outcome:
     pool = await asyncpg.create_pool(procs.postgres_url(port, password), min_size=10,
                                      max_size=20)
     redis_port = procs.free_port()
-    redis_child = procs.start_redis(work / "redis-pg", redis_port, fsync="everysec")
+    redis_password = secrets.token_urlsafe(24)
+    redis_child = procs.start_redis(work / "redis-pg", redis_port, password=redis_password,
+                                    fsync="everysec")
     client = aioredis.Redis(connection_pool=aioredis.BlockingConnectionPool.from_url(
-        f"redis://127.0.0.1:{redis_port}/0", max_connections=100, timeout=30))
+        procs.redis_url(redis_port, redis_password), max_connections=100, timeout=30))
     try:
         await pool.execute("""CREATE TABLE answers (pass_id text, step_id text, person_id text,
             client_id text, value jsonb, at double precision,

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 import shutil
 import statistics
 import tempfile
@@ -106,8 +107,9 @@ async def stage_archive(b: BenchLike) -> None:
     year = await _year(b)
     work = Path(tempfile.mkdtemp(prefix="onlive-bench-redis-"))
     port = procs.free_port()
-    child = procs.start_redis(work, port, appendonly=False)
-    client = aioredis.from_url(f"redis://127.0.0.1:{port}/0")
+    password = secrets.token_urlsafe(24)
+    child = procs.start_redis(work, port, password=password, appendonly=False)
+    client = aioredis.from_url(procs.redis_url(port, password))
     try:
         store = RedisStore(client)
         pass_id = year.future_sessions[0]

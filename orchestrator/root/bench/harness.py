@@ -119,8 +119,9 @@ class Services:
         udp = procs.free_port(socket.SOCK_DGRAM)
         ports = [procs.free_port() for _ in range(self.workers)]
         try:
+            redis_password = procs.load_or_create_password(self.work_dir / "redis-password")
             self.children.append(procs.start_redis(self.work_dir / "redis", redis_port,
-                                                   appendonly=False))
+                                                   password=redis_password, appendonly=False))
             pg_port = procs.free_port()
             pg_password = procs.load_or_create_password(self.work_dir / "pg-password")
             self.children.append(procs.start_postgres(
@@ -133,7 +134,7 @@ class Services:
                 webhook_url=f"http://127.0.0.1:{ports[0]}/webhooks/livekit"))
             base = {k: v for k, v in os.environ.items() if not k.startswith("ONLIVE_")}
             base.update({
-                "ONLIVE_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+                "ONLIVE_REDIS_URL": procs.redis_url(redis_port, redis_password),
                 "ONLIVE_LIVEKIT_URL": f"ws://127.0.0.1:{lk_port}",
                 "ONLIVE_LIVEKIT_API_KEY": keys.key, "ONLIVE_LIVEKIT_API_SECRET": keys.secret,
                 "ONLIVE_STATE_DIR": str(self.work_dir / "state"), "ONLIVE_LOG_LEVEL": "WARNING",

@@ -58,7 +58,9 @@ async def bench(n: int, cycles: int, work_dir: Path) -> dict[str, float]:
     keys = procs.load_or_create_keys(work_dir / "keys.json")
     redis_port, lk_port, port = procs.free_port(), procs.free_port(), procs.free_port()
     udp = procs.free_port(socket.SOCK_DGRAM)
-    children = [procs.start_redis(work_dir / "redis", redis_port, appendonly=False)]
+    redis_password = procs.load_or_create_password(work_dir / "redis-password")
+    children = [procs.start_redis(work_dir / "redis", redis_port, password=redis_password,
+                                  appendonly=False)]
     pg_port, pg_password = procs.free_port(), procs.load_or_create_password(work_dir / "pg-password")
     children.append(procs.start_postgres(work_dir / "postgres", pg_port, pg_password,
                                          bin_dir=Settings.from_env().postgres_bin, durable=False))
@@ -69,7 +71,7 @@ async def bench(n: int, cycles: int, work_dir: Path) -> dict[str, float]:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONLIVE_")}
     env.update({
-        "ONLIVE_PORT": str(port), "ONLIVE_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "ONLIVE_PORT": str(port), "ONLIVE_REDIS_URL": procs.redis_url(redis_port, redis_password),
         "ONLIVE_LIVEKIT_URL": f"ws://127.0.0.1:{lk_port}", "ONLIVE_LIVEKIT_API_KEY": keys.key,
         "ONLIVE_LIVEKIT_API_SECRET": keys.secret, "ONLIVE_STATE_DIR": str(work_dir / "state"),
         "ONLIVE_LOG_LEVEL": "WARNING",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import os
+import secrets
 import signal
 import socket
 from pathlib import Path
 
 import pytest
 
-from orchestrator.root.procs import free_port, start_redis
+from orchestrator.root.procs import REDIS_USER, free_port, start_redis
 from orchestrator.root.supervise import MAX_BACKOFF_S, Supervisor, backoff
 from tests.waiting import eventually
 
@@ -20,11 +21,17 @@ def test_restarts_back_off_up_to_half_a_minute() -> None:
     assert backoff(50) == MAX_BACKOFF_S
 
 
-def _answers(port: int) -> bool:
+def _answers(port: int, password: str) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
+            s.sendall(f"AUTH {REDIS_USER} {password}\r\nPING\r\n".encode())
+            answer = b""
+            while answer.count(b"\r\n") < 2:
+                chunk = s.recv(64)
+                if not chunk:
+                    return False
+                answer += chunk
+            return answer == b"+OK\r\n+PONG\r\n"
     except OSError:
         return False
 
@@ -33,7 +40,8 @@ def _answers(port: int) -> bool:
 async def test_a_killed_redis_child_is_started_again_and_the_terminal_is_told(
         tmp_path: Path) -> None:
     port = free_port()
-    children = [start_redis(tmp_path / "redis", port)]
+    password = secrets.token_urlsafe(24)
+    children = [start_redis(tmp_path / "redis", port, password=password)]
     out = io.StringIO()
     supervisor = Supervisor(children, out)
     try:
@@ -42,7 +50,7 @@ async def test_a_killed_redis_child_is_started_again_and_the_terminal_is_told(
         await eventually(lambda: not first.alive(), what="the child died")
         await supervisor.look()  # the first restart in a row waits for nothing
         assert children[0] is not first
-        assert children[0].alive() and _answers(port)
+        assert children[0].alive() and _answers(port, password)
         assert first.process.poll() is not None, "the dead child was reaped, not defunct"
         text = out.getvalue()
         assert "redis-server stopped (exit code -9)" in text

@@ -1,0 +1,97 @@
+"""Staff sign in through the browser with a real OpenID provider (oidc-provider on loopback).
+
+Ops and a facilitator open their pages with no link, are sent to the
+organisation's sign-in, come back signed in, and their pages connect. The
+sign-in page explains refusals and signing out in Swedish and English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page
+
+from exercises.demo import demo_class
+from tests.browser.conftest import ARTIFACTS, DIST, People
+from tests.conftest import OidcService
+from tests.harness import OrchestratorProcess, service_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.services]
+
+
+@pytest.fixture
+def orchestrator(env: dict[str, str], oidc_provider: OidcService,
+                 tmp_path: Path) -> Iterator[OrchestratorProcess]:
+    if not (DIST / "signin.html").exists():
+        pytest.fail("web/dist is not built: run scripts/test.sh (it runs the web build)")
+    process = OrchestratorProcess({**env, **oidc_provider.env()}, tmp_path / "orchestrator.log")
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+async def provider_sign_in(page: Page, login: str) -> None:
+    """The provider's own sign-in and consent forms, as a person fills them in."""
+    await page.wait_for_selector("input[name=login]")
+    await page.fill("input[name=login]", login)
+    await page.fill("input[name=password]", "any password")
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("button[type=submit]")
+    await page.click("button[type=submit]")  # consent: continue
+
+
+async def online(page: Page) -> None:
+    await page.wait_for_function(
+        "() => document.querySelector('#conn').dataset.state === 'online'", timeout=30_000)
+
+
+async def test_ops_and_a_facilitator_sign_in_and_their_pages_connect(
+        env: dict[str, str], orchestrator: OrchestratorProcess, people: People) -> None:
+    base = orchestrator.base_url
+    async with service_for(env) as service:
+        state = await service.create_pass(demo_class())
+
+    ops = await people.open(f"{base}/ops", "ops")
+    await provider_sign_in(ops, "olle")
+    await ops.wait_for_url(f"{base}/ops")
+    await online(ops)
+    await ops.screenshot(path=str(ARTIFACTS / "sso-ops.png"))
+
+    fac = await people.open(f"{base}/f?pass={state.id}", "facilitator")
+    await provider_sign_in(fac, "fia")
+    await fac.wait_for_url(f"{base}/f?pass={state.id}")
+    await online(fac)
+    await fac.screenshot(path=str(ARTIFACTS / "sso-facilitator.png"))
+
+    # Ops's sign-in gives no facilitator page: the sign-in page says so.
+    await ops.goto(f"{base}/f?pass={state.id}")
+    await ops.wait_for_url("**/signin?error=wrong_role*")
+    assert "inte tillgång" in await ops.locator("#signin-message").inner_text()
+
+    # Signing out from the sign-in page: its form carries the CSRF token.
+    await fac.goto(f"{base}/signin")
+    await fac.get_by_role("button", name="Logga ut").click()
+    await fac.wait_for_url("**/signin?signed_out=1")
+    assert "Du är utloggad" in await fac.locator("#signin-message").inner_text()
+    assert people.errors == []
+
+
+async def test_the_sign_in_page_explains_refusals_in_swedish_and_english(
+        orchestrator: OrchestratorProcess, people: People) -> None:
+    base = orchestrator.base_url
+    page = await people.open(f"{base}/signin?error=sso_no_role", "refused")
+    message = page.locator("#signin-message")
+    assert "inte gett dig någon roll" in await message.inner_text()
+    await page.get_by_role("button", name="English").click()
+    assert "given you no role" in await message.inner_text()
+    assert await page.get_by_role("link", name="Sign in").is_visible()
+
+    nobody = await people.open(f"{base}/ops", "nils")
+    await provider_sign_in(nobody, "nils")
+    await nobody.wait_for_url(lambda url: "/signin?error=sso_no_role" in url)
+    assert "inte gett dig någon roll" in await nobody.locator("#signin-message").inner_text()
+    assert people.errors == []

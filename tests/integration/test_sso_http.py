@@ -1,0 +1,132 @@
+"""Staff single sign-on over HTTP against a real OpenID provider (oidc-provider on loopback).
+
+The whole authorisation code flow runs as a browser would (redirects, the
+provider's sign-in and consent forms, cookies), then: roles come from the
+group mapping or the role claim, someone with neither is refused, a state-
+changing request without the session's CSRF token (or from another origin)
+is refused, and signing out drops the sockets the session's credentials hold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+import pytest
+
+from tests.conftest import OidcService
+from tests.harness import Client, OrchestratorProcess
+from tests.integration.test_bad_input import refused
+from tests.integration.test_revocation import dropped
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.services
+
+_FORM = re.compile(r'<form[^>]*action="([^"]+)"', re.S)
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+@pytest.fixture
+def orchestrator(env: dict[str, str], oidc_provider: OidcService,
+                 tmp_path: Path) -> Iterator[OrchestratorProcess]:
+    """The orchestrator with single sign-on against the test provider."""
+    process = OrchestratorProcess({**env, **oidc_provider.env()}, tmp_path / "orchestrator.log")
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@asynccontextmanager
+async def browser_session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        yield session
+
+
+async def sign_in(http: aiohttp.ClientSession, base: str, login: str,
+                  next_path: str = "/ops") -> aiohttp.ClientResponse:
+    """The provider's sign-in and consent forms, filled in; the last response."""
+    response = await http.get(f"{base}/auth/login", params={"next": next_path})
+    for _ in range(3):
+        page = await response.text()
+        form = _FORM.search(page)
+        if form is None or urlsplit(str(response.url)).path.startswith(("/ops", "/signin", "/f")):
+            return response
+        action = form.group(1)
+        url = action if action.startswith("http") else \
+            f"{response.url.scheme}://{response.url.host}:{response.url.port}{action}"
+        data = dict(_HIDDEN.findall(page))
+        if 'name="login"' in page:
+            data.update(login=login, password="any")
+        response = await http.post(url, data=data)
+    return response
+
+
+async def me(http: aiohttp.ClientSession, base: str) -> dict[str, object]:
+    async with http.get(f"{base}/auth/me") as r:
+        body: dict[str, object] = await r.json()
+        return body
+
+
+async def test_roles_come_from_groups_or_the_role_claim_and_no_role_is_refused(
+        orchestrator: OrchestratorProcess) -> None:
+    base = orchestrator.base_url
+    expected = {"olle": ["ops"], "fia": ["facilitator"], "ada": ["admin"]}
+    for login, roles in expected.items():
+        async with browser_session() as http:
+            landed = await sign_in(http, base, login)
+            assert urlsplit(str(landed.url)).path == "/ops", login
+            found = await me(http, base)
+            assert found["signed_in"] is True and found["roles"] == roles, (login, found)
+            cookie = next(c for c in http.cookie_jar if c.key == "onlive_session")
+            assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["path"] == "/"
+    async with browser_session() as http:
+        landed = await sign_in(http, base, "nils")
+        assert urlsplit(str(landed.url)).path == "/signin"
+        assert parse_qs(urlsplit(str(landed.url)).query)["error"] == ["sso_no_role"]
+        assert (await me(http, base))["signed_in"] is False
+
+
+async def test_state_changing_routes_need_the_csrf_token_and_sign_out_drops_sockets(
+        orchestrator: OrchestratorProcess) -> None:
+    base = orchestrator.base_url
+    async with browser_session() as http:
+        await sign_in(http, base, "olle")
+        found = await me(http, base)
+        csrf = str(found["csrf"])
+        post = f"{base}/auth/credential"
+        async with http.post(post, json={"role": "ops"}) as r:
+            assert r.status == 403 and (await r.json())["error"]["code"] == "csrf_refused"
+        async with http.post(post, json={"role": "ops"},
+                             headers={"X-CSRF-Token": "x" * 43}) as r:
+            assert r.status == 403
+        async with http.post(post, json={"role": "ops"}, headers={
+                "X-CSRF-Token": csrf, "Origin": "http://127.0.0.1:1"}) as r:
+            assert r.status == 403, "another site's page cannot use the cookie"
+        async with http.post(post, json={"role": "facilitator", "pass": "x"},
+                             headers={"X-CSRF-Token": csrf}) as r:
+            assert r.status == 403 and (await r.json())["error"]["code"] == "wrong_role"
+        async with http.post(post, json={"role": "ops"}, headers={"X-CSRF-Token": csrf}) as r:
+            assert r.status == 200
+            credential = (await r.json())["credential"]
+        ops = Client(base, "/ops", {"credential": credential})
+        await ops.connect()
+        await ops.wait_for("snapshot")
+        try:
+            async with http.post(f"{base}/auth/logout") as r:
+                assert r.status == 403, "signing out needs the CSRF token too"
+            async with http.post(f"{base}/auth/logout", headers={"X-CSRF-Token": csrf}) as r:
+                assert r.status == 200
+            await eventually(lambda: dropped(ops), what="the session's socket is dropped",
+                             timeout=10)
+            assert "revoked_credential" in await refused(base, "/ops", ops.auth)
+            assert (await me(http, base))["signed_in"] is False
+        finally:
+            await ops.close()
+        async with http.post(post, json={"role": "ops"}, headers={"X-CSRF-Token": csrf}) as r:
+            assert r.status == 401
