@@ -8,7 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from orchestrator.errors import AuthError
+from orchestrator.errors import AuthError, BadRequest
 from orchestrator.health import Health
 from orchestrator.readmodels import Check
 from orchestrator.services import Services
@@ -16,6 +16,7 @@ from orchestrator.settings import Settings
 from signalling import views, wire
 from signalling.admin import StaffRoutes
 from signalling.classpage import ClassPageRoutes
+from signalling.httpguard import read_body
 from signalling.mytraining import MyTrainingRoutes
 
 log = logging.getLogger(__name__)
@@ -79,10 +80,15 @@ class Routes:
                                  status=200 if ready else 503)
 
     async def livekit_webhook(self, request: web.Request) -> web.Response:
-        if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
-            raise web.HTTPRequestEntityTooLarge(max_size=MAX_WEBHOOK_BYTES,
-                                                actual_size=request.content_length or 0)
-        body = await request.text()
+        try:
+            raw = await read_body(request, MAX_WEBHOOK_BYTES)
+        except BadRequest as error:
+            return web.json_response(wire.error(error.code, error.message), status=413)
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return web.json_response(wire.error(
+                "bad_payload", "a LiveKit webhook is JSON in UTF-8"), status=400)
         try:
             await self.services().rooms.receive(body, request.headers.get("Authorization", ""))
         except AuthError as error:

@@ -138,3 +138,17 @@ async def test_a_replayed_or_stale_webhook_is_refused_and_changes_nothing(
     codes = [e.get("code") for e in orchestrator.log_entries()
              if e.get("msg", "").startswith("webhook refused")]
     assert codes == ["webhook_replay"] * 3
+
+
+async def test_a_webhook_that_is_not_utf8_is_a_coded_refusal_not_a_server_error(
+        orchestrator: OrchestratorProcess) -> None:
+    # Found by `onlive bench fuzz`: such a body used to end in a 500 and a traceback.
+    request = urllib.request.Request(
+        f"{orchestrator.base_url}/webhooks/livekit", data=b'{"\xa8": 1}', method="POST",
+        headers={"Content-Type": "application/json", "Authorization": "Bearer x"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 400
+    assert json.loads(refused.value.read())["error"]["code"] == "bad_payload"
+    refused.value.close()
+    assert not [e for e in orchestrator.log_entries() if e.get("level") == "error"]
