@@ -17,6 +17,7 @@ from livekit import api
 from exercises.demo import demo_class
 from exercises.state import Member
 from signalling.media import ice as loopback
+from signalling.media.errors import IceFailed
 from signalling.media.lkpeer import LiveKitPeer, PeerOptions, PeerState
 from signalling.media.tone import participant_frequency
 from tests.conftest import LiveKitService
@@ -71,7 +72,10 @@ async def test_joining_another_groups_room_is_undone_within_a_second_and_ops_is_
         mine, theirs = state.breakout.groups
         intruder = mine.members[0]
 
-        await peer.connect(livekit_server.url, token(livekit_server, intruder, theirs.room))
+        try:
+            await peer.connect(livekit_server.url, token(livekit_server, intruder, theirs.room))
+        except IceFailed:
+            pass  # removed while its media was still coming up (a loaded machine is slow here)
         joined = time.monotonic()
 
         async def removed() -> bool:
