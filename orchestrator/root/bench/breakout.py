@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from orchestrator.root.bench.harness import (
     percentile,
     table,
 )
+from orchestrator.root.bench.statedir import state_dir
 
 
 async def bench(n: int, rounds: int, work_dir: Path) -> dict[str, Any]:
@@ -67,8 +66,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--n", type=int, default=1000, help="participants")
     parser.add_argument("--rounds", type=int, default=6, help="open/recall rounds")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="onlive-bench-") as tmp:
-        os.chmod(tmp, 0o711)  # as root, postgres runs as its own user and must get through
+    with state_dir("onlive-bench-") as tmp:
         f = asyncio.run(bench(args.n, args.rounds, Path(tmp)))
     load, each = f.pop("load"), f.pop("open_ms")
     rows = [

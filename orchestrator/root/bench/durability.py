@@ -30,7 +30,6 @@ import json
 import os
 import secrets
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from exercises.demo import demo_class
 from exercises.state import PassState
 from orchestrator.adapters.redis_store import _ANSWER, RedisStore
 from orchestrator.root import procs
+from orchestrator.root.bench.statedir import state_dir
 from orchestrator.root.bench.switch import percentile
 from orchestrator.settings import Settings
 
@@ -238,8 +238,7 @@ def run(argv: list[str]) -> int:
                         help="measure only these (default: all)")
     args = parser.parse_args(argv)
     # On this disk, not a tmpfs: an fsync must reach the device to be measured.
-    with tempfile.TemporaryDirectory(prefix="onlive-durability-", dir="/var/tmp") as tmp:
-        os.chmod(tmp, 0o711)  # as root, postgres runs as its own user and must get through
+    with state_dir("onlive-durability-", "/var/tmp") as tmp:
         figures = asyncio.run(bench(args.rate, args.seconds, args.mode or list(MODES),
                                     Path(tmp)))
     print(f"{'store':10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'acks/s':>8} "

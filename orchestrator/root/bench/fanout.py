@@ -18,11 +18,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +40,7 @@ from orchestrator.root.bench.harness import (
     rss_kb,
     table,
 )
+from orchestrator.root.bench.statedir import state_dir
 
 EXTEND = {"name": "extend", "seconds": 1}
 BROADCAST = {"name": "broadcast", "text": "Dags att samlas i stora rummet igen."}
@@ -136,8 +135,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=1,
                         help="orchestrator workers sharing Redis (AsyncRedisManager)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="onlive-bench-") as tmp:
-        os.chmod(tmp, 0o711)  # as root, postgres runs as its own user and must get through
+    with state_dir("onlive-bench-") as tmp:
         f = asyncio.run(bench(args.n, args.rounds, args.workers, Path(tmp)))
     ours, ref = f["ours"], f["ref"]
     o_med, o_p99 = statistics.median(ours["last"]), percentile(ours["last"], 0.99)

@@ -27,8 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -46,6 +44,7 @@ from exercises.demo import demo_class
 from exercises.script import ClassScript, StepKind
 from exercises.state import Member
 from orchestrator.root.bench.fuzzcases import Case, EventCase, FrameCase, HttpCase, variants
+from orchestrator.root.bench.statedir import state_dir
 from signalling import wire
 
 T = TypeVar("T")
@@ -380,8 +379,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=14)
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="onlive-fuzz-") as tmp:
-        os.chmod(tmp, 0o711)  # as root, postgres runs as its own user and must get through
+    with state_dir("onlive-fuzz-") as tmp:
         services = Services(Path(tmp), extra_env=FUZZ_ENV)
         services.start()
         try:

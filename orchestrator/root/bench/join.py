@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ from orchestrator.root.bench.harness import (
     percentile,
     table,
 )
+from orchestrator.root.bench.statedir import state_dir
 
 
 async def bench(n: int, spread: float, work_dir: Path) -> dict[str, Any]:
@@ -66,8 +65,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--spread", type=float, default=10.0,
                         help="seconds over which they arrive")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="onlive-bench-") as tmp:
-        os.chmod(tmp, 0o711)  # as root, postgres runs as its own user and must get through
+    with state_dir("onlive-bench-") as tmp:
         f = asyncio.run(bench(args.n, args.spread, Path(tmp)))
     load = f.pop("load")
     rows = [

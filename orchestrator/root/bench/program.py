@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -33,6 +31,7 @@ from exercises.gym.roster import COLUMNS, parse_roster
 from orchestrator.adapters.postgres import PostgresRecords, open_records
 from orchestrator.root import procs
 from orchestrator.root.bench import flows, reports
+from orchestrator.root.bench.statedir import state_dir
 from orchestrator.settings import Settings
 
 ORG = "bench"
@@ -158,8 +157,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--stage", action="append", choices=[n for n, _ in STAGES],
                         help="run only these stages (default: all)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="onlive-bench-") as tmp:
-        os.chmod(tmp, 0o711)  # as root, postgres runs as its own user and must get through
+    with state_dir("onlive-bench-") as tmp:
         b = asyncio.run(bench(args.people, args.seed, Path(tmp),
                               set(args.stage) if args.stage else None))
     width = max(len(what) for what, _, _ in b.table)

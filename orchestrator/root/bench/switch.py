@@ -18,7 +18,6 @@ import resource
 import socket
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from exercises.script import ClassScript, Step, StepKind
 from exercises.state import Member
 from exercises.text import Text
 from orchestrator.root import procs
+from orchestrator.root.bench.statedir import state_dir
 from orchestrator.settings import Settings
 
 SCRIPT = ClassScript(
@@ -161,8 +161,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--n", type=int, default=20, help="synthetic participants")
     parser.add_argument("--cycles", type=int, default=5, help="open/recall cycles")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="onlive-bench-") as tmp:
-        os.chmod(tmp, 0o711)  # as root, postgres runs as its own user and must get through
+    with state_dir("onlive-bench-") as tmp:
         figures = asyncio.run(bench(args.n, args.cycles, Path(tmp)))
     rows = [
         ("participants", f"{figures['n']}", ""),
