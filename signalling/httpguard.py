@@ -42,7 +42,7 @@ def _client_mistake(error: BaseException | None) -> bool:
 
 
 #: Where ``coded_errors`` leaves a body it already read (a compressed one).
-BODY = "onlive.body"
+BODY = web.RequestKey("onlive.body", bytes)
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:
@@ -60,6 +60,18 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     return bytes(data)
 
 
+def _refused_body(code: str, message: str, status: int) -> web.Response:
+    """A refusal of a body the server did not read to its end.
+
+    It says ``Connection: close`` and the connection ends after it: the rest of the
+    body is unread, and a client that sent its next request on the same connection
+    would otherwise meet a closed socket (a POST is not retried).
+    """
+    response = web.json_response(wire.error(code, message), status=status)
+    response.force_close()
+    return response
+
+
 def coded_errors(refusals: Refusals) -> Middleware:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -71,15 +83,14 @@ def coded_errors(refusals: Refusals) -> Middleware:
                 request[BODY] = await request.read()
             except web.HTTPRequestEntityTooLarge:
                 refusals.count("too_large")
-                return web.json_response(wire.error(
+                return _refused_body(
                     "too_large", f"the request body is larger than {request.client_max_size} "
-                    "bytes"), status=413)
+                    "bytes", 413)
             except (HttpProcessingError, RequestPayloadError):
                 refusals.count("bad_encoding")
-                return web.json_response(wire.error(
+                return _refused_body(
                     "bad_encoding", "the request body does not decode as its Content-Encoding "
-                    "says (gzip or deflate), or uses an encoding this server does not read"),
-                    status=400)
+                    "says (gzip or deflate), or uses an encoding this server does not read", 400)
         try:
             return await handler(request)
         except web.HTTPException:
@@ -87,8 +98,7 @@ def coded_errors(refusals: Refusals) -> Middleware:
         except Exception as error:
             if _client_mistake(error):
                 refusals.count("bad_encoding")
-                return web.json_response(wire.error(
-                    "bad_encoding", "the request body does not decode"), status=400)
+                return _refused_body("bad_encoding", "the request body does not decode", 400)
             log.exception("request %s %s failed", request.method, request.path)
             return web.json_response(wire.error(
                 "internal", "something went wrong on the server; try again"), status=500)
