@@ -119,6 +119,33 @@ class Guard:
                      extra={"code": code, "source": source, **extra})
 
 
+#: How Engine.IO ends the first report of each kind of refused request (a bad
+#: protocol version, transport or session id: a client's mistake, answered 400).
+_ENGINE_FIRST_REPORT = " (further occurrences of this error will be logged with level INFO)"
+
+
+class EngineRefusalFilter(logging.Filter):
+    """Engine.IO's first report of a refused request is an ERROR; it is a refusal.
+
+    The record becomes one INFO line with the code ``bad_handshake`` and is counted,
+    so a client sending an unsupported protocol version never writes a server error.
+    """
+
+    def __init__(self, refusals: Refusals) -> None:
+        super().__init__()
+        self.refusals = refusals
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.levelno >= logging.ERROR and message.endswith(_ENGINE_FIRST_REPORT):
+            self.refusals.count("bad_handshake")
+            record.msg, record.args = "refused (bad_handshake): %s", (
+                message.removesuffix(_ENGINE_FIRST_REPORT)[:200],)
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.code = "bad_handshake"
+        return True
+
+
 def source_of(environ: dict[str, Any] | None) -> str:
     """The remote address of a connection (aiohttp's, not the driver's placeholder)."""
     request = (environ or {}).get("aiohttp.request")
@@ -134,6 +161,10 @@ class GuardedServer(FanoutServer):
         self.guard = guard
         self._deadlines: dict[str, asyncio.TimerHandle] = {}
         self._closing: set[asyncio.Task[None]] = set()
+        engine_log = self.eio.logger  # one logger per process: the newest server counts
+        for old in [f for f in engine_log.filters if isinstance(f, EngineRefusalFilter)]:
+            engine_log.removeFilter(old)
+        engine_log.addFilter(EngineRefusalFilter(guard.refusals))
 
     def _source(self, eio_sid: str) -> str:
         return source_of(self.environ.get(eio_sid))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+
+from signalling.guard import EngineRefusalFilter
 
 from signalling.limits import Buckets, Refusals, Seats, Throttle, TokenBucket
 
@@ -52,3 +56,21 @@ def test_the_throttle_lets_a_few_lines_through_per_source_and_window() -> None:
                                                                     False]
     assert throttle.allow("5.6.7.8", 4) == (True, 0)  # another source has its own
     assert throttle.allow("1.2.3.4", 11) == (True, 3)  # a new window says what was held back
+
+
+def test_engineio_first_report_of_a_bad_handshake_is_a_counted_info_line(
+        caplog: pytest.LogCaptureFixture) -> None:
+    refusals = Refusals()
+    logger = logging.getLogger("test.engineio")
+    logger.addFilter(EngineRefusalFilter(refusals))
+    with caplog.at_level(logging.INFO, logger="test.engineio"):
+        logger.error("The client is using an unsupported version of the Socket.IO or "
+                     "Engine.IO protocols (further occurrences of this error will be "
+                     "logged with level INFO)")
+        logger.error("a real server error")
+    first, real = caplog.records
+    assert (first.levelname, first.getMessage()) == (
+        "INFO", "refused (bad_handshake): The client is using an unsupported version of "
+        "the Socket.IO or Engine.IO protocols")
+    assert real.levelname == "ERROR"
+    assert refusals.snapshot() == {"bad_handshake": 1}
