@@ -7,7 +7,6 @@ import logging
 import pytest
 
 from signalling.guard import EngineRefusalFilter
-
 from signalling.limits import Buckets, Refusals, Seats, Throttle, TokenBucket
 
 
