@@ -192,15 +192,14 @@ class Monitor:
         passes = await self.store.live_passes()
         if not await self.store.once("livekit_down", ONCE_MS):
             return  # another worker noticed this outage first and said so
-        message = f"LiveKit is unreachable: {reason}"
-        alert = await self.store.alert("livekit_unreachable", message)
+        # One alert for the service: it reaches ops and every facilitator (each
+        # would otherwise read it twice, once for the service and once for the pass).
+        alert = await self.store.alert("livekit_unreachable", f"LiveKit is unreachable: {reason}")
         await self.notifier.alert(alert)
         for pass_id in passes:
             # Nobody is in a room of a LiveKit that went away; it sends no leaves.
             for identity in await self.store.presence(pass_id):
                 await self.store.set_presence(pass_id, identity, None)
-            alert = await self.store.alert("livekit_unreachable", message, pass_id=pass_id)
-            await self.notifier.alert(alert)
             if self.rooms is not None:
                 await self.rooms.refresh(pass_id)
 
@@ -212,17 +211,17 @@ class Monitor:
         self.history.append((now, "up"))
         self.health.livekit.mark(True, now)
         self.raised.discard("livekit_unreachable")
-        restored = 0
+        restored: dict[str, int] = {}
         passes = await self.store.live_passes()
         if self.rooms is not None:
             # Every worker does it (idempotent): the first to see LiveKit back wins time.
             for pass_id in passes:
                 try:
-                    restored += await self.rooms.restore(pass_id)
+                    restored[pass_id] = await self.rooms.restore(pass_id)
                 except Exception:
                     log.exception("re-creating the rooms failed", extra={"pass_id": pass_id})
         log.info("LiveKit answers again; rooms created again",
-                 extra={"rooms": restored, "outage_s": round(outage, 2)})
+                 extra={"rooms": sum(restored.values()), "outage_s": round(outage, 2)})
         await self.notifier.service(ServiceNotice("media_up", self.clock()))
         if not await self.store.once("livekit_up", ONCE_MS):
             return
@@ -230,9 +229,10 @@ class Monitor:
             "livekit_recovered", f"LiveKit answers again after {outage:.1f} s",
             seconds=f"{outage:.1f}"))
         for pass_id in passes:
+            rooms = restored.get(pass_id, 0)
             await self.notifier.alert(await self.store.alert(
                 "rooms_restored", f"The pass's rooms were created again after the outage "
-                f"({restored})", pass_id=pass_id, rooms=str(restored)))
+                f"({rooms})", pass_id=pass_id, rooms=str(rooms)))
 
     async def check(self) -> None:
         if self.livekit_down:

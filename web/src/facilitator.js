@@ -383,7 +383,9 @@ function openHelps(view) {
 
 function alertText(item) {
   const key = `alert.${item.code}`;
-  const vars = { name: nameOf(item.person_id) || t("media.you"), room: roomLabel(item.room || null, item.group) };
+  // The alert's own parameters (seconds, rooms), with the person and the group
+  // named as the board names them, never by their ids.
+  const vars = { ...item, name: nameOf(item.person_id) || t("media.you"), room: roomLabel(item.room || null, item.group) };
   return t(key) === key ? t("alert.other") : t(key, vars);
 }
 
