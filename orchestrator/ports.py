@@ -19,6 +19,7 @@ from exercises.gym.attendance import PresenceLog
 from exercises.state import Member, PassState
 from orchestrator.readmodels import (
     Alert,
+    AlertCode,
     Assignment,
     CueNotice,
     FacilitatorView,
@@ -157,7 +158,7 @@ class Store(Protocol):
     async def helps(self, pass_id: str) -> list[HelpRequest]: ...
 
     # alerts and audit
-    async def alert(self, code: str, message: str, **detail: str) -> Alert: ...
+    async def alert(self, code: AlertCode, message: str, **detail: str) -> Alert: ...
     async def recent_alerts(self, count: int = 50) -> list[Alert]: ...
     async def audit(self, action: str, **detail: str) -> None: ...
     async def once(self, key: str, ttl_ms: int) -> bool:

@@ -267,7 +267,8 @@ def ops_overview(view: OpsOverview, runtime: Runtime) -> Payload:
     return {
         "passes": [{"pass": p.pass_id, "phase": p.phase.value, "step": p.step_index,
                     "title": text(p.title), "present": p.present,
-                    "rooms": [{"name": r.name, "participants": r.participants} for r in p.rooms]}
+                    "rooms": [{"name": r.name, "group": group_number(r.name),
+                               "participants": r.participants} for r in p.rooms]}
                    for p in view.passes],
         "health": health(view.health),
         "loop_lag_ms": {"last_ms": runtime.loop_lag_last_ms, "max_ms": runtime.loop_lag_max_ms,

@@ -50,7 +50,7 @@ from exercises.text import Text
 from orchestrator.codec import from_plain, to_plain
 from orchestrator.errors import Conflict, NotFound
 from orchestrator.ports import Applied, Step
-from orchestrator.readmodels import Alert, HelpRequest, JournalEntry
+from orchestrator.readmodels import Alert, AlertCode, HelpRequest, JournalEntry
 
 T = TypeVar("T")
 
@@ -581,7 +581,7 @@ class RedisStore:
 
     # -- alerts and audit ----------------------------------------------------
 
-    async def alert(self, code: str, message: str, **detail: str) -> Alert:
+    async def alert(self, code: AlertCode, message: str, **detail: str) -> Alert:
         at = f"{time.time():.3f}"
         entry: dict[Any, Any] = {"code": code, "message": message, "at": at, **detail}
         entry_id = await self._xadd(f"{PREFIX}alerts", entry)

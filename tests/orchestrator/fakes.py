@@ -22,6 +22,7 @@ from orchestrator.errors import AuthError, Conflict, NotFound
 from orchestrator.ports import Applied, RoomEvent, RoomInfo, Step
 from orchestrator.readmodels import (
     Alert,
+    AlertCode,
     Assignment,
     CueNotice,
     FacilitatorView,
@@ -282,7 +283,7 @@ class MemoryStore:
     async def helps(self, pass_id: str) -> list[HelpRequest]:
         return sorted(self.help_requests[pass_id].values(), key=lambda h: (h.at, h.id))
 
-    async def alert(self, code: str, message: str, **detail: str) -> Alert:
+    async def alert(self, code: AlertCode, message: str, **detail: str) -> Alert:
         alert = Alert(str(next(self._ids)), code, message, "0", dict(detail))
         self.alerts.append(alert)
         return alert

@@ -10,7 +10,7 @@ import { readCredential, connect, call } from "./connection.js";
 import { staffCredential } from "./signon.js";
 import { LIMITS, NAMESPACES } from "./contract.js";
 import { ServerClock, countdownOf, turnOf } from "./clock.js";
-import { Countdown, connectionStatus, CueBanner, showStatus, showNotice, cueText } from "./ui.js";
+import { alertText, Countdown, connectionStatus, CueBanner, showStatus, showNotice, cueText } from "./ui.js";
 import { MediaStage, mediaControls } from "./media.js";
 import { resultParts } from "./results.js";
 
@@ -381,12 +381,9 @@ function openHelps(view) {
   return (view?.helps || []).filter((item) => !item.done);
 }
 
-function alertText(item) {
-  const key = `alert.${item.code}`;
-  // The alert's own parameters (seconds, rooms), with the person and the group
-  // named as the board names them, never by their ids.
-  const vars = { ...item, name: nameOf(item.person_id) || t("media.you"), room: roomLabel(item.room || null, item.group) };
-  return t(key) === key ? t("alert.other") : t(key, vars);
+/** An alert naming the person and the group as the board does, never by their ids. */
+function alertLine(item) {
+  return alertText(item, { name: nameOf(item.person_id) || t("media.you"), room: roomLabel(item.room || null, item.group) });
 }
 
 function renderLogs() {
@@ -411,7 +408,7 @@ function renderLogs() {
   }));
   $("#alerts-none").hidden = app.alerts.length > 0;
   fill($("#alert-log"), app.alerts.slice(0, 20).map((item) => h("li", { class: "alert", dataset: { code: item.code } },
-    `${when(item.at)} · ${alertText(item)}`)));
+    `${when(item.at)} · ${alertLine(item)}`)));
 }
 
 /** At the end: who took part, who did not come, and the anonymous results of each step. */

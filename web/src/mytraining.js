@@ -46,11 +46,12 @@ async function api(method, path, body) {
   });
   const type = response.headers.get("Content-Type") || "";
   if (!type.startsWith("application/json") || response.headers.get("Content-Disposition")) {
-    if (!response.ok) throw Object.assign(new Error(response.statusText), { code: "error", status: response.status });
+    if (!response.ok) throw Object.assign(new Error("refused"), { code: null, status: response.status });
     return response;
   }
   const data = await response.json();
-  if (!data.ok) throw Object.assign(new Error(data.error.message), { code: data.error.code, status: response.status });
+  // The code is what the page shows (in its own words); the server's message stays in its log.
+  if (!data.ok) throw Object.assign(new Error("refused"), { code: data.error.code, status: response.status });
   return data;
 }
 
@@ -64,9 +65,17 @@ function say(key, vars = {}, kind = "status") {
   } else delete el.dataset.i18n;
 }
 
+/** A refusal in the page's words: its code's own text, the pages' shared one, or a plain "that did not work". */
+function refusalKey(error) {
+  const own = `m.err.${error.code}`;
+  if (error.code && t(own) !== own) return own;
+  const shared = `err.${error.code}`;
+  if (error.code && t(shared) !== shared) return shared;
+  return error.status >= 500 || error.code === "internal" ? "m.err.server" : "m.err.other";
+}
+
 function refuse(error) {
-  const known = t(`m.err.${error.code}`) !== `m.err.${error.code}`;
-  say(known ? `m.err.${error.code}` : "err.generic", { message: error.message }, "error");
+  say(refusalKey(error), {}, "error");
 }
 
 function showNotice(error) {
