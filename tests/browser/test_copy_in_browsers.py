@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -66,7 +67,8 @@ async def test_the_ops_page_shows_alerts_in_its_own_words_without_ids(
                  "seconds": "3.2"},
                 {"code": "brand_new", "message": "Kernel panic in module X",
                  "pass_id": created.id}):
-            await store.xadd("onlive:alerts", {**fields, "at": f"{time.time():.3f}"})
+            entry: dict[Any, Any] = {**fields, "at": f"{time.time():.3f}"}
+            await store.xadd("onlive:alerts", entry)
     finally:
         await store.aclose()
 
