@@ -6,9 +6,10 @@ Anna (Swedish) and Björn (English) talk in a pair room while the facilitator
 is in the main room. LiveKit is killed with SIGKILL: the participants read
 "Återansluter till ljud och bild…" (Björn in English) and never "Ansluten"
 while it is away; the facilitator's panel shows the outage as an alert in
-Swedish, with no internal ids. LiveKit comes back: the rooms are created
-again, everyone is back in their own room with their partner on screen, the
-notices clear and the panel says sound and picture work again.
+Swedish, with no internal ids, and names who is reconnecting. LiveKit comes
+back: the rooms are created again, everyone is back in their own room with
+their partner on screen, the notices clear, the roster no longer calls their
+connection lost and the panel says sound and picture work again.
 """
 
 from __future__ import annotations
@@ -151,6 +152,11 @@ async def test_livekit_killed_mid_pass_is_told_to_everyone_and_the_rooms_come_ba
     assert "Ljud och bild fungerar inte just nu" in alert, alert
     await until(fac, """() => document.querySelector('#conn').textContent
         === 'Bild och ljud är borta en stund – du kopplas in igen automatiskt.'""")
+    # Who is reconnecting, by name, as long as they are.
+    media = fac.locator("#alert-log li[data-code='media_reconnecting']")
+    await until(fac, """() => ['Anna Lind', 'Björn Berg'].every(n => document.querySelector(
+        "#alert-log li[data-code='media_reconnecting']")?.textContent.includes(n))""")
+    assert (await media.inner_text()).startswith("Återansluter till ljud och bild: ")
     for page, reconnecting, away in (
             (anna, "Återansluter till ljud och bild…",
              "Bild och ljud är borta en stund – du kopplas in igen automatiskt."),
@@ -181,6 +187,10 @@ async def test_livekit_killed_mid_pass_is_told_to_everyone_and_the_rooms_come_ba
         await until(page, "t => document.querySelector('#conn').textContent === t", online)
     await in_room(fac, created.main_room, PATIENCE_S)
     await until(fac, "() => document.querySelector('#conn').textContent === 'Ansluten'")
+    # The roster no longer calls their connection lost, and the line is gone.
+    await until(fac, """() => window.onlive.app.view.roster
+        .every(m => m.connected && m.quality && m.quality !== 'lost')""")
+    assert await media.count() == 0
 
     # The panel said it all once, in Swedish, naming no room, pass or person by its id.
     assert await down.count() == 1, "one alert for one outage"

@@ -231,6 +231,11 @@ async def test_the_class_in_the_room(env: dict[str, str], orchestrator: Orchestr
         await anna.evaluate(RECORD_TEXTS, "#moving")
         await anna.evaluate("() => window.onlive.stage.room.simulateScenario('signal-reconnect')")
         await until(anna, """() => window.__seen['#moving'].includes('Återansluter till ljud och bild…')""")
+        # Back: the roster stops calling her connection lost, and so does the panel.
+        await until(anna, "() => document.querySelector('#moving').hidden")
+        await until(fac, """id => { const m = window.onlive.app.view.roster.find(r => r.id === id);
+            return m.quality && m.quality !== 'lost'; }""", ANNA.id)
+        assert await fac.locator("#alert-log li[data-code='media_reconnecting']").count() == 0
 
         # -- Elin closes her tab: Anna is told at once; the board shows her offline -----
         await elin.close()

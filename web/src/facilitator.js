@@ -406,8 +406,13 @@ function renderLogs() {
         h("button", { type: "button", class: "btn btn-small", "aria-label": `${t("fac.help.done")}: ${item.name}`,
           onclick: () => command("help_done", { help_id: item.id }) }, t("fac.help.done"))));
   }));
-  $("#alerts-none").hidden = app.alerts.length > 0;
-  fill($("#alert-log"), app.alerts.slice(0, 20).map((item) => h("li", { class: "alert", dataset: { code: item.code } },
+  // Who is reconnecting to sound and picture now (from the roster): one line, gone when they are back.
+  const reconnecting = (view?.roster || []).filter((m) => m.connected && m.quality === "lost").map((m) => m.name);
+  const media = reconnecting.length
+    ? h("li", { class: "alert", dataset: { code: "media_reconnecting" } }, t("fac.media.reconnecting", { names: reconnecting.join(", ") }))
+    : null;
+  $("#alerts-none").hidden = app.alerts.length > 0 || !!media;
+  fill($("#alert-log"), media, app.alerts.slice(0, 20).map((item) => h("li", { class: "alert", dataset: { code: item.code } },
     `${when(item.at)} · ${alertLine(item)}`)));
 }
 

@@ -43,8 +43,14 @@ const turnCountdown = new Countdown($("#turn-countdown"), clock);
 const cues = new CueBanner($("#cue"));
 const stage = new MediaStage($("#grid"), {
   onStatus: (status) => {
+    const was = app.mediaState;
     app.mediaState = status.state;
     paintMoving(status);
+    // In a room again: the "lost" of the drop is over; tell the roster how the link is now.
+    if (status.state === "connected" && was !== "connected") {
+      const level = stage.localQuality();
+      app.socket?.emit("quality", { level: level === "lost" ? "unknown" : level });
+    }
   },
   onUnexpectedDisconnect: () => reconnectMedia(),
   // The facilitator's roster shows each person's connection quality.
