@@ -383,7 +383,7 @@ function openHelps(view) {
 
 /** An alert naming the person and the group as the board does, never by their ids. */
 function alertLine(item) {
-  return alertText(item, { name: nameOf(item.person_id) || t("media.you"), room: roomLabel(item.room || null, item.group) });
+  return alertText(item, { name: nameOf(item.person_id) || t("alert.someone"), room: roomLabel(item.room || null, item.group) });
 }
 
 function renderLogs() {
