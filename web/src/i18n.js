@@ -7,6 +7,7 @@
 
 import { LIMITS, ECHO_THRESHOLDS } from "./contract.js";
 import { CLASS_STRINGS } from "./strings-classes.js";
+import { SECURITY_STRINGS } from "./strings-security.js";
 
 export const LANGS = ["sv", "en"];
 const STORE_KEY = "onlive.lang";
@@ -1443,6 +1444,8 @@ function initialLang() {
 let lang = initialLang();
 // The class page and the facilitator's passes keep their strings in their own file.
 for (const l of LANGS) Object.assign(STRINGS[l], CLASS_STRINGS[l]);
+// So do look-alike names, sign-in on the staff pages and the admin's list of sign-ins.
+for (const l of LANGS) Object.assign(STRINGS[l], SECURITY_STRINGS[l]);
 
 const listeners = new Set();
 
