@@ -20,6 +20,7 @@ CSRF token that state-changing routes require.
 Errors: ``AuthError`` with codes ``sso_off`` (no identity provider
 configured), ``sso_state`` (an unknown, used or expired sign-in flow),
 ``sso_failed`` (the provider or its token did not hold), ``sso_no_role``,
+``sso_no_name`` (a facilitator's page, but the provider gives no name),
 ``not_signed_in``, ``wrong_role``.
 """
 
@@ -168,15 +169,25 @@ class SignOn:
                             code="csrf_refused")
 
     async def credential(self, signed: SignedIn, role: Kind, pass_id: str | None) -> str:
-        """The credential of ``role`` this session may hold (as a CLI link would carry)."""
-        if role not in signed.roles:
+        """The credential of ``role`` this session may hold (as a CLI link would carry). A
+        facilitator also holds their own page's (``facilitator-home``), named by the name
+        the identity provider gives them, as sessions name their facilitator."""
+        held = signed.roles + ((Kind.FACILITATOR_HOME,) if Kind.FACILITATOR in signed.roles
+                               else ())
+        if role not in held:
             raise AuthError(f"your sign-in does not give you the {role.value} role",
                             code="wrong_role")
         if role in STAFF_ROLES:
             if self.staff is None:
                 raise AuthError("this needs the system of record", code="sso_off")
-            row, url = await self.staff.issue(self.settings.oidc_org, role,
-                                              f"sso {_digest(signed.session_id)[:12]}")
+            label = f"sso {_digest(signed.session_id)[:12]}"
+            if role is Kind.FACILITATOR_HOME:
+                label = signed.name.strip()
+                if not label:
+                    raise AuthError("your organisation's sign-in gives no name, and a "
+                                    "facilitator's passes are found by name",
+                                    code="sso_no_name")
+            row, url = await self.staff.issue(self.settings.oidc_org, role, label)
             await self._save(SignedIn(signed.session_id, signed.name, signed.roles,
                                       signed.csrf, signed.expires,
                                       signed.staff_rows + ((role.value, row.id),)))

@@ -3,7 +3,8 @@
     GET  /auth/login?next=/ops      to the identity provider (a sign-in flow with PKCE)
     GET  /auth/callback             back from it: the session cookie, then ``next``
     GET  /auth/me                   who is signed in, their roles and the CSRF token
-    POST /auth/credential           {role, pass?} -> a credential for that page's socket
+    POST /auth/credential           {role, pass?} -> a credential for that page (a
+                                    facilitator's own page: role facilitator-home)
     POST /auth/logout               ends the session; every credential it holds is revoked
     POST /api/revoke                {credential}: an admin revokes any link or credential
     GET  /signin                    the sign-in page: its errors, and "signed out"
@@ -153,7 +154,8 @@ class SignOnRoutes:
             credential = await self.signon().credential(
                 signed, role, pass_id if isinstance(pass_id, str) and pass_id else None)
         except AuthError as error:
-            return _refusal(error, 403 if error.code in ("csrf_refused", "wrong_role") else 401)
+            return _refusal(error, 403 if error.code in ("csrf_refused", "wrong_role",
+                                                         "sso_no_name") else 401)
         return web.json_response({"credential": credential},
                                  headers={"Cache-Control": "no-store"})
 
