@@ -191,6 +191,11 @@ class Access:
         """Revoke every credential a sign-on session holds (sign-out, or withdrawn)."""
         await self._refuse([self.session_holder(session_id)])
 
+    async def revoke_names(self, names: list[str]) -> None:
+        """Revoke every credential refused by ``names`` (as ``holders`` and
+        ``session_holder`` give them), e.g. a sign-in an admin withdraws by its id."""
+        await self._refuse(names)
+
     async def _refuse(self, names: list[str]) -> None:
         if self.store is None or self.notifier is None:
             raise AuthError("revocation needs the live store", code="unavailable")

@@ -213,6 +213,7 @@ OIDC_ACCOUNTS = {
     "olle": {"name": "Olle Drift", "email": "olle@example.org", "groups": ["onlive-ops"]},
     "ada": {"name": "Ada Admin", "email": "ada@example.org", "groups": [], "roles": ["admin"]},
     "nils": {"name": "Nils Sälj", "email": "nils@example.org", "groups": ["sales"]},
+    "tove": {"groups": ["onlive-facilitators"]},  # a facilitator the provider gives no name
 }
 OIDC_GROUP_ROLES = "onlive-facilitators=facilitator,onlive-ops=ops"
 

@@ -149,3 +149,39 @@ async def test_a_facilitators_passes_page_offers_the_sign_in_and_lists_their_pas
     await admin.wait_for_url(f"{base}/classes")
     await admin.get_by_role("heading", name="Organisationens klasser").wait_for()
     assert people.errors == []
+
+
+async def test_an_admin_sees_who_is_signed_in_and_ends_a_sign_in_at_once(
+        env: dict[str, str], orchestrator: OrchestratorProcess, people: People) -> None:
+    base = orchestrator.base_url
+    async with one_shot(settings_for(env)) as services:
+        await services.gym.records.ensure_org("default")
+    ops = await people.open(f"{base}/ops", "olle")
+    await provider_sign_in(ops, "olle")
+    await ops.wait_for_url(f"{base}/ops")
+    await online(ops)
+
+    admin = await people.open(f"{base}/admin", "ada")
+    await provider_sign_in(admin, "ada")
+    await admin.wait_for_url(f"{base}/admin")
+    await admin.get_by_role("heading", name="Inloggad personal").wait_for()
+    olle = admin.locator("#signins tr").filter(has_text="Olle Drift")
+    await olle.wait_for()
+    assert "Drift" in await olle.locator("td").first.inner_text()
+    assert await admin.locator("#signins tr").count() == 2  # Olle and Ada herself
+    await admin.locator("#access").screenshot(path=str(ARTIFACTS / "sso-admin-signins.png"))
+
+    await admin.get_by_role("button", name="Avsluta inloggningen för Olle Drift").click()
+    await admin.locator("#status").get_by_text("Inloggningen för Olle Drift är avslutad").wait_for()
+    await olle.wait_for(state="detached")
+    await ops.wait_for_function(
+        "() => document.querySelector('#conn').dataset.state !== 'online'", timeout=10_000)
+
+    # Withdrawing something that is no link is explained, in Swedish and in English.
+    await admin.get_by_label("Länken, dess nyckel eller dess id").fill("inte en länk")
+    await admin.get_by_role("button", name="Dra tillbaka", exact=True).click()
+    await admin.locator("#status").get_by_text("ingen länk från den här installationen").wait_for()
+    await admin.get_by_role("button", name="English").click()
+    await admin.get_by_role("heading", name="Staff signed in").wait_for()
+    assert await admin.get_by_role("button", name="End the sign-in of Ada Admin").is_visible()
+    assert people.errors == []
