@@ -15,6 +15,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -135,11 +136,12 @@ async def test_state_changing_routes_need_the_csrf_token_and_sign_out_drops_sock
             assert r.status == 401
 
 
-async def credential(http: aiohttp.ClientSession, base: str, role: str) -> tuple[int, dict[str, str]]:
+async def credential(http: aiohttp.ClientSession, base: str,
+                     role: str) -> tuple[int, dict[str, Any]]:
     csrf = str((await me(http, base))["csrf"])
     async with http.post(f"{base}/auth/credential", json={"role": role},
                          headers={"X-CSRF-Token": csrf}) as r:
-        body: dict[str, str] = await r.json()
+        body: dict[str, Any] = await r.json()
         return r.status, body
 
 
