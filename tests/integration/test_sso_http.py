@@ -11,6 +11,8 @@ and ends one: its sockets drop at once and its next request is refused.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -25,7 +27,7 @@ from orchestrator.root.oneshot import one_shot
 from tests.conftest import OidcService
 from tests.harness import Client, OrchestratorProcess, settings_for
 from tests.integration.test_bad_input import refused
-from tests.integration.test_revocation import dropped
+from tests.integration.test_revocation import dropped, onlive
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.services
@@ -229,5 +231,48 @@ async def test_an_admin_lists_active_sign_ins_and_ends_one_at_once(
                         assert r.status == 404, bad
                         assert (await r.json())["error"]["code"] == "unknown_signin"
                 assert (await me(ada, base))["signed_in"] is True
+        finally:
+            await ops.close()
+
+
+def claims_of(credential: str) -> dict[str, Any]:
+    """A credential's claims, as anyone holding it can read them (they are signed, not
+    sealed)."""
+    payload = credential.split(".")[0]
+    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (
+        -len(payload) % 4)))
+    return decoded
+
+
+async def test_no_credential_a_session_holds_reveals_the_session_and_its_name_revokes_it(
+        orchestrator: OrchestratorProcess) -> None:
+    # A facilitator's credential subject becomes their LiveKit identity, which everyone in
+    # the room sees, and an audit entry: it must not be the cookie's secret.
+    base = orchestrator.base_url
+    async with browser_session() as fia:
+        await sign_in(fia, base, "fia")
+        cookie = next(c.value for c in fia.cookie_jar if c.key == "onlive_session")
+        csrf = str((await me(fia, base))["csrf"])
+        async with fia.post(f"{base}/auth/credential", json={"role": "facilitator",
+                                                             "pass": "p-1"},
+                            headers={"X-CSRF-Token": csrf}) as r:
+            facilitator = (await r.json())["credential"]
+        claims = claims_of(facilitator)
+        assert cookie not in json.dumps(claims) and cookie not in facilitator
+        assert re.fullmatch(r"sso:[0-9a-f]{24}", claims["sub"]), claims
+    async with browser_session() as olle:
+        await sign_in(olle, base, "olle")
+        _, held = await credential(olle, base, "ops")
+        ops = Client(base, "/ops", {"credential": held["credential"]})
+        await ops.connect()
+        await ops.wait_for("snapshot")
+        try:
+            # What the audit stream or a LiveKit identity shows is enough to revoke it.
+            handle = claims_of(held["credential"])["sub"]
+            done = await onlive(orchestrator.env, "link", "revoke", handle)
+            assert done.returncode == 0, done.stderr
+            await eventually(lambda: dropped(ops), what="the session's socket is dropped",
+                             timeout=10)
+            assert (await me(olle, base))["signed_in"] is False
         finally:
             await ops.close()
