@@ -139,8 +139,9 @@ async def test_a_facilitators_passes_page_offers_the_sign_in_and_lists_their_pas
     assert await rows.first.get_attribute("data-pass") == soon.pass_id
     assert await page.locator("#signin").is_hidden()
     await rows.first.get_by_role("button").click()
-    await page.wait_for_url("**/f")
+    await page.wait_for_url(f"{base}/f?pass={soon.pass_id}")
     await page.locator("#pass-title").wait_for()
+    await online(page)
 
     # The class page offers the same sign-in; an admin's sign-in opens the library.
     admin = await people.open(f"{base}/classes", "ada")
@@ -148,6 +149,12 @@ async def test_a_facilitators_passes_page_offers_the_sign_in_and_lists_their_pas
     await provider_sign_in(admin, "ada")
     await admin.wait_for_url(f"{base}/classes")
     await admin.get_by_role("heading", name="Organisationens klasser").wait_for()
+
+    # The control panel Fia opened from /passes belongs to her sign-in: ending it closes it.
+    await admin.goto(f"{base}/admin")
+    await admin.get_by_role("button", name=f"Avsluta inloggningen för {fia}").click()
+    await page.wait_for_function(
+        "() => document.querySelector('#conn').dataset.state !== 'online'", timeout=10_000)
     assert people.errors == []
 
 

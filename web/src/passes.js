@@ -10,7 +10,7 @@ import { readCredential } from "./connection.js";
 import { offeredCredential } from "./signon.js";
 
 const REFRESH_MS = 60_000;
-const app = { data: null };
+const app = { data: null, signedIn: false };
 
 setupLanguage();
 let credential = readCredential("credential", "staff");
@@ -47,7 +47,9 @@ async function openPass(session, button) {
   button.disabled = true;
   try {
     const opened = await api("POST", "/api/facilitator/open", { pass_id: session.pass_id });
-    location.assign(opened.url);
+    // Signed in: the control panel takes its credential from the sign-in too, so that
+    // ending the sign-in closes it at once (the link's credential would outlive it).
+    location.assign(app.signedIn ? `/f?pass=${encodeURIComponent(session.pass_id)}` : opened.url);
   } catch (error) {
     button.disabled = false;
     const el = $("#alert");
@@ -98,7 +100,10 @@ async function load() {
 onLangChange(render);
 
 async function start() {
-  credential = credential || await offeredCredential(["facilitator-home"], $("#signin-go"));
+  if (!credential) {
+    credential = await offeredCredential(["facilitator-home"], $("#signin-go"));
+    app.signedIn = Boolean(credential);
+  }
   $("#status").textContent = "";
   if (credential) {
     load();
