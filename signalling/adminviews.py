@@ -16,6 +16,7 @@ from orchestrator.gym.flowrecords import OutboxMail
 from orchestrator.gym.insights import InsightPage, Question
 from orchestrator.gym.records import ImportReport, Organisation, ProgramRecord, SessionRecord
 from orchestrator.gym.reports import MissingPerson, SessionFacts
+from orchestrator.signon import ActiveSignIn
 from signalling.adminwire import FieldProblem
 from signalling.views import text
 
@@ -134,3 +135,9 @@ def insights(page: InsightPage) -> Payload:
         "questions": [_question(q) for q in page.questions],
         "top": top_line(page.top),
     }
+
+
+def active_signin(s: ActiveSignIn) -> Payload:
+    """A staff sign-in on the admin's list: who, which roles, since and until when."""
+    return {"id": s.id, "name": s.name, "roles": [r.value for r in s.roles],
+            "since": round(s.since), "expires": round(s.expires)}

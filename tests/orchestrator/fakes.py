@@ -271,6 +271,9 @@ class MemoryStore:
     async def take_secret(self, key: str) -> dict[str, str] | None:
         return self.secrets.pop(key, None)
 
+    async def secrets_under(self, prefix: str) -> dict[str, dict[str, str]]:
+        return {k: dict(v) for k, v in self.secrets.items() if k.startswith(prefix)}
+
     async def revoke(self, key: str, until: float) -> None:
         self.revocations[key] = until
 

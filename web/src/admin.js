@@ -1,5 +1,7 @@
 // The admin page (the learning lead): roster upload, programs and their
-// sessions, invitations, the program dashboard and mail that did not go.
+// sessions, invitations, the program dashboard, mail that did not go, and
+// access: staff signed in with the organisation's account (each can be ended
+// at once) and withdrawing any link.
 // Reached from `onlive admin-link`; the credential is a bearer token.
 // Every problem the server names is shown translated: a roster's as
 // line: column: problem, a form's beside its field.
@@ -13,7 +15,7 @@ import { apiFor, readCredential, refusalKey, say } from "./staffpage.js";
 setupLanguage();
 // Without a link, the single sign-on session gives the credential (or sends to sign-in).
 const api = apiFor(readCredential("onlive.admin.credential") || staffCredential("admin"));
-const app = { data: null, program: null, board: null, missing: {}, mail: [], editing: null, report: null, problems: null };
+const app = { data: null, program: null, board: null, missing: {}, mail: [], signins: null, editing: null, report: null, problems: null };
 
 const fmtDate = (iso) => (iso ? new Date(`${iso}T12:00:00`).toLocaleDateString(t("app.locale")) : "–");
 const fmtTs = (ts) => new Date(ts * 1000).toLocaleString(t("app.locale"), { dateStyle: "medium", timeStyle: "short" });
@@ -62,7 +64,7 @@ async function load(programId = app.program) {
   app.program = programs.some((p) => p.id === programId) ? programId : programs[0]?.id || null;
   $("#content").hidden = false;
   say(null);
-  await Promise.all([loadBoard(), loadMail()]);
+  await Promise.all([loadBoard(), loadMail(), loadSignins()]);
   render();
 }
 
@@ -72,6 +74,11 @@ async function loadBoard() {
 
 async function loadMail() {
   app.mail = (await api("GET", "/api/admin/mail")).mail;
+}
+
+async function loadSignins() {
+  const found = await api("GET", "/api/admin/signins");
+  app.signins = found.sso ? found.signins : null;
 }
 
 const current = () => app.data.programs.find((p) => p.id === app.program) || null;
@@ -93,6 +100,7 @@ function render() {
   renderSessions();
   renderBoard();
   renderMail();
+  renderSignins();
 }
 
 function renderTop() {
@@ -253,6 +261,56 @@ async function remind(id) {
     fail(e);
   }
 }
+
+// -- access: sign-ins and links ---------------------------------------------------------
+
+function renderSignins() {
+  $("#signins-wrap").hidden = app.signins === null;
+  if (app.signins === null) return;
+  $("#signins-none").hidden = app.signins.length > 0;
+  $("#signins-table").hidden = app.signins.length === 0;
+  fill($("#signins"), app.signins.map((s) => {
+    const who = s.name || t("acc.noname");
+    return h("tr", { dataset: { signin: s.id } },
+      h("th", { scope: "row", text: who }),
+      h("td", { text: s.roles.map((r) => t(`acc.role.${r}`)).join(", ") }),
+      h("td", {}, h("time", { datetime: new Date(s.since * 1000).toISOString(), text: fmtTs(s.since) })),
+      h("td", {}, h("time", { datetime: new Date(s.expires * 1000).toISOString(), text: fmtTs(s.expires) })),
+      h("td", {}, h("button", { class: "btn btn-small", type: "button", text: t("acc.withdraw"),
+        "aria-label": t("acc.withdraw.label", { name: who }), onclick: () => withdraw(s) })));
+  }));
+}
+
+async function withdraw(signin) {
+  try {
+    await api("POST", "/api/admin/signins/withdraw", { id: signin.id });
+    say("acc.withdrawn", { name: signin.name || t("acc.noname") });
+  } catch (e) {
+    fail(e);
+  }
+  try {
+    await loadSignins();
+    renderSignins();
+  } catch (e) {
+    fail(e); // the admin's own sign-in, just ended: the page says so
+  }
+}
+
+$("#revoke-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const input = $("#revoke-what");
+  try {
+    await api("POST", "/api/revoke", { credential: input.value.trim() });
+    input.value = "";
+    input.removeAttribute("aria-invalid");
+    say("acc.revoked");
+    await loadSignins();
+    renderSignins();
+  } catch (e) {
+    input.setAttribute("aria-invalid", "true");
+    fail(e);
+  }
+});
 
 async function retry(id) {
   try {

@@ -8,6 +8,7 @@ import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill, uid } from "./dom.js";
 import { t, pick, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential } from "./connection.js";
+import { offeredCredential } from "./signon.js";
 
 const KINDS_ANSWERED = new Set(["check-in", "reflection", "check-out", "scale", "poll", "word-cloud", "commitment", "follow-up"]);
 const VISIBILITIES = ["private", "group", "plenary", "leadership"];
@@ -22,7 +23,7 @@ function adminCredential() {
     return null;
   }
 }
-const credential = readCredential("credential", "staff") || adminCredential();
+let credential = readCredential("credential", "staff") || adminCredential();
 
 async function api(method, path, body, raw) {
   const response = await fetch(path, {
@@ -521,9 +522,17 @@ onLangChange(() => {
   }
 });
 
-if (!credential) {
-  $("#status").textContent = "";
-  alertError({ code: "missing_credential" });
-} else {
-  loadLibrary();
+async function start() {
+  credential = credential || await offeredCredential(["admin", "facilitator-home"], $("#signin-go"));
+  if (credential) {
+    loadLibrary();
+  } else if (!$("#signin-go").hidden) {
+    $("#status").textContent = "";
+    $("#signin").hidden = false;
+  } else {
+    $("#status").textContent = "";
+    alertError({ code: "missing_credential" });
+  }
 }
+
+start();

@@ -8,6 +8,7 @@
 import { LIMITS, ECHO_THRESHOLDS } from "./contract.js";
 import { CLASS_STRINGS } from "./strings-classes.js";
 import { COPY_STRINGS } from "./strings-copy.js";
+import { SECURITY_STRINGS } from "./strings-security.js";
 
 export const LANGS = ["sv", "en"];
 const STORE_KEY = "onlive.lang";
@@ -1440,6 +1441,8 @@ let lang = initialLang();
 for (const l of LANGS) Object.assign(STRINGS[l], CLASS_STRINGS[l]);
 // So do the messages that stand for a server's words (alert reasons, refusals).
 for (const l of LANGS) Object.assign(STRINGS[l], COPY_STRINGS[l]);
+// So do look-alike names, sign-in on the staff pages and the admin's list of sign-ins.
+for (const l of LANGS) Object.assign(STRINGS[l], SECURITY_STRINGS[l]);
 
 const listeners = new Set();
 
