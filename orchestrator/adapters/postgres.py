@@ -108,6 +108,7 @@ PERSON_TABLES: Mapping[str, str] = {
     "leadership_respondents": "employee_id = $2",
     "program_people": "employee_id = $2",
     "leadership_keys": "employee_id = $2",
+    "leadership_texts": "employee_id = $2",
 }
 
 

@@ -396,7 +396,11 @@ _ARCHIVE_ATTENDANCE = """
     JOIN people p ON p.org_id = $1 AND p.employee_id = u.person
     ON CONFLICT (org_id, pass_id, employee_id) DO UPDATE
     SET first_joined_at = EXCLUDED.first_joined_at, minutes_present = EXCLUDED.minutes_present,
-        left_early = EXCLUDED.left_early"""
+        left_early = EXCLUDED.left_early
+    -- Archiving again changes nothing (and moves no total).
+    WHERE (attendance.first_joined_at, attendance.minutes_present, attendance.left_early)
+          IS DISTINCT FROM
+          (EXCLUDED.first_joined_at, EXCLUDED.minutes_present, EXCLUDED.left_early)"""
 _ARCHIVE_PAIRINGS = """
     INSERT INTO pairings (org_id, program_id, pass_id, a, b, met_at)
     SELECT $1, $2, $3, u.a, u.b, to_timestamp(u.at)
