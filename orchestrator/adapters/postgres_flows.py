@@ -277,17 +277,18 @@ class FlowRecords:
                     [json.dumps(a.value) for a in rows], [a.answered_at for a in rows]))
             # Who answered which leadership question (the insights' k counts).
             await conn.execute(LEADERSHIP_RESPONDENTS, org_id, pass_id)
-            # Everyone enrolled was invited; their row stays empty if they never came.
-            await conn.execute("""
-                INSERT INTO attendance (org_id, pass_id, employee_id)
-                SELECT org_id, pass_id, employee_id FROM enrolments
-                WHERE org_id = $1 AND pass_id = $2 AND status = 'enrolled'
-                ON CONFLICT DO NOTHING""", org_id, pass_id)
             present = archive.attendance
             counts["attendance"] = _count(await conn.execute(
                 _ARCHIVE_ATTENDANCE, org_id, pass_id, [a.employee_id for a in present],
                 [a.first_joined_at for a in present], [a.minutes_present for a in present],
                 [a.left_early for a in present]))
+            # Everyone enrolled was invited; their row stays empty if they never came.
+            await conn.execute("""
+                INSERT INTO attendance (org_id, pass_id, employee_id)
+                SELECT org_id, pass_id, employee_id FROM enrolments
+                WHERE org_id = $1 AND pass_id = $2 AND status = 'enrolled'
+                ORDER BY employee_id
+                ON CONFLICT DO NOTHING""", org_id, pass_id)
             counts["pairings"] = _count(await conn.execute(
                 _ARCHIVE_PAIRINGS, org_id, session["program_id"], pass_id,
                 [p.a for p in archive.pairings], [p.b for p in archive.pairings],

@@ -290,17 +290,23 @@ BEGIN
     -- ``now`` is their number of such rows after the change, ``now - net`` before it.
     PERFORM onlive_lock_keys(ARRAY(SELECT DISTINCT 'c:' || org_id || ':' || program_class_id
                                    FROM unnest(delta)));
+    WITH classes AS MATERIALIZED (
+        SELECT s.org_id, s.program_class_id, array_agg(s.pass_id) AS passes
+        FROM sessions s
+        WHERE (s.org_id, s.program_class_id) IN (SELECT org_id, program_class_id
+                                                 FROM unnest(delta))
+        GROUP BY 1, 2)
     INSERT INTO class_totals AS t (org_id, program_class_id, attendees)
     SELECT d.org_id, d.program_class_id,
            coalesce(sum((n.now > 0)::int - (n.now - d.net > 0)::int), 0)
     FROM (SELECT org_id, program_class_id, employee_id, sum(sign * joined::int) AS net
           FROM unnest(delta) GROUP BY 1, 2, 3) d
+    JOIN classes c ON c.org_id = d.org_id AND c.program_class_id = d.program_class_id
     LEFT JOIN LATERAL (
-        SELECT count(*) AS now FROM sessions s
-        JOIN attendance a ON a.org_id = s.org_id AND a.pass_id = s.pass_id
-                         AND a.employee_id = d.employee_id
-        WHERE s.org_id = d.org_id AND s.program_class_id = d.program_class_id
-          AND a.first_joined_at IS NOT NULL) n ON d.net <> 0
+        SELECT count(*) AS now FROM attendance a
+        WHERE a.org_id = d.org_id AND a.pass_id = ANY(c.passes)
+          AND a.employee_id = d.employee_id AND a.first_joined_at IS NOT NULL) n
+      ON d.net <> 0
     GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (org_id, program_class_id) DO UPDATE
     SET attendees = t.attendees + EXCLUDED.attendees;
