@@ -79,11 +79,11 @@ CREATE TABLE leadership_texts (
     level       text NOT NULL,
     answered_at timestamptz NOT NULL,
     texts       text[] NOT NULL,
-    PRIMARY KEY (org_id, pass_id, step_id, employee_id),
+    -- By person first: erasure and roster moves find a person's rows by it.
+    PRIMARY KEY (org_id, employee_id, pass_id, step_id),
     FOREIGN KEY (org_id, program_id) REFERENCES programs ON DELETE CASCADE,
     FOREIGN KEY (org_id, employee_id) REFERENCES people ON DELETE CASCADE
 );
-CREATE INDEX leadership_texts_person ON leadership_texts (org_id, employee_id);
 -- The newest free texts (the page shows some) of a question and of a cell.
 CREATE INDEX leadership_texts_newest
     ON leadership_texts (org_id, program_id, class_id, step_id, answered_at DESC)
@@ -138,18 +138,19 @@ CREATE TABLE insight_cell_words (
     FOREIGN KEY (org_id, program_id) REFERENCES programs ON DELETE CASCADE
 );
 
--- The words and texts of an answer, as exercises.gym.insights._texts reads them.
+-- The words and texts of an answer, as exercises.gym.insights.texts_of reads them (one
+-- expression, so the planner inlines it).
 CREATE FUNCTION onlive_answer_texts(value jsonb) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
-    SELECT coalesce(array_agg(t), '{}') FROM (
-        SELECT value->>'text' AS t WHERE jsonb_typeof(value->'text') = 'string'
-        UNION ALL
-        SELECT value->>'word' WHERE jsonb_typeof(value->'word') = 'string'
-        UNION ALL
-        SELECT w #>> '{}' FROM jsonb_array_elements(
-            CASE WHEN jsonb_typeof(value->'words') = 'array' THEN value->'words'
-                 ELSE '[]'::jsonb END) w
-        WHERE jsonb_typeof(w) = 'string') x
-    WHERE t ~ '[^[:space:]]';
+    SELECT array_remove(ARRAY[
+               CASE WHEN jsonb_typeof(value->'text') = 'string'
+                         AND value->>'text' ~ '[^[:space:]]' THEN value->>'text' END,
+               CASE WHEN jsonb_typeof(value->'word') = 'string'
+                         AND value->>'word' ~ '[^[:space:]]' THEN value->>'word' END],
+               NULL)
+           || CASE WHEN jsonb_typeof(value->'words') = 'array' THEN ARRAY(
+                  SELECT w #>> '{}' FROM jsonb_array_elements(value->'words') w
+                  WHERE jsonb_typeof(w) = 'string' AND w #>> '{}' ~ '[^[:space:]]')
+              ELSE '{}'::text[] END;
 $$;
 
 -- The words of a text (exercises.gym.insights._WORD on the lower-cased text). Letters are
@@ -203,7 +204,7 @@ BEGIN
     FROM archived_answers a
     JOIN sessions s ON s.org_id = a.org_id AND s.pass_id = a.pass_id
     JOIN people p ON p.org_id = a.org_id AND p.employee_id = a.employee_id
-    CROSS JOIN LATERAL (SELECT onlive_answer_texts(a.value) AS texts) x
+    CROSS JOIN LATERAL (SELECT onlive_answer_texts(a.value) AS texts OFFSET 0) x
     WHERE a.org_id = org AND a.visibility = 'leadership'
       AND a.step_kind IN ('reflection', 'commitment', 'follow-up', 'check-in', 'check-out',
                           'word-cloud')
@@ -486,12 +487,12 @@ BEGIN
            r.step_kind, p.department, p.site, p.level, r.answered_at, x.texts
     FROM unnest(delta) r
     JOIN people p ON p.org_id = r.org_id AND p.employee_id = r.employee_id
-    CROSS JOIN LATERAL (SELECT onlive_answer_texts(r.value) AS texts) x
+    CROSS JOIN LATERAL (SELECT onlive_answer_texts(r.value) AS texts OFFSET 0) x
     WHERE r.sign = 1 AND r.visibility = 'leadership'
       AND r.step_kind IN ('reflection', 'commitment', 'follow-up', 'check-in', 'check-out',
                           'word-cloud')
       AND cardinality(x.texts) > 0
-    ORDER BY 1, 2, 3, 4;
+    ORDER BY 1, 4, 2, 3;
 END $$;
 
 CREATE FUNCTION onlive_answers_changed() RETURNS trigger LANGUAGE plpgsql AS $$
