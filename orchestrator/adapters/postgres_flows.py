@@ -293,7 +293,10 @@ class FlowRecords:
                 _ARCHIVE_PAIRINGS, org_id, session["program_id"], pass_id,
                 [p.a for p in archive.pairings], [p.b for p in archive.pairings],
                 [p.met_at for p in archive.pairings]))
-            counts["missed"] = _count(await conn.execute(_MISSED, org_id, pass_id))
+            counts["missed"] = _count(await conn.execute(
+                _MISSED, org_id, pass_id, await conn.fetchval(
+                    "SELECT array_agg(pass_id) FROM sessions WHERE org_id = $1 "
+                    "AND program_class_id = $2", org_id, session["program_class_id"])))
             await conn.execute(
                 "UPDATE sessions SET state = 'ended', ended_at = to_timestamp($3) "
                 "WHERE org_id = $1 AND pass_id = $2 AND state = 'open'",
@@ -410,7 +413,8 @@ _ARCHIVE_PAIRINGS = """
     JOIN people pb ON pb.org_id = $1 AND pb.employee_id = u.b
     ON CONFLICT DO NOTHING"""
 # Enrolled in a mandatory class's session that ended without them, and not done
-# in another session: "you missed class X, choose another session".
+# in another session of the class ($3: its sessions, each looked up by key):
+# "you missed class X, choose another session".
 _MISSED = """
     INSERT INTO mail_outbox (org_id, employee_id, kind, program_id, pass_id, dedupe_key)
     SELECT e.org_id, e.employee_id, 'missed', s.program_id, s.pass_id,
@@ -420,10 +424,9 @@ _MISSED = """
     JOIN program_classes pc ON pc.org_id = s.org_id AND pc.id = s.program_class_id
     JOIN people p ON p.org_id = e.org_id AND p.employee_id = e.employee_id AND p.active
     WHERE e.org_id = $1 AND e.pass_id = $2 AND e.status = 'enrolled' AND pc.mandatory
-      AND NOT EXISTS (SELECT 1 FROM attendance a JOIN sessions s2
-                      ON s2.org_id = a.org_id AND s2.pass_id = a.pass_id
-                      WHERE a.org_id = e.org_id AND a.employee_id = e.employee_id
-                        AND s2.program_class_id = s.program_class_id
+      AND NOT EXISTS (SELECT 1 FROM attendance a
+                      WHERE a.org_id = e.org_id AND a.pass_id = ANY($3::text[])
+                        AND a.employee_id = e.employee_id
                         AND a.first_joined_at IS NOT NULL)
     ON CONFLICT DO NOTHING"""
 _SLOTS = """
