@@ -149,6 +149,13 @@ async def test_totals_follow_archives_removals_roster_moves_and_erasure(world: W
     assert pulse["energy"][3:5] == (15, 16)  # people, answers
     cells = await people_per_question(world.records)
     assert cells[(POLL, ("HR", "Umeå", "employee"))] == 8
+    # The last session ends with nobody: K0 missed the class; I1 held a place in it but
+    # did the class in another session.
+    await g.enrolments.choose(ORG, "lead", "K0", world.sessions[2])
+    await archive(world, world.sessions[2], [], now - 1800)
+    missed = await world.records.pool.fetch(
+        "SELECT employee_id FROM mail_outbox WHERE org_id = $1 AND kind = 'missed'", ORG)
+    assert [r["employee_id"] for r in missed] == ["K0"]
 
     # H0's second session goes (its answers and attendance): H0 still did the class.
     for table in ("archived_answers", "attendance"):
