@@ -29,6 +29,7 @@ from exercises.gym.progress import TrendPoint
 from exercises.gym.roster import Language, Level
 from exercises.text import Text
 from orchestrator.adapters.postgres_reports import LEADERSHIP_RESPONDENTS
+from orchestrator.adapters.schema import LOCK_NAMESPACE, ROSTER_LOCK
 from orchestrator.errors import NotFound
 from orchestrator.gym.flowrecords import (
     Colleague,
@@ -275,7 +276,10 @@ class FlowRecords:
                     org_id, pass_id, [a.employee_id for a in rows], [a.step_id for a in rows],
                     [a.step_kind for a in rows], [a.visibility for a in rows],
                     [json.dumps(a.value) for a in rows], [a.answered_at for a in rows]))
-            # Who answered which leadership question (the insights' k counts).
+            # Who answered which leadership question (the insights' k counts), with their
+            # cell: a roster import that moves people waits for this transaction.
+            await conn.execute("SELECT pg_advisory_xact_lock_shared($1, hashtext($2))",
+                               LOCK_NAMESPACE + ROSTER_LOCK, org_id)
             await conn.execute(LEADERSHIP_RESPONDENTS, org_id, pass_id)
             present = archive.attendance
             counts["attendance"] = _count(await conn.execute(

@@ -5,6 +5,7 @@ a slice's figures, texts and themes from them: exactly the slice's people's."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -18,10 +19,12 @@ from exercises.gym.program import Audience, Cadence, ProgramClassSpec, ProgramSp
 from exercises.gym.roster import parse_roster
 from orchestrator.adapters.postgres import PostgresRecords
 from orchestrator.adapters.redis_store import RedisStore
+from orchestrator.adapters.schema import LOCK_NAMESPACE, ROSTER_LOCK, bundled_migrations
 from orchestrator.gym.flowrecords import ArchivedAnswer, AttendanceRow, PassArchive
 from orchestrator.services import Services, build_services
 from orchestrator.settings import Settings
 from tests.orchestrator.fakes import FakeClock, FakeSfu, RecordingNotifier
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.services
 
@@ -109,9 +112,16 @@ async def archive(w: World, pass_id: str, people: list[str], at: float) -> None:
         tuple(AttendanceRow(p, at, 50, False) for p in people), ()))
 
 
+#: Rows that say nothing (a count from scratch writes them for every session and class;
+#: the triggers for those something happened in).
+EMPTY = {"session_totals": "(enrolled, waiting, attended, missing) = (0, 0, 0, 0)",
+         "class_totals": "attendees = 0"}
+
+
 async def totals(records: PostgresRecords) -> dict[str, list[tuple[object, ...]]]:
     return {table: [tuple(r.values()) for r in await records.pool.fetch(
-        f"SELECT * FROM {table} WHERE org_id = $1 ORDER BY {order}", ORG)]
+        f"SELECT * FROM {table} WHERE org_id = $1 AND NOT ({EMPTY.get(table, 'false')}) "
+        f"ORDER BY {order}", ORG)]
         for table, order in TOTALS.items()}
 
 
@@ -198,6 +208,39 @@ async def test_totals_follow_archives_removals_roster_moves_and_erasure(world: W
     words_left = {r[-2]: r[-1] for r in kept["insight_cell_words"]
                   if r[3] == REFLECTION and r[5:8] == ("HR", "Umeå", "employee")}
     assert word_of("H0") not in words_left and words_left["samtal"] == 6
+
+
+async def test_a_pass_archived_while_a_roster_import_moves_its_people_counts_them_once(
+        world: World) -> None:
+    """The import moves H1 and is not committed yet when the pass ends: archiving waits
+    for it, so H1's answers count in the cell H1 is in, not the one H1 left."""
+    now = datetime.now(timezone.utc).timestamp()
+    async with world.records.pool.acquire() as importing:
+        move = importing.transaction()
+        await move.start()
+        await importing.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                                LOCK_NAMESPACE + ROSTER_LOCK, ORG)
+        await importing.execute("UPDATE people SET department = 'IT', site = 'Kiruna' "
+                                "WHERE org_id = $1 AND employee_id = 'H1'", ORG)
+        archiving = asyncio.create_task(
+            archive(world, world.sessions[0], ["H0", "H1", "H2"], now - 3600))
+        try:
+            await eventually(lambda: world.records.pool.fetchval(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"),
+                what="the archive waits for the roster import")
+        finally:
+            await move.commit()
+        await archiving
+    await kept_equals_recount(world.records)
+    cells = await people_per_question(world.records)
+    assert cells[(REFLECTION, ("IT", "Kiruna", "employee"))] == 1
+    assert cells[(REFLECTION, ("HR", "Umeå", "employee"))] == 2
+
+
+def test_the_migration_locks_as_the_roster_import_does() -> None:
+    (totals_migration,) = [m for m in bundled_migrations() if m.version == 8]
+    assert f"pg_advisory_xact_lock_shared({LOCK_NAMESPACE + ROSTER_LOCK}, " in \
+        totals_migration.sql
 
 
 async def test_a_slice_shows_its_own_peoples_texts_and_themes(world: World) -> None:

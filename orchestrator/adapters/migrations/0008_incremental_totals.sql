@@ -454,6 +454,14 @@ BEGIN
           AND t.answers = 0;
     END IF;
 
+    -- The rows below copy their author's cell from people: a roster import, which moves
+    -- people (under its advisory lock, exclusive per organisation; schema.ROSTER_LOCK),
+    -- waits until this transaction ends, or this waits for it, so no row keeps a cell
+    -- the import has just moved its author out of.
+    PERFORM pg_advisory_xact_lock_shared(7302766, hashtext(o))
+    FROM (SELECT DISTINCT org_id AS o FROM unnest(delta) WHERE visibility = 'leadership'
+          ORDER BY 1) x;
+
     -- The leadership keys per person (0007): each answer's keys add or take away.
     keys := ARRAY(
         SELECT (r.org_id, r.program_id, r.class_id, r.step_id, r.step_kind, r.employee_id, k,
