@@ -20,7 +20,9 @@
 -- (leadership_respondents, leadership_keys and the new leadership_texts, one
 -- row per leadership answer that carries words) carry that person's cell; a
 -- trigger on people moves them when a roster change moves the person, and
--- triggers on those tables move the cell totals with them. Erasure removes
+-- triggers on those tables move the cell totals with them (a row copies its
+-- author's cell under the roster import's advisory lock, shared, so an import
+-- and an archive never interleave). Erasure removes
 -- the rows about the person (their cell totals drop by their part) and
 -- leadership_texts is in erase_person's list. A cell total is about the
 -- people of a cell together; the page shows it only for k-safe slices.
