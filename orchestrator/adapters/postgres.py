@@ -63,10 +63,20 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
                               schema="pg_catalog")
 
 
+#: Settings of each connection. The planner's default cost of a random page read (4)
+#: assumes spinning disks; on SSDs, or with the working set in memory, reading a row by
+#: its key is cheap, and PostgreSQL's own advice is a value near 1. With the default a
+#: key lookup in a small table (the sessions of a year: a few pages) is planned as a
+#: scan of the whole table, and every foreign-key check of an archived answer against
+#: its session scanned all sessions.
+SERVER_SETTINGS = {"random_page_cost": "1.1"}
+
+
 async def create_pool(url: str, *, max_size: int = 10) -> asyncpg.Pool:
     try:
         pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size,
-                                         init=_init_connection, command_timeout=60)
+                                         init=_init_connection, command_timeout=60,
+                                         server_settings=SERVER_SETTINGS)
     except (OSError, asyncpg.PostgresError) as error:
         raise ServiceError(f"cannot reach PostgreSQL at {_safe(url)}: {error}; start it "
                            "(onlive dev does) or fix ONLIVE_DATABASE_URL") from error
@@ -108,6 +118,7 @@ PERSON_TABLES: Mapping[str, str] = {
     "leadership_respondents": "employee_id = $2",
     "program_people": "employee_id = $2",
     "leadership_keys": "employee_id = $2",
+    "leadership_texts": "employee_id = $2",
 }
 
 

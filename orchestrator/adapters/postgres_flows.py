@@ -29,6 +29,7 @@ from exercises.gym.progress import TrendPoint
 from exercises.gym.roster import Language, Level
 from exercises.text import Text
 from orchestrator.adapters.postgres_reports import LEADERSHIP_RESPONDENTS
+from orchestrator.adapters.schema import LOCK_NAMESPACE, ROSTER_LOCK
 from orchestrator.errors import NotFound
 from orchestrator.gym.flowrecords import (
     Colleague,
@@ -275,24 +276,31 @@ class FlowRecords:
                     org_id, pass_id, [a.employee_id for a in rows], [a.step_id for a in rows],
                     [a.step_kind for a in rows], [a.visibility for a in rows],
                     [json.dumps(a.value) for a in rows], [a.answered_at for a in rows]))
-            # Who answered which leadership question (the insights' k counts).
+            # Who answered which leadership question (the insights' k counts), with their
+            # cell: a roster import that moves people waits for this transaction.
+            await conn.execute("SELECT pg_advisory_xact_lock_shared($1, hashtext($2))",
+                               LOCK_NAMESPACE + ROSTER_LOCK, org_id)
             await conn.execute(LEADERSHIP_RESPONDENTS, org_id, pass_id)
-            # Everyone enrolled was invited; their row stays empty if they never came.
-            await conn.execute("""
-                INSERT INTO attendance (org_id, pass_id, employee_id)
-                SELECT org_id, pass_id, employee_id FROM enrolments
-                WHERE org_id = $1 AND pass_id = $2 AND status = 'enrolled'
-                ON CONFLICT DO NOTHING""", org_id, pass_id)
             present = archive.attendance
             counts["attendance"] = _count(await conn.execute(
                 _ARCHIVE_ATTENDANCE, org_id, pass_id, [a.employee_id for a in present],
                 [a.first_joined_at for a in present], [a.minutes_present for a in present],
                 [a.left_early for a in present]))
+            # Everyone enrolled was invited; their row stays empty if they never came.
+            await conn.execute("""
+                INSERT INTO attendance (org_id, pass_id, employee_id)
+                SELECT org_id, pass_id, employee_id FROM enrolments
+                WHERE org_id = $1 AND pass_id = $2 AND status = 'enrolled'
+                ORDER BY employee_id
+                ON CONFLICT DO NOTHING""", org_id, pass_id)
             counts["pairings"] = _count(await conn.execute(
                 _ARCHIVE_PAIRINGS, org_id, session["program_id"], pass_id,
                 [p.a for p in archive.pairings], [p.b for p in archive.pairings],
                 [p.met_at for p in archive.pairings]))
-            counts["missed"] = _count(await conn.execute(_MISSED, org_id, pass_id))
+            counts["missed"] = _count(await conn.execute(
+                _MISSED, org_id, pass_id, await conn.fetchval(
+                    "SELECT array_agg(pass_id) FROM sessions WHERE org_id = $1 "
+                    "AND program_class_id = $2", org_id, session["program_class_id"])))
             await conn.execute(
                 "UPDATE sessions SET state = 'ended', ended_at = to_timestamp($3) "
                 "WHERE org_id = $1 AND pass_id = $2 AND state = 'open'",
@@ -396,7 +404,11 @@ _ARCHIVE_ATTENDANCE = """
     JOIN people p ON p.org_id = $1 AND p.employee_id = u.person
     ON CONFLICT (org_id, pass_id, employee_id) DO UPDATE
     SET first_joined_at = EXCLUDED.first_joined_at, minutes_present = EXCLUDED.minutes_present,
-        left_early = EXCLUDED.left_early"""
+        left_early = EXCLUDED.left_early
+    -- Archiving again changes nothing (and moves no total).
+    WHERE (attendance.first_joined_at, attendance.minutes_present, attendance.left_early)
+          IS DISTINCT FROM
+          (EXCLUDED.first_joined_at, EXCLUDED.minutes_present, EXCLUDED.left_early)"""
 _ARCHIVE_PAIRINGS = """
     INSERT INTO pairings (org_id, program_id, pass_id, a, b, met_at)
     SELECT $1, $2, $3, u.a, u.b, to_timestamp(u.at)
@@ -405,7 +417,8 @@ _ARCHIVE_PAIRINGS = """
     JOIN people pb ON pb.org_id = $1 AND pb.employee_id = u.b
     ON CONFLICT DO NOTHING"""
 # Enrolled in a mandatory class's session that ended without them, and not done
-# in another session: "you missed class X, choose another session".
+# in another session of the class ($3: its sessions, each looked up by key):
+# "you missed class X, choose another session".
 _MISSED = """
     INSERT INTO mail_outbox (org_id, employee_id, kind, program_id, pass_id, dedupe_key)
     SELECT e.org_id, e.employee_id, 'missed', s.program_id, s.pass_id,
@@ -415,10 +428,9 @@ _MISSED = """
     JOIN program_classes pc ON pc.org_id = s.org_id AND pc.id = s.program_class_id
     JOIN people p ON p.org_id = e.org_id AND p.employee_id = e.employee_id AND p.active
     WHERE e.org_id = $1 AND e.pass_id = $2 AND e.status = 'enrolled' AND pc.mandatory
-      AND NOT EXISTS (SELECT 1 FROM attendance a JOIN sessions s2
-                      ON s2.org_id = a.org_id AND s2.pass_id = a.pass_id
-                      WHERE a.org_id = e.org_id AND a.employee_id = e.employee_id
-                        AND s2.program_class_id = s.program_class_id
+      AND NOT EXISTS (SELECT 1 FROM attendance a
+                      WHERE a.org_id = e.org_id AND a.pass_id = ANY($3::text[])
+                        AND a.employee_id = e.employee_id
                         AND a.first_joined_at IS NOT NULL)
     ON CONFLICT DO NOTHING"""
 _SLOTS = """

@@ -13,12 +13,14 @@ Class versions are immutable, so their questions are kept once read.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import cast
 
 from exercises.gym import insights as rules
 from exercises.gym.insights import Cell, Slice, Summary
@@ -28,6 +30,8 @@ from orchestrator.errors import NotFound
 from orchestrator.gym.classes import ClassLibrary
 from orchestrator.gym.dashboard import TopLine
 from orchestrator.gym.ports import Records
+from orchestrator.gym.records import Organisation
+from orchestrator.gym.reports import InsightAnswers, TopFacts
 
 __all__ = ["InsightPage", "Insights", "Question"]
 
@@ -90,7 +94,16 @@ class Insights:
         return self._steps[key]
 
     async def build(self, org_id: str, program_id: str, slice_: Slice) -> InsightPage:
-        facts = await self.records.insight_answers(org_id, program_id, slice_)
+        # Side by side; an error is the first one in this order (the program's, then the
+        # organisation's), whichever came first.
+        outcomes = await asyncio.gather(
+            self.records.insight_answers(org_id, program_id, slice_),
+            self.records.top_facts(org_id, datetime.fromtimestamp(self.clock(), timezone.utc)),
+            self.records.org(org_id), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        facts, top, org = cast(tuple[InsightAnswers, TopFacts, Organisation], outcomes)
         program = facts.program
         k = program.anonymity_k
         params = {c.class_id: c.parameters for c in reversed(program.classes)}
@@ -109,16 +122,14 @@ class Insights:
             summary = None
             if slice_ in visible:
                 people = sum(n for cell, n in cells.items() if slice_.matches(cell))
-                summary = rules.summarise(kind, facts.counts.get((class_id, step_id), {}),
-                                          facts.texts.get((class_id, step_id), ()), people,
-                                          self.rng)
+                key = (class_id, step_id)
+                summary = rules.summarise(kind, facts.counts.get(key, {}),
+                                          facts.texts.get(key, ()), facts.words.get(key, {}),
+                                          people, self.rng)
             questions.append(Question(
                 class_id, title, step_id, kind, step.title if step else Text(step_id, step_id),
                 step.prompt if step else None, step.options if step else (), summary))
         every = [cell for cells in facts.cells.values() for cell in cells]
-        top = await self.records.top_facts(org_id, datetime.fromtimestamp(self.clock(),
-                                                                          timezone.utc))
-        org = await self.records.org(org_id)
         return InsightPage(
             program.id, program.name, k, slice_,
             tuple(sorted({c[0] for c in every})), tuple(sorted({c[1] for c in every})),

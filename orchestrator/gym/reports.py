@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from exercises.gym.insights import Cell, Slice
 from exercises.text import Text
@@ -107,9 +106,11 @@ class InsightAnswers:
     program: ProgramRecord
     questions: tuple[tuple[str, str, str], ...]  # (class id, step id, step kind)
     cells: Mapping[tuple[str, str], Mapping[Cell, int]]  # (class, step) -> people per cell
-    # In the slice: answers counted by value (scales, choices, energy, follow-ups) and the
-    # newest answers that carry words or texts.
+    # In the slice: answers counted by value (scales, choices, energy, follow-ups), the
+    # newest free texts, and the most frequent words that may be themes, counted over
+    # every answer.
     counts: Mapping[tuple[str, str], Mapping[str, int]]
-    texts: Mapping[tuple[str, str], tuple[Mapping[str, Any], ...]]
+    texts: Mapping[tuple[str, str], tuple[str, ...]]
+    words: Mapping[tuple[str, str], Mapping[str, int]]
     slice: Slice
     versions: Mapping[str, int]  # class id -> the latest version asked
