@@ -13,7 +13,7 @@ import { apiFor, readCredential, refusalKey, say } from "./staffpage.js";
 setupLanguage();
 // Without a link, the single sign-on session gives the credential (or sends to sign-in).
 const api = apiFor(readCredential("onlive.admin.credential") || staffCredential("admin"));
-const app = { data: null, program: null, board: null, missing: {}, mail: [], editing: null, report: null, problems: null };
+const app = { data: null, program: null, board: null, missing: {}, mail: [], editing: null, report: null, problems: null, rows: [] };
 
 const fmtDate = (iso) => (iso ? new Date(`${iso}T12:00:00`).toLocaleDateString(t("app.locale")) : "–");
 const fmtTs = (ts) => new Date(ts * 1000).toLocaleString(t("app.locale"), { dateStyle: "medium", timeStyle: "short" });
@@ -60,6 +60,7 @@ async function load(programId = app.program) {
   app.data = await api("GET", "/api/admin");
   const programs = app.data.programs;
   app.program = programs.some((p) => p.id === programId) ? programId : programs[0]?.id || null;
+  resetRows();
   $("#content").hidden = false;
   say(null);
   await Promise.all([loadBoard(), loadMail()]);
@@ -123,18 +124,116 @@ function classOptions(selected) {
   return app.data.classes.map((c) => h("option", { value: c.id, selected: c.id === selected, text: pick(c.title) }));
 }
 
+// The program's classes as the form edits them: in their new order, new ones (no id) and
+// removed ones (kept in the list, marked, until saved) included. Row N of the request is
+// row N here, so a problem the server names comes back beside it.
+let rowKeys = 0;
+const newRow = (mandatory) => ({ key: ++rowKeys, id: null, class: app.data.classes[0]?.id, due_on: "", mandatory, remove: false });
+
+function resetRows() {
+  const p = current();
+  app.rows = p ? p.classes.map((c) => ({ key: ++rowKeys, id: c.id, title: c.title, due_on: c.due_on || "", mandatory: c.mandatory, remove: false }))
+    : [newRow(true)];
+}
+
+/** What the person typed or picked in the rows, into the model (before it is redrawn). */
+function syncRows() {
+  for (const li of $$("#class-rows > li")) {
+    const row = app.rows.find((r) => String(r.key) === li.dataset.key);
+    if (!row || row.remove) continue;
+    const pickEl = $(".class-pick", li);
+    if (pickEl) row.class = pickEl.value;
+    row.due_on = $(".class-due", li).value;
+    row.mandatory = $(".class-mandatory", li).checked;
+  }
+}
+
+function rowTitle(row) {
+  if (row.id) return pick(row.title);
+  const c = app.data.classes.find((x) => x.id === row.class);
+  return c ? pick(c.title) : t("gym.class.untitled");
+}
+
+/** Scheduled sessions of a class that would go with it (nobody has chosen them). */
+function scheduledOf(row) {
+  const p = current();
+  return row.id && p ? p.sessions.filter((s) => s.program_class_id === row.id).length : 0;
+}
+
 function classRow(row, index) {
   const n = index + 1;
-  const dueId = `class-due-${n}`;
+  const kept = app.rows.filter((r) => !r.remove);
+  const place = kept.indexOf(row) + 1;
+  const title = rowTitle(row);
   const errId = `err-class-${n}`;
-  const title = row.id ? h("span", { class: "step-title", text: pick(row.title) })
+  const err = h("p", { id: errId, class: "error field-error" });
+  if (row.remove) {
+    const sessions = scheduledOf(row);
+    return h("li", { class: "class-row removed", dataset: { key: String(row.key), id: String(row.id) } },
+      h("span", { class: "step-title", text: title }), " ",
+      h("span", { class: "hint", text: t(sessions ? "gym.class.removing.sessions" : "gym.class.removing", { n: sessions }) }), " ",
+      h("button", { class: "btn btn-small", type: "button", dataset: { move: "undo" },
+        "aria-label": t("gym.class.undo.label", { title }), onclick: () => undoRemove(row) }, t("gym.class.undo")),
+      err);
+  }
+  const dueId = `class-due-${n}`;
+  const label = { n: place, title };
+  const head = row.id ? h("span", { class: "step-title", text: title })
     : h("span", {}, h("label", { for: `class-pick-${n}`, text: t("admin.program.class") }),
-      h("select", { id: `class-pick-${n}`, class: "class-pick", "aria-describedby": errId }, classOptions(row.class)));
-  return h("li", { class: "class-row", dataset: { id: row.id ? String(row.id) : "" } }, title, " ",
+      h("select", { id: `class-pick-${n}`, class: "class-pick", "aria-describedby": errId, onchange: syncRows }, classOptions(row.class)));
+  return h("li", { class: "class-row", value: String(place), dataset: { key: String(row.key), id: row.id ? String(row.id) : "" } }, head, " ",
     h("label", { for: dueId, text: t("admin.program.due") }),
     h("input", { id: dueId, class: "class-due", type: "date", value: row.due_on || "", "aria-describedby": errId }),
     h("label", {}, h("input", { type: "checkbox", class: "class-mandatory", checked: row.mandatory }), ` ${t("admin.program.mandatory")}`),
-    h("p", { id: errId, class: "error field-error" }));
+    h("span", { class: "row-actions" },
+      h("button", { class: "btn btn-small", type: "button", disabled: place === 1, dataset: { move: "up" },
+        "aria-label": t("gym.class.up.label", label), onclick: () => moveRow(row, -1, "up") }, t("gym.class.up")),
+      h("button", { class: "btn btn-small", type: "button", disabled: place === kept.length, dataset: { move: "down" },
+        "aria-label": t("gym.class.down.label", label), onclick: () => moveRow(row, 1, "down") }, t("gym.class.down")),
+      h("button", { class: "btn btn-small btn-danger", type: "button", dataset: { move: "remove" },
+        "aria-label": t("gym.class.remove.label", label), onclick: () => removeRow(row) }, t("gym.class.remove"))),
+    err);
+}
+
+function renderRows() {
+  fill($("#class-rows"), app.rows.map(classRow));
+}
+
+const rowEl = (row) => $(`#class-rows > li[data-key="${row.key}"]`);
+
+function moveRow(row, delta, which) {
+  syncRows();
+  const kept = app.rows.filter((r) => !r.remove);
+  const other = kept[kept.indexOf(row) + delta];
+  if (!other) return;
+  const i = app.rows.indexOf(row);
+  const j = app.rows.indexOf(other);
+  [app.rows[i], app.rows[j]] = [app.rows[j], app.rows[i]];
+  renderRows();
+  $("#classes-live").textContent = t("gym.class.moved", { title: rowTitle(row), n: kept.indexOf(other) + 1 });
+  // The keyboard stays on the same button of the moved class, or its other arrow.
+  const li = rowEl(row);
+  const same = $(`[data-move="${which}"]`, li);
+  (same.disabled ? $(`[data-move="${which === "up" ? "down" : "up"}"]`, li) : same).focus();
+}
+
+function removeRow(row) {
+  syncRows();
+  const title = rowTitle(row);
+  if (row.id) row.remove = true;
+  else app.rows.splice(app.rows.indexOf(row), 1);
+  renderRows();
+  $("#classes-live").textContent = t(row.id ? "gym.class.removing.live" : "gym.class.removed", { title });
+  const focus = row.id ? $('[data-move="undo"]', rowEl(row)) : $('#class-rows [data-move="remove"]');
+  (focus || $("#add-class")).focus();
+}
+
+function undoRemove(row) {
+  syncRows();
+  row.remove = false;
+  renderRows();
+  $("#classes-live").textContent = t("gym.class.kept", { title: rowTitle(row) });
+  $('[data-move="remove"]', rowEl(row)).focus();
 }
 
 function renderProgramForm() {
@@ -151,9 +250,8 @@ function renderProgramForm() {
   $("#p-mandatory").checked = p ? p.mandatory : true;
   $("#p-starts").value = p?.starts_on || "";
   $("#p-ends").value = p?.ends_on || "";
-  const rows = p ? p.classes.map((c) => ({ id: c.id, title: c.title, due_on: c.due_on, mandatory: c.mandatory }))
-    : [{ id: null, class: app.data.classes[0]?.id, due_on: "", mandatory: true }];
-  fill($("#class-rows"), rows.map(classRow));
+  syncRows();
+  renderRows();
 }
 
 function renderSessions() {
@@ -292,14 +390,17 @@ $("#program-pick").addEventListener("change", async (event) => {
   app.program = event.target.value || null;
   app.missing = {};
   app.editing = null;
+  resetRows();
   await loadBoard();
   render();
 });
 
 $("#add-class").addEventListener("click", () => {
-  const rows = $("#class-rows");
-  rows.append(classRow({ id: null, class: app.data.classes[0]?.id, due_on: "", mandatory: $("#p-mandatory").checked }, rows.children.length));
-  $(".class-pick", rows.lastElementChild).focus();
+  syncRows();
+  const row = newRow($("#p-mandatory").checked);
+  app.rows.push(row);
+  renderRows();
+  $(".class-pick", rowEl(row)).focus();
 });
 
 $("#program-form").addEventListener("submit", async (event) => {
@@ -311,9 +412,8 @@ $("#program-form").addEventListener("submit", async (event) => {
     levels: $$('input[name="levels"]:checked', form).map((b) => b.value),
     cadence: $("#p-cadence").value, mandatory: $("#p-mandatory").checked,
     starts_on: $("#p-starts").value || null, ends_on: $("#p-ends").value || null,
-    classes: $$("#class-rows > li").map((li) => ({
-      ...(li.dataset.id ? { id: Number(li.dataset.id) } : { class_id: $(".class-pick", li).value }),
-      due_on: $(".class-due", li).value || null, mandatory: $(".class-mandatory", li).checked })),
+    classes: (syncRows(), app.rows).map((r) => (r.remove ? { id: r.id, remove: true } : {
+      ...(r.id ? { id: r.id } : { class_id: r.class }), due_on: r.due_on || null, mandatory: r.mandatory })),
   };
   if (!p) body.id = $("#p-id").value;
   try {

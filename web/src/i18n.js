@@ -7,6 +7,7 @@
 
 import { LIMITS, ECHO_THRESHOLDS } from "./contract.js";
 import { CLASS_STRINGS } from "./strings-classes.js";
+import { GYM_STRINGS } from "./strings-gym.js";
 
 export const LANGS = ["sv", "en"];
 const STORE_KEY = "onlive.lang";
@@ -1443,6 +1444,8 @@ function initialLang() {
 let lang = initialLang();
 // The class page and the facilitator's passes keep their strings in their own file.
 for (const l of LANGS) Object.assign(STRINGS[l], CLASS_STRINGS[l]);
+// The admin page, dashboard, insights and Min träning add theirs from their own file.
+for (const l of LANGS) Object.assign(STRINGS[l], GYM_STRINGS[l]);
 
 const listeners = new Set();
 
