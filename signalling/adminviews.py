@@ -112,8 +112,10 @@ def missing_person(p: MissingPerson) -> Payload:
 
 
 def _question(q: Question) -> Payload:
-    out: Payload = {"class": q.class_id, "class_title": text(q.class_title), "step": q.step_id,
-                    "kind": q.kind, "title": text(q.title),
+    out: Payload = {"class": q.class_id,
+                    "class_title": text(q.class_title) if q.class_title else None,
+                    "step": q.step_id, "kind": q.kind,
+                    "title": text(q.title) if q.title else None,
                     "prompt": text(q.prompt) if q.prompt else None,
                     "options": [text(o) for o in q.options]}
     if q.summary is None:

@@ -8,7 +8,10 @@ ones: scales, choices, energy and follow-ups as distributions; free texts
 shuffled, without name, time or room; themes as the most frequent words. A
 hidden slice carries no figure and no text. Decisions are memoised by their
 inputs (who answered, k): the same counts always give the same decision.
-Class versions are immutable, so their questions are kept once read.
+Class versions are immutable, so their questions are kept once read. A
+question is named as the newest version of its class that was asked and
+still has it words it; when no version has it any more, it has no title
+(the page says so in words, never with the step's id).
 """
 
 from __future__ import annotations
@@ -32,15 +35,19 @@ from orchestrator.gym.ports import Records
 __all__ = ["InsightPage", "Insights", "Question"]
 
 MEMO = 256
+#: How many versions of a class are searched, newest first, for a question it lost.
+MAX_VERSIONS_BACK = 200
 
 
 @dataclass(frozen=True, slots=True)
 class Question:
     class_id: str
-    class_title: Text
+    class_title: Text | None  # None: the class is not in the library any more
     step_id: str
     kind: str
-    title: Text
+    # From the newest version of the class that was asked and has the step; None when
+    # none has it any more (the page says so in words, never with the step's id).
+    title: Text | None
     prompt: Text | None
     options: tuple[Text, ...]
     summary: Summary | None  # None: hidden in this slice (fewer than k, or subtractable)
@@ -70,6 +77,7 @@ class Insights:
         self._decisions: OrderedDict[tuple[frozenset[tuple[Cell, int]], int],
                                      frozenset[Slice]] = OrderedDict()
         self._steps: dict[tuple[str, str, int], tuple[Text, dict[str, Step]]] = {}
+        self._found: dict[tuple[str, str, str, int], tuple[Text | None, Step | None]] = {}
 
     def _shown(self, cells: Mapping[Cell, int], k: int) -> frozenset[Slice]:
         key = (frozenset(cells.items()), k)
@@ -89,6 +97,28 @@ class Insights:
             self._steps[key] = (script.title, {s.id: s for s in script.steps})
         return self._steps[key]
 
+    async def _step_of(self, org_id: str, class_id: str, step_id: str, latest: int,
+                       parameters: Mapping[str, str]) -> tuple[Text | None, Step | None]:
+        """The class's title and the step as the newest version up to ``latest`` that has
+        it words it: a step removed from the class later keeps the question its answers
+        were given to."""
+        key = (org_id, class_id, step_id, latest)
+        if key in self._found:
+            return self._found[key]
+        title: Text | None = None
+        step: Step | None = None
+        for version in range(latest, max(0, latest - MAX_VERSIONS_BACK), -1):
+            try:
+                named, steps = await self._questions_of(org_id, class_id, version, parameters)
+            except NotFound:
+                continue
+            title = title or named
+            if step_id in steps:
+                step = steps[step_id]
+                break
+        self._found[key] = (title, step)
+        return title, step
+
     async def build(self, org_id: str, program_id: str, slice_: Slice) -> InsightPage:
         facts = await self.records.insight_answers(org_id, program_id, slice_)
         program = facts.program
@@ -98,14 +128,12 @@ class Insights:
         for class_id, step_id, kind in facts.questions:
             cells = facts.cells[(class_id, step_id)]
             visible = self._shown(cells, k)
-            title, steps = Text(class_id, class_id), dict[str, Step]()
+            title: Text | None = None
+            step: Step | None = None
             if class_id in facts.versions:
-                try:
-                    title, steps = await self._questions_of(
-                        org_id, class_id, facts.versions[class_id], params.get(class_id, {}))
-                except NotFound:
-                    pass
-            step = steps.get(step_id)
+                title, step = await self._step_of(org_id, class_id, step_id,
+                                                  facts.versions[class_id],
+                                                  params.get(class_id, {}))
             summary = None
             if slice_ in visible:
                 people = sum(n for cell, n in cells.items() if slice_.matches(cell))
@@ -113,7 +141,7 @@ class Insights:
                                           facts.texts.get((class_id, step_id), ()), people,
                                           self.rng)
             questions.append(Question(
-                class_id, title, step_id, kind, step.title if step else Text(step_id, step_id),
+                class_id, title, step_id, kind, step.title if step else None,
                 step.prompt if step else None, step.options if step else (), summary))
         every = [cell for cells in facts.cells.values() for cell in cells]
         top = await self.records.top_facts(org_id, datetime.fromtimestamp(self.clock(),

@@ -14,6 +14,8 @@ import redis.asyncio as aioredis
 from exercises.gym.insights import Slice
 from exercises.gym.program import Audience, Cadence, ProgramClassSpec, ProgramSpec, SessionSpec
 from exercises.gym.roster import parse_roster
+from exercises.library import CLASSES_DIR
+from exercises.text import Text
 from orchestrator.adapters.postgres import PostgresRecords
 from orchestrator.adapters.redis_store import RedisStore
 from orchestrator.errors import AuthError
@@ -149,7 +151,7 @@ async def test_insights_show_k_safe_slices_and_nothing_below_k(world: World) -> 
     poll = by_step["feedback-situations-poll"]
     assert poll.summary is not None and poll.summary.people == 16
     assert sum(poll.summary.distribution.values()) == 16
-    assert poll.options and poll.title.sv
+    assert poll.options and poll.title is not None and poll.title.sv
     texts = by_step["what-do-you-need"].summary
     assert texts is not None and len(texts.texts) == 16
     assert ("samtal", 16) in texts.themes
@@ -162,6 +164,38 @@ async def test_insights_show_k_safe_slices_and_nothing_below_k(world: World) -> 
     assert not (all(q.summary for q in it.questions) and all(q.summary
                                                              for q in it_umea.questions))
     assert everyone.top.top == 3
+
+
+async def test_a_question_dropped_from_its_class_keeps_the_words_it_was_asked_in(
+        world: World) -> None:
+    """A later version of the class without the leadership question is scheduled; the
+    answers given to it still carry its title and options, and a question no version has
+    carries none (the page names it in words, never by its id)."""
+    g = world.services.gym
+    now = datetime.now(timezone.utc).timestamp()
+    text = (CLASSES_DIR / "feedback-that-helps.yaml").read_text(encoding="utf-8")
+    trimmed = text.replace("  - use: what-do-you-need\n", "").replace(
+        "  - use: feedback-situations-poll\n", "")
+    assert trimmed != text
+    version = await g.classes.publish(ORG, trimmed, "trimmed.yaml", created_by="Lisa")
+    assert version.version == 2
+    later = await g.programs.add_session(ORG, "lead", "1", SessionSpec(
+        datetime.now(timezone.utc) + timedelta(days=7), "UTC", 20, "Fia"))
+    assert later.class_version == 2
+    people = [f"H{i}" for i in range(8)]
+    await archive(world, world.sessions[0], people, now - 3600)
+    await world.records.archive_pass(PassArchive(ORG, world.sessions[1], now, tuple(
+        ArchivedAnswer(p, "a-step-no-version-has", "reflection", "leadership",
+                       {"text": "Mer stöd"}, now - 60) for p in people), (), (), ()))
+    page = await g.insights.build(ORG, "lead", Slice())
+    by_step = {q.step_id: q for q in page.questions}
+    assert by_step["what-do-you-need"].title == Text("Vad behöver du?", "What do you need?")
+    poll = by_step["feedback-situations-poll"]
+    assert poll.title is not None and len(poll.options) == 5
+    gone = by_step["a-step-no-version-has"]
+    assert (gone.title, gone.prompt, gone.kind) == (None, None, "reflection")
+    assert gone.class_title == Text("Återkoppling som hjälper", "Feedback that helps")
+    assert gone.summary is not None and gone.summary.people == 8
 
 
 TOTALS = {"session_totals": "pass_id", "class_totals": "program_class_id",

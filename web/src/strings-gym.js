@@ -28,6 +28,10 @@ export const GYM_STRINGS = {
     "admin.field.classes_changed": "Programmets klasser har ändrats sedan sidan hämtades. Ladda om sidan och försök igen.",
     "staff.err.classes_changed": "Programmets klasser har ändrats sedan sidan hämtades. Ladda om sidan och försök igen.",
     "staff.err.class_in_use": "Klassen kan inte tas bort eftersom den redan används.",
+    "gym.ins.gone": "{kind}: en fråga som inte längre finns i klassen",
+    "gym.ins.question": "Fråga",
+    "gym.ins.class.gone": "en klass som inte längre finns i biblioteket",
+    "gym.ins.option": "Alternativ {n}",
   },
   en: {
     "gym.nav": "Pages",
@@ -54,5 +58,9 @@ export const GYM_STRINGS = {
     "admin.field.classes_changed": "The program's classes changed since the page was loaded. Reload the page and try again.",
     "staff.err.classes_changed": "The program's classes changed since the page was loaded. Reload the page and try again.",
     "staff.err.class_in_use": "The class cannot be removed because it is in use.",
+    "gym.ins.gone": "{kind}: a question that is no longer in the class",
+    "gym.ins.question": "Question",
+    "gym.ins.class.gone": "a class that is no longer in the library",
+    "gym.ins.option": "Option {n}",
   },
 };
