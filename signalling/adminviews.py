@@ -66,7 +66,8 @@ def program(p: ProgramRecord, sessions: list[SessionRecord],
 
 
 def mail(m: OutboxMail) -> Payload:
-    return {"id": m.id, "person": m.employee_id, "kind": m.kind.value, "status": m.status.value,
+    return {"id": m.id, "person": m.employee_id, "name": m.person_name or m.employee_id,
+            "kind": m.kind.value, "status": m.status.value,
             "attempts": m.attempts, "error": m.last_error, "pass": m.pass_id,
             "created_ts": m.created_at.timestamp(),
             "next_ts": m.next_attempt_at.timestamp()}
@@ -99,7 +100,7 @@ def dashboard(d: Dashboard) -> Payload:
         "groups": {dim: [{"value": g.value, "audience": g.audience, "enrolled": g.enrolled,
                           "attended": g.attended} for g in lines]
                    for dim, lines in d.groups.items()},
-        "pulse": [{"question": p.question,
+        "pulse": [{"question": p.question, "title": text(p.title) if p.title else None,
                    "points": [{"position": pos, "mean": mean, "people": people}
                               for pos, mean, people in p.points]} for p in d.pulse],
         "mail_failed": d.mail_failed,

@@ -8,10 +8,10 @@ ones: scales, choices, energy and follow-ups as distributions; free texts
 shuffled, without name, time or room; themes as the most frequent words. A
 hidden slice carries no figure and no text. Decisions are memoised by their
 inputs (who answered, k): the same counts always give the same decision.
-Class versions are immutable, so their questions are kept once read. A
-question is named as the newest version of its class that was asked and
-still has it words it; when no version has it any more, it has no title
-(the page says so in words, never with the step's id).
+A question is named as the newest version of its class that was asked and
+still has it words it (``orchestrator.gym.questions``); when no version has
+it any more, it has no title (the page says so in words, never with the
+step's id).
 """
 
 from __future__ import annotations
@@ -27,16 +27,14 @@ from exercises.gym import insights as rules
 from exercises.gym.insights import Cell, Slice, Summary
 from exercises.script import Step
 from exercises.text import Text
-from orchestrator.errors import NotFound
 from orchestrator.gym.classes import ClassLibrary
 from orchestrator.gym.dashboard import TopLine
 from orchestrator.gym.ports import Records
+from orchestrator.gym.questions import QuestionNames
 
 __all__ = ["InsightPage", "Insights", "Question"]
 
 MEMO = 256
-#: How many versions of a class are searched, newest first, for a question it lost.
-MAX_VERSIONS_BACK = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +66,7 @@ class InsightPage:
 
 class Insights:
     def __init__(self, records: Records, classes: ClassLibrary, *,
+                 names: QuestionNames | None = None,
                  clock: Callable[[], float] = time.time,
                  rng: random.Random | None = None) -> None:
         self.records = records
@@ -76,8 +75,7 @@ class Insights:
         self.rng = rng or random.SystemRandom()
         self._decisions: OrderedDict[tuple[frozenset[tuple[Cell, int]], int],
                                      frozenset[Slice]] = OrderedDict()
-        self._steps: dict[tuple[str, str, int], tuple[Text, dict[str, Step]]] = {}
-        self._found: dict[tuple[str, str, str, int], tuple[Text | None, Step | None]] = {}
+        self.names = names or QuestionNames(classes)
 
     def _shown(self, cells: Mapping[Cell, int], k: int) -> frozenset[Slice]:
         key = (frozenset(cells.items()), k)
@@ -88,36 +86,6 @@ class Insights:
         if len(self._decisions) > MEMO:
             self._decisions.popitem(last=False)
         return decided
-
-    async def _questions_of(self, org_id: str, class_id: str, version: int,
-                            parameters: Mapping[str, str]) -> tuple[Text, dict[str, Step]]:
-        key = (org_id, class_id, version)
-        if key not in self._steps:
-            script = await self.classes.script(org_id, class_id, version, parameters)
-            self._steps[key] = (script.title, {s.id: s for s in script.steps})
-        return self._steps[key]
-
-    async def _step_of(self, org_id: str, class_id: str, step_id: str, latest: int,
-                       parameters: Mapping[str, str]) -> tuple[Text | None, Step | None]:
-        """The class's title and the step as the newest version up to ``latest`` that has
-        it words it: a step removed from the class later keeps the question its answers
-        were given to."""
-        key = (org_id, class_id, step_id, latest)
-        if key in self._found:
-            return self._found[key]
-        title: Text | None = None
-        step: Step | None = None
-        for version in range(latest, max(0, latest - MAX_VERSIONS_BACK), -1):
-            try:
-                named, steps = await self._questions_of(org_id, class_id, version, parameters)
-            except NotFound:
-                continue
-            title = title or named
-            if step_id in steps:
-                step = steps[step_id]
-                break
-        self._found[key] = (title, step)
-        return title, step
 
     async def build(self, org_id: str, program_id: str, slice_: Slice) -> InsightPage:
         facts = await self.records.insight_answers(org_id, program_id, slice_)
@@ -131,9 +99,9 @@ class Insights:
             title: Text | None = None
             step: Step | None = None
             if class_id in facts.versions:
-                title, step = await self._step_of(org_id, class_id, step_id,
-                                                  facts.versions[class_id],
-                                                  params.get(class_id, {}))
+                title, step = await self.names.step(org_id, class_id, step_id,
+                                                   facts.versions[class_id],
+                                                   params.get(class_id, {}))
             summary = None
             if slice_ in visible:
                 people = sum(n for cell, n in cells.items() if slice_.matches(cell))

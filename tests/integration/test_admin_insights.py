@@ -166,6 +166,30 @@ async def test_insights_show_k_safe_slices_and_nothing_below_k(world: World) -> 
     assert everyone.top.top == 3
 
 
+async def test_the_pulse_names_a_repeated_scale_as_its_class_does(world: World) -> None:
+    g = world.services.gym
+    now = datetime.now(timezone.utc).timestamp()
+    passes = []
+    for _ in range(2):
+        added = await g.programs.add_class(
+            ORG, "lead", ProgramClassSpec("leadership-philosophy-in-practice"),
+            {"leadership_philosophy": "Vi leder genom tillit."})
+        passes.append((await g.programs.add_session(ORG, "lead", str(added.position),
+                                                    SessionSpec(datetime.now(timezone.utc),
+                                                                "UTC", 20, "Fia"))).pass_id)
+    people = [f"H{i}" for i in range(6)]
+    for i, pass_id in enumerate(passes):
+        await world.records.archive_pass(PassArchive(ORG, pass_id, now, tuple(
+            ArchivedAnswer(p, "philosophy-in-practice", "scale", "leadership",
+                           {"value": 2 + i}, now - 60) for p in people), (),
+            tuple(AttendanceRow(p, now - 600, 30, False) for p in people), ()))
+    board = await g.dashboards.build(ORG, "lead")
+    (line,) = board.pulse
+    assert line.question == "philosophy-in-practice"
+    assert line.title == Text("Filosofin i vardagen", "The philosophy in everyday work")
+    assert [(position, mean) for position, mean, _ in line.points] == [(2, 2.0), (3, 3.0)]
+
+
 async def test_a_question_dropped_from_its_class_keeps_the_words_it_was_asked_in(
         world: World) -> None:
     """A later version of the class without the leadership question is scheduled; the

@@ -318,7 +318,7 @@ function renderBoard() {
     (b.groups[dim] || []).map((g) => [dim === "level" ? t(`level.${g.value}`) : g.value || "–", String(g.audience), String(g.enrolled), String(g.attended)]))));
   $("#dash-pulse-hint").textContent = t("admin.dash.pulsehint", { k: b.program.anonymity_k });
   fill($("#dash-pulse"), b.pulse.length ? b.pulse.map((q) => h("p", { class: "trend" },
-    h("strong", { text: q.question === "energy" ? t("m.trend.energy") : q.question }), ": ",
+    h("strong", { text: q.question === "energy" ? t("m.trend.energy") : q.title ? pick(q.title) : t("gym.scale.gone") }), ": ",
     q.points.map((p) => t("admin.dash.point", { position: p.position, mean: p.mean.toFixed(1), people: p.people })).join(" → ")))
     : h("p", { class: "hint", text: t("admin.dash.nopulse") }));
 }
@@ -327,7 +327,7 @@ function renderMail() {
   const failed = app.mail.filter((m) => m.status === "failed");
   $("#mail-none").hidden = app.mail.length > 0;
   fill($("#mail"), app.mail.map((m) => h("li", { class: `mail-item ${m.status}`, dataset: { status: m.status } },
-    h("span", { text: t("admin.mail.line", { kind: t(`mail.kind.${m.kind}`), person: m.person, status: t(`mail.status.${m.status}`), attempts: m.attempts }) }),
+    h("span", { text: t("admin.mail.line", { kind: t(`mail.kind.${m.kind}`), person: m.name, status: t(`mail.status.${m.status}`), attempts: m.attempts }) }),
     m.status === "failed" ? [" ", h("span", { class: "error", text: t("admin.mail.failed", { when: fmtTs(m.next_ts) }) }), " ",
       h("button", { class: "btn btn-small", type: "button", text: t("admin.mail.retry"), onclick: () => retry(m.id) })] : null)));
   if (failed.length) $("#mail-heading").dataset.failed = String(failed.length);

@@ -32,6 +32,8 @@ export const GYM_STRINGS = {
     "gym.ins.question": "Fråga",
     "gym.ins.class.gone": "en klass som inte längre finns i biblioteket",
     "gym.ins.option": "Alternativ {n}",
+    "gym.scale.gone": "En skalfråga som inte längre finns i klassen",
+    "gym.m.err.other": "Det gick inte just nu. Försök igen om en stund, eller ladda om sidan.",
   },
   en: {
     "gym.nav": "Pages",
@@ -62,5 +64,7 @@ export const GYM_STRINGS = {
     "gym.ins.question": "Question",
     "gym.ins.class.gone": "a class that is no longer in the library",
     "gym.ins.option": "Option {n}",
+    "gym.scale.gone": "A scale question that is no longer in the class",
+    "gym.m.err.other": "That did not work just now. Try again in a moment, or reload the page.",
   },
 };
