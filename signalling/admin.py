@@ -16,6 +16,8 @@ acts on that organisation only. Routes (JSON unless said otherwise):
     POST /api/admin/programs/{program}/invite              mail the audience their links
     GET  /api/admin/programs/{program}/dashboard
     GET  /api/admin/programs/{program}/missing?class=ID    who has not done a class
+    GET  /api/admin/programs/{program}/breakdown?class=ID  a class (and each session) by
+                                                           department, site and level
     POST /api/admin/programs/{program}/remind {program_class_id}
     POST /api/admin/settings {top_warning_percent}
     GET  /api/admin/mail                       what is not sent yet (failed first)
@@ -104,6 +106,7 @@ class StaffRoutes:
         r.add_post("/api/admin/programs/{program}/invite", admin(self.invite))
         r.add_get("/api/admin/programs/{program}/dashboard", admin(self.dashboard))
         r.add_get("/api/admin/programs/{program}/missing", admin(self.missing))
+        r.add_get("/api/admin/programs/{program}/breakdown", admin(self.breakdown))
         r.add_post("/api/admin/programs/{program}/remind", admin(self.remind))
         r.add_post("/api/admin/settings", admin(self.settings))
         r.add_get("/api/admin/mail", admin(self.mail))
@@ -293,6 +296,11 @@ class StaffRoutes:
         people = await self.services().gym.dashboards.missing(
             who.org_id, self._slug(request, "program"), self._class_id(request.query.get("class")))
         return web.json_response(wire.ok(people=[adminviews.missing_person(p) for p in people]))
+
+    async def breakdown(self, request: web.Request, who: Principal) -> web.StreamResponse:
+        found = await self.services().gym.dashboards.breakdown(
+            who.org_id, self._slug(request, "program"), self._class_id(request.query.get("class")))
+        return web.json_response(wire.ok(breakdown=adminviews.breakdown(found)))
 
     async def remind(self, request: web.Request, who: Principal) -> web.StreamResponse:
         body = await self._body(request)

@@ -11,6 +11,7 @@ from typing import Any
 
 from exercises.gym.errors import RosterProblem
 from exercises.text import Text
+from orchestrator.gym.breakdown import ClassBreakdown, GroupCounts
 from orchestrator.gym.dashboard import ClassLine, Dashboard, TopLine
 from orchestrator.gym.flowrecords import OutboxMail
 from orchestrator.gym.insights import InsightPage, Question
@@ -104,6 +105,27 @@ def dashboard(d: Dashboard) -> Payload:
                    "points": [{"position": pos, "mean": mean, "people": people}
                               for pos, mean, people in p.points]} for p in d.pulse],
         "mail_failed": d.mail_failed,
+    }
+
+
+def _groups(groups: Mapping[str, tuple[GroupCounts, ...]]) -> Payload:
+    return {dim: [{"value": g.value, "audience": g.audience, "enrolled": g.enrolled,
+                   "waiting": g.waiting, "attended": g.attended, "missing": g.missing}
+                  for g in lines] for dim, lines in groups.items()}
+
+
+def breakdown(b: ClassBreakdown) -> Payload:
+    """A class by department, site and level; a hidden pulse figure is ``null``."""
+    return {
+        "class": b.program_class_id, "anonymity_k": b.anonymity_k,
+        "groups": _groups(b.groups),
+        "sessions": [{"pass": pass_id, "groups": _groups(groups)}
+                     for pass_id, groups in b.sessions],
+        "pulse": [{"question": p.question, "title": text(p.title) if p.title else None,
+                   "people": p.people, "mean": p.mean,
+                   "groups": {dim: [{"value": g.value, "people": g.people, "mean": g.mean}
+                                    for g in lines] for dim, lines in p.groups.items()}}
+                  for p in b.pulse],
     }
 
 

@@ -32,6 +32,7 @@ from datetime import date, datetime, timezone
 from exercises.gym.mail import MailKind, MailOrder
 from exercises.text import Text
 from orchestrator.errors import NotFound
+from orchestrator.gym.breakdown import ClassBreakdown, class_breakdown
 from orchestrator.gym.classes import ClassLibrary
 from orchestrator.gym.ports import Records
 from orchestrator.gym.questions import QuestionNames
@@ -172,6 +173,19 @@ class Dashboards:
                     titles[question] = step.title
                     break
         return titles
+
+    async def breakdown(self, org_id: str, program_id: str,
+                        program_class_id: int) -> ClassBreakdown:
+        """One class by department, site and level (``orchestrator.gym.breakdown``)."""
+        facts = await self.records.class_breakdown(org_id, program_id, program_class_id)
+        pc = next(c for c in facts.program.classes if c.id == program_class_id)
+        titles: dict[str, Text] = {}
+        for question in {c.question for c in facts.pulse} - {"energy"}:
+            _, step = await self.names.step(org_id, pc.class_id, question,
+                                            facts.class_version, pc.parameters)
+            if step is not None:
+                titles[question] = step.title
+        return class_breakdown(facts, titles)
 
     async def missing(self, org_id: str, program_id: str,
                       program_class_id: int) -> list[MissingPerson]:

@@ -50,6 +50,7 @@ from orchestrator.gym.records import (
     SessionRecord,
 )
 from orchestrator.gym.reports import (
+    BreakdownFacts,
     DashboardFacts,
     InsightAnswers,
     MissingPerson,
@@ -280,9 +281,17 @@ class ReportStore(Protocol):
                               slice_: Slice) -> InsightAnswers: ...
 
 
+class BreakdownStore(Protocol):
+    async def class_breakdown(self, org_id: str, program_id: str,
+                              program_class_id: int) -> BreakdownFacts:
+        """One class of the program by cell (``NotFound`` for a class it does not have)."""
+        ...
+
+
 class Records(Organisations, RosterStore, ClassStore, ProgramStore, AttendanceStore, PersonRecords,
               EnrolmentStore, LinkStore, OutboxStore, ArchiveStore, TrainingStore, StaffStore,
-              ScheduleEdits, ReportStore, ClassEditorStore, FacilitatorStore, Protocol):
+              ScheduleEdits, ReportStore, BreakdownStore, ClassEditorStore, FacilitatorStore,
+              Protocol):
     """The whole system of record."""
 
     async def ping(self) -> None: ...

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -18,7 +19,7 @@ from exercises.library import CLASSES_DIR
 from exercises.text import Text
 from orchestrator.adapters.postgres import PostgresRecords
 from orchestrator.adapters.redis_store import RedisStore
-from orchestrator.errors import AuthError
+from orchestrator.errors import AuthError, NotFound
 from orchestrator.gym.flowrecords import ArchivedAnswer, AttendanceRow, PassArchive
 from orchestrator.services import Services, build_services
 from orchestrator.settings import Settings
@@ -138,6 +139,50 @@ async def test_the_dashboard_counts_attendance_missing_people_and_top_management
         "SELECT count(*) FROM mail_outbox WHERE org_id = $1 AND dedupe_key LIKE 'reminder:%'",
         ORG)
     assert queued == 3
+
+
+async def test_a_class_and_each_session_by_department_site_and_level(world: World) -> None:
+    """Places and attendance per class and session are counted per value; the pulse per
+    value is k-safe: no average of fewer than k people, none that two others subtract to."""
+    g = world.services.gym
+    now = datetime.now(timezone.utc).timestamp()
+    came = ["T0", "T1", *[f"H{i}" for i in range(8)], *[f"I{i}" for i in range(6)]]
+    for person in came[:10]:
+        await g.enrolments.choose(ORG, "lead", person, world.sessions[0])
+    await g.enrolments.choose(ORG, "lead", "K0", world.sessions[1])  # never comes
+    world.clock.now = now
+    await archive(world, world.sessions[0], came[:10], now - 600)
+    await archive(world, world.sessions[1], came[10:], now - 300)
+    (line,) = (await g.dashboards.build(ORG, "lead")).classes
+    got = await g.dashboards.breakdown(ORG, "lead", line.program_class_id)
+
+    def counts(groups: Any, dim: str) -> dict[str, tuple[int, ...]]:
+        return {x.value: (x.audience, x.enrolled, x.waiting, x.attended, x.missing)
+                for x in groups[dim]}
+
+    assert counts(got.groups, "site") == {"Kiruna": (2, 1, 0, 0, 0), "Umeå": (17, 10, 0, 16, 0)}
+    assert counts(got.groups, "level") == {"employee": (16, 9, 0, 14, 0),
+                                           "top": (3, 2, 0, 2, 0)}
+    sessions = dict(got.sessions)
+    assert list(sessions) == world.sessions
+    assert counts(sessions[world.sessions[0]], "department") == {
+        "HR": (0, 8, 0, 8, 0), "Ledning": (0, 2, 0, 2, 0)}
+    assert counts(sessions[world.sessions[1]], "site") == {
+        "Kiruna": (0, 1, 0, 0, 1), "Umeå": (0, 0, 0, 6, 0)}
+    assert counts(sessions[world.sessions[2]], "site") == {}
+
+    (energy,) = got.pulse
+    assert (energy.question, energy.people, energy.title) == ("energy", 16, None)
+    hr = next(x for x in energy.groups["department"] if x.value == "HR")
+    assert (hr.people, hr.mean) == (8, 3.5)
+    ledning = next(x for x in energy.groups["department"] if x.value == "Ledning")
+    assert (ledning.people, ledning.mean) == (None, None)  # 2 people, under k = 5
+    for dim, groups in energy.groups.items():
+        shown = [x.people for x in groups if x.people is not None]
+        assert all(n >= 5 for n in shown), dim
+        assert sum(shown) == 16 or 16 - sum(shown) >= 5, f"{dim} subtracts to under k"
+    with pytest.raises(NotFound):
+        await g.dashboards.breakdown(ORG, "lead", 999_999)
 
 
 async def test_insights_show_k_safe_slices_and_nothing_below_k(world: World) -> None:

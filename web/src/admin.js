@@ -13,7 +13,7 @@ import { apiFor, readCredential, refusalKey, say } from "./staffpage.js";
 setupLanguage();
 // Without a link, the single sign-on session gives the credential (or sends to sign-in).
 const api = apiFor(readCredential("onlive.admin.credential") || staffCredential("admin"));
-const app = { data: null, program: null, board: null, missing: {}, mail: [], editing: null, report: null, problems: null, rows: [] };
+const app = { data: null, program: null, board: null, missing: {}, mail: [], editing: null, report: null, problems: null, rows: [], breakdowns: {} };
 
 const fmtDate = (iso) => (iso ? new Date(`${iso}T12:00:00`).toLocaleDateString(t("app.locale")) : "–");
 const fmtTs = (ts) => new Date(ts * 1000).toLocaleString(t("app.locale"), { dateStyle: "medium", timeStyle: "short" });
@@ -61,6 +61,7 @@ async function load(programId = app.program) {
   const programs = app.data.programs;
   app.program = programs.some((p) => p.id === programId) ? programId : programs[0]?.id || null;
   resetRows();
+  app.breakdowns = {};
   $("#content").hidden = false;
   say(null);
   await Promise.all([loadBoard(), loadMail()]);
@@ -310,7 +311,11 @@ function renderBoard() {
         h("button", { class: "btn btn-small", type: "button", text: t("admin.dash.show", { n: c.not_done }), "aria-expanded": String(!!missing), onclick: () => toggleMissing(c.id) }),
         c.mandatory ? h("button", { class: "btn btn-small btn-primary", type: "button", text: t("admin.dash.remind", { n: c.not_done }), onclick: () => remind(c.id) }) : null) : null,
       missing ? h("ul", { class: "missing-list", "aria-label": t("admin.dash.missinglist") },
-        missing.map((p) => h("li", { text: `${p.name} · ${p.department} · ${p.site}${p.enrolled ? ` · ${t("admin.dash.booked")}` : ""}` }))) : null);
+        missing.map((p) => h("li", { text: `${p.name} · ${p.department} · ${p.site}${p.enrolled ? ` · ${t("admin.dash.booked")}` : ""}` }))) : null,
+      h("div", { class: "actions" }, h("button", { class: "btn btn-small", type: "button", "aria-expanded": String(!!app.breakdowns[c.id]),
+        "aria-controls": `breakdown-${c.id}`, dataset: { action: "breakdown" }, text: t("gym.bd.show"),
+        "aria-label": t("gym.bd.show.label", { n: c.position, title: pick(c.title) }), onclick: () => toggleBreakdown(c.id) })),
+      app.breakdowns[c.id] ? renderBreakdown(c, app.breakdowns[c.id]) : null);
   }));
   const dims = { department: "admin.dash.department", site: "admin.dash.site", level: "admin.dash.level" };
   fill($("#dash-groups"), Object.entries(dims).map(([dim, key]) => table(t(key),
@@ -321,6 +326,54 @@ function renderBoard() {
     h("strong", { text: q.question === "energy" ? t("m.trend.energy") : q.title ? pick(q.title) : t("gym.scale.gone") }), ": ",
     q.points.map((p) => t("admin.dash.point", { position: p.position, mean: p.mean.toFixed(1), people: p.people })).join(" → ")))
     : h("p", { class: "hint", text: t("admin.dash.nopulse") }));
+}
+
+const DIMS = { department: "admin.dash.department", site: "admin.dash.site", level: "admin.dash.level" };
+const groupValue = (dim, v) => (dim === "level" ? t(`level.${v}`) : v || "–");
+
+/** One class by department, site and level: the class, or one of its sessions. */
+function renderBreakdown(c, shown) {
+  const b = shown.data;
+  const session = shown.scope ? b.sessions.find((x) => x.pass === shown.scope) : null;
+  const groups = session ? session.groups : b.groups;
+  const heads = session ? ["admin.s.places", "admin.s.waiting", "admin.dash.attended", "admin.dash.missing"]
+    : ["admin.dash.audiencecol", "gym.bd.placed", "admin.s.waiting", "admin.dash.attended"];
+  const cols = session ? ["enrolled", "waiting", "attended", "missing"] : ["audience", "enrolled", "waiting", "attended"];
+  const scopeId = `bd-scope-${c.id}`;
+  const when = (s) => `${s.local.replace("T", " ")} ${s.time_zone}`;
+  const pulse = session ? null : [h("h4", { text: t("gym.bd.pulse") }),
+    h("p", { class: "hint", text: t("gym.bd.pulse.hint", { k: b.anonymity_k }) }),
+    b.pulse.length ? b.pulse.map((q) => {
+      const name = q.question === "energy" ? t("m.trend.energy") : q.title ? pick(q.title) : t("gym.scale.gone");
+      const figure = (x) => (x.people == null ? t("gym.bd.hidden") : t("gym.bd.mean", { mean: x.mean == null ? "–" : x.mean.toFixed(1), people: x.people }));
+      return h("div", { class: "bd-pulse", dataset: { question: q.question } },
+        h("p", {}, h("strong", { text: name }), `: ${figure(q)}`),
+        h("div", { class: "grid" }, Object.entries(DIMS).map(([dim, key]) => table(`${name} – ${t(key)}`, [t(key), t("gym.bd.average")],
+          (q.groups[dim] || []).map((g) => [groupValue(dim, g.value), figure(g)])))));
+    }) : h("p", { class: "hint", text: t("gym.bd.nopulse") })];
+  return h("div", { class: "breakdown", id: `breakdown-${c.id}`, dataset: { scope: shown.scope || "class" } },
+    h("div", { class: "field" }, h("label", { for: scopeId, text: t("gym.bd.scope") }),
+      h("select", { id: scopeId, onchange: (e) => { shown.scope = e.target.value; renderBoard(); $(`#${scopeId}`).focus(); } },
+        h("option", { value: "", selected: !shown.scope, text: t("gym.bd.wholeclass") }),
+        c.sessions.map((s) => h("option", { value: s.pass, selected: s.pass === shown.scope, text: t("gym.bd.session", { when: when(s) }) })))),
+    h("div", { class: "grid" }, Object.entries(DIMS).map(([dim, key]) => table(t(key), [t(key), ...heads.map((x) => t(x))],
+      (groups[dim] || []).map((g) => [groupValue(dim, g.value), ...cols.map((col) => String(g[col]))])))),
+    Object.values(groups).every((lines) => !lines.length) ? h("p", { class: "hint", text: t("gym.bd.nobody") }) : null,
+    pulse);
+}
+
+async function toggleBreakdown(id) {
+  if (app.breakdowns[id]) delete app.breakdowns[id];
+  else {
+    try {
+      app.breakdowns[id] = { scope: "", data: (await api("GET", `/api/admin/programs/${app.program}/breakdown?class=${id}`)).breakdown };
+    } catch (e) {
+      fail(e);
+      return;
+    }
+  }
+  renderBoard();
+  $(`.dash-class[data-class="${id}"] [data-action="breakdown"]`).focus();
 }
 
 function renderMail() {
@@ -389,6 +442,7 @@ $("#roster-form").addEventListener("submit", async (event) => {
 $("#program-pick").addEventListener("change", async (event) => {
   app.program = event.target.value || null;
   app.missing = {};
+  app.breakdowns = {};
   app.editing = null;
   resetRows();
   await loadBoard();
