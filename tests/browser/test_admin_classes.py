@@ -64,7 +64,7 @@ async def test_the_admin_moves_and_removes_classes_by_keyboard_and_a_taken_one_s
             ORG, "lead", "3", SessionSpec(start + timedelta(days=1), "UTC", 10, "Fia"))
         _, admin_url = await gym.staff.issue(ORG, Kind.ADMIN, "Lisa")
     admin = await people.open(admin_url, "admin")
-    await admin.locator("#content").wait_for(state="visible")
+    await until(admin, "() => document.querySelectorAll('#class-rows > li').length === 3")
     assert await rows(admin) == [LISTENING, FEEDBACK, LISTENING]
 
     # The keyboard moves class 1 down; focus stays on the moved class's button.
@@ -100,7 +100,7 @@ async def test_the_admin_moves_and_removes_classes_by_keyboard_and_a_taken_one_s
     await admin.locator("#program-form").get_by_role("button", name="Spara").click()
     await until(admin, "() => document.querySelector('#status').textContent.includes('sparat')")
     await admin.reload()
-    await admin.locator("#content").wait_for(state="visible")
+    await until(admin, "() => document.querySelectorAll('#class-rows > li').length === 2")
     assert await rows(admin) == [FEEDBACK, LISTENING]
     passes = await admin.evaluate(
         "() => [...document.querySelectorAll('#sessions tbody tr')].map(r => r.dataset.pass)")

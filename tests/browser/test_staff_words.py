@@ -57,8 +57,8 @@ async def test_pages_name_questions_and_people_in_words_never_by_id(
             passes.append(made.pass_id)
         at = now.timestamp() - 3600
         for i, pass_id in enumerate(passes):
-            answers = [ArchivedAnswer(p, SCALE, "scale", "leadership", {"value": 2 + i}, at)
-                       for p in PEOPLE]
+            answers = [ArchivedAnswer(p, SCALE, "scale", "leadership", {"value": 2 + i},
+                                      at + 60 * i) for p in PEOPLE]
             if i == 1:
                 answers += [ArchivedAnswer(p, GONE, "reflection", "leadership",
                                            {"text": "Mer tid för samtal"}, at) for p in PEOPLE]

@@ -348,7 +348,7 @@ function renderBreakdown(c, shown) {
       const figure = (x) => (x.people == null ? t("gym.bd.hidden") : t("gym.bd.mean", { mean: x.mean == null ? "–" : x.mean.toFixed(1), people: x.people }));
       return h("div", { class: "bd-pulse", dataset: { question: q.question } },
         h("p", {}, h("strong", { text: name }), `: ${figure(q)}`),
-        h("div", { class: "grid" }, Object.entries(DIMS).map(([dim, key]) => table(`${name} – ${t(key)}`, [t(key), t("gym.bd.average")],
+        h("div", { class: "stack" }, Object.entries(DIMS).map(([dim, key]) => table(`${name} – ${t(key)}`, [t(key), t("gym.bd.average")],
           (q.groups[dim] || []).map((g) => [groupValue(dim, g.value), figure(g)])))));
     }) : h("p", { class: "hint", text: t("gym.bd.nopulse") })];
   return h("div", { class: "breakdown", id: `breakdown-${c.id}`, dataset: { scope: shown.scope || "class" } },
@@ -356,7 +356,7 @@ function renderBreakdown(c, shown) {
       h("select", { id: scopeId, onchange: (e) => { shown.scope = e.target.value; renderBoard(); $(`#${scopeId}`).focus(); } },
         h("option", { value: "", selected: !shown.scope, text: t("gym.bd.wholeclass") }),
         c.sessions.map((s) => h("option", { value: s.pass, selected: s.pass === shown.scope, text: t("gym.bd.session", { when: when(s) }) })))),
-    h("div", { class: "grid" }, Object.entries(DIMS).map(([dim, key]) => table(t(key), [t(key), ...heads.map((x) => t(x))],
+    h("div", { class: "stack bd-places" }, Object.entries(DIMS).map(([dim, key]) => table(t(key), [t(key), ...heads.map((x) => t(x))],
       (groups[dim] || []).map((g) => [groupValue(dim, g.value), ...cols.map((col) => String(g[col]))])))),
     Object.values(groups).every((lines) => !lines.length) ? h("p", { class: "hint", text: t("gym.bd.nobody") }) : null,
     pulse);
