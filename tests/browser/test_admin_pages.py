@@ -242,8 +242,8 @@ async def test_the_admin_schedules_a_pass_runs_and_leadership_sees_only_k_safe_i
     by_department = await table_rows(admin, ".bd-places", "Avdelning")
     assert ["HR", "8", "2", "0", "1"] in by_department, by_department  # audience: Dan, H0-H6
     # The class's energy: three people, so the class's average shows and no department's.
-    energy = admin.locator(".bd-pulse[data-question='energy']")
-    assert "4.0 (3 pers.)" in await energy.locator("p").inner_text()
+    pulse = admin.locator(".bd-pulse[data-question='energy']")
+    assert "4.0 (3 pers.)" in await pulse.locator("p").inner_text()
     groups = [row[1] for row in await cells(admin, ".bd-pulse[data-question='energy'] tbody tr")]
     assert groups and all(g.startswith("Visas inte") for g in groups), groups
     await admin.get_by_label("Visa för").select_option(first)
