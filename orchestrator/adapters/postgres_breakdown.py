@@ -33,6 +33,8 @@ class BreakdownRecords:
 
     async def class_breakdown(self, org_id: str, program_id: str,
                               program_class_id: int) -> BreakdownFacts:
+        """The class's places and attendance (its ``pulse`` is left empty: see
+        ``class_pulse``, read beside it)."""
         async with self.pool.acquire() as conn:
             program = await self._program(conn, org_id, program_id)
         if not any(c.id == program_class_id for c in program.classes):
@@ -40,22 +42,30 @@ class BreakdownRecords:
         aud = program.audience
         audience_args = (list(aud.departments), list(aud.sites), [v.value for v in aud.levels])
 
-        async def read(sql: str, *args: object) -> list[Row]:
-            async with self.pool.acquire() as conn, conn.transaction(readonly=True):
-                await conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-                return list(await conn.fetch(sql, org_id, program_class_id, *args))
-
-        audience, sessions, order, pulse = await asyncio.gather(
-            read(_AUDIENCE, *audience_args), read(_SESSIONS), read(_ORDER), read(_PULSE))
+        audience, sessions, order = await asyncio.gather(
+            _read(self.pool, _AUDIENCE, org_id, program_class_id, *audience_args),
+            _read(self.pool, _SESSIONS, org_id, program_class_id),
+            _read(self.pool, _ORDER, org_id, program_class_id))
         by_pass: dict[str, list[PlaceCounts]] = {r["pass_id"]: [] for r in order}
         for r in sessions:
             by_pass.setdefault(r["pass_id"], []).append(_counts(r))
         return BreakdownFacts(
             program, program_class_id, max((r["class_version"] for r in order), default=0),
             tuple(_counts(r) for r in audience),
-            tuple((p, tuple(cells)) for p, cells in by_pass.items()),
-            tuple(PulseCell(r["question"], (r["department"], r["site"], r["level"]),
-                            r["people"], r["valued"], float(r["total"])) for r in pulse))
+            tuple((p, tuple(cells)) for p, cells in by_pass.items()), ())
+
+    async def class_pulse(self, org_id: str, program_id: str,
+                          program_class_id: int) -> tuple[PulseCell, ...]:
+        return tuple(PulseCell(r["question"], (r["department"], r["site"], r["level"]),
+                               r["people"], r["valued"], float(r["total"]))
+                     for r in await _read(self.pool, _PULSE, org_id, program_class_id,
+                                          program_id))
+
+
+async def _read(pool: asyncpg.Pool, sql: str, *args: object) -> list[Row]:
+    async with pool.acquire() as conn, conn.transaction(readonly=True):
+        await conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        return list(await conn.fetch(sql, *args))
 
 
 def _counts(r: Row) -> PlaceCounts:
@@ -106,17 +116,22 @@ _ORDER = """
     SELECT pass_id, class_version FROM sessions WHERE org_id = $1 AND program_class_id = $2
     ORDER BY starts_at, pass_id"""
 # The class's check-in energy and scales by cell: distinct people, and the values' sum.
+# Its sessions' pass ids as an array, so the answers are read by the primary key's
+# (org_id, pass_id) prefix: the planner cannot tell how few a join would match and
+# scans the year's answers instead.
 _PULSE = """
     SELECT CASE WHEN a.step_kind = 'check-in' THEN 'energy' ELSE a.step_id END AS question,
            p.department, p.site, p.level, count(DISTINCT a.employee_id) AS people,
            count(v.value) AS valued, coalesce(sum(v.value), 0) AS total
-    FROM sessions s
-    JOIN archived_answers a ON a.org_id = s.org_id AND a.pass_id = s.pass_id
+    FROM archived_answers a
     JOIN people p ON p.org_id = a.org_id AND p.employee_id = a.employee_id
     CROSS JOIN LATERAL (SELECT CASE WHEN a.step_kind = 'check-in'
                                     THEN (a.value->>'energy')::numeric
                                     ELSE (a.value->>'value')::numeric END AS value) v
-    WHERE s.org_id = $1 AND s.program_class_id = $2 AND a.step_kind IN ('check-in', 'scale')
+    WHERE a.org_id = $1 AND a.pass_id = ANY(ARRAY(
+            SELECT pass_id FROM sessions WHERE org_id = $1 AND program_class_id = $2
+              AND program_id = $3))
+      AND a.step_kind IN ('check-in', 'scale')
     GROUP BY 1, 2, 3, 4"""
 
 

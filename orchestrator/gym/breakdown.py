@@ -16,8 +16,8 @@ no average is of fewer than k people and no two of them subtract into a smaller 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from exercises.gym import insights as rules
@@ -25,9 +25,34 @@ from exercises.gym.insights import Cell, Slice
 from exercises.text import Text
 from orchestrator.gym.reports import BreakdownFacts, PlaceCounts, PulseCell
 
-__all__ = ["ClassBreakdown", "GroupCounts", "PulseByGroup", "PulseGroup", "class_breakdown"]
+__all__ = ["ClassBreakdown", "Decisions", "GroupCounts", "PulseByGroup", "PulseGroup",
+           "class_breakdown"]
 
 DIMENSIONS = ("department", "site", "level")
+MEMO = 256
+
+Decide = Callable[[Mapping[Cell, int], int], frozenset[Slice]]
+
+
+class Decisions:
+    """``exercises.gym.insights.shown`` memoised by its inputs (people per cell, k): the
+    same counts always give the same decision, and a class's counts change only when
+    one of its passes is archived. The newest ``size`` decisions are kept."""
+
+    def __init__(self, size: int = MEMO) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple[frozenset[tuple[Cell, int]], int],
+                                frozenset[Slice]] = OrderedDict()
+
+    def __call__(self, cells: Mapping[Cell, int], k: int) -> frozenset[Slice]:
+        key = (frozenset(cells.items()), k)
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        decided = self._kept[key] = rules.shown(cells, k)
+        if len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return decided
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +104,12 @@ def by_dimension(cells: Iterable[PlaceCounts]) -> dict[str, tuple[GroupCounts, .
     return out
 
 
-def _pulse(question: str, cells: list[PulseCell], k: int,
-           title: Text | None) -> PulseByGroup:
+def _pulse(question: str, cells: list[PulseCell], k: int, title: Text | None,
+           decide: Decide) -> PulseByGroup:
     people: dict[Cell, int] = defaultdict(int)
     for c in cells:
         people[c.cell] += c.people
-    visible = rules.shown(people, k)
+    visible = decide(people, k)
 
     def summary(slice_: Slice) -> tuple[int | None, float | None]:
         if slice_ not in visible:
@@ -101,9 +126,10 @@ def _pulse(question: str, cells: list[PulseCell], k: int,
     return PulseByGroup(question, title, *summary(Slice()), groups)
 
 
-def class_breakdown(facts: BreakdownFacts, titles: Mapping[str, Text] = {}) -> ClassBreakdown:
+def class_breakdown(facts: BreakdownFacts, titles: Mapping[str, Text] = {},
+                    decide: Decide = rules.shown) -> ClassBreakdown:
     """What the dashboard shows of one class by department, site and level (see the
-    module); ``titles`` words the pulse's scale questions."""
+    module); ``titles`` words the pulse's scale questions, ``decide`` is the k-rule."""
     k = facts.program.anonymity_k
     questions: dict[str, list[PulseCell]] = defaultdict(list)
     for c in facts.pulse:
@@ -111,4 +137,5 @@ def class_breakdown(facts: BreakdownFacts, titles: Mapping[str, Text] = {}) -> C
     return ClassBreakdown(
         facts.program_class_id, k, by_dimension(facts.audience),
         tuple((pass_id, by_dimension(cells)) for pass_id, cells in facts.sessions),
-        tuple(_pulse(q, cells, k, titles.get(q)) for q, cells in sorted(questions.items())))
+        tuple(_pulse(q, cells, k, titles.get(q), decide)
+              for q, cells in sorted(questions.items())))

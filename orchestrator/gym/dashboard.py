@@ -22,21 +22,23 @@ and ``dashboard`` decides what the page shows, as a pure function:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
+from exercises.gym.insights import Cell
 from exercises.gym.mail import MailKind, MailOrder
 from exercises.text import Text
 from orchestrator.errors import NotFound
-from orchestrator.gym.breakdown import ClassBreakdown, class_breakdown
+from orchestrator.gym.breakdown import ClassBreakdown, Decisions, class_breakdown
 from orchestrator.gym.classes import ClassLibrary
 from orchestrator.gym.ports import Records
 from orchestrator.gym.questions import QuestionNames
-from orchestrator.gym.reports import DashboardFacts, MissingPerson, SessionFacts
+from orchestrator.gym.reports import DashboardFacts, MissingPerson, PulseCell, SessionFacts
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +144,7 @@ class Dashboards:
                  clock: Callable[[], float] = time.time) -> None:
         self.records = records
         self.names = names or QuestionNames(ClassLibrary(records))
+        self.decisions = Decisions()
         self.clock = clock
 
     def _now(self) -> datetime:
@@ -177,7 +180,20 @@ class Dashboards:
     async def breakdown(self, org_id: str, program_id: str,
                         program_class_id: int) -> ClassBreakdown:
         """One class by department, site and level (``orchestrator.gym.breakdown``)."""
-        facts = await self.records.class_breakdown(org_id, program_id, program_class_id)
+        async def pulse() -> tuple[PulseCell, ...]:
+            cells = await self.records.class_pulse(org_id, program_id, program_class_id)
+            # Decided while the places are still being counted (then remembered).
+            program = await self.records.program(org_id, program_id)
+            people: dict[str, dict[Cell, int]] = defaultdict(lambda: defaultdict(int))
+            for c in cells:
+                people[c.question][c.cell] += c.people
+            for counts in people.values():
+                self.decisions(counts, program.anonymity_k)
+            return cells
+
+        places, cells = await asyncio.gather(
+            self.records.class_breakdown(org_id, program_id, program_class_id), pulse())
+        facts = replace(places, pulse=cells)
         pc = next(c for c in facts.program.classes if c.id == program_class_id)
         titles: dict[str, Text] = {}
         for question in {c.question for c in facts.pulse} - {"energy"}:
@@ -185,7 +201,7 @@ class Dashboards:
                                             facts.class_version, pc.parameters)
             if step is not None:
                 titles[question] = step.title
-        return class_breakdown(facts, titles)
+        return class_breakdown(facts, titles, self.decisions)
 
     async def missing(self, org_id: str, program_id: str,
                       program_class_id: int) -> list[MissingPerson]:

@@ -54,6 +54,7 @@ from orchestrator.gym.reports import (
     DashboardFacts,
     InsightAnswers,
     MissingPerson,
+    PulseCell,
     StaffCredential,
     TopFacts,
 )
@@ -284,7 +285,13 @@ class ReportStore(Protocol):
 class BreakdownStore(Protocol):
     async def class_breakdown(self, org_id: str, program_id: str,
                               program_class_id: int) -> BreakdownFacts:
-        """One class of the program by cell (``NotFound`` for a class it does not have)."""
+        """One class of the program by cell, its pulse left out (``NotFound`` for a class
+        it does not have)."""
+        ...
+    async def class_pulse(self, org_id: str, program_id: str,
+                          program_class_id: int) -> tuple[PulseCell, ...]:
+        """The class's check-in energy and scales by cell (none for a class the program
+        does not have)."""
         ...
 
 
