@@ -342,8 +342,10 @@ def my_training(page: MyTrainingPage) -> Payload:
         "journal": [{"pass": j.pass_id, "class": text(j.class_title), "step": j.step_id,
                      "kind": j.kind, "value": dict(j.value), "at": j.written_at.timestamp()}
                     for j in page.journal],
-        "trends": [{"question": q, "points": [{"at": p.at, "value": p.value, "pass": p.pass_id}
-                                              for p in points]}
+        "trends": [{"question": q,
+                    "title": text(page.trend_titles[q]) if q in page.trend_titles else None,
+                    "points": [{"at": p.at, "value": p.value, "pass": p.pass_id}
+                               for p in points]}
                    for q, points in page.trends.items()],
         "colleagues": [{"id": c.employee_id, "name": c.name, "department": c.department,
                         "site": c.site, "times": c.times, "last_met": c.last_met.timestamp()}

@@ -34,6 +34,7 @@ from exercises.gym.program import (
 )
 from exercises.gym.roster import Language, Level, Roster, RosterPerson, StoredPerson, check_against
 from exercises.text import Text
+from orchestrator.adapters.postgres_breakdown import BreakdownRecords
 from orchestrator.adapters.postgres_classes import ClassRecords
 from orchestrator.adapters.postgres_flows import FlowRecords
 from orchestrator.adapters.postgres_reports import ReportRecords
@@ -122,10 +123,13 @@ PERSON_TABLES: Mapping[str, str] = {
 }
 
 
-class PostgresRecords(FlowRecords, ReportRecords, ClassRecords, StaffRecords):
+class PostgresRecords(FlowRecords, ReportRecords, BreakdownRecords, ClassRecords,
+                      StaffRecords):
     """The whole system of record; enrolment, links, mail, archives and Min träning's
     reads come from ``FlowRecords`` (``postgres_flows.py``), staff credentials and the
-    dashboard's and insights' reads from ``ReportRecords`` (``postgres_reports.py``)."""
+    dashboard's and insights' reads from ``ReportRecords`` (``postgres_reports.py``), a
+    class's breakdown by department, site and level from ``BreakdownRecords``
+    (``postgres_breakdown.py``)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool

@@ -247,9 +247,11 @@ class FlowRecords:
                     limit: int = 500) -> list[OutboxMail]:
         wanted = [s.value for s in statuses] if statuses is not None else None
         rows = await self.pool.fetch(
-            "SELECT * FROM mail_outbox WHERE org_id = $1 "
-            "AND ($2::text[] IS NULL OR status = ANY($2::text[])) "
-            "ORDER BY created_at DESC, id DESC LIMIT $3", org_id, wanted, limit)
+            "SELECT m.*, p.first_name || ' ' || p.last_name AS person_name "
+            "FROM mail_outbox m JOIN people p ON p.org_id = m.org_id "
+            "AND p.employee_id = m.employee_id WHERE m.org_id = $1 "
+            "AND ($2::text[] IS NULL OR m.status = ANY($2::text[])) "
+            "ORDER BY m.created_at DESC, m.id DESC LIMIT $3", org_id, wanted, limit)
         return [_mail(r) for r in rows]
 
     async def retry_mail(self, org_id: str, mail_id: int) -> bool:
@@ -435,7 +437,7 @@ _MISSED = """
     ON CONFLICT DO NOTHING"""
 _SLOTS = """
     SELECT pass_id, program_class_id, class_id, starts_at, time_zone, duration_s, capacity,
-           facilitator, state
+           facilitator, state, class_version
     FROM sessions WHERE org_id = $1 AND program_id = $2
     ORDER BY starts_at, pass_id"""
 # Places are counted only for sessions still to come (a year of ended ones is not).
@@ -484,7 +486,8 @@ def _slot(row: Row, places: Row | None) -> SessionSlot:
                        starts.astimezone(zoneinfo.ZoneInfo(row["time_zone"])),
                        row["time_zone"], row["duration_s"], row["capacity"],
                        row["facilitator"], SessionState(row["state"]),
-                       places["enrolled"] if places else 0, places["waiting"] if places else 0)
+                       places["enrolled"] if places else 0, places["waiting"] if places else 0,
+                       row["class_version"])
 
 
 def _enrolment(row: Row) -> MyEnrolment:
@@ -504,7 +507,7 @@ def _mail(row: Row) -> OutboxMail:
                       row["program_id"], row["pass_id"], row["dedupe_key"],
                       MailStatus(row["status"]), row["attempts"], row["last_error"],
                       row["send_after"], row["next_attempt_at"], row["created_at"],
-                      row["sent_at"])
+                      row["sent_at"], row.get("person_name") or "")
 
 
 __all__ = ["FlowRecords", "INFINITY"]

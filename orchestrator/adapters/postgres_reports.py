@@ -23,11 +23,23 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from exercises.gym.errors import ClassInUse, ClassUse
 from exercises.gym.insights import MAX_THEMES, MIN_WORD, STOP_WORDS, Cell, Slice
-from exercises.gym.program import Audience, Cadence, SessionSpec, SessionState
+from exercises.gym.program import (
+    Audience,
+    Cadence,
+    SessionSpec,
+    SessionState,
+    check_arrangement,
+)
 from exercises.text import Text
 from orchestrator.errors import Conflict, NotFound
-from orchestrator.gym.records import Organisation, ProgramRecord, SessionRecord
+from orchestrator.gym.records import (
+    ClassArrangement,
+    Organisation,
+    ProgramRecord,
+    SessionRecord,
+)
 from orchestrator.gym.reports import (
     ClassDone,
     DashboardFacts,
@@ -44,6 +56,8 @@ Row = Mapping[str, Any]
 T = TypeVar("T")
 MAX_SLICE_TEXTS = 200
 MAX_MISSING = 500
+#: One position per class of a program, checked at the end of an arrangement.
+POSITION_UNIQUE = "program_classes_org_id_program_id_position_key"
 
 #: Run by the archive (``postgres_flows``) in its transaction: who answered which
 #: leadership question of the session's program.
@@ -119,7 +133,8 @@ class ReportRecords:
 
     async def update_program(self, org_id: str, program_id: str, *, name: str,
                              audience: Audience, cadence: Cadence, mandatory: bool,
-                             starts_on: date | None, ends_on: date | None) -> ProgramRecord:
+                             starts_on: date | None, ends_on: date | None,
+                             classes: ClassArrangement | None = None) -> ProgramRecord:
         async with self.pool.acquire() as conn, conn.transaction():
             done = await conn.execute(
                 "UPDATE programs SET name = $3, departments = $4, sites = $5, levels = $6, "
@@ -131,19 +146,67 @@ class ReportRecords:
             if _count(done) == 0:
                 raise NotFound(f"no program {program_id!r} in {org_id!r}",
                                code="unknown_program")
+            if classes is not None:
+                await self._arrange(conn, org_id, program_id, classes)
             return await self._program(conn, org_id, program_id)
 
-    async def update_program_class(self, org_id: str, program_id: str, program_class_id: int,
-                                   *, due_on: date | None, mandatory: bool) -> ProgramRecord:
+    async def arrange_program_classes(self, org_id: str, program_id: str,
+                                      classes: ClassArrangement) -> ProgramRecord:
         async with self.pool.acquire() as conn, conn.transaction():
-            done = await conn.execute(
-                "UPDATE program_classes SET due_on = $4, mandatory = $5 "
-                "WHERE org_id = $1 AND program_id = $2 AND id = $3",
-                org_id, program_id, program_class_id, due_on, mandatory)
-            if _count(done) == 0:
-                raise NotFound(f"program {program_id!r} has no such class",
-                               code="unknown_class")
+            if await conn.fetchval("SELECT 1 FROM programs WHERE org_id = $1 AND id = $2 "
+                                   "FOR UPDATE", org_id, program_id) is None:
+                raise NotFound(f"no program {program_id!r} in {org_id!r}",
+                               code="unknown_program")
+            await self._arrange(conn, org_id, program_id, classes)
             return await self._program(conn, org_id, program_id)
+
+    async def _arrange(self, conn: asyncpg.Connection, org_id: str, program_id: str,
+                       classes: ClassArrangement) -> None:
+        """The new sequence, in the caller's transaction (the program's row is locked, so
+        arrangements of one program follow each other)."""
+        current = await conn.fetch(
+            "SELECT id, position FROM program_classes WHERE org_id = $1 AND program_id = $2",
+            org_id, program_id)
+        check_arrangement([r["id"] for r in current], [r.id for r in classes.rows],
+                          classes.removed)
+        if classes.removed:
+            removed = list(classes.removed)
+            # Locked in pass id order as choosing a place locks them: nobody takes a place
+            # in a session while it goes, and the two never wait for each other in a cycle.
+            await conn.execute(
+                "SELECT 1 FROM sessions WHERE org_id = $1 AND program_class_id = ANY($2) "
+                "ORDER BY pass_id FOR UPDATE", org_id, removed)
+            positions = {r["id"]: r["position"] for r in current}
+            uses = []
+            for r in await conn.fetch(_CLASS_USE, org_id, removed):
+                if r["held"]:
+                    uses.append(ClassUse(r["id"], positions[r["id"]], "class_held", r["held"]))
+                elif r["people"]:
+                    uses.append(ClassUse(r["id"], positions[r["id"]], "class_has_people",
+                                         r["people"]))
+            if uses:
+                raise ClassInUse(sorted(uses, key=lambda u: u.position))
+            # Their scheduled sessions, nobody's yet, go with them (foreign keys cascade).
+            await conn.execute("DELETE FROM program_classes WHERE org_id = $1 AND id = ANY($2)",
+                               org_id, removed)
+        await conn.execute(f"SET CONSTRAINTS {POSITION_UNIQUE} DEFERRED")
+        for position, row in enumerate(classes.rows, start=1):
+            if row.id is not None:
+                await conn.execute(
+                    "UPDATE program_classes SET position = $3, due_on = $4, mandatory = $5 "
+                    "WHERE org_id = $1 AND id = $2", org_id, row.id, position, row.due_on,
+                    row.mandatory)
+                continue
+            try:
+                await conn.execute(
+                    "INSERT INTO program_classes (org_id, program_id, position, class_id, "
+                    "due_on, mandatory, parameters) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    org_id, program_id, position, row.class_id, row.due_on, row.mandatory,
+                    dict(row.parameters))
+            except asyncpg.ForeignKeyViolationError:
+                raise NotFound(f"no class {row.class_id!r} in the library of {org_id!r}",
+                               code="unknown_class") from None
+        await conn.execute(f"SET CONSTRAINTS {POSITION_UNIQUE} IMMEDIATE")
 
     async def update_session(self, org_id: str, pass_id: str,
                              spec: SessionSpec) -> SessionRecord:
@@ -367,6 +430,20 @@ def _session_record(row: Row) -> SessionRecord:
                          row["waiting"])
 
 
+# What keeps a class in its program: sessions held, and people who hold, wait for or were
+# invited to a place in one of its sessions.
+_CLASS_USE = """
+    SELECT pc.id,
+           (SELECT count(*) FROM sessions s WHERE s.org_id = pc.org_id
+              AND s.program_class_id = pc.id AND s.state IN ('open', 'ended')) AS held,
+           (SELECT count(DISTINCT x.employee_id) FROM (
+               SELECT e.employee_id FROM enrolments e WHERE e.org_id = pc.org_id
+                 AND e.program_class_id = pc.id AND e.status <> 'cancelled'
+               UNION ALL
+               SELECT a.employee_id FROM sessions s JOIN attendance a
+                 ON a.org_id = s.org_id AND a.pass_id = s.pass_id
+               WHERE s.org_id = pc.org_id AND s.program_class_id = pc.id) x) AS people
+    FROM program_classes pc WHERE pc.org_id = $1 AND pc.id = ANY($2)"""
 _AUDIENCE = """(cardinality($3::text[]) = 0 OR p.department = ANY($3::text[]))
       AND (cardinality($4::text[]) = 0 OR p.site = ANY($4::text[]))
       AND (cardinality($5::text[]) = 0 OR p.level = ANY($5::text[]))"""

@@ -15,8 +15,9 @@ from exercises.gym.insights import Cell, Slice
 from exercises.text import Text
 from orchestrator.gym.records import Organisation, ProgramRecord, SessionRecord
 
-__all__ = ["ClassDone", "DashboardFacts", "GroupFacts", "InsightAnswers", "MissingPerson",
-           "PulsePoint", "SessionFacts", "StaffCredential", "TopFacts"]
+__all__ = ["BreakdownFacts", "ClassDone", "DashboardFacts", "GroupFacts", "InsightAnswers",
+           "MissingPerson", "PlaceCounts", "PulseCell", "PulsePoint", "SessionFacts",
+           "StaffCredential", "TopFacts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +115,40 @@ class InsightAnswers:
     words: Mapping[tuple[str, str], Mapping[str, int]]
     slice: Slice
     versions: Mapping[str, int]  # class id -> the latest version asked
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceCounts:
+    """People of one cell (department, site, level) and one class or session: who hold a
+    place, wait for one, came, and (a session's) were expected and never came."""
+
+    cell: Cell
+    audience: int  # of a class: the program's audience in the cell; of a session: 0
+    enrolled: int
+    waiting: int
+    attended: int
+    missing: int
+
+
+@dataclass(frozen=True, slots=True)
+class PulseCell:
+    """A class's repeated question ("energy", or a scale step's id) in one cell."""
+
+    question: str
+    cell: Cell
+    people: int
+    valued: int
+    total: float
+
+
+@dataclass(frozen=True, slots=True)
+class BreakdownFacts:
+    """One class of a program by department, site and level: its audience, each of its
+    sessions (by pass id, in start order) and its pulse answers, as counted."""
+
+    program: ProgramRecord
+    program_class_id: int
+    class_version: int  # the newest its sessions run (0: none scheduled)
+    audience: tuple[PlaceCounts, ...]
+    sessions: tuple[tuple[str, tuple[PlaceCounts, ...]], ...]
+    pulse: tuple[PulseCell, ...]

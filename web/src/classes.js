@@ -131,7 +131,19 @@ function actionButton(key, title, onclick) {
   return h("button", { type: "button", class: "btn btn-small", "aria-label": `${t(key)}: ${title}`, onclick }, t(key));
 }
 
+/** The way back to the role's own page: the admin's, or the facilitator's passes. */
+function renderNav() {
+  const home = $("#nav-home");
+  const role = app.catalogue && app.catalogue.role;
+  home.hidden = !role;
+  if (!role) return;
+  home.href = role === "admin" ? "/admin" : "/passes";
+  home.dataset.i18n = role === "admin" ? "gym.nav.admin" : "gym.nav.passes";
+  home.textContent = t(home.dataset.i18n);
+}
+
 function renderLibrary() {
+  renderNav();
   const own = app.catalogue.classes;
   $("#own-none").hidden = own.length > 0;
   $("#own-table").hidden = own.length === 0;

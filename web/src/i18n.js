@@ -9,6 +9,7 @@ import { LIMITS, ECHO_THRESHOLDS } from "./contract.js";
 import { CLASS_STRINGS } from "./strings-classes.js";
 import { COPY_STRINGS } from "./strings-copy.js";
 import { SECURITY_STRINGS } from "./strings-security.js";
+import { GYM_STRINGS } from "./strings-gym.js";
 
 export const LANGS = ["sv", "en"];
 const STORE_KEY = "onlive.lang";
@@ -1443,6 +1444,8 @@ for (const l of LANGS) Object.assign(STRINGS[l], CLASS_STRINGS[l]);
 for (const l of LANGS) Object.assign(STRINGS[l], COPY_STRINGS[l]);
 // So do look-alike names, sign-in on the staff pages and the admin's list of sign-ins.
 for (const l of LANGS) Object.assign(STRINGS[l], SECURITY_STRINGS[l]);
+// The admin page, dashboard, insights and Min träning add theirs from their own file.
+for (const l of LANGS) Object.assign(STRINGS[l], GYM_STRINGS[l]);
 
 const listeners = new Set();
 

@@ -211,7 +211,7 @@ function renderTrends(d) {
   $("#trend-none").hidden = d.trends.length > 0;
   fill($("#trends"), d.trends.map((tr) => {
     const max = Math.max(5, ...tr.points.map((p) => p.value));
-    const name = tr.question === "energy" ? t("m.trend.energy") : tr.question;
+    const name = tr.question === "energy" ? t("m.trend.energy") : tr.title ? pick(tr.title) : t("gym.scale.gone");
     return h("figure", { class: "trend", dataset: { question: tr.question } },
       h("figcaption", { text: t("m.trend.values", { name, values: tr.points.map((p) => p.value).join(", ") }) }),
       h("div", { class: "bars", "aria-hidden": "true" }, tr.points.map((p) => {
