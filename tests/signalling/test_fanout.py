@@ -75,3 +75,73 @@ async def test_a_closed_socket_is_skipped_and_the_writer_gets_what_was_queued() 
     sockets[0].queue.put_nowait(None)
     first = await sockets[0].poll()
     assert len(first) == 1 and await sockets[0].poll() == []
+
+
+class _Wire:
+    """A client connection as asyncio shows it: what was written, what is unsent."""
+
+    def __init__(self, backlog: int = 0) -> None:
+        self.written: list[bytes] = []
+        self.backlog = backlog
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    def is_closing(self) -> bool:
+        return False
+
+    def get_write_buffer_size(self) -> int:
+        return self.backlog
+
+
+class _Response:
+    closed = False
+
+
+def _on_websocket(socket: _QuickSocket, wire: _Wire) -> None:
+    """The state of a websocket client whose writer waits for its next packet."""
+    socket.wire, socket.response = wire, _Response()  # type: ignore[assignment]
+    socket.upgraded, socket.waiting = True, True
+
+
+def _emit_cue() -> dict[str, Any]:
+    return {"method": "emit", "event": "cue", "data": [{"kind": "x"}], "binary": False,
+            "namespace": "/participant", "room": "pass:p1", "skip_sid": None,
+            "callback": None}
+
+
+def _frame_payload(frame: bytes) -> bytes:
+    assert frame[0] == 0x82, "a final binary frame"
+    size = frame[1]
+    assert size < 126 and len(frame) == 2 + size, "unmasked, one frame, exact length"
+    return frame[2:]
+
+
+async def test_a_waiting_websocket_client_gets_the_ready_frame_written_at_once() -> None:
+    server, manager = _server()
+    sockets = await _audience(server, manager, 3)
+    wires = [_Wire() for _ in sockets]
+    for socket, wire in zip(sockets, wires, strict=True):
+        _on_websocket(socket, wire)
+    await manager._handle_emit(_emit_cue())
+    assert all(s.queue.empty() for s in sockets)
+    frames = [w.written for w in wires]
+    assert all(len(f) == 1 and f[0] == frames[0][0] for f in frames)
+    decoded = server.packet_class(encoded_packet=_frame_payload(frames[0][0]))
+    assert decoded.namespace == "/participant" and decoded.data == ["cue", {"kind": "x"}]
+
+
+async def test_a_client_with_packets_queued_slow_or_upgrading_gets_the_broadcast_queued(
+) -> None:
+    server, manager = _server()
+    busy, slow, upgrading, idle = await _audience(server, manager, 4)
+    wires = [_Wire(), _Wire(backlog=1 << 20), _Wire(), _Wire()]
+    for socket, wire in zip((busy, slow, upgrading, idle), wires, strict=True):
+        _on_websocket(socket, wire)
+    busy.queue.put_nowait("earlier")
+    upgrading.upgrading = True
+    idle.waiting = False  # its writer is sending something already
+    await manager._handle_emit(_emit_cue())
+    assert all(w.written == [] for w in wires), "nothing overtakes what is queued or in flight"
+    assert busy.queue.get_nowait() == "earlier" and busy.queue.qsize() == 1
+    assert slow.queue.qsize() == upgrading.queue.qsize() == idle.queue.qsize() == 1
