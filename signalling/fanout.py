@@ -28,6 +28,12 @@ recipient:
   and the writer applies aiohttp's flow control. Without it, each recipient
   cost a queue hand-over, a wake-up of its writer task and the frame built
   again by aiohttp, about half of a broadcast's CPU.
+- An emit to one socket of this worker (a snapshot, an ack's reply) is not
+  published to the other workers, who have no such socket; every published
+  message starts with its ``host_id`` and ``method``, so that the worker that
+  sent it skips its own copy without decoding the JSON (the library decodes
+  every message, its own too, then ignores it). A ``callback`` message names
+  the worker it is for, not the sender, and is always decoded.
 
 Read against python-socketio 5.18 (``async_manager.py``,
 ``async_pubsub_manager.py``) and python-engineio 4.15 (``async_socket.py``,
@@ -167,6 +173,25 @@ class FanoutRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self._deliver(message["event"], data, message.get("namespace") or "/",
                       message.get("room"), message.get("skip_sid"))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._own = f'{{"host_id": "{self.host_id}", "method": "'.encode()
+
+    async def _publish(self, data: dict[str, Any]) -> None:
+        if data.get("method") == "emit" and data.get("callback") is None \
+                and self.server is not None and data.get("room") is not None \
+                and self.is_connected(data["room"], data.get("namespace") or "/"):
+            return  # delivered already: the room is one of this worker's sockets
+        await super()._publish(_own_first(data))
+
+    async def _listen(self) -> Any:
+        own, callback = self._own, self._own + b"callback"
+        async for message in super()._listen():
+            if isinstance(message, bytes) and message.startswith(own) \
+                    and not message.startswith(callback):
+                continue
+            yield message
+
     def _message(self, event: str, data: Any, namespace: str, room: str) -> dict[str, Any]:
         payload = list(data) if isinstance(data, tuple) else [data]
         if sio_packet.Packet.data_is_binary(payload):
@@ -191,8 +216,13 @@ class FanoutRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             self._redis_connect()
         async with self.redis.pipeline(transaction=False) as pipe:
             for m in messages:
-                pipe.publish(self.channel, self.json.dumps(m))
+                pipe.publish(self.channel, self.json.dumps(_own_first(m)))
             await pipe.execute()
+
+
+def _own_first(message: dict[str, Any]) -> dict[str, Any]:
+    """``message`` with ``host_id`` and ``method`` first (JSON keeps the order)."""
+    return {"host_id": message.get("host_id"), "method": message.get("method"), **message}
 
 
 __all__ = ["FanoutRedisManager", "FanoutServer"]

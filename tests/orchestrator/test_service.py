@@ -8,6 +8,7 @@ LiveKit and Socket.IO in tests/integration.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
@@ -20,11 +21,13 @@ from exercises.state import Member, Phase
 from orchestrator.codec import to_plain
 from orchestrator.commands import EditStepText, JoinRoom, PlanBreakouts, ResolveHelp
 from orchestrator.errors import AuthError, BadRequest, NotFound, ServiceError
+from orchestrator.publishing import BURST_INTERVAL_S
 from orchestrator.readmodels import Assignment, PlacementKind, RoomAccess
 from orchestrator.services import Services, build_services
 from orchestrator.settings import Settings
 from orchestrator.tickets import Kind
 from tests.orchestrator.fakes import FakeClock, FakeSfu, MemoryStore, RecordingNotifier
+from tests.waiting import eventually
 
 PEOPLE = [Member("p-anna", "Anna", "HR", "Malmö"), Member("p-bo", "Bo", "IT", "Umeå"),
           Member("p-cia", "Cia", "Ekonomi", "Luleå"), Member("p-dan", "Dan", "Sälj", "Malmö")]
@@ -40,6 +43,9 @@ class World:
             Settings(secret="s" * 40, redis_url="redis://x", livekit_url="ws://x",
                      anonymity_threshold=threshold),
             self.store, self.sfu, self.notifier, clock=self.clock)
+        # Each change's facilitator view at once: these tests read what each one sent
+        # (``test_a_burst_of_joins_sends_facilitators_a_few_views`` keeps the interval).
+        self.services.publisher.burst_interval = 0
 
     async def pass_with_everyone(self, script: ClassScript | None = None) -> str:
         state = await self.services.passes.create_pass(script or demo_class(), program="gym")
@@ -276,6 +282,42 @@ async def test_a_small_class_sees_its_plenary_answers_from_the_first_one(world: 
     assert shared.results["count"] == 1 and shared.results["words"][0]["word"] == "pigg"
     snap = await world.services.publisher.participant_snapshot(pass_id, "p-bo")
     assert snap.results is not None and snap.results["energy"] == [0, 0, 0, 1, 0]
+
+
+async def test_a_burst_of_joins_sends_facilitators_a_few_views_ending_on_the_last(
+        world: World) -> None:
+    world.services.publisher.burst_interval = BURST_INTERVAL_S
+    state = await world.services.passes.create_pass(demo_class(), program="gym")
+    crowd = [Member(f"p{i:03d}", f"Person {i}") for i in range(60)]
+    for member in crowd:
+        await world.services.participants.invite(state.id, member)
+    world.notifier.sent.clear()
+    started = time.monotonic()
+    for member in crowd:
+        await world.services.participants.join(state.id, member.id)
+    last = (await world.store.load(state.id)).version
+    await eventually(lambda: world.notifier.of("facilitator")[-1].state.version == last,
+                     what="the facilitators' view reaches the last join")
+    took = time.monotonic() - started
+    views = world.notifier.of("facilitator")
+    assert len(views) <= 2 + took / BURST_INTERVAL_S, "the first at once, then one an interval"
+    assert views[0].state.version == last - len(crowd) + 1, "the first join's at once"
+    assert views[-1].state.present == {m.id for m in crowd}
+
+
+async def test_plenary_results_go_to_the_room_when_they_can_have_changed_only(
+        world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    await world.command(pass_id, ev.Start())
+    assert [r.results["count"] for r in world.notifier.of("results")] == [0], "the new step's"
+    await world.services.participants.answer(pass_id, "p-anna", "check-in", "c1",
+                                             {"energy": 4, "word": "pigg"})
+    await world.command(pass_id, ev.Extend(60))
+    await world.command(pass_id, ev.Pause())
+    await world.services.participants.answer(pass_id, "p-bo", "check-in", "c2",
+                                             {"energy": 2, "word": "trött"})
+    assert [r.results["count"] for r in world.notifier.of("results")] == [0, 1, 2]
+    assert len(world.notifier.of("facilitator")) >= 5, "facilitators saw every change"
 
 
 @pytest.mark.parametrize(("threshold", "expected"), [

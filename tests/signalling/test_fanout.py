@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
+import socketio
 
 from signalling.fanout import FanoutRedisManager, FanoutServer, _QuickSocket
 
@@ -145,3 +147,40 @@ async def test_a_client_with_packets_queued_slow_or_upgrading_gets_the_broadcast
     assert all(w.written == [] for w in wires), "nothing overtakes what is queued or in flight"
     assert busy.queue.get_nowait() == "earlier" and busy.queue.qsize() == 1
     assert slow.queue.qsize() == upgrading.queue.qsize() == idle.queue.qsize() == 1
+
+
+async def test_an_emit_to_a_socket_of_this_worker_is_not_published_to_the_others(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    server, manager = _server()
+    sockets = await _audience(server, manager, 2)
+    published: list[dict[str, Any]] = []
+
+    async def publish(self: Any, data: dict[str, Any]) -> None:
+        published.append(data)
+
+    monkeypatch.setattr(socketio.AsyncRedisManager, "_publish", publish)
+    sid = manager.sid_from_eio_sid("eio0", "/participant")
+    await manager.emit("snapshot", {"me": 1}, namespace="/participant", room=sid)
+    assert sockets[0].queue.qsize() == 1 and sockets[1].queue.empty()
+    await manager.emit("state", {"version": 2}, namespace="/participant", room="pass:p1")
+    await manager.emit("snapshot", {"me": 3}, namespace="/participant", room="elsewhere")
+    assert [(m["event"], m["room"]) for m in published] == [
+        ("state", "pass:p1"), ("snapshot", "elsewhere")]
+    assert all(list(m)[:2] == ["host_id", "method"] for m in published)
+
+
+async def test_the_listener_skips_its_own_messages_but_not_callbacks_meant_for_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _, manager = _server()
+    mine = {"host_id": manager.host_id, "method": "emit", "event": "state"}
+    theirs = {"host_id": "another", "method": "emit", "event": "state"}
+    callback = {"host_id": manager.host_id, "method": "callback", "sid": "s"}
+    raw = [json.dumps(m).encode() for m in (mine, theirs, callback)]
+
+    async def listen(self: Any) -> Any:
+        for message in raw:
+            yield message
+
+    monkeypatch.setattr(socketio.AsyncRedisManager, "_listen", listen)
+    heard = [json.loads(m) async for m in manager._listen()]
+    assert heard == [theirs, callback]
