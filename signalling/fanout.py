@@ -28,6 +28,11 @@ recipient:
   and the writer applies aiohttp's flow control. Without it, each recipient
   cost a queue hand-over, a wake-up of its writer task and the frame built
   again by aiohttp, about half of a broadcast's CPU.
+- An emit without an ack callback is encoded to JSON for the other workers
+  once, without the library's walk of the whole payload looking for bytes
+  first (a facilitator's view of a thousand people is a large tree): a
+  payload with bytes in it fails that encoding and goes the library's way,
+  with base64 attachments.
 - An emit to one socket of this worker (a snapshot, an ack's reply) is not
   published to the other workers, who have no such socket; every published
   message starts with its ``host_id`` and ``method``, so that the worker that
@@ -136,6 +141,9 @@ class FanoutServer(socketio.AsyncServer):  # type: ignore[misc]
 
 
 class FanoutRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+    connected: bool
+    redis: Any
+
     def _deliver(self, event: str, data: Any, namespace: str, room: Any,
                  skip_sid: Any) -> None:
         """Put one encoded packet on the send queue of every local recipient."""
@@ -177,12 +185,56 @@ class FanoutRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self._own = f'{{"host_id": "{self.host_id}", "method": "'.encode()
 
+    async def emit(self, event: str, data: Any, namespace: str | None = None,
+                   room: Any = None, skip_sid: Any = None, callback: Any = None,
+                   to: Any = None, **kwargs: Any) -> None:
+        room = to or room
+        if callback is not None or kwargs.get("ignore_queue"):
+            await super().emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid,
+                               callback=callback, **kwargs)
+            return
+        namespace = namespace or "/"
+        message = {"host_id": self.host_id, "method": "emit", "event": event,
+                   "data": list(data) if isinstance(data, tuple) else [data], "binary": False,
+                   "namespace": namespace, "room": room, "skip_sid": skip_sid,
+                   "callback": None}
+        await self._handle_emit(message)
+        if self._local_socket(message):
+            return
+        try:
+            encoded = self.json.dumps(message)
+        except TypeError:  # bytes in the payload: attachments, as the library sends them
+            payload, attachments = sio_packet.Packet.deconstruct_binary(message["data"])
+            message.update(data=[payload, *(base64.b64encode(a).decode() for a in attachments)],
+                           binary=True)
+            encoded = self.json.dumps(message)
+        await self._send(encoded)
+
+    def _local_socket(self, message: dict[str, Any]) -> bool:
+        """Whether an emit is for one socket, of this worker (delivered already)."""
+        room = message.get("room")
+        return message.get("method") == "emit" and message.get("callback") is None \
+            and self.server is not None and room is not None \
+            and self.is_connected(room, message.get("namespace") or "/")
+
     async def _publish(self, data: dict[str, Any]) -> None:
-        if data.get("method") == "emit" and data.get("callback") is None \
-                and self.server is not None and data.get("room") is not None \
-                and self.is_connected(data["room"], data.get("namespace") or "/"):
-            return  # delivered already: the room is one of this worker's sockets
-        await super()._publish(_own_first(data))
+        if self._local_socket(data):
+            return
+        await self._send(self.json.dumps(_own_first(data)))
+
+    async def _send(self, encoded: str) -> None:
+        """``AsyncRedisManager._publish`` for a message encoded already (two attempts)."""
+        for attempts_left in (1, 0):
+            try:
+                if not self.connected:
+                    self._redis_connect()
+                await self.redis.publish(self.channel, encoded)
+                return
+            except Exception as error:  # noqa: BLE001 - the library's own policy
+                self.connected = False
+                self._get_logger().error(
+                    "Cannot publish to redis... " + ("retrying" if attempts_left else "giving up"),
+                    extra={"redis_exception": str(error)})
 
     async def _listen(self) -> Any:
         own, callback = self._own, self._own + b"callback"

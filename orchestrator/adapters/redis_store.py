@@ -236,6 +236,9 @@ class RedisStore:
         # version just before the one this process has written meanwhile.
         self._states: dict[str, list[tuple[bytes, PassState]]] = {}
         self._people: dict[str, _People] = {}
+        # The write of each pass this process has sent and not yet remembered (a
+        # read that meets its bytes waits for it instead of reading the roster).
+        self._writing: dict[str, asyncio.Future[None]] = {}
 
     # -- pass snapshots --------------------------------------------------
 
@@ -279,6 +282,13 @@ class RedisStore:
         cached = self._cached(pass_id, _bytes(raw))
         if cached is not None:
             return cached
+        writing = self._writing.get(pass_id)
+        if writing is not None:
+            # Often our own write, stored but not yet remembered: wait for it.
+            await asyncio.wait({writing})
+            cached = self._cached(pass_id, _bytes(raw))
+            if cached is not None:
+                return cached
         # Someone else wrote it: read the three keys as one, then keep them.
         async with self.r.pipeline(transaction=True) as pipe:
             pipe.get(key)
@@ -333,8 +343,14 @@ class RedisStore:
                         entry: dict[Any, Any] = {"version": str(after.version),
                                                  **{k: str(v) for k, v in audit.items()}}
                         pipe.xadd(f"{key}:audit", entry, maxlen=STREAM_MAXLEN, approximate=True)
-                    await pipe.execute()
-                    self._remember(pass_id, stored, after)
+                    written = asyncio.get_running_loop().create_future()
+                    self._writing[pass_id] = written
+                    try:
+                        await pipe.execute()
+                        self._remember(pass_id, stored, after)
+                    finally:
+                        del self._writing[pass_id]
+                        written.set_result(None)
                     return Applied(before, after, effects)
                 except WatchError:
                     continue

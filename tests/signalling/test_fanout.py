@@ -153,20 +153,24 @@ async def test_an_emit_to_a_socket_of_this_worker_is_not_published_to_the_others
         monkeypatch: pytest.MonkeyPatch) -> None:
     server, manager = _server()
     sockets = await _audience(server, manager, 2)
-    published: list[dict[str, Any]] = []
+    published: list[str] = []
 
-    async def publish(self: Any, data: dict[str, Any]) -> None:
-        published.append(data)
+    async def send(encoded: str) -> None:
+        published.append(encoded)
 
-    monkeypatch.setattr(socketio.AsyncRedisManager, "_publish", publish)
+    monkeypatch.setattr(manager, "_send", send)
     sid = manager.sid_from_eio_sid("eio0", "/participant")
     await manager.emit("snapshot", {"me": 1}, namespace="/participant", room=sid)
     assert sockets[0].queue.qsize() == 1 and sockets[1].queue.empty()
     await manager.emit("state", {"version": 2}, namespace="/participant", room="pass:p1")
     await manager.emit("snapshot", {"me": 3}, namespace="/participant", room="elsewhere")
-    assert [(m["event"], m["room"]) for m in published] == [
-        ("state", "pass:p1"), ("snapshot", "elsewhere")]
-    assert all(list(m)[:2] == ["host_id", "method"] for m in published)
+    await manager.emit("echo", {"sdp": b"\x00\x01"}, namespace="/participant", room="elsewhere")
+    messages = [json.loads(m) for m in published]
+    assert [(m["event"], m["room"], m["binary"]) for m in messages] == [
+        ("state", "pass:p1", False), ("snapshot", "elsewhere", False), ("echo", "elsewhere", True)]
+    assert all(list(m)[:2] == ["host_id", "method"] for m in messages)
+    assert messages[2]["data"] == [[{"sdp": {"_placeholder": True, "num": 0}}], "AAE="], \
+        "bytes travel as the library sends them"
 
 
 async def test_the_listener_skips_its_own_messages_but_not_callbacks_meant_for_it(
