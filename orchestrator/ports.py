@@ -10,6 +10,7 @@ small fakes at these seams; integration tests use the real adapters.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -198,6 +199,11 @@ class Sfu(Protocol):
 
 class Notifier(Protocol):
     """Where the application's read models go (Socket.IO in production)."""
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Within it, what is sent to the same client may be held and sent together
+        when it ends (a command's cue, then its new state), in the same order."""
+        ...
 
     async def state(self, view: PassView) -> None: ...
     async def facilitator(self, view: FacilitatorView) -> None: ...

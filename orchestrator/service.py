@@ -188,13 +188,16 @@ class PassService:
             create, send = opening
             effects = [e for e in effects if e is not create and e is not send]
             await self._open_rooms(state, create, send)
-        for effect in effects:
-            try:
-                await self._execute(state, effect)
-            except OnliveError as error:
-                log.error("effect failed: %s", error,
-                          extra={"pass_id": state.id, "effect": type(effect).__name__})
-        await self.publisher.publish(state)
+        # A cue and the new state (and the facilitators' view) reach each of this
+        # worker's clients in one write, not one write each.
+        with self.notifier.batch():
+            for effect in effects:
+                try:
+                    await self._execute(state, effect)
+                except OnliveError as error:
+                    log.error("effect failed: %s", error,
+                              extra={"pass_id": state.id, "effect": type(effect).__name__})
+            await self.publisher.publish(state)
         step = state.step
         if step is not None and step.kind is StepKind.FOLLOW_UP and (
                 before.step is None or before.step.id != step.id):

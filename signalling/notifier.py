@@ -22,6 +22,7 @@ sending anything (a one-shot command's write-only manager only publishes).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from orchestrator.readmodels import (
@@ -36,7 +37,7 @@ from orchestrator.readmodels import (
     ServiceNotice,
 )
 from signalling import views
-from signalling.fanout import FanoutRedisManager
+from signalling.fanout import FanoutRedisManager, batched
 from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
 
 OPS_ROOM = "ops"
@@ -85,6 +86,10 @@ class SocketNotifier:
         # Notices about the service itself reach this worker's clients even while
         # the channel between workers (Redis) is away; each worker sends its own.
         self.local = local or sio
+
+    def batch(self) -> AbstractContextManager[None]:
+        """What one command sends reaches each of this worker's clients in one write."""
+        return batched()
 
     async def state(self, view: PassView) -> None:
         pass_id = view.state.id

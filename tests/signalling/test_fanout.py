@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import socketio
 
-from signalling.fanout import FanoutRedisManager, FanoutServer, _QuickSocket
+from signalling.fanout import FanoutRedisManager, FanoutServer, _QuickSocket, batched
 
 N = 200
 
@@ -188,3 +188,29 @@ async def test_the_listener_skips_its_own_messages_but_not_callbacks_meant_for_i
     monkeypatch.setattr(socketio.AsyncRedisManager, "_listen", listen)
     heard = [json.loads(m) async for m in manager._listen()]
     assert heard == [theirs, callback]
+
+
+async def test_a_batch_reaches_each_client_in_one_write_in_order_and_ends_with_its_task(
+) -> None:
+    server, manager = _server()
+    sockets = await _audience(server, manager, 3)
+    wires = [_Wire() for _ in sockets]
+    for socket, wire in zip(sockets, wires, strict=True):
+        _on_websocket(socket, wire)
+    sockets[2].waiting = False  # busy: what it gets is queued, in order
+    later: list[asyncio.Task[None]] = []
+    with batched():
+        await manager._handle_emit(_emit_cue())
+        assert all(w.written == [] for w in wires), "held until the batch ends"
+        state = {**_emit_cue(), "event": "state", "data": [{"version": 8}]}
+        await manager._handle_emit(state)
+        later.append(asyncio.ensure_future(manager._handle_emit(_emit_cue())))
+    assert [len(w.written) for w in wires] == [1, 1, 0]
+    frames = wires[0].written[0]
+    first = _frame_payload(frames[:2 + frames[1]])
+    second = _frame_payload(frames[2 + frames[1]:])
+    assert server.packet_class(encoded_packet=first).data[0] == "cue"
+    assert server.packet_class(encoded_packet=second).data == ["state", {"version": 8}]
+    assert sockets[2].queue.qsize() == 2
+    await later[0]  # started inside, sent after the end: written at once
+    assert [len(w.written) for w in wires] == [2, 2, 0] and sockets[2].queue.qsize() == 3
