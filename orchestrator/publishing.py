@@ -168,7 +168,7 @@ class Publisher:
 
     # -- sending ------------------------------------------------------------------------
 
-    async def publish(self, state: PassState) -> None:
+    async def publish(self, state: PassState, *, facilitators: bool = True) -> None:
         """Broadcast the views of ``state``, coalescing bursts per pass.
 
         The first change after a quiet moment goes out at once, from the
@@ -177,7 +177,8 @@ class Publisher:
         sends at most every ``BURST_INTERVAL_S``: a burst costs a few
         broadcasts, no caller waits for the burst to end, and every client
         still ends on the latest version (clients that see a version gap ask
-        for a snapshot).
+        for a snapshot). Without ``facilitators`` the caller refreshes their
+        view itself (after what it sends to everyone).
         """
         pending = self._pending.get(state.id)
         if pending is not None and pending.version >= state.version \
@@ -188,14 +189,14 @@ class Publisher:
             return
         self._publishing.add(state.id)
         try:
-            await self._send_pending(state.id)
+            await self._send_pending(state.id, facilitators)
         finally:
             if state.id in self._pending:
                 self.tasks.spawn(self._drain(state.id), "publish")
             else:
                 self._publishing.discard(state.id)
 
-    async def _send_pending(self, pass_id: str) -> None:
+    async def _send_pending(self, pass_id: str, facilitators: bool = True) -> None:
         latest = self._pending.pop(pass_id, None)
         if latest is None:
             return
@@ -208,7 +209,8 @@ class Publisher:
         start = time.perf_counter()
         await self.notifier.state(PassView(latest, self.clock()))
         self.metrics.broadcast("state", len(latest.present), time.perf_counter() - start)
-        await self.refresh_facilitators(latest.id)
+        if facilitators:
+            await self.refresh_facilitators(latest.id)
 
     async def _drain(self, pass_id: str) -> None:
         try:

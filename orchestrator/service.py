@@ -188,8 +188,8 @@ class PassService:
             create, send = opening
             effects = [e for e in effects if e is not create and e is not send]
             await self._open_rooms(state, create, send)
-        # A cue and the new state (and the facilitators' view) reach each of this
-        # worker's clients in one write, not one write each.
+        # A cue and the new state reach each of this worker's clients in one
+        # write, not one write each; then the facilitators' view is built.
         with self.notifier.batch():
             for effect in effects:
                 try:
@@ -197,7 +197,8 @@ class PassService:
                 except OnliveError as error:
                     log.error("effect failed: %s", error,
                               extra={"pass_id": state.id, "effect": type(effect).__name__})
-            await self.publisher.publish(state)
+            await self.publisher.publish(state, facilitators=False)
+        await self.publisher.refresh_facilitators(state.id)
         step = state.step
         if step is not None and step.kind is StepKind.FOLLOW_UP and (
                 before.step is None or before.step.id != step.id):
