@@ -232,6 +232,7 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
     yield
     await tasks.cancel_all()
     await services.publisher.tasks.cancel_all()
+    await services.passes.ahead.tasks.cancel_all()
     await sio.shutdown()
     thread = getattr(sio.manager, "thread", None)
     if thread is not None:

@@ -85,6 +85,70 @@ async def test_opening_breakouts_sends_each_person_a_token_for_exactly_their_roo
     assert len(await world.store.history("gym")) == 2, "two pairs were remembered"
 
 
+async def _rooms_made_ahead(world: World) -> None:
+    await world.services.passes.ahead.tasks.drain(30)
+
+
+async def test_the_next_rounds_rooms_are_made_while_the_pass_waits_and_opening_uses_them(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    pass_id = await world.pass_with_everyone()
+    for command in (ev.Start(), ev.Next(), ev.Next()):
+        await world.command(pass_id, command)
+    await _rooms_made_ahead(world)
+    r1 = {f"onlive_{pass_id}_r1_g1": 3, f"onlive_{pass_id}_r1_g2": 3}
+    assert {k: v for k, v in world.sfu.rooms_open.items() if "_r1_" in k} == r1
+    created: list[str] = []
+    real_create = world.sfu.create_room
+
+    async def counting(name: str, max_participants: int) -> None:
+        created.append(name)
+        await real_create(name, max_participants)
+
+    monkeypatch.setattr(world.sfu, "create_room", counting)
+    world.notifier.sent.clear()
+    await world.command(pass_id, PlanBreakouts())
+    assert created == [], "the rooms were there already"
+    rooms = {a.placement.room for a in world.notifier.of("assignment")}
+    assert rooms == set(r1)
+    # Recalled: the second round's rooms are made while the pass waits again.
+    await world.command(pass_id, ev.Recall(0))
+    await world.services.passes.tick(pass_id)
+    await _rooms_made_ahead(world)
+    assert {k: v for k, v in world.sfu.rooms_open.items() if "_r2_" in k} == {
+        f"onlive_{pass_id}_r2_g1": 3, f"onlive_{pass_id}_r2_g2": 3}
+
+
+async def test_a_room_made_ahead_with_other_seats_is_made_again_and_unused_ones_closed(
+        world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    for command in (ev.Start(), ev.Next(), ev.Next()):
+        await world.command(pass_id, command)
+    await _rooms_made_ahead(world)
+    g1 = f"onlive_{pass_id}_r1_g1"
+    world.sfu.rooms_open[g1] = 9  # as if another worker had guessed otherwise
+    spare = f"onlive_{pass_id}_r1_g2"
+    await world.services.participants.leave(pass_id, "p-dan")
+    await world.services.participants.leave(pass_id, "p-cia")
+    await world.command(pass_id, PlanBreakouts())
+    await _rooms_made_ahead(world)
+    state = await world.store.load(pass_id)
+    assert state.breakout is not None and [g.room for g in state.breakout.groups] == [g1]
+    assert world.sfu.rooms_open[g1] == 3 and g1 in world.sfu.deleted, "closed, made again"
+    assert spare not in world.sfu.rooms_open, "the room nobody got is closed"
+
+
+async def test_rooms_made_ahead_are_closed_when_the_pass_moves_on_without_opening(
+        world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    for command in (ev.Start(), ev.Next(), ev.Next()):
+        await world.command(pass_id, command)
+    await _rooms_made_ahead(world)
+    assert any("_r1_" in room for room in world.sfu.rooms_open)
+    await world.command(pass_id, ev.Next())
+    await _rooms_made_ahead(world)
+    assert not any("_r1_" in room for room in world.sfu.rooms_open)
+
+
 async def test_a_refused_command_changes_nothing_and_sends_nothing(world: World) -> None:
     pass_id = await world.pass_with_everyone()
     before = await world.store.load(pass_id)
