@@ -185,7 +185,6 @@ class PassService:
             await self.store.append_history(state.program, [
                 Meeting(a, b, state.id, now) for a, b in sorted(new_pairs)])
         effects = list(applied.effects)
-        self.ahead.changed(before, state)
         opening = _opening(effects)
         if opening is not None:
             # Each room's people get their assignment as soon as that room exists.
@@ -203,6 +202,8 @@ class PassService:
                     await self._execute_logged(state, effect)
             await self.publisher.publish(state, facilitators=False)
         await self.publisher.refresh_facilitators(state.id)
+        # Once everyone was told: the next round's rooms, while these close.
+        self.ahead.changed(before, state)
         for effect in closing:
             await self._execute_logged(state, effect)
         step = state.step
