@@ -10,7 +10,10 @@ expires after ``ticket_ttl``; admin and leadership credentials last
 ``STAFF_TTL`` and name a stored row, so that ``orchestrator.gym.staff`` can
 revoke them. Staff who sign in with the organisation's identity provider
 (``signalling.sso``) get the same credentials: facilitator and ops ones held
-by their sign-in session (subject ``sso:SESSION``), admin and leadership ones
+by their sign-in session (subject ``sso:HANDLE``, a keyed digest of the session
+id: a credential is readable by whoever holds it and its subject becomes a
+LiveKit identity and an audit entry, while the session id is the cookie's
+secret), admin and leadership ones
 as a stored row labelled with the sign-in, revoked at sign-out.
 
 ``admit`` is the one door: a valid signature, the right role, not expired,
@@ -48,8 +51,10 @@ log = logging.getLogger(__name__)
 STAFF_ROLES = frozenset({Kind.ADMIN, Kind.LEADERSHIP, Kind.FACILITATOR_HOME})
 #: How long a staff link works unless revoked first.
 STAFF_TTL = 180 * 24 * 60 * 60
-#: The subject of credentials a single sign-on session holds: ``sso:SESSION_ID``.
+#: The subject of credentials a single sign-on session holds: ``sso:HANDLE``.
 SSO_PREFIX = "sso:"
+#: What a session's handle looks like (``Access.session_handle``).
+SESSION_HANDLE = re.compile(r"[0-9a-f]{24}")
 _ID = re.compile(r"[0-9a-f]{%d}" % tickets.ID_CHARS)
 #: Link fragments that carry a credential: ``/p#ticket=…``, ``/f#credential=…``.
 _IN_LINK = re.compile(r"[#?&](?:ticket|credential)=([^&#\s]+)")
@@ -123,7 +128,7 @@ class Access:
         if kind not in (Kind.FACILITATOR, Kind.OPS):
             raise AuthError(f"a sign-in session holds facilitator or ops credentials, not "
                             f"{kind.value}", code="wrong_role")
-        return self._issue(kind, pass_id, SSO_PREFIX + session_id,
+        return self._issue(kind, pass_id, SSO_PREFIX + self.session_handle(session_id),
                            ttl=max(0.0, min(expires - self.clock(), self.settings.ticket_ttl)))
 
     # -- admitting ------------------------------------------------------------------
@@ -144,12 +149,17 @@ class Access:
         """The names (socket rooms, revocation keys) a credential is refused by."""
         names = [f"cred:{claims.id}", self.holder(claims.kind, claims.subject)]
         if claims.subject.startswith(SSO_PREFIX):
-            names.append(self.session_holder(claims.subject.removeprefix(SSO_PREFIX)))
+            names.append("session:" + claims.subject.removeprefix(SSO_PREFIX))
         return names
+
+    def session_handle(self, session_id: str) -> str:
+        """A sign-on session's public name (a keyed digest): safe in a credential, a LiveKit
+        identity or the audit stream, where the session id itself must never be."""
+        return self._digest(f"session\0{session_id}")
 
     def session_holder(self, session_id: str) -> str:
         """The name every credential of one sign-on session is refused by."""
-        return "session:" + self._digest(f"session\0{session_id}")
+        return "session:" + self.session_handle(session_id)
 
     async def admit(self, credential: object, kind: Kind) -> Claims:
         """The claims of a valid, unexpired, unrevoked credential of ``kind``."""
@@ -190,6 +200,11 @@ class Access:
     async def revoke_session(self, session_id: str) -> None:
         """Revoke every credential a sign-on session holds (sign-out, or withdrawn)."""
         await self._refuse([self.session_holder(session_id)])
+
+    async def revoke_names(self, names: list[str]) -> None:
+        """Revoke every credential refused by ``names`` (as ``holders`` and
+        ``session_holder`` give them), e.g. a sign-in an admin withdraws by its id."""
+        await self._refuse(names)
 
     async def _refuse(self, names: list[str]) -> None:
         if self.store is None or self.notifier is None:

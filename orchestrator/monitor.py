@@ -33,7 +33,7 @@ from exercises.state import PassState, Phase
 from orchestrator.errors import ServiceError
 from orchestrator.health import Health
 from orchestrator.ports import Notifier, Sfu, Store
-from orchestrator.readmodels import ServiceNotice, placement
+from orchestrator.readmodels import AlertCode, ServiceNotice, placement
 from orchestrator.roomevents import FACILITATOR_IDENTITY
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ MISPLACED_AFTER_S = 3.0
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    code: str
+    code: AlertCode
     key: str  # what the condition is about, so it is raised once
     message: str
     pass_id: str
@@ -81,7 +81,7 @@ def findings(state: PassState, presence: Mapping[str, str], first_seen: Mapping[
                 key = f"alone:{group.room}:{inside[0]}"
                 seen[key] = first_seen.get(key, now)
                 if now - seen[key] >= ALONE_AFTER_S:
-                    out.append(Finding("participant_alone", key,
+                    out.append(Finding(AlertCode.PARTICIPANT_ALONE, key,
                                        f"A participant is alone in breakout room {group.room}",
                                        state.id, group.room, inside[0]))
     for person, room in sorted(presence.items()):
@@ -90,7 +90,7 @@ def findings(state: PassState, presence: Mapping[str, str], first_seen: Mapping[
         key = f"misplaced:{person}:{room}"
         seen[key] = first_seen.get(key, now)
         if now - seen[key] >= MISPLACED_AFTER_S:
-            out.append(Finding("room_not_assigned", key, f"Someone stayed in room {room}, which "
+            out.append(Finding(AlertCode.ROOM_NOT_ASSIGNED, key, f"Someone stayed in room {room}, which "
                                "is no longer theirs; they were removed.", state.id, room, person))
     for person in sorted(state.present):
         if person in presence:
@@ -98,7 +98,7 @@ def findings(state: PassState, presence: Mapping[str, str], first_seen: Mapping[
         key = f"stuck:{person}"
         seen[key] = first_seen.get(key, now)
         if now - seen[key] >= STUCK_AFTER_S:
-            out.append(Finding("participant_stuck", key,
+            out.append(Finding(AlertCode.PARTICIPANT_STUCK, key,
                                "A participant is connected to the pass but has been in no media "
                                f"room for {now - seen[key]:.0f} s (stuck reconnecting?)",
                                state.id, person_id=person))
@@ -147,7 +147,7 @@ class Monitor:
                 log.exception("LiveKit watch round failed")
             await asyncio.sleep(LIVEKIT_INTERVAL_S)
 
-    async def _raise(self, key: str, code: str, message: str, pass_id: str | None,
+    async def _raise(self, key: str, code: AlertCode, message: str, pass_id: str | None,
                      **detail: str) -> None:
         if key in self.raised:
             return
@@ -192,15 +192,14 @@ class Monitor:
         passes = await self.store.live_passes()
         if not await self.store.once("livekit_down", ONCE_MS):
             return  # another worker noticed this outage first and said so
-        message = f"LiveKit is unreachable: {reason}"
-        alert = await self.store.alert("livekit_unreachable", message)
+        # One alert for the service: it reaches ops and every facilitator (each
+        # would otherwise read it twice, once for the service and once for the pass).
+        alert = await self.store.alert(AlertCode.LIVEKIT_UNREACHABLE, f"LiveKit is unreachable: {reason}")
         await self.notifier.alert(alert)
         for pass_id in passes:
             # Nobody is in a room of a LiveKit that went away; it sends no leaves.
             for identity in await self.store.presence(pass_id):
                 await self.store.set_presence(pass_id, identity, None)
-            alert = await self.store.alert("livekit_unreachable", message, pass_id=pass_id)
-            await self.notifier.alert(alert)
             if self.rooms is not None:
                 await self.rooms.refresh(pass_id)
 
@@ -212,27 +211,28 @@ class Monitor:
         self.history.append((now, "up"))
         self.health.livekit.mark(True, now)
         self.raised.discard("livekit_unreachable")
-        restored = 0
+        restored: dict[str, int] = {}
         passes = await self.store.live_passes()
         if self.rooms is not None:
             # Every worker does it (idempotent): the first to see LiveKit back wins time.
             for pass_id in passes:
                 try:
-                    restored += await self.rooms.restore(pass_id)
+                    restored[pass_id] = await self.rooms.restore(pass_id)
                 except Exception:
                     log.exception("re-creating the rooms failed", extra={"pass_id": pass_id})
         log.info("LiveKit answers again; rooms created again",
-                 extra={"rooms": restored, "outage_s": round(outage, 2)})
+                 extra={"rooms": sum(restored.values()), "outage_s": round(outage, 2)})
         await self.notifier.service(ServiceNotice("media_up", self.clock()))
         if not await self.store.once("livekit_up", ONCE_MS):
             return
         await self.notifier.alert(await self.store.alert(
-            "livekit_recovered", f"LiveKit answers again after {outage:.1f} s",
+            AlertCode.LIVEKIT_RECOVERED, f"LiveKit answers again after {outage:.1f} s",
             seconds=f"{outage:.1f}"))
         for pass_id in passes:
+            rooms = restored.get(pass_id, 0)
             await self.notifier.alert(await self.store.alert(
-                "rooms_restored", f"The pass's rooms were created again after the outage "
-                f"({restored})", pass_id=pass_id, rooms=str(restored)))
+                AlertCode.ROOMS_RESTORED, f"The pass's rooms were created again after the outage "
+                f"({rooms})", pass_id=pass_id, rooms=str(rooms)))
 
     async def check(self) -> None:
         if self.livekit_down:
@@ -249,7 +249,7 @@ class Monitor:
             self.first_seen[pass_id] = seen
             active |= {f"{pass_id}:{key}" for key in seen}
             for f in found:
-                if f.code == "room_not_assigned" and f"{pass_id}:{f.key}" not in self.raised:
+                if f.code is AlertCode.ROOM_NOT_ASSIGNED and f"{pass_id}:{f.key}" not in self.raised:
                     await self._remove(f)
                 await self._raise(f"{pass_id}:{f.key}", f.code, f.message, f.pass_id,
                                   room=f.room, person_id=f.person_id)

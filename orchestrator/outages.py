@@ -25,7 +25,7 @@ from enum import StrEnum
 from orchestrator.health import Health
 from orchestrator.ports import Notifier, Store
 from orchestrator.publishing import Publisher
-from orchestrator.readmodels import Alert, PassView, ServiceNotice
+from orchestrator.readmodels import Alert, AlertCode, PassView, ServiceNotice
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class RedisWatch:
         await self.local.service(ServiceNotice("store_down", now, RETRY_AFTER_S))
         message = "Redis is unreachable: answers and commands are refused until it is back"
         for pass_id in sorted(self._known) or [""]:
-            await self.local.alert(Alert(f"local-{now:.3f}", "redis_unreachable", message,
+            await self.local.alert(Alert(f"local-{now:.3f}", AlertCode.REDIS_UNREACHABLE, message,
                                          f"{now:.3f}", {"pass_id": pass_id} if pass_id else {}))
 
     async def _came_back(self, now: float) -> None:
@@ -135,6 +135,6 @@ class RedisWatch:
         await self.local.service(ServiceNotice("store_up", self.clock()))
         message = f"Redis answers again after {outage:.1f} s"
         for pass_id in passes or [""]:
-            alert = await self.store.alert("redis_recovered", message, seconds=f"{outage:.1f}",
+            alert = await self.store.alert(AlertCode.REDIS_RECOVERED, message, seconds=f"{outage:.1f}",
                                            **({"pass_id": pass_id} if pass_id else {}))
             await self.local.alert(alert)

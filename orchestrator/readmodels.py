@@ -183,6 +183,22 @@ class CueNotice:
     params: Mapping[str, int] = field(default_factory=dict)
 
 
+class AlertCode(StrEnum):
+    """What an alert is about. Pages show each in their own words (``alert.CODE`` in
+    Swedish and English), filled from the alert's ``detail``; never its ``message``,
+    which is for logs and the ops stream."""
+
+    PARTICIPANT_ALONE = "participant_alone"  # person_id, room
+    PARTICIPANT_STUCK = "participant_stuck"  # person_id
+    ROOM_NOT_ASSIGNED = "room_not_assigned"  # person_id, room
+    RECORDING_ATTEMPT = "recording_attempt"  # room, reason (a roomevents.RecordingSign)
+    LIVEKIT_UNREACHABLE = "livekit_unreachable"
+    LIVEKIT_RECOVERED = "livekit_recovered"  # seconds
+    ROOMS_RESTORED = "rooms_restored"  # rooms
+    REDIS_UNREACHABLE = "redis_unreachable"
+    REDIS_RECOVERED = "redis_recovered"  # seconds
+
+
 @dataclass(frozen=True, slots=True)
 class Alert:
     """An entry of the alert stream; ``detail`` holds e.g. ``pass_id`` and ``room``."""

@@ -16,13 +16,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from orchestrator.access import STAFF_ROLES, Access
+from orchestrator.access import SESSION_HANDLE, STAFF_ROLES, Access
 from orchestrator.errors import AuthError
 from orchestrator.gym.links import PersonalLinks
 from orchestrator.gym.staff import StaffAccess
 
 _PERSONAL = re.compile(r"[#?&]link=([A-Za-z0-9_-]+)")
-#: How a sign-on session is named to revoke it: ``sso:SESSION_ID``.
+#: How a sign-on session is named to revoke it: ``sso:HANDLE`` (as its credentials,
+#: LiveKit identities and the audit stream name it) or ``sso:SESSION_ID``.
 SESSION_PREFIX = "sso:"
 
 
@@ -46,9 +47,12 @@ async def revoke(text: str, access: Access, links: PersonalLinks | None,
             raise AuthError("this personal link opens nothing (revoked already, or not ours)",
                             code="unknown_credential")
     if text.startswith(SESSION_PREFIX):
-        session_id = text.removeprefix(SESSION_PREFIX)
-        await access.revoke_session(session_id)
-        return Revocation("session", session_id)
+        named = text.removeprefix(SESSION_PREFIX)
+        if SESSION_HANDLE.fullmatch(named):
+            await access.revoke_names(["session:" + named])
+            return Revocation("session", named)
+        await access.revoke_session(named)
+        return Revocation("session", access.session_handle(named))
     done = await access.revoke(text)
     if done.kind in STAFF_ROLES and staff is not None and done.credential is not None:
         principal = access.staff(done.credential, done.kind)

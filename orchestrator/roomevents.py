@@ -23,16 +23,26 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from enum import StrEnum
 
 from breakout.rooms import pass_of_room
 from exercises.state import PassState, Phase
 from orchestrator.errors import AuthError, NotFound, ServiceError
 from orchestrator.ports import Notifier, RoomEvent, Sfu, Store
 from orchestrator.publishing import Publisher
-from orchestrator.readmodels import placement
+from orchestrator.readmodels import AlertCode, placement
 
 #: The LiveKit identity of a facilitator's media connection: ``facilitator-ACTOR``.
 FACILITATOR_IDENTITY = "facilitator-"
+
+
+class RecordingSign(StrEnum):
+    """Why a room was closed as recorded: the ``reason`` of a ``recording_attempt``
+    alert, which the pages translate (``alert.reason.CODE``)."""
+
+    EGRESS = "egress"  # LiveKit reported an egress (a recording or a stream out)
+    ROOM_RECORDING = "room_recording"  # the room reports an active recording
+    RECORDER_JOINED = "recorder_joined"  # a participant of a recording or agent kind
 
 
 def admitted(state: PassState | None, identity: str, room: str) -> bool:
@@ -86,18 +96,21 @@ class RoomEvents:
     async def on_event(self, event: RoomEvent) -> None:
         kind, room = event.event, event.room
         if kind.startswith("egress_"):
-            await self.recording_alarm(room, f"LiveKit reported {kind}", egress_id=event.egress_id)
+            await self.recording_alarm(room, RecordingSign.EGRESS, f"LiveKit reported {kind}",
+                                       egress_id=event.egress_id)
             return
         if event.active_recording:
-            await self.recording_alarm(room, "the room reports an active recording")
+            await self.recording_alarm(room, RecordingSign.ROOM_RECORDING,
+                                       "the room reports an active recording")
             return
         pass_id = pass_of_room(room)
         if pass_id is None:
             return
         if kind == "participant_joined":
             if event.recording:
-                await self.recording_alarm(room, f"a participant of kind {event.kind_name} "
-                                           "joined", identity=event.identity)
+                await self.recording_alarm(room, RecordingSign.RECORDER_JOINED,
+                                           f"a participant of kind {event.kind_name} joined",
+                                           identity=event.identity)
                 return
             if not await self.admit(pass_id, event.identity, room):
                 return
@@ -124,7 +137,7 @@ class RoomEvents:
             log.error("could not remove someone from a room not theirs: %s", error,
                       extra={"pass_id": pass_id, "room": room})
         alert = await self.store.alert(
-            "room_not_assigned", f"Someone joined room {room}, which is not theirs (an old or "
+            AlertCode.ROOM_NOT_ASSIGNED, f"Someone joined room {room}, which is not theirs (an old or "
             "forged token); they were removed.", pass_id=pass_id, room=room,
             person_id=identity)
         log.warning("removed from a room not theirs", extra={
@@ -133,18 +146,23 @@ class RoomEvents:
         await self.notifier.alert(alert)
         return False
 
-    async def recording_alarm(self, room: str, reason: str, **detail: str) -> None:
-        """Close the room at once, alert ops and facilitators, write an audit entry."""
+    async def recording_alarm(self, room: str, sign: RecordingSign, reason: str,
+                              **detail: str) -> None:
+        """Close the room at once, alert ops and facilitators, write an audit entry.
+
+        The alert carries ``sign`` as its ``reason`` (the pages' words); ``reason``
+        is the log's and the audit's.
+        """
         pass_id = pass_of_room(room) if room else None
         try:
             if room:
                 await self.sfu.delete_room(room)
         except ServiceError as error:
             log.error("could not close recorded room: %s", error, extra={"room": room})
-        alert = await self.store.alert("recording_attempt",
+        alert = await self.store.alert(AlertCode.RECORDING_ATTEMPT,
                                        f"Recording attempt in {room or 'unknown room'}: {reason}. "
                                        "The room was closed.", room=room, pass_id=pass_id or "",
-                                       **detail)
+                                       **{**detail, "reason": sign.value})
         await self.store.audit("recording_alarm", room=room, reason=reason,
                                pass_id=pass_id or "", **detail)
         log.error("recording alarm: %s", reason, extra={"pass_id": pass_id, "room": room})

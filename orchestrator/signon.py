@@ -9,6 +9,8 @@ Lifecycle of one sign-in::
     credential(session, role, pass) -> the same credential a CLI link carries
     sign_out(session) -> the session goes and every credential it holds is revoked
                          (their sockets drop at once)
+    signed_in() -> every active session, as an admin sees it (who, roles, since, until)
+    withdraw(id) -> an admin ends one: the same as its sign-out, from outside
 
 Roles come from a claim that lists onlive's role names (``oidc_role_claim``)
 and from groups mapped to roles in settings (``oidc_group_roles``); anything
@@ -20,7 +22,9 @@ CSRF token that state-changing routes require.
 Errors: ``AuthError`` with codes ``sso_off`` (no identity provider
 configured), ``sso_state`` (an unknown, used or expired sign-in flow),
 ``sso_failed`` (the provider or its token did not hold), ``sso_no_role``,
-``not_signed_in``, ``wrong_role``.
+``sso_no_name`` (a facilitator's page, but the provider gives no name),
+``not_signed_in``, ``wrong_role``; ``NotFound`` ``unknown_signin`` when
+``withdraw`` is given no active session's id.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from orchestrator.access import STAFF_ROLES, Access
-from orchestrator.errors import AuthError
+from orchestrator.errors import AuthError, NotFound
 from orchestrator.gym.staff import StaffAccess
 from orchestrator.ports import Store
 from orchestrator.settings import Settings
@@ -45,6 +49,7 @@ log = logging.getLogger(__name__)
 
 FLOW_TTL_S = 600
 SCOPE = "openid profile email groups"
+_SESSION = "sso-session:"
 
 
 class IdentityProvider(Protocol):
@@ -66,6 +71,19 @@ class SignedIn:
     csrf: str
     expires: float
     staff_rows: tuple[tuple[str, int], ...] = ()  # (role, row id) issued to this session
+    since: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveSignIn:
+    """A session as the admin's list shows it: the least that tells who it is. ``id`` is
+    the digest the store keeps it under; it cannot be used to sign in."""
+
+    id: str
+    name: str
+    roles: tuple[Kind, ...]
+    since: float
+    expires: float
 
 
 def roles_of(claims: Mapping[str, Any], settings: Settings) -> tuple[Kind, ...]:
@@ -131,18 +149,22 @@ class SignOn:
             raise AuthError("you signed in, but your organisation has given you no role in "
                             "onlive", code="sso_no_role")
         session_id = secrets.token_urlsafe(32)
+        now = self.clock()
         signed = SignedIn(session_id, str(claims.get("name") or claims.get("email") or ""),
-                          roles, secrets.token_urlsafe(32),
-                          self.clock() + self.settings.session_ttl)
+                          roles, secrets.token_urlsafe(32), now + self.settings.session_ttl,
+                          since=now)
         await self._save(signed)
         log.info("staff signed in", extra={"roles": ",".join(r.value for r in roles),
                                            "session": _digest(session_id)[:12]})
         return signed, flow["next"]
 
     async def _save(self, signed: SignedIn) -> None:
-        await self.store.put_secret(f"sso-session:{_digest(signed.session_id)}", {
+        await self.store.put_secret(f"{_SESSION}{_digest(signed.session_id)}", {
             "name": signed.name, "roles": ",".join(r.value for r in signed.roles),
             "csrf": signed.csrf, "expires": f"{signed.expires:.3f}",
+            "since": f"{signed.since:.3f}",
+            # What refuses its credentials, so that an admin can withdraw it by its id.
+            "holder": self.access.session_holder(signed.session_id),
             "rows": ",".join(f"{role}:{row}" for role, row in signed.staff_rows)},
             max(1.0, signed.expires - self.clock()))
 
@@ -150,16 +172,14 @@ class SignOn:
         """The signed-in person of a session cookie; ``not_signed_in`` otherwise."""
         found = None
         if isinstance(session_id, str) and 20 <= len(session_id) <= 100:
-            found = await self.store.get_secret(f"sso-session:{_digest(session_id)}")
+            found = await self.store.get_secret(f"{_SESSION}{_digest(session_id)}")
         if found is None or float(found["expires"]) <= self.clock() or \
                 await self.store.revoked([self.access.session_holder(session_id)]):  # type: ignore[arg-type]
             raise AuthError("you are not signed in (or your sign-in ended); sign in again",
                             code="not_signed_in")
-        rows = tuple((r.split(":")[0], int(r.split(":")[1]))
-                     for r in found["rows"].split(",") if r)
-        return SignedIn(str(session_id), found["name"],
-                        tuple(Kind(r) for r in found["roles"].split(",") if r),
-                        found["csrf"], float(found["expires"]), rows)
+        return SignedIn(str(session_id), found["name"], _roles(found), found["csrf"],
+                        float(found["expires"]), _rows(found),
+                        float(found.get("since") or 0.0))
 
     @staticmethod
     def check_csrf(signed: SignedIn, token: object) -> None:
@@ -168,18 +188,29 @@ class SignOn:
                             code="csrf_refused")
 
     async def credential(self, signed: SignedIn, role: Kind, pass_id: str | None) -> str:
-        """The credential of ``role`` this session may hold (as a CLI link would carry)."""
-        if role not in signed.roles:
+        """The credential of ``role`` this session may hold (as a CLI link would carry). A
+        facilitator also holds their own page's (``facilitator-home``), named by the name
+        the identity provider gives them, as sessions name their facilitator."""
+        held = signed.roles + ((Kind.FACILITATOR_HOME,) if Kind.FACILITATOR in signed.roles
+                               else ())
+        if role not in held:
             raise AuthError(f"your sign-in does not give you the {role.value} role",
                             code="wrong_role")
         if role in STAFF_ROLES:
             if self.staff is None:
                 raise AuthError("this needs the system of record", code="sso_off")
-            row, url = await self.staff.issue(self.settings.oidc_org, role,
-                                              f"sso {_digest(signed.session_id)[:12]}")
+            label = f"sso {_digest(signed.session_id)[:12]}"
+            if role is Kind.FACILITATOR_HOME:
+                label = signed.name.strip()
+                if not label:
+                    raise AuthError("your organisation's sign-in gives no name, and a "
+                                    "facilitator's passes are found by name",
+                                    code="sso_no_name")
+            row, url = await self.staff.issue(self.settings.oidc_org, role, label)
             await self._save(SignedIn(signed.session_id, signed.name, signed.roles,
                                       signed.csrf, signed.expires,
-                                      signed.staff_rows + ((role.value, row.id),)))
+                                      signed.staff_rows + ((role.value, row.id),),
+                                      signed.since))
             return url.partition("#credential=")[2]
         if role is Kind.FACILITATOR and not pass_id:
             raise AuthError("open the facilitator page of a pass (/f?pass=PASS)",
@@ -190,9 +221,52 @@ class SignOn:
 
     async def sign_out(self, signed: SignedIn) -> None:
         """End the session and revoke everything it holds (sockets drop at once)."""
-        await self.store.take_secret(f"sso-session:{_digest(signed.session_id)}")
+        await self.store.take_secret(f"{_SESSION}{_digest(signed.session_id)}")
         await self.access.revoke_session(signed.session_id)
-        if self.staff is not None:
-            for role, row in signed.staff_rows:
-                await self.staff.revoke(self.settings.oidc_org, Kind(role), row)
+        await self._revoke_rows(signed.staff_rows)
         log.info("staff signed out", extra={"session": _digest(signed.session_id)[:12]})
+
+    async def _revoke_rows(self, rows: tuple[tuple[str, int], ...]) -> None:
+        if self.staff is not None:
+            for role, row in rows:
+                await self.staff.revoke(self.settings.oidc_org, Kind(role), row)
+
+    async def signed_in(self) -> list[ActiveSignIn]:
+        """Every active sign-in (of ``oidc_org``), the earliest first."""
+        now = self.clock()
+        found = []
+        for key, fields in (await self.store.secrets_under(_SESSION)).items():
+            if float(fields.get("expires") or 0.0) <= now or (
+                    fields.get("holder") and await self.store.revoked([fields["holder"]])):
+                continue
+            found.append(ActiveSignIn(key.removeprefix(_SESSION), fields.get("name", ""),
+                                      _roles(fields), float(fields.get("since") or 0.0),
+                                      float(fields["expires"])))
+        return sorted(found, key=lambda s: (s.since, s.id))
+
+    async def withdraw(self, session: object) -> ActiveSignIn:
+        """End the sign-in ``session`` (an ``ActiveSignIn.id``) at once: its next request
+        is refused, its credentials revoked and the sockets holding them dropped."""
+        if not isinstance(session, str) or len(session) != 64 or \
+                any(c not in "0123456789abcdef" for c in session):
+            raise NotFound("no such sign-in", code="unknown_signin")
+        fields = await self.store.take_secret(f"{_SESSION}{session}")
+        if fields is None:
+            raise NotFound("this sign-in has ended already (signed out, withdrawn or "
+                           "expired)", code="unknown_signin")
+        if fields.get("holder"):
+            await self.access.revoke_names([fields["holder"]])
+        await self._revoke_rows(_rows(fields))
+        log.info("staff sign-in withdrawn", extra={"session": session[:12]})
+        return ActiveSignIn(session, fields.get("name", ""), _roles(fields),
+                            float(fields.get("since") or 0.0),
+                            float(fields.get("expires") or 0.0))
+
+
+def _roles(fields: Mapping[str, str]) -> tuple[Kind, ...]:
+    return tuple(Kind(r) for r in fields.get("roles", "").split(",") if r)
+
+
+def _rows(fields: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
+    return tuple((r.split(":")[0], int(r.split(":")[1]))
+                 for r in fields.get("rows", "").split(",") if r)

@@ -4,8 +4,8 @@ credentials.
 A credential is ``base64url(json claims) "." base64url(HMAC-SHA256)``, signed
 with the installation secret. Claims: ``k`` (kind), ``pass`` (pass id; not for
 ops, admin and leadership), ``sub`` (person id for participants; for admin and
-leadership ``ORG/CREDENTIAL_ID``, the row that can revoke it; ``sso:SESSION``
-for credentials a single sign-on session holds), ``exp`` (epoch seconds). They
+leadership ``ORG/CREDENTIAL_ID``, the row that can revoke it; ``sso:HANDLE``
+for credentials a single sign-on session holds, never the session id itself), ``exp`` (epoch seconds). They
 are bearer credentials, so join links carry them in the URL fragment, which a
 browser never sends to a server or writes to its logs.
 

@@ -8,12 +8,16 @@ acts on that organisation only. Routes (JSON unless said otherwise):
     GET  /api/admin                            organisation, programs, sessions, classes
     POST /api/admin/roster?file=N[&partial=1]  the CSV as the body: all or nothing
     POST /api/admin/programs                   create {id, name, audience, cadence, classes…}
-    PUT  /api/admin/programs/{program}         change it (and its classes' due dates)
+    PUT  /api/admin/programs/{program}         change it; ``classes`` (when given) is its whole
+                                               new sequence: kept rows by id, new ones by
+                                               class id, removed ones ``{id, remove: true}``
     POST /api/admin/programs/{program}/sessions            schedule a session
     PUT  /api/admin/sessions/{pass}                        move or resize a scheduled one
     POST /api/admin/programs/{program}/invite              mail the audience their links
     GET  /api/admin/programs/{program}/dashboard
     GET  /api/admin/programs/{program}/missing?class=ID    who has not done a class
+    GET  /api/admin/programs/{program}/breakdown?class=ID  a class (and each session) by
+                                                           department, site and level
     POST /api/admin/programs/{program}/remind {program_class_id}
     POST /api/admin/settings {top_warning_percent}
     GET  /api/admin/mail                       what is not sent yet (failed first)
@@ -40,11 +44,12 @@ from aiohttp import web
 from breakout.errors import CodedError
 from exercises import library
 from exercises.errors import DomainError
-from exercises.gym.errors import InvalidProgram, InvalidSession, RosterError
+from exercises.gym.errors import ClassInUse, InvalidProgram, InvalidSession, RosterError
 from exercises.gym.insights import Slice
 from exercises.gym.program import ProgramClassSpec
 from orchestrator.access import Principal
 from orchestrator.errors import AuthError, BadRequest, Conflict, NotFound
+from orchestrator.gym.records import ClassArrangement, ClassPlan
 from orchestrator.services import Services
 from orchestrator.tickets import Kind
 from signalling import adminviews, views, wire
@@ -101,6 +106,7 @@ class StaffRoutes:
         r.add_post("/api/admin/programs/{program}/invite", admin(self.invite))
         r.add_get("/api/admin/programs/{program}/dashboard", admin(self.dashboard))
         r.add_get("/api/admin/programs/{program}/missing", admin(self.missing))
+        r.add_get("/api/admin/programs/{program}/breakdown", admin(self.breakdown))
         r.add_post("/api/admin/programs/{program}/remind", admin(self.remind))
         r.add_post("/api/admin/settings", admin(self.settings))
         r.add_get("/api/admin/mail", admin(self.mail))
@@ -215,22 +221,30 @@ class StaffRoutes:
         titles = await self._library(who.org_id)
         form = program_form(await self._body(request), program_id=program_id,
                             library=frozenset(titles))
-        known = {c.id for c in current.classes}
+        known = {c.id: c for c in current.classes}
         wrong = [FieldProblem(f"classes.{i}", "bad_row") for i, row in
                  enumerate(form.classes, start=1) if row.id is not None and row.id not in known]
         if wrong:
             raise FieldErrors(wrong)
-        for row in form.classes:
-            if row.id is None:
-                await gym.classes.ensure(who.org_id, row.class_id)
-        await gym.programs.update(who.org_id, form.spec)
-        for row in form.classes:
-            if row.id is None:
-                await gym.programs.add_class(who.org_id, program_id, ProgramClassSpec(
-                    row.class_id, row.due_on, row.mandatory))
-            else:
-                await gym.programs.update_class(who.org_id, program_id, row.id,
-                                                due_on=row.due_on, mandatory=row.mandatory)
+        arrangement = None
+        if form.arranged:
+            # Every class the program has is named: kept in its new place, or removed.
+            if {r.id for r in form.classes if r.id is not None} != set(known):
+                raise FieldErrors([FieldProblem("classes", "classes_changed")])
+            arrangement = ClassArrangement(
+                tuple(ClassPlan(r.id, known[r.id].class_id if r.id is not None else r.class_id,
+                                r.due_on, r.mandatory) for r in form.classes if not r.remove),
+                tuple(r.id for r in form.classes if r.remove and r.id is not None))
+        try:
+            await gym.programs.update(who.org_id, form.spec, arrangement)
+        except ClassInUse as error:
+            row = {r.id: i for i, r in enumerate(form.classes, start=1)}
+            raise FieldErrors([FieldProblem(f"classes.{row[u.program_class_id]}", u.code,
+                                            {"count": u.count}) for u in error.uses]) from None
+        except InvalidProgram as error:
+            if error.code == "classes_changed":
+                raise FieldErrors([FieldProblem("classes", "classes_changed")]) from None
+            raise
         return await self._program_response(who.org_id, program_id)
 
     async def add_session(self, request: web.Request, who: Principal) -> web.StreamResponse:
@@ -282,6 +296,11 @@ class StaffRoutes:
         people = await self.services().gym.dashboards.missing(
             who.org_id, self._slug(request, "program"), self._class_id(request.query.get("class")))
         return web.json_response(wire.ok(people=[adminviews.missing_person(p) for p in people]))
+
+    async def breakdown(self, request: web.Request, who: Principal) -> web.StreamResponse:
+        found = await self.services().gym.dashboards.breakdown(
+            who.org_id, self._slug(request, "program"), self._class_id(request.query.get("class")))
+        return web.json_response(wire.ok(breakdown=adminviews.breakdown(found)))
 
     async def remind(self, request: web.Request, who: Principal) -> web.StreamResponse:
         body = await self._body(request)

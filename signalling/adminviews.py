@@ -11,11 +11,13 @@ from typing import Any
 
 from exercises.gym.errors import RosterProblem
 from exercises.text import Text
+from orchestrator.gym.breakdown import ClassBreakdown, GroupCounts
 from orchestrator.gym.dashboard import ClassLine, Dashboard, TopLine
 from orchestrator.gym.flowrecords import OutboxMail
 from orchestrator.gym.insights import InsightPage, Question
 from orchestrator.gym.records import ImportReport, Organisation, ProgramRecord, SessionRecord
 from orchestrator.gym.reports import MissingPerson, SessionFacts
+from orchestrator.signon import ActiveSignIn
 from signalling.adminwire import FieldProblem
 from signalling.views import text
 
@@ -66,7 +68,8 @@ def program(p: ProgramRecord, sessions: list[SessionRecord],
 
 
 def mail(m: OutboxMail) -> Payload:
-    return {"id": m.id, "person": m.employee_id, "kind": m.kind.value, "status": m.status.value,
+    return {"id": m.id, "person": m.employee_id, "name": m.person_name or m.employee_id,
+            "kind": m.kind.value, "status": m.status.value,
             "attempts": m.attempts, "error": m.last_error, "pass": m.pass_id,
             "created_ts": m.created_at.timestamp(),
             "next_ts": m.next_attempt_at.timestamp()}
@@ -99,10 +102,31 @@ def dashboard(d: Dashboard) -> Payload:
         "groups": {dim: [{"value": g.value, "audience": g.audience, "enrolled": g.enrolled,
                           "attended": g.attended} for g in lines]
                    for dim, lines in d.groups.items()},
-        "pulse": [{"question": p.question,
+        "pulse": [{"question": p.question, "title": text(p.title) if p.title else None,
                    "points": [{"position": pos, "mean": mean, "people": people}
                               for pos, mean, people in p.points]} for p in d.pulse],
         "mail_failed": d.mail_failed,
+    }
+
+
+def _groups(groups: Mapping[str, tuple[GroupCounts, ...]]) -> Payload:
+    return {dim: [{"value": g.value, "audience": g.audience, "enrolled": g.enrolled,
+                   "waiting": g.waiting, "attended": g.attended, "missing": g.missing}
+                  for g in lines] for dim, lines in groups.items()}
+
+
+def breakdown(b: ClassBreakdown) -> Payload:
+    """A class by department, site and level; a hidden pulse figure is ``null``."""
+    return {
+        "class": b.program_class_id, "anonymity_k": b.anonymity_k,
+        "groups": _groups(b.groups),
+        "sessions": [{"pass": pass_id, "groups": _groups(groups)}
+                     for pass_id, groups in b.sessions],
+        "pulse": [{"question": p.question, "title": text(p.title) if p.title else None,
+                   "people": p.people, "mean": p.mean,
+                   "groups": {dim: [{"value": g.value, "people": g.people, "mean": g.mean}
+                                    for g in lines] for dim, lines in p.groups.items()}}
+                  for p in b.pulse],
     }
 
 
@@ -112,8 +136,10 @@ def missing_person(p: MissingPerson) -> Payload:
 
 
 def _question(q: Question) -> Payload:
-    out: Payload = {"class": q.class_id, "class_title": text(q.class_title), "step": q.step_id,
-                    "kind": q.kind, "title": text(q.title),
+    out: Payload = {"class": q.class_id,
+                    "class_title": text(q.class_title) if q.class_title else None,
+                    "step": q.step_id, "kind": q.kind,
+                    "title": text(q.title) if q.title else None,
                     "prompt": text(q.prompt) if q.prompt else None,
                     "options": [text(o) for o in q.options]}
     if q.summary is None:
@@ -134,3 +160,9 @@ def insights(page: InsightPage) -> Payload:
         "questions": [_question(q) for q in page.questions],
         "top": top_line(page.top),
     }
+
+
+def active_signin(s: ActiveSignIn) -> Payload:
+    """A staff sign-in on the admin's list: who, which roles, since and until when."""
+    return {"id": s.id, "name": s.name, "roles": [r.value for r in s.roles],
+            "since": round(s.since), "expires": round(s.expires)}

@@ -60,12 +60,14 @@ class ClassRow:
     class_id: str
     due_on: date | None
     mandatory: bool
+    remove: bool = False  # a class the program has, to be removed
 
 
 @dataclass(frozen=True, slots=True)
 class ProgramForm:
     spec: ProgramSpec
-    classes: tuple[ClassRow, ...]
+    classes: tuple[ClassRow, ...]  # in their new order, removed ones where they were
+    arranged: bool  # the form gave the classes (else they stay as they are)
 
 
 class _Form:
@@ -176,8 +178,15 @@ def program_form(body: Mapping[str, Any], *, program_id: str | None = None,
             f.bad(where, "bad_row")
             continue
         row_id = raw.get("id")
-        if row_id is not None and not isinstance(row_id, int):
+        if row_id is not None and (not isinstance(row_id, int) or isinstance(row_id, bool)):
             f.bad(where, "bad_row")
+            continue
+        remove = raw.get("remove", False)
+        if not isinstance(remove, bool) or (remove and row_id is None):
+            f.bad(where, "bad_row")
+            continue
+        if remove:
+            rows.append(ClassRow(row_id, "", None, False, remove=True))
             continue
         class_id = str(raw.get("class_id", "")).strip()
         if row_id is None:
@@ -193,10 +202,13 @@ def program_form(body: Mapping[str, Any], *, program_id: str | None = None,
                                     given=True)))
     if program_id is None and not rows:
         f.bad("classes", "required")
+    ids = [r.id for r in rows if r.id is not None]
+    if len(set(ids)) != len(ids):
+        f.bad("classes", "classes_changed")
     f.done()
     spec = ProgramSpec(pid, name, Audience.of(departments, sites, levels), cadence, mandatory,
                        k, starts, ends)
-    return ProgramForm(spec, tuple(rows))
+    return ProgramForm(spec, tuple(rows), "classes" in body)
 
 
 def session_form(body: Mapping[str, Any], class_ids: Mapping[int, str] | None = None

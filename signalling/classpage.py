@@ -5,7 +5,8 @@ The pages keep their credential from the URL fragment and send it as
 own (``onlive facilitator-link NAME``) for the class page, the facilitator's
 own for their passes. Routes (JSON unless said otherwise):
 
-    GET  /api/classes                    the organisation's classes and the built-in ones
+    GET  /api/classes                    the organisation's classes and the built-in ones,
+                                         and the caller's role (admin or facilitator)
     GET  /api/classes/exercises          the built-in exercises, as steps to add
     GET  /api/classes/{id}?version=N     a class as a draft, with its versions
     POST /api/classes/check  {draft, based_on}                the draft's problems
@@ -98,8 +99,12 @@ class ClassPageRoutes:
         return guarded
 
     async def _staff(self, request: web.Request, kinds: frozenset[Kind]) -> tuple[str, str]:
-        """The organisation and the name of whoever the credential lets in (revocable
-        staff links, ``orchestrator.gym.staff``)."""
+        org, name, _ = await self._who(request, kinds)
+        return org, name
+
+    async def _who(self, request: web.Request, kinds: frozenset[Kind]) -> tuple[str, str, Kind]:
+        """The organisation, the name and the role of whoever the credential lets in
+        (revocable staff links, ``orchestrator.gym.staff``)."""
         scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
         if scheme != "Bearer" or not credential:
             raise AuthError("open the page from your link", code="missing_credential")
@@ -110,7 +115,7 @@ class ClassPageRoutes:
         name = row.label.strip() if row is not None else ""
         if kind is Kind.FACILITATOR_HOME and not name:
             raise AuthError("the link names no facilitator", code="invalid_credential")
-        return principal.org_id, name or kind.value
+        return principal.org_id, name or kind.value, kind
 
     async def _raw(self, request: web.Request) -> bytes:
         raw = await read_body(request, MAX_BODY_BYTES)
@@ -145,9 +150,11 @@ class ClassPageRoutes:
     # -- the class page -------------------------------------------------------------------
 
     async def catalogue(self, request: web.Request) -> web.StreamResponse:
-        org, _ = await self._staff(request, CLASS_STAFF)
+        org, _, kind = await self._who(request, CLASS_STAFF)
         found = await self.services().gym.classes.catalogue(org)
-        return web.json_response(wire.ok(**views.class_catalogue(found)))
+        # The page links back to the role's own page: the admin's, or the facilitator's.
+        role = "admin" if kind is Kind.ADMIN else "facilitator"
+        return web.json_response(wire.ok(role=role, **views.class_catalogue(found)))
 
     async def exercises(self, request: web.Request) -> web.StreamResponse:
         await self._staff(request, CLASS_STAFF)

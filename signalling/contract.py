@@ -9,7 +9,9 @@ contract`` keeps in step and a test compares with the committed file.
 
 Exports, in this order: ``LIMITS`` (characters, seconds and bytes the server
 accepts), ``ECHO_THRESHOLDS`` (upper bounds for "good" and "fair"),
-``EVENTS`` and ``COMMANDS`` (member name -> wire name) and ``NAMESPACES``.
+``EVENTS`` and ``COMMANDS`` (member name -> wire name), ``NAMESPACES`` and
+``NAME_REFUSALS`` (the codes a chosen name can be refused with; the pages
+translate each).
 Keys keep the order of their definitions, so the output is deterministic.
 
 Errors: ``ValueError`` when a schema no longer holds a figure the pages need
@@ -25,6 +27,7 @@ from typing import Any
 
 from exercises.answers import MAX_TEXT_CHARS, MAX_WORD_CHARS
 from exercises.classfile.limits import MAX_DURATION_SECONDS
+from exercises.names import REFUSALS
 from signalling import wire
 from signalling.media.verdict import Thresholds
 from signalling.wire import COMMAND_SCHEMAS, SCHEMAS, Command, Event, Field
@@ -42,6 +45,7 @@ _EXPORTS = {
     "events": "EVENTS",
     "commands": "COMMANDS",
     "namespaces": "NAMESPACES",
+    "name_refusals": "NAME_REFUSALS",
 }
 
 
@@ -95,6 +99,7 @@ def contract() -> dict[str, Any]:
         "commands": {c.name: c.value for c in Command},
         "namespaces": {"PARTICIPANT": wire.PARTICIPANT, "FACILITATOR": wire.FACILITATOR,
                        "OPS": wire.OPS},
+        "name_refusals": list(REFUSALS),
     }
 
 
@@ -104,6 +109,8 @@ def _js(value: object, indent: str = "") -> str:
         inner = indent + "  "
         items = "".join(f"{inner}{_key(k)}: {_js(v, inner)},\n" for k, v in value.items())
         return f"Object.freeze({{\n{items}{indent}}})"
+    if isinstance(value, list):
+        return f"Object.freeze({json.dumps(value, ensure_ascii=False)})"
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -3,9 +3,13 @@
     GET  /auth/login?next=/ops      to the identity provider (a sign-in flow with PKCE)
     GET  /auth/callback             back from it: the session cookie, then ``next``
     GET  /auth/me                   who is signed in, their roles and the CSRF token
-    POST /auth/credential           {role, pass?} -> a credential for that page's socket
+    POST /auth/credential           {role, pass?} -> a credential for that page (a
+                                    facilitator's own page: role facilitator-home)
     POST /auth/logout               ends the session; every credential it holds is revoked
     POST /api/revoke                {credential}: an admin revokes any link or credential
+    GET  /api/admin/signins         an admin's list of active staff sign-ins (who, roles,
+                                    since, until; ``sso`` false where none can exist)
+    POST /api/admin/signins/withdraw {id}: an admin ends one sign-in at once
     GET  /signin                    the sign-in page: its errors, and "signed out"
 
 The session cookie is HttpOnly, SameSite=Lax, and Secure unless the pages
@@ -13,8 +17,11 @@ are served over plain http on loopback. Every POST needs the session's CSRF
 token in ``X-CSRF-Token`` (or, for the sign-out form, a ``csrf`` field) and,
 when the browser says where it comes from, an ``Origin`` of this site;
 ``/api/revoke`` also takes an admin link's credential as a bearer token,
-which no other site can send. Refusals are JSON ``{"error": {"code", ...}}``
-for scripts, and the sign-in page with the code for a browser (translated there).
+which no other site can send; the sign-in list takes only that (the admin
+page's credential, from a link or its own sign-in). Sign-ins belong to the
+organisation ``oidc_org``: another organisation's admin sees none. Refusals
+are JSON ``{"error": {"code", ...}}`` for scripts, and the sign-in page with
+the code for a browser (translated there).
 """
 
 from __future__ import annotations
@@ -26,12 +33,14 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
-from orchestrator.errors import AuthError, OnliveError
+from orchestrator.access import Principal
+from orchestrator.errors import AuthError, NotFound, OnliveError
 from orchestrator.revocation import revoke
 from orchestrator.services import Services
 from orchestrator.settings import Settings
 from orchestrator.signon import SignedIn, SignOn
 from orchestrator.tickets import Kind
+from signalling import adminviews, wire
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +80,8 @@ class SignOnRoutes:
         app.router.add_post("/auth/credential", self.credential)
         app.router.add_post("/auth/logout", self.logout)
         app.router.add_post("/api/revoke", self.revoke)
+        app.router.add_get("/api/admin/signins", self.signins)
+        app.router.add_post("/api/admin/signins/withdraw", self.withdraw)
 
     # -- helpers --------------------------------------------------------------------
 
@@ -153,7 +164,10 @@ class SignOnRoutes:
             credential = await self.signon().credential(
                 signed, role, pass_id if isinstance(pass_id, str) and pass_id else None)
         except AuthError as error:
-            return _refusal(error, 403 if error.code in ("csrf_refused", "wrong_role") else 401)
+            return _refusal(error, 403 if error.code in ("csrf_refused", "wrong_role",
+                                                         "sso_no_name") else 401)
+        except NotFound as error:  # the organisation is not in the system of record yet
+            return _refusal(error, 404)
         return web.json_response({"credential": credential},
                                  headers={"Cache-Control": "no-store"})
 
@@ -192,3 +206,42 @@ class SignOnRoutes:
             status = {"csrf_refused": 403, "wrong_role": 403, "unknown_credential": 404}
             return _refusal(error, status.get(error.code, 401))
         return web.json_response({"ok": True, "kind": done.kind, "id": done.id})
+
+    # -- the admin's list of sign-ins -------------------------------------------------
+
+    async def _admin(self, request: web.Request) -> Principal:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme != "Bearer" or not token.strip():
+            raise AuthError("open the page from your link", code="missing_credential")
+        return await self.services().gym.staff.resolve(token.strip(), Kind.ADMIN)
+
+    @staticmethod
+    def _coded(body: dict[str, Any], status: int = 200) -> web.Response:
+        return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
+
+    async def signins(self, request: web.Request) -> web.Response:
+        try:
+            admin = await self._admin(request)
+        except AuthError as error:
+            return self._coded(wire.error(error.code, error.message), 401)
+        signon = self.signon()
+        found = await signon.signed_in() \
+            if signon.enabled and admin.org_id == self.settings.oidc_org else []
+        return self._coded(wire.ok(sso=signon.enabled,
+                                   signins=[adminviews.active_signin(s) for s in found]))
+
+    async def withdraw(self, request: web.Request) -> web.Response:
+        try:
+            admin = await self._admin(request)
+            body = await self._json(request)
+            if admin.org_id != self.settings.oidc_org:
+                raise NotFound("no such sign-in in this organisation", code="unknown_signin")
+            done = await self.signon().withdraw(body.get("id"))
+        except AuthError as error:
+            return self._coded(wire.error(error.code, error.message),
+                               400 if error.code == "bad_payload" else 401)
+        except NotFound as error:
+            return self._coded(wire.error(error.code, error.message), 404)
+        log.info("sign-in withdrawn by an admin", extra={"org_id": admin.org_id,
+                                                         "credential_id": admin.credential_id})
+        return self._coded(wire.ok(withdrawn=adminviews.active_signin(done)))

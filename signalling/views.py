@@ -280,7 +280,8 @@ def ops_overview(view: OpsOverview, runtime: Runtime) -> Payload:
     return {
         "passes": [{"pass": p.pass_id, "phase": p.phase.value, "step": p.step_index,
                     "title": text(p.title), "present": p.present,
-                    "rooms": [{"name": r.name, "participants": r.participants} for r in p.rooms]}
+                    "rooms": [{"name": r.name, "group": group_number(r.name),
+                               "participants": r.participants} for r in p.rooms]}
                    for p in view.passes],
         "health": health(view.health),
         "loop_lag_ms": {"last_ms": runtime.loop_lag_last_ms, "max_ms": runtime.loop_lag_max_ms,
@@ -354,8 +355,10 @@ def my_training(page: MyTrainingPage) -> Payload:
         "journal": [{"pass": j.pass_id, "class": text(j.class_title), "step": j.step_id,
                      "kind": j.kind, "value": dict(j.value), "at": j.written_at.timestamp()}
                     for j in page.journal],
-        "trends": [{"question": q, "points": [{"at": p.at, "value": p.value, "pass": p.pass_id}
-                                              for p in points]}
+        "trends": [{"question": q,
+                    "title": text(page.trend_titles[q]) if q in page.trend_titles else None,
+                    "points": [{"at": p.at, "value": p.value, "pass": p.pass_id}
+                               for p in points]}
                    for q, points in page.trends.items()],
         "colleagues": [{"id": c.employee_id, "name": c.name, "department": c.department,
                         "site": c.site, "times": c.times, "last_met": c.last_met.timestamp()}

@@ -18,7 +18,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
@@ -207,12 +207,13 @@ def orchestrator(env: dict[str, str], tmp_path: Path) -> Iterator[OrchestratorPr
 
 OIDC_DIR = Path(__file__).resolve().parent / "oidc"
 #: The test provider's accounts: a login (any password) and the claims it gives.
-OIDC_ACCOUNTS = {
+OIDC_ACCOUNTS: dict[str, dict[str, Any]] = {
     "fia": {"name": "Fia Facilitator", "email": "fia@example.org",
             "groups": ["staff", "onlive-facilitators"]},
     "olle": {"name": "Olle Drift", "email": "olle@example.org", "groups": ["onlive-ops"]},
     "ada": {"name": "Ada Admin", "email": "ada@example.org", "groups": [], "roles": ["admin"]},
     "nils": {"name": "Nils Sälj", "email": "nils@example.org", "groups": ["sales"]},
+    "tove": {"groups": ["onlive-facilitators"]},  # a facilitator the provider gives no name
 }
 OIDC_GROUP_ROLES = "onlive-facilitators=facilitator,onlive-ops=ops"
 

@@ -5,6 +5,7 @@ Hierarchy (under ``exercises.errors.DomainError``)::
     GymError              code "gym_error"
     ├── RosterError       code "invalid_roster": carries every problem of one file
     ├── InvalidProgram    code "invalid_program": a program or its classes
+    │   └── ClassInUse    code "class_in_use": classes that cannot be removed, and why
     ├── InvalidSession    code "invalid_session": a scheduled session
     └── EnrolmentRefused  code "enrolment_refused": choosing, switching or cancelling a place
 """
@@ -16,8 +17,8 @@ from dataclasses import dataclass, field
 
 from exercises.errors import DomainError
 
-__all__ = ["EnrolmentRefused", "GymError", "InvalidProgram", "InvalidSession", "RosterError",
-           "RosterProblem"]
+__all__ = ["ClassInUse", "ClassUse", "EnrolmentRefused", "GymError", "InvalidProgram",
+           "InvalidSession", "RosterError", "RosterProblem"]
 
 
 class GymError(DomainError):
@@ -59,6 +60,34 @@ class RosterError(GymError):
 
 class InvalidProgram(GymError):
     code = "invalid_program"
+
+
+@dataclass(frozen=True, slots=True)
+class ClassUse:
+    """Why one class of a program cannot be removed: its sessions were held
+    (``class_held``: their attendance, answers and journals stay), or ``count`` people
+    hold, wait for or were invited to a place in one (``class_has_people``)."""
+
+    program_class_id: int
+    position: int
+    code: str
+    count: int
+
+    def __str__(self) -> str:
+        what = ("of its sessions were held; it stays, with their history"
+                if self.code == "class_held" else
+                "people hold, wait for or were invited to a place in it; it stays")
+        return f"class {self.position}: {self.count} {what}"
+
+
+class ClassInUse(InvalidProgram):
+    """Classes a program cannot drop (``uses``, one per class); nothing was changed."""
+
+    code = "class_in_use"
+
+    def __init__(self, uses: Sequence[ClassUse]) -> None:
+        self.uses = tuple(uses)
+        super().__init__("; ".join(str(u) for u in self.uses))
 
 
 class InvalidSession(GymError):

@@ -24,7 +24,9 @@ before. Hiding only ever removes slices, so the loop ends.
 
 Summaries (``summarise``): distributions of scales, choices, energy and
 follow-ups; free texts shuffled and without who, when or where; themes as
-the most frequent words, Swedish and English stop words removed.
+the most frequent words of every answer, Swedish and English stop words
+removed (``words`` says what a word is; the system of record counts words
+per cell the same way, so a slice's themes are summed, not re-read).
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Cell", "Slice", "STOP_WORDS", "Summary", "cells_of", "shown", "slice_counts",
-           "summarise", "themes"]
+__all__ = ["FREE_TEXT_KINDS", "MAX_THEMES", "MIN_WORD", "STOP_WORDS", "Cell", "Slice", "Summary", "cells_of",
+           "is_theme", "shown", "slice_counts", "summarise", "texts_of", "themes", "top_themes",
+           "words"]
 
 #: (department, site, level) of one group of people.
 Cell = tuple[str, str, str]
@@ -187,14 +190,27 @@ each few other same own off once here both why whom it's i'm don't can't isn't
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
+def words(text: str) -> list[str]:
+    """Every word of ``text``, lower-cased (the system of record counts the same)."""
+    return _WORD.findall(text.lower())
+
+
+def is_theme(word: str) -> bool:
+    """Whether a word may be a theme (not a stop word, not shorter than ``MIN_WORD``)."""
+    return len(word) >= MIN_WORD and word not in STOP_WORDS
+
+
+def top_themes(counted: Mapping[str, int], *, top: int = MAX_THEMES) -> list[tuple[str, int]]:
+    """The most frequent of counted words, stop words and short words left out (ties:
+    alphabetical)."""
+    return sorted(((w, n) for w, n in counted.items() if n > 0 and is_theme(w)),
+                  key=lambda e: (-e[1], e[0]))[:top]
+
+
 def themes(texts: Iterable[str], *, top: int = MAX_THEMES) -> list[tuple[str, int]]:
-    """The most frequent words, stop words and short words left out (ties: alphabetical)."""
-    counted: Counter[str] = Counter()
-    for text in texts:
-        for word in _WORD.findall(text.lower()):
-            if len(word) >= MIN_WORD and word not in STOP_WORDS:
-                counted[word] += 1
-    return sorted(counted.items(), key=lambda e: (-e[1], e[0]))[:top]
+    """The most frequent words of texts, stop words and short words left out (ties:
+    alphabetical)."""
+    return top_themes(Counter(w for text in texts for w in words(text)), top=top)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,23 +223,26 @@ class Summary:
     themes: tuple[tuple[str, int], ...] = ()
 
 
-def _texts(value: Mapping[str, object]) -> list[str]:
+def texts_of(value: Mapping[str, object]) -> list[str]:
+    """The words and texts an answer carries (a text, a word, a list of words)."""
     found = [value[key] for key in ("text", "word") if isinstance(value.get(key), str)]
-    words = value.get("words")
-    if isinstance(words, list):
-        found += [w for w in words if isinstance(w, str)]
+    listed = value.get("words")
+    if isinstance(listed, list):
+        found += [w for w in listed if isinstance(w, str)]
     return [str(t) for t in found if str(t).strip()]
 
 
-def summarise(kind: str, counts: Mapping[str, int], answers: Sequence[Mapping[str, object]],
-              people: int, rng: random.Random) -> Summary:
-    """One question in a shown slice: ``counts`` of its values (every answer) and the
-    answers that carry words or texts; texts shuffled with ``rng``, at most
-    ``MAX_TEXTS`` of them (a random choice when there are more)."""
-    texts: list[str] = []
-    for value in answers:
-        texts += _texts(value)
-    long_texts = [t for t in texts if kind not in ("check-in", "check-out", "word-cloud")]
-    sample = rng.sample(long_texts, min(len(long_texts), MAX_TEXTS))
+#: Kinds whose texts are shown as they were written (the others only feed the themes).
+FREE_TEXT_KINDS = frozenset({"reflection", "commitment", "follow-up"})
+
+
+def summarise(kind: str, counts: Mapping[str, int], texts: Sequence[str],
+              counted_words: Mapping[str, int], people: int, rng: random.Random) -> Summary:
+    """One question in a shown slice: ``counts`` of its values (every answer), the
+    newest free texts (``MAX_TEXTS`` of them shown, a random choice when there are
+    more, shuffled with ``rng``) and the words of every answer, counted, for the
+    themes."""
+    shown_texts = list(texts) if kind in FREE_TEXT_KINDS else []
+    sample = rng.sample(shown_texts, min(len(shown_texts), MAX_TEXTS))
     ordered = sorted(counts.items(), key=lambda e: (int(e[0]) if e[0].isdigit() else 99, e[0]))
-    return Summary(people, dict(ordered), tuple(sample), tuple(themes(texts)))
+    return Summary(people, dict(ordered), tuple(sample), tuple(top_themes(counted_words)))

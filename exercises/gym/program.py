@@ -21,7 +21,7 @@ each naming the field that was wrong.
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
@@ -31,7 +31,8 @@ from exercises.gym.ids import check_class_id, check_slug
 from exercises.gym.roster import Level
 
 __all__ = ["Audience", "Cadence", "EnrolmentStatus", "ProgramClassSpec", "ProgramSpec",
-           "SessionSpec", "SessionState", "parse_date", "parse_start", "transition"]
+           "SessionSpec", "SessionState", "check_arrangement", "moved", "parse_date",
+           "parse_start", "transition"]
 
 MAX_NAME = 120
 MAX_CAPACITY = 1000
@@ -157,6 +158,29 @@ class ProgramClassSpec:
     def __post_init__(self) -> None:
         if (wrong := check_class_id(self.class_id)) is not None:
             raise InvalidProgram(f"class: {wrong}")
+
+
+def check_arrangement(current: Sequence[int], order: Sequence[int | None],
+                      removed: Iterable[int]) -> None:
+    """Refuses a new sequence of a program's classes that does not account for each of
+    its ``current`` classes exactly once: kept in ``order`` (``None`` is a new class) or
+    ``removed``. A class added or removed by someone else meanwhile is caught here
+    (``classes_changed``), so a stale page never drops or doubles one."""
+    kept = [i for i in order if i is not None]
+    gone = list(removed)
+    named = kept + gone
+    if len(set(named)) != len(named) or set(named) != set(current):
+        raise InvalidProgram("classes: the program's classes changed meanwhile; load them "
+                             "again", code="classes_changed")
+
+
+def moved(order: Sequence[int], index: int, to: int) -> list[int]:
+    """``order`` with the item at 0-based ``index`` moved to 1-based position ``to``."""
+    if not 1 <= to <= len(order):
+        raise InvalidProgram(f"to: a position from 1 to {len(order)}, not {to}",
+                             code="bad_position")
+    rest = [v for i, v in enumerate(order) if i != index]
+    return rest[:to - 1] + [order[index]] + rest[to - 1:]
 
 
 @dataclass(frozen=True, slots=True)

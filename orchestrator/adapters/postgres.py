@@ -34,6 +34,7 @@ from exercises.gym.program import (
 )
 from exercises.gym.roster import Language, Level, Roster, RosterPerson, StoredPerson, check_against
 from exercises.text import Text
+from orchestrator.adapters.postgres_breakdown import BreakdownRecords
 from orchestrator.adapters.postgres_classes import ClassRecords
 from orchestrator.adapters.postgres_flows import FlowRecords
 from orchestrator.adapters.postgres_reports import ReportRecords
@@ -63,10 +64,20 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
                               schema="pg_catalog")
 
 
+#: Settings of each connection. The planner's default cost of a random page read (4)
+#: assumes spinning disks; on SSDs, or with the working set in memory, reading a row by
+#: its key is cheap, and PostgreSQL's own advice is a value near 1. With the default a
+#: key lookup in a small table (the sessions of a year: a few pages) is planned as a
+#: scan of the whole table, and every foreign-key check of an archived answer against
+#: its session scanned all sessions.
+SERVER_SETTINGS = {"random_page_cost": "1.1"}
+
+
 async def create_pool(url: str, *, max_size: int = 10) -> asyncpg.Pool:
     try:
         pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size,
-                                         init=_init_connection, command_timeout=60)
+                                         init=_init_connection, command_timeout=60,
+                                         server_settings=SERVER_SETTINGS)
     except (OSError, asyncpg.PostgresError) as error:
         raise ServiceError(f"cannot reach PostgreSQL at {_safe(url)}: {error}; start it "
                            "(onlive dev does) or fix ONLIVE_DATABASE_URL") from error
@@ -108,13 +119,17 @@ PERSON_TABLES: Mapping[str, str] = {
     "leadership_respondents": "employee_id = $2",
     "program_people": "employee_id = $2",
     "leadership_keys": "employee_id = $2",
+    "leadership_texts": "employee_id = $2",
 }
 
 
-class PostgresRecords(FlowRecords, ReportRecords, ClassRecords, StaffRecords):
+class PostgresRecords(FlowRecords, ReportRecords, BreakdownRecords, ClassRecords,
+                      StaffRecords):
     """The whole system of record; enrolment, links, mail, archives and Min träning's
     reads come from ``FlowRecords`` (``postgres_flows.py``), staff credentials and the
-    dashboard's and insights' reads from ``ReportRecords`` (``postgres_reports.py``)."""
+    dashboard's and insights' reads from ``ReportRecords`` (``postgres_reports.py``), a
+    class's breakdown by department, site and level from ``BreakdownRecords``
+    (``postgres_breakdown.py``)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool

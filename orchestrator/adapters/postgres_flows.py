@@ -29,6 +29,7 @@ from exercises.gym.progress import TrendPoint
 from exercises.gym.roster import Language, Level
 from exercises.text import Text
 from orchestrator.adapters.postgres_reports import LEADERSHIP_RESPONDENTS
+from orchestrator.adapters.schema import LOCK_NAMESPACE, ROSTER_LOCK
 from orchestrator.errors import NotFound
 from orchestrator.gym.flowrecords import (
     Colleague,
@@ -246,9 +247,11 @@ class FlowRecords:
                     limit: int = 500) -> list[OutboxMail]:
         wanted = [s.value for s in statuses] if statuses is not None else None
         rows = await self.pool.fetch(
-            "SELECT * FROM mail_outbox WHERE org_id = $1 "
-            "AND ($2::text[] IS NULL OR status = ANY($2::text[])) "
-            "ORDER BY created_at DESC, id DESC LIMIT $3", org_id, wanted, limit)
+            "SELECT m.*, p.first_name || ' ' || p.last_name AS person_name "
+            "FROM mail_outbox m JOIN people p ON p.org_id = m.org_id "
+            "AND p.employee_id = m.employee_id WHERE m.org_id = $1 "
+            "AND ($2::text[] IS NULL OR m.status = ANY($2::text[])) "
+            "ORDER BY m.created_at DESC, m.id DESC LIMIT $3", org_id, wanted, limit)
         return [_mail(r) for r in rows]
 
     async def retry_mail(self, org_id: str, mail_id: int) -> bool:
@@ -275,24 +278,31 @@ class FlowRecords:
                     org_id, pass_id, [a.employee_id for a in rows], [a.step_id for a in rows],
                     [a.step_kind for a in rows], [a.visibility for a in rows],
                     [json.dumps(a.value) for a in rows], [a.answered_at for a in rows]))
-            # Who answered which leadership question (the insights' k counts).
+            # Who answered which leadership question (the insights' k counts), with their
+            # cell: a roster import that moves people waits for this transaction.
+            await conn.execute("SELECT pg_advisory_xact_lock_shared($1, hashtext($2))",
+                               LOCK_NAMESPACE + ROSTER_LOCK, org_id)
             await conn.execute(LEADERSHIP_RESPONDENTS, org_id, pass_id)
-            # Everyone enrolled was invited; their row stays empty if they never came.
-            await conn.execute("""
-                INSERT INTO attendance (org_id, pass_id, employee_id)
-                SELECT org_id, pass_id, employee_id FROM enrolments
-                WHERE org_id = $1 AND pass_id = $2 AND status = 'enrolled'
-                ON CONFLICT DO NOTHING""", org_id, pass_id)
             present = archive.attendance
             counts["attendance"] = _count(await conn.execute(
                 _ARCHIVE_ATTENDANCE, org_id, pass_id, [a.employee_id for a in present],
                 [a.first_joined_at for a in present], [a.minutes_present for a in present],
                 [a.left_early for a in present]))
+            # Everyone enrolled was invited; their row stays empty if they never came.
+            await conn.execute("""
+                INSERT INTO attendance (org_id, pass_id, employee_id)
+                SELECT org_id, pass_id, employee_id FROM enrolments
+                WHERE org_id = $1 AND pass_id = $2 AND status = 'enrolled'
+                ORDER BY employee_id
+                ON CONFLICT DO NOTHING""", org_id, pass_id)
             counts["pairings"] = _count(await conn.execute(
                 _ARCHIVE_PAIRINGS, org_id, session["program_id"], pass_id,
                 [p.a for p in archive.pairings], [p.b for p in archive.pairings],
                 [p.met_at for p in archive.pairings]))
-            counts["missed"] = _count(await conn.execute(_MISSED, org_id, pass_id))
+            counts["missed"] = _count(await conn.execute(
+                _MISSED, org_id, pass_id, await conn.fetchval(
+                    "SELECT array_agg(pass_id) FROM sessions WHERE org_id = $1 "
+                    "AND program_class_id = $2", org_id, session["program_class_id"])))
             await conn.execute(
                 "UPDATE sessions SET state = 'ended', ended_at = to_timestamp($3) "
                 "WHERE org_id = $1 AND pass_id = $2 AND state = 'open'",
@@ -396,7 +406,11 @@ _ARCHIVE_ATTENDANCE = """
     JOIN people p ON p.org_id = $1 AND p.employee_id = u.person
     ON CONFLICT (org_id, pass_id, employee_id) DO UPDATE
     SET first_joined_at = EXCLUDED.first_joined_at, minutes_present = EXCLUDED.minutes_present,
-        left_early = EXCLUDED.left_early"""
+        left_early = EXCLUDED.left_early
+    -- Archiving again changes nothing (and moves no total).
+    WHERE (attendance.first_joined_at, attendance.minutes_present, attendance.left_early)
+          IS DISTINCT FROM
+          (EXCLUDED.first_joined_at, EXCLUDED.minutes_present, EXCLUDED.left_early)"""
 _ARCHIVE_PAIRINGS = """
     INSERT INTO pairings (org_id, program_id, pass_id, a, b, met_at)
     SELECT $1, $2, $3, u.a, u.b, to_timestamp(u.at)
@@ -405,7 +419,8 @@ _ARCHIVE_PAIRINGS = """
     JOIN people pb ON pb.org_id = $1 AND pb.employee_id = u.b
     ON CONFLICT DO NOTHING"""
 # Enrolled in a mandatory class's session that ended without them, and not done
-# in another session: "you missed class X, choose another session".
+# in another session of the class ($3: its sessions, each looked up by key):
+# "you missed class X, choose another session".
 _MISSED = """
     INSERT INTO mail_outbox (org_id, employee_id, kind, program_id, pass_id, dedupe_key)
     SELECT e.org_id, e.employee_id, 'missed', s.program_id, s.pass_id,
@@ -415,15 +430,14 @@ _MISSED = """
     JOIN program_classes pc ON pc.org_id = s.org_id AND pc.id = s.program_class_id
     JOIN people p ON p.org_id = e.org_id AND p.employee_id = e.employee_id AND p.active
     WHERE e.org_id = $1 AND e.pass_id = $2 AND e.status = 'enrolled' AND pc.mandatory
-      AND NOT EXISTS (SELECT 1 FROM attendance a JOIN sessions s2
-                      ON s2.org_id = a.org_id AND s2.pass_id = a.pass_id
-                      WHERE a.org_id = e.org_id AND a.employee_id = e.employee_id
-                        AND s2.program_class_id = s.program_class_id
+      AND NOT EXISTS (SELECT 1 FROM attendance a
+                      WHERE a.org_id = e.org_id AND a.pass_id = ANY($3::text[])
+                        AND a.employee_id = e.employee_id
                         AND a.first_joined_at IS NOT NULL)
     ON CONFLICT DO NOTHING"""
 _SLOTS = """
     SELECT pass_id, program_class_id, class_id, starts_at, time_zone, duration_s, capacity,
-           facilitator, state
+           facilitator, state, class_version
     FROM sessions WHERE org_id = $1 AND program_id = $2
     ORDER BY starts_at, pass_id"""
 # Places are counted only for sessions still to come (a year of ended ones is not).
@@ -472,7 +486,8 @@ def _slot(row: Row, places: Row | None) -> SessionSlot:
                        starts.astimezone(zoneinfo.ZoneInfo(row["time_zone"])),
                        row["time_zone"], row["duration_s"], row["capacity"],
                        row["facilitator"], SessionState(row["state"]),
-                       places["enrolled"] if places else 0, places["waiting"] if places else 0)
+                       places["enrolled"] if places else 0, places["waiting"] if places else 0,
+                       row["class_version"])
 
 
 def _enrolment(row: Row) -> MyEnrolment:
@@ -492,7 +507,7 @@ def _mail(row: Row) -> OutboxMail:
                       row["program_id"], row["pass_id"], row["dedupe_key"],
                       MailStatus(row["status"]), row["attempts"], row["last_error"],
                       row["send_after"], row["next_attempt_at"], row["created_at"],
-                      row["sent_at"])
+                      row["sent_at"], row.get("person_name") or "")
 
 
 __all__ = ["FlowRecords", "INFINITY"]

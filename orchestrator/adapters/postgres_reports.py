@@ -4,29 +4,42 @@ and the leadership insights on PostgreSQL (part of ``PostgresRecords``, as a mix
 The dashboard's reads are independent of each other and run side by side on
 pooled connections; they read totals that triggers keep as enrolments,
 attendance and answers change (``session_totals``, ``class_totals``,
-``class_pulse``, ``program_people``; migration 0006), not every row of the
-year. The insights read who answered each leadership question from
-``leadership_respondents`` (one row per person and question, kept when a pass
-is archived), the slice's counts from ``leadership_keys`` (per person,
-question and value; migration 0007) and the slice's texts newest first, at
-most ``MAX_SLICE_TEXTS`` per question, from an index in answer-time order.
+``class_pulse``, ``program_people``; migrations 0006 and 0008), not every row
+of the year. The insights read totals per cell (department, site, level) that
+triggers keep as answers are archived and people move (migration 0008): who
+answered each leadership question (``insight_cells``), how often each value
+was given (``insight_cell_keys``) and each word written
+(``insight_cell_words``), so a slice sums a few hundred rows; and the slice's
+newest free texts, at most ``MAX_SLICE_TEXTS`` per question, from indexes in
+answer-time order (per question, or per cell for a small slice).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime, timezone
 from typing import Any, TypeVar
 
 import asyncpg
 
-from exercises.gym.insights import Cell, Slice
-from exercises.gym.program import Audience, Cadence, SessionSpec, SessionState
+from exercises.gym.errors import ClassInUse, ClassUse
+from exercises.gym.insights import MAX_THEMES, MIN_WORD, STOP_WORDS, Cell, Slice
+from exercises.gym.program import (
+    Audience,
+    Cadence,
+    SessionSpec,
+    SessionState,
+    check_arrangement,
+)
 from exercises.text import Text
 from orchestrator.errors import Conflict, NotFound
-from orchestrator.gym.records import Organisation, ProgramRecord, SessionRecord
+from orchestrator.gym.records import (
+    ClassArrangement,
+    Organisation,
+    ProgramRecord,
+    SessionRecord,
+)
 from orchestrator.gym.reports import (
     ClassDone,
     DashboardFacts,
@@ -41,16 +54,22 @@ from orchestrator.gym.reports import (
 
 Row = Mapping[str, Any]
 T = TypeVar("T")
-MAX_SLICE_TEXTS = 4000
+MAX_SLICE_TEXTS = 200
 MAX_MISSING = 500
+#: One position per class of a program, checked at the end of an arrangement.
+POSITION_UNIQUE = "program_classes_org_id_program_id_position_key"
 
 #: Run by the archive (``postgres_flows``) in its transaction: who answered which
 #: leadership question of the session's program.
 LEADERSHIP_RESPONDENTS = """
-    INSERT INTO leadership_respondents (org_id, program_id, class_id, step_id, employee_id)
-    SELECT DISTINCT a.org_id, s.program_id, s.class_id, a.step_id, a.employee_id
+    INSERT INTO leadership_respondents (org_id, program_id, class_id, step_id, employee_id,
+                                        department, site, level)
+    SELECT DISTINCT a.org_id, s.program_id, s.class_id, a.step_id, a.employee_id,
+           p.department, p.site, p.level
     FROM archived_answers a JOIN sessions s ON s.org_id = a.org_id AND s.pass_id = a.pass_id
+    JOIN people p ON p.org_id = a.org_id AND p.employee_id = a.employee_id
     WHERE a.org_id = $1 AND a.pass_id = $2 AND a.visibility = 'leadership'
+    ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT DO NOTHING"""
 
 
@@ -114,7 +133,8 @@ class ReportRecords:
 
     async def update_program(self, org_id: str, program_id: str, *, name: str,
                              audience: Audience, cadence: Cadence, mandatory: bool,
-                             starts_on: date | None, ends_on: date | None) -> ProgramRecord:
+                             starts_on: date | None, ends_on: date | None,
+                             classes: ClassArrangement | None = None) -> ProgramRecord:
         async with self.pool.acquire() as conn, conn.transaction():
             done = await conn.execute(
                 "UPDATE programs SET name = $3, departments = $4, sites = $5, levels = $6, "
@@ -126,19 +146,67 @@ class ReportRecords:
             if _count(done) == 0:
                 raise NotFound(f"no program {program_id!r} in {org_id!r}",
                                code="unknown_program")
+            if classes is not None:
+                await self._arrange(conn, org_id, program_id, classes)
             return await self._program(conn, org_id, program_id)
 
-    async def update_program_class(self, org_id: str, program_id: str, program_class_id: int,
-                                   *, due_on: date | None, mandatory: bool) -> ProgramRecord:
+    async def arrange_program_classes(self, org_id: str, program_id: str,
+                                      classes: ClassArrangement) -> ProgramRecord:
         async with self.pool.acquire() as conn, conn.transaction():
-            done = await conn.execute(
-                "UPDATE program_classes SET due_on = $4, mandatory = $5 "
-                "WHERE org_id = $1 AND program_id = $2 AND id = $3",
-                org_id, program_id, program_class_id, due_on, mandatory)
-            if _count(done) == 0:
-                raise NotFound(f"program {program_id!r} has no such class",
-                               code="unknown_class")
+            if await conn.fetchval("SELECT 1 FROM programs WHERE org_id = $1 AND id = $2 "
+                                   "FOR UPDATE", org_id, program_id) is None:
+                raise NotFound(f"no program {program_id!r} in {org_id!r}",
+                               code="unknown_program")
+            await self._arrange(conn, org_id, program_id, classes)
             return await self._program(conn, org_id, program_id)
+
+    async def _arrange(self, conn: asyncpg.Connection, org_id: str, program_id: str,
+                       classes: ClassArrangement) -> None:
+        """The new sequence, in the caller's transaction (the program's row is locked, so
+        arrangements of one program follow each other)."""
+        current = await conn.fetch(
+            "SELECT id, position FROM program_classes WHERE org_id = $1 AND program_id = $2",
+            org_id, program_id)
+        check_arrangement([r["id"] for r in current], [r.id for r in classes.rows],
+                          classes.removed)
+        if classes.removed:
+            removed = list(classes.removed)
+            # Locked in pass id order as choosing a place locks them: nobody takes a place
+            # in a session while it goes, and the two never wait for each other in a cycle.
+            await conn.execute(
+                "SELECT 1 FROM sessions WHERE org_id = $1 AND program_class_id = ANY($2) "
+                "ORDER BY pass_id FOR UPDATE", org_id, removed)
+            positions = {r["id"]: r["position"] for r in current}
+            uses = []
+            for r in await conn.fetch(_CLASS_USE, org_id, removed):
+                if r["held"]:
+                    uses.append(ClassUse(r["id"], positions[r["id"]], "class_held", r["held"]))
+                elif r["people"]:
+                    uses.append(ClassUse(r["id"], positions[r["id"]], "class_has_people",
+                                         r["people"]))
+            if uses:
+                raise ClassInUse(sorted(uses, key=lambda u: u.position))
+            # Their scheduled sessions, nobody's yet, go with them (foreign keys cascade).
+            await conn.execute("DELETE FROM program_classes WHERE org_id = $1 AND id = ANY($2)",
+                               org_id, removed)
+        await conn.execute(f"SET CONSTRAINTS {POSITION_UNIQUE} DEFERRED")
+        for position, row in enumerate(classes.rows, start=1):
+            if row.id is not None:
+                await conn.execute(
+                    "UPDATE program_classes SET position = $3, due_on = $4, mandatory = $5 "
+                    "WHERE org_id = $1 AND id = $2", org_id, row.id, position, row.due_on,
+                    row.mandatory)
+                continue
+            try:
+                await conn.execute(
+                    "INSERT INTO program_classes (org_id, program_id, position, class_id, "
+                    "due_on, mandatory, parameters) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    org_id, program_id, position, row.class_id, row.due_on, row.mandatory,
+                    dict(row.parameters))
+            except asyncpg.ForeignKeyViolationError:
+                raise NotFound(f"no class {row.class_id!r} in the library of {org_id!r}",
+                               code="unknown_class") from None
+        await conn.execute(f"SET CONSTRAINTS {POSITION_UNIQUE} IMMEDIATE")
 
     async def update_session(self, org_id: str, pass_id: str,
                              spec: SessionSpec) -> SessionRecord:
@@ -266,15 +334,12 @@ class ReportRecords:
             program = await self._program(conn, org_id, program_id)
         filters = (slice_.department, slice_.site, slice_.level)
 
-        async def cells(conn: asyncpg.Connection) -> list[Row]:
-            return list(await conn.fetch(_INSIGHT_CELLS, org_id, program_id))
-
         async def counts(conn: asyncpg.Connection) -> list[Row]:
             return list(await conn.fetch(_INSIGHT_COUNTS, org_id, program_id, *filters))
 
-        async def texts(conn: asyncpg.Connection) -> list[Row]:
-            return list(await conn.fetch(_INSIGHT_TEXTS, org_id, program_id, *filters,
-                                         MAX_SLICE_TEXTS))
+        async def words(conn: asyncpg.Connection) -> list[Row]:
+            return list(await conn.fetch(_INSIGHT_WORDS, org_id, program_id, *filters,
+                                         MIN_WORD, sorted(STOP_WORDS), MAX_THEMES))
 
         async def versions(conn: asyncpg.Connection) -> list[Row]:
             return list(await conn.fetch(
@@ -282,11 +347,23 @@ class ReportRecords:
                 "WHERE org_id = $1 AND program_id = $2 GROUP BY class_id",
                 org_id, program_id))
 
-        # The whole organisation's newest texts are the index's first rows; a small
-        # slice's are found faster from its people.
-        cell_rows, count_rows, text_rows, version_rows = await asyncio.gather(
-            self._read(cells), self._read(counts),
-            self._read(texts, ordered=slice_ == Slice()), self._read(versions))
+        async def cells_and_texts() -> tuple[list[Row], list[Row]]:
+            cell_rows = await self._read(lambda conn: conn.fetch(_INSIGHT_CELLS, org_id,
+                                                                 program_id))
+            # The newest texts of a slice: for the whole organisation, or a slice of many
+            # cells that holds a large share, the question's newest rows filtered;
+            # otherwise each cell's newest rows, merged.
+            share, cells = _slice_share(cell_rows, slice_)
+            if slice_ == Slice() or share * cells >= 1:
+                query = _INSIGHT_TEXTS_NEWEST
+            else:
+                query = _INSIGHT_TEXTS_BY_CELL
+            text_rows = await self._read(lambda conn: conn.fetch(
+                query, org_id, program_id, *filters, MAX_SLICE_TEXTS))
+            return list(cell_rows), list(text_rows)
+
+        (cell_rows, text_rows), count_rows, word_rows, version_rows = await asyncio.gather(
+            cells_and_texts(), self._read(counts), self._read(words), self._read(versions))
         by_question: dict[tuple[str, str], dict[Cell, int]] = {}
         kinds: dict[tuple[str, str], str] = {}
         for r in cell_rows:
@@ -297,31 +374,40 @@ class ReportRecords:
             key = (r["class_id"], r["step_id"])
             kinds[key] = r["step_kind"]
             distributions.setdefault(key, {})[r["key"]] = r["n"]
-        grouped: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+        counted: dict[tuple[str, str], dict[str, int]] = {}
+        for r in word_rows:
+            key = (r["class_id"], r["step_id"])
+            kinds.setdefault(key, r["step_kind"])
+            counted.setdefault(key, {})[r["word"]] = r["n"]
+        grouped: dict[tuple[str, str], list[str]] = {}
         for r in text_rows:
             key = (r["class_id"], r["step_id"])
-            kinds[key] = r["step_kind"]
-            value = r["value"]
-            grouped.setdefault(key, []).append(json.loads(value) if isinstance(value, str)
-                                               else value)
-        for r in await self._kinds(org_id, program_id, [k for k in by_question if k not in kinds]):
-            kinds[(r["class_id"], r["step_id"])] = r["step_kind"]
+            kinds.setdefault(key, r["step_kind"])
+            grouped.setdefault(key, []).extend(r["texts"])
+        missing = [k for k in by_question if k not in kinds]
+        if missing:
+            for r in await self.pool.fetch(_INSIGHT_KINDS, org_id, program_id,
+                                           [k[0] for k in missing], [k[1] for k in missing]):
+                if r["step_kind"] is not None:
+                    kinds[(r["class_id"], r["step_id"])] = r["step_kind"]
         questions = tuple(sorted((c, s, kinds.get((c, s), "")) for c, s in by_question))
         return InsightAnswers(program, questions, by_question, distributions,
-                              {k: tuple(v) for k, v in grouped.items()}, slice_,
+                              {k: tuple(v) for k, v in grouped.items()}, counted, slice_,
                               {r["class_id"]: r["version"] for r in version_rows})
 
-    async def _kinds(self, org_id: str, program_id: str,
-                     keys: list[tuple[str, str]]) -> list[Row]:
-        if not keys:
-            return []
-        return list(await self.pool.fetch(
-            "SELECT DISTINCT ON (s.class_id, a.step_id) s.class_id, a.step_id, a.step_kind "
-            "FROM archived_answers a JOIN sessions s ON s.org_id = a.org_id "
-            "AND s.pass_id = a.pass_id WHERE a.org_id = $1 AND s.program_id = $2 "
-            "AND a.visibility = 'leadership' AND (s.class_id, a.step_id) IN "
-            "(SELECT * FROM unnest($3::text[], $4::text[]))", org_id, program_id,
-            [k[0] for k in keys], [k[1] for k in keys]))
+
+def _slice_share(cells: list[Row], slice_: Slice) -> tuple[float, float]:
+    """The slice's share of the people who answered, and how many cells it spans per
+    question."""
+    everyone = inside = spans = 0
+    questions = set()
+    for r in cells:
+        everyone += r["n"]
+        questions.add((r["class_id"], r["step_id"]))
+        if slice_.matches((r["department"], r["site"], r["level"])):
+            inside += r["n"]
+            spans += 1
+    return (inside / everyone if everyone else 0.0), spans / max(len(questions), 1)
 
 
 def _count(status: str) -> int:
@@ -344,6 +430,20 @@ def _session_record(row: Row) -> SessionRecord:
                          row["waiting"])
 
 
+# What keeps a class in its program: sessions held, and people who hold, wait for or were
+# invited to a place in one of its sessions.
+_CLASS_USE = """
+    SELECT pc.id,
+           (SELECT count(*) FROM sessions s WHERE s.org_id = pc.org_id
+              AND s.program_class_id = pc.id AND s.state IN ('open', 'ended')) AS held,
+           (SELECT count(DISTINCT x.employee_id) FROM (
+               SELECT e.employee_id FROM enrolments e WHERE e.org_id = pc.org_id
+                 AND e.program_class_id = pc.id AND e.status <> 'cancelled'
+               UNION ALL
+               SELECT a.employee_id FROM sessions s JOIN attendance a
+                 ON a.org_id = s.org_id AND a.pass_id = s.pass_id
+               WHERE s.org_id = pc.org_id AND s.program_class_id = pc.id) x) AS people
+    FROM program_classes pc WHERE pc.org_id = $1 AND pc.id = ANY($2)"""
 _AUDIENCE = """(cardinality($3::text[]) = 0 OR p.department = ANY($3::text[]))
       AND (cardinality($4::text[]) = 0 OR p.site = ANY($4::text[]))
       AND (cardinality($5::text[]) = 0 OR p.level = ANY($5::text[]))"""
@@ -410,44 +510,71 @@ _MISSING = f"""
                       AND a.first_joined_at IS NOT NULL)
     ORDER BY p.last_name, p.first_name, p.employee_id
     LIMIT $6"""
+# Who answered each leadership question, per cell (``insight_cells``, migration 0008).
 _INSIGHT_CELLS = """
-    SELECT r.class_id, r.step_id, p.department, p.site, p.level, count(*) AS n
-    FROM leadership_respondents r
-    JOIN people p ON p.org_id = r.org_id AND p.employee_id = r.employee_id
-    WHERE r.org_id = $1 AND r.program_id = $2
-    GROUP BY r.class_id, r.step_id, p.department, p.site, p.level"""
-_SLICE_WHERE = """
-        WHERE a.org_id = $1 AND s.program_id = $2 AND a.visibility = 'leadership'
-          AND ($3::text IS NULL OR p.department = $3)
-          AND ($4::text IS NULL OR p.site = $4)
-          AND ($5::text IS NULL OR p.level = $5)"""
-_SLICE_FROM = """
-        FROM archived_answers a
-        JOIN sessions s ON s.org_id = a.org_id AND s.pass_id = a.pass_id
-        JOIN people p ON p.org_id = a.org_id AND p.employee_id = a.employee_id"""
-_SLICE = _SLICE_FROM + _SLICE_WHERE
-# The slice's scales, choices, energy and follow-ups, counted (no person, time or room):
-# each person's counts per question and value (``leadership_keys``, kept by a trigger).
-_INSIGHT_COUNTS = """
-    SELECT k.class_id, k.step_id, k.step_kind, k.key, sum(k.n)::bigint AS n
-    FROM leadership_keys k
-    JOIN people p ON p.org_id = k.org_id AND p.employee_id = k.employee_id
-    WHERE k.org_id = $1 AND k.program_id = $2
-      AND ($3::text IS NULL OR p.department = $3)
-      AND ($4::text IS NULL OR p.site = $4)
-      AND ($5::text IS NULL OR p.level = $5)
+    SELECT class_id, step_id, department, site, level, people AS n
+    FROM insight_cells
+    WHERE org_id = $1 AND program_id = $2 AND people > 0"""
+_SLICE = """
+      AND ($3::text IS NULL OR department = $3)
+      AND ($4::text IS NULL OR site = $4)
+      AND ($5::text IS NULL OR level = $5)"""
+# The slice's scales, choices, energy and follow-ups, counted (no person, time or room),
+# from the counts per cell (``insight_cell_keys``).
+_INSIGHT_COUNTS = f"""
+    SELECT class_id, step_id, step_kind, key, sum(n)::bigint AS n
+    FROM insight_cell_keys
+    WHERE org_id = $1 AND program_id = $2 {_SLICE}
     GROUP BY 1, 2, 3, 4"""
-# The slice's words and texts, newest first, at most $6 per question (from the index in
-# answer-time order: a question's newest answers are read, not all of them).
-_INSIGHT_TEXTS = f"""
-    SELECT q.class_id, q.step_id, t.step_kind, t.value
-    FROM (SELECT DISTINCT class_id, step_id FROM leadership_respondents
+# The slice's most frequent words that may be themes ($6: the shortest, $7: the stop
+# words), at most $8 per question, from the words per cell (``insight_cell_words``).
+# Ties: alphabetical by code point, as in Python.
+_INSIGHT_WORDS = f"""
+    SELECT class_id, step_id, step_kind, word, n FROM (
+        SELECT class_id, step_id, max(step_kind) AS step_kind, word, sum(n)::bigint AS n,
+               row_number() OVER (PARTITION BY class_id, step_id
+                                  ORDER BY sum(n) DESC, word COLLATE "C") AS place
+        FROM insight_cell_words
+        WHERE org_id = $1 AND program_id = $2 {_SLICE}
+          AND char_length(word) >= $6 AND word <> ALL($7::text[])
+        GROUP BY class_id, step_id, word) w
+    WHERE place <= $8"""
+_FREE_TEXT = "step_kind IN ('reflection', 'commitment', 'follow-up')"
+# The slice's free texts, newest first, at most $6 per question: the question's newest
+# rows, filtered (``leadership_texts_newest``)...
+_INSIGHT_TEXTS_NEWEST = f"""
+    SELECT q.class_id, q.step_id, t.step_kind, t.texts
+    FROM (SELECT DISTINCT class_id, step_id FROM insight_cells
           WHERE org_id = $1 AND program_id = $2) q
     CROSS JOIN LATERAL (
-        SELECT a.step_kind, a.value
-        {_SLICE}
-          AND a.step_id = q.step_id AND s.class_id = q.class_id
-          AND a.step_kind IN ('reflection', 'commitment', 'follow-up', 'check-in',
-                              'check-out', 'word-cloud')
-        ORDER BY a.answered_at DESC
+        SELECT step_kind, texts FROM leadership_texts
+        WHERE org_id = $1 AND program_id = $2 AND class_id = q.class_id
+          AND step_id = q.step_id AND {_FREE_TEXT} {_SLICE}
+        ORDER BY answered_at DESC
         LIMIT $6) t"""
+# ... or the newest rows of each of the slice's cells (``leadership_texts_cell_newest``),
+# merged: a small slice's rows are found without passing everyone else's.
+_INSIGHT_TEXTS_BY_CELL = f"""
+    SELECT class_id, step_id, step_kind, texts FROM (
+        SELECT c.class_id, c.step_id, t.step_kind, t.texts,
+               row_number() OVER (PARTITION BY c.class_id, c.step_id
+                                  ORDER BY t.answered_at DESC) AS place
+        FROM (SELECT class_id, step_id, department, site, level FROM insight_cells
+              WHERE org_id = $1 AND program_id = $2 {_SLICE}) c
+        CROSS JOIN LATERAL (
+            SELECT step_kind, texts, answered_at FROM leadership_texts t
+            WHERE t.org_id = $1 AND t.program_id = $2 AND t.class_id = c.class_id
+              AND t.step_id = c.step_id AND t.department = c.department
+              AND t.site = c.site AND t.level = c.level AND {_FREE_TEXT}
+            ORDER BY t.answered_at DESC
+            LIMIT $6) t) x
+    WHERE place <= $6"""
+# The kind of a question the slice has nothing of (a row of any cell says it).
+_INSIGHT_KINDS = """
+    SELECT q.class_id, q.step_id, coalesce(
+        (SELECT step_kind FROM insight_cell_keys k WHERE k.org_id = $1 AND k.program_id = $2
+           AND k.class_id = q.class_id AND k.step_id = q.step_id LIMIT 1),
+        (SELECT step_kind FROM insight_cell_words w WHERE w.org_id = $1
+           AND w.program_id = $2 AND w.class_id = q.class_id AND w.step_id = q.step_id
+         LIMIT 1)) AS step_kind
+    FROM unnest($3::text[], $4::text[]) AS q(class_id, step_id)"""

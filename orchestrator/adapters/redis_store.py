@@ -30,6 +30,8 @@ Keys (prefix ``onlive:``):
   ``expected`` changes (in the same transaction): while it is the same, a worker
   reuses what it read of the three (O(n) each) instead of reading them again
   for every facilitator view.
+- ``secret:{kind}:{id}`` a short-lived secret (sign-on flow or session, a hash with
+  its own expiry); ``secrets:{kind}`` zset id -> expiry (ms) lists one kind's.
 - ``revoked:{key}`` a revoked credential (``cred:ID``) or holder (``holder:DIGEST``),
   expiring when every credential it refuses would have expired anyway.
 """
@@ -55,7 +57,7 @@ from exercises.text import Text
 from orchestrator.codec import from_plain, to_plain
 from orchestrator.errors import Conflict, NotFound
 from orchestrator.ports import Applied, Step
-from orchestrator.readmodels import Alert, HelpRequest, JournalEntry
+from orchestrator.readmodels import Alert, AlertCode, HelpRequest, JournalEntry
 
 T = TypeVar("T")
 
@@ -634,11 +636,20 @@ class RedisStore:
 
     # -- short-lived secrets -------------------------------------------------
 
+    @staticmethod
+    def _secret_index(key: str) -> str:
+        return f"{PREFIX}secrets:{key.partition(':')[0]}"
+
     async def put_secret(self, key: str, value: dict[str, str], ttl_s: float) -> None:
+        now_ms = int(time.time() * 1000)
+        ttl_ms = max(1, int(ttl_s * 1000))
         async with self.r.pipeline(transaction=True) as pipe:
             pipe.delete(f"{PREFIX}secret:{key}")
             pipe.hset(f"{PREFIX}secret:{key}", mapping=dict(value))  # type: ignore[arg-type]
-            pipe.pexpire(f"{PREFIX}secret:{key}", max(1, int(ttl_s * 1000)))
+            pipe.pexpire(f"{PREFIX}secret:{key}", ttl_ms)
+            # The index lists a kind's secrets (an admin's list of sign-ins) without a scan.
+            pipe.zadd(self._secret_index(key), {key: now_ms + ttl_ms})
+            pipe.zremrangebyscore(self._secret_index(key), "-inf", now_ms)
             await pipe.execute()
 
     async def get_secret(self, key: str) -> dict[str, str] | None:
@@ -648,8 +659,20 @@ class RedisStore:
         async with self.r.pipeline(transaction=True) as pipe:
             pipe.hgetall(f"{PREFIX}secret:{key}")
             pipe.delete(f"{PREFIX}secret:{key}")
-            raw, _ = await pipe.execute()
+            pipe.zrem(self._secret_index(key), key)
+            raw, _, _ = await pipe.execute()
         return _fields(raw) or None
+
+    async def secrets_under(self, prefix: str) -> dict[str, dict[str, str]]:
+        index = self._secret_index(prefix)
+        listed: list[bytes] = await self.r.zrangebyscore(  # type: ignore[assignment]
+            index, int(time.time() * 1000), "+inf")
+        keys = [key for key in (_str(k) for k in listed) if key.startswith(prefix)]
+        async with self.r.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hgetall(f"{PREFIX}secret:{key}")
+            found = await pipe.execute() if keys else []
+        return {key: fields for key, raw in zip(keys, found) if (fields := _fields(raw))}
 
     # -- revocation ----------------------------------------------------------
 
@@ -673,7 +696,7 @@ class RedisStore:
 
     # -- alerts and audit ----------------------------------------------------
 
-    async def alert(self, code: str, message: str, **detail: str) -> Alert:
+    async def alert(self, code: AlertCode, message: str, **detail: str) -> Alert:
         at = f"{time.time():.3f}"
         entry: dict[Any, Any] = {"code": code, "message": message, "at": at, **detail}
         entry_id = await self._xadd(f"{PREFIX}alerts", entry)

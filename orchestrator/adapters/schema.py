@@ -29,6 +29,8 @@ MIGRATION_LOCK = 1
 ROSTER_LOCK = 2
 
 _MIGRATION_FILE = re.compile(r"(\d{4})_([a-z0-9_]+)\.sql")
+#: A migration may recount a year of rows (no pool's per-statement timeout applies).
+MIGRATION_TIMEOUT_S = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,7 @@ async def migrate(conn: asyncpg.Connection, migrations: Sequence[Migration] | No
                         "to this database; never edit an applied migration, add a new one")
                 continue
             async with conn.transaction():
-                await conn.execute(m.sql)
+                await conn.execute(m.sql, timeout=MIGRATION_TIMEOUT_S)
                 await conn.execute("INSERT INTO schema_migrations (version, name, checksum) "
                                    "VALUES ($1, $2, $3)", m.version, m.name, m.checksum)
             applied_now.append(m.version)

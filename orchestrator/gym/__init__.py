@@ -28,6 +28,7 @@ from orchestrator.gym.mytraining import MyTraining
 from orchestrator.gym.persondata import PersonDataService
 from orchestrator.gym.ports import Records
 from orchestrator.gym.programs import Programs
+from orchestrator.gym.questions import QuestionNames
 from orchestrator.gym.roster import RosterService
 from orchestrator.gym.staff import StaffAccess
 from orchestrator.participants import Participants
@@ -62,6 +63,7 @@ def build_gym(records: Records, passes: PassService, participants: Participants,
               people: People, settings: Settings, *,
               clock: Callable[[], float] = time.time) -> Gym:
     classes = ClassLibrary(records)
+    names = QuestionNames(classes)  # the words of answered questions, shared by the pages
     roster = RosterService(records, passes.store, participants)
     person_data = PersonDataService(people, records)
     links = PersonalLinks(records, settings.secret, settings.base_url)
@@ -69,12 +71,14 @@ def build_gym(records: Records, passes: PassService, participants: Participants,
     outbox = Outbox(records, clock=clock)
     return Gym(records, roster, classes, programs, person_data,
                Enrolments(records, passes.store, clock=clock), links,
-               MyTraining(records, roster, person_data, settings.base_url, clock=clock),
+               MyTraining(records, roster, person_data, settings.base_url, names=names,
+                          clock=clock),
                outbox,
                MailRenderer(records, links, settings.mail_from, clock=clock),
                PassArchiver(records, passes.store, clock=clock,
                             retention_s=settings.pass_retention),
                StaffAccess(records, Access(settings, clock=clock), settings.base_url),
-               Dashboards(records, clock=clock), Insights(records, classes, clock=clock),
+               Dashboards(records, names=names, clock=clock),
+               Insights(records, classes, names=names, clock=clock),
                Facilitating(records, programs, clock=clock),
                LinkRequests(records, outbox, settings.secret, clock=clock))

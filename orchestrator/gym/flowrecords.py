@@ -52,6 +52,7 @@ class OutboxMail:
     next_attempt_at: datetime
     created_at: datetime
     sent_at: datetime | None
+    person_name: str = ""  # first and last name, for the admin's list
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class SessionSlot:
     state: SessionState
     enrolled: int
     waiting: int
+    class_version: int = 1  # the version it was scheduled with
 
 
 @dataclass(frozen=True, slots=True)

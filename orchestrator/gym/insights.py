@@ -8,26 +8,33 @@ ones: scales, choices, energy and follow-ups as distributions; free texts
 shuffled, without name, time or room; themes as the most frequent words. A
 hidden slice carries no figure and no text. Decisions are memoised by their
 inputs (who answered, k): the same counts always give the same decision.
-Class versions are immutable, so their questions are kept once read.
+A question is named as the newest version of its class that was asked and
+still has it words it (``orchestrator.gym.questions``); when no version has
+it any more, it has no title (the page says so in words, never with the
+step's id).
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import cast
 
 from exercises.gym import insights as rules
 from exercises.gym.insights import Cell, Slice, Summary
 from exercises.script import Step
 from exercises.text import Text
-from orchestrator.errors import NotFound
 from orchestrator.gym.classes import ClassLibrary
 from orchestrator.gym.dashboard import TopLine
 from orchestrator.gym.ports import Records
+from orchestrator.gym.records import Organisation
+from orchestrator.gym.reports import InsightAnswers, TopFacts
+from orchestrator.gym.questions import QuestionNames
 
 __all__ = ["InsightPage", "Insights", "Question"]
 
@@ -37,10 +44,12 @@ MEMO = 256
 @dataclass(frozen=True, slots=True)
 class Question:
     class_id: str
-    class_title: Text
+    class_title: Text | None  # None: the class is not in the library any more
     step_id: str
     kind: str
-    title: Text
+    # From the newest version of the class that was asked and has the step; None when
+    # none has it any more (the page says so in words, never with the step's id).
+    title: Text | None
     prompt: Text | None
     options: tuple[Text, ...]
     summary: Summary | None  # None: hidden in this slice (fewer than k, or subtractable)
@@ -61,6 +70,7 @@ class InsightPage:
 
 class Insights:
     def __init__(self, records: Records, classes: ClassLibrary, *,
+                 names: QuestionNames | None = None,
                  clock: Callable[[], float] = time.time,
                  rng: random.Random | None = None) -> None:
         self.records = records
@@ -69,7 +79,7 @@ class Insights:
         self.rng = rng or random.SystemRandom()
         self._decisions: OrderedDict[tuple[frozenset[tuple[Cell, int]], int],
                                      frozenset[Slice]] = OrderedDict()
-        self._steps: dict[tuple[str, str, int], tuple[Text, dict[str, Step]]] = {}
+        self.names = names or QuestionNames(classes)
 
     def _shown(self, cells: Mapping[Cell, int], k: int) -> frozenset[Slice]:
         key = (frozenset(cells.items()), k)
@@ -81,16 +91,17 @@ class Insights:
             self._decisions.popitem(last=False)
         return decided
 
-    async def _questions_of(self, org_id: str, class_id: str, version: int,
-                            parameters: Mapping[str, str]) -> tuple[Text, dict[str, Step]]:
-        key = (org_id, class_id, version)
-        if key not in self._steps:
-            script = await self.classes.script(org_id, class_id, version, parameters)
-            self._steps[key] = (script.title, {s.id: s for s in script.steps})
-        return self._steps[key]
-
     async def build(self, org_id: str, program_id: str, slice_: Slice) -> InsightPage:
-        facts = await self.records.insight_answers(org_id, program_id, slice_)
+        # Side by side; an error is the first one in this order (the program's, then the
+        # organisation's), whichever came first.
+        outcomes = await asyncio.gather(
+            self.records.insight_answers(org_id, program_id, slice_),
+            self.records.top_facts(org_id, datetime.fromtimestamp(self.clock(), timezone.utc)),
+            self.records.org(org_id), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        facts, top, org = cast(tuple[InsightAnswers, TopFacts, Organisation], outcomes)
         program = facts.program
         k = program.anonymity_k
         params = {c.class_id: c.parameters for c in reversed(program.classes)}
@@ -98,27 +109,23 @@ class Insights:
         for class_id, step_id, kind in facts.questions:
             cells = facts.cells[(class_id, step_id)]
             visible = self._shown(cells, k)
-            title, steps = Text(class_id, class_id), dict[str, Step]()
+            title: Text | None = None
+            step: Step | None = None
             if class_id in facts.versions:
-                try:
-                    title, steps = await self._questions_of(
-                        org_id, class_id, facts.versions[class_id], params.get(class_id, {}))
-                except NotFound:
-                    pass
-            step = steps.get(step_id)
+                title, step = await self.names.step(org_id, class_id, step_id,
+                                                   facts.versions[class_id],
+                                                   params.get(class_id, {}))
             summary = None
             if slice_ in visible:
                 people = sum(n for cell, n in cells.items() if slice_.matches(cell))
-                summary = rules.summarise(kind, facts.counts.get((class_id, step_id), {}),
-                                          facts.texts.get((class_id, step_id), ()), people,
-                                          self.rng)
+                key = (class_id, step_id)
+                summary = rules.summarise(kind, facts.counts.get(key, {}),
+                                          facts.texts.get(key, ()), facts.words.get(key, {}),
+                                          people, self.rng)
             questions.append(Question(
-                class_id, title, step_id, kind, step.title if step else Text(step_id, step_id),
+                class_id, title, step_id, kind, step.title if step else None,
                 step.prompt if step else None, step.options if step else (), summary))
         every = [cell for cells in facts.cells.values() for cell in cells]
-        top = await self.records.top_facts(org_id, datetime.fromtimestamp(self.clock(),
-                                                                          timezone.utc))
-        org = await self.records.org(org_id)
         return InsightPage(
             program.id, program.name, k, slice_,
             tuple(sorted({c[0] for c in every})), tuple(sorted({c[1] for c in every})),

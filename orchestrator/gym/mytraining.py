@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from exercises.gym.enrolment import can_join, join_opens_at
@@ -28,6 +28,7 @@ from exercises.gym.roster import Language
 from exercises.text import Text
 from orchestrator.errors import NotFound
 from orchestrator.gym.calendar import session_ics
+from orchestrator.gym.classes import ClassLibrary
 from orchestrator.gym.flowrecords import (
     Colleague,
     JournalLine,
@@ -39,6 +40,7 @@ from orchestrator.gym.flowrecords import (
 )
 from orchestrator.gym.persondata import FullExport, PersonDataService
 from orchestrator.gym.ports import Records
+from orchestrator.gym.questions import QuestionNames
 from orchestrator.gym.roster import RosterService
 
 
@@ -81,9 +83,13 @@ class MyTrainingPage:
     trends: Mapping[str, list[TrendPoint]]
     colleagues: tuple[Colleague, ...]
     server_now: float
+    # A scale question's title (from the class version its newest answer was given to);
+    # "energy" and a question no version has any more have none.
+    trend_titles: Mapping[str, Text] = field(default_factory=dict)
 
 
-def build_page(facts: TrainingFacts, server_now: float) -> MyTrainingPage:
+def build_page(facts: TrainingFacts, server_now: float,
+               trend_titles: Mapping[str, Text] = {}) -> MyTrainingPage:
     """The page from what is stored about the person (pure: statuses, the next class,
     the sessions to choose from and whether each can be joined now, trends)."""
     now = datetime.fromtimestamp(server_now, timezone.utc)
@@ -130,13 +136,16 @@ def build_page(facts: TrainingFacts, server_now: float) -> MyTrainingPage:
     return MyTrainingPage(person.employee_id, person.first_name, person.name,
                           person.language, facts.program.id, facts.program.name,
                           tuple(lines), current, tuple(choices), facts.journal,
-                          trends(facts.trend_points), facts.colleagues, server_now)
+                          trends(facts.trend_points), facts.colleagues, server_now,
+                          trend_titles)
 
 
 class MyTraining:
     def __init__(self, records: Records, roster: RosterService, person_data: PersonDataService,
-                 base_url: str, *, clock: Callable[[], float] = time.time) -> None:
+                 base_url: str, *, names: QuestionNames | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.records = records
+        self.names = names or QuestionNames(ClassLibrary(records))
         self.roster = roster
         self.person_data = person_data
         self.base_url = base_url
@@ -148,7 +157,22 @@ class MyTraining:
     async def page(self, holder: LinkHolder) -> MyTrainingPage:
         facts = await self.records.training_facts(holder.org_id, holder.program_id,
                                                   holder.employee_id)
-        return build_page(facts, self.clock())
+        return build_page(facts, self.clock(), await self._trend_titles(holder.org_id, facts))
+
+    async def _trend_titles(self, org_id: str, facts: TrainingFacts) -> dict[str, Text]:
+        """Each repeated scale question as the class version of its newest answer words it."""
+        slots = {s.pass_id: s for s in facts.sessions}
+        params = {c.id: c.parameters for c in facts.program.classes}
+        titles: dict[str, Text] = {}
+        for question, points in trends(facts.trend_points).items():
+            slot = slots.get(points[-1].pass_id)
+            if question == "energy" or slot is None:
+                continue
+            _, step = await self.names.step(org_id, slot.class_id, question, slot.class_version,
+                                            params.get(slot.program_class_id, {}))
+            if step is not None:
+                titles[question] = step.title
+        return titles
 
     async def _place(self, holder: LinkHolder, pass_id: str) -> tuple[MyEnrolment, datetime]:
         session = await self.records.session(holder.org_id, pass_id)

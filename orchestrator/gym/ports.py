@@ -38,6 +38,7 @@ from orchestrator.gym.flowrecords import (
     TrainingFacts,
 )
 from orchestrator.gym.records import (
+    ClassArrangement,
     ClassVersion,
     FacilitatedSession,
     ImportReport,
@@ -49,9 +50,11 @@ from orchestrator.gym.records import (
     SessionRecord,
 )
 from orchestrator.gym.reports import (
+    BreakdownFacts,
     DashboardFacts,
     InsightAnswers,
     MissingPerson,
+    PulseCell,
     StaffCredential,
     TopFacts,
 )
@@ -249,9 +252,18 @@ class StaffStore(Protocol):
 class ScheduleEdits(Protocol):
     async def update_program(self, org_id: str, program_id: str, *, name: str,
                              audience: Audience, cadence: Cadence, mandatory: bool,
-                             starts_on: date | None, ends_on: date | None) -> ProgramRecord: ...
-    async def update_program_class(self, org_id: str, program_id: str, program_class_id: int,
-                                   *, due_on: date | None, mandatory: bool) -> ProgramRecord: ...
+                             starts_on: date | None, ends_on: date | None,
+                             classes: ClassArrangement | None = None) -> ProgramRecord:
+        """The program's fields and, with ``classes``, its classes, in one transaction."""
+        ...
+    async def arrange_program_classes(self, org_id: str, program_id: str,
+                                      classes: ClassArrangement) -> ProgramRecord:
+        """The program's classes in a new order, some removed, some added, due dates and
+        flags changed: all or nothing. ``InvalidProgram`` (``classes_changed``) when the
+        arrangement does not name each current class once; ``ClassInUse`` for a removed
+        class whose sessions were held or that people hold, wait for or were invited to
+        (its scheduled, empty sessions go with it)."""
+        ...
     async def update_session(self, org_id: str, pass_id: str,
                              spec: SessionSpec) -> SessionRecord:
         """Only while scheduled (``Conflict`` otherwise, or when fewer places than holders)."""
@@ -270,9 +282,23 @@ class ReportStore(Protocol):
                               slice_: Slice) -> InsightAnswers: ...
 
 
+class BreakdownStore(Protocol):
+    async def class_breakdown(self, org_id: str, program_id: str,
+                              program_class_id: int) -> BreakdownFacts:
+        """One class of the program by cell, its pulse left out (``NotFound`` for a class
+        it does not have)."""
+        ...
+    async def class_pulse(self, org_id: str, program_id: str,
+                          program_class_id: int) -> tuple[PulseCell, ...]:
+        """The class's check-in energy and scales by cell (none for a class the program
+        does not have)."""
+        ...
+
+
 class Records(Organisations, RosterStore, ClassStore, ProgramStore, AttendanceStore, PersonRecords,
               EnrolmentStore, LinkStore, OutboxStore, ArchiveStore, TrainingStore, StaffStore,
-              ScheduleEdits, ReportStore, ClassEditorStore, FacilitatorStore, Protocol):
+              ScheduleEdits, ReportStore, BreakdownStore, ClassEditorStore, FacilitatorStore,
+              Protocol):
     """The whole system of record."""
 
     async def ping(self) -> None: ...

@@ -7,26 +7,43 @@ the live store when its facilitator opens the session (``open_session``),
 from that same version. Opening twice is refused; a crash between creating
 the pass and marking the session open is finished by opening again.
 
+A program's classes can be added, removed and reordered (``arrange``): a
+class whose sessions were held keeps its place in the program (with its
+attendance, answers and journals), and so does one that people hold, wait
+for or were invited to.
+
 Errors: ``InvalidProgram`` / ``InvalidSession`` for bad input (nothing is
-changed), ``NotFound`` for an unknown organisation, program, class or
-session, ``Conflict`` for a program id that exists, ``ClassFileError`` for
-missing class parameters.
+changed), ``ClassInUse`` for a class that cannot be removed, ``NotFound``
+for an unknown organisation, program, class or session, ``Conflict`` for a
+program id that exists, ``ClassFileError`` for missing class parameters.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import date
 
 from exercises.gym.errors import InvalidProgram, InvalidSession
 from exercises.gym.ids import live_id
-from exercises.gym.program import ProgramClassSpec, ProgramSpec, SessionSpec, SessionState, transition
+from exercises.gym.program import (
+    ProgramClassSpec,
+    ProgramSpec,
+    SessionSpec,
+    SessionState,
+    moved,
+    transition,
+)
 from exercises.state import PassState
 from orchestrator.errors import Conflict
 from orchestrator.gym.classes import ClassLibrary
 from orchestrator.gym.ports import Records
-from orchestrator.gym.records import ProgramClass, ProgramRecord, SessionRecord
+from orchestrator.gym.records import (
+    ClassArrangement,
+    ClassPlan,
+    ProgramClass,
+    ProgramRecord,
+    SessionRecord,
+)
 from orchestrator.gym.roster import member_of
 from orchestrator.service import PassService, new_pass_id
 
@@ -93,29 +110,74 @@ class Programs:
                                              "pass_id": session.pass_id})
         return session
 
-    async def update(self, org_id: str, spec: ProgramSpec) -> ProgramRecord:
+    async def update(self, org_id: str, spec: ProgramSpec,
+                     classes: ClassArrangement | None = None) -> ProgramRecord:
         """Change a program's name, audience, cadence, mandatory flag and dates (its id
-        names it; its anonymity threshold stays, so insights never shrink their groups)."""
+        names it; its anonymity threshold stays, so insights never shrink their groups)
+        and, with ``classes``, its classes (see ``arrange``), all in one transaction."""
         program = await self.records.program(org_id, spec.id)
-        late = [c for c in program.classes if c.due_on and spec.ends_on
-                and c.due_on > spec.ends_on]
+        dues = ([(i, c.due_on) for i, c in enumerate(classes.rows, start=1)] if classes
+                else [(c.position, c.due_on) for c in program.classes])
+        late = [(i, due) for i, due in dues if due and spec.ends_on and due > spec.ends_on]
         if late:
-            raise InvalidProgram(f"ends: {spec.ends_on} is before class {late[0].position}'s "
-                                 f"due date {late[0].due_on}")
+            raise InvalidProgram(f"ends: {spec.ends_on} is before class {late[0][0]}'s "
+                                 f"due date {late[0][1]}")
+        if classes is not None:
+            classes = await self._checked(org_id, classes)
         updated = await self.records.update_program(
             org_id, spec.id, name=spec.name.strip(), audience=spec.audience,
             cadence=spec.cadence, mandatory=spec.mandatory, starts_on=spec.starts_on,
-            ends_on=spec.ends_on)
+            ends_on=spec.ends_on, classes=classes)
         log.info("program changed", extra={"org_id": org_id, "program_id": spec.id})
         return updated
 
-    async def update_class(self, org_id: str, program_id: str, program_class_id: int, *,
-                           due_on: date | None, mandatory: bool) -> ProgramRecord:
+    async def arrange(self, org_id: str, program_id: str,
+                      classes: ClassArrangement) -> ProgramRecord:
+        """The program's classes in a new order: kept ones with their due dates and flags,
+        new ones from the library, some removed. A class whose sessions were held, or
+        that people hold, wait for or were invited to, is never removed (``ClassInUse``;
+        nothing changes); a removed class's scheduled sessions, nobody's yet, go with
+        it. A page that read the classes before someone else changed them is refused
+        (``classes_changed``)."""
         program = await self.records.program(org_id, program_id)
-        if due_on is not None and program.ends_on is not None and due_on > program.ends_on:
-            raise InvalidProgram(f"due: {due_on} is after the program ends ({program.ends_on})")
-        return await self.records.update_program_class(org_id, program_id, program_class_id,
-                                                       due_on=due_on, mandatory=mandatory)
+        late = [(i, r.due_on) for i, r in enumerate(classes.rows, start=1)
+                if r.due_on and program.ends_on and r.due_on > program.ends_on]
+        if late:
+            raise InvalidProgram(f"due: class {late[0][0]} is due {late[0][1]}, after the "
+                                 f"program ends ({program.ends_on})")
+        arranged = await self.records.arrange_program_classes(
+            org_id, program_id, await self._checked(org_id, classes))
+        log.info("program classes arranged", extra={
+            "org_id": org_id, "program_id": program_id, "removed": len(classes.removed)})
+        return arranged
+
+    async def _checked(self, org_id: str, classes: ClassArrangement) -> ClassArrangement:
+        """New classes are put in the library, and their parameters checked, first."""
+        for row in classes.rows:
+            if row.id is None:
+                version = await self.classes.ensure(org_id, row.class_id)
+                await self.classes.script(org_id, row.class_id, version.version,
+                                          row.parameters)
+        return classes
+
+    async def remove_class(self, org_id: str, program_id: str, class_ref: str) -> ProgramClass:
+        """Remove one class (by position or class id); see ``arrange``."""
+        program = await self.records.program(org_id, program_id)
+        gone = _program_class(program, class_ref)
+        await self.arrange(org_id, program_id, ClassArrangement(
+            tuple(_plan(c) for c in program.classes if c.id != gone.id), (gone.id,)))
+        return gone
+
+    async def move_class(self, org_id: str, program_id: str, class_ref: str,
+                         to: int) -> ProgramRecord:
+        """Move one class (by position or class id) to position ``to`` (1 is first)."""
+        program = await self.records.program(org_id, program_id)
+        which = _program_class(program, class_ref)
+        order = moved([c.id for c in program.classes],
+                      next(i for i, c in enumerate(program.classes) if c.id == which.id), to)
+        by_id = {c.id: c for c in program.classes}
+        return await self.arrange(org_id, program_id, ClassArrangement(
+            tuple(_plan(by_id[i]) for i in order)))
 
     async def update_session(self, org_id: str, pass_id: str,
                              spec: SessionSpec) -> SessionRecord:
@@ -145,6 +207,10 @@ class Programs:
         await self.passes.store.expect(pass_id, [member_of(p) for p in enrolled])
         log.info("session opened", extra={"org_id": org_id, "pass_id": pass_id})
         return state
+
+
+def _plan(c: ProgramClass) -> ClassPlan:
+    return ClassPlan(c.id, c.class_id, c.due_on, c.mandatory, c.parameters)
 
 
 def _program_class(program: ProgramRecord, ref: str) -> ProgramClass:

@@ -17,8 +17,9 @@ from exercises.gym.program import Audience, Cadence, SessionState
 from exercises.gym.roster import Language, Level
 from exercises.text import Text
 
-__all__ = ["ClassVersion", "FacilitatedSession", "ImportReport", "Organisation", "PersonData", "PersonRecord",
-           "ProgramClass", "ProgramRecord", "SessionRecord"]
+__all__ = ["ClassArrangement", "ClassPlan", "ClassVersion", "FacilitatedSession", "ImportReport",
+           "Organisation", "PersonData", "PersonRecord", "ProgramClass", "ProgramRecord",
+           "SessionRecord"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,26 @@ class ProgramClass:
     due_on: date | None
     mandatory: bool
     parameters: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ClassPlan:
+    """One class of a program's new sequence: one it has (``id``; its class stays) with
+    its due date and mandatory flag, or a new one (``id`` None) from the library."""
+
+    id: int | None
+    class_id: str
+    due_on: date | None
+    mandatory: bool
+    parameters: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ClassArrangement:
+    """A program's classes in their new order, and those it no longer has."""
+
+    rows: tuple[ClassPlan, ...]
+    removed: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from exercises.gym.insights import Cell, Slice
 from exercises.text import Text
 from orchestrator.gym.records import Organisation, ProgramRecord, SessionRecord
 
-__all__ = ["ClassDone", "DashboardFacts", "GroupFacts", "InsightAnswers", "MissingPerson",
-           "PulsePoint", "SessionFacts", "StaffCredential", "TopFacts"]
+__all__ = ["BreakdownFacts", "ClassDone", "DashboardFacts", "GroupFacts", "InsightAnswers",
+           "MissingPerson", "PlaceCounts", "PulseCell", "PulsePoint", "SessionFacts",
+           "StaffCredential", "TopFacts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +107,48 @@ class InsightAnswers:
     program: ProgramRecord
     questions: tuple[tuple[str, str, str], ...]  # (class id, step id, step kind)
     cells: Mapping[tuple[str, str], Mapping[Cell, int]]  # (class, step) -> people per cell
-    # In the slice: answers counted by value (scales, choices, energy, follow-ups) and the
-    # newest answers that carry words or texts.
+    # In the slice: answers counted by value (scales, choices, energy, follow-ups), the
+    # newest free texts, and the most frequent words that may be themes, counted over
+    # every answer.
     counts: Mapping[tuple[str, str], Mapping[str, int]]
-    texts: Mapping[tuple[str, str], tuple[Mapping[str, Any], ...]]
+    texts: Mapping[tuple[str, str], tuple[str, ...]]
+    words: Mapping[tuple[str, str], Mapping[str, int]]
     slice: Slice
     versions: Mapping[str, int]  # class id -> the latest version asked
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceCounts:
+    """People of one cell (department, site, level) and one class or session: who hold a
+    place, wait for one, came, and (a session's) were expected and never came."""
+
+    cell: Cell
+    audience: int  # of a class: the program's audience in the cell; of a session: 0
+    enrolled: int
+    waiting: int
+    attended: int
+    missing: int
+
+
+@dataclass(frozen=True, slots=True)
+class PulseCell:
+    """A class's repeated question ("energy", or a scale step's id) in one cell."""
+
+    question: str
+    cell: Cell
+    people: int
+    valued: int
+    total: float
+
+
+@dataclass(frozen=True, slots=True)
+class BreakdownFacts:
+    """One class of a program by department, site and level: its audience, each of its
+    sessions (by pass id, in start order) and its pulse answers, as counted."""
+
+    program: ProgramRecord
+    program_class_id: int
+    class_version: int  # the newest its sessions run (0: none scheduled)
+    audience: tuple[PlaceCounts, ...]
+    sessions: tuple[tuple[str, tuple[PlaceCounts, ...]], ...]
+    pulse: tuple[PulseCell, ...]

@@ -9,6 +9,8 @@
     onlive program create ID --name N [--department D ...] [--cadence C] [--mandatory] ...
     onlive program list | show ID
     onlive program add-class PROGRAM CLASS [--due DATE] [--mandatory|--optional] [--param N=T]
+    onlive program move-class PROGRAM CLASS --to N   CLASS: its position (1, 2, …) or class id
+    onlive program remove-class PROGRAM CLASS        not once a session of it was held or taken
     onlive session add PROGRAM CLASS --start T [--time-zone Z] --capacity N --facilitator F
     onlive session open PASS                         creates the live pass; prints its link
     onlive session archive PASS                      keep an ended pass in PostgreSQL (again)
@@ -115,6 +117,14 @@ def add_parsers(sub: Any) -> None:
     mandatory.add_argument("--optional", dest="mandatory", action="store_false")
     add.add_argument("--param", action="append", default=[], metavar="NAME=TEXT",
                      help="a class parameter, e.g. leadership_philosophy=…")
+    move = with_org(program_sub.add_parser("move-class", help="move a class in the sequence"))
+    move.add_argument("program_id")
+    move.add_argument("class_ref", metavar="CLASS", help="the class id or its position (1, 2, …)")
+    move.add_argument("--to", type=int, required=True, metavar="N", help="its new position")
+    remove = with_org(program_sub.add_parser(
+        "remove-class", help="remove a class no session of which was held or taken"))
+    remove.add_argument("program_id")
+    remove.add_argument("class_ref", metavar="CLASS", help="the class id or its position (1, 2, …)")
 
     session = sub.add_parser("session", help="dated sessions of a program's classes")
     session_sub = session.add_subparsers(dest="session_command", required=True)
@@ -289,6 +299,16 @@ async def _program(services: Services, org_id: str, args: argparse.Namespace,
         program, sessions = await programs.show(org_id, args.program_id)
         for line in _program_lines(program, sessions):
             write(line)
+    elif args.program_command in ("move-class", "remove-class"):
+        if args.program_command == "move-class":
+            await programs.move_class(org_id, args.program_id, args.class_ref, args.to)
+        else:
+            gone = await programs.remove_class(org_id, args.program_id, args.class_ref)
+            write(f"removed class {gone.position}: {gone.class_id}")
+        program = await services.gym.records.program(org_id, args.program_id)
+        for c in program.classes:
+            write(f"{c.position}. {c.class_id}  due {c.due_on or '-'}  "
+                  f"{'mandatory' if c.mandatory else 'optional'}")
     else:
         if args.mandatory is None:
             program = await services.gym.records.program(org_id, args.program_id)

@@ -128,11 +128,18 @@ class People:
     errors: list[str] = field(default_factory=list)
 
     async def open(self, url: str, name: str, *, width: int = 1280, height: int = 900,
-                   mobile: bool = False) -> Page:
+                   mobile: bool = False, clock_skew_ms: int = 0) -> Page:
+        """A person's page; ``clock_skew_ms`` sets their computer's clock that far
+        ahead (negative: behind) of the machine's, which the server shares."""
         context = await self.browser.new_context(
             viewport={"width": width, "height": height}, is_mobile=mobile, has_touch=mobile,
             locale="sv-SE", permissions=["camera", "microphone"])
         self.contexts.append(context)
+        if clock_skew_ms:
+            await context.add_init_script(
+                "(() => { const real = Date.now; "
+                f"Date.now = () => real() + {int(clock_skew_ms)}; "
+                f"window.__clockSkewMs = {int(clock_skew_ms)}; }})()")
         page = await context.new_page()
         self.traffic.watch(page)
         page.on("pageerror", lambda error: self.errors.append(f"{name}: {error}"))

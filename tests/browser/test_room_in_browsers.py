@@ -11,19 +11,25 @@ number, swaps put Anna with Elin, a broadcast reaches every room through the
 swaps and to the late joiner, Anna asks for help (kept over a reload of the
 panel, "Gå in" and "Klar"), Elin closes her tab (Anna is told at once, the
 board and roster show her offline), Anna's media client reconnects, the
-rooms are recalled, and the pass ends with a summary on both sides.
+rooms are recalled, Anna writes a commitment (Björn does not), and the pass
+ends with a summary on both sides: each participant's own commitment and the
+way to their journal; for the facilitator, who took part and the answers
+without names (a commitment stays private).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import pytest
 from playwright.async_api import Page
 
 from exercises.demo import demo_class
+from exercises.script import ClassScript, Step, StepKind, Visibility
 from exercises.state import Member
+from exercises.text import Text
 from tests.browser.conftest import ARTIFACTS, People
 from tests.browser.test_pass_in_browsers import answer_by_click, enter, in_room, state
 from tests.browser.test_pass_in_browsers import until as until_30s
@@ -36,6 +42,19 @@ BJORN = Member("p-bjorn", "Björn Berg", "IT", "Göteborg", None, 1)
 DAVID = Member("p-david", "David Ek", "Produktion", "Luleå", None, 1)
 ELIN = Member("p-elin", "Elin Sandberg", "Försäljning", "Umeå", None, 1)
 FRIDA = Member("p-frida", "Frida Nord", "HR", "Malmö", None, 2)
+COMMITMENT = "Ställa en öppen fråga till innan jag ger råd."
+
+
+def committing_class() -> ClassScript:
+    """The demo class with a personal commitment before the check-out, as a real class has."""
+    demo = demo_class()
+    commitment = Step("commitment", StepKind.COMMITMENT, Text("Åtagande", "Commitment"),
+                      Text("Vad ska du pröva före nästa pass?",
+                           "What will you try before the next pass?"),
+                      duration=120, visibility=Visibility.PRIVATE)
+    steps = list(demo.steps)
+    steps.insert([s.id for s in steps].index("check-out"), commitment)
+    return dataclasses.replace(demo, steps=tuple(steps))
 
 # Every text ever shown in an element, recorded by a MutationObserver, so a
 # state that lasts a moment (a media reconnect) is still seen.
@@ -84,7 +103,7 @@ async def swap(fac: Page, first: str, second: str) -> None:
 async def test_the_class_in_the_room(env: dict[str, str], orchestrator: OrchestratorProcess,
                                      livekit_server: Any, people: People) -> None:
     async with service_for(env) as service:
-        created = await service.create_pass(demo_class(), program="room")
+        created = await service.create_pass(committing_class(), program="room")
         tickets = {m.id: await service.invite(created.id, m)
                    for m in (ANNA, BJORN, DAVID, ELIN, FRIDA)}
         facilitator_credential = service.facilitator_credential(created.id)
@@ -212,6 +231,11 @@ async def test_the_class_in_the_room(env: dict[str, str], orchestrator: Orchestr
         await anna.evaluate(RECORD_TEXTS, "#moving")
         await anna.evaluate("() => window.onlive.stage.room.simulateScenario('signal-reconnect')")
         await until(anna, """() => window.__seen['#moving'].includes('Återansluter till ljud och bild…')""")
+        # Back: the roster stops calling her connection lost, and so does the panel.
+        await until(anna, "() => document.querySelector('#moving').hidden")
+        await until(fac, """id => { const m = window.onlive.app.view.roster.find(r => r.id === id);
+            return m.quality && m.quality !== 'lost'; }""", ANNA.id)
+        assert await fac.locator("#alert-log li[data-code='media_reconnecting']").count() == 0
 
         # -- Elin closes her tab: Anna is told at once; the board shows her offline -----
         await elin.close()
@@ -255,25 +279,56 @@ async def test_the_class_in_the_room(env: dict[str, str], orchestrator: Orchestr
         await bjorn.locator("#room-members").get_by_text("The breakout rooms are closed.").wait_for()
         assert "Väntar på att grupprummen öppnas" not in await anna.locator(".stage").inner_text()
 
-        # -- the end: a summary on each side; a later visit finds a full-page notice -----
+        # -- a commitment: Anna writes one, Björn does not -------------------------------
         await fac.get_by_role("button", name="Nästa steg").click()
         await until(fac, "() => window.onlive.app.view.step.id === 'reflection'")
         await fac.get_by_role("button", name="Nästa steg").click()
+        await until(fac, "() => window.onlive.app.view.step.id === 'commitment'")
+        await until(anna, "() => document.querySelector('form.answer[data-step=\"commitment\"]')")
+        await answer_by_click(anna, None, COMMITMENT)
+        await fac.get_by_role("button", name="Nästa steg").click()
         await until(fac, "() => window.onlive.app.view.step.id === 'check-out'")
+
+        # -- the end: a summary on each side; a later visit finds a full-page notice -----
         await fac.get_by_role("button", name="Avsluta passet").click()
-        await anna.locator("#summary").get_by_text("Passet är slut – tack för att du var med!").wait_for()
-        assert await anna.locator("#summary-commitment").inner_text() == \
-            "Du skrev inget åtagande i det här passet."
-        assert await anna.get_by_role("button", name="Öppna din dagbok").is_visible()
+        summary = anna.locator("#summary")
+        await summary.get_by_text("Passet är slut – tack för att du var med!").wait_for()
+        await until(anna, "c => document.querySelector('#summary-commitment').textContent === c",
+                    COMMITMENT)
+        assert "Ditt åtagande" in await summary.inner_text()
+        page_text = await anna.locator("body").inner_text()
+        assert page_text.count("Passet är slut") == 1, "the end is said once"
+        assert page_text.count("Demopass: att lyssna på riktigt") == 1, "the title once"
         assert await anna.get_by_role("button", name="Be om hjälp").is_hidden()
+        # The way to the journal, where the commitment is kept.
+        await summary.get_by_role("button", name="Öppna din dagbok").click()
+        entry = anna.locator('#journal-list li[data-kind="commitment"]')
+        await entry.get_by_text(COMMITMENT).wait_for()
+        assert await entry.get_attribute("data-pass") == created.id
+        await anna.locator("#journal-close").click()
         await bjorn.locator("#summary").get_by_text("The pass has ended").wait_for()
+        await until(bjorn, """() => document.querySelector('#summary-commitment').textContent
+            === 'You wrote no commitment in this pass.'""")
+        assert await bjorn.get_by_role("button", name="Open your journal").is_visible()
+        # The facilitator: who took part, and the answers without names; the
+        # commitment is counted, never shown.
         await fac.locator("#summary").wait_for()
         took = await fac.locator("#summary .summary-took li").evaluate_all(
             "els => els.map(e => e.dataset.person)")
         assert sorted(took) == sorted([ANNA.id, BJORN.id, DAVID.id, ELIN.id, FRIDA.id])
         await fac.locator('#summary .summary-step[data-step="check-in"] '
                           '.words li[data-word="pigg"]').wait_for()
+        committed = fac.locator('#summary .summary-step[data-step="commitment"]')
+        await committed.locator(".results-count").get_by_text("1 har svarat").wait_for()
+        assert "Svaren är privata; bara antalet visas." in await committed.inner_text()
+        panel = await fac.locator("body").inner_text()
+        assert COMMITMENT not in panel, "a commitment is private"
+        assert "Anna Lind" in await fac.locator("#summary .summary-took").inner_text()
+        assert panel.count("Passet är slut") == 1, panel
+        assert "Avslutat" not in panel and "Passet är avslutat" not in panel, "said once"
+        assert await fac.get_by_role("button", name="Nästa steg").is_hidden()
         await fac.screenshot(path=ARTIFACTS / "facilitator-summary.png", full_page=True)
+        await anna.screenshot(path=ARTIFACTS / "participant-summary.png", full_page=True)
         await anna.reload()
         await anna.locator("#notice").get_by_text("Passet är slut").first.wait_for()
         assert await anna.evaluate(VISIBLE_BUTTONS) == ["lang"]

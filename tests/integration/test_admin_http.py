@@ -123,3 +123,58 @@ async def test_admin_routes_need_the_link_and_bad_input_changes_nothing(
             await services.gym.staff.revoke("default", Kind.ADMIN, row.id)
         status, refused = await call(http, "GET", base, admin)
         assert (status, refused["error"]["code"]) == (401, "revoked_credential")
+
+
+async def test_the_admin_reorders_adds_and_removes_classes_and_a_taken_one_stays(
+        env: dict[str, str], orchestrator: OrchestratorProcess) -> None:
+    settings = settings_for(env)
+    async with one_shot(settings) as services:
+        await services.gym.records.ensure_org("default")
+        _, admin_url = await services.gym.staff.issue("default", Kind.ADMIN, "Lisa")
+    admin = admin_url.split("#credential=")[1]
+    base = f"{orchestrator.base_url}/api/admin"
+    async with aiohttp.ClientSession() as http:
+        assert (await call(http, "POST", f"{base}/roster?file=people.csv", admin,
+                           raw=ROSTER.encode()))[0] == 200
+        status, made = await call(http, "POST", f"{base}/programs", admin, {
+            "id": "lead", "name": "Ledarskap", "cadence": "weekly", "mandatory": True,
+            "classes": [{"class_id": "listening-for-real"}, {"class_id": "feedback-that-helps"}]})
+        assert status == 201, made
+        first, second = (c["id"] for c in made["program"]["classes"])
+        status, made = await call(http, "POST", f"{base}/programs/lead/sessions", admin, {
+            "program_class_id": first, "start": "2030-01-14T09:00",
+            "time_zone": "Europe/Stockholm", "capacity": 5, "facilitator": "Fia"})
+        assert status == 201, made
+        async with one_shot(settings) as services:
+            await services.gym.enrolments.choose("default", "lead", "E2",
+                                                 made["program"]["sessions"][0]["pass"])
+        form = {"name": "Ledarskap 2030", "cadence": "weekly", "mandatory": True}
+
+        async def classes() -> list[tuple[int, str]]:
+            page = (await call(http, "GET", base, admin))[1]
+            return [(c["position"], c["class"]) for c in page["programs"][0]["classes"]]
+
+        before = await classes()
+        status, bad = await call(http, "PUT", f"{base}/programs/lead", admin, {
+            **form, "classes": [{"id": second}, {"id": first, "remove": True}]})
+        assert status == 400
+        assert bad["error"]["fields"] == [{"field": "classes.2", "code": "class_has_people",
+                                           "params": {"count": 1}}]
+        status, bad = await call(http, "PUT", f"{base}/programs/lead", admin, {
+            **form, "classes": [{"id": second}]})  # the page did not know class 1
+        assert (status, bad["error"]["fields"][0]["code"]) == (400, "classes_changed")
+        status, bad = await call(http, "PUT", f"{base}/programs/lead", admin, {
+            **form, "classes": [{"class_id": "feedback-that-helps", "remove": True}]})
+        assert (status, bad["error"]["fields"][0]["field"]) == (400, "classes.1")
+        assert await classes() == before
+        assert (await call(http, "GET", base, admin))[1]["programs"][0]["name"] == "Ledarskap"
+
+        status, done = await call(http, "PUT", f"{base}/programs/lead", admin, {
+            **form, "classes": [{"id": second, "remove": True},
+                                {"class_id": "feedback-that-helps", "due_on": "2030-02-01"},
+                                {"id": first}]})
+        assert status == 200, done
+        assert [(c["position"], c["class"], c["due_on"]) for c in done["program"]["classes"]] \
+            == [(1, "feedback-that-helps", "2030-02-01"), (2, "listening-for-real", None)]
+        assert done["program"]["name"] == "Ledarskap 2030"
+        assert done["program"]["classes"][1]["id"] == first

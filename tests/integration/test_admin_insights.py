@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -14,9 +15,11 @@ import redis.asyncio as aioredis
 from exercises.gym.insights import Slice
 from exercises.gym.program import Audience, Cadence, ProgramClassSpec, ProgramSpec, SessionSpec
 from exercises.gym.roster import parse_roster
+from exercises.library import CLASSES_DIR
+from exercises.text import Text
 from orchestrator.adapters.postgres import PostgresRecords
 from orchestrator.adapters.redis_store import RedisStore
-from orchestrator.errors import AuthError
+from orchestrator.errors import AuthError, NotFound
 from orchestrator.gym.flowrecords import ArchivedAnswer, AttendanceRow, PassArchive
 from orchestrator.services import Services, build_services
 from orchestrator.settings import Settings
@@ -138,6 +141,50 @@ async def test_the_dashboard_counts_attendance_missing_people_and_top_management
     assert queued == 3
 
 
+async def test_a_class_and_each_session_by_department_site_and_level(world: World) -> None:
+    """Places and attendance per class and session are counted per value; the pulse per
+    value is k-safe: no average of fewer than k people, none that two others subtract to."""
+    g = world.services.gym
+    now = datetime.now(timezone.utc).timestamp()
+    came = ["T0", "T1", *[f"H{i}" for i in range(8)], *[f"I{i}" for i in range(6)]]
+    for person in came[:10]:
+        await g.enrolments.choose(ORG, "lead", person, world.sessions[0])
+    await g.enrolments.choose(ORG, "lead", "K0", world.sessions[1])  # never comes
+    world.clock.now = now
+    await archive(world, world.sessions[0], came[:10], now - 600)
+    await archive(world, world.sessions[1], came[10:], now - 300)
+    (line,) = (await g.dashboards.build(ORG, "lead")).classes
+    got = await g.dashboards.breakdown(ORG, "lead", line.program_class_id)
+
+    def counts(groups: Any, dim: str) -> dict[str, tuple[int, ...]]:
+        return {x.value: (x.audience, x.enrolled, x.waiting, x.attended, x.missing)
+                for x in groups[dim]}
+
+    assert counts(got.groups, "site") == {"Kiruna": (2, 1, 0, 0, 0), "Umeå": (17, 10, 0, 16, 0)}
+    assert counts(got.groups, "level") == {"employee": (16, 9, 0, 14, 0),
+                                           "top": (3, 2, 0, 2, 0)}
+    sessions = dict(got.sessions)
+    assert list(sessions) == world.sessions
+    assert counts(sessions[world.sessions[0]], "department") == {
+        "HR": (0, 8, 0, 8, 0), "Ledning": (0, 2, 0, 2, 0)}
+    assert counts(sessions[world.sessions[1]], "site") == {
+        "Kiruna": (0, 1, 0, 0, 1), "Umeå": (0, 0, 0, 6, 0)}
+    assert counts(sessions[world.sessions[2]], "site") == {}
+
+    (energy,) = got.pulse
+    assert (energy.question, energy.people, energy.title) == ("energy", 16, None)
+    hr = next(x for x in energy.groups["department"] if x.value == "HR")
+    assert (hr.people, hr.mean) == (8, 3.5)
+    ledning = next(x for x in energy.groups["department"] if x.value == "Ledning")
+    assert (ledning.people, ledning.mean) == (None, None)  # 2 people, under k = 5
+    for dim, groups in energy.groups.items():
+        shown = [x.people for x in groups if x.people is not None]
+        assert all(n >= 5 for n in shown), dim
+        assert sum(shown) == 16 or 16 - sum(shown) >= 5, f"{dim} subtracts to under k"
+    with pytest.raises(NotFound):
+        await g.dashboards.breakdown(ORG, "lead", 999_999)
+
+
 async def test_insights_show_k_safe_slices_and_nothing_below_k(world: World) -> None:
     g = world.services.gym
     now = datetime.now(timezone.utc).timestamp()
@@ -149,7 +196,7 @@ async def test_insights_show_k_safe_slices_and_nothing_below_k(world: World) -> 
     poll = by_step["feedback-situations-poll"]
     assert poll.summary is not None and poll.summary.people == 16
     assert sum(poll.summary.distribution.values()) == 16
-    assert poll.options and poll.title.sv
+    assert poll.options and poll.title is not None and poll.title.sv
     texts = by_step["what-do-you-need"].summary
     assert texts is not None and len(texts.texts) == 16
     assert ("samtal", 16) in texts.themes
@@ -162,6 +209,62 @@ async def test_insights_show_k_safe_slices_and_nothing_below_k(world: World) -> 
     assert not (all(q.summary for q in it.questions) and all(q.summary
                                                              for q in it_umea.questions))
     assert everyone.top.top == 3
+
+
+async def test_the_pulse_names_a_repeated_scale_as_its_class_does(world: World) -> None:
+    g = world.services.gym
+    now = datetime.now(timezone.utc).timestamp()
+    passes = []
+    for _ in range(2):
+        added = await g.programs.add_class(
+            ORG, "lead", ProgramClassSpec("leadership-philosophy-in-practice"),
+            {"leadership_philosophy": "Vi leder genom tillit."})
+        passes.append((await g.programs.add_session(ORG, "lead", str(added.position),
+                                                    SessionSpec(datetime.now(timezone.utc),
+                                                                "UTC", 20, "Fia"))).pass_id)
+    people = [f"H{i}" for i in range(6)]
+    for i, pass_id in enumerate(passes):
+        await world.records.archive_pass(PassArchive(ORG, pass_id, now, tuple(
+            ArchivedAnswer(p, "philosophy-in-practice", "scale", "leadership",
+                           {"value": 2 + i}, now - 60) for p in people), (),
+            tuple(AttendanceRow(p, now - 600, 30, False) for p in people), ()))
+    board = await g.dashboards.build(ORG, "lead")
+    (line,) = board.pulse
+    assert line.question == "philosophy-in-practice"
+    assert line.title == Text("Filosofin i vardagen", "The philosophy in everyday work")
+    assert [(position, mean) for position, mean, _ in line.points] == [(2, 2.0), (3, 3.0)]
+
+
+async def test_a_question_dropped_from_its_class_keeps_the_words_it_was_asked_in(
+        world: World) -> None:
+    """A later version of the class without the leadership question is scheduled; the
+    answers given to it still carry its title and options, and a question no version has
+    carries none (the page names it in words, never by its id)."""
+    g = world.services.gym
+    now = datetime.now(timezone.utc).timestamp()
+    text = (CLASSES_DIR / "feedback-that-helps.yaml").read_text(encoding="utf-8")
+    trimmed = text.replace("  - use: what-do-you-need\n", "").replace(
+        "  - use: feedback-situations-poll\n", "")
+    assert trimmed != text
+    version = await g.classes.publish(ORG, trimmed, "trimmed.yaml", created_by="Lisa")
+    assert version.version == 2
+    later = await g.programs.add_session(ORG, "lead", "1", SessionSpec(
+        datetime.now(timezone.utc) + timedelta(days=7), "UTC", 20, "Fia"))
+    assert later.class_version == 2
+    people = [f"H{i}" for i in range(8)]
+    await archive(world, world.sessions[0], people, now - 3600)
+    await world.records.archive_pass(PassArchive(ORG, world.sessions[1], now, tuple(
+        ArchivedAnswer(p, "a-step-no-version-has", "reflection", "leadership",
+                       {"text": "Mer stöd"}, now - 60) for p in people), (), (), ()))
+    page = await g.insights.build(ORG, "lead", Slice())
+    by_step = {q.step_id: q for q in page.questions}
+    assert by_step["what-do-you-need"].title == Text("Vad behöver du?", "What do you need?")
+    poll = by_step["feedback-situations-poll"]
+    assert poll.title is not None and len(poll.options) == 5
+    gone = by_step["a-step-no-version-has"]
+    assert (gone.title, gone.prompt, gone.kind) == (None, None, "reflection")
+    assert gone.class_title == Text("Återkoppling som hjälper", "Feedback that helps")
+    assert gone.summary is not None and gone.summary.people == 8
 
 
 TOTALS = {"session_totals": "pass_id", "class_totals": "program_class_id",

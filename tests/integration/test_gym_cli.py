@@ -146,6 +146,32 @@ def test_programs_and_sessions_and_bad_input_that_changes_nothing(onlive: Onlive
     assert onlive("program", "list", "--org", "acme").out.count("\n") == 1
 
 
+def test_a_programs_classes_move_and_go_unless_a_session_was_held(onlive: Onlive) -> None:
+    onlive("program", "create", "gym", "--name", "Gym")
+    for class_id in ("listening-for-real", "feedback-that-helps", "listening-for-real"):
+        assert onlive("program", "add-class", "gym", class_id).code == 0
+    empty = onlive("session", "add", "gym", "3", "--start", "2027-01-14T09:00", "--capacity",
+                   "10", "--facilitator", "Eva").out.split()[0]
+    ran = onlive("program", "move-class", "gym", "feedback-that-helps", "--to", "1")
+    assert ran.out == ("1. feedback-that-helps  due -  optional\n"
+                       "2. listening-for-real  due -  optional\n"
+                       "3. listening-for-real  due -  optional\n"), ran.err
+    ran = onlive("program", "remove-class", "gym", "3")
+    assert ran.out.splitlines()[0] == "removed class 3: listening-for-real", ran.err
+    assert empty not in onlive("program", "show", "gym").out, "its empty session went with it"
+    held = onlive("session", "add", "gym", "2", "--start", "2027-01-15T09:00", "--capacity",
+                  "10", "--facilitator", "Eva").out.split()[0]
+    assert onlive("session", "open", held).code == 0
+    shown = onlive("program", "show", "gym").out
+    for args, message in (
+            (("remove-class", "gym", "2"), "class 2: 1 of its sessions were held; it stays"),
+            (("move-class", "gym", "1", "--to", "3"), "to: a position from 1 to 2, not 3"),
+            (("move-class", "gym", "9", "--to", "1"), "has no class '9'")):
+        ran = onlive("program", *args)
+        assert ran.code == 2 and message in ran.err, (args, ran.err)
+    assert onlive("program", "show", "gym").out == shown
+
+
 def test_a_session_opens_as_its_pass_and_invitations_come_from_the_roster(
         onlive: Onlive, env: dict[str, str], database_url: str) -> None:
     assert onlive("roster", "import", str(GOLDEN / "roster.csv")).code == 0

@@ -75,3 +75,34 @@ async def test_nobody_can_take_a_role_or_another_persons_name_and_the_token_carr
         assert (await bo.call("set_name", {"name": "anna l."}))["error"]["code"] == "name_taken"
     finally:
         await opened.close()
+
+
+async def test_look_alike_letters_and_mixed_scripts_are_refused_and_nothing_changes(
+        env: dict[str, str], orchestrator: OrchestratorProcess) -> None:
+    opened = await open_pass(env, orchestrator.base_url, demo_class(),
+                             [Member("p-a", "Anna Lind"), Member("p-b", "Bo Ek")])
+    anna, bo = opened.participants
+    try:
+        before = await bo.call("sync")
+        first = await opened.facilitator.wait_for("facilitator", lambda v: len(v["roster"]) == 2)
+        roster = [(m["id"], m["name"]) for m in first["roster"]]
+        for name, code in [("Аnna Lind", "name_mixed_script"),  # Cyrillic А
+                           ("ΑΝΝΑ LIND", "name_lookalike"),  # all Greek capitals
+                           ("Ａｎｎａ Ｌｉｎｄ", "name_taken"),  # fullwidth
+                           ("Fасilitаtоr", "name_mixed_script"),
+                           ("ОРЅ", "name_reserved"),  # Cyrillic letters only
+                           ("Adrnin", "name_reserved")]:
+            refused = await bo.call("set_name", {"name": name})
+            assert refused["ok"] is False and refused["error"]["code"] == code, (name, refused)
+        after = await bo.call("sync")
+        assert after["state"]["version"] == before["state"]["version"]
+        assert after["me"] == {"id": "p-b", "name": "Bo Ek"}
+        assert token_name((await bo.call("token"))["assignment"]) == "Bo Ek"
+        # Anna's own capitals look like her name, and the facilitator's roster never moved.
+        assert (await anna.call("set_name", {"name": "ANNA LIND"}))["name"] == "ANNA LIND"
+        view = await opened.facilitator.wait_for(
+            "facilitator", lambda v: any(m["name"] == "ANNA LIND" for m in v["roster"]))
+        assert sorted((m["id"], m["name"]) for m in view["roster"]) == sorted(
+            (pid, "ANNA LIND" if pid == "p-a" else name) for pid, name in roster)
+    finally:
+        await opened.close()

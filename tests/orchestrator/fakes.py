@@ -23,6 +23,7 @@ from orchestrator.errors import AuthError, Conflict, NotFound
 from orchestrator.ports import Applied, RoomEvent, RoomInfo, Step
 from orchestrator.readmodels import (
     Alert,
+    AlertCode,
     Assignment,
     CueNotice,
     FacilitatorView,
@@ -271,6 +272,9 @@ class MemoryStore:
     async def take_secret(self, key: str) -> dict[str, str] | None:
         return self.secrets.pop(key, None)
 
+    async def secrets_under(self, prefix: str) -> dict[str, dict[str, str]]:
+        return {k: dict(v) for k, v in self.secrets.items() if k.startswith(prefix)}
+
     async def revoke(self, key: str, until: float) -> None:
         self.revocations[key] = until
 
@@ -283,7 +287,7 @@ class MemoryStore:
     async def helps(self, pass_id: str) -> list[HelpRequest]:
         return sorted(self.help_requests[pass_id].values(), key=lambda h: (h.at, h.id))
 
-    async def alert(self, code: str, message: str, **detail: str) -> Alert:
+    async def alert(self, code: AlertCode, message: str, **detail: str) -> Alert:
         alert = Alert(str(next(self._ids)), code, message, "0", dict(detail))
         self.alerts.append(alert)
         return alert

@@ -22,7 +22,7 @@ from orchestrator.codec import to_plain
 from orchestrator.commands import EditStepText, JoinRoom, PlanBreakouts, ResolveHelp
 from orchestrator.errors import AuthError, BadRequest, NotFound, ServiceError
 from orchestrator.publishing import BURST_INTERVAL_S
-from orchestrator.readmodels import Assignment, PlacementKind, RoomAccess
+from orchestrator.readmodels import AlertCode, Assignment, PlacementKind, RoomAccess
 from orchestrator.services import Services, build_services
 from orchestrator.settings import Settings
 from orchestrator.tickets import Kind
@@ -238,6 +238,7 @@ async def test_an_egress_webhook_closes_the_room_and_alerts_ops_and_facilitators
     (alert,) = world.notifier.of("alert")
     assert (alert.code, alert.pass_id, alert.detail["room"]) == ("recording_attempt", pass_id,
                                                                  main)
+    assert alert.detail["reason"] == "egress", "the pages' words for why it was closed"
     assert world.store.audits[-1]["action"] == "recording_alarm"
     with pytest.raises(AuthError):
         await world.services.rooms.receive(f"egress_started {main} -", "forged")
@@ -266,7 +267,7 @@ async def test_erasing_a_person_is_final_and_leaves_only_a_pseudonym(world: Worl
                                              {"energy": 3, "word": "lugn"})
     await world.services.participants.set_quality(pass_id, "p-anna", "poor")
     name = (await world.store.person("p-anna")).name
-    await world.store.alert("participant_alone", f"{name} is alone", person_id="p-anna")
+    await world.store.alert(AlertCode.PARTICIPANT_ALONE, f"{name} is alone", person_id="p-anna")
     ticket = world.services.access.participant_ticket(pass_id, "p-anna")
     done = await world.services.people.erase("p-anna")
     assert done["passes"] == 1 and done["records"] >= 3

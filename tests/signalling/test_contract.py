@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from exercises import names
 from exercises.answers import MAX_TEXT_CHARS, MAX_WORD_CHARS
 from orchestrator.root import cli
 from signalling import contract as contract_module
@@ -43,6 +44,7 @@ def test_figures_are_read_from_the_python_objects() -> None:
     assert c["commands"] == {c.name: c.value for c in Command}
     assert c["namespaces"] == {"PARTICIPANT": wire.PARTICIPANT,
                                "FACILITATOR": wire.FACILITATOR, "OPS": wire.OPS}
+    assert c["name_refusals"] == list(names.REFUSALS)
 
 
 def test_a_changed_python_limit_changes_the_module(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,7 +68,8 @@ def test_the_module_starts_with_the_header_and_exports_each_part_in_order() -> N
                            "do not edit. A test fails when it drifts.\n\n")
     assert text.startswith(HEADER)
     exports = [line.split()[2] for line in text.splitlines() if line.startswith("export ")]
-    assert exports == ["LIMITS", "ECHO_THRESHOLDS", "EVENTS", "COMMANDS", "NAMESPACES"]
+    assert exports == ["LIMITS", "ECHO_THRESHOLDS", "EVENTS", "COMMANDS", "NAMESPACES",
+                       "NAME_REFUSALS"]
     assert text == render_js(contract())
 
 

@@ -135,7 +135,10 @@ def test_ops_sees_health_passes_and_alerts() -> None:
     payload = views.ops_overview(overview, views.Runtime(1.5, 9.0, 4, 1, 4))
     assert payload["health"] == {"redis": {"ok": True, "latency_ms": 0.4},
                                  "livekit": {"ok": False, "error": "refused"}}
-    assert payload["passes"][0]["rooms"][1] == {"name": "onlive_abc_r1_g1", "participants": None}
+    # Each room with the number its board shows (none for the main room).
+    assert payload["passes"][0]["rooms"] == [
+        {"name": "onlive_abc_main", "group": None, "participants": 1},
+        {"name": "onlive_abc_r1_g1", "group": 1, "participants": None}]
     # The group as the board numbers it, also for a re-created room.
     assert payload["alerts"] == [{"id": "1-0", "code": "participant_alone",
                                   "message": "Anna is alone", "at": "9.0", "pass_id": "abc",

@@ -8,6 +8,7 @@ import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill, uid } from "./dom.js";
 import { t, pick, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential } from "./connection.js";
+import { offeredCredential } from "./signon.js";
 
 const KINDS_ANSWERED = new Set(["check-in", "reflection", "check-out", "scale", "poll", "word-cloud", "commitment", "follow-up"]);
 const VISIBILITIES = ["private", "group", "plenary", "leadership"];
@@ -22,7 +23,7 @@ function adminCredential() {
     return null;
   }
 }
-const credential = readCredential("credential", "staff") || adminCredential();
+let credential = readCredential("credential", "staff") || adminCredential();
 
 async function api(method, path, body, raw) {
   const response = await fetch(path, {
@@ -130,7 +131,19 @@ function actionButton(key, title, onclick) {
   return h("button", { type: "button", class: "btn btn-small", "aria-label": `${t(key)}: ${title}`, onclick }, t(key));
 }
 
+/** The way back to the role's own page: the admin's, or the facilitator's passes. */
+function renderNav() {
+  const home = $("#nav-home");
+  const role = app.catalogue && app.catalogue.role;
+  home.hidden = !role;
+  if (!role) return;
+  home.href = role === "admin" ? "/admin" : "/passes";
+  home.dataset.i18n = role === "admin" ? "gym.nav.admin" : "gym.nav.passes";
+  home.textContent = t(home.dataset.i18n);
+}
+
 function renderLibrary() {
+  renderNav();
   const own = app.catalogue.classes;
   $("#own-none").hidden = own.length > 0;
   $("#own-table").hidden = own.length === 0;
@@ -521,9 +534,17 @@ onLangChange(() => {
   }
 });
 
-if (!credential) {
-  $("#status").textContent = "";
-  alertError({ code: "missing_credential" });
-} else {
-  loadLibrary();
+async function start() {
+  credential = credential || await offeredCredential(["admin", "facilitator-home"], $("#signin-go"));
+  if (credential) {
+    loadLibrary();
+  } else if (!$("#signin-go").hidden) {
+    $("#status").textContent = "";
+    $("#signin").hidden = false;
+  } else {
+    $("#status").textContent = "";
+    alertError({ code: "missing_credential" });
+  }
 }
+
+start();

@@ -72,3 +72,5 @@ export const NAMESPACES = Object.freeze({
   FACILITATOR: "/facilitator",
   OPS: "/ops",
 });
+
+export const NAME_REFUSALS = Object.freeze(["name_empty", "name_too_long", "name_mixed_script", "name_reserved", "name_taken", "name_lookalike"]);

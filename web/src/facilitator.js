@@ -10,7 +10,7 @@ import { readCredential, connect, call } from "./connection.js";
 import { staffCredential } from "./signon.js";
 import { LIMITS, NAMESPACES } from "./contract.js";
 import { ServerClock, countdownOf, turnOf } from "./clock.js";
-import { Countdown, connectionStatus, CueBanner, showStatus, showNotice, cueText } from "./ui.js";
+import { alertText, Countdown, connectionStatus, CueBanner, showStatus, showNotice, cueText } from "./ui.js";
 import { MediaStage, mediaControls } from "./media.js";
 import { resultParts } from "./results.js";
 
@@ -381,10 +381,9 @@ function openHelps(view) {
   return (view?.helps || []).filter((item) => !item.done);
 }
 
-function alertText(item) {
-  const key = `alert.${item.code}`;
-  const vars = { name: nameOf(item.person_id) || t("media.you"), room: roomLabel(item.room || null, item.group) };
-  return t(key) === key ? t("alert.other") : t(key, vars);
+/** An alert naming the person and the group as the board does, never by their ids. */
+function alertLine(item) {
+  return alertText(item, { name: nameOf(item.person_id) || t("alert.someone"), room: roomLabel(item.room || null, item.group) });
 }
 
 function renderLogs() {
@@ -407,9 +406,14 @@ function renderLogs() {
         h("button", { type: "button", class: "btn btn-small", "aria-label": `${t("fac.help.done")}: ${item.name}`,
           onclick: () => command("help_done", { help_id: item.id }) }, t("fac.help.done"))));
   }));
-  $("#alerts-none").hidden = app.alerts.length > 0;
-  fill($("#alert-log"), app.alerts.slice(0, 20).map((item) => h("li", { class: "alert", dataset: { code: item.code } },
-    `${when(item.at)} · ${alertText(item)}`)));
+  // Who is reconnecting to sound and picture now (from the roster): one line, gone when they are back.
+  const reconnecting = (view?.roster || []).filter((m) => m.connected && m.quality === "lost").map((m) => m.name);
+  const media = reconnecting.length
+    ? h("li", { class: "alert", dataset: { code: "media_reconnecting" } }, t("fac.media.reconnecting", { names: reconnecting.join(", ") }))
+    : null;
+  $("#alerts-none").hidden = app.alerts.length > 0 || !!media;
+  fill($("#alert-log"), media, app.alerts.slice(0, 20).map((item) => h("li", { class: "alert", dataset: { code: item.code } },
+    `${when(item.at)} · ${alertLine(item)}`)));
 }
 
 /** At the end: who took part, who did not come, and the anonymous results of each step. */

@@ -7,6 +7,9 @@
 
 import { LIMITS, ECHO_THRESHOLDS } from "./contract.js";
 import { CLASS_STRINGS } from "./strings-classes.js";
+import { COPY_STRINGS } from "./strings-copy.js";
+import { SECURITY_STRINGS } from "./strings-security.js";
+import { GYM_STRINGS } from "./strings-gym.js";
 
 export const LANGS = ["sv", "en"];
 const STORE_KEY = "onlive.lang";
@@ -27,7 +30,6 @@ export const STRINGS = {
     "err.wrong_role": "Länken är till en annan sida. Öppna länken du fick för den här sidan.",
     "err.expired_credential": "Länken har gått ut. Be om en ny länk.",
     "err.pass_ended": "Passet är slut. Tack för att du var med!",
-    "err.generic": "Något gick fel: {message}",
     "err.timeout": "Servern svarade inte. Försök igen.",
     // Faults: outages and restarts (issue 13)
     "err.try_again": "Servern kan inte spara just nu. Inget sparades – försök igen om en liten stund.",
@@ -41,7 +43,7 @@ export const STRINGS = {
     "alert.rooms_restored": "Rummen i passet är återskapade efter avbrottet ({rooms} st).",
     "alert.redis_unreachable": "Databasen för pågående pass (Redis) svarar inte. Svar och kommandon nekas tills den är tillbaka.",
     "alert.redis_recovered": "Databasen för pågående pass (Redis) svarar igen (avbrott {seconds} s).",
-    "alert.recording_attempt": "Tecken på inspelning: rummet stängdes.",
+    "alert.recording_attempt": "Tecken på inspelning i {room}: {reason}. Rummet stängdes.",
     "alert.someone": "Någon",
     // Hostile input and limits (issue 14): refusals by code
     "err.name_empty": "Namnet behöver minst en bokstav eller siffra.",
@@ -458,9 +460,7 @@ export const STRINGS = {
     "alert.participant_stuck": "{name} är ansluten men får inte ljud och bild. Hen försöker återansluta.",
     "alert.livekit_unreachable": "Ljud och bild fungerar inte just nu (servern svarar inte). Deltagarna återansluts av sig själva; fortsätt gärna med text.",
     "alert.livekit_recovered": "Ljud och bild fungerar igen.",
-    "alert.recording_blocked": "Någon försökte spela in i {room}; inspelningen stoppades.",
     "alert.other": "Ett larm från driften. Driften har fått detaljerna.",
-    "alert.media.reconnecting": "{name} tappade ljud och bild och återansluter.",
     "cue.time-up": "Tiden är ute",
     "cue.turn-warning": "15 sekunder kvar av turen",
     "cue.switch-roles": "Byt roller",
@@ -735,7 +735,6 @@ export const STRINGS = {
     "err.wrong_role": "This link is for another page. Open the link you were sent for this page.",
     "err.expired_credential": "This link has expired. Ask for a new link.",
     "err.pass_ended": "The pass has ended. Thank you for taking part!",
-    "err.generic": "Something went wrong: {message}",
     "err.timeout": "The server did not answer. Try again.",
     // Faults: outages and restarts (issue 13)
     "err.try_again": "The server cannot save right now. Nothing was saved – try again in a moment.",
@@ -749,7 +748,7 @@ export const STRINGS = {
     "alert.rooms_restored": "The pass's rooms were created again after the outage ({rooms}).",
     "alert.redis_unreachable": "The live store (Redis) does not answer. Answers and commands are refused until it is back.",
     "alert.redis_recovered": "The live store (Redis) answers again (outage {seconds} s).",
-    "alert.recording_attempt": "Sign of recording: the room was closed.",
+    "alert.recording_attempt": "Sign of recording in {room}: {reason}. The room was closed.",
     "alert.someone": "Someone",
     // Hostile input and limits (issue 14): refusals by code
     "err.name_empty": "A name needs at least one letter or digit.",
@@ -1166,9 +1165,7 @@ export const STRINGS = {
     "alert.participant_stuck": "{name} is connected but gets no sound or picture. They are trying to reconnect.",
     "alert.livekit_unreachable": "Sound and picture are down right now (the server does not answer). Participants reconnect by themselves; carry on in text if you can.",
     "alert.livekit_recovered": "Sound and picture work again.",
-    "alert.recording_blocked": "Someone tried to record in {room}; the recording was stopped.",
     "alert.other": "An alert from operations. Operations has the details.",
-    "alert.media.reconnecting": "{name} lost sound and picture and is reconnecting.",
     "cue.time-up": "Time is up",
     "cue.turn-warning": "15 seconds left in this turn",
     "cue.switch-roles": "Switch roles",
@@ -1443,6 +1440,12 @@ function initialLang() {
 let lang = initialLang();
 // The class page and the facilitator's passes keep their strings in their own file.
 for (const l of LANGS) Object.assign(STRINGS[l], CLASS_STRINGS[l]);
+// So do the messages that stand for a server's words (alert reasons, refusals).
+for (const l of LANGS) Object.assign(STRINGS[l], COPY_STRINGS[l]);
+// So do look-alike names, sign-in on the staff pages and the admin's list of sign-ins.
+for (const l of LANGS) Object.assign(STRINGS[l], SECURITY_STRINGS[l]);
+// The admin page, dashboard, insights and Min träning add theirs from their own file.
+for (const l of LANGS) Object.assign(STRINGS[l], GYM_STRINGS[l]);
 
 const listeners = new Set();
 

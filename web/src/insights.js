@@ -23,16 +23,25 @@ function fail(error) {
 
 /** A distribution's label: a poll's option, an energy or scale value, a follow-up answer. */
 function valueLabel(q, key) {
-  if (q.kind === "poll") return q.options[Number(key)] ? pick(q.options[Number(key)]) : key;
+  if (q.kind === "poll") return q.options[Number(key)] ? pick(q.options[Number(key)]) : t("gym.ins.option", { n: Number(key) + 1 });
   if (q.kind === "follow-up") return t(`ins.tried.${key}`);
   return key;
 }
+
+/** A question's title in words: from its class, else what kind of question it was. */
+function questionTitle(q) {
+  if (q.title) return pick(q.title);
+  const kind = `cls.kind.${q.kind}`;
+  return t("gym.ins.gone", { kind: t(kind) !== kind ? t(kind) : t("gym.ins.question") });
+}
+
+const classTitle = (q) => (q.class_title ? pick(q.class_title) : t("gym.ins.class.gone"));
 
 /** What the page shows, as rows: [class, question, what, value, count]. */
 function shownRows() {
   const rows = [];
   for (const q of app.page.questions) {
-    const base = [pick(q.class_title), pick(q.title)];
+    const base = [classTitle(q), questionTitle(q)];
     if (q.hidden) {
       rows.push([...base, t("ins.csv.hidden"), "", ""]);
       continue;
@@ -51,7 +60,7 @@ function options(select, values, chosen, label) {
 }
 
 function question(q) {
-  const head = [h("h3", { text: pick(q.title) }), h("p", { class: "hint", text: t("ins.class", { name: pick(q.class_title) }) }),
+  const head = [h("h3", { text: questionTitle(q) }), h("p", { class: "hint", text: t("ins.class", { name: classTitle(q) }) }),
     q.prompt ? h("p", { class: "step-prompt", text: pick(q.prompt) }) : null];
   if (q.hidden) {
     return h("section", { class: "panel question", dataset: { step: q.step, hidden: "true" } }, head,

@@ -82,6 +82,11 @@ export class MediaStage {
     return (this.tracks || []).some((tr) => tr.kind === Track.Kind.Audio);
   }
 
+  /** This side's connection quality as LiveKit last rated it ("unknown" outside a room). */
+  localQuality() {
+    return String(this.room?.localParticipant?.connectionQuality || "unknown");
+  }
+
   /** Connect to `target.room` with `target.token`; leaves the current room first. */
   async join(target) {
     await this.localTracks();

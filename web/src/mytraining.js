@@ -46,11 +46,12 @@ async function api(method, path, body) {
   });
   const type = response.headers.get("Content-Type") || "";
   if (!type.startsWith("application/json") || response.headers.get("Content-Disposition")) {
-    if (!response.ok) throw Object.assign(new Error(response.statusText), { code: "error", status: response.status });
+    if (!response.ok) throw Object.assign(new Error("refused"), { code: null, status: response.status });
     return response;
   }
   const data = await response.json();
-  if (!data.ok) throw Object.assign(new Error(data.error.message), { code: data.error.code, status: response.status });
+  // The code is what the page shows (in its own words); the server's message stays in its log.
+  if (!data.ok) throw Object.assign(new Error("refused"), { code: data.error.code, status: response.status });
   return data;
 }
 
@@ -64,9 +65,17 @@ function say(key, vars = {}, kind = "status") {
   } else delete el.dataset.i18n;
 }
 
+/** A refusal in the page's words: its code's own text, the pages' shared one, or a plain "that did not work". */
+function refusalKey(error) {
+  const own = `m.err.${error.code}`;
+  if (error.code && t(own) !== own) return own;
+  const shared = `err.${error.code}`;
+  if (error.code && t(shared) !== shared) return shared;
+  return error.status >= 500 || error.code === "internal" ? "m.err.server" : "m.err.other";
+}
+
 function refuse(error) {
-  const known = t(`m.err.${error.code}`) !== `m.err.${error.code}`;
-  say(known ? `m.err.${error.code}` : "err.generic", { message: error.message }, "error");
+  say(refusalKey(error), {}, "error");
 }
 
 function showNotice(error) {
@@ -202,7 +211,7 @@ function renderTrends(d) {
   $("#trend-none").hidden = d.trends.length > 0;
   fill($("#trends"), d.trends.map((tr) => {
     const max = Math.max(5, ...tr.points.map((p) => p.value));
-    const name = tr.question === "energy" ? t("m.trend.energy") : tr.question;
+    const name = tr.question === "energy" ? t("m.trend.energy") : tr.title ? pick(tr.title) : t("gym.scale.gone");
     return h("figure", { class: "trend", dataset: { question: tr.question } },
       h("figcaption", { text: t("m.trend.values", { name, values: tr.points.map((p) => p.value).join(", ") }) }),
       h("div", { class: "bars", "aria-hidden": "true" }, tr.points.map((p) => {

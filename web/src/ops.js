@@ -81,13 +81,27 @@ function render() {
     h("td", { text: t(`phase.${p.phase}`) }),
     h("td", { text: p.phase === "running" ? String((p.step ?? 0) + 1) : "—" }),
     h("td", { text: String(p.present) }),
-    h("td", {}, h("ul", { class: "texts" }, (p.rooms || []).map((r) => h("li", {},
-      h("code", { text: r.name }), ` (${r.participants == null ? "—" : r.participants})`)))))));
+    // A room as its pass's board names it; LiveKit's name for it on hover.
+    h("td", {}, h("ul", { class: "texts" }, (p.rooms || []).map((r) => h("li", { title: r.name, dataset: { room: r.name } },
+      `${r.group != null ? t("fac.group", { n: r.group }) : t("room.main")} (${r.participants == null ? "—" : r.participants})`)))))));
 
   const alerts = [...app.extraAlerts, ...(d.alerts || [])];
   $("#alerts-none").hidden = alerts.length > 0;
-  fill($("#alerts"), alerts.slice(0, 50).map((a) => h("li", { class: "alert" },
-    `${a.at ? new Date(a.at * 1000).toLocaleTimeString() : ""} · ${alertText(a)}`)));
+  fill($("#alerts"), alerts.slice(0, 50).map((a) => h("li", { class: "alert", dataset: { code: a.code } },
+    `${a.at ? new Date(a.at * 1000).toLocaleTimeString() : ""} · ${opsAlert(a, passes)}`)));
+}
+
+/**
+ * An alert in ops' words: the pass by its title, a room as its pass's board
+ * names it ("Grupp 2", "Storgruppen"), a person as "someone" (alerts carry
+ * ids, and ops needs no names); never the server's message or an id.
+ */
+function opsAlert(a, passes) {
+  const room = a.group != null ? t("fac.group", { n: a.group })
+    : a.room && a.pass_id ? t("room.main") : t("alert.room.unknown");
+  const text = alertText(a, { name: t("alert.someone"), room, other: "ops.alert.other" });
+  const pass = a.pass_id ? passes.find((p) => p.pass === a.pass_id) : null;
+  return pass ? t("ops.alert.in", { pass: pick(pass.title), text }) : text;
 }
 
 onLangChange(render);

@@ -31,6 +31,7 @@ const app = {
   results: null, // a plenary step's answers so far, without names
   mediaState: "connected", // the LiveKit client's own state: "reconnecting" while it retries
   commitment: undefined, // the person's commitment of this pass, for the end summary
+  quality: null, // the media link quality last told to the facilitator's roster
 };
 let prejoin = null;
 
@@ -45,10 +46,16 @@ const stage = new MediaStage($("#grid"), {
   onStatus: (status) => {
     app.mediaState = status.state;
     paintMoving(status);
+    // In a room again after a drop: the roster's "lost" is over. A resumed
+    // connection brings no new rating from LiveKit, so say the one it has.
+    if (status.state === "connected" && app.quality === "lost") {
+      const level = stage.localQuality();
+      reportQuality(level === "lost" ? "unknown" : level);
+    }
   },
   onUnexpectedDisconnect: () => reconnectMedia(),
   // The facilitator's roster shows each person's connection quality.
-  onQuality: (level) => app.socket?.emit("quality", { level }),
+  onQuality: (level) => reportQuality(level),
 });
 fill($("#media-controls"), ...mediaControls(stage));
 
@@ -304,6 +311,13 @@ async function reconcile() {
   render();
 }
 
+/** Tell the facilitator's roster this side's media link quality, when it changes. */
+function reportQuality(level) {
+  if (level === app.quality) return;
+  app.quality = level;
+  app.socket?.emit("quality", { level });
+}
+
 function reconnectMedia() {
   // The server closed our room (a move, a recall) or the link dropped. A
   // new assignment is usually on its way; give it a moment, then rejoin.
@@ -319,7 +333,7 @@ function paintMoving(status) {
     el.textContent = t("media.reconnecting");
     el.dataset.i18n = "media.reconnecting";
     el.hidden = false;
-    app.socket?.emit("quality", { level: "lost" });
+    reportQuality("lost");
   } else if (status.state === "connecting" || status.state === "failed") {
     let key = stage.everConnected ? "move.main" : "move.connect";
     if (a && a.kind === "breakout") {

@@ -1,17 +1,19 @@
 // A facilitator's own page: the passes they lead, with time, class, how many have
 // enrolled, and a button that opens the pass (from an hour before its start) and
-// takes them to its control panel. Reached from `onlive facilitator-link NAME`.
+// takes them to its control panel. Reached from `onlive facilitator-link NAME`, or
+// opened without a link where single sign-on is set up: then it offers the sign-in.
 
 import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill } from "./dom.js";
 import { t, pick, getLang, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential } from "./connection.js";
+import { offeredCredential } from "./signon.js";
 
 const REFRESH_MS = 60_000;
-const app = { data: null };
+const app = { data: null, signedIn: false };
 
 setupLanguage();
-const credential = readCredential("credential", "staff");
+let credential = readCredential("credential", "staff");
 
 async function api(method, path, body) {
   const response = await fetch(path, {
@@ -45,7 +47,9 @@ async function openPass(session, button) {
   button.disabled = true;
   try {
     const opened = await api("POST", "/api/facilitator/open", { pass_id: session.pass_id });
-    location.assign(opened.url);
+    // Signed in: the control panel takes its credential from the sign-in too, so that
+    // ending the sign-in closes it at once (the link's credential would outlive it).
+    location.assign(app.signedIn ? `/f?pass=${encodeURIComponent(session.pass_id)}` : opened.url);
   } catch (error) {
     button.disabled = false;
     const el = $("#alert");
@@ -94,11 +98,22 @@ async function load() {
 }
 
 onLangChange(render);
-if (!credential) {
+
+async function start() {
+  if (!credential) {
+    credential = await offeredCredential(["facilitator-home"], $("#signin-go"));
+    app.signedIn = Boolean(credential);
+  }
   $("#status").textContent = "";
-  $("#alert").hidden = false;
-  $("#alert").textContent = errorText({ code: "missing_credential" });
-} else {
-  load();
-  setInterval(load, REFRESH_MS);
+  if (credential) {
+    load();
+    setInterval(load, REFRESH_MS);
+  } else if (!$("#signin-go").hidden) {
+    $("#signin").hidden = false;
+  } else {
+    $("#alert").hidden = false;
+    $("#alert").textContent = errorText({ code: "missing_credential" });
+  }
 }
+
+start();

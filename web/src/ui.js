@@ -90,7 +90,7 @@ export function connectionStatus(el, socket, { onRefused = () => {} } = {}) {
       const code = error && error.data && error.data.code;
       const known = code && t(`err.${code}`) !== `err.${code}`;
       key = known ? `err.${code}` : "conn.refused";
-      vars = { message: (error && error.message) || "" };
+      vars = {};
       onRefused(code);
     }
     paint();
@@ -113,18 +113,18 @@ export function connectionStatus(el, socket, { onRefused = () => {} } = {}) {
   paint();
 }
 
-/** An ack error in words: its code's text when the catalogue has one. */
-export function errorText(error) {
-  const code = error && error.code;
-  if (code && t(`err.${code}`) !== `err.${code}`) return t(`err.${code}`);
-  return t("err.generic", { message: (error && error.message) || "" });
-}
-
-/** An alert in words: the catalogue's text for its code, filled from its details. */
-export function alertText(alert) {
+/**
+ * An alert in the catalogue's words: its code's text, filled from the alert's
+ * own parameters (seconds, rooms; a coded reason translated), with the person
+ * and the room as the page names them (`name`, `room`). Never the server's
+ * message: a code the page has no text for reads as `other`.
+ */
+export function alertText(alert, { name, room, other = "alert.other" }) {
   const key = `alert.${alert.code}`;
-  const text = t(key, { name: t("alert.someone"), room: "", ...alert });
-  return text !== key ? text : alert.message || alert.code || "";
+  if (t(key) === key) return t(other);
+  const reasonKey = `alert.reason.${alert.reason}`;
+  const reason = alert.reason && t(reasonKey) !== reasonKey ? t(reasonKey) : t("alert.reason.unknown");
+  return t(key, { ...alert, message: "", name, room, reason });
 }
 
 /** A dismissable banner for cues; role=alert so it is announced. */

@@ -4,8 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, readdir } from "node:fs/promises";
-import { LIMITS, ECHO_THRESHOLDS, EVENTS, COMMANDS } from "../src/contract.js";
-import { STRINGS, interpolate } from "../src/i18n.js";
+import { LIMITS, ECHO_THRESHOLDS, EVENTS, COMMANDS, NAME_REFUSALS } from "../src/contract.js";
+import { STRINGS, interpolate, errorKey } from "../src/i18n.js";
 
 const SRC = new URL("../src/", import.meta.url);
 
@@ -70,4 +70,13 @@ test("every event and command name the pages use is in the contract", async () =
   const knownCommands = new Set(Object.values(COMMANDS));
   assert.deepEqual([...events].filter((e) => !knownEvents.has(e)), [], "events the server does not define");
   assert.deepEqual([...commands].filter((c) => !knownCommands.has(c)), [], "commands the server does not define");
+});
+
+test("every refusal of a chosen name is explained in Swedish and English", () => {
+  assert.ok(NAME_REFUSALS.includes("name_lookalike") && NAME_REFUSALS.includes("name_mixed_script"));
+  for (const code of NAME_REFUSALS) {
+    assert.equal(errorKey({ code }), `err.${code}`, code);
+    for (const lang of ["sv", "en"]) assert.ok(STRINGS[lang][`err.${code}`], `${lang}: err.${code}`);
+    assert.notEqual(STRINGS.sv[`err.${code}`], STRINGS.en[`err.${code}`], code);
+  }
 });

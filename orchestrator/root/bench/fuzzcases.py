@@ -167,16 +167,30 @@ def frame_cases() -> st.SearchStrategy[FrameCase]:
 
 # -- HTTP -------------------------------------------------------------------------
 
+#: Every route the server has (placeholders filled), so each meets hostile input.
 ROUTES = ("/healthz", "/readyz", "/p", "/f", "/ops", "/m", "/", "/webhooks/livekit",
           "/api/m", "/api/m/choose", "/api/m/cancel", "/api/m/join", "/api/m/calendar",
-          "/api/m/export", "/api/m/link", "/assets/participant.js", "/socket.io/")
+          "/api/m/export", "/api/m/link", "/assets/participant.js", "/socket.io/",
+          "/admin", "/insights", "/classes", "/passes", "/signin", "/metrics",
+          "/api/admin", "/api/admin/roster", "/api/admin/programs", "/api/admin/programs/lead",
+          "/api/admin/programs/lead/sessions", "/api/admin/programs/lead/invite",
+          "/api/admin/programs/lead/dashboard", "/api/admin/programs/lead/missing",
+          "/api/admin/programs/lead/remind", "/api/admin/sessions/pass-1",
+          "/api/admin/settings", "/api/admin/mail", "/api/admin/mail/1/retry",
+          "/api/admin/signins", "/api/admin/signins/withdraw", "/api/insights",
+          "/api/insights/lead", "/api/classes", "/api/classes/check", "/api/classes/exercises",
+          "/api/classes/import", "/api/classes/save", "/api/classes/check-in",
+          "/api/classes/check-in/yaml", "/api/facilitator/open", "/api/facilitator/sessions",
+          "/api/revoke", "/auth/login", "/auth/callback", "/auth/me", "/auth/credential",
+          "/auth/logout")
 _PATH_CHARS = string.ascii_letters + string.digits + "-._~%/?=&#;:@!$'()*+,"
 
 
 def _bodies() -> st.SearchStrategy[tuple[bytes, tuple[tuple[str, str], ...]]]:
     json_body = values().map(lambda v: json.dumps(v, default=repr).encode())
     plain = st.one_of(json_body, st.binary(max_size=200),
-                      st.dictionaries(st.sampled_from(["pass_id", "email", "give_up_place"]),
+                      st.dictionaries(st.sampled_from(["pass_id", "email", "give_up_place",
+                                                       "credential", "id", "role", "pass"]),
                                       values(), max_size=3).map(
                           lambda d: json.dumps(d, default=repr).encode()))
     return st.one_of(

@@ -130,7 +130,7 @@ async def stage_import(b: Bench) -> None:
 #: The stages in order; later work appends its own.
 STAGES: list[tuple[str, Stage]] = [("import", stage_import)]
 STAGES += flows.STAGES  # year (shared synthetic data), min_traning, archive
-STAGES += reports.STAGES  # dashboard, insights
+STAGES += reports.STAGES  # dashboard, breakdown, insights
 
 
 async def bench(people: int, seed: int, work_dir: Path, only: set[str] | None) -> Bench:

@@ -3,6 +3,10 @@
 - ``dashboard``: the program dashboard's data over the synthetic year, as
   ``GET /api/admin/programs/P/dashboard`` makes it (the reads, the decisions,
   the payload), 40 times: ``dashboard_p95_ms`` (target <= 150 ms).
+- ``breakdown``: one class of the year's program by department, site and level
+  (its audience, each session, the k-safe pulse), as
+  ``GET /api/admin/programs/P/breakdown?class=ID`` makes it, for 40 classes:
+  ``breakdown_p95_ms`` (target <= 150 ms, like every page's data).
 - ``insights``: the leadership insights of the year's program for 60 slices
   (everyone, a department, a site, a level, a department in a site), as
   ``GET /api/insights/P`` makes them: ``insights_p95_ms`` (target <= 150 ms),
@@ -23,6 +27,7 @@ from orchestrator.root.bench.flows import BenchLike, _year, p95
 from signalling import adminviews
 
 DASHBOARD_SAMPLES = 40
+BREAKDOWN_SAMPLES = 40
 INSIGHT_SAMPLES = 60
 
 
@@ -38,6 +43,23 @@ async def stage_dashboard(b: BenchLike) -> None:
     b.figures["dashboard_median_ms"] = round(statistics.median(samples), 1)
     b.table.append((f"program dashboard data, {len(samples)} times", f"{p95(samples):.0f} ms",
                     "p95 <= 150 ms"))
+
+
+async def stage_breakdown(b: BenchLike) -> None:
+    year = await _year(b)
+    boards = Dashboards(b.records, clock=year.now.timestamp)
+    program = await b.records.program(b.org, year.program_id)
+    rng = random.Random(b.seed)
+    samples = []
+    for _ in range(BREAKDOWN_SAMPLES):
+        program_class = rng.choice(program.classes)
+        start = time.perf_counter()
+        adminviews.breakdown(await boards.breakdown(b.org, year.program_id, program_class.id))
+        samples.append((time.perf_counter() - start) * 1000)
+    b.figures["breakdown_p95_ms"] = round(p95(samples), 1)
+    b.figures["breakdown_median_ms"] = round(statistics.median(samples), 1)
+    b.table.append((f"a class by department, site and level, {len(samples)} classes",
+                    f"{p95(samples):.0f} ms", "p95 <= 150 ms"))
 
 
 async def stage_insights(b: BenchLike) -> None:
@@ -70,4 +92,5 @@ async def stage_insights(b: BenchLike) -> None:
                  "")]
 
 
-STAGES = [("dashboard", stage_dashboard), ("insights", stage_insights)]
+STAGES = [("dashboard", stage_dashboard), ("breakdown", stage_breakdown),
+          ("insights", stage_insights)]

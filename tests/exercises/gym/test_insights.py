@@ -14,7 +14,16 @@ from itertools import combinations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exercises.gym.insights import Cell, Slice, shown, slice_counts, summarise, themes
+from exercises.gym.insights import (
+    Cell,
+    Slice,
+    shown,
+    slice_counts,
+    summarise,
+    themes,
+    top_themes,
+    words,
+)
 
 DEPARTMENTS = ("HR", "IT", "Sälj", "Ekonomi")
 SITES = ("Umeå", "Malmö", "Kiruna")
@@ -110,9 +119,26 @@ def test_themes_leave_out_swedish_and_english_stop_words() -> None:
 
 
 def test_a_summary_has_no_names_times_or_rooms_and_shuffles_texts() -> None:
-    answers = [{"text": f"svar {i}"} for i in range(10)]
-    one = summarise("reflection", {}, answers, 10, random.Random(1))
-    two = summarise("reflection", {}, answers, 10, random.Random(2))
+    texts = [f"svar {i}" for i in range(10)]
+    one = summarise("reflection", {}, texts, {}, 10, random.Random(1))
+    two = summarise("reflection", {}, texts, {}, 10, random.Random(2))
     assert sorted(one.texts) == sorted(two.texts) and one.texts != two.texts
-    polls = summarise("poll", {"2": 2, "0": 1}, [], 2, random.Random(1))
+    polls = summarise("poll", {"2": 2, "0": 1}, [], {}, 2, random.Random(1))
     assert list(polls.distribution.items()) == [("0", 1), ("2", 2)] and polls.texts == ()
+
+
+def test_a_summary_shows_at_most_forty_texts_and_themes_from_every_answers_words() -> None:
+    texts = [f"svar nummer {i}" for i in range(100)]
+    counted = {"samtal": 70, "och": 90, "tid": 70, "ok": 99, "mer": 3}
+    summary = summarise("reflection", {}, texts, counted, 100, random.Random(1))
+    assert len(summary.texts) == 40 and set(summary.texts) <= set(texts)
+    assert summary.themes == (("samtal", 70), ("tid", 70))  # stop words and short words out
+    words_only = summarise("check-in", {"3": 5}, ["glad"], {"glad": 5}, 5, random.Random(1))
+    assert words_only.texts == () and words_only.themes == (("glad", 5),)
+
+
+def test_themes_of_counted_words_equal_themes_of_the_texts() -> None:
+    written = ["Mer tid för samtal i teamet", "Tid och samtal", "Åsa får ÉLAN, t’är x-y 2åå"]
+    counted = Counter(w for text in written for w in words(text))
+    assert top_themes(counted) == themes(written)
+    assert "2åå" not in counted and "åå" in counted and "t’är" in counted

@@ -15,6 +15,8 @@ from exercises.gym.program import (
     ProgramSpec,
     SessionSpec,
     SessionState,
+    check_arrangement,
+    moved,
     parse_start,
     transition,
 )
@@ -101,3 +103,24 @@ def test_live_ids_are_qualified_by_the_organisation() -> None:
     assert live_id("acme", "E1001") == "acme/E1001"
     assert split_live_id("acme/E1001") == ("acme", "E1001")
     assert split_live_id("p-anna") is None and split_live_id("Acme/E1") is None
+
+
+def test_a_new_class_order_accounts_for_each_current_class_once() -> None:
+    check_arrangement([7, 8, 9], [9, None, 7], removed=[8])
+    check_arrangement([], [None, None], removed=[])
+    for order, removed in (([9, 7], []),  # 8 left out
+                           ([9, 8, 7, 8], []),  # 8 twice
+                           ([9, 8, 7], [8]),  # kept and removed
+                           ([9, 8, 7, 6], [])):  # 6 is not the program's (any more)
+        with pytest.raises(InvalidProgram) as refused:
+            check_arrangement([7, 8, 9], order, removed)
+        assert refused.value.code == "classes_changed"
+
+
+def test_moving_a_class_shifts_the_others_and_refuses_a_place_outside_the_sequence() -> None:
+    assert moved([1, 2, 3, 4], 3, 1) == [4, 1, 2, 3]
+    assert moved([1, 2, 3, 4], 0, 4) == [2, 3, 4, 1]
+    assert moved([1, 2, 3, 4], 1, 2) == [1, 2, 3, 4]
+    for to in (0, 5):
+        with pytest.raises(InvalidProgram, match="a position from 1 to 4"):
+            moved([1, 2, 3, 4], 0, to)

@@ -15,6 +15,7 @@ from exercises.gym.attendance import PresenceLog
 from exercises.reducer import reduce
 from exercises.state import Member, PassState
 from orchestrator.adapters.redis_store import RedisStore
+from orchestrator.readmodels import AlertCode
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.services
@@ -118,9 +119,9 @@ async def test_alert_and_audit_streams_drop_entries_older_than_the_retention(
     await store.r.xadd("onlive:alerts", {"code": "ancient", "message": "m", "at": "0"},
                        id=f"{old_ms}-0")
     await store.r.xadd("onlive:audit", {"action": "ancient", "at": "0"}, id=f"{old_ms}-0")
-    await store.alert("fresh", "m")
+    await store.alert(AlertCode.PARTICIPANT_STUCK, "m")
     await store.audit("fresh")
-    assert [a.code for a in await store.recent_alerts()] == ["fresh"]
+    assert [a.code for a in await store.recent_alerts()] == ["participant_stuck"]
     assert [e["action"] for e in await store.audit_entries()] == ["fresh"]
 
 
