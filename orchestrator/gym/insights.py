@@ -32,9 +32,9 @@ from exercises.text import Text
 from orchestrator.gym.classes import ClassLibrary
 from orchestrator.gym.dashboard import TopLine
 from orchestrator.gym.ports import Records
+from orchestrator.gym.questions import QuestionNames
 from orchestrator.gym.records import Organisation
 from orchestrator.gym.reports import InsightAnswers, TopFacts
-from orchestrator.gym.questions import QuestionNames
 
 __all__ = ["InsightPage", "Insights", "Question"]
 
