@@ -154,7 +154,7 @@ class Participants:
         finally:
             self.passes.exit()
         if stored:
-            await self.publisher.refresh_facilitators(pass_id)
+            await self.publisher.refresh_facilitators(pass_id, results=True)
         log.info("answer stored" if stored else "answer retry ignored",
                  extra={"pass_id": pass_id, "participant_id": person_id, "step_id": step_id})
         return stored

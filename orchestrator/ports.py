@@ -10,6 +10,7 @@ small fakes at these seams; integration tests use the real adapters.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -195,13 +196,19 @@ class Sfu(Protocol):
     async def remove_participant(self, room: str, identity: str) -> None: ...
     async def rooms(self, names: list[str] | None = None) -> list[RoomInfo]: ...
     async def ping(self) -> None: ...
-    def parse_webhook(self, body: str, authorization: str) -> RoomEvent:
-        """The verified event; ``AuthError`` when the signature does not hold."""
+    def parse_webhook(self, body: str, authorization: str) -> RoomEvent | None:
+        """The verified event; ``AuthError`` when the signature does not hold; None,
+        unverified, for a kind of event onlive never acts on, whatever it says."""
         ...
 
 
 class Notifier(Protocol):
     """Where the application's read models go (Socket.IO in production)."""
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Within it, what is sent to the same client may be held and sent together
+        when it ends (a command's cue, then its new state), in the same order."""
+        ...
 
     async def state(self, view: PassView) -> None: ...
     async def facilitator(self, view: FacilitatorView) -> None: ...

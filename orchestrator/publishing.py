@@ -9,6 +9,7 @@ follow-up) go to one person only, and only when they change.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -46,6 +47,10 @@ _LEADERSHIP_LIVE_KEYS = ("step", "kind", "visibility", "count", "suppressed", "t
                          "needed")
 
 
+def _differ(a: object, b: object) -> bool:
+    return a is not b and a != b
+
+
 class Publisher:
     def __init__(self, settings: Settings, store: Store, sfu: Sfu, notifier: Notifier,
                  people: People, *, clock: Callable[[], float] = time.time,
@@ -62,6 +67,14 @@ class Publisher:
         self._published: dict[str, int] = {}
         self._refreshing: set[str] = set()
         self._stale: set[str] = set()
+        # Passes whose plenary results may have changed since this worker last
+        # sent them (an answer, another step, other groups): only these are sent
+        # to everyone again, not every facilitator view's copy of the same.
+        self._results_due: set[str] = set()
+        self._sent_at: dict[str, float] = {}  # when the last facilitator view went
+        #: Facilitator views of one pass go at most this often (tests read each at once).
+        self.burst_interval = BURST_INTERVAL_S
+        self._last: dict[str, PassState] = {}
         # Background sends of coalesced bursts; each logs its own failure.
         self.tasks = TaskSet("publishing")
 
@@ -155,7 +168,7 @@ class Publisher:
 
     # -- sending ------------------------------------------------------------------------
 
-    async def publish(self, state: PassState) -> None:
+    async def publish(self, state: PassState, *, facilitators: bool = True) -> None:
         """Broadcast the views of ``state``, coalescing bursts per pass.
 
         The first change after a quiet moment goes out at once, from the
@@ -164,7 +177,8 @@ class Publisher:
         sends at most every ``BURST_INTERVAL_S``: a burst costs a few
         broadcasts, no caller waits for the burst to end, and every client
         still ends on the latest version (clients that see a version gap ask
-        for a snapshot).
+        for a snapshot). Without ``facilitators`` the caller refreshes their
+        view itself (after what it sends to everyone).
         """
         pending = self._pending.get(state.id)
         if pending is not None and pending.version >= state.version \
@@ -175,22 +189,28 @@ class Publisher:
             return
         self._publishing.add(state.id)
         try:
-            await self._send_pending(state.id)
+            await self._send_pending(state.id, facilitators)
         finally:
             if state.id in self._pending:
                 self.tasks.spawn(self._drain(state.id), "publish")
             else:
                 self._publishing.discard(state.id)
 
-    async def _send_pending(self, pass_id: str) -> None:
+    async def _send_pending(self, pass_id: str, facilitators: bool = True) -> None:
         latest = self._pending.pop(pass_id, None)
         if latest is None:
             return
         self._published[latest.id] = latest.version
+        last = self._last.get(pass_id)
+        if last is None or last.phase is not latest.phase or _differ(last.step, latest.step) \
+                or _differ(last.breakout, latest.breakout):
+            self._results_due.add(pass_id)
+        self._last[pass_id] = latest
         start = time.perf_counter()
         await self.notifier.state(PassView(latest, self.clock()))
         self.metrics.broadcast("state", len(latest.present), time.perf_counter() - start)
-        await self.refresh_facilitators(latest.id)
+        if facilitators:
+            await self.refresh_facilitators(latest.id)
 
     async def _drain(self, pass_id: str) -> None:
         try:
@@ -203,30 +223,50 @@ class Publisher:
     def forget(self, pass_id: str) -> None:
         """The pass ended: drop what publishing remembered of it."""
         self._published.pop(pass_id, None)
+        self._last.pop(pass_id, None)
+        self._results_due.discard(pass_id)
+        self._sent_at.pop(pass_id, None)
 
-    async def refresh_facilitators(self, pass_id: str) -> None:
-        """Send the pass's facilitators its latest view, coalescing bursts.
+    async def refresh_facilitators(self, pass_id: str, *, results: bool = False) -> None:
+        """Send the pass's facilitators its latest view, coalescing bursts; with
+        ``results`` (an answer came in), the plenary results to everyone too.
 
         Answers, presence and quality changes arrive a person at a time; the
-        first is sent at once, and requests that arrive while a view is being
-        built and sent only mark it stale: a background task sends one newer
-        view at most every ``BURST_INTERVAL_S``, so a thousand answers cost a
-        handful of views, not a thousand, and nobody waits for them.
+        first after a quiet moment is sent at once, and requests that arrive
+        while a view is being built and sent, or sooner than
+        ``BURST_INTERVAL_S`` after the last, only mark it stale: a background
+        task sends one newer view at most every ``BURST_INTERVAL_S``, so a
+        thousand answers or joins cost a handful of views, not a thousand, and
+        nobody waits for them.
         """
+        if results:
+            self._results_due.add(pass_id)
         if pass_id in self._refreshing:
             self._stale.add(pass_id)
             return
         self._refreshing.add(pass_id)
         self._stale.discard(pass_id)
+        # A view sent less than BURST_INTERVAL_S ago: this one follows from the
+        # background. Only sends still in flight would be too few: a join costs
+        # far less than a view of a thousand people, and each join would send one.
+        wait = self._sent_at.get(pass_id, -math.inf) + self.burst_interval - time.monotonic()
+        if wait > 0:
+            self._stale.add(pass_id)
+            self.tasks.spawn(self._refresh_later(pass_id, wait), "refresh")
+            return
         try:
             await self._send_facilitators(pass_id)
         finally:
             if pass_id in self._stale:
-                self.tasks.spawn(self._refresh_later(pass_id), "refresh")
+                self.tasks.spawn(self._refresh_later(pass_id, BURST_INTERVAL_S), "refresh")
             else:
                 self._refreshing.discard(pass_id)
 
     async def _send_facilitators(self, pass_id: str) -> None:
+        # Taken before reading: an answer stored meanwhile asks for the next send.
+        results_due = pass_id in self._results_due
+        self._results_due.discard(pass_id)
+        self._sent_at[pass_id] = time.monotonic()
         try:
             state = await self.store.load(pass_id)
         except NotFound:
@@ -235,14 +275,15 @@ class Publisher:
         start = time.perf_counter()
         await self.notifier.facilitator(view)
         self.metrics.broadcast("facilitator", 1, time.perf_counter() - start)
-        shared = self.plenary(view)
+        shared = self.plenary(view) if results_due else None
         if shared is not None:
             await self.notifier.results(shared)
 
-    async def _refresh_later(self, pass_id: str) -> None:
+    async def _refresh_later(self, pass_id: str, wait: float) -> None:
         try:
             while pass_id in self._stale:
-                await asyncio.sleep(BURST_INTERVAL_S)
+                await asyncio.sleep(wait)
+                wait = BURST_INTERVAL_S
                 self._stale.discard(pass_id)
                 await self._send_facilitators(pass_id)
         finally:

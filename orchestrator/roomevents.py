@@ -77,9 +77,12 @@ class RoomEvents:
 
         ``AuthError`` when it is forged (``invalid_webhook``), or a replay:
         its id was seen before, or it was created more than ``max_age``
-        seconds ago (``webhook_replay``).
+        seconds ago (``webhook_replay``). A room starting or finishing
+        without a recording is ignored unread (``Sfu.parse_webhook``).
         """
         event = self.sfu.parse_webhook(body, authorization)
+        if event is None:
+            return  # nothing to act on: not worth verifying (a round opens 500 rooms)
         age = self.clock() - event.created_at
         if not event.event_id or age > self.max_age:
             raise AuthError(f"webhook {event.event_id or '(no id)'} was created {age:.0f} s "

@@ -72,6 +72,7 @@ from orchestrator.metrics import NO_METRICS, Metrics, timed
 from orchestrator.ports import Applied, Archive, Sfu, Store
 from orchestrator.publishing import Publisher
 from orchestrator.readmodels import CueNotice, RoomAccess, group_number
+from orchestrator.roomsahead import RoomsAhead
 from orchestrator.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,8 @@ class PassService:
         self.on_schedule: Callable[[float | None], None] = lambda at: None
         # Where an ended pass goes (the gym's archiver once the system of record is wired).
         self.archive: Archive = _NoArchive()
+        # The next round's rooms, created while the pass waits for it.
+        self.ahead = RoomsAhead(sfu, at_once=ROOMS_AT_ONCE)
         self.draining = False
         self._inflight = 0
         self._idle = asyncio.Event()
@@ -188,13 +191,21 @@ class PassService:
             create, send = opening
             effects = [e for e in effects if e is not create and e is not send]
             await self._open_rooms(state, create, send)
-        for effect in effects:
-            try:
-                await self._execute(state, effect)
-            except OnliveError as error:
-                log.error("effect failed: %s", error,
-                          extra={"pass_id": state.id, "effect": type(effect).__name__})
-        await self.publisher.publish(state)
+        # Rooms close last: their people have been told where to go by then (a
+        # round's 500 rooms take LiveKit a second to close).
+        closing = [e for e in effects if isinstance(e, CloseRooms)]
+        # A cue and the new state reach each of this worker's clients in one
+        # write, not one write each; then the facilitators' view is built.
+        with self.notifier.batch():
+            for effect in effects:
+                if not isinstance(effect, CloseRooms):
+                    await self._execute_logged(state, effect)
+            await self.publisher.publish(state, facilitators=False)
+        await self.publisher.refresh_facilitators(state.id)
+        # Once everyone was told: the next round's rooms, while these close.
+        self.ahead.changed(before, state)
+        for effect in closing:
+            await self._execute_logged(state, effect)
         step = state.step
         if step is not None and step.kind is StepKind.FOLLOW_UP and (
                 before.step is None or before.step.id != step.id):
@@ -211,6 +222,13 @@ class PassService:
         except Exception:
             log.exception("archiving the ended pass failed; run `onlive session archive %s`",
                           state.id, extra={"pass_id": state.id})
+
+    async def _execute_logged(self, state: PassState, effect: Effect) -> None:
+        try:
+            await self._execute(state, effect)
+        except OnliveError as error:
+            log.error("effect failed: %s", error,
+                      extra={"pass_id": state.id, "effect": type(effect).__name__})
 
     async def _execute(self, state: PassState, effect: Effect) -> None:
         if isinstance(effect, ScheduleTimer):
@@ -235,35 +253,48 @@ class PassService:
                           send: SendAssignments) -> None:
         """Create rooms (a bounded number at a time) and send each room's people
         their assignments once it exists, batching the rooms that are ready
-        together; people in no new room go first."""
+        together; people in no new room, or in a room made ahead with the
+        right seats (``roomsahead``), go first."""
         wanted = set(send.person_ids)
         groups = {g.room: g.members for g in state.breakout.groups} if state.breakout else {}
-        placed = {p for r in create.rooms for p in groups.get(r.name, ()) if p in wanted}
+        made, wrong = await self.ahead.usable(state.id, create.rooms)
+        placed = {p for r in create.rooms if r.name not in made
+                  for p in groups.get(r.name, ()) if p in wanted}
         ready: list[str] = [p for p in send.person_ids if p not in placed]
         limit = asyncio.Semaphore(ROOMS_AT_ONCE)
+        some_ready = asyncio.Event()
 
         async def room(name: str, size: int) -> None:
             try:
                 async with limit:
+                    if name in wrong:  # made ahead with other seats: LiveKit cannot change them
+                        await self.sfu.delete_room(name)
                     await self.sfu.create_room(name, size)
             except OnliveError as error:
                 log.error("effect failed: %s", error, extra={"pass_id": state.id,
                                                              "effect": "CreateRooms"})
             ready.extend(p for p in groups.get(name, ()) if p in wanted)
+            some_ready.set()
 
-        pending = {asyncio.ensure_future(room(r.name, r.max_participants)) for r in create.rooms}
+        # An event, not asyncio.wait over the rooms still pending: that walks all
+        # of them at each wake-up (500 rooms: 125,000 callbacks added and removed).
+        tasks = [asyncio.ensure_future(room(r.name, r.max_participants)) for r in create.rooms
+                 if r.name not in made]
+        self.ahead.opened(state.id, {r.name for r in create.rooms})
         try:
             while True:
+                some_ready.clear()
                 batch, ready[:] = list(ready), []
                 if batch:
                     await self.publisher.send_assignments(state, batch)
-                if not pending:
+                if all(t.done() for t in tasks) and not ready:
                     break
-                _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                if not ready:
+                    await some_ready.wait()
         finally:
-            for task in pending:
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def ensure_room(self, state: PassState, room: str | None) -> None:
         """Recreate a room of this pass that LiveKit closed on its own (idempotent)."""

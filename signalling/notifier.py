@@ -7,6 +7,12 @@ sockets), ``ops``, and the rooms of the credential each socket holds
 Shared views go out as one room broadcast; only personal messages are
 addressed to a person. Payloads come from ``signalling.views``.
 
+A pass view that shows participants nothing new (people joining or leaving
+change only the facilitators' view) is not sent. Each one sent carries
+``after``, the version of the last view this worker sent for the pass, so a
+page tells a view it missed (``after`` above its own version: it asks for a
+snapshot) from versions nobody was sent.
+
 Dropping the holders of a revoked credential travels the same Redis channel
 as every broadcast, as an emit of the reserved event ``DROP``: each worker's
 ``DroppingRedisManager`` disconnects its own sockets in that room instead of
@@ -16,6 +22,7 @@ sending anything (a one-shot command's write-only manager only publishes).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from orchestrator.readmodels import (
@@ -30,10 +37,12 @@ from orchestrator.readmodels import (
     ServiceNotice,
 )
 from signalling import views
-from signalling.fanout import FanoutRedisManager
+from signalling.fanout import FanoutRedisManager, batched
 from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
 
 OPS_ROOM = "ops"
+#: Passes whose last sent view a worker keeps (more are forgotten, all at once).
+_VIEWS_KEPT = 10_000
 #: The reserved event that tells every worker to disconnect a room's sockets.
 DROP = "onlive:drop"
 
@@ -72,13 +81,28 @@ class Emitter(Protocol):
 class SocketNotifier:
     def __init__(self, sio: Emitter, *, local: Emitter | None = None) -> None:
         self.sio = sio
+        # pass -> the last view sent to its participants (``state``).
+        self._sent: dict[str, dict[str, Any]] = {}
         # Notices about the service itself reach this worker's clients even while
         # the channel between workers (Redis) is away; each worker sends its own.
         self.local = local or sio
 
+    def batch(self) -> AbstractContextManager[None]:
+        """What one command sends reaches each of this worker's clients in one write."""
+        return batched()
+
     async def state(self, view: PassView) -> None:
-        await self.sio.emit(Event.STATE, views.pass_view(view), room=pass_room(view.state.id),
-                            namespace=PARTICIPANT)
+        pass_id = view.state.id
+        payload = views.pass_view(view)
+        last = self._sent.get(pass_id)
+        if last is not None:
+            if last["version"] >= payload["version"] or views.same_view(last, payload):
+                return
+            payload["after"] = last["version"]
+        if len(self._sent) >= _VIEWS_KEPT:
+            self._sent.clear()
+        self._sent[pass_id] = payload
+        await self.sio.emit(Event.STATE, payload, room=pass_room(pass_id), namespace=PARTICIPANT)
 
     async def facilitator(self, view: FacilitatorView) -> None:
         await self.sio.emit(Event.FACILITATOR, views.facilitator_view(view),

@@ -81,7 +81,11 @@ def step_view(step: Step, index: int) -> Payload:
 
 
 def shared_view(state: PassState, now: float) -> Payload:
-    """Everything every participant of the pass may see; no personal data."""
+    """Everything every participant of the pass may see; no personal data.
+
+    Not the head count: it changes with every join, and a view that changes
+    for every join would be sent to everyone for every join. Facilitators
+    see it (``facilitator_view``)."""
     b = state.breakout
     step = state.step
     return {
@@ -113,12 +117,20 @@ def shared_view(state: PassState, now: float) -> Payload:
         },
         "message": ({"text": state.message.text, "at": state.message.at,
                      "rooms": list(state.message.rooms)} if state.message else None),
-        "present": len(state.present),
     }
 
 
 def pass_view(view: PassView) -> Payload:
     return shared_view(view.state, view.server_now)
+
+
+#: What changes in a pass view whatever else does (``same_view``).
+_STAMPS = ("version", "server_now", "after")
+
+
+def same_view(a: Payload, b: Payload) -> bool:
+    """Whether two pass views show participants the same, versions and clocks aside."""
+    return all(a[k] == b[k] for k in a if k not in _STAMPS) and a.keys() == b.keys()
 
 
 def placement(place: Placement) -> Payload:
@@ -145,6 +157,7 @@ def facilitator_view(view: FacilitatorView) -> Payload:
     state = view.state
     out = shared_view(state, view.server_now)
     b = state.breakout
+    out["present"] = len(state.present)
     out["roster"] = roster_rows(view)
     out["missing"] = sum(1 for row in out["roster"] if row["status"] == "missing")
     out["groups"] = ([{"index": i, "number": group_number(g.room) or i + 1, "room": g.room,

@@ -26,6 +26,10 @@ Keys (prefix ``onlive:``):
   and ``audit`` streams keep ``ONLIVE_STREAM_RETENTION_DAYS`` (MINID), at most 10,000.
 - ``person:{id}`` msgpack ``Member``; ``alerts`` and ``audit`` streams.
 - ``pass:{id}:quality`` hash person -> their LiveKit connection quality.
+- ``pass:{id}:people`` a new random value whenever ``presence``, ``quality`` or
+  ``expected`` changes (in the same transaction): while it is the same, a worker
+  reuses what it read of the three (O(n) each) instead of reading them again
+  for every facilitator view.
 - ``secret:{kind}:{id}`` a short-lived secret (sign-on flow or session, a hash with
   its own expiry); ``secrets:{kind}`` zset id -> expiry (ms) lists one kind's.
 - ``revoked:{key}`` a revoked credential (``cred:ID``) or holder (``holder:DIGEST``),
@@ -36,8 +40,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 import weakref
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, TypeVar
 
 import msgpack
@@ -58,6 +63,8 @@ T = TypeVar("T")
 
 PREFIX = "onlive:"
 MAX_CAS_ATTEMPTS = 50
+#: Recent snapshots of a pass each process keeps decoded (``RedisStore._cached``).
+STATES_KEPT = 16
 STREAM_MAXLEN = 10_000
 
 _RELEASE = """
@@ -128,6 +135,16 @@ def k_pass(pass_id: str) -> str:
     return f"{PREFIX}pass:{pass_id}"
 
 
+@dataclass(frozen=True)
+class _People:
+    """What a worker last read of a pass's presence, qualities and expected people."""
+
+    rev: bytes
+    presence: dict[str, str]
+    qualities: dict[str, str]
+    expected: dict[str, Member]
+
+
 #: Plain forms of the class scripts of running passes: a script changes only
 #: when a facilitator edits a step, and turning it into plain data is most of
 #: what writing a snapshot costs. Keyed by identity; the script is kept alive.
@@ -166,6 +183,20 @@ def _core(state: PassState) -> bytes:
     return msgpack.packb(plain, use_bin_type=True)  # type: ignore[no-any-return]
 
 
+#: Passes whose presence, qualities and expected people a worker keeps read.
+_PEOPLE_KEPT = 1_000
+
+
+def _new_rev() -> str:
+    return uuid.uuid4().hex
+
+
+def _people_changed(pipe: Any, pass_id: str) -> None:
+    """Queue the mark that a pass's presence, qualities or expected people changed:
+    random, so a key that expired and came back never repeats an old mark."""
+    pipe.set(f"{k_pass(pass_id)}:people", _new_rev())
+
+
 def _people_writes(pipe: Any, key: str, before: PassState | None, after: PassState) -> None:
     """Queue the roster and presence changes from ``before`` to ``after``."""
     if before is None or after.roster is not before.roster:
@@ -200,10 +231,16 @@ class RedisStore:
         self._joined = client.register_script(_JOINED)
         self._left = client.register_script(_LEFT)
         self._close = client.register_script(_CLOSE)
-        # The last state of each pass this process read or wrote, with its stored
-        # snapshot bytes: while the stored bytes are the same (the version did not
-        # move), the roster and presence are too, and nothing is decoded again.
-        self._states: dict[str, tuple[bytes, PassState]] = {}
+        # The last few states of each pass this process read or wrote, with their
+        # stored snapshot bytes: while the stored bytes are the same (the version
+        # did not move), the roster and presence are too, and nothing is decoded
+        # again. A few, not one: during a burst of joins a read often returns the
+        # version just before the one this process has written meanwhile.
+        self._states: dict[str, list[tuple[bytes, PassState]]] = {}
+        self._people: dict[str, _People] = {}
+        # The write of each pass this process has sent and not yet remembered (a
+        # read that meets its bytes waits for it instead of reading the roster).
+        self._writing: dict[str, asyncio.Future[None]] = {}
 
     # -- pass snapshots --------------------------------------------------
 
@@ -221,11 +258,16 @@ class RedisStore:
                 await pipe.execute()
 
     def _cached(self, pass_id: str, raw: bytes) -> PassState | None:
-        hit = self._states.get(pass_id)
-        return hit[1] if hit is not None and hit[0] == raw else None
+        for known, state in reversed(self._states.get(pass_id, ())):
+            if known == raw:
+                return state
+        return None
 
     def _remember(self, pass_id: str, raw: bytes, state: PassState) -> PassState:
-        self._states[pass_id] = (raw, state)
+        kept = self._states.setdefault(pass_id, [])
+        kept.append((raw, state))
+        if len(kept) > STATES_KEPT:
+            del kept[0]
         return state
 
     def _assemble(self, raw: bytes, roster: Any, present: Any) -> PassState:
@@ -242,6 +284,13 @@ class RedisStore:
         cached = self._cached(pass_id, _bytes(raw))
         if cached is not None:
             return cached
+        writing = self._writing.get(pass_id)
+        if writing is not None:
+            # Often our own write, stored but not yet remembered: wait for it.
+            await asyncio.wait({writing})
+            cached = self._cached(pass_id, _bytes(raw))
+            if cached is not None:
+                return cached
         # Someone else wrote it: read the three keys as one, then keep them.
         async with self.r.pipeline(transaction=True) as pipe:
             pipe.get(key)
@@ -296,8 +345,14 @@ class RedisStore:
                         entry: dict[Any, Any] = {"version": str(after.version),
                                                  **{k: str(v) for k, v in audit.items()}}
                         pipe.xadd(f"{key}:audit", entry, maxlen=STREAM_MAXLEN, approximate=True)
-                    await pipe.execute()
-                    self._remember(pass_id, stored, after)
+                    written = asyncio.get_running_loop().create_future()
+                    self._writing[pass_id] = written
+                    try:
+                        await pipe.execute()
+                        self._remember(pass_id, stored, after)
+                    finally:
+                        del self._writing[pass_id]
+                        written.set_result(None)
                     return Applied(before, after, effects)
                 except WatchError:
                     continue
@@ -394,29 +449,58 @@ class RedisStore:
 
     async def set_presence(self, pass_id: str, identity: str, room: str | None) -> None:
         key = f"{k_pass(pass_id)}:presence"
-        if room is None:
-            await self.r.hdel(key, identity)
-        else:
-            await self.r.hset(key, identity, room)
+        async with self.r.pipeline(transaction=True) as pipe:
+            if room is None:
+                pipe.hdel(key, identity)
+            else:
+                pipe.hset(key, identity, room)
+            _people_changed(pipe, pass_id)
+            await pipe.execute()
 
     async def leave_presence(self, pass_id: str, identity: str, room: str) -> bool:
         """Forget presence only if it still names ``room`` (a move may have overtaken it)."""
         key = f"{k_pass(pass_id)}:presence"
         current = await self.r.hget(key, identity)
         if current is not None and _str(current) == room:
-            await self.r.hdel(key, identity)
+            async with self.r.pipeline(transaction=True) as pipe:
+                pipe.hdel(key, identity)
+                _people_changed(pipe, pass_id)
+                await pipe.execute()
             return True
         return False
 
     async def set_quality(self, pass_id: str, person_id: str, level: str) -> None:
-        await self.r.hset(f"{k_pass(pass_id)}:quality", person_id, level)
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.hset(f"{k_pass(pass_id)}:quality", person_id, level)
+            _people_changed(pipe, pass_id)
+            await pipe.execute()
+
+    async def _read_people(self, pass_id: str) -> _People:
+        """Presence, qualities and expected people, read again only once changed."""
+        key = k_pass(pass_id)
+        rev = await self.r.get(f"{key}:people")
+        known = self._people.get(pass_id)
+        if rev is not None and known is not None and known.rev == _bytes(rev):
+            return known
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.set(f"{key}:people", _new_rev(), nx=True)  # the first read marks it
+            pipe.get(f"{key}:people")
+            pipe.hgetall(f"{key}:presence")
+            pipe.hgetall(f"{key}:quality")
+            pipe.hgetall(f"{key}:expected")
+            _, rev, presence, qualities, expected = await pipe.execute()
+        people = _People(_bytes(rev), _fields(presence), _fields(qualities),
+                         {_str(k): _member(_bytes(v)) for k, v in expected.items()})
+        if len(self._people) > _PEOPLE_KEPT:
+            self._people.clear()
+        self._people[pass_id] = people
+        return people
 
     async def qualities(self, pass_id: str) -> dict[str, str]:
-        return _fields(await self.r.hgetall(f"{k_pass(pass_id)}:quality"))
+        return dict((await self._read_people(pass_id)).qualities)
 
     async def presence(self, pass_id: str) -> dict[str, str]:
-        raw = await self.r.hgetall(f"{k_pass(pass_id)}:presence")
-        return _fields(raw)
+        return dict((await self._read_people(pass_id)).presence)
 
     # -- attendance and who is expected ----------------------------------------
 
@@ -442,15 +526,20 @@ class RedisStore:
 
     async def expect(self, pass_id: str, members: list[Member]) -> None:
         if members:
-            await self.r.hset(f"{k_pass(pass_id)}:expected",
-                              mapping={m.id: pack(m) for m in members})
+            async with self.r.pipeline(transaction=True) as pipe:
+                pipe.hset(f"{k_pass(pass_id)}:expected",
+                          mapping={m.id: pack(m) for m in members})
+                _people_changed(pipe, pass_id)
+                await pipe.execute()
 
     async def unexpect(self, pass_id: str, person_id: str) -> None:
-        await self.r.hdel(f"{k_pass(pass_id)}:expected", person_id)
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.hdel(f"{k_pass(pass_id)}:expected", person_id)
+            _people_changed(pipe, pass_id)
+            await pipe.execute()
 
     async def expected(self, pass_id: str) -> dict[str, Member]:
-        raw = await self.r.hgetall(f"{k_pass(pass_id)}:expected")
-        return {_str(k): _member(_bytes(v)) for k, v in raw.items()}
+        return dict((await self._read_people(pass_id)).expected)
 
     # -- people and pairing history ------------------------------------------
 
@@ -515,7 +604,10 @@ class RedisStore:
             removed += int(await self.r.hdel(key, person_id))
         for pattern in ("presence", "attendance", "expected", "quality"):
             for key in await self._scan(f"{PREFIX}pass:*:{pattern}"):
-                removed += int(await self.r.hdel(key, person_id))
+                gone = int(await self.r.hdel(key, person_id))
+                if gone and pattern != "attendance":
+                    await self.r.set(f"{key.rsplit(':', 1)[0]}:people", _new_rev())
+                removed += gone
         for key in await self._scan(f"{PREFIX}pass:*:help"):
             mine = [f for f in map(_str, await self.r.hkeys(key))
                     if f.rsplit(":", 1)[0] == person_id]

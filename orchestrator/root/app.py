@@ -232,6 +232,7 @@ async def _socketio(app: web.Application) -> AsyncIterator[None]:
     yield
     await tasks.cancel_all()
     await services.publisher.tasks.cancel_all()
+    await services.passes.ahead.tasks.cancel_all()
     await sio.shutdown()
     thread = getattr(sio.manager, "thread", None)
     if thread is not None:
@@ -263,6 +264,16 @@ def _runtime(app: web.Application) -> views.Runtime:
                          echo.active, echo.capacity, lag.p99_ms)
 
 
+#: The collector's thresholds (CPython's are 700, 10, 10). A thousand people
+#: joining, then 30 commands to them, measured with ``gc.callbacks`` on one
+#: worker: 791 collections, 644 ms of CPU, the oldest generation 7 times at up
+#: to 94 ms each (and 490 ms of wall time on the loaded machine); with these, 20
+#: collections and 200 ms, the oldest once (57 ms). Young objects here are a
+#: command's or a join's, nearly all gone by the next collection, so collecting
+#: less often finds the same garbage for far fewer walks of the survivors.
+GC_THRESHOLDS = (20_000, 20, 20)
+
+
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     s = app[SETTINGS]
     scheduler = Scheduler(app[STORE], app[SERVICES].passes, lease_ms=s.lease_ms,
@@ -274,6 +285,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     # Start-up objects live for the whole process; freezing them keeps the
     # collector from rescanning them on every broadcast (see DESIGN.md).
     gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
     yield
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)

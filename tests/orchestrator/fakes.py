@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -365,6 +366,9 @@ class RecordingNotifier:
     """``ports.Notifier`` that keeps every read model it was given, in order."""
 
     sent: list[tuple[str, Any]] = field(default_factory=list)
+
+    def batch(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
     async def state(self, view: PassView) -> None:
         self.sent.append(("state", view))

@@ -8,6 +8,7 @@ LiveKit and Socket.IO in tests/integration.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
@@ -20,11 +21,13 @@ from exercises.state import Member, Phase
 from orchestrator.codec import to_plain
 from orchestrator.commands import EditStepText, JoinRoom, PlanBreakouts, ResolveHelp
 from orchestrator.errors import AuthError, BadRequest, NotFound, ServiceError
+from orchestrator.publishing import BURST_INTERVAL_S
 from orchestrator.readmodels import AlertCode, Assignment, PlacementKind, RoomAccess
 from orchestrator.services import Services, build_services
 from orchestrator.settings import Settings
 from orchestrator.tickets import Kind
 from tests.orchestrator.fakes import FakeClock, FakeSfu, MemoryStore, RecordingNotifier
+from tests.waiting import eventually
 
 PEOPLE = [Member("p-anna", "Anna", "HR", "Malmö"), Member("p-bo", "Bo", "IT", "Umeå"),
           Member("p-cia", "Cia", "Ekonomi", "Luleå"), Member("p-dan", "Dan", "Sälj", "Malmö")]
@@ -40,6 +43,9 @@ class World:
             Settings(secret="s" * 40, redis_url="redis://x", livekit_url="ws://x",
                      anonymity_threshold=threshold),
             self.store, self.sfu, self.notifier, clock=self.clock)
+        # Each change's facilitator view at once: these tests read what each one sent
+        # (``test_a_burst_of_joins_sends_facilitators_a_few_views`` keeps the interval).
+        self.services.publisher.burst_interval = 0
 
     async def pass_with_everyone(self, script: ClassScript | None = None) -> str:
         state = await self.services.passes.create_pass(script or demo_class(), program="gym")
@@ -77,6 +83,70 @@ async def test_opening_breakouts_sends_each_person_a_token_for_exactly_their_roo
         assert a.person_id in [m.id for m in a.placement.members]
     assert {g.room for g in state.breakout.groups} == set(world.sfu.rooms_open) - {state.main_room}
     assert len(await world.store.history("gym")) == 2, "two pairs were remembered"
+
+
+async def _rooms_made_ahead(world: World) -> None:
+    await world.services.passes.ahead.tasks.drain(30)
+
+
+async def test_the_next_rounds_rooms_are_made_while_the_pass_waits_and_opening_uses_them(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    pass_id = await world.pass_with_everyone()
+    for command in (ev.Start(), ev.Next(), ev.Next()):
+        await world.command(pass_id, command)
+    await _rooms_made_ahead(world)
+    r1 = {f"onlive_{pass_id}_r1_g1": 3, f"onlive_{pass_id}_r1_g2": 3}
+    assert {k: v for k, v in world.sfu.rooms_open.items() if "_r1_" in k} == r1
+    created: list[str] = []
+    real_create = world.sfu.create_room
+
+    async def counting(name: str, max_participants: int) -> None:
+        created.append(name)
+        await real_create(name, max_participants)
+
+    monkeypatch.setattr(world.sfu, "create_room", counting)
+    world.notifier.sent.clear()
+    await world.command(pass_id, PlanBreakouts())
+    assert created == [], "the rooms were there already"
+    rooms = {a.placement.room for a in world.notifier.of("assignment")}
+    assert rooms == set(r1)
+    # Recalled: the second round's rooms are made while the pass waits again.
+    await world.command(pass_id, ev.Recall(0))
+    await world.services.passes.tick(pass_id)
+    await _rooms_made_ahead(world)
+    assert {k: v for k, v in world.sfu.rooms_open.items() if "_r2_" in k} == {
+        f"onlive_{pass_id}_r2_g1": 3, f"onlive_{pass_id}_r2_g2": 3}
+
+
+async def test_a_room_made_ahead_with_other_seats_is_made_again_and_unused_ones_closed(
+        world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    for command in (ev.Start(), ev.Next(), ev.Next()):
+        await world.command(pass_id, command)
+    await _rooms_made_ahead(world)
+    g1 = f"onlive_{pass_id}_r1_g1"
+    world.sfu.rooms_open[g1] = 9  # as if another worker had guessed otherwise
+    spare = f"onlive_{pass_id}_r1_g2"
+    await world.services.participants.leave(pass_id, "p-dan")
+    await world.services.participants.leave(pass_id, "p-cia")
+    await world.command(pass_id, PlanBreakouts())
+    await _rooms_made_ahead(world)
+    state = await world.store.load(pass_id)
+    assert state.breakout is not None and [g.room for g in state.breakout.groups] == [g1]
+    assert world.sfu.rooms_open[g1] == 3 and g1 in world.sfu.deleted, "closed, made again"
+    assert spare not in world.sfu.rooms_open, "the room nobody got is closed"
+
+
+async def test_rooms_made_ahead_are_closed_when_the_pass_moves_on_without_opening(
+        world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    for command in (ev.Start(), ev.Next(), ev.Next()):
+        await world.command(pass_id, command)
+    await _rooms_made_ahead(world)
+    assert any("_r1_" in room for room in world.sfu.rooms_open)
+    await world.command(pass_id, ev.Next())
+    await _rooms_made_ahead(world)
+    assert not any("_r1_" in room for room in world.sfu.rooms_open)
 
 
 async def test_a_refused_command_changes_nothing_and_sends_nothing(world: World) -> None:
@@ -277,6 +347,42 @@ async def test_a_small_class_sees_its_plenary_answers_from_the_first_one(world: 
     assert shared.results["count"] == 1 and shared.results["words"][0]["word"] == "pigg"
     snap = await world.services.publisher.participant_snapshot(pass_id, "p-bo")
     assert snap.results is not None and snap.results["energy"] == [0, 0, 0, 1, 0]
+
+
+async def test_a_burst_of_joins_sends_facilitators_a_few_views_ending_on_the_last(
+        world: World) -> None:
+    world.services.publisher.burst_interval = BURST_INTERVAL_S
+    state = await world.services.passes.create_pass(demo_class(), program="gym")
+    crowd = [Member(f"p{i:03d}", f"Person {i}") for i in range(60)]
+    for member in crowd:
+        await world.services.participants.invite(state.id, member)
+    world.notifier.sent.clear()
+    started = time.monotonic()
+    for member in crowd:
+        await world.services.participants.join(state.id, member.id)
+    last = (await world.store.load(state.id)).version
+    await eventually(lambda: world.notifier.of("facilitator")[-1].state.version == last,
+                     what="the facilitators' view reaches the last join")
+    took = time.monotonic() - started
+    views = world.notifier.of("facilitator")
+    assert len(views) <= 2 + took / BURST_INTERVAL_S, "the first at once, then one an interval"
+    assert views[0].state.version == last - len(crowd) + 1, "the first join's at once"
+    assert views[-1].state.present == {m.id for m in crowd}
+
+
+async def test_plenary_results_go_to_the_room_when_they_can_have_changed_only(
+        world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    await world.command(pass_id, ev.Start())
+    assert [r.results["count"] for r in world.notifier.of("results")] == [0], "the new step's"
+    await world.services.participants.answer(pass_id, "p-anna", "check-in", "c1",
+                                             {"energy": 4, "word": "pigg"})
+    await world.command(pass_id, ev.Extend(60))
+    await world.command(pass_id, ev.Pause())
+    await world.services.participants.answer(pass_id, "p-bo", "check-in", "c2",
+                                             {"energy": 2, "word": "trött"})
+    assert [r.results["count"] for r in world.notifier.of("results")] == [0, 1, 2]
+    assert len(world.notifier.of("facilitator")) >= 5, "facilitators saw every change"
 
 
 @pytest.mark.parametrize(("threshold", "expected"), [

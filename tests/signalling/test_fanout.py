@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
+import socketio
 
-from signalling.fanout import FanoutRedisManager, FanoutServer, _QuickSocket
+from signalling.fanout import FanoutRedisManager, FanoutServer, _QuickSocket, batched
 
 N = 200
 
@@ -75,3 +77,140 @@ async def test_a_closed_socket_is_skipped_and_the_writer_gets_what_was_queued() 
     sockets[0].queue.put_nowait(None)
     first = await sockets[0].poll()
     assert len(first) == 1 and await sockets[0].poll() == []
+
+
+class _Wire:
+    """A client connection as asyncio shows it: what was written, what is unsent."""
+
+    def __init__(self, backlog: int = 0) -> None:
+        self.written: list[bytes] = []
+        self.backlog = backlog
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    def is_closing(self) -> bool:
+        return False
+
+    def get_write_buffer_size(self) -> int:
+        return self.backlog
+
+
+class _Response:
+    closed = False
+
+
+def _on_websocket(socket: _QuickSocket, wire: _Wire) -> None:
+    """The state of a websocket client whose writer waits for its next packet."""
+    socket.wire, socket.response = wire, _Response()  # type: ignore[assignment]
+    socket.upgraded, socket.waiting = True, True
+
+
+def _emit_cue() -> dict[str, Any]:
+    return {"method": "emit", "event": "cue", "data": [{"kind": "x"}], "binary": False,
+            "namespace": "/participant", "room": "pass:p1", "skip_sid": None,
+            "callback": None}
+
+
+def _frame_payload(frame: bytes) -> bytes:
+    assert frame[0] == 0x82, "a final binary frame"
+    size = frame[1]
+    assert size < 126 and len(frame) == 2 + size, "unmasked, one frame, exact length"
+    return frame[2:]
+
+
+async def test_a_waiting_websocket_client_gets_the_ready_frame_written_at_once() -> None:
+    server, manager = _server()
+    sockets = await _audience(server, manager, 3)
+    wires = [_Wire() for _ in sockets]
+    for socket, wire in zip(sockets, wires, strict=True):
+        _on_websocket(socket, wire)
+    await manager._handle_emit(_emit_cue())
+    assert all(s.queue.empty() for s in sockets)
+    frames = [w.written for w in wires]
+    assert all(len(f) == 1 and f[0] == frames[0][0] for f in frames)
+    decoded = server.packet_class(encoded_packet=_frame_payload(frames[0][0]))
+    assert decoded.namespace == "/participant" and decoded.data == ["cue", {"kind": "x"}]
+
+
+async def test_a_client_with_packets_queued_slow_or_upgrading_gets_the_broadcast_queued(
+) -> None:
+    server, manager = _server()
+    busy, slow, upgrading, idle = await _audience(server, manager, 4)
+    wires = [_Wire(), _Wire(backlog=1 << 20), _Wire(), _Wire()]
+    for socket, wire in zip((busy, slow, upgrading, idle), wires, strict=True):
+        _on_websocket(socket, wire)
+    busy.queue.put_nowait("earlier")
+    upgrading.upgrading = True
+    idle.waiting = False  # its writer is sending something already
+    await manager._handle_emit(_emit_cue())
+    assert all(w.written == [] for w in wires), "nothing overtakes what is queued or in flight"
+    assert busy.queue.get_nowait() == "earlier" and busy.queue.qsize() == 1
+    assert slow.queue.qsize() == upgrading.queue.qsize() == idle.queue.qsize() == 1
+
+
+async def test_an_emit_to_a_socket_of_this_worker_is_not_published_to_the_others(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    server, manager = _server()
+    sockets = await _audience(server, manager, 2)
+    published: list[str] = []
+
+    async def send(encoded: str) -> None:
+        published.append(encoded)
+
+    monkeypatch.setattr(manager, "_send", send)
+    sid = manager.sid_from_eio_sid("eio0", "/participant")
+    await manager.emit("snapshot", {"me": 1}, namespace="/participant", room=sid)
+    assert sockets[0].queue.qsize() == 1 and sockets[1].queue.empty()
+    await manager.emit("state", {"version": 2}, namespace="/participant", room="pass:p1")
+    await manager.emit("snapshot", {"me": 3}, namespace="/participant", room="elsewhere")
+    await manager.emit("echo", {"sdp": b"\x00\x01"}, namespace="/participant", room="elsewhere")
+    messages = [json.loads(m) for m in published]
+    assert [(m["event"], m["room"], m["binary"]) for m in messages] == [
+        ("state", "pass:p1", False), ("snapshot", "elsewhere", False), ("echo", "elsewhere", True)]
+    assert all(list(m)[:2] == ["host_id", "method"] for m in messages)
+    assert messages[2]["data"] == [[{"sdp": {"_placeholder": True, "num": 0}}], "AAE="], \
+        "bytes travel as the library sends them"
+
+
+async def test_the_listener_skips_its_own_messages_but_not_callbacks_meant_for_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _, manager = _server()
+    mine = {"host_id": manager.host_id, "method": "emit", "event": "state"}
+    theirs = {"host_id": "another", "method": "emit", "event": "state"}
+    callback = {"host_id": manager.host_id, "method": "callback", "sid": "s"}
+    raw = [json.dumps(m).encode() for m in (mine, theirs, callback)]
+
+    async def listen(self: Any) -> Any:
+        for message in raw:
+            yield message
+
+    monkeypatch.setattr(socketio.AsyncRedisManager, "_listen", listen)
+    heard = [json.loads(m) async for m in manager._listen()]
+    assert heard == [theirs, callback]
+
+
+async def test_a_batch_reaches_each_client_in_one_write_in_order_and_ends_with_its_task(
+) -> None:
+    server, manager = _server()
+    sockets = await _audience(server, manager, 3)
+    wires = [_Wire() for _ in sockets]
+    for socket, wire in zip(sockets, wires, strict=True):
+        _on_websocket(socket, wire)
+    sockets[2].waiting = False  # busy: what it gets is queued, in order
+    later: list[asyncio.Task[None]] = []
+    with batched():
+        await manager._handle_emit(_emit_cue())
+        assert all(w.written == [] for w in wires), "held until the batch ends"
+        state = {**_emit_cue(), "event": "state", "data": [{"version": 8}]}
+        await manager._handle_emit(state)
+        later.append(asyncio.ensure_future(manager._handle_emit(_emit_cue())))
+    assert [len(w.written) for w in wires] == [1, 1, 0]
+    frames = wires[0].written[0]
+    first = _frame_payload(frames[:2 + frames[1]])
+    second = _frame_payload(frames[2 + frames[1]:])
+    assert server.packet_class(encoded_packet=first).data[0] == "cue"
+    assert server.packet_class(encoded_packet=second).data == ["state", {"version": 8}]
+    assert sockets[2].queue.qsize() == 2
+    await later[0]  # started inside, sent after the end: written at once
+    assert [len(w.written) for w in wires] == [2, 2, 0] and sockets[2].queue.qsize() == 3

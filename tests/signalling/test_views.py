@@ -55,11 +55,21 @@ def test_someone_without_a_room_gets_no_token_and_no_expiry() -> None:
     assert payload["kind"] == "none" and payload["token"] is None and "expires_at" not in payload
 
 
-def test_the_shared_view_carries_no_roster_and_no_names() -> None:
+def test_the_shared_view_carries_no_roster_no_names_and_no_head_count() -> None:
     payload = views.pass_view(PassView(running(), 123.0))
-    assert payload["present"] == 3 and payload["version"] == 7 and payload["server_now"] == 123.0
-    assert "roster" not in payload
+    assert payload["version"] == 7 and payload["server_now"] == 123.0
+    assert "roster" not in payload and "present" not in payload
     assert "Anna" not in repr(payload) and "p-anna" not in repr(payload)
+
+
+def test_a_join_leaves_the_shared_view_the_same_and_a_new_step_does_not() -> None:
+    state = running()
+    before = views.pass_view(PassView(state, 123.0))
+    joined = replace(state, version=8, roster={**state.roster, "p-dan": Member("p-dan", "Dan")},
+                     present=state.present | {"p-dan"})
+    assert views.same_view(before, views.pass_view(PassView(joined, 124.0)))
+    moved_on = replace(joined, version=9, step_index=3)
+    assert not views.same_view(before, views.pass_view(PassView(moved_on, 124.0)))
 
 
 def test_the_facilitator_sees_the_roster_with_presence_rooms_and_quality() -> None:

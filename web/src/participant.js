@@ -121,7 +121,9 @@ function start(ticketValue) {
   socket.on("state", (view) => {
     clock.sample(view.server_now);
     if (app.view && view.version <= app.view.version) return; // stale
-    const gap = app.view && view.version > app.view.version + 1;
+    // `after`: the version of the view the server sent before this one (versions
+    // in between changed nothing a participant sees); without it, any skip.
+    const gap = app.view && (view.after ?? view.version - 1) > app.view.version;
     const stepChanged = !app.view || !app.view.step || !view.step || app.view.step.id !== view.step.id;
     app.view = view;
     if (stepChanged) {
@@ -129,8 +131,8 @@ function start(ticketValue) {
       app.results = null;
     }
     render();
-    // The view itself is complete; a gap (the server coalesces bursts) could
-    // only hide a personal assignment. Ask once, jittered, so that a burst
+    // The view itself is complete; a gap (a view not received) could only hide
+    // a personal assignment. Ask once, jittered, so that a burst
     // seen by a thousand people does not come back as a thousand syncs at once.
     if (gap) scheduleResync();
   });

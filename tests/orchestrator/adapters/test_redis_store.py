@@ -192,3 +192,32 @@ async def test_a_worker_reads_a_pass_another_worker_changed(store: RedisStore, r
     seen = await store.load("p9")
     assert seen.present == {"b"} and set(seen.roster) == {"a", "b"} and seen.version == 3
     await other_client.aclose()
+
+
+async def test_presence_qualities_and_expected_are_read_again_only_once_someone_changed_them(  # type: ignore[no-untyped-def]
+        store: RedisStore, redis_server) -> None:
+    other_client = aioredis.from_url(redis_server.url)
+    other = RedisStore(other_client)
+    await store.expect("p7", [Member(f"u{i}", f"U{i}") for i in range(50)])
+    await store.set_presence("p7", "u1", "main")
+    assert await store.presence("p7") == {"u1": "main"} and len(await store.expected("p7")) == 50
+    await store.r.config_resetstat()
+    for _ in range(5):
+        assert await store.presence("p7") == {"u1": "main"}
+        assert await store.qualities("p7") == {}
+        assert len(await store.expected("p7")) == 50
+    calls = {k.removeprefix("cmdstat_"): int(v["calls"])
+             for k, v in (await store.r.info("commandstats")).items()}
+    assert "hgetall" not in calls, "nothing changed: the hashes were not read again"
+    # Every kind of change by another worker is seen at the next read.
+    await other.set_presence("p7", "u2", "onlive_p7_r1_g1")
+    assert await store.presence("p7") == {"u1": "main", "u2": "onlive_p7_r1_g1"}
+    await other.set_quality("p7", "u2", "poor")
+    assert await store.qualities("p7") == {"u2": "poor"}
+    assert await other.leave_presence("p7", "u1", "main")
+    assert await store.presence("p7") == {"u2": "onlive_p7_r1_g1"}
+    await other.unexpect("p7", "u3")
+    assert "u3" not in await store.expected("p7")
+    await other.erase_person_records("u2")
+    assert await store.presence("p7") == {} and await store.qualities("p7") == {}
+    await other_client.aclose()
