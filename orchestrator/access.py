@@ -92,16 +92,35 @@ class Access:
     # -- issuing --------------------------------------------------------------------
 
     def _issue(self, kind: Kind, pass_id: str | None, subject: str, *,
-               ttl: float | None = None) -> str:
+               ttl: float | None = None, via: str | None = None) -> str:
         lifetime = self.settings.ticket_ttl if ttl is None else ttl
         return tickets.issue(self.settings.secret, Claims(
-            kind, pass_id, subject, self.clock() + lifetime))
+            kind, pass_id, subject, self.clock() + lifetime, via=via))
 
     def participant_ticket(self, pass_id: str, person_id: str) -> str:
         return self._issue(Kind.PARTICIPANT, pass_id, person_id)
 
-    def facilitator_credential(self, pass_id: str, subject: str = "facilitator") -> str:
-        return self._issue(Kind.FACILITATOR, pass_id, subject)
+    def facilitator_credential(self, pass_id: str, subject: str = "facilitator", *,
+                               opened_with: str | None = None) -> str:
+        """A control panel's credential; ``opened_with`` (the credential of the
+        facilitator's own page it was opened from) makes it fall with that one:
+        revoking the page's link, or ending the sign-in, closes the panels opened
+        from it (``holders``)."""
+        return self._issue(Kind.FACILITATOR, pass_id, subject,
+                           via=None if opened_with is None else self._parent(opened_with))
+
+    def _parent(self, credential: str) -> str:
+        """The revocation name a derived credential carries for ``credential``: its
+        sign-on session, or its staff link's row (revoked by id or all at once)."""
+        claims = self.verify(credential, STAFF_ROLES)
+        if claims.subject.startswith(SSO_PREFIX):
+            return "session:" + claims.subject.removeprefix(SSO_PREFIX)
+        return self.staff_holder(self.staff(credential, claims.kind).credential_id)
+
+    @staticmethod
+    def staff_holder(credential_id: int) -> str:
+        """The name that refuses what was opened with staff link row ``credential_id``."""
+        return f"staff:{credential_id}"
 
     def ops_credential(self, subject: str = "ops", *, ttl: float | None = None) -> str:
         """An ops credential; ``ttl`` seconds (default ``ticket_ttl``), longer for a scraper."""
@@ -148,6 +167,8 @@ class Access:
     def holders(self, claims: Claims) -> list[str]:
         """The names (socket rooms, revocation keys) a credential is refused by."""
         names = [f"cred:{claims.id}", self.holder(claims.kind, claims.subject)]
+        if claims.via is not None:
+            names.append(claims.via)
         if claims.subject.startswith(SSO_PREFIX):
             names.append("session:" + claims.subject.removeprefix(SSO_PREFIX))
         return names

@@ -69,7 +69,8 @@ def build_services(settings: Settings, store: Store, sfu: Sfu, notifier: Notifie
     passes = PassService(settings, store, sfu, publisher, clock=clock, executor=executor,
                          metrics=metrics)
     participants = Participants(passes, people, access, clock=clock)
-    gym = build_gym(records, passes, participants, people, settings, clock=clock) \
+    gym = build_gym(records, passes, participants, people, settings, access=access,
+                    clock=clock) \
         if records is not None else None
     if gym is not None:
         passes.archive = gym.archiver  # an ended session's pass goes to the system of record

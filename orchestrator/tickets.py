@@ -63,6 +63,9 @@ class Claims:
     expires: float
     #: The credential's id (``credential_id``); set by ``verify``, not compared.
     id: str = field(default="", compare=False)
+    #: The revocation name of the credential this one was opened with (a facilitator's
+    #: control panel opened from their page's link): revoking that one refuses this too.
+    via: str | None = None
 
 
 def credential_id(credential: str) -> str:
@@ -90,8 +93,10 @@ def _json(body: object) -> bytes:
 
 
 def issue(secret: str, claims: Claims) -> str:
-    body = {"k": claims.kind.value, "pass": claims.pass_id, "sub": claims.subject,
-            "exp": int(claims.expires)}
+    body: dict[str, object] = {"k": claims.kind.value, "pass": claims.pass_id,
+                               "sub": claims.subject, "exp": int(claims.expires)}
+    if claims.via is not None:
+        body["via"] = claims.via
     payload = _b64(_json(body))
     mac = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
     return f"{payload}.{_b64(mac)}"
@@ -117,7 +122,11 @@ def verify(secret: str, credential: object, *, now: float, kind: Kind | frozense
         raise AuthError("the credential is not valid (forged or damaged link); ask your "
                         "facilitator for a new link", code="invalid_credential")
     try:
-        claims = Claims(Kind(body["k"]), body.get("pass"), str(body["sub"]), float(body["exp"]))
+        via = body.get("via")
+        if via is not None and not isinstance(via, str):
+            raise TypeError("via")
+        claims = Claims(Kind(body["k"]), body.get("pass"), str(body["sub"]), float(body["exp"]),
+                        via=via)
     except (KeyError, ValueError, TypeError):
         raise AuthError("the credential is malformed", code="invalid_credential") from None
     if claims.kind not in kinds:

@@ -225,5 +225,7 @@ class ClassPageRoutes:
             raise BadRequest("pass_id: a session id", code="bad_payload")
         services = self.services()
         opened = await services.gym.facilitating.open(org, name, pass_id)
-        credential = services.access.facilitator_credential(opened, name)
+        _, _, home = request.headers.get("Authorization", "").partition(" ")
+        credential = services.access.facilitator_credential(opened, name,
+                                                            opened_with=home.strip())
         return web.json_response(wire.ok(url=f"/f#credential={credential}"))

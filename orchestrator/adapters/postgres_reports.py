@@ -108,11 +108,11 @@ class ReportRecords:
             "SELECT * FROM staff_credentials WHERE org_id = $1 ORDER BY id", org_id)]
 
     async def revoke_staff_credentials(self, org_id: str, role: str,
-                                       credential_id: int | None = None) -> int:
-        return _count(await self.pool.execute(
+                                       credential_id: int | None = None) -> list[int]:
+        return [r["id"] for r in await self.pool.fetch(
             "UPDATE staff_credentials SET revoked_at = now() WHERE org_id = $1 AND role = $2 "
-            "AND ($3::bigint IS NULL OR id = $3) AND revoked_at IS NULL",
-            org_id, role, credential_id))
+            "AND ($3::bigint IS NULL OR id = $3) AND revoked_at IS NULL RETURNING id",
+            org_id, role, credential_id)]
 
     async def set_top_warning(self, org_id: str, percent: int) -> Organisation:
         row = await self.pool.fetchrow(

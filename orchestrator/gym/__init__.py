@@ -60,8 +60,10 @@ class Gym:
 
 
 def build_gym(records: Records, passes: PassService, participants: Participants,
-              people: People, settings: Settings, *,
+              people: People, settings: Settings, *, access: Access | None = None,
               clock: Callable[[], float] = time.time) -> Gym:
+    """The gym's services; ``access`` is the worker's (with the live store, so withdrawing
+    a facilitator's page also closes the panels opened from it)."""
     classes = ClassLibrary(records)
     names = QuestionNames(classes)  # the words of answered questions, shared by the pages
     roster = RosterService(records, passes.store, participants)
@@ -77,7 +79,7 @@ def build_gym(records: Records, passes: PassService, participants: Participants,
                MailRenderer(records, links, settings.mail_from, clock=clock),
                PassArchiver(records, passes.store, clock=clock,
                             retention_s=settings.pass_retention),
-               StaffAccess(records, Access(settings, clock=clock), settings.base_url),
+               StaffAccess(records, access or Access(settings, clock=clock), settings.base_url),
                Dashboards(records, names=names, clock=clock),
                Insights(records, classes, names=names, clock=clock),
                Facilitating(records, programs, clock=clock),

@@ -58,10 +58,14 @@ class StaffAccess:
 
     async def revoke(self, org_id: str, role: Kind, credential_id: int | None = None) -> int:
         """Revoke one link of ``role`` (or all of them); returns how many stopped working."""
-        count = await self.records.revoke_staff_credentials(org_id, role.value, credential_id)
+        ids = await self.records.revoke_staff_credentials(org_id, role.value, credential_id)
+        if ids and role is Kind.FACILITATOR_HOME and self.access.store is not None:
+            # The control panels opened from these pages fall with them (their
+            # credentials carry the row, ``Access.facilitator_credential``).
+            await self.access.revoke_names([self.access.staff_holder(i) for i in ids])
         log.info("staff links revoked", extra={"org_id": org_id, "role": role.value,
-                                               "count": count})
-        return count
+                                               "count": len(ids)})
+        return len(ids)
 
     async def all(self, org_id: str) -> list[StaffCredential]:
         return await self.records.staff_credentials(org_id)

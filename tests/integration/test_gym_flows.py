@@ -40,6 +40,7 @@ from orchestrator.gym.mail import MailSender
 from orchestrator.root.mailsink import MailSink
 from orchestrator.services import Services, build_services
 from orchestrator.settings import Settings
+from orchestrator.tickets import Kind
 from signalling import views
 from tests.orchestrator.fakes import FakeClock, FakeSfu, RecordingNotifier
 
@@ -347,3 +348,38 @@ async def test_erasure_covers_the_flows(gym: Gym, database_url: str) -> None:
     finally:
         await conn.close()
     assert EnrolmentStatus.ENROLLED.value == "enrolled" and MailKind.MISSED.value == "missed"
+
+
+async def test_a_control_panel_opened_from_a_facilitators_page_falls_with_that_pages_link(
+        gym: Gym) -> None:
+    services, staff = gym.services, gym.services.gym.staff
+    notifier = services.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    _, fia_link = await staff.issue(ORG, Kind.FACILITATOR_HOME, "Fia")
+    _, gus_link = await staff.issue(ORG, Kind.FACILITATOR_HOME, "Gus")
+    fia_home = fia_link.partition("#credential=")[2]
+    gus_home = gus_link.partition("#credential=")[2]
+    fia_panel = services.access.facilitator_credential(gym.s1, "Fia", opened_with=fia_home)
+    gus_panel = services.access.facilitator_credential(gym.s2, "Gus", opened_with=gus_home)
+    for panel in (fia_panel, gus_panel):
+        assert (await services.access.admit(panel, Kind.FACILITATOR)).pass_id
+
+    # Fia's page link is withdrawn (by the admin, or `onlive facilitator-link --revoke`):
+    # the panel she opened from it is refused and its sockets are dropped; Gus's is not.
+    fia_row = services.access.staff(fia_home, Kind.FACILITATOR_HOME).credential_id
+    assert await staff.revoke(ORG, Kind.FACILITATOR_HOME, fia_row) == 1
+    with pytest.raises(AuthError) as refused:
+        await services.access.admit(fia_panel, Kind.FACILITATOR)
+    assert refused.value.code == "revoked_credential"
+    dropped = [names for kind, names in notifier.sent if kind == "drop"]
+    assert any(services.access.staff_holder(fia_row) in names for names in dropped)
+    assert await services.access.admit(gus_panel, Kind.FACILITATOR)
+
+    # Withdrawing every facilitator page at once takes Gus's panel with it too.
+    assert await staff.revoke(ORG, Kind.FACILITATOR_HOME) == 1
+    with pytest.raises(AuthError):
+        await services.access.admit(gus_panel, Kind.FACILITATOR)
+    # A panel credential cannot claim another parent: its parent is inside the signature.
+    assert services.access.verify(gus_panel, Kind.FACILITATOR).via == \
+        services.access.staff_holder(services.access.staff(
+            gus_home, Kind.FACILITATOR_HOME).credential_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 import pytest
 
 from orchestrator import tickets
@@ -86,3 +88,18 @@ def test_every_spelling_of_a_credential_has_one_id() -> None:
     assert claims_.id == tickets.credential_id(token) == tickets.credential_id(token + "==")
     other = tickets.issue("s" * 40, claims(exp=101))
     assert tickets.credential_id(other) != claims_.id
+
+
+def test_a_credential_opened_from_another_names_its_parent_inside_the_signature() -> None:
+    derived = tickets.Claims(tickets.Kind.FACILITATOR, "pass1", "Fia", 100.0, via="staff:7")
+    token = tickets.issue("s" * 40, derived)
+    assert tickets.verify("s" * 40, token, now=1, kind=tickets.Kind.FACILITATOR).via == "staff:7"
+    plain = tickets.issue("s" * 40, claims())
+    assert tickets.verify("s" * 40, plain, now=1, kind=tickets.Kind.PARTICIPANT).via is None
+    # A parent that is not a name (signed, but malformed) is refused, not trusted.
+    body = tickets._b64(tickets._json({"k": "facilitator", "pass": "p", "sub": "Fia",
+                                       "exp": 100, "via": 7}))
+    forged = f"{body}.{tickets._b64(hmac.new(b's' * 40, body.encode(), 'sha256').digest())}"
+    with pytest.raises(AuthError) as error:
+        tickets.verify("s" * 40, forged, now=1, kind=tickets.Kind.FACILITATOR)
+    assert error.value.code == "invalid_credential"
