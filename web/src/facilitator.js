@@ -463,12 +463,30 @@ function setupEditDialog() {
     }
     try {
       await call(app.socket, "command", { name: "edit_step", ...args });
+      applyEdit(item.id, args);
       dialog.close();
     } catch (error) {
       $("#edit-error").hidden = false;
       showStatus($("#edit-error"), errorKey(error));
     }
   });
+}
+
+/** The server took the edit: the step shows it at once, before the next view (which
+ * may come up to a quarter of a second later) confirms it. */
+function applyEdit(stepId, args) {
+  const step = (app.view?.script || []).find((s) => s.id === stepId);
+  if (!step) return;
+  if (args.title_sv || args.title_en) {
+    step.title = { ...step.title, ...(args.title_sv && { sv: args.title_sv }),
+      ...(args.title_en && { en: args.title_en }) };
+  }
+  if (args.prompt_sv || args.prompt_en) {
+    step.prompt = { ...(step.prompt || {}), ...(args.prompt_sv && { sv: args.prompt_sv }),
+      ...(args.prompt_en && { en: args.prompt_en }) };
+  }
+  if (args.duration != null) step.duration = args.duration;
+  render();
 }
 
 /** The step of the class as it is now (the pass's script, after earlier edits). */
