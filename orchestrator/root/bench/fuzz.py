@@ -45,6 +45,7 @@ from exercises.script import ClassScript, StepKind
 from exercises.state import Member
 from orchestrator.root.bench.fuzzcases import Case, EventCase, FrameCase, HttpCase, variants
 from orchestrator.root.bench.statedir import state_dir
+from orchestrator.tickets import Kind
 from signalling import wire
 
 T = TypeVar("T")
@@ -55,6 +56,8 @@ FUZZ_ENV = {"ONLIVE_EVENT_RATE": "1000000", "ONLIVE_EVENT_BURST": "1000000",
             "ONLIVE_CREDENTIAL_EVENT_BURST": "1000000", "ONLIVE_AUTH_TIMEOUT": "10"}
 #: Passes fuzzed side by side (each by its own clients, one case at a time).
 LANES = 4
+#: The organisation whose staff credentials the fuzzer holds.
+FUZZ_ORG = "fuzz-org"
 
 
 def fuzz_class() -> ClassScript:
@@ -76,6 +79,8 @@ class Target:
     step_ids: tuple[str, ...]
     person: str  # the fuzzing participant
     other: str  # someone else invited to the pass
+    #: Real credentials by the stand-ins of ``fuzzcases.CREDENTIALS`` ("{admin}", ...).
+    credentials: tuple[tuple[str, str], ...] = ()
 
 
 async def prepare(settings: Any, lanes: int = LANES) -> list[Target]:
@@ -85,16 +90,25 @@ async def prepare(settings: Any, lanes: int = LANES) -> list[Target]:
     script = fuzz_class()
     targets = []
     async with one_shot(settings) as services:
+        staff: list[tuple[str, str]] = []
+        if services.gym is not None:
+            await services.gym.records.ensure_org(FUZZ_ORG)
+            for role in (Kind.ADMIN, Kind.LEADERSHIP, Kind.FACILITATOR_HOME):
+                _, url = await services.gym.staff.issue(FUZZ_ORG, role, "Fia Fuzz")
+                staff.append((f"{{{role.value}}}", url.partition("#credential=")[2]))
         for lane in range(lanes):
             state = await services.passes.create_pass(script, program="fuzz")
             person = Member(f"p-fuzz-{lane}", f"Fia Fuzz {lane}", "IT", "Umeå")
             other = Member(f"p-other-{lane}", f"Olle Annan {lane}", "HR", "Malmö")
             ticket = await services.participants.invite(state.id, person)
             await services.participants.invite(state.id, other)
+            facilitator = services.access.facilitator_credential(state.id)
+            ops = services.access.ops_credential()
             targets.append(Target(settings.base_url, settings.redis_url, state.id, ticket,
-                                  services.access.facilitator_credential(state.id),
-                                  services.access.ops_credential(),
-                                  tuple(s.id for s in script.steps), person.id, other.id))
+                                  facilitator, ops, tuple(s.id for s in script.steps),
+                                  person.id, other.id, tuple(staff) + (
+                                      ("{facilitator}", facilitator), ("{ops}", ops),
+                                      ("{ticket}", ticket))))
     return targets
 
 
@@ -254,9 +268,17 @@ class FuzzRunner:
             self.tally.state_changes_on_error += 1
             self._baseline = after
 
+    def _credential(self, header: str) -> str:
+        """``Bearer {admin}`` and the like with the target's real credential of that role."""
+        for stand_in, credential in self.target.credentials:
+            if header == "Bearer " + stand_in:
+                return "Bearer " + credential
+        return header
+
     async def _request(self, session: aiohttp.ClientSession, case: HttpCase) -> int:
+        headers = {k: self._credential(v) for k, v in case.headers}
         async with session.request(case.method, self.target.base_url + case.path,
-                                   headers=dict(case.headers), data=case.body,
+                                   headers=headers, data=case.body,
                                    allow_redirects=False) as r:
             await r.read()
             return r.status

@@ -205,11 +205,18 @@ def _bodies() -> st.SearchStrategy[tuple[bytes, tuple[tuple[str, str], ...]]]:
     )
 
 
+#: Stand-ins the runner replaces with a real credential of that role, so hostile bodies
+#: and paths also reach the handlers behind each role's sign-in.
+CREDENTIALS = ("{admin}", "{leadership}", "{facilitator-home}", "{facilitator}", "{ops}",
+               "{ticket}")
+
+
 def http_cases() -> st.SearchStrategy[HttpCase]:
     path = st.one_of(st.sampled_from(ROUTES), st.tuples(
         st.sampled_from(ROUTES), st.text(alphabet=_PATH_CHARS, max_size=30)).map("".join))
     token = st.one_of(st.text(alphabet=string.printable.strip(), max_size=60),
-                      st.integers(0, 9000).map(lambda n: "x" * n))
+                      st.integers(0, 9000).map(lambda n: "x" * n),
+                      st.sampled_from(CREDENTIALS))
     auth = st.one_of(st.just(()), token.map(lambda t: (("Authorization", "Bearer " + t),)))
     return st.builds(
         lambda method, path, auth, body: HttpCase(method, path, auth + body[1], body[0]),
