@@ -17,13 +17,17 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import socketio
 
+from exercises.gym.program import Audience, Cadence, ProgramClassSpec, ProgramSpec, SessionSpec
+from exercises.gym.roster import parse_roster
 from exercises.script import ClassScript
 from exercises.state import Member, PassState
+from orchestrator.gym.records import SessionRecord
 from orchestrator.ports import Store
 from orchestrator.root.oneshot import one_shot
 from orchestrator.root.procs import Child, start_orchestrator
@@ -214,3 +218,17 @@ async def open_pass(env: dict[str, str], base_url: str, script: ClassScript,
         await client.connect()
         await client.wait_for("snapshot")
     return OpenPass(state.id, facilitator, participants)
+
+
+async def one_class_program(services: Services, roster: str, start: datetime) -> SessionRecord:
+    """The organisation ``default`` with ``roster``, a weekly program ``lead`` of one class
+    (listening-for-real) and one session of it at ``start`` (UTC, 5 places, Fia)."""
+    gym = services.gym
+    assert gym is not None, "needs the system of record"
+    await gym.records.ensure_org("default")
+    await gym.records.import_roster("default", parse_roster(roster.encode(), "r.csv"))
+    await gym.programs.create("default", ProgramSpec("lead", "Ledarskap", Audience(),
+                                                     Cadence.WEEKLY))
+    await gym.programs.add_class("default", "lead", ProgramClassSpec("listening-for-real"))
+    return await gym.programs.add_session("default", "lead", "1",
+                                          SessionSpec(start, "UTC", 5, "Fia"))

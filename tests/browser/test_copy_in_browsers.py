@@ -22,13 +22,11 @@ from playwright.async_api import Page, Route
 
 from breakout.rooms import breakout_room
 from exercises.demo import demo_class
-from exercises.gym.program import Audience, Cadence, ProgramClassSpec, ProgramSpec, SessionSpec
-from exercises.gym.roster import parse_roster
 from orchestrator.root.oneshot import one_shot
 from tests.browser.conftest import ARTIFACTS, People
 from tests.browser.test_pass_in_browsers import until
 from tests.conftest import LiveKitService, RedisService
-from tests.harness import OrchestratorProcess, service_for, settings_for
+from tests.harness import OrchestratorProcess, one_class_program, service_for, settings_for
 from tests.integration.test_webhooks import post, signed
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
@@ -123,12 +121,7 @@ async def test_min_traening_says_a_refusal_in_its_own_words(
     start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
     async with one_shot(settings) as services:
         gym = services.gym
-        await gym.records.ensure_org("default")
-        await gym.records.import_roster("default", parse_roster(ROSTER.encode(), "r.csv"))
-        await gym.programs.create("default", ProgramSpec("lead", "Ledarskap", Audience(),
-                                                         Cadence.WEEKLY))
-        await gym.programs.add_class("default", "lead", ProgramClassSpec("listening-for-real"))
-        await gym.programs.add_session("default", "lead", "1", SessionSpec(start, "UTC", 5, "Fia"))
+        await one_class_program(services, ROSTER, start)
         link = await gym.links.issue("default", "lead", "E1")
     page = await people.open(gym.links.url(link), "anna")
     choose = page.locator("#sessions [data-action=choose]")

@@ -8,12 +8,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from exercises.gym.program import Audience, Cadence, ProgramClassSpec, ProgramSpec, SessionSpec
 from exercises.gym.roster import parse_roster
 from orchestrator.adapters.postgres import PostgresRecords
 from orchestrator.root.oneshot import one_shot
 from tests.browser.conftest import ARTIFACTS, People
-from tests.harness import OrchestratorProcess, settings_for
+from tests.harness import OrchestratorProcess, one_class_program, settings_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
@@ -38,12 +37,7 @@ async def test_a_link_of_someone_who_left_or_of_an_ended_program_offers_nothing(
     start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
     async with one_shot(settings) as services:
         gym = services.gym
-        await gym.records.ensure_org("default")
-        await gym.records.import_roster("default", parse_roster(ROSTER.encode(), "r.csv"))
-        await gym.programs.create("default", ProgramSpec("lead", "Ledarskap", Audience(),
-                                                         Cadence.WEEKLY))
-        await gym.programs.add_class("default", "lead", ProgramClassSpec("listening-for-real"))
-        await gym.programs.add_session("default", "lead", "1", SessionSpec(start, "UTC", 5, "Fia"))
+        await one_class_program(services, ROSTER, start)
         anna = await gym.links.issue("default", "lead", "E1")
         bo = await gym.links.issue("default", "lead", "E2")
         # Bo leaves the roster (a full import without him).

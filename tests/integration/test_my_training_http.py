@@ -11,10 +11,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from exercises.gym.program import Audience, Cadence, ProgramClassSpec, ProgramSpec, SessionSpec
 from exercises.gym.roster import parse_roster
 from orchestrator.root.oneshot import one_shot
-from tests.harness import OrchestratorProcess, settings_for
+from tests.harness import OrchestratorProcess, one_class_program, settings_for
 
 pytestmark = pytest.mark.services
 
@@ -41,13 +40,7 @@ async def test_the_routes_take_the_link_and_refuse_bad_input_with_codes(
     start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
     async with one_shot(settings) as services:
         gym = services.gym
-        await gym.records.ensure_org("default")
-        await gym.records.import_roster("default", parse_roster(ROSTER.encode(), "r.csv"))
-        await gym.programs.create("default", ProgramSpec("lead", "Ledarskap", Audience(),
-                                                         Cadence.WEEKLY))
-        await gym.programs.add_class("default", "lead", ProgramClassSpec("listening-for-real"))
-        session = await gym.programs.add_session("default", "lead", "1",
-                                                 SessionSpec(start, "UTC", 5, "Fia"))
+        session = await one_class_program(services, ROSTER, start)
         anna = await gym.links.issue("default", "lead", "E1")
         bo = await gym.links.issue("default", "lead", "E2")
     base = f"{orchestrator.base_url}/api/m"
