@@ -17,7 +17,7 @@ from livekit import api
 from exercises.demo import demo_class
 from exercises.state import Member
 from signalling.media import ice as loopback
-from signalling.media.errors import IceFailed
+from signalling.media.errors import IceFailed, PeerDisconnected
 from signalling.media.lkpeer import LiveKitPeer, PeerOptions, PeerState
 from signalling.media.tone import participant_frequency
 from tests.conftest import LiveKitService
@@ -74,8 +74,10 @@ async def test_joining_another_groups_room_is_undone_within_a_second_and_ops_is_
 
         try:
             await peer.connect(livekit_server.url, token(livekit_server, intruder, theirs.room))
-        except IceFailed:
-            pass  # removed while its media was still coming up (a loaded machine is slow here)
+        except (IceFailed, PeerDisconnected):
+            # Removed while its media was still coming up (a loaded machine is slow here):
+            # ICE fails, or LiveKit's leave (PARTICIPANT_REMOVED) comes first.
+            pass
         joined = time.monotonic()
 
         async def removed() -> bool:
