@@ -106,8 +106,9 @@ async def test_staff_links_open_one_role_of_one_organisation_until_revoked(
     assert await staff.revoke(ORG, Kind.ADMIN) == 1
 
 
-async def test_the_dashboard_counts_attendance_missing_people_and_top_management(
-        world: World) -> None:
+async def two_sessions_held(world: World) -> None:
+    """Ten people chose and came to the first session, six more came to the second; K0
+    chose the second and never came. Both are archived."""
     g = world.services.gym
     now = datetime.now(timezone.utc).timestamp()
     came = ["T0", "T1", *[f"H{i}" for i in range(8)], *[f"I{i}" for i in range(6)]]
@@ -117,6 +118,12 @@ async def test_the_dashboard_counts_attendance_missing_people_and_top_management
     world.clock.now = now
     await archive(world, world.sessions[0], came[:10], now - 600)
     await archive(world, world.sessions[1], came[10:], now - 300)
+
+
+async def test_the_dashboard_counts_attendance_missing_people_and_top_management(
+        world: World) -> None:
+    g = world.services.gym
+    await two_sessions_held(world)
     board = await g.dashboards.build(ORG, "lead")
     assert (board.top.top, board.top.trained, board.top.percent) == (3, 2, 67)
     assert not board.top.warning
@@ -145,14 +152,7 @@ async def test_a_class_and_each_session_by_department_site_and_level(world: Worl
     """Places and attendance per class and session are counted per value; the pulse per
     value is k-safe: no average of fewer than k people, none that two others subtract to."""
     g = world.services.gym
-    now = datetime.now(timezone.utc).timestamp()
-    came = ["T0", "T1", *[f"H{i}" for i in range(8)], *[f"I{i}" for i in range(6)]]
-    for person in came[:10]:
-        await g.enrolments.choose(ORG, "lead", person, world.sessions[0])
-    await g.enrolments.choose(ORG, "lead", "K0", world.sessions[1])  # never comes
-    world.clock.now = now
-    await archive(world, world.sessions[0], came[:10], now - 600)
-    await archive(world, world.sessions[1], came[10:], now - 300)
+    await two_sessions_held(world)
     (line,) = (await g.dashboards.build(ORG, "lead")).classes
     got = await g.dashboards.breakdown(ORG, "lead", line.program_class_id)
 
