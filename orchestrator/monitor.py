@@ -33,7 +33,7 @@ from exercises.state import PassState, Phase
 from orchestrator.errors import ServiceError
 from orchestrator.health import Health
 from orchestrator.ports import Notifier, Sfu, Store
-from orchestrator.readmodels import AlertCode, ServiceNotice, placement
+from orchestrator.readmodels import AlertCode, ServiceCode, ServiceNotice, placement
 from orchestrator.roomevents import FACILITATOR_IDENTITY
 
 log = logging.getLogger(__name__)
@@ -188,7 +188,7 @@ class Monitor:
         self.history.append((now, "down"))
         self.health.livekit.mark(False, now)
         log.error("LiveKit is unreachable: %s", reason)
-        await self.notifier.service(ServiceNotice("media_down", now))
+        await self.notifier.service(ServiceNotice(ServiceCode.MEDIA_DOWN, now))
         passes = await self.store.live_passes()
         if not await self.store.once("livekit_down", ONCE_MS):
             return  # another worker noticed this outage first and said so
@@ -222,7 +222,7 @@ class Monitor:
                     log.exception("re-creating the rooms failed", extra={"pass_id": pass_id})
         log.info("LiveKit answers again; rooms created again",
                  extra={"rooms": sum(restored.values()), "outage_s": round(outage, 2)})
-        await self.notifier.service(ServiceNotice("media_up", self.clock()))
+        await self.notifier.service(ServiceNotice(ServiceCode.MEDIA_UP, self.clock()))
         if not await self.store.once("livekit_up", ONCE_MS):
             return
         await self.notifier.alert(await self.store.alert(

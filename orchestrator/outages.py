@@ -25,7 +25,7 @@ from enum import StrEnum
 from orchestrator.health import Health
 from orchestrator.ports import Notifier, Store
 from orchestrator.publishing import Publisher
-from orchestrator.readmodels import Alert, AlertCode, PassView, ServiceNotice
+from orchestrator.readmodels import Alert, AlertCode, PassView, ServiceCode, ServiceNotice
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class RedisWatch:
     async def _went_down(self, now: float) -> None:
         log.error("the live store (Redis) is unreachable; answers are refused until it is back",
                   extra={"worker": self.worker})
-        await self.local.service(ServiceNotice("store_down", now, RETRY_AFTER_S))
+        await self.local.service(ServiceNotice(ServiceCode.STORE_DOWN, now, RETRY_AFTER_S))
         message = "Redis is unreachable: answers and commands are refused until it is back"
         for pass_id in sorted(self._known) or [""]:
             await self.local.alert(Alert(f"local-{now:.3f}", AlertCode.REDIS_UNREACHABLE, message,
@@ -132,7 +132,7 @@ class RedisWatch:
             except Exception:
                 log.exception("resending a view after the outage failed",
                               extra={"pass_id": pass_id})
-        await self.local.service(ServiceNotice("store_up", self.clock()))
+        await self.local.service(ServiceNotice(ServiceCode.STORE_UP, self.clock()))
         message = f"Redis answers again after {outage:.1f} s"
         for pass_id in passes or [""]:
             alert = await self.store.alert(AlertCode.REDIS_RECOVERED, message, seconds=f"{outage:.1f}",

@@ -243,14 +243,23 @@ class FollowUpNotice:
     commitment: JournalEntry | None
 
 
+class ServiceCode(StrEnum):
+    """What a ``ServiceNotice`` says. Pages show each in their own words
+    (``service.CODE`` in Swedish and English), saying what happens next."""
+
+    RESTARTING = "restarting"  # this server is going away: the page reconnects elsewhere
+    STORE_DOWN = "store_down"  # answers cannot be saved now: the page keeps trying
+    STORE_UP = "store_up"  # they can again
+    MEDIA_DOWN = "media_down"  # video and sound are away: the page reconnects to them
+    MEDIA_UP = "media_up"  # they are back
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceNotice:
     """What the people on this worker should know about the service itself, as a code
-    the pages translate: ``restarting`` (this server is going away: reconnecting
-    elsewhere), ``store_down`` / ``store_up`` (answers cannot be saved / can again),
-    ``media_down`` / ``media_up`` (video and sound are away / back)."""
+    the pages translate (``ServiceCode``)."""
 
-    code: str
+    code: ServiceCode
     at: float
     retry_after: float | None = None
 

@@ -242,7 +242,7 @@ def alert(entry: Alert) -> Payload:
 
 
 def service_notice(notice: ServiceNotice) -> Payload:
-    out: Payload = {"code": notice.code, "at": notice.at}
+    out: Payload = {"code": notice.code.value, "at": notice.at}
     if notice.retry_after is not None:
         out["retry_after"] = notice.retry_after
     return out

@@ -42,7 +42,7 @@ from orchestrator.gym.mail import MailSender
 from orchestrator.health import Health
 from orchestrator.monitor import Monitor
 from orchestrator.outages import RedisWatch
-from orchestrator.readmodels import ServiceNotice
+from orchestrator.readmodels import ServiceCode, ServiceNotice
 from orchestrator.root.keys import (
     CHANNEL,
     ECHO,
@@ -365,7 +365,7 @@ async def _drain(app: web.Application) -> None:
     # their connections next (the runner's short shutdown timeout), so they do.
     try:
         await asyncio.wait_for(app[SERVICES].notifier.service(
-            ServiceNotice("restarting", time.time(), retry_after=0.5)), grace / 8)
+            ServiceNotice(ServiceCode.RESTARTING, time.time(), retry_after=0.5)), grace / 8)
     except Exception as error:  # noqa: BLE001 - clients reconnect when the socket closes
         log.warning("telling clients to reconnect failed: %s", error)
     log.info("drained" if finished else "drain timed out; cancelling the rest",
