@@ -166,7 +166,10 @@ class Monitor:
     async def check_livekit(self) -> None:
         """One ask; an outage after ``LIVEKIT_FAILURES`` failures, a recovery on success."""
         try:
-            await asyncio.wait_for(self.sfu.ping(), LIVEKIT_TIMEOUT_S)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a
+            # cancellation that comes as the ping ends, and the watch never stops.
+            async with asyncio.timeout(LIVEKIT_TIMEOUT_S):
+                await self.sfu.ping()
             ok = True
             reason = ""
         except (ServiceError, asyncio.TimeoutError, OSError) as error:

@@ -79,7 +79,8 @@ class RedisWatch:
 
     async def _store_ok(self) -> bool:
         try:
-            await asyncio.wait_for(self.store.ping(), PING_TIMEOUT_S)
+            async with asyncio.timeout(PING_TIMEOUT_S):  # not wait_for: see monitor.py
+                await self.store.ping()
             return True
         except asyncio.CancelledError:
             raise

@@ -28,7 +28,8 @@ async def check(what: str, probe: Awaitable[None]) -> Check:
     """Run one probe with a time limit; any failure is "not ok" with its reason."""
     start = time.perf_counter()
     try:
-        await asyncio.wait_for(probe, timeout=CHECK_TIMEOUT_S)
+        async with asyncio.timeout(CHECK_TIMEOUT_S):  # not wait_for: see monitor.py
+            await probe
         return Check(True, round((time.perf_counter() - start) * 1000, 2))
     except Exception as error:  # noqa: BLE001 - any failure means "not ready"
         log.warning("%s not ready: %s", what, error)

@@ -90,7 +90,10 @@ class Scheduler:
                 delay = BLOCKED_POLL * 2
             self._wake.clear()
             try:
-                await asyncio.wait_for(self._wake.wait(), delay)
+                # Not wait_for: on Python 3.11 it swallows a cancellation that comes
+                # as the wake-up does.
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
             except asyncio.TimeoutError:
                 pass
 

@@ -114,3 +114,20 @@ def test_someone_left_in_a_room_no_longer_theirs_is_reported_for_removal() -> No
     found, _ = findings(state, presence, seen, MISPLACED_AFTER_S)
     assert [(f.code, f.room, f.person_id) for f in found
             if f.code == "room_not_assigned"] == [("room_not_assigned", state.main_room, person)]
+
+
+async def test_the_monitor_stops_when_cancelled_at_any_moment() -> None:
+    """Cancelled as a LiveKit ask ends, it must not go on (the worker's shutdown waits)."""
+    import asyncio
+
+    from orchestrator.monitor import Monitor
+    from tests.orchestrator.fakes import FakeSfu, MemoryStore, RecordingNotifier
+
+    for steps in range(12):
+        monitor = Monitor(MemoryStore(), FakeSfu(), RecordingNotifier())
+        task = asyncio.create_task(monitor.run())
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=2)
+        assert done and task.cancelled(), f"still running after {steps} steps"

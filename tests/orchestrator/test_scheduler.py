@@ -56,3 +56,19 @@ async def test_hand_over_releases_every_lease_so_another_worker_fires_at_once() 
     await second._round()
     assert second_service.ticked == ["p1"] and second.owned == {"p1"}
     assert first.handovers == 1 and second.takeovers == 1
+
+
+async def test_the_scheduler_stops_when_cancelled_at_any_moment() -> None:
+    """Cancelled as it is woken, it must not go on (the worker's shutdown waits for it)."""
+    import asyncio
+
+    for steps in range(12):
+        scheduler = Scheduler(MemoryStore(), _Ticks(), lease_ms=700)  # type: ignore[arg-type]
+        task = asyncio.create_task(scheduler.run())
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        scheduler.poke()
+        await asyncio.sleep(0)
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=2)
+        assert done and task.cancelled(), f"still running after {steps} steps"

@@ -1,0 +1,95 @@
+"""The Redis watcher: an outage at the first failed ping, back only once the channel
+between workers is too, every running pass's views re-sent before people hear
+``store_up``; and it stops when cancelled, at any moment."""
+
+from __future__ import annotations
+
+import asyncio
+
+from exercises import events as ev
+from exercises.demo import demo_class
+from exercises.state import Member
+from orchestrator.health import Health
+from orchestrator.outages import Change, RedisWatch, transition
+from orchestrator.readmodels import FacilitatorView, PassView, ServiceCode
+from orchestrator.services import build_services
+from orchestrator.settings import Settings
+from tests.orchestrator.fakes import FakeClock, FakeSfu, MemoryStore, RecordingNotifier
+
+
+class FlakyStore(MemoryStore):
+    """A live store whose ping fails while ``up`` is False (Redis away)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.up = True
+
+    async def ping(self) -> None:
+        if not self.up:
+            raise ConnectionError("Connection refused")
+
+
+def test_down_at_the_first_failed_ping_and_up_only_with_the_channel() -> None:
+    assert transition(True, False, True) is Change.DOWN
+    assert transition(True, False, False) is Change.DOWN
+    assert transition(False, True, False) is Change.NONE, "the channel is not back yet"
+    assert transition(False, False, True) is Change.NONE
+    assert transition(False, True, True) is Change.UP
+    assert transition(True, True, True) is Change.NONE
+
+
+async def test_when_redis_is_back_every_running_pass_is_shown_again_before_store_up() -> None:
+    clock, store, notifier, health = FakeClock(), FlakyStore(), RecordingNotifier(), Health()
+    services = build_services(Settings(secret="s" * 40, redis_url="redis://x",
+                                       livekit_url="ws://x"),
+                              store, FakeSfu(clock=clock), RecordingNotifier(), clock=clock)
+    state = await services.passes.create_pass(demo_class(), program="gym")
+    await services.participants.invite(state.id, Member("p-anna", "Anna"))
+    await services.participants.join(state.id, "p-anna")
+    version = await services.passes.command(state.id, ev.Start(), "fac")
+    channel = [True]
+    watch = RedisWatch(store, services.publisher, notifier, health,
+                       channel_up=lambda: channel[0], clock=clock)
+    assert await watch.check() is Change.NONE  # it learns which passes run
+
+    store.up, channel[0] = False, False
+    assert await watch.check() is Change.DOWN
+    assert [(kind, getattr(item, "code", "")) for kind, item in notifier.sent] == [
+        ("service", ServiceCode.STORE_DOWN), ("alert", "redis_unreachable")]
+    assert notifier.sent[1][1].pass_id == state.id, "the pass's facilitators are alerted"
+    assert notifier.sent[0][1].retry_after is not None
+    assert not health.ready
+    notifier.sent.clear()
+
+    store.up = True  # Redis answers, but this worker does not hear the others yet
+    clock.advance(3)
+    assert await watch.check() is Change.NONE
+    assert notifier.sent == [] and not health.ready, "/readyz waits for the channel"
+
+    channel[0] = True
+    clock.advance(0.2)
+    assert await watch.check() is Change.UP
+    kinds = [kind for kind, _ in notifier.sent]
+    assert kinds == ["state", "facilitator", "service", "alert"], kinds
+    shared, board = notifier.sent[0][1], notifier.sent[1][1]
+    assert isinstance(shared, PassView) and shared.state.version == version
+    assert isinstance(board, FacilitatorView) and board.state.version == version
+    assert notifier.sent[2][1].code is ServiceCode.STORE_UP
+    recovered = notifier.sent[3][1]
+    assert (recovered.code, recovered.pass_id, recovered.detail["seconds"]) == (
+        "redis_recovered", state.id, "3.2")
+    assert health.ready
+    assert [change for _, change in watch.history] == [Change.DOWN, Change.UP]
+
+
+async def test_the_watch_stops_when_cancelled_at_any_moment() -> None:
+    """Cancelled as a ping ends, it must not go on (the worker's shutdown waits for it)."""
+    for steps in range(12):
+        watch = RedisWatch(MemoryStore(), None, RecordingNotifier(), Health(),  # type: ignore[arg-type]
+                           channel_up=lambda: True)
+        task = asyncio.create_task(watch.run())
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=2)
+        assert done and task.cancelled(), f"still running after {steps} steps"
