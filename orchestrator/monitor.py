@@ -35,6 +35,7 @@ from orchestrator.health import Health
 from orchestrator.ports import Notifier, Sfu, Store
 from orchestrator.readmodels import AlertCode, ServiceCode, ServiceNotice, placement
 from orchestrator.roomevents import FACILITATOR_IDENTITY
+from orchestrator.taskset import stop
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +135,7 @@ class Monitor:
                     log.exception("ops monitor round failed")
                 await asyncio.sleep(INTERVAL_S)
         finally:
-            watch.cancel()
-            await asyncio.gather(watch, return_exceptions=True)
+            await stop(watch)
 
     async def watch_livekit(self) -> None:
         while True:

@@ -1,17 +1,30 @@
-"""A set of background tasks that keeps a strong reference to each until it ends.
+"""A set of background tasks that keeps a strong reference to each until it ends,
+and stopping tasks for good.
 
 Failures are logged with the task's name; ``cancel_all`` cancels, then
 awaits, every task but the caller's own.
+
+``stop_all`` cancels tasks and waits until they have ended, cancelling again
+those that go on: a cancellation can be swallowed by what a task awaits
+(Python 3.11's ``asyncio.wait_for`` when the awaited call ends at that moment;
+redis-py's asyncio client while it sends, reads or returns a connection to its
+pool), and a background loop would then run on and hold up the worker's
+shutdown. A task left running after ``timeout`` is logged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Collection, Coroutine
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+#: How long stopping a task may take, and how often one that goes on is cancelled again.
+STOP_TIMEOUT_S = 2.0
+RECANCEL_S = 0.05
+
 
 
 class TaskSet:
@@ -38,10 +51,34 @@ class TaskSet:
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
 
-    async def cancel_all(self) -> None:
+    async def cancel_all(self, timeout: float = STOP_TIMEOUT_S) -> None:
         current = asyncio.current_task()
-        tasks = [t for t in self._tasks if t is not current]
-        for task in tasks:
+        # A task that failed has been logged already.
+        await stop_all([t for t in self._tasks if t is not current], timeout)
+
+
+async def stop_all(tasks: Collection[asyncio.Task[Any]],
+                   timeout: float = STOP_TIMEOUT_S) -> bool:
+    """Cancel ``tasks`` until each has ended; False when some still run after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    running = [t for t in tasks if not t.done()]
+    while running:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            log.error("tasks still running after being cancelled for %.1f s: %s", timeout,
+                      sorted(t.get_name() for t in running))
+            return False
+        for task in running:
             task.cancel()
-        # return_exceptions: a task that failed has been logged already.
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.wait(running, timeout=min(RECANCEL_S, remaining))
+        running = [t for t in running if not t.done()]
+    for task in tasks:  # what a task raised was logged by its owner, or is a cancellation
+        if not task.cancelled():
+            task.exception()
+    return True
+
+
+async def stop(task: asyncio.Task[Any], timeout: float = STOP_TIMEOUT_S) -> bool:
+    """``stop_all`` for one task."""
+    return await stop_all([task], timeout)

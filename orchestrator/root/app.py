@@ -4,12 +4,15 @@ Every long-lived resource is an aiohttp cleanup context under a typed
 ``AppKey``: the Redis pool, the PostgreSQL pool (migrated at start), the
 LiveKit client, the echo pool, the worker process that forms breakout
 rounds, the Socket.IO server with the application's services, the timer
-scheduler and the monitors. Shutdown (``_drain``, then the cleanup contexts in
+scheduler and the monitors. Shutdown (``drain``, then the cleanup contexts in
 reverse) runs in named phases, all within ``ONLIVE_DRAIN_TIMEOUT``:
 
+0. stop listening (``onlive serve``): new connections go to another worker;
 1. stop intake: timer leases are handed over at once (another worker fires
    them on time) and new commands are refused with ``shutting_down``;
-2. answer what is in flight (commands, joins, answers);
+2. answer what is in flight (commands, joins, answers); the sockets are still
+   read, so what arrives meanwhile is answered too (a write with
+   ``shutting_down``, which the pages send again elsewhere), never dropped;
 3. tell every client of this worker to reconnect elsewhere (``service``
    ``restarting``); the server then closes their connections, so they do;
 4. cancel background tasks and close clients and pools.
@@ -57,18 +60,20 @@ from orchestrator.root.keys import (
     SERVICES,
     SETTINGS,
     SFU,
+    SHUTDOWN,
     SIGNON,
     SIO,
     STORE,
     TASKS,
     LoopLag,
+    Shutdown,
 )
 from orchestrator.root.workers import GroupingPool
 from orchestrator.scheduler import Scheduler
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.signon import SignOn
-from orchestrator.taskset import TaskSet
+from orchestrator.taskset import TaskSet, stop
 from signalling import headers, httpguard, namespaces, views, wire
 from signalling.channel import Channel, LocalEmitter
 from signalling.guard import Guard, GuardedServer, Limits
@@ -102,7 +107,8 @@ def create_app(settings: Settings) -> web.Application:
     for resource in (_redis, _records, _sfu, _echo, _grouping, _socketio, _signon, _scheduler,
                      _loop_monitor, _ops_monitor, _redis_watch, _mail_sender):
         app.cleanup_ctx.append(_closing_logged(resource))
-    app.on_shutdown.append(_drain)
+    app[SHUTDOWN] = Shutdown()
+    app.on_shutdown.append(drain)
     # The Socket.IO server must exist before the app is frozen; it is
     # configured here and started in its cleanup context.
     app[CHANNEL] = Channel(settings.redis_url, channel=SIO_CHANNEL)
@@ -287,8 +293,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    await stop(task)
     await scheduler.release_all()
 
 
@@ -306,8 +311,7 @@ async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
 
     task = asyncio.create_task(watch(), name="loop-monitor")
     yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    await stop(task)
 
 
 async def _ops_monitor(app: web.Application) -> AsyncIterator[None]:
@@ -316,8 +320,7 @@ async def _ops_monitor(app: web.Application) -> AsyncIterator[None]:
                       health=app[HEALTH])
     task = asyncio.create_task(monitor.run(), name="ops-monitor")
     yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    await stop(task)
 
 
 async def _mail_sender(app: web.Application) -> AsyncIterator[None]:
@@ -331,8 +334,7 @@ async def _mail_sender(app: web.Application) -> AsyncIterator[None]:
     sender = MailSender(gym.records, gym.mail, SmtpMailer(url))
     task = asyncio.create_task(sender.run(), name="mail-sender")
     yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    await stop(task)
 
 
 async def _redis_watch(app: web.Application) -> AsyncIterator[None]:
@@ -342,12 +344,18 @@ async def _redis_watch(app: web.Application) -> AsyncIterator[None]:
                        channel_up=lambda: bool(channel.up))
     task = asyncio.create_task(watch.run(), name="redis-watch")
     yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    await stop(task)
 
 
-async def _drain(app: web.Application) -> None:
-    """Shutdown phases 1-3 (see the module docstring), within a share of the drain timeout."""
+async def drain(app: web.Application) -> None:
+    """Shutdown phases 1-3 (see the module docstring), within a share of the drain timeout.
+
+    Run once: ``onlive serve`` calls it while the sockets are still read (aiohttp's own
+    shutdown stops reading them first, so what arrived then would go unanswered); the
+    app's shutdown hook is the fallback for a runner that did not."""
+    if app[SHUTDOWN].drained:
+        return
+    app[SHUTDOWN].drained = True
     grace = app[SETTINGS].shutdown_grace
     start = time.monotonic()
     # 1. Stop intake: leases first, so another worker fires due timers on time.

@@ -17,14 +17,15 @@ from aiohttp import web
 from exercises.demo import demo_class
 from exercises.state import Member
 from orchestrator.root import procs
-from orchestrator.root.app import create_app
+from orchestrator.root.app import create_app, drain
 from orchestrator.root.demogym import demo_gym
-from orchestrator.root.keys import SERVICES
+from orchestrator.root.keys import SERVICES, SIO
 from orchestrator.root.mailsink import MailSink
 from orchestrator.root.supervise import Supervisor
 from orchestrator.settings import Settings
 from signalling.devmail import DevMailRoutes
 from signalling.http import WEB_DIST
+from signalling.transport import close_websockets
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +96,11 @@ async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout,
     app = create_app(settings)
     if sink is not None:
         DevMailRoutes(sink, WEB_DIST / "devmail.html").setup(app)
-    # Commands in flight are answered in the drain phase (app.py); then the
-    # connections still open (websockets) are closed after this short wait, so
-    # their clients reconnect elsewhere at once.
+    # Commands in flight are answered in the drain phase (app.py), before the
+    # runner's cleanup; then the connections still open (websockets) are closed
+    # after this short wait, so their clients reconnect elsewhere at once.
     runner = web.AppRunner(app, handle_signals=False, access_log=None,
-                           shutdown_timeout=min(0.5, settings.shutdown_grace / 4))
+                           shutdown_timeout=min(0.1, settings.shutdown_grace / 4))
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
@@ -122,10 +123,19 @@ async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout,
         if supervisor is not None:
             supervisor.cancel()
             await asyncio.gather(supervisor, return_exceptions=True)
+        async def close() -> None:
+            # 0. No new connections (the proxy tries another worker); 1-3. drain while
+            # the sockets are still read: aiohttp's cleanup stops reading them first;
+            # 4. close the sockets (their clients reconnect elsewhere) and resources.
+            await site.stop()
+            await drain(app)
+            closed = await close_websockets(app[SIO], settings.shutdown_grace / 8)
+            log.info("connections closed", extra={"websockets": closed})
+            await runner.cleanup()
+
         try:
-            # Leases were handed over and clients told in the drain phase; what
-            # is left must not keep the process past the drain timeout.
-            await asyncio.wait_for(runner.cleanup(), max(0.5, settings.shutdown_grace - 0.5))
+            # Nothing may keep the process past the drain timeout.
+            await asyncio.wait_for(close(), max(0.5, settings.shutdown_grace - 0.5))
         except asyncio.TimeoutError:
             log.error("closing took longer than the drain timeout allows; leaving the rest")
         if sink is not None:

@@ -70,3 +70,14 @@ class LoopLag:
 
 
 LOOP_LAG = web.AppKey("loop_lag", LoopLag)
+
+
+@dataclass
+class Shutdown:
+    """Whether the drain phases ran (``onlive serve`` runs them before closing the
+    sockets; the app's own shutdown hook only when nobody did)."""
+
+    drained: bool = False
+
+
+SHUTDOWN = web.AppKey("shutdown", Shutdown)

@@ -16,6 +16,7 @@ import secrets
 import signal
 import socket
 import time
+import urllib.request
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -25,6 +26,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+import socketio
 
 from exercises.script import ClassScript, Role, Step, StepKind
 from exercises.state import Member
@@ -64,10 +66,12 @@ PEOPLE = [Member(f"c{i}", f"Person {i}", "IT", "Malmö", None, 1) for i in range
 class TimedClient(Client):
     """A client that also keeps when each event arrived (wall clock)."""
 
-    def __init__(self, base_url: str, namespace: str, auth: dict[str, str]) -> None:
-        super().__init__(base_url, namespace, auth)
+    def __init__(self, base_url: str, namespace: str, auth: dict[str, str],
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(base_url, namespace, auth, headers)
         self.arrivals: dict[str, list[tuple[float, Any]]] = defaultdict(list)
         self.disconnects = 0
+        self.credential = ""  # an ops client's, for /metrics
         self.sio.on("disconnect", self._on_disconnect, namespace=namespace)
 
     async def _on_any(self, event: str, data: Any) -> None:
@@ -135,6 +139,20 @@ class Stack:
     async def load(self, pass_id: str) -> Any:
         async with service_for(self.env) as service:
             return await service.store.load(pass_id)
+
+    def joined(self, worker: OrchestratorProcess, pass_id: str) -> set[str]:
+        """The participants of ``pass_id`` that ``worker`` welcomed (its log)."""
+        return {str(e["participant_id"]) for e in worker.log_entries()
+                if e.get("msg") == "participant joined" and e.get("pass_id") == pass_id}
+
+    async def ops(self) -> TimedClient:
+        """An ops dashboard's socket (its alerts and service notices are recorded)."""
+        async with service_for(self.env) as service:
+            credential = service.ops_credential()
+        client = TimedClient(self.url, "/ops", {"credential": credential})
+        client.credential = credential
+        await client.connect()
+        return client
 
     async def open_pass(self, people: list[Member] = PEOPLE) -> OpenPass:
         async with service_for(self.env) as service:
@@ -231,6 +249,10 @@ class Answerer:
                     ack = await self.client.call("answer", {"step_id": self.step_id,
                                                             "client_id": cid, "value": value},
                                                  timeout=3)
+                except socketio.exceptions.BadNamespaceError:  # reconnecting: again
+                    self.refusals.append("not_connected")
+                    await asyncio.sleep(0.2)
+                    continue
                 except Exception:  # noqa: BLE001 - lost on the way (worker died): again
                     self.refusals.append("no_ack")
                     await asyncio.sleep(0.2)
@@ -270,6 +292,19 @@ def cue_lateness(clients: list[Client], first_turn_deadline: float) -> dict[int,
                 fired[turn] = min(fired.get(turn, float("inf")), float(data["server_now"]))
     return {turn: at - (first_turn_deadline + (turn - 1) * TURN_S)
             for turn, at in sorted(fired.items())}
+
+
+def metrics(worker: OrchestratorProcess, credential: str) -> dict[tuple[str, str], float]:
+    """A worker's /metrics (asked directly, as a scraper does): {(name, label values): value}."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    request = urllib.request.Request(f"{worker.base_url}/metrics",
+                                     headers={"Authorization": f"Bearer {credential}"})
+    with urllib.request.urlopen(request, timeout=5) as r:
+        assert r.status == 200
+        text = r.read().decode()
+    return {(s.name, ",".join(s.labels.values())): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
 
 
 def json_line(figures: dict[str, Any]) -> str:
