@@ -1,19 +1,23 @@
-"""``onlive dev``: starts Redis, PostgreSQL and LiveKit, prints links, stops everything on Ctrl-C."""
+"""``onlive dev``: starts Redis, PostgreSQL and LiveKit, prints links, starts a dead LiveKit
+again and says so, stops everything on Ctrl-C."""
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -59,7 +63,7 @@ def alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
-def test_dev_prints_links_and_ctrl_c_stops_everything_within_5_seconds(
+def test_dev_prints_links_restarts_a_dead_livekit_and_ctrl_c_stops_everything_within_5_seconds(
         tmp_path: Path, state_dir: Path) -> None:
     env = dev_env(state_dir)
     with open(tmp_path / "dev.err", "w") as err, subprocess.Popen(
@@ -68,18 +72,39 @@ def test_dev_prints_links_and_ctrl_c_stops_everything_within_5_seconds(
         run_and_stop(proc, env, tmp_path)
 
 
+class Terminal:
+    """What ``onlive dev`` prints, read line by line by a thread as it comes."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: list[str] = []
+        self._arrived: queue.Queue[str | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._arrived.put(line)
+        self._arrived.put(None)
+
+    def until(self, text: str, timeout: float) -> str:
+        """Everything printed so far, once a line containing ``text`` came ("" if it ended)."""
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in self.lines):
+            try:
+                line = self._arrived.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(f"not within {timeout:g} s on the terminal: {text!r}\n"
+                            + "".join(self.lines))
+            if line is None:
+                return ""
+            self.lines.append(line)
+        return "".join(self.lines)
+
+
 def run_and_stop(proc: subprocess.Popen[str], env: dict[str, str], tmp_path: Path) -> None:
-    lines: list[str] = []
     assert proc.stdout is not None
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "Ctrl-C" in line:
-            break
-    out = "".join(lines)
+    terminal = Terminal(proc.stdout)
+    out = terminal.until("Ctrl-C", 60)
     assert "Facilitator: http://127.0.0.1:" in out, out + (tmp_path / "dev.err").read_text()
     participants = re.findall(r"/p#ticket=\S+", out)
     assert len(participants) >= 6
@@ -117,6 +142,22 @@ def run_and_stop(proc: subprocess.Popen[str], env: dict[str, str], tmp_path: Pat
     keys = Path(env["ONLIVE_STATE_DIR"]) / "livekit-keys.json"
     assert keys.stat().st_mode & 0o777 == 0o600
 
+    # A LiveKit child that dies is started again, and the terminal says so.
+    livekit = [int(p) for p in subprocess.run(
+        ["pgrep", "-f", f"livekit-{env['ONLIVE_LIVEKIT_PORT']}"],
+        capture_output=True, text=True).stdout.split()]
+    assert len(livekit) == 1 and livekit[0] in children
+    os.kill(livekit[0], signal.SIGKILL)
+    said = terminal.until("livekit-server is running again", 60)
+    assert "livekit-server stopped (exit code -9); starting it again." in said, said
+    restarted = int(re.findall(r"livekit-server is running again \(pid (\d+)\)", said)[0])
+    assert restarted != livekit[0] and alive(restarted) and not alive(livekit[0])
+    children.append(restarted)
+    deadline = time.monotonic() + 30
+    while not ready(port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert ready(port), "the orchestrator is ready again with the new LiveKit"
+
     start = time.monotonic()
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=10)
@@ -124,6 +165,14 @@ def run_and_stop(proc: subprocess.Popen[str], env: dict[str, str], tmp_path: Pat
     assert proc.returncode == 0
     assert took < 5, f"stopping took {took:.1f}s"
     assert not any(alive(pid) for pid in children)
+
+
+def ready(port: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
 
 
 def test_dev_refuses_a_busy_port_with_a_clear_error(state_dir: Path) -> None:
