@@ -12,6 +12,7 @@ from exercises.state import Member
 from signalling.media import EchoClient, EchoReport, Verdict, judge
 from signalling.media import ice as loopback
 from tests.harness import Client, OrchestratorProcess, service_for
+from tests.integration.test_metrics import samples, scrape, value
 from tests.signalling.media.hygiene import loop_reports_nothing  # noqa: F401 - autouse here
 from tests.waiting import eventually
 
@@ -67,6 +68,10 @@ async def test_a_participant_hears_their_echo_and_gets_a_verdict(
         await ops.connect()
         overview = await ops.call("sync")
         assert overview["echo_sessions"] == {"active": 1, "capacity": 4}
+        # The scraper sees the echo pool in use too.
+        figures = samples(scrape(orchestrator.base_url, ops_credential)[2])
+        assert value(figures, "onlive_echo_sessions") == 1
+        assert value(figures, "onlive_echo_capacity") == 4
         report = await echo.report()
         print(f"echo report: {report}")
         # On loopback the round trip is short and nothing is lost; jitter

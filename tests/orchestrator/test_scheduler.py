@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from orchestrator.metrics import LeaseEvent
 from orchestrator.scheduler import BLOCKED_POLL, Scheduler, sleep_for
 from orchestrator.settings import Settings
 from tests.orchestrator.fakes import MemoryStore
@@ -40,14 +41,34 @@ class _Ticks:
         self.ticked.append(pass_id)
 
 
+class _Leases:
+    """The ``Metrics`` a scheduler records its lease events into."""
+
+    def __init__(self) -> None:
+        self.leases: list[LeaseEvent] = []
+
+    def command(self, name: str, outcome: object, seconds: float) -> None:
+        return None
+
+    def broadcast(self, view: str, recipients: int, seconds: float) -> None:
+        return None
+
+    def lease(self, event: LeaseEvent) -> None:
+        self.leases.append(event)
+
+    def loop_lag(self, seconds: float) -> None:
+        return None
+
+
 async def test_hand_over_releases_every_lease_so_another_worker_fires_at_once() -> None:
     store = MemoryStore()
     await store.set_deadline("p1", 0.0)
     first_service, second_service = _Ticks(), _Ticks()
+    first_events, second_events = _Leases(), _Leases()
     first = Scheduler(store, first_service, lease_ms=700, clock=lambda: 1.0,  # type: ignore[arg-type]
-                      worker_id="w1")
+                      worker_id="w1", metrics=first_events)
     second = Scheduler(store, second_service, lease_ms=700, clock=lambda: 1.0,  # type: ignore[arg-type]
-                       worker_id="w2")
+                       worker_id="w2", metrics=second_events)
     await first._round()
     await second._round()
     assert first_service.ticked == ["p1"] and second_service.ticked == []
@@ -56,6 +77,9 @@ async def test_hand_over_releases_every_lease_so_another_worker_fires_at_once() 
     await second._round()
     assert second_service.ticked == ["p1"] and second.owned == {"p1"}
     assert first.handovers == 1 and second.takeovers == 1
+    # What /metrics counts (onlive_lease_events_total) on each worker.
+    assert first_events.leases == [LeaseEvent.TAKEN, LeaseEvent.HANDED_OVER]
+    assert second_events.leases == [LeaseEvent.TAKEN]
 
 
 async def test_the_scheduler_stops_when_cancelled_at_any_moment() -> None:
