@@ -44,6 +44,12 @@ def test_both_livekit_nodes_run_the_tested_config_filled_in_once() -> None:
                 "LIVEKIT_WEBHOOK_API_KEY"} <= set(service["environment"])
 
 
+def test_onlives_redis_keeps_an_append_only_file_synced_before_each_ack() -> None:
+    command = compose()["services"]["redis"]["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert command[command.index("--appendfsync") + 1] == "always"
+
+
 def test_the_worker_image_is_built_from_scripts() -> None:
     build = compose()["services"]["orchestrator"]["build"]
     assert (ROOT / build["dockerfile"]).is_file()

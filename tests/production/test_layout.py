@@ -109,6 +109,8 @@ async def test_a_pass_through_the_proxy_survives_a_killed_worker(
     # Redis for onlive keeps an append-only file; LiveKit runs two nodes on its own Redis.
     onlive_redis = redis.Redis.from_url(layout.redis_url)
     assert onlive_redis.config_get("appendonly") == {"appendonly": "yes"}
+    # An acknowledged answer is on disk before its ack (README: durability).
+    assert onlive_redis.config_get("appendfsync") == {"appendfsync": "always"}
     onlive_redis.close()
     livekit_redis = redis.Redis.from_url(layout.livekit_redis_url)
     assert livekit_redis.hlen("nodes") == 2
