@@ -82,9 +82,11 @@ export function connectionStatus(el, socket, { onRefused = () => {} } = {}) {
       key = "conn.offline";
       vars = {};
     } else if (RETRYABLE.has(code)) {
-      // connection.js tries again on its own; onRetry says when.
-      key = `err.${code}`;
-      vars = {};
+      // connection.js tries again on its own, and its onRetry (called before this
+      // listener) has said when: "not available right now, trying again in N s".
+      // The refusal's own text ("try again in a moment") would ask the person to do
+      // what the page does anyway.
+      return;
     } else {
       // Refused by the server: the link is wrong, expired or the pass ended.
       const code = error && error.data && error.data.code;
