@@ -54,6 +54,7 @@ async def bench(n: int, cycles: int, work_dir: Path) -> dict[str, float]:
 
     from orchestrator.root.oneshot import one_shot
     from signalling.media import Bot, participant_frequency
+    from signalling.wirenames import FACILITATOR, Event
 
     keys = procs.load_or_create_keys(work_dir / "keys.json")
     redis_port, lk_port, port = procs.free_port(), procs.free_port(), procs.free_port()
@@ -88,8 +89,8 @@ async def bench(n: int, cycles: int, work_dir: Path) -> dict[str, float]:
     fac = socketio.AsyncClient(serializer="msgpack")
 
     async def command(name: str, **args: object) -> dict[str, object]:
-        reply: dict[str, object] = await fac.call("command", {"name": name, **args},
-                                                  namespace="/facilitator", timeout=30)
+        reply: dict[str, object] = await fac.call(Event.COMMAND, {"name": name, **args},
+                                                  namespace=FACILITATOR, timeout=30)
         if not reply.get("ok"):
             raise RuntimeError(f"{name} refused: {reply}")
         return reply
@@ -104,7 +105,7 @@ async def bench(n: int, cycles: int, work_dir: Path) -> dict[str, float]:
                 bots.append(Bot(base_url, await services.participants.invite(state.id, m), m.id,
                                 tones[m.id], tones, index=i, listen_in_main=False))
             credential = services.access.facilitator_credential(state.id)
-        await fac.connect(base_url, namespaces=["/facilitator"], auth={"credential": credential},
+        await fac.connect(base_url, namespaces=[FACILITATOR], auth={"credential": credential},
                           headers={"Origin": base_url}, transports=["websocket"])
         for bot in bots:
             await bot.start()
