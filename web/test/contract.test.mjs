@@ -8,6 +8,7 @@ import { LIMITS, ECHO_THRESHOLDS, EVENTS, COMMANDS, NAME_REFUSALS } from "../src
 import { STRINGS, interpolate, errorKey } from "../src/i18n.js";
 
 const SRC = new URL("../src/", import.meta.url);
+const BENCH = new URL("../bench/", import.meta.url);
 
 test("sentences that quote the server's figures are filled from the contract", () => {
   const { good, fair } = ECHO_THRESHOLDS;
@@ -49,16 +50,20 @@ test("no string types a server limit or threshold as a number", () => {
 });
 
 // Event and command names come from the contract (EVENTS.X, COMMANDS.X), as the
-// server's come from signalling/wirenames.py: this reads the usual forms
-// (call(s, x), socket.on(x), emit(x), command(x), boardCommand(x), the
-// facilitator's button table, a command's { name: x }) and refuses a string
-// literal there, and a member the contract does not define.
-test("the pages name events and commands only through the contract", async () => {
+// server's come from signalling/wirenames.py: this reads the pages and the load
+// generator (bench/) in the usual forms (call(s, x), socket.on(x), emit(x),
+// command(x), boardCommand(x), the facilitator's button table, a command's
+// { name: x }) and refuses a string literal there, and a member the contract
+// does not define.
+test("the pages and the load generator name events and commands only through the contract", async () => {
   const socketIoOwn = new Set(["connect", "disconnect", "connect_error"]);
   const literals = [];
   const used = { EVENTS: new Set(), COMMANDS: new Set() };
-  for (const file of (await readdir(SRC)).filter((f) => f.endsWith(".js") && f !== "contract.js")) {
-    const code = await readFile(new URL(file, SRC), "utf8");
+  const scripts = async (dir) => (await readdir(dir)).filter((f) => /\.m?js$/.test(f) && f !== "contract.js")
+    .map((f) => new URL(f, dir));
+  for (const url of [...await scripts(SRC), ...await scripts(BENCH)]) {
+    const code = await readFile(url, "utf8");
+    const file = url.pathname.split("/").slice(-2).join("/");
     for (const re of [/\bcall\([^,()]+,\s*"(\w+)"/g, /\bsocket\.on\("(\w+)"/g, /\.emit\("(\w+)"/g,
       /\b(?:command|boardCommand)\("(\w+)"/g, /"#cmd-[\w-]+": \["(\w+)"/g, /EVENTS\.COMMAND, \{ name: "(\w+)"/g]) {
       for (const [, name] of code.matchAll(re)) if (!socketIoOwn.has(name)) literals.push(`${file}: "${name}"`);

@@ -54,7 +54,7 @@ async def bench(n: int, cycles: int, work_dir: Path) -> dict[str, float]:
 
     from orchestrator.root.oneshot import one_shot
     from signalling.media import Bot, participant_frequency
-    from signalling.wirenames import FACILITATOR, Event
+    from signalling.wirenames import FACILITATOR, Command, Event
 
     keys = procs.load_or_create_keys(work_dir / "keys.json")
     redis_port, lk_port, port = procs.free_port(), procs.free_port(), procs.free_port()
@@ -110,14 +110,14 @@ async def bench(n: int, cycles: int, work_dir: Path) -> dict[str, float]:
         for bot in bots:
             await bot.start()
         await asyncio.gather(*(b.settled(60) for b in bots))
-        await command("start")
+        await command(Command.START)
 
         to_assignment: list[float] = []
         to_media: list[float] = []
         cpu0, wall0 = cpu_seconds(), time.monotonic()
         for cycle in range(cycles):
             opened = time.monotonic()
-            await command("open_breakouts")
+            await command(Command.OPEN_BREAKOUTS)
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and not all(
                     b.moves[-1].kind == "breakout" and b.moves[-1].heard for b in bots):
@@ -130,7 +130,7 @@ async def bench(n: int, cycles: int, work_dir: Path) -> dict[str, float]:
                         to_media.append(1000 * (move.heard - opened))
             print(f"  cycle {cycle + 1}: {sum(1 for b in bots if b.moves[-1].heard)}/{n} "
                   f"hear their partner", file=sys.stderr, flush=True)
-            await command("recall", countdown=0)
+            await command(Command.RECALL, countdown=0)
             await asyncio.sleep(0.2)
             await asyncio.gather(*(b.settled(30) for b in bots))
         cpu, wall = cpu_seconds() - cpu0, time.monotonic() - wall0
