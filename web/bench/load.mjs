@@ -23,6 +23,8 @@ const group = (name = "onlive") => {
 let waiter = null;
 
 let lastState = null;
+// The last cue of each kind a participant got (the reference server repeats them).
+const lastCues = {};
 
 function options(url, auth) {
   return { transports: ["websocket"], parser: msgpackParser, auth, reconnection: false,
@@ -67,7 +69,7 @@ function connectOne(url, ticket, members) {
       lastState = d;
       notify("state", client, d);
     });
-    s.on("cue", (d) => notify("cue", client, d));
+    s.on("cue", (d) => { if (d?.kind) lastCues[d.kind] = d; notify("cue", client, d); });
     s.on("assignment", (d) => { client.room = d.room; notify("assignment", client, d); });
     s.on("connect_error", (e) => { client.error = String(e?.message || e); resolve(client); });
     setTimeout(() => {
@@ -165,7 +167,7 @@ const ops = {
   },
 
   async sample() {
-    return { state: lastState };
+    return { state: lastState, cues: lastCues };
   },
 
   async memory() {

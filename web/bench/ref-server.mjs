@@ -1,16 +1,21 @@
 // The reference for `onlive bench fanout`: a minimal Node socket.io 4 server
 // with the msgpack parser doing what onlive does for a facilitator's command
 // (bump the version, broadcast the pass's shared view to everyone in it,
-// ack). It broadcasts the same payload onlive sent (argv[3], a JSON file),
-// so both servers encode and send the same bytes to the same clients.
-// Usage: node ref-server.mjs PORT PAYLOAD.json   (binds 127.0.0.1 only)
+// ack). It sends the same messages onlive sent for the command (argv[3], a
+// JSON file: onlive's state and the cues its participants got, by kind):
+// `extend` announces itself with the "extended" cue and then the state, as
+// onlive does, so both servers encode and send the same events and bytes to
+// the same clients.
+// Usage: node ref-server.mjs PORT SAMPLE.json   (binds 127.0.0.1 only)
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 import msgpackParser from "socket.io-msgpack-parser";
 
 const port = Number(process.argv[2]);
-const payload = JSON.parse(readFileSync(process.argv[3], "utf8"));
+const sample = JSON.parse(readFileSync(process.argv[3], "utf8"));
+const payload = sample.state;
+const cues = sample.cues ?? {};
 let version = payload.version ?? 1;
 
 const http = createServer();
@@ -30,7 +35,10 @@ io.of("/facilitator").on("connection", (socket) => {
     version += 1;
     const view = { ...payload, version, server_now: Date.now() / 1000 };
     if (command?.name === "broadcast") {
-      participants.to("pass").emit("cue", { kind: "message", text: { sv: command.text, en: command.text } });
+      participants.to("pass").emit("cue", { ...cues.message, kind: "message",
+                                            text: { sv: command.text, en: command.text } });
+    } else if (command?.name === "extend" && cues.extended) {
+      participants.to("pass").emit("cue", { ...cues.extended, version });
     }
     participants.to("pass").emit("state", view);
     ack({ ok: true, version });
