@@ -25,6 +25,8 @@ const group = (name = "onlive") => {
 let waiter = null;
 
 let lastState = null;
+// The last cue of each kind a participant got (the reference server repeats them).
+const lastCues = {};
 
 function options(url, auth) {
   return { transports: ["websocket"], parser: msgpackParser, auth, reconnection: false,
@@ -69,7 +71,7 @@ function connectOne(url, ticket, members) {
       lastState = d;
       notify(EVENTS.STATE, client, d);
     });
-    s.on(EVENTS.CUE, (d) => notify(EVENTS.CUE, client, d));
+    s.on(EVENTS.CUE, (d) => { if (d?.kind) lastCues[d.kind] = d; notify(EVENTS.CUE, client, d); });
     s.on(EVENTS.ASSIGNMENT, (d) => { client.room = d.room; notify(EVENTS.ASSIGNMENT, client, d); });
     s.on("connect_error", (e) => { client.error = String(e?.message || e); resolve(client); });
     setTimeout(() => {
@@ -167,7 +169,7 @@ const ops = {
   },
 
   async sample() {
-    return { state: lastState };
+    return { state: lastState, cues: lastCues };
   },
 
   async memory() {
