@@ -248,7 +248,8 @@ class Hearing:
 
 
 async def listen(track: MediaStreamTrack, detector: ToneDetector,
-                 on_detect: Callable[[frozenset[float]], None]) -> None:
+                 on_detect: Callable[[frozenset[float]], None],
+                 on_first_frame: Callable[[], None] | None = None) -> None:
     """Feed ``track`` into ``detector`` until the track ends.
 
     Keeps reading even when no analysis is due, because aiortc queues every
@@ -260,6 +261,9 @@ async def listen(track: MediaStreamTrack, detector: ToneDetector,
             frame = await track.recv()
         except MediaStreamError:
             return
+        if on_first_frame is not None:
+            on_first_frame()
+            on_first_frame = None
         result = detector.feed(frame)
         if result is not None:
             on_detect(result)
