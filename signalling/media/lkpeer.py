@@ -273,6 +273,9 @@ class _Session:
         # When each step of joining happened (monotonic seconds, first time
         # only): ``LiveKitPeer.marks``, for ``onlive bench switch --phases``.
         self.marks: dict[str, float] = {}
+        # Set when what is heard or a PC's state changes: waits wake at once
+        # instead of at their next poll.
+        self.changed = asyncio.Event()
         self.offers_seen = 0
         self.subscriber.on("track", self._on_track)
         self.subscriber.on("connectionstatechange", self._on_subscriber_state)
@@ -353,6 +356,7 @@ class _Session:
                 self.close_reason = str(error)
         finally:
             self.closed.set()
+            self.changed.set()
 
     async def handle(self, kind: str | None, response: rtc.SignalResponse) -> bool:
         """Apply one server message; ``True`` when the server ended the session."""
@@ -400,11 +404,21 @@ class _Session:
     def mark(self, name: str) -> None:
         self.marks.setdefault(name, time.monotonic())
 
+    async def wait_change(self, at_most: float) -> None:
+        """Until ``changed`` is set or ``at_most`` seconds pass (clear it first)."""
+        try:
+            async with asyncio.timeout(at_most):
+                await self.changed.wait()
+        except TimeoutError:
+            pass
+
     def _on_publisher_state(self) -> None:
+        self.changed.set()
         if self.publisher.connectionState == "connected":
             self.mark("publisher_connected")
 
     def _on_subscriber_state(self) -> None:
+        self.changed.set()
         if self.subscriber.connectionState == "connected":
             self.mark("subscriber_connected")
             self.subscriber_up.set()
@@ -464,6 +478,7 @@ class _Session:
             def heard(found: frozenset[float]) -> None:
                 if found:
                     self.mark("tone_detected")
+                    self.changed.set()
                 self.hearing.note(key, found, loop.time())
 
             await listen(track, detector, heard, on_first_frame=lambda: self.mark("first_frame"))
@@ -551,7 +566,10 @@ class _Session:
 
     async def wait_connected(self) -> None:
         pcs = [self.subscriber] + ([self.publisher] if self.local_tracks else [])
-        while not all(pc.connectionState == "connected" for pc in pcs):
+        while True:
+            self.changed.clear()
+            if all(pc.connectionState == "connected" for pc in pcs):
+                return
             if any(pc.connectionState in ("failed", "closed") for pc in pcs):
                 raise IceFailed(f"{self.context}: ICE/DTLS failed "
                                 f"(subscriber {self.subscriber.connectionState}, "
@@ -559,7 +577,7 @@ class _Session:
             if self.closed.is_set():
                 raise PeerDisconnected(f"{self.context}: signalling closed while connecting: "
                                        f"{self.close_reason or 'no reason given'}")
-            await asyncio.sleep(0.02)
+            await self.wait_change(0.1)
 
     # -- teardown -----------------------------------------------------------
 
@@ -784,6 +802,9 @@ class LiveKitPeer:
         loop = asyncio.get_running_loop()
         start = loop.time()
         while True:
+            session = self._session
+            if session is not None:
+                session.changed.clear()
             heard = self.heard_frequencies()
             if done(heard):
                 return loop.time() - start
@@ -793,4 +814,8 @@ class LiveKitPeer:
             if loop.time() - start > timeout:
                 raise NotHeard(f"{self.label}@{self.room}: expected to hear {how} "
                                f"{sorted(wanted)} Hz within {timeout:g}s, heard {sorted(heard)}")
-            await asyncio.sleep(0.05)
+            # A new detection wakes this at once; staleness is seen by the poll.
+            if session is not None:
+                await session.wait_change(0.05)
+            else:
+                await asyncio.sleep(0.05)
