@@ -29,6 +29,7 @@ from orchestrator.taskset import TaskSet
 from signalling.media.closing import finish
 from signalling.media.errors import PeerTimeout
 from signalling.media.lkpeer import LiveKitPeer, PeerOptions
+from signalling.wirenames import PARTICIPANT, Event
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +97,14 @@ class Bot:
         self._stopping = False
         self._tasks = TaskSet(f"bot[{self.person_id}]")
         self._leaving = TaskSet(f"bot[{self.person_id}]:leaving")
-        self.sio.on("snapshot", self._on_snapshot, namespace="/participant")
-        self.sio.on("state", self._on_state, namespace="/participant")
-        self.sio.on("assignment", self._on_assignment, namespace="/participant")
+        self.sio.on(Event.SNAPSHOT, self._on_snapshot, namespace=PARTICIPANT)
+        self.sio.on(Event.STATE, self._on_state, namespace=PARTICIPANT)
+        self.sio.on(Event.ASSIGNMENT, self._on_assignment, namespace=PARTICIPANT)
 
     # -- Socket.IO --------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.sio.connect(self.base_url, namespaces=["/participant"],
+        await self.sio.connect(self.base_url, namespaces=[PARTICIPANT],
                                auth={"ticket": self.ticket}, transports=["websocket"],
                                headers={"Origin": self.base_url, **self.headers},
                                wait_timeout=10)
@@ -159,7 +160,7 @@ class Bot:
         payload = {"step_id": step["id"], "client_id": uuid.uuid4().hex, "value": make(step, self.index)}
         for _ in range(3):  # the same client id on retry: stored once
             try:
-                ack = await self.sio.call("answer", payload, namespace="/participant", timeout=10)
+                ack = await self.sio.call(Event.ANSWER, payload, namespace=PARTICIPANT, timeout=10)
             except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError):
                 await asyncio.sleep(0.5)
                 continue

@@ -11,6 +11,8 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 import msgpackParser from "socket.io-msgpack-parser";
+import { COMMANDS, EVENTS, NAMESPACES } from "../src/contract.js";
+import { REF_STATS } from "./ref-events.mjs";
 
 const port = Number(process.argv[2]);
 const sample = JSON.parse(readFileSync(process.argv[3], "utf8"));
@@ -21,29 +23,29 @@ let version = payload.version ?? 1;
 const http = createServer();
 const io = new Server(http, { parser: msgpackParser, transports: ["websocket"],
                               perMessageDeflate: false, pingInterval: 10000, pingTimeout: 10000 });
-const participants = io.of("/participant");
+const participants = io.of(NAMESPACES.PARTICIPANT);
 
 participants.on("connection", (socket) => {
   if (!socket.handshake.auth?.ticket) { socket.disconnect(true); return; }
   socket.join("pass");
-  socket.emit("snapshot", { state: { ...payload, version }, me: { id: socket.id } });
+  socket.emit(EVENTS.SNAPSHOT, { state: { ...payload, version }, me: { id: socket.id } });
 });
 
-io.of("/facilitator").on("connection", (socket) => {
+io.of(NAMESPACES.FACILITATOR).on("connection", (socket) => {
   socket.join("pass");
-  socket.on("command", (command, ack) => {
+  socket.on(EVENTS.COMMAND, (command, ack) => {
     version += 1;
     const view = { ...payload, version, server_now: Date.now() / 1000 };
-    if (command?.name === "broadcast") {
-      participants.to("pass").emit("cue", { ...cues.message, kind: "message",
-                                            text: { sv: command.text, en: command.text } });
-    } else if (command?.name === "extend" && cues.extended) {
-      participants.to("pass").emit("cue", { ...cues.extended, version });
+    if (command?.name === COMMANDS.BROADCAST) {
+      participants.to("pass").emit(EVENTS.CUE, { ...cues.message, kind: "message",
+                                                 text: { sv: command.text, en: command.text } });
+    } else if (command?.name === COMMANDS.EXTEND && cues.extended) {
+      participants.to("pass").emit(EVENTS.CUE, { ...cues.extended, version });
     }
-    participants.to("pass").emit("state", view);
+    participants.to("pass").emit(EVENTS.STATE, view);
     ack({ ok: true, version });
   });
-  socket.on("stats", (args, ack) => {
+  socket.on(REF_STATS, (args, ack) => {
     if (args?.gc && global.gc) global.gc();
     const cpu = process.cpuUsage();
     ack({ cpu_ms: (cpu.user + cpu.system) / 1000, rss: process.memoryUsage().rss,

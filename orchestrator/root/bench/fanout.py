@@ -42,9 +42,10 @@ from orchestrator.root.bench.harness import (
     table,
 )
 from orchestrator.root.bench.statedir import state_dir
+from signalling.wirenames import Command
 
-EXTEND = {"name": "extend", "seconds": 1}
-BROADCAST = {"name": "broadcast", "text": "Dags att samlas i stora rummet igen."}
+EXTEND = {"name": Command.EXTEND, "seconds": 1}
+BROADCAST = {"name": Command.BROADCAST, "text": "Dags att samlas i stora rummet igen."}
 WARM_UP = 3
 GAP_S = 0.2
 
@@ -62,7 +63,7 @@ async def bench(n: int, rounds: int, workers: int, work_dir: Path) -> dict[str, 
         setup = await make_pass(services.settings(), demo_class(), n)
         pids = services.worker_pids
         await node.call("facilitator", url=services.urls[0], credential=setup.facilitator)
-        await node.call("command", command={"name": "start"})
+        await node.call("command", command={"name": Command.START})
         await _settle()
         rss0 = sum(rss_kb(p) for p in pids)
         await _connect(node, services.urls, setup.tickets, "onlive")

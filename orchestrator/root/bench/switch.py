@@ -65,6 +65,7 @@ async def bench(n: int, cycles: int, work_dir: Path,
 
     from orchestrator.root.oneshot import one_shot
     from signalling.media import Bot, participant_frequency
+    from signalling.wirenames import FACILITATOR, Command, Event
 
     keys = procs.load_or_create_keys(work_dir / "keys.json")
     redis_port, lk_port, port = procs.free_port(), procs.free_port(), procs.free_port()
@@ -99,8 +100,8 @@ async def bench(n: int, cycles: int, work_dir: Path,
     fac = socketio.AsyncClient(serializer="msgpack")
 
     async def command(name: str, **args: object) -> dict[str, object]:
-        reply: dict[str, object] = await fac.call("command", {"name": name, **args},
-                                                  namespace="/facilitator", timeout=30)
+        reply: dict[str, object] = await fac.call(Event.COMMAND, {"name": name, **args},
+                                                  namespace=FACILITATOR, timeout=30)
         if not reply.get("ok"):
             raise RuntimeError(f"{name} refused: {reply}")
         return reply
@@ -115,12 +116,12 @@ async def bench(n: int, cycles: int, work_dir: Path,
                 bots.append(Bot(base_url, await services.participants.invite(state.id, m), m.id,
                                 tones[m.id], tones, index=i, listen_in_main=False))
             credential = services.access.facilitator_credential(state.id)
-        await fac.connect(base_url, namespaces=["/facilitator"], auth={"credential": credential},
+        await fac.connect(base_url, namespaces=[FACILITATOR], auth={"credential": credential},
                           headers={"Origin": base_url}, transports=["websocket"])
         for bot in bots:
             await bot.start()
         await asyncio.gather(*(b.settled(60) for b in bots))
-        await command("start")
+        await command(Command.START)
 
         to_assignment: list[float] = []
         to_media: list[float] = []
@@ -136,7 +137,7 @@ async def bench(n: int, cycles: int, work_dir: Path,
                     lags.append(1000 * (time.monotonic() - before - 0.01))
 
             sampler = asyncio.get_running_loop().create_task(sample_lag())
-            await command("open_breakouts")
+            await command(Command.OPEN_BREAKOUTS)
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and not all(
                     b.moves[-1].kind == "breakout" and b.moves[-1].heard for b in bots):
@@ -163,7 +164,7 @@ async def bench(n: int, cycles: int, work_dir: Path,
                         to_media.append(1000 * (move.heard - opened))
             print(f"  cycle {cycle + 1}: {sum(1 for b in bots if b.moves[-1].heard)}/{n} "
                   f"hear their partner", file=sys.stderr, flush=True)
-            await command("recall", countdown=0)
+            await command(Command.RECALL, countdown=0)
             await asyncio.sleep(0.2)
             await asyncio.gather(*(b.settled(30) for b in bots))
         cpu, wall = cpu_seconds() - cpu0, time.monotonic() - wall0
