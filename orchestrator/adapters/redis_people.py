@@ -90,6 +90,11 @@ class PeopleRecords(RedisPart):
                 if gone and pattern != "attendance":
                     await self.r.set(f"{key.rsplit(':', 1)[0]}:people", new_rev())
                 removed += gone
+        # The change logs other workers replay may carry the person's name: gone
+        # whole (a worker that finds none reads the roster whole).
+        changes = await self._scan(f"{PREFIX}pass:*:changes")
+        if changes:
+            await self.r.delete(*changes)
         for key in await self._scan(f"{PREFIX}pass:*:help"):
             mine = [f for f in map(as_str, await self.r.hkeys(key))
                     if f.rsplit(":", 1)[0] == person_id]

@@ -18,7 +18,10 @@ Keys (prefix ``onlive:``):
   too (the version moves), so watching it guards all three.
 - ``pass:{id}:roster`` hash person -> msgpack ``Member``; ``pass:{id}:present``
   set of people present. A join writes one field and one member, so its cost
-  does not grow with the pass.
+  does not grow with the pass. ``pass:{id}:changes`` stream of each write's
+  roster and presence changes (the newest 256; fields ``v``, ``p`` the version
+  before, ``people``): another worker replays them instead of reading the
+  whole roster. Erasing a person deletes these logs (they may carry a name).
 - ``pass:{id}:answers:{step}`` hash person -> msgpack answer record.
 - ``pass:{id}:presence`` hash LiveKit identity -> room.
 - ``pass:{id}:attendance`` hash person -> ``first|since|total|last_left`` (epoch
