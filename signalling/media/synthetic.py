@@ -57,6 +57,9 @@ class Move:
     received: float
     joined: float | None = None
     heard: float | None = None
+    left: float | None = None  # the old room's connection closed
+    # When each step of joining the new room happened (``LiveKitPeer.marks``).
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -233,7 +236,7 @@ class Bot:
             old = self.peer
             self.peer = LiveKitPeer(self.person_id, replace(
                 old.options, auto_subscribe=a["kind"] != "main" or self.listen_in_main))
-            self._leaving.spawn(old.leave(), f"leave:{old.room or 'none'}")
+            self._leaving.spawn(self._leave(old, move), f"leave:{old.room or 'none'}")
             await self.peer.connect(a["url"], a["token"])
             move.joined = time.monotonic()
             if move.kind == "breakout":
@@ -243,4 +246,11 @@ class Bot:
         except Exception as error:  # noqa: BLE001 - a failed move is recorded, not raised
             self.errors.append(str(error) or repr(error))
             log.warning("bot %s: %r", self.person_id, error)
+        finally:
+            move.phases = self.peer.marks
+
+    @staticmethod
+    async def _leave(old: LiveKitPeer, move: Move) -> None:
+        await old.leave()
+        move.left = time.monotonic()
 
