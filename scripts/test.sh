@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 LIVEKIT_VERSION="$(sed -n 's/^LIVEKIT_VERSION = "\(.*\)"$/\1/p' orchestrator/version.py)"
 export ONLIVE_LIVEKIT_BIN="${ONLIVE_LIVEKIT_BIN:-${ONLIVE_CACHE:-$HOME/.cache/onlive}/livekit-v$LIVEKIT_VERSION/livekit-server}"
-mkdir -p test-artifacts
+mkdir -p .state/test-artifacts
 run=(.venv/bin/python -m pytest "$@")
 if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
     exec unshare -n sh -c 'ip link set lo up && exec "$@"' sh "${run[@]}"

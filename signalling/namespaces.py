@@ -30,7 +30,7 @@ from signalling.media import EchoBusy, EchoError, EchoPool
 from signalling.media.errors import EchoInUse
 from signalling.media.ice import LOOPBACK
 from signalling.notifier import OPS_ROOM, pass_room, person_room
-from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
+from signalling.wirenames import FACILITATOR, OPS, PARTICIPANT, Event
 
 log = logging.getLogger(__name__)
 

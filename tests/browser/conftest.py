@@ -24,7 +24,7 @@ from tests.harness import OrchestratorProcess, orchestrator_env
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACTS = ROOT / ".state" / "test-artifacts"
 DIST = ROOT / "web" / "dist"
 
 # LIVEKIT.md "Browser (livekit-client) on loopback".
@@ -156,7 +156,7 @@ async def people(browser: Browser, orchestrator: OrchestratorProcess,
                  livekit_server: Any) -> AsyncIterator[People]:
     allowed = {f"127.0.0.1:{orchestrator.env['ONLIVE_PORT']}", f"127.0.0.1:{livekit_server.port}"}
     crowd = People(browser, Traffic(allowed))
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
         yield crowd
     finally:
