@@ -186,6 +186,31 @@ async def test_an_answer_is_stored_once_and_its_retry_is_recognised(world: World
     assert wrong.value.code == "wrong_step"
 
 
+async def test_an_answer_cut_off_between_its_two_writes_is_finished_by_its_retry(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Redis went away after the answer, before its journal entry: the page was refused
+    ("try again") and sends it again with the same client id, which completes it."""
+    pass_id = await world.pass_with_everyone()
+    await world.command(pass_id, ev.Start())
+    real, attempts = world.store.journal_put, []
+
+    async def away_once(person_id: str, key: str, entry: object) -> None:
+        attempts.append(key)
+        if len(attempts) == 1:
+            raise ConnectionError("the live store went away")
+        await real(person_id, key, entry)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(world.store, "journal_put", away_once)
+    answer, value = world.services.participants.answer, {"energy": 2, "word": "trött"}
+    with pytest.raises(ConnectionError):  # the edge refuses it with try_again
+        await answer(pass_id, "p-anna", "check-in", "c1", value)
+    assert await world.services.people.journal("p-anna") == []
+    assert await answer(pass_id, "p-anna", "check-in", "c1", value) is False, "no duplicate"
+    journal = await world.services.people.journal("p-anna")
+    assert [(e.kind, dict(e.value)) for e in journal] == [("check-in", value)]
+    assert (await world.store.answers(pass_id, "check-in"))["p-anna"]["cid"] == "c1"
+
+
 async def test_a_draining_worker_refuses_new_writes_with_a_code(world: World) -> None:
     pass_id = await world.pass_with_everyone()
     assert await world.services.passes.drain(timeout=1)
