@@ -15,19 +15,22 @@ in small subclasses (no fork; read against python-engineio 4.15):
 - ``QuickSocket`` (swapped in by ``signalling.fanout.FanoutServer``), for a
   client that opens a websocket at once (the pages and the load generator
   do; an upgrade from long-polling runs the library's own handler): the read
-  loop waits in the handler aiohttp runs anyway, under ``asyncio.timeout``
-  rather than a task per message; a packet put while nothing is in flight
-  and the client keeps up is written at once as one ready frame
-  (``write_now``, server frames are unmasked), otherwise a writer task runs
-  until the queue is empty (aiohttp's flow control) and ends; the ping is a
-  ``call_later`` timer, not a sleeping task. Once the websocket is open the
-  WSGI-like ``environ`` keeps only what the server reads later
+  loop waits in the handler aiohttp runs anyway, with no task or timeout per
+  message; a packet put while nothing is in flight and the client keeps up
+  is written at once as one ready frame (``write_now``, server frames are
+  unmasked), otherwise a writer task runs until the queue is empty
+  (aiohttp's flow control) and ends. One timer per socket does the pings:
+  the next ping, then the deadline of its pong; a client whose pong is
+  ``ping_timeout`` late is closed with reason ``PING_TIMEOUT`` and its
+  connection ended (the library closes it from its service task and ends the
+  read after ``ping_interval + ping_timeout`` of silence). Once the websocket
+  is open the WSGI-like ``environ`` keeps only what the server reads later
   (``ENVIRON_KEPT``: the connection's address and its aiohttp request).
 
-Behaviour is engine.io's: packets in order, a client silent for
-``ping_interval + ping_timeout`` is cut off, the socket closes with reason
-``TRANSPORT_CLOSE`` when its websocket ends, and an unknown or failing packet
-is logged and skipped as the library does.
+Behaviour is engine.io's: packets in order, a client that stops answering
+pings is cut off, the socket closes with reason ``TRANSPORT_CLOSE`` when its
+websocket ends, and an unknown or failing packet is logged and skipped as the
+library does.
 """
 
 from __future__ import annotations
@@ -173,8 +176,10 @@ class QuickSocket(async_socket.AsyncSocket):  # type: ignore[misc]
     _ws: Any = None
     #: The task writing queued packets with flow control, while one runs.
     _writer: asyncio.Task[None] | None = None
-    #: The timer of the next ping.
-    _pinger: asyncio.TimerHandle | None = None
+    #: The one timer: the next ping, or the deadline of its pong.
+    _timer: asyncio.TimerHandle | None = None
+    #: The task closing a client whose pong is late, while it runs.
+    _closer: asyncio.Task[None] | None = None
 
     async def poll(self) -> list[Any]:
         """``AsyncSocket.poll`` without a task per wait (``asyncio.wait_for`` makes one)."""
@@ -204,14 +209,36 @@ class QuickSocket(async_socket.AsyncSocket):  # type: ignore[misc]
         # As AsyncSocket: only once the previous ping was answered.
         if self.last_ping:
             self.last_ping = None
-            self._pinger = asyncio.get_running_loop().call_later(self.server.ping_interval,
-                                                                  self._ping)
+            self._set_timer(self.server.ping_interval, self._ping)
+
+    def _set_timer(self, delay: float | None, callback: Callable[[], None]) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = None if delay is None else \
+            asyncio.get_running_loop().call_later(delay, callback)
 
     def _ping(self) -> None:
-        self._pinger = None
+        self._timer = None
         if not self.closing and not self.closed:
             self.last_ping = time.time()
             self.queue.put_nowait(eio_packet.Packet(eio_packet.PING))
+            self._set_timer(self.server.ping_timeout, self._pong_late)
+
+    def _pong_late(self) -> None:
+        self._timer = None
+        if self.last_ping is not None and not self.closing and not self.closed \
+                and self._closer is None:
+            self._closer = asyncio.get_running_loop().create_task(self._cut_off())
+
+    async def _cut_off(self) -> None:
+        """Close a client that stopped answering pings, as the library's service task
+        would, and end its connection (a peer that vanished never closes it)."""
+        try:
+            await self.close(wait=False, abort=False, reason=self.server.reason.PING_TIMEOUT)
+        finally:
+            self._closer = None
+            if self.wire is not None:
+                self.wire.close()  # after what is written, the CLOSE packet included
 
     def write_now(self, frame: bytes) -> bool:
         """Write ``frame`` to the client now if nothing of its own is queued or in
@@ -249,9 +276,7 @@ class QuickSocket(async_socket.AsyncSocket):  # type: ignore[misc]
             queue.on_put = None
             self._ws = self.wire = self.response = None
             self.waiting = False
-            if self._pinger is not None:
-                self._pinger.cancel()
-                self._pinger = None
+            self._set_timer(None, self._ping)
         writer = self._writer
         if writer is not None:
             await asyncio.wait({writer})
@@ -269,13 +294,11 @@ class QuickSocket(async_socket.AsyncSocket):  # type: ignore[misc]
             self.wire = self.response = None
 
     async def _read(self, ws: Any) -> None:
-        """Hand each packet the client sends to engine.io until it goes or falls silent."""
-        silence = self.server.ping_interval + self.server.ping_timeout
+        """Hand each packet the client sends to engine.io until its websocket ends."""
         limit = self.server.max_http_buffer_size
         while True:
             try:
-                async with asyncio.timeout(silence):
-                    data = await ws.wait()
+                data = await ws.wait()
             except (Exception, asyncio.CancelledError):  # as the library: any end ends it
                 return
             if data is None:
