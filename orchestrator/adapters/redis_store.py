@@ -64,7 +64,7 @@ T = TypeVar("T")
 PREFIX = "onlive:"
 MAX_CAS_ATTEMPTS = 50
 #: Recent snapshots of a pass each process keeps decoded (``RedisStore._cached``).
-STATES_KEPT = 16
+STATES_KEPT = 4
 STREAM_MAXLEN = 10_000
 
 _RELEASE = """
