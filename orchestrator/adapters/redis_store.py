@@ -5,8 +5,9 @@ timers, leases, alerts and audit streams.
 Keys (prefix ``onlive:``):
 
 - ``pass:{id}`` msgpack ``PassState`` without its roster and presence (carries
-  ``version``); written only under ``WATCH``/``MULTI`` so that one writer wins
-  per version. Every write that changes the two sets below writes this key
+  ``version``); written only under ``WATCH``/``MULTI``, or by a script that
+  writes only if it still holds the bytes last read (``redis_cas``), so that
+  one writer wins per version. Every write that changes the two sets below writes this key
   too (the version moves), so watching it guards all three.
 - ``pass:{id}:roster`` hash person -> msgpack ``Member``; ``pass:{id}:present``
   set of people present. A join writes one field and one member, so its cost
@@ -42,6 +43,8 @@ import asyncio
 import time
 import uuid
 import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields, replace
 from typing import Any, TypeVar
 
@@ -54,6 +57,8 @@ from exercises.gym.attendance import PresenceLog
 from exercises.script import ClassScript
 from exercises.state import Member, PassState
 from exercises.text import Text
+from orchestrator.adapters.redis_cas import MAX_ARGS as CAS_MAX_ARGS
+from orchestrator.adapters.redis_cas import CompareAndSet, Writes
 from orchestrator.codec import from_plain, to_plain
 from orchestrator.errors import Conflict, NotFound
 from orchestrator.ports import Applied, Step
@@ -197,6 +202,16 @@ def _people_changed(pipe: Any, pass_id: str) -> None:
     pipe.set(f"{k_pass(pass_id)}:people", _new_rev())
 
 
+def _side_writes(pipe: Any, key: str, before: PassState, after: PassState,
+                 audit: dict[str, Any] | None) -> None:
+    """Queue what an update writes besides the snapshot: people and the audit entry."""
+    _people_writes(pipe, key, before, after)
+    if audit is not None:
+        entry: dict[Any, Any] = {"version": str(after.version),
+                                 **{k: str(v) for k, v in audit.items()}}
+        pipe.xadd(f"{key}:audit", entry, maxlen=STREAM_MAXLEN, approximate=True)
+
+
 def _people_writes(pipe: Any, key: str, before: PassState | None, after: PassState) -> None:
     """Queue the roster and presence changes from ``before`` to ``after``."""
     if before is None or after.roster is not before.roster:
@@ -231,6 +246,7 @@ class RedisStore:
         self._joined = client.register_script(_JOINED)
         self._left = client.register_script(_LEFT)
         self._close = client.register_script(_CLOSE)
+        self._cas = CompareAndSet(client)
         # The last few states of each pass this process read or wrote, with their
         # stored snapshot bytes: while the stored bytes are the same (the version
         # did not move), the roster and presence are too, and nothing is decoded
@@ -320,6 +336,11 @@ class RedisStore:
     async def _update(self, pass_id: str, step: Step,
                       audit: dict[str, Any] | None) -> Applied:
         key = k_pass(pass_id)
+        kept = self._states.get(pass_id)
+        if kept:
+            applied = await self._swap(pass_id, key, *kept[-1], step, audit)
+            if applied is not None:
+                return applied
         for _ in range(MAX_CAS_ATTEMPTS):
             async with self.r.pipeline(transaction=True) as pipe:
                 try:
@@ -340,23 +361,49 @@ class RedisStore:
                     stored = _core(after)
                     pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.set(key, stored)
-                    _people_writes(pipe, key, before, after)
-                    if audit is not None:
-                        entry: dict[Any, Any] = {"version": str(after.version),
-                                                 **{k: str(v) for k, v in audit.items()}}
-                        pipe.xadd(f"{key}:audit", entry, maxlen=STREAM_MAXLEN, approximate=True)
-                    written = asyncio.get_running_loop().create_future()
-                    self._writing[pass_id] = written
-                    try:
+                    _side_writes(pipe, key, before, after, audit)
+                    async with self._storing(pass_id):
                         await pipe.execute()
                         self._remember(pass_id, stored, after)
-                    finally:
-                        del self._writing[pass_id]
-                        written.set_result(None)
                     return Applied(before, after, effects)
                 except WatchError:
                     continue
         raise Conflict(f"pass {pass_id!r} is too busy to change right now; try again")
+
+    async def _swap(self, pass_id: str, key: str, raw: bytes, before: PassState, step: Step,
+                    audit: dict[str, Any] | None) -> Applied | None:
+        """``step`` applied to the state this process read or wrote last, stored in one
+        round trip if nobody wrote since (``redis_cas``); None when someone did, when
+        the step refused that state (it may be out of date), or when the writes are too
+        large for one call: the caller then reads and watches."""
+        try:
+            after, effects = step(before)
+        except Exception:  # noqa: BLE001 - judged again against the stored state
+            return None
+        if after is before:
+            current = await self._cas(key, raw, None, Writes())
+            return Applied(before, before, effects) if current else None
+        writes = Writes()
+        _side_writes(writes, key, before, after, audit)
+        if writes.size() > CAS_MAX_ARGS:
+            return None
+        stored = _core(after)
+        async with self._storing(pass_id):
+            if not await self._cas(key, raw, stored, writes):
+                return None
+            self._remember(pass_id, stored, after)
+        return Applied(before, after, effects)
+
+    @asynccontextmanager
+    async def _storing(self, pass_id: str) -> AsyncIterator[None]:
+        """While a write of ``pass_id`` is in flight, ``load`` waits for it to be remembered."""
+        written = asyncio.get_running_loop().create_future()
+        self._writing[pass_id] = written
+        try:
+            yield
+        finally:
+            del self._writing[pass_id]
+            written.set_result(None)
 
     async def ping(self) -> None:
         await self.r.ping()
