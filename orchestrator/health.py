@@ -44,8 +44,3 @@ class Health:
     def ready(self) -> bool:
         """Ready to take participants: the store answers and the channel is back."""
         return self.redis.up and self.channel.up
-
-    def as_dict(self) -> dict[str, dict[str, object]]:
-        return {name: {"up": s.up, "down_since": s.down_since, "outages": s.outages}
-                for name, s in (("redis", self.redis), ("channel", self.channel),
-                                ("livekit", self.livekit))}

@@ -1,7 +1,11 @@
 """The Redis watcher: notices a live-store outage and the recovery, and tells people.
 
 Every ``INTERVAL_S`` it pings the live store and reads whether the
-cross-worker channel is subscribed (``channel_up``, from the edge). On the
+cross-worker channel is subscribed (``channel_up``, from the edge). A refused
+or broken connection counts at once; a ping that is only slow (a busy worker,
+every pooled connection taken by a burst of joins) counts once the store has
+been slow for ``SLOW_GRACE_S``, so that load alone never tells a room that
+answers cannot be saved. On the
 way down it tells this worker's clients (``store_down``: answers cannot be
 saved, try again) and alerts ops and the facilitators of every running pass
 on this worker; nothing of that goes through Redis, which is away. On the
@@ -31,6 +35,8 @@ log = logging.getLogger(__name__)
 
 INTERVAL_S = 0.2
 PING_TIMEOUT_S = 0.5
+#: How long pings may time out before a store that does not refuse counts as away.
+SLOW_GRACE_S = 1.5
 #: How long the pages wait before they send a refused answer again.
 RETRY_AFTER_S = 1.0
 
@@ -62,6 +68,7 @@ class RedisWatch:
         self.clock = clock
         self.worker = worker
         self.down = False
+        self.slow_since: float | None = None  # the first of the pings timing out in a row
         self.history: list[tuple[float, Change]] = []
         # Passes this worker showed to people, so it can alert their facilitators
         # while it cannot read the list of running passes.
@@ -77,17 +84,22 @@ class RedisWatch:
                 log.exception("redis watch round failed")
             await asyncio.sleep(INTERVAL_S)
 
-    async def _store_ok(self) -> bool:
+    async def _store_ok(self, now: float) -> bool:
         try:
             await asyncio.wait_for(self.store.ping(), PING_TIMEOUT_S)
-            return True
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - any failure is an outage
+        except TimeoutError:
+            if self.slow_since is None:
+                self.slow_since = now
+            return now - self.slow_since < SLOW_GRACE_S
+        except Exception:  # noqa: BLE001 - any other failure is an outage
             return False
+        self.slow_since = None
+        return True
 
     async def check(self) -> Change:
-        store_ok = await self._store_ok()
+        store_ok = await self._store_ok(self.clock())
         channel_ok = self.channel_up()
         now = self.clock()
         self.health.redis.mark(store_ok, now)

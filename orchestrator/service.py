@@ -2,8 +2,9 @@
 
 Every change to a pass goes through ``apply``: the pure reducer runs inside
 the store's optimistic transaction, and only after the new state is stored
-are its effects executed (rooms created, assignments with tokens sent, cues
-emitted, people removed, rooms closed) and the new views published. Answers
+are its effects carried out (``orchestrator.effectrunner``: rooms created,
+assignments with tokens sent, cues emitted, people removed, rooms closed) and
+the new views published; a pass that ended is retired and archived. Answers
 and LiveKit presence are per-person data written straight to their own keys
 (see ``orchestrator.participants``), so a thousand people answering at once
 never contend for the pass snapshot.
@@ -35,17 +36,9 @@ from breakout import Meeting
 from breakout.rooms import main_room
 from exercises import events as ev
 from exercises.classfile import ClassFileError, edit_step
-from exercises.effects import (
-    CloseRooms,
-    CreateRooms,
-    Cue,
-    Effect,
-    RemoveFromRoom,
-    ScheduleTimer,
-    SendAssignments,
-)
+from exercises.effects import Effect
 from exercises.reducer import next_deadline, reduce
-from exercises.script import ClassScript, Step, StepKind
+from exercises.script import ClassScript, Step
 from exercises.state import PassState, Phase
 from exercises.text import Text
 from orchestrator.commands import (
@@ -57,13 +50,13 @@ from orchestrator.commands import (
     audit_of,
     name_of,
 )
-from orchestrator.errors import BadRequest, NotFound, OnliveError, ServiceError
+from orchestrator.effectrunner import EffectRunner
+from orchestrator.errors import BadRequest, Conflict, NotFound, ServiceError
 from orchestrator.grouping import (
     GroupingJob,
     Groups,
     grouping_job,
     groups_of,
-    pairs,
     plan_groups,
     round_of,
     run_job,
@@ -72,7 +65,6 @@ from orchestrator.metrics import NO_METRICS, Metrics, timed
 from orchestrator.ports import Applied, Archive, Sfu, Store
 from orchestrator.publishing import Publisher
 from orchestrator.readmodels import CueNotice, RoomAccess, group_number
-from orchestrator.roomsahead import RoomsAhead
 from orchestrator.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -83,8 +75,6 @@ CUE_DROP_IN = Text("Facilitatorn har gått in i ert rum", "The facilitator has j
 
 #: Rounds formed off the loop before one is formed against the stored state itself.
 PLAN_ATTEMPTS = 3
-#: LiveKit rooms created concurrently when a round opens.
-ROOMS_AT_ONCE = 32
 
 
 def new_pass_id() -> str:
@@ -113,8 +103,10 @@ class PassService:
         self.on_schedule: Callable[[float | None], None] = lambda at: None
         # Where an ended pass goes (the gym's archiver once the system of record is wired).
         self.archive: Archive = _NoArchive()
-        # The next round's rooms, created while the pass waits for it.
-        self.ahead = RoomsAhead(sfu, at_once=ROOMS_AT_ONCE)
+        self.effects = EffectRunner(store, sfu, publisher, clock=clock,
+                                    scheduled=lambda at: self.on_schedule(at))
+        # The next round's rooms, made ahead by the effects (cancelled on shutdown).
+        self.ahead = self.effects.ahead
         self.draining = False
         self._inflight = 0
         self._idle = asyncio.Event()
@@ -172,48 +164,18 @@ class PassService:
 
             applied = await self.store.update(pass_id, step, audit=audit)
             if applied.changed:
-                await self._after(applied, now)
+                await self.effects.run(applied, now)
+                if applied.after.phase is Phase.ENDED and applied.before.phase is not Phase.ENDED:
+                    await self._ended(applied.after)
             return applied
         finally:
             self.exit()
 
-    async def _after(self, applied: Applied, now: float) -> None:
-        before, state = applied.before, applied.after
-        new_pairs = _pairs(state) - _pairs(before)
-        # Manual moves and late joiners are remembered like planned groups.
-        if new_pairs:
-            await self.store.append_history(state.program, [
-                Meeting(a, b, state.id, now) for a, b in sorted(new_pairs)])
-        effects = list(applied.effects)
-        opening = _opening(effects)
-        if opening is not None:
-            # Each room's people get their assignment as soon as that room exists.
-            create, send = opening
-            effects = [e for e in effects if e is not create and e is not send]
-            await self._open_rooms(state, create, send)
-        # Rooms close last: their people have been told where to go by then (a
-        # round's 500 rooms take LiveKit a second to close).
-        closing = [e for e in effects if isinstance(e, CloseRooms)]
-        # A cue and the new state reach each of this worker's clients in one
-        # write, not one write each; then the facilitators' view is built.
-        with self.notifier.batch():
-            for effect in effects:
-                if not isinstance(effect, CloseRooms):
-                    await self._execute_logged(state, effect)
-            await self.publisher.publish(state, facilitators=False)
-        await self.publisher.refresh_facilitators(state.id)
-        # Once everyone was told: the next round's rooms, while these close.
-        self.ahead.changed(before, state)
-        for effect in closing:
-            await self._execute_logged(state, effect)
-        step = state.step
-        if step is not None and step.kind is StepKind.FOLLOW_UP and (
-                before.step is None or before.step.id != step.id):
-            await self.publisher.send_follow_ups(state)
-        if state.phase is Phase.ENDED and before.phase is not Phase.ENDED:
-            await self.store.retire_pass(state.id)
-            self.publisher.forget(state.id)
-            await self._archive(state)
+    async def _ended(self, state: PassState) -> None:
+        """The pass ended: it is no longer live, and what outlives it is kept."""
+        await self.store.retire_pass(state.id)
+        self.publisher.forget(state.id)
+        await self._archive(state)
 
     async def _archive(self, state: PassState) -> None:
         """Keep what outlives the pass; a failure is logged and can be redone (idempotent)."""
@@ -222,79 +184,6 @@ class PassService:
         except Exception:
             log.exception("archiving the ended pass failed; run `onlive session archive %s`",
                           state.id, extra={"pass_id": state.id})
-
-    async def _execute_logged(self, state: PassState, effect: Effect) -> None:
-        try:
-            await self._execute(state, effect)
-        except OnliveError as error:
-            log.error("effect failed: %s", error,
-                      extra={"pass_id": state.id, "effect": type(effect).__name__})
-
-    async def _execute(self, state: PassState, effect: Effect) -> None:
-        if isinstance(effect, ScheduleTimer):
-            await self.store.set_deadline(state.id, effect.at)
-            self.on_schedule(effect.at)
-        elif isinstance(effect, CreateRooms):
-            await asyncio.gather(*(self.sfu.create_room(r.name, r.max_participants)
-                                   for r in effect.rooms))
-        elif isinstance(effect, SendAssignments):
-            await self.publisher.send_assignments(state, effect.person_ids)
-        elif isinstance(effect, Cue):
-            await self.notifier.cue(CueNotice(state.id, effect.kind, effect.text, effect.rooms,
-                                              effect.turn, state.version, self.clock(),
-                                              dict(effect.params)))
-        elif isinstance(effect, RemoveFromRoom):
-            await self.sfu.remove_participant(effect.room, effect.person_id)
-        elif isinstance(effect, CloseRooms):
-            # Deleting a room disconnects whoever is still in it.
-            await asyncio.gather(*(self.sfu.delete_room(room) for room in effect.rooms))
-
-    async def _open_rooms(self, state: PassState, create: CreateRooms,
-                          send: SendAssignments) -> None:
-        """Create rooms (a bounded number at a time) and send each room's people
-        their assignments once it exists, batching the rooms that are ready
-        together; people in no new room, or in a room made ahead with the
-        right seats (``roomsahead``), go first."""
-        wanted = set(send.person_ids)
-        groups = {g.room: g.members for g in state.breakout.groups} if state.breakout else {}
-        made, wrong = await self.ahead.usable(state.id, create.rooms)
-        placed = {p for r in create.rooms if r.name not in made
-                  for p in groups.get(r.name, ()) if p in wanted}
-        ready: list[str] = [p for p in send.person_ids if p not in placed]
-        limit = asyncio.Semaphore(ROOMS_AT_ONCE)
-        some_ready = asyncio.Event()
-
-        async def room(name: str, size: int) -> None:
-            try:
-                async with limit:
-                    if name in wrong:  # made ahead with other seats: LiveKit cannot change them
-                        await self.sfu.delete_room(name)
-                    await self.sfu.create_room(name, size)
-            except OnliveError as error:
-                log.error("effect failed: %s", error, extra={"pass_id": state.id,
-                                                             "effect": "CreateRooms"})
-            ready.extend(p for p in groups.get(name, ()) if p in wanted)
-            some_ready.set()
-
-        # An event, not asyncio.wait over the rooms still pending: that walks all
-        # of them at each wake-up (500 rooms: 125,000 callbacks added and removed).
-        tasks = [asyncio.ensure_future(room(r.name, r.max_participants)) for r in create.rooms
-                 if r.name not in made]
-        self.ahead.opened(state.id, {r.name for r in create.rooms})
-        try:
-            while True:
-                some_ready.clear()
-                batch, ready[:] = list(ready), []
-                if batch:
-                    await self.publisher.send_assignments(state, batch)
-                if all(t.done() for t in tasks) and not ready:
-                    break
-                if not ready:
-                    await some_ready.wait()
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def ensure_room(self, state: PassState, room: str | None) -> None:
         """Recreate a room of this pass that LiveKit closed on its own (idempotent)."""
@@ -363,18 +252,15 @@ class PassService:
             for _ in range(PLAN_ATTEMPTS):
                 job = grouping_job(state, history, seed=seed, now=self.clock())
                 groups = await self._form(job) if job is not None else ()
-                stale = _Stale()
 
                 def make(current: PassState, now: float) -> ev.Event:
                     if round_of(current) != (job.round if job is not None else None):
-                        stale.state = current
-                        raise stale
+                        raise _Stale(current)
                     return ev.OpenBreakouts(groups)
 
                 try:
                     return await self.apply(pass_id, make, audit=audit)
-                except _Stale:
-                    assert stale.state is not None
+                except _Stale as stale:
                     state = stale.state
                     log.info("people changed while the round was formed; forming it again",
                              extra={"pass_id": pass_id})
@@ -441,20 +327,13 @@ class PassService:
         return tuple(await self.store.history(state.program))
 
 
-def _opening(effects: list[Effect]) -> tuple[CreateRooms, SendAssignments] | None:
-    create = next((e for e in effects if isinstance(e, CreateRooms)), None)
-    send = next((e for e in effects if isinstance(e, SendAssignments)), None)
-    return (create, send) if create is not None and send is not None else None
+class _Stale(Conflict):
+    """The people present changed while a round was formed off the loop (caught
+    in ``_open_breakouts``, which forms the round again for ``state``)."""
 
-
-class _Stale(Exception):
-    """The people present changed while a round was formed off the loop."""
-
-    state: PassState | None = None
-
-
-def _pairs(state: PassState) -> set[tuple[str, str]]:
-    return pairs(state.breakout.groups) if state.breakout else set()
+    def __init__(self, state: PassState) -> None:
+        super().__init__("the people present changed while the round was formed; try again")
+        self.state = state
 
 
 def _edited_step(state: PassState, edit: EditStepText) -> Step:

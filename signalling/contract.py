@@ -3,9 +3,10 @@
 The pages check a name or an answer before they send it, explain the echo
 test's verdict and name the events they send: all of that repeats what the
 server defines. ``contract()`` gathers it from the Python definitions
-(``exercises.answers``, ``signalling.wire``, the echo ``Thresholds``) and
-``render_js`` writes it as ``web/src/contract.js``, which ``onlive
-contract`` keeps in step and a test compares with the committed file.
+(``exercises.answers``, ``signalling.wire`` and ``signalling.wirenames``,
+the echo ``Thresholds``) and ``render_js`` writes it as
+``web/src/contract.js``, which ``onlive contract`` keeps in step and a test
+compares with the committed file.
 
 Exports, in this order: ``LIMITS`` (characters, seconds and bytes the server
 accepts), ``ECHO_THRESHOLDS`` (upper bounds for "good" and "fair"),
@@ -30,7 +31,8 @@ from exercises.classfile.limits import MAX_DURATION_SECONDS
 from exercises.names import REFUSALS
 from signalling import wire
 from signalling.media.verdict import Thresholds
-from signalling.wire import COMMAND_SCHEMAS, SCHEMAS, Command, Event, Field
+from signalling.wire import COMMAND_SCHEMAS, SCHEMAS, Field
+from signalling.wirenames import FACILITATOR, OPS, PARTICIPANT, Command, Event
 
 #: The generated module, beside the page scripts that import it.
 WEB_CONTRACT = Path(__file__).resolve().parent.parent / "web" / "src" / "contract.js"
@@ -97,8 +99,7 @@ def contract() -> dict[str, Any]:
         "echo_thresholds": thresholds,
         "events": {e.name: e.value for e in Event},
         "commands": {c.name: c.value for c in Command},
-        "namespaces": {"PARTICIPANT": wire.PARTICIPANT, "FACILITATOR": wire.FACILITATOR,
-                       "OPS": wire.OPS},
+        "namespaces": {"PARTICIPANT": PARTICIPANT, "FACILITATOR": FACILITATOR, "OPS": OPS},
         "name_refusals": list(REFUSALS),
     }
 

@@ -30,7 +30,7 @@ from signalling.media import EchoBusy, EchoError, EchoPool
 from signalling.media.errors import EchoInUse
 from signalling.media.ice import LOOPBACK
 from signalling.notifier import OPS_ROOM, pass_room, person_room
-from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
+from signalling.wirenames import FACILITATOR, OPS, PARTICIPANT, Event
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,11 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
         eio_sid = self.server.manager.eio_sid_from_sid(sid, self.namespace)
         return source_of(self.server.environ.get(eio_sid))
 
+    def _connected(self, sid: str) -> bool:
+        """Whether the engine.io connection under ``sid`` is still there."""
+        eio_sid = self.server.manager.eio_sid_from_sid(sid, self.namespace)
+        return eio_sid is not None and eio_sid in self.server.eio.sockets
+
     def _admit(self, sid: str, credential: str) -> None:
         """Take a seat of ``credential`` for this connection; ``AuthError`` when all are taken."""
         if not self.guard.admit(sid, credential):
@@ -90,7 +95,15 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
     async def trigger_event(self, event: str, *args: Any) -> Any:
         # The server calls these two itself; GuardedServer refuses them from clients.
         if event == "connect":
-            return await super().trigger_event(event, *args)
+            try:
+                return await super().trigger_event(event, *args)
+            except KeyError:
+                if self._connected(args[0]):
+                    raise
+                # The client left while it was being let in (a closed tab, a lost
+                # network): nobody to answer, and nothing of its was kept.
+                log.info("a client left while connecting", extra={"namespace": self.namespace})
+                return False
         if event == "disconnect":
             self.guard.release(args[0])
             return await super().trigger_event(event, *args)

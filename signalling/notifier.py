@@ -38,7 +38,7 @@ from orchestrator.readmodels import (
 )
 from signalling import views
 from signalling.fanout import FanoutRedisManager, batched
-from signalling.wire import FACILITATOR, OPS, PARTICIPANT, Event
+from signalling.wirenames import FACILITATOR, OPS, PARTICIPANT, Event
 
 OPS_ROOM = "ops"
 #: Passes whose last sent view a worker keeps (more are forgotten, all at once).

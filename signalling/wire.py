@@ -1,24 +1,16 @@
-"""The Socket.IO wire protocol: event names, inbound schemas, acks, errors.
+"""The Socket.IO wire protocol: inbound schemas, acks, errors, commands decoded.
 
 Namespaces: ``/participant``, ``/facilitator``, ``/ops``. Every inbound event
 is checked here against its schema and the 64 KB size cap before it reaches
 the service; a refusal is an ack ``{"ok": false, "error": {"code",
 "message"}}`` and changes nothing. Success is ``{"ok": true, ...}``.
 
-Server -> client events: ``snapshot`` (full view on (re)connect or ``sync``),
-``state`` (shared view after each change, with ``version``), ``assignment``
-(personal room, token, members), ``facilitator`` (roster, groups, results),
-``cue`` (time up, turn warning, switch roles, recall, message), ``help``,
-``alert`` (ops and facilitators), ``follow_up`` (a participant's own last
-commitment, when a follow-up step begins), ``service`` (a coded notice about
-the server itself: ``restarting``, ``store_down``/``store_up``,
-``media_down``/``media_up``; pages translate the code).
+The names of the namespaces, events and commands are in
+``signalling.wirenames``.
 
 An event refused because a service is away (Redis) is
 ``{"ok": false, "error": {"code": "try_again", "retry_after": s}}``: nothing was
 stored; send it again (answers carry a client id, so a retry never duplicates).
-commitment, when a follow-up step begins), ``results`` (a plenary step's
-answers so far, without names, to every participant).
 
 ``parse_command`` turns a facilitator's command into the value the
 application takes (``orchestrator.commands.Command``: mostly the domain's own
@@ -29,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import msgpack
@@ -39,57 +30,10 @@ from exercises.classfile.limits import MAX_TEXT_CHARS, MAX_TITLE_CHARS
 from exercises.names import MAX_NAME_CHARS
 from orchestrator import commands
 from orchestrator.errors import BadRequest
+from signalling.wirenames import Command, Event
 
 MAX_EVENT_BYTES = 64 * 1024
 MAX_ID_CHARS = 64
-
-#: The Socket.IO namespaces, one per role.
-PARTICIPANT = "/participant"
-FACILITATOR = "/facilitator"
-OPS = "/ops"
-
-
-class Event(StrEnum):
-    # client -> server
-    ANSWER = "answer"
-    SYNC = "sync"
-    TOKEN = "token"
-    HELP = "help"
-    COMMAND = "command"
-    JOURNAL = "journal"
-    SET_NAME = "set_name"
-    QUALITY = "quality"
-    ECHO_OFFER = "echo_offer"
-    ECHO_REPORT = "echo_report"
-    ECHO_CLOSE = "echo_close"
-    # server -> client
-    SNAPSHOT = "snapshot"
-    STATE = "state"
-    ASSIGNMENT = "assignment"
-    FACILITATOR = "facilitator"
-    CUE = "cue"
-    ALERT = "alert"
-    FOLLOW_UP = "follow_up"
-    SERVICE = "service"
-    RESULTS = "results"
-
-
-class Command(StrEnum):
-    START = "start"
-    NEXT = "next"
-    BACK = "back"
-    PAUSE = "pause"
-    RESUME = "resume"
-    EXTEND = "extend"
-    OPEN_BREAKOUTS = "open_breakouts"
-    BROADCAST = "broadcast"
-    RECALL = "recall"
-    MOVE = "move"
-    SWAP = "swap"
-    END = "end"
-    EDIT_STEP = "edit_step"
-    JOIN_ROOM = "join_room"
-    HELP_DONE = "help_done"
 
 
 @dataclass(frozen=True, slots=True)

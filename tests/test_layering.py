@@ -11,13 +11,14 @@ Layers:
   ``orchestrator.root``,
 - adapters: ``orchestrator.adapters`` (Redis, LiveKit, ...),
 - edge: ``signalling`` minus ``signalling.media``,
-- media: ``signalling.media`` (aiortc),
+- media: ``signalling.media`` (aiortc; of the edge, only the wire's names),
 - root: ``orchestrator.root`` (CLI, ``create_app``, ``onlive dev``, benchmarks)
   and ``python -m orchestrator``.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -30,12 +31,23 @@ PACKAGES = ("breakout", "exercises", "orchestrator", "signalling")
 IO_LIBRARIES = frozenset({"redis", "aiohttp", "socketio", "engineio", "livekit", "aiortc",
                           "aioice", "av", "asyncpg", "aiosmtplib", "authlib",
                           "prometheus_client"})
+#: The one module of the edge that media may import: the wire's names (the synthetic
+#: participants are a Socket.IO client); standard library only.
+MEDIA_MAY_USE = frozenset({"signalling.wirenames"})
 #: What the pure domain may import besides the standard library and itself.
 DOMAIN_EXTRA = {"exercises.classfile": frozenset({"yaml"})}
 #: Standard-library modules that would give the domain I/O or a clock of its own:
 #: its decisions take ``now`` and an ``rng`` as arguments instead.
 DOMAIN_FORBIDDEN = frozenset({"asyncio", "socket", "subprocess", "threading",
                               "multiprocessing", "http", "urllib", "time"})
+
+#: Lines a module may hold ("most modules a few hundred lines", STYLE.md).
+MAX_MODULE_LINES = 600
+#: Modules allowed to be longer, each for implementing one external protocol.
+LONGER_ALLOWED = {"signalling/media/lkpeer.py": "LiveKit's client signalling protocol"}
+#: The pass service keeps the write path and the commands, nothing else.
+SERVICE = "orchestrator/service.py"
+MAX_SERVICE_LINES = 399
 
 # Read line by line rather than with ast: CPython 3.11.7 can raise a spurious
 # "AST constructor recursion depth mismatch" late in a long test session.
@@ -119,6 +131,8 @@ def violation(imp: Import) -> str | None:
         return None if top in extra else "the domain imports only the standard library"
     if dst == "root" and src != "root":
         return "only the root imports root modules"
+    if imp.source in MEDIA_MAY_USE and not _stdlib(imp.target):
+        return "the wire's names import the standard library only (media imports them)"
     if src == "application":
         if dst in ("edge", "media"):
             return "the application never imports the edge"
@@ -129,7 +143,7 @@ def violation(imp: Import) -> str | None:
     if src == "adapters" and dst in ("edge", "media"):
         return "adapters never import the edge"
     if src == "media":
-        if dst == "edge":
+        if dst == "edge" and imp.target not in MEDIA_MAY_USE:
             return "media never imports the namespaces or the rest of the edge"
         if dst == "application" and imp.target != "orchestrator.taskset":
             return "media never imports the service (only orchestrator.taskset)"
@@ -217,6 +231,10 @@ def test_the_rules_catch_what_they_forbid() -> None:
         ("orchestrator.adapters.livekit", "signalling.wire"): "adapters never",
         ("signalling.media.echo", "orchestrator.service"): "media never imports the service",
         ("signalling.media.echo", "signalling.namespaces"): "media never imports",
+        ("signalling.media.synthetic", "signalling.wire"): "media never imports",
+        ("signalling.media.synthetic", "signalling.wirenames"): None,
+        ("signalling.wirenames", "orchestrator.errors"): "the standard library only",
+        ("signalling.wirenames", "enum"): None,
         ("signalling.media.echo", "orchestrator.taskset"): None,
         ("orchestrator.root.app", "signalling.namespaces"): None,
         ("signalling.namespaces", "orchestrator.services"): None,
@@ -229,3 +247,39 @@ def test_the_rules_catch_what_they_forbid() -> None:
             assert rule is not None and expected in rule, (source, target, rule)
     loop = {"a": [Import("a", "b", here, 1)], "b": [Import("b", "a", here, 2)], "c": []}
     assert cycles(loop) == [["a", "b"]]
+
+
+def python_files() -> Iterator[Path]:
+    """Every Python file of the project, tests and scripts too (not the virtualenv,
+    node_modules, or anything under a hidden folder)."""
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
+        yield from (Path(folder) / name for name in sorted(files) if name.endswith(".py"))
+
+
+def size_problems(lines: dict[str, int]) -> list[str]:
+    """The size rules ``lines`` (path -> line count) breaks, each naming the file."""
+    problems = [f"{path}: {n} lines, more than {MAX_MODULE_LINES}: split it by reason to change"
+                for path, n in sorted(lines.items())
+                if n > MAX_MODULE_LINES and path not in LONGER_ALLOWED]
+    if lines.get(SERVICE, 0) > MAX_SERVICE_LINES:
+        problems.append(f"{SERVICE}: {lines[SERVICE]} lines, more than {MAX_SERVICE_LINES}: "
+                        "only the write path and the commands belong there")
+    return problems
+
+
+def test_no_module_outgrows_its_room() -> None:
+    lines = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines())
+             for p in python_files()}
+    assert SERVICE in lines and "tests/test_layering.py" in lines, "the walk found the files"
+    assert ".venv" not in {Path(p).parts[0] for p in lines}
+    assert size_problems(lines) == []
+
+
+def test_the_size_rules_name_the_files_they_refuse() -> None:
+    lines = {"orchestrator/big.py": 601, "signalling/media/lkpeer.py": 900,
+             "orchestrator/fine.py": 600, SERVICE: 400}
+    assert size_problems(lines) == [
+        "orchestrator/big.py: 601 lines, more than 600: split it by reason to change",
+        f"{SERVICE}: 400 lines, more than 399: only the write path and the commands belong there"]
+    assert size_problems({SERVICE: 399}) == []

@@ -69,7 +69,7 @@ from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.signon import SignOn
 from orchestrator.taskset import TaskSet
-from signalling import headers, httpguard, namespaces, views, wire
+from signalling import headers, httpguard, namespaces, views, wirenames
 from signalling.channel import Channel, LocalEmitter
 from signalling.guard import Guard, GuardedServer, Limits
 from signalling.http import Routes
@@ -255,7 +255,7 @@ def _connections(app: web.Application) -> dict[str, int]:
     """This worker's sockets per namespace (Socket.IO keeps every socket in room None)."""
     rooms = app[SIO].manager.rooms
     return {namespace: len(rooms.get(namespace, {}).get(None, {}))
-            for namespace in (wire.PARTICIPANT, wire.FACILITATOR, wire.OPS)}
+            for namespace in (wirenames.PARTICIPANT, wirenames.FACILITATOR, wirenames.OPS)}
 
 
 def _runtime(app: web.Application) -> views.Runtime:

@@ -248,6 +248,7 @@ class _Session:
         self.publisher = RTCPeerConnection(ice_configuration())
         self.subscriber = RTCPeerConnection(ice_configuration())
         self.local_tracks: list[MediaStreamTrack] = []
+        self.to_publish: list[tuple[MediaStreamTrack, rtc.AddTrackRequest]] = []
         self.received_tracks: list[MediaStreamTrack] = []
         self.hearing = Hearing(fresh_for=peer.options.fresh_for)
         self.room = ""
@@ -269,8 +270,20 @@ class _Session:
         # Held while an answer is being made: close() waits for it, because
         # cancelling aiortc mid-gather can orphan a freshly bound UDP socket.
         self.negotiating = asyncio.Lock()
+        # When each step of joining happened (monotonic seconds, first time
+        # only): ``LiveKitPeer.marks``, for ``onlive bench switch --phases``.
+        self.marks: dict[str, float] = {}
+        # Set when what is heard or a PC's state changes: waits wake at once
+        # instead of at their next poll.
+        self.changed = asyncio.Event()
+        self.offers_seen = 0
         self.subscriber.on("track", self._on_track)
         self.subscriber.on("connectionstatechange", self._on_subscriber_state)
+        self.publisher.on("connectionstatechange", self._on_publisher_state)
+        for pc, name in ((self.publisher, "publisher_ice"), (self.subscriber, "subscriber_ice")):
+            pc.on("iceconnectionstatechange",
+                  lambda pc=pc, name=name: self.mark(name)
+                  if pc.iceConnectionState == "completed" else None)
 
     # -- signalling ---------------------------------------------------------
 
@@ -297,7 +310,9 @@ class _Session:
                               f"(HTTP {error.status}): check the token's room and expiry") from error
         except aiohttp.ClientError as error:
             raise PeerUnreachable(f"{self.context}: cannot reach LiveKit at {self.url}: {error}") from error
+        self.mark("ws_open")
         first = await self.receive()
+        self.mark("joined")
         kind = first.WhichOneof("message")
         if kind != "join":
             raise PeerProtocolError(f"{self.context}: expected a join response, got {kind}: {first}")
@@ -341,6 +356,7 @@ class _Session:
                 self.close_reason = str(error)
         finally:
             self.closed.set()
+            self.changed.set()
 
     async def handle(self, kind: str | None, response: rtc.SignalResponse) -> bool:
         """Apply one server message; ``True`` when the server ended the session."""
@@ -348,9 +364,12 @@ class _Session:
             log.debug("%s: <- %s %s", self.context, kind,
                       str(getattr(response, kind or "join"))[:300].replace("\n", " "))
         if kind == "offer":
+            self.mark("subscriber_offer" if self.offers_seen == 0 else "subscriber_offer2")
+            self.offers_seen += 1
             self.offers.put_nowait(response.offer)
         elif kind == "answer":
             if self.publisher_answer is not None and not self.publisher_answer.done():
+                self.mark("publisher_answer")
                 self.publisher_answer.set_result(response.answer)
             else:
                 log.warning("%s: unexpected publisher answer id %d", self.context,
@@ -360,6 +379,7 @@ class _Session:
         elif kind == "track_published":
             future = self.published.get(response.track_published.cid)
             if future is not None and not future.done():
+                self.mark("track_published")
                 future.set_result(response.track_published.track)
         elif kind == "leave":
             reason = models.DisconnectReason.Name(response.leave.reason)
@@ -381,8 +401,26 @@ class _Session:
 
     # -- subscriber PC ------------------------------------------------------
 
+    def mark(self, name: str) -> None:
+        self.marks.setdefault(name, time.monotonic())
+
+    async def wait_change(self, at_most: float) -> None:
+        """Until ``changed`` is set or ``at_most`` seconds pass (clear it first)."""
+        try:
+            async with asyncio.timeout(at_most):
+                await self.changed.wait()
+        except TimeoutError:
+            pass
+
+    def _on_publisher_state(self) -> None:
+        self.changed.set()
+        if self.publisher.connectionState == "connected":
+            self.mark("publisher_connected")
+
     def _on_subscriber_state(self) -> None:
+        self.changed.set()
         if self.subscriber.connectionState == "connected":
+            self.mark("subscriber_connected")
             self.subscriber_up.set()
 
     async def negotiate_loop(self) -> None:
@@ -426,6 +464,7 @@ class _Session:
     def _on_track(self, track: MediaStreamTrack) -> None:
         self.received_tracks.append(track)
         if track.kind == "audio":
+            self.mark("audio_track")
             self.tasks.spawn(self.hear(track), f"hear:{track.id}")
         else:
             self.tasks.spawn(self.drain(track), f"drain:{track.id}")
@@ -436,8 +475,13 @@ class _Session:
         key = f"{track.id}#{id(track)}"
         loop = asyncio.get_running_loop()
         try:
-            await listen(track, detector,
-                         lambda found: self.hearing.note(key, found, loop.time()))
+            def heard(found: frozenset[float]) -> None:
+                if found:
+                    self.mark("tone_detected")
+                    self.changed.set()
+                self.hearing.note(key, found, loop.time())
+
+            await listen(track, detector, heard, on_first_frame=lambda: self.mark("first_frame"))
         finally:
             self.hearing.forget(key)
 
@@ -470,35 +514,48 @@ class _Session:
 
     # -- publisher PC -------------------------------------------------------
 
-    async def publish(self) -> None:
+    async def prepare_publisher(self) -> None:
+        """Make the publisher's tracks and local offer; needs no server.
+
+        Runs while the WebSocket opens and LiveKit answers the join: ICE
+        gathering and the offer are ready by the time they can be sent.
+        """
         options = self.peer.options
-        tracks: list[tuple[MediaStreamTrack, rtc.AddTrackRequest]] = []
         if options.tone_hz is not None:
             tone = ToneTrack(options.tone_hz)
-            tracks.append((tone, rtc.AddTrackRequest(
+            self.to_publish.append((tone, rtc.AddTrackRequest(
                 cid=tone.id, name="tone", type=models.TrackType.AUDIO,
                 source=models.TrackSource.MICROPHONE, disable_red=True)))
         if options.video:
             video = TinyVideoTrack()
-            tracks.append((video, rtc.AddTrackRequest(
+            self.to_publish.append((video, rtc.AddTrackRequest(
                 cid=video.id, name="video", type=models.TrackType.VIDEO,
                 source=models.TrackSource.CAMERA, width=video.WIDTH, height=video.HEIGHT)))
-        if not tracks:
+        if not self.to_publish:
             return
-        loop = asyncio.get_running_loop()
-        for track, request in tracks:
+        for track, _ in self.to_publish:
             self.local_tracks.append(track)
-            self.published[track.id] = loop.create_future()
-            await self.send(rtc.SignalRequest(add_track=request))
-        for track, _ in tracks:
-            await self.published[track.id]
             # The cid is the aiortc track id, which aiortc writes into the
             # SDP's msid: that is how LiveKit matches the two.
             self.publisher.addTransceiver(track, direction="sendonly")
         # LiveKit expects its data channels on the publisher PC.
         self.publisher.createDataChannel("_reliable", ordered=True)
         self.publisher.createDataChannel("_lossy", ordered=False, maxRetransmits=0)
+        self.mark("publish_start")
         await self.publisher.setLocalDescription(await self.publisher.createOffer())
+        self.mark("offer_made")
+
+    async def publish(self) -> None:
+        """Announce the prepared tracks (``AddTrackRequest``), then send the
+        offer once LiveKit has accepted every one, and apply its answer."""
+        if not self.to_publish:
+            return
+        loop = asyncio.get_running_loop()
+        for track, request in self.to_publish:
+            self.published[track.id] = loop.create_future()
+            await self.send(rtc.SignalRequest(add_track=request))
+        for track, _ in self.to_publish:
+            await self.published[track.id]
         self.offer_id += 1
         self.publisher_answer = loop.create_future()
         await self.send(rtc.SignalRequest(offer=rtc.SessionDescription(
@@ -509,7 +566,10 @@ class _Session:
 
     async def wait_connected(self) -> None:
         pcs = [self.subscriber] + ([self.publisher] if self.local_tracks else [])
-        while not all(pc.connectionState == "connected" for pc in pcs):
+        while True:
+            self.changed.clear()
+            if all(pc.connectionState == "connected" for pc in pcs):
+                return
             if any(pc.connectionState in ("failed", "closed") for pc in pcs):
                 raise IceFailed(f"{self.context}: ICE/DTLS failed "
                                 f"(subscriber {self.subscriber.connectionState}, "
@@ -517,7 +577,7 @@ class _Session:
             if self.closed.is_set():
                 raise PeerDisconnected(f"{self.context}: signalling closed while connecting: "
                                        f"{self.close_reason or 'no reason given'}")
-            await asyncio.sleep(0.02)
+            await self.wait_change(0.1)
 
     # -- teardown -----------------------------------------------------------
 
@@ -616,6 +676,15 @@ class LiveKitPeer:
     def close_reason(self) -> str:
         return self._session.close_reason if self._session else ""
 
+    @property
+    def marks(self) -> dict[str, float]:
+        """When each step of the current session's joining first happened
+        (``time.monotonic()``): ws_open, joined, track_published,
+        publish_start, offer_made, publisher_answer, subscriber_offer,
+        publisher_connected, subscriber_connected, connected, audio_track,
+        first_frame, tone_detected."""
+        return dict(self._session.marks) if self._session else {}
+
     def local_candidate_addresses(self) -> frozenset[str]:
         """The addresses of the ICE candidates this peer offered (loopback checks)."""
         if self._session is None:
@@ -646,7 +715,16 @@ class LiveKitPeer:
         self._session = session
         try:
             async with asyncio.timeout(self.options.connect_timeout):
-                await session.open()
+                # The publisher's offer is made while LiveKit answers the join.
+                preparing = asyncio.get_running_loop().create_task(
+                    session.prepare_publisher(), name=f"lkpeer[{self.label}]:prepare")
+                try:
+                    await session.open()
+                except BaseException:
+                    preparing.cancel()
+                    await asyncio.gather(preparing, return_exceptions=True)
+                    raise
+                await preparing
                 await session.publish()
                 await session.wait_connected()
         except BaseException as error:
@@ -658,6 +736,7 @@ class LiveKitPeer:
                                   f"(subscriber {session.subscriber.connectionState}, "
                                   f"publisher {session.publisher.connectionState})") from error
             raise
+        session.mark("connected")
         self._set_state(PeerState.CONNECTED)
         self._watch = asyncio.get_running_loop().create_task(
             self._watch_session(session), name=f"lkpeer[{self.label}]:watch")
@@ -723,6 +802,9 @@ class LiveKitPeer:
         loop = asyncio.get_running_loop()
         start = loop.time()
         while True:
+            session = self._session
+            if session is not None:
+                session.changed.clear()
             heard = self.heard_frequencies()
             if done(heard):
                 return loop.time() - start
@@ -732,4 +814,8 @@ class LiveKitPeer:
             if loop.time() - start > timeout:
                 raise NotHeard(f"{self.label}@{self.room}: expected to hear {how} "
                                f"{sorted(wanted)} Hz within {timeout:g}s, heard {sorted(heard)}")
-            await asyncio.sleep(0.05)
+            # A new detection wakes this at once; staleness is seen by the poll.
+            if session is not None:
+                await session.wait_change(0.05)
+            else:
+                await asyncio.sleep(0.05)

@@ -29,6 +29,7 @@ from orchestrator.taskset import TaskSet
 from signalling.media.closing import finish
 from signalling.media.errors import PeerTimeout
 from signalling.media.lkpeer import LiveKitPeer, PeerOptions
+from signalling.wirenames import PARTICIPANT, Event
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,9 @@ class Move:
     received: float
     joined: float | None = None
     heard: float | None = None
+    left: float | None = None  # the old room's connection closed
+    # When each step of joining the new room happened (``LiveKitPeer.marks``).
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,14 +97,14 @@ class Bot:
         self._stopping = False
         self._tasks = TaskSet(f"bot[{self.person_id}]")
         self._leaving = TaskSet(f"bot[{self.person_id}]:leaving")
-        self.sio.on("snapshot", self._on_snapshot, namespace="/participant")
-        self.sio.on("state", self._on_state, namespace="/participant")
-        self.sio.on("assignment", self._on_assignment, namespace="/participant")
+        self.sio.on(Event.SNAPSHOT, self._on_snapshot, namespace=PARTICIPANT)
+        self.sio.on(Event.STATE, self._on_state, namespace=PARTICIPANT)
+        self.sio.on(Event.ASSIGNMENT, self._on_assignment, namespace=PARTICIPANT)
 
     # -- Socket.IO --------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.sio.connect(self.base_url, namespaces=["/participant"],
+        await self.sio.connect(self.base_url, namespaces=[PARTICIPANT],
                                auth={"ticket": self.ticket}, transports=["websocket"],
                                headers={"Origin": self.base_url, **self.headers},
                                wait_timeout=10)
@@ -156,7 +160,7 @@ class Bot:
         payload = {"step_id": step["id"], "client_id": uuid.uuid4().hex, "value": make(step, self.index)}
         for _ in range(3):  # the same client id on retry: stored once
             try:
-                ack = await self.sio.call("answer", payload, namespace="/participant", timeout=10)
+                ack = await self.sio.call(Event.ANSWER, payload, namespace=PARTICIPANT, timeout=10)
             except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError):
                 await asyncio.sleep(0.5)
                 continue
@@ -232,7 +236,7 @@ class Bot:
             old = self.peer
             self.peer = LiveKitPeer(self.person_id, replace(
                 old.options, auto_subscribe=a["kind"] != "main" or self.listen_in_main))
-            self._leaving.spawn(old.leave(), f"leave:{old.room or 'none'}")
+            self._leaving.spawn(self._leave(old, move), f"leave:{old.room or 'none'}")
             await self.peer.connect(a["url"], a["token"])
             move.joined = time.monotonic()
             if move.kind == "breakout":
@@ -242,4 +246,11 @@ class Bot:
         except Exception as error:  # noqa: BLE001 - a failed move is recorded, not raised
             self.errors.append(str(error) or repr(error))
             log.warning("bot %s: %r", self.person_id, error)
+        finally:
+            move.phases = self.peer.marks
+
+    @staticmethod
+    async def _leave(old: LiveKitPeer, move: Move) -> None:
+        await old.leave()
+        move.left = time.monotonic()
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import array
 import asyncio
 import fractions
+import functools
 import logging
 import math
 import time
@@ -104,16 +105,7 @@ class ToneTrack(MediaStreamTrack):
         if not 0.0 < amplitude <= 1.0:
             raise ToneError(f"tone amplitude {amplitude!r} must be in (0, 1]")
         self.frequency_hz = float(whole)
-        # Cycles per frame is whole/50; the waveform repeats after
-        # 50/gcd(whole, 50) frames.
-        period_frames = 50 // math.gcd(whole, 50)
-        peak = amplitude * 32767
-        step = 2 * math.pi * whole / SAMPLE_RATE
-        samples = array.array("h", (round(peak * math.sin(step * n))
-                                    for n in range(period_frames * FRAME_SAMPLES)))
-        raw = samples.tobytes()
-        size = FRAME_SAMPLES * 2
-        self._frames = [raw[i * size:(i + 1) * size] for i in range(period_frames)]
+        self._frames = _tone_frames(whole, amplitude)
         self._start: float | None = None
         self._index = 0
 
@@ -134,6 +126,22 @@ class ToneTrack(MediaStreamTrack):
         frame.time_base = fractions.Fraction(1, SAMPLE_RATE)
         self._index += 1
         return frame
+
+
+@functools.lru_cache(maxsize=64)
+def _tone_frames(whole_hz: int, amplitude: float) -> tuple[bytes, ...]:
+    """One phase period of a tone as s16 frames, computed once per tone (a
+    synthetic participant makes a new ``ToneTrack`` in every room it joins)."""
+    # Cycles per frame is whole/50; the waveform repeats after
+    # 50/gcd(whole, 50) frames.
+    period_frames = 50 // math.gcd(whole_hz, 50)
+    peak = amplitude * 32767
+    step = 2 * math.pi * whole_hz / SAMPLE_RATE
+    samples = array.array("h", (round(peak * math.sin(step * n))
+                                for n in range(period_frames * FRAME_SAMPLES)))
+    raw = samples.tobytes()
+    size = FRAME_SAMPLES * 2
+    return tuple(raw[i * size:(i + 1) * size] for i in range(period_frames))
 
 
 def goertzel_power(samples: Iterable[float], frequency_hz: float, rate: float) -> float:
@@ -248,7 +256,8 @@ class Hearing:
 
 
 async def listen(track: MediaStreamTrack, detector: ToneDetector,
-                 on_detect: Callable[[frozenset[float]], None]) -> None:
+                 on_detect: Callable[[frozenset[float]], None],
+                 on_first_frame: Callable[[], None] | None = None) -> None:
     """Feed ``track`` into ``detector`` until the track ends.
 
     Keeps reading even when no analysis is due, because aiortc queues every
@@ -260,6 +269,9 @@ async def listen(track: MediaStreamTrack, detector: ToneDetector,
             frame = await track.recv()
         except MediaStreamError:
             return
+        if on_first_frame is not None:
+            on_first_frame()
+            on_first_frame = None
         result = detector.feed(frame)
         if result is not None:
             on_detect(result)

@@ -10,10 +10,11 @@ from exercises import names
 from exercises.answers import MAX_TEXT_CHARS, MAX_WORD_CHARS
 from orchestrator.root import cli
 from signalling import contract as contract_module
-from signalling import wire
+from signalling import wire, wirenames
 from signalling.contract import HEADER, WEB_CONTRACT, contract, render_js
 from signalling.media.verdict import Thresholds
-from signalling.wire import COMMAND_SCHEMAS, SCHEMAS, Command, Event, Field
+from signalling.wire import COMMAND_SCHEMAS, SCHEMAS, Field
+from signalling.wirenames import Command, Event
 
 
 def test_committed_contract_js_is_rendered_from_the_python_definitions() -> None:
@@ -42,8 +43,8 @@ def test_figures_are_read_from_the_python_objects() -> None:
     }
     assert c["events"] == {e.name: e.value for e in Event}
     assert c["commands"] == {c.name: c.value for c in Command}
-    assert c["namespaces"] == {"PARTICIPANT": wire.PARTICIPANT,
-                               "FACILITATOR": wire.FACILITATOR, "OPS": wire.OPS}
+    assert c["namespaces"] == {"PARTICIPANT": wirenames.PARTICIPANT,
+                               "FACILITATOR": wirenames.FACILITATOR, "OPS": wirenames.OPS}
     assert c["name_refusals"] == list(names.REFUSALS)
 
 

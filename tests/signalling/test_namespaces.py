@@ -31,6 +31,7 @@ class Server:
     url: str
     services: Services
     pass_id: str
+    sio: socketio.AsyncServer
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ async def server() -> AsyncIterator[Server]:
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         state = await services.passes.create_pass(demo_class())
         try:
-            yield Server(f"http://127.0.0.1:{port}", services, state.id)
+            yield Server(f"http://127.0.0.1:{port}", services, state.id, sio)
         finally:
             await tasks.cancel_all()
             await runner.cleanup()
@@ -131,3 +132,51 @@ async def test_a_facilitator_command_is_acked_with_the_new_version(server: Serve
         assert "running step 1/5" in refused["error"]["message"]
     finally:
         await client.disconnect()
+
+
+async def test_a_participant_who_leaves_while_being_let_in_leaves_no_trace_and_no_error(
+        server: Server, caplog: pytest.LogCaptureFixture) -> None:
+    ticket = await server.services.participants.invite(server.pass_id, Member("p-b", "Bo"))
+    access = server.services.access
+    checking, go_on = asyncio.Event(), asyncio.Event()
+    admit = access.admit
+
+    async def slow_admit(credential: object, kind: Any) -> Any:
+        checking.set()
+        await go_on.wait()
+        return await admit(credential, kind)
+
+    handler = server.sio.namespace_handlers["/participant"]
+    handled: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+    trigger = handler.trigger_event
+
+    async def watched(event: str, *args: Any) -> Any:
+        try:
+            result = await trigger(event, *args)
+        except BaseException as error:
+            handled.set_result(error)
+            raise
+        if event == "connect":
+            handled.set_result(result)
+        return result
+
+    access.admit = slow_admit  # type: ignore[method-assign]
+    handler.trigger_event = watched
+    client = socketio.AsyncClient(serializer="msgpack", reconnection=False)
+    connecting = asyncio.create_task(client.connect(
+        server.url, namespaces=["/participant"], auth={"ticket": ticket},
+        transports=["websocket"], wait_timeout=10))
+    try:
+        await asyncio.wait_for(checking.wait(), 10)
+        # The connection is lost mid-admission (a closed tab, a lost network: the
+        # server's reader waits for the admission, so its writer finds out).
+        for eio_sid in list(server.sio.eio.sockets):
+            await server.sio.eio.disconnect(eio_sid)
+        go_on.set()
+        assert await asyncio.wait_for(handled, 10) is False, "refused quietly, no exception"
+    finally:
+        connecting.cancel()
+        await asyncio.gather(connecting, return_exceptions=True)
+        await client.disconnect()
+    assert "p-b" not in (await server.services.store.load(server.pass_id)).present
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

@@ -9,7 +9,7 @@ from exercises.demo import demo_class
 from exercises.state import Member, PassState, Phase
 from orchestrator.readmodels import PassView
 from signalling.notifier import SocketNotifier
-from signalling.wire import PARTICIPANT, Event
+from signalling.wirenames import PARTICIPANT, Event
 
 
 class Recorder:

@@ -7,6 +7,8 @@
 import { createInterface } from "node:readline";
 import { io } from "socket.io-client";
 import msgpackParser from "socket.io-msgpack-parser";
+import { COMMANDS, EVENTS, NAMESPACES } from "../src/contract.js";
+import { REF_STATS } from "./ref-events.mjs";
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const reply = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
@@ -23,6 +25,8 @@ const group = (name = "onlive") => {
 let waiter = null;
 
 let lastState = null;
+// The last cue of each kind a participant got (the reference server repeats them).
+const lastCues = {};
 
 function options(url, auth) {
   return { transports: ["websocket"], parser: msgpackParser, auth, reconnection: false,
@@ -55,20 +59,20 @@ function connectOne(url, ticket, members) {
   const client = { socket: null, version: -1, done: false, at: 0, started: now(), acked: 0,
                    room: null, members };
   return new Promise((resolve) => {
-    const s = io(url + "/participant", options(url, { ticket }));
+    const s = io(url + NAMESPACES.PARTICIPANT, options(url, { ticket }));
     client.socket = s;
-    s.on("snapshot", (d) => {
+    s.on(EVENTS.SNAPSHOT, (d) => {
       if (!client.acked) { client.acked = now(); resolve(client); }
       const v = d?.state?.version ?? d?.version;
       if (typeof v === "number" && v > client.version) client.version = v;
     });
-    s.on("state", (d) => {
+    s.on(EVENTS.STATE, (d) => {
       if (d.version > client.version) client.version = d.version;
       lastState = d;
-      notify("state", client, d);
+      notify(EVENTS.STATE, client, d);
     });
-    s.on("cue", (d) => notify("cue", client, d));
-    s.on("assignment", (d) => { client.room = d.room; notify("assignment", client, d); });
+    s.on(EVENTS.CUE, (d) => { if (d?.kind) lastCues[d.kind] = d; notify(EVENTS.CUE, client, d); });
+    s.on(EVENTS.ASSIGNMENT, (d) => { client.room = d.room; notify(EVENTS.ASSIGNMENT, client, d); });
     s.on("connect_error", (e) => { client.error = String(e?.message || e); resolve(client); });
     setTimeout(() => {
       if (!client.acked) { client.error = "no snapshot within 180 s"; resolve(client); }
@@ -102,7 +106,7 @@ const ops = {
 
   async facilitator({ url, credential, name }) {
     const g = group(name);
-    const facilitator = io(url + "/facilitator", options(url, { credential }));
+    const facilitator = io(url + NAMESPACES.FACILITATOR, options(url, { credential }));
     g.facilitator = facilitator;
     await new Promise((resolve, reject) => {
       facilitator.on("connect", resolve);
@@ -112,19 +116,19 @@ const ops = {
   },
 
   async command({ command, name }) {
-    return { ack: await call(group(name).facilitator, "command", command) };
+    return { ack: await call(group(name).facilitator, EVENTS.COMMAND, command) };
   },
 
   // Repeat one command; per round, the time until the last participant has
   // the new state (or the cue, then the state: `broadcast` is two fan-outs).
-  async rounds({ command, rounds, gap_ms = 200, until = "state", name }) {
+  async rounds({ command, rounds, gap_ms = 200, until = EVENTS.STATE, name }) {
     const { participants, facilitator } = group(name);
     const last = [], median = [];
     for (let r = 0; r < rounds; r++) {
       const base = Math.max(...participants.map((c) => c.version));
-      const done = wait(participants, until, (c, d) => until !== "state" || d.version > base, 30000);
+      const done = wait(participants, until, (c, d) => until !== EVENTS.STATE || d.version > base, 30000);
       const t0 = now();
-      const ack = await call(facilitator, "command", command);
+      const ack = await call(facilitator, EVENTS.COMMAND, command);
       if (!ack.ok) throw new Error(`command refused: ${JSON.stringify(ack)}`);
       await done;
       const times = participants.map((c) => c.at - t0).sort((a, b) => a - b);
@@ -141,17 +145,17 @@ const ops = {
     const { participants, facilitator } = group(name);
     const open = [], recall = [], rooms = [];
     for (let r = 0; r < rounds; r++) {
-      let done = wait(participants, "assignment", (c, d) => d.kind === "breakout" && !!d.token, 30000);
+      let done = wait(participants, EVENTS.ASSIGNMENT, (c, d) => d.kind === "breakout" && !!d.token, 30000);
       let t0 = now();
-      const ack = await call(facilitator, "command", { name: "open_breakouts" });
+      const ack = await call(facilitator, EVENTS.COMMAND, { name: COMMANDS.OPEN_BREAKOUTS });
       if (!ack.ok) throw new Error(`open refused: ${JSON.stringify(ack)}`);
       await done;
       open.push(Math.max(...participants.map((c) => c.at - t0)));
       rooms.push(new Set(participants.map((c) => c.room)).size);
       await sleep(gap_ms);
-      done = wait(participants, "assignment", (c, d) => d.kind === "main", 30000);
+      done = wait(participants, EVENTS.ASSIGNMENT, (c, d) => d.kind === "main", 30000);
       t0 = now();
-      const back = await call(facilitator, "command", { name: "recall", countdown: 0 });
+      const back = await call(facilitator, EVENTS.COMMAND, { name: COMMANDS.RECALL, countdown: 0 });
       if (!back.ok) throw new Error(`recall refused: ${JSON.stringify(back)}`);
       await done;
       recall.push(Math.max(...participants.map((c) => c.at - t0)));
@@ -161,11 +165,11 @@ const ops = {
   },
 
   async stats({ gc = false, name }) {
-    return { stats: await call(group(name).facilitator, "stats", { gc }) };
+    return { stats: await call(group(name).facilitator, REF_STATS, { gc }) };
   },
 
   async sample() {
-    return { state: lastState };
+    return { state: lastState, cues: lastCues };
   },
 
   async memory() {

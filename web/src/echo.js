@@ -4,7 +4,7 @@
 // Nothing is recorded on either side: the echo peer only forwards frames.
 
 import { call } from "./connection.js";
-import { ECHO_THRESHOLDS } from "./contract.js"; // the thresholds the server judges by
+import { ECHO_THRESHOLDS, EVENTS } from "./contract.js"; // the thresholds the server judges by
 
 const ICE_GATHER_MS = 5000;
 
@@ -85,7 +85,7 @@ export class EchoTest {
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
     if (this.closed) return;
-    const ack = await call(this.socket, "echo_offer", { sdp: pc.localDescription.sdp, type: "offer" }, 15000);
+    const ack = await call(this.socket, EVENTS.ECHO_OFFER, { sdp: pc.localDescription.sdp, type: "offer" }, 15000);
     this.session = ack.session;
     this.reportAfter = ack.report_after ?? null;
     if (this.closed) {
@@ -97,7 +97,7 @@ export class EchoTest {
 
   /** Waits until the server has measured (a few seconds after media flows). */
   async report() {
-    const ack = await call(this.socket, "echo_report", { session: this.session }, 30000);
+    const ack = await call(this.socket, EVENTS.ECHO_REPORT, { session: this.session }, 30000);
     return ack.report;
   }
 
@@ -112,7 +112,7 @@ export class EchoTest {
     }
     if (session) {
       try {
-        await call(this.socket, "echo_close", { session }, 5000);
+        await call(this.socket, EVENTS.ECHO_CLOSE, { session }, 5000);
       } catch {
         /* the pool ends idle sessions by itself */
       }

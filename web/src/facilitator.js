@@ -8,7 +8,7 @@ import { $, h, fill } from "./dom.js";
 import { t, tx, pick, errorKey, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
 import { staffCredential } from "./signon.js";
-import { LIMITS, NAMESPACES } from "./contract.js";
+import { COMMANDS, EVENTS, LIMITS, NAMESPACES } from "./contract.js";
 import { ServerClock, countdownOf, turnOf } from "./clock.js";
 import { alertText, Countdown, connectionStatus, CueBanner, showStatus, showNotice, cueText } from "./ui.js";
 import { MediaStage, mediaControls } from "./media.js";
@@ -63,52 +63,53 @@ function start(cred) {
       showNotice(code, "facilitator");
     },
   });
-  socket.on("snapshot", (view) => accept(view, true));
-  socket.on("facilitator", (view) => accept(view, false));
-  socket.on("cue", (cue) => {
+  socket.on(EVENTS.SNAPSHOT, (view) => accept(view, true));
+  socket.on(EVENTS.FACILITATOR, (view) => accept(view, false));
+  socket.on(EVENTS.CUE, (cue) => {
     clock.sample(cue.server_now);
     if (cue.kind === "facilitator-joined") return; // told to the group; the panel knows
     cues.show(cueText(cue), cue.kind);
   });
   // Help requests come with every view (kept on the server); alerts come live
   // and, after a reload, with the snapshot.
-  socket.on("alert", (item) => {
+  socket.on(EVENTS.ALERT, (item) => {
     if (!app.alerts.some((a) => a.id === item.id)) app.alerts.unshift(item);
     renderLogs();
   });
 
   const commands = {
-    "#cmd-start": ["start"], "#cmd-back": ["back"], "#cmd-next": ["next"], "#cmd-pause": ["pause"],
-    "#cmd-resume": ["resume"], "#cmd-extend": ["extend", { seconds: 60 }], "#cmd-open": ["open_breakouts"],
+    "#cmd-start": [COMMANDS.START], "#cmd-back": [COMMANDS.BACK], "#cmd-next": [COMMANDS.NEXT],
+    "#cmd-pause": [COMMANDS.PAUSE], "#cmd-resume": [COMMANDS.RESUME],
+    "#cmd-extend": [COMMANDS.EXTEND, { seconds: 60 }], "#cmd-open": [COMMANDS.OPEN_BREAKOUTS],
   };
   for (const [selector, [name, args]] of Object.entries(commands)) {
     $(selector).addEventListener("click", () => command(name, args));
   }
   $("#cmd-end").addEventListener("click", () => {
-    if (window.confirm(t("fac.end.confirm"))) command("end");
+    if (window.confirm(t("fac.end.confirm"))) command(COMMANDS.END);
   });
   $("#recall-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const seconds = Math.max(0, Math.min(LIMITS.recallSeconds, Math.round(Number($("#recall-seconds").value) || 0)));
-    command("recall", { countdown: seconds });
+    command(COMMANDS.RECALL, { countdown: seconds });
   });
   $("#broadcast-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = $("#broadcast-text").value.trim();
     if (!text) return;
-    if (await command("broadcast", { text }, "fac.broadcast.sent")) $("#broadcast-text").value = "";
+    if (await command(COMMANDS.BROADCAST, { text }, "fac.broadcast.sent")) $("#broadcast-text").value = "";
   });
   $("#move-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const person = $("#move-person").value;
     const group = Number($("#move-group").value);
-    if (person && Number.isInteger(group)) boardCommand("move", { person_id: person, to_group: group });
+    if (person && Number.isInteger(group)) boardCommand(COMMANDS.MOVE, { person_id: person, to_group: group });
   });
   $("#swap-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const first = $("#swap-first").value;
     const second = $("#swap-second").value;
-    if (first && second) boardCommand("swap", { person_id: first, other_id: second });
+    if (first && second) boardCommand(COMMANDS.SWAP, { person_id: first, other_id: second });
   });
   $("#join-main").addEventListener("click", () => goToRoom(app.view && app.view.main_room));
   setupEditDialog();
@@ -149,7 +150,7 @@ async function goToRoom(room) {
     while (app.wantedRoom && (stage.roomName !== app.wantedRoom || !stage.connected)) {
       const target = app.wantedRoom;
       try {
-        const ack = await call(app.socket, "command", { name: "join_room", room: target });
+        const ack = await call(app.socket, EVENTS.COMMAND, { name: COMMANDS.JOIN_ROOM, room: target });
         await stage.join({ url: ack.url, token: ack.token, room: ack.room });
       } catch (error) {
         console.warn("joining", target, "failed", error);
@@ -170,7 +171,7 @@ async function command(name, args = {}, doneKey = `fac.done.${name}`, statusEl =
     statusEl.hidden = false;
   };
   try {
-    await call(app.socket, "command", { name, ...args });
+    await call(app.socket, EVENTS.COMMAND, { name, ...args });
     say(t(doneKey) === doneKey ? "fac.done" : doneKey, {}, "status");
     return true;
   } catch (error) {
@@ -404,7 +405,7 @@ function renderLogs() {
         h("button", { type: "button", class: "btn btn-small btn-primary", disabled: !target || stage.roomName === target,
           "aria-label": `${t("fac.help.goto")}: ${item.name}, ${room}`, onclick: () => goToRoom(target) }, t("fac.help.goto")),
         h("button", { type: "button", class: "btn btn-small", "aria-label": `${t("fac.help.done")}: ${item.name}`,
-          onclick: () => command("help_done", { help_id: item.id }) }, t("fac.help.done"))));
+          onclick: () => command(COMMANDS.HELP_DONE, { help_id: item.id }) }, t("fac.help.done"))));
   }));
   // Who is reconnecting to sound and picture now (from the roster): one line, gone when they are back.
   const reconnecting = (view?.roster || []).filter((m) => m.connected && m.quality === "lost").map((m) => m.name);
@@ -462,7 +463,7 @@ function setupEditDialog() {
       args.duration = Math.round(Number(duration));
     }
     try {
-      await call(app.socket, "command", { name: "edit_step", ...args });
+      await call(app.socket, EVENTS.COMMAND, { name: COMMANDS.EDIT_STEP, ...args });
       applyEdit(item.id, args);
       dialog.close();
     } catch (error) {

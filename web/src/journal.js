@@ -5,6 +5,7 @@
 import { $, h, fill } from "./dom.js";
 import { t, tx, pick, getLang, errorKey, onLangChange } from "./i18n.js";
 import { call } from "./connection.js";
+import { EVENTS } from "./contract.js";
 
 /** Newest first; entries with the same time keep the server's order. */
 export function newestFirst(entries) {
@@ -67,7 +68,7 @@ export class Journal {
     fill(this.list);
     this.dialog.showModal();
     try {
-      const ack = await call(this.socket, "journal", {});
+      const ack = await call(this.socket, EVENTS.JOURNAL, {});
       this.entries = newestFirst(ack.entries);
       this.render();
     } catch (error) {

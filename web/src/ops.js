@@ -7,7 +7,7 @@ import { $, h, fill } from "./dom.js";
 import { t, pick, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
 import { staffCredential } from "./signon.js";
-import { NAMESPACES } from "./contract.js";
+import { EVENTS, NAMESPACES } from "./contract.js";
 import { alertText, connectionStatus, showStatus } from "./ui.js";
 
 const POLL_MS = 3000;
@@ -26,19 +26,19 @@ function start(cred) {
   const socket = connect(NAMESPACES.OPS, { credential: cred });
   app.socket = socket;
   connectionStatus($("#conn"), socket);
-  socket.on("snapshot", (data) => {
+  socket.on(EVENTS.SNAPSHOT, (data) => {
     app.data = data;
     app.extraAlerts = [];
     render();
   });
-  socket.on("alert", (item) => {
+  socket.on(EVENTS.ALERT, (item) => {
     app.extraAlerts.unshift(item);
     render();
   });
   setInterval(async () => {
     if (!socket.connected || document.hidden) return;
     try {
-      app.data = await call(socket, "sync", {}, 5000);
+      app.data = await call(socket, EVENTS.SYNC, {}, 5000);
       app.extraAlerts = [];
       render();
     } catch (error) {

@@ -7,7 +7,7 @@ import "./norecord.js"; // first: before any library is evaluated
 import { $, h, fill, sleep } from "./dom.js";
 import { t, tx, pick, errorKey, setupLanguage, onLangChange } from "./i18n.js";
 import { readCredential, connect, call } from "./connection.js";
-import { LIMITS, NAMESPACES } from "./contract.js";
+import { EVENTS, LIMITS, NAMESPACES } from "./contract.js";
 import { ServerClock, countdownOf, turnOf } from "./clock.js";
 import { Countdown, connectionStatus, CueBanner, showStatus, showNotice, cueText } from "./ui.js";
 import { MediaStage, mediaControls } from "./media.js";
@@ -100,7 +100,7 @@ function start(ticketValue) {
   if (choice && choice.joined) enterPass(choice);
   else showScreen("waiting");
 
-  socket.on("snapshot", (snap) => {
+  socket.on(EVENTS.SNAPSHOT, (snap) => {
     clock.sample(snap.state.server_now);
     app.view = snap.state;
     app.answer = snap.answer;
@@ -114,11 +114,11 @@ function start(ticketValue) {
     }
     render();
   });
-  socket.on("follow_up", (data) => {
+  socket.on(EVENTS.FOLLOW_UP, (data) => {
     app.followUp = { step_id: data.step_id, commitment: data.commitment ?? null };
     render();
   });
-  socket.on("state", (view) => {
+  socket.on(EVENTS.STATE, (view) => {
     clock.sample(view.server_now);
     if (app.view && view.version <= app.view.version) return; // stale
     // `after`: the version of the view the server sent before this one (versions
@@ -136,16 +136,16 @@ function start(ticketValue) {
     // seen by a thousand people does not come back as a thousand syncs at once.
     if (gap) scheduleResync();
   });
-  socket.on("assignment", (assignment) => {
+  socket.on(EVENTS.ASSIGNMENT, (assignment) => {
     setAssignment(assignment, false);
     render();
   });
-  socket.on("cue", (cue) => {
+  socket.on(EVENTS.CUE, (cue) => {
     clock.sample(cue.server_now);
     if (!cueIsMine(cue)) return;
     cues.show(cueText(cue), cue.kind);
   });
-  socket.on("results", (results) => {
+  socket.on(EVENTS.RESULTS, (results) => {
     if (!app.view || !app.view.step || results.step !== app.view.step.id) return;
     app.results = results;
     renderSharedResults();
@@ -160,7 +160,7 @@ function start(ticketValue) {
   $("#help-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      await call(socket, "help", { text: $("#help-text").value.trim() });
+      await call(socket, EVENTS.HELP, { text: $("#help-text").value.trim() });
       showStatus($("#help-status"), "help.sent");
       $("#help-text").value = "";
       closeHelp();
@@ -181,10 +181,10 @@ function showScreen(name) {
 /** Pre-join "continue": the chosen name first, and a token that carries it. */
 async function chooseName(choice) {
   if (choice.name) {
-    const ack = await call(app.socket, "set_name", { name: choice.name });
+    const ack = await call(app.socket, EVENTS.SET_NAME, { name: choice.name });
     choice.name = ack.name;
     // The token in hand was minted with the old name; LiveKit shows a token's name.
-    const fresh = await call(app.socket, "token", {});
+    const fresh = await call(app.socket, EVENTS.TOKEN, {});
     if (!app.assignment || fresh.assignment.version >= app.assignment.version) app.assignment = fresh.assignment;
   }
 }
@@ -230,7 +230,7 @@ function scheduleResync() {
 
 async function resync() {
   try {
-    const snap = await call(app.socket, "sync", {});
+    const snap = await call(app.socket, EVENTS.SYNC, {});
     clock.sample(snap.state.server_now);
     if (!app.view || snap.state.version >= app.view.version) {
       const stepChanged = !app.view?.step || !snap.state.step || app.view.step.id !== snap.state.step.id;
@@ -286,7 +286,7 @@ async function reconcile() {
       try {
         let fresh = target;
         if (!fresh.token || (fresh.expires_at && fresh.expires_at - clock.now() < TOKEN_MARGIN_S)) {
-          const ack = await call(app.socket, "token", {});
+          const ack = await call(app.socket, EVENTS.TOKEN, {});
           fresh = ack.assignment;
           if (fresh.version >= app.assignment.version) app.assignment = fresh;
           if (!fresh.room) continue;
@@ -298,7 +298,7 @@ async function reconcile() {
         await sleep(Math.min(5000, 500 * 2 ** Math.min(attempt, 4)));
         // The token may be stale (or the room gone after a move): ask again.
         try {
-          const ack = await call(app.socket, "token", {});
+          const ack = await call(app.socket, EVENTS.TOKEN, {});
           if (ack.assignment.version >= app.assignment.version) app.assignment = ack.assignment;
         } catch {
           /* offline: the socket's reconnect brings a new snapshot */
@@ -315,7 +315,7 @@ async function reconcile() {
 function reportQuality(level) {
   if (level === app.quality) return;
   app.quality = level;
-  app.socket?.emit("quality", { level });
+  app.socket?.emit(EVENTS.QUALITY, { level });
 }
 
 function reconnectMedia() {
@@ -499,7 +499,7 @@ async function renderSummary(view) {
   if (app.commitment === undefined) {
     app.commitment = null;
     try {
-      const ack = await call(app.socket, "journal", {});
+      const ack = await call(app.socket, EVENTS.JOURNAL, {});
       const mine = (ack.entries || []).filter((e) => e.pass === view.pass && e.kind === "commitment");
       app.commitment = mine.length ? mine[mine.length - 1].value.text || "" : "";
     } catch {
@@ -567,7 +567,7 @@ function renderAnswer(view, step) {
   const form = answerForm(step, {
     saved: app.answer,
     send: async (value, clientId) => {
-      const ack = await call(app.socket, "answer", { step_id: step.id, client_id: clientId, value });
+      const ack = await call(app.socket, EVENTS.ANSWER, { step_id: step.id, client_id: clientId, value });
       app.answer = { client_id: clientId, value };
       return ack;
     },

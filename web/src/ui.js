@@ -5,6 +5,7 @@ import { h } from "./dom.js";
 import { t, pick, onLangChange } from "./i18n.js";
 import { remainingMs, formatMs } from "./clock.js";
 import { onRetry, RETRYABLE } from "./connection.js";
+import { EVENTS } from "./contract.js";
 
 const TICK_MS = 200;
 
@@ -102,7 +103,7 @@ export function connectionStatus(el, socket, { onRefused = () => {} } = {}) {
   });
   // Notices about the server itself: a restart (this page reconnects to
   // another worker), the live store or the media server away and back.
-  socket.on("service", (notice) => {
+  socket.on(EVENTS.SERVICE, (notice) => {
     const code = notice && notice.code;
     if (code === "store_up" || code === "media_up") key = socket.connected ? "conn.online" : key;
     else if (code && t(`service.${code}`) !== `service.${code}`) key = `service.${code}`;

@@ -8,6 +8,7 @@ import { LIMITS, ECHO_THRESHOLDS, EVENTS, COMMANDS, NAME_REFUSALS } from "../src
 import { STRINGS, interpolate, errorKey } from "../src/i18n.js";
 
 const SRC = new URL("../src/", import.meta.url);
+const BENCH = new URL("../bench/", import.meta.url);
 
 test("sentences that quote the server's figures are filled from the contract", () => {
   const { good, fair } = ECHO_THRESHOLDS;
@@ -48,28 +49,32 @@ test("no string types a server limit or threshold as a number", () => {
   }
 });
 
-// Event and command names stay literals in the page scripts (switching every
-// call would churn files others edit); this reads the literals the usual
-// forms use (call(s, "x"), socket.on("x"), emit("x"), command("x"), the
-// facilitator's button table) and checks each against the contract.
-test("every event and command name the pages use is in the contract", async () => {
+// Event and command names come from the contract (EVENTS.X, COMMANDS.X), as the
+// server's come from signalling/wirenames.py: this reads the pages and the load
+// generator (bench/) in the usual forms (call(s, x), socket.on(x), emit(x),
+// command(x), boardCommand(x), the facilitator's button table, a command's
+// { name: x }) and refuses a string literal there, and a member the contract
+// does not define.
+test("the pages and the load generator name events and commands only through the contract", async () => {
   const socketIoOwn = new Set(["connect", "disconnect", "connect_error"]);
-  const events = new Set();
-  const commands = new Set();
-  for (const file of (await readdir(SRC)).filter((f) => f.endsWith(".js") && f !== "contract.js")) {
-    const code = await readFile(new URL(file, SRC), "utf8");
-    for (const re of [/\bcall\([^,()]+,\s*"(\w+)"/g, /\bsocket\.on\("(\w+)"/g, /\.emit\("(\w+)"/g]) {
-      for (const [, name] of code.matchAll(re)) if (!socketIoOwn.has(name)) events.add(name);
+  const literals = [];
+  const used = { EVENTS: new Set(), COMMANDS: new Set() };
+  const scripts = async (dir) => (await readdir(dir)).filter((f) => /\.m?js$/.test(f) && f !== "contract.js")
+    .map((f) => new URL(f, dir));
+  for (const url of [...await scripts(SRC), ...await scripts(BENCH)]) {
+    const code = await readFile(url, "utf8");
+    const file = url.pathname.split("/").slice(-2).join("/");
+    for (const re of [/\bcall\([^,()]+,\s*"(\w+)"/g, /\bsocket\.on\("(\w+)"/g, /\.emit\("(\w+)"/g,
+      /\b(?:command|boardCommand)\("(\w+)"/g, /"#cmd-[\w-]+": \["(\w+)"/g, /EVENTS\.COMMAND, \{ name: "(\w+)"/g]) {
+      for (const [, name] of code.matchAll(re)) if (!socketIoOwn.has(name)) literals.push(`${file}: "${name}"`);
     }
-    for (const re of [/\bcommand\("(\w+)"/g, /"#cmd-[\w-]+": \["(\w+)"/g, /"command", \{ name: "(\w+)"/g]) {
-      for (const [, name] of code.matchAll(re)) commands.add(name);
-    }
+    for (const [, table, member] of code.matchAll(/\b(EVENTS|COMMANDS)\.(\w+)/g)) used[table].add(member);
   }
-  assert.ok(events.size >= 15 && commands.size >= 10, `found ${events.size} events, ${commands.size} commands`);
-  const knownEvents = new Set(Object.values(EVENTS));
-  const knownCommands = new Set(Object.values(COMMANDS));
-  assert.deepEqual([...events].filter((e) => !knownEvents.has(e)), [], "events the server does not define");
-  assert.deepEqual([...commands].filter((c) => !knownCommands.has(c)), [], "commands the server does not define");
+  assert.deepEqual(literals, [], "name it with EVENTS.X or COMMANDS.X from contract.js");
+  assert.ok(used.EVENTS.size >= 15 && used.COMMANDS.size >= 10,
+    `found ${used.EVENTS.size} events, ${used.COMMANDS.size} commands`);
+  assert.deepEqual([...used.EVENTS].filter((m) => !(m in EVENTS)), [], "events the server does not define");
+  assert.deepEqual([...used.COMMANDS].filter((m) => !(m in COMMANDS)), [], "commands the server does not define");
 });
 
 test("every refusal of a chosen name is explained in Swedish and English", () => {

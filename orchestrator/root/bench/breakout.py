@@ -29,6 +29,7 @@ from orchestrator.root.bench.harness import (
     table,
 )
 from orchestrator.root.bench.statedir import state_dir
+from signalling.wirenames import Command
 
 
 async def bench(n: int, rounds: int, work_dir: Path) -> dict[str, Any]:
@@ -45,7 +46,7 @@ async def bench(n: int, rounds: int, work_dir: Path) -> dict[str, Any]:
                   f"{joined['errors']}", file=sys.stderr)
         if not joined["connected"]:
             raise RuntimeError("no participant could connect")
-        for name in ("start", "next", "next"):  # the demo class's pair exercise
+        for name in (Command.START, Command.NEXT, Command.NEXT):  # the demo class's pair exercise
             await node.call("command", command={"name": name})
         await asyncio.sleep(1.0)
         out = await node.call("breakouts", rounds=rounds)

@@ -41,7 +41,8 @@ import redis.asyncio as aioredis
 
 from exercises.demo import demo_class
 from exercises.state import PassState
-from orchestrator.adapters.redis_store import _ANSWER, RedisStore
+from orchestrator.adapters.redis_answers import ANSWER_SCRIPT
+from orchestrator.adapters.redis_store import RedisStore
 from orchestrator.root import procs
 from orchestrator.root.bench.statedir import state_dir
 from orchestrator.root.bench.switch import percentile
@@ -154,7 +155,7 @@ async def _redis_mode(mode: str, rate: int, seconds: float, work: Path) -> Outco
     client = aioredis.from_url(procs.redis_url(port, password))
     try:
         store = RedisStore(client)
-        raw = await client.script_load(_ANSWER)
+        raw = await client.script_load(ANSWER_SCRIPT)
         sha = raw.encode() if isinstance(raw, str) else bytes(raw)
         cpu0 = _cpu_of(child.pid)
         latencies, wall, failures = await _lean_drive(port, password, sha, rate, seconds)

@@ -3,12 +3,13 @@
 N socket.io-client participants (one Node process, msgpack, websocket, each
 with its own ticket) join one pass on ``onlive serve`` (or on ``--workers``
 workers sharing Redis, participants spread over them); a facilitator sends
-``extend`` ``--rounds`` times, and for each round the time until the last
-participant has the new state is recorded; then ``broadcast`` (a cue, then
-the state). The same number of clients of the same load generator do the same
-against a minimal Node socket.io 4 server broadcasting the very payload onlive
-sent (``web/bench/ref-server.mjs``); the two are measured in alternation, a
-round each, so that both see the same load on a shared machine. Also: the workers' CPU per
+``extend`` ``--rounds`` times (each is announced: the "extended" cue, then
+the new state), and for each round the time until the last participant has the
+new state is recorded; then ``broadcast`` (a cue, then the state). The same
+number of clients of the same load generator do the same against a minimal
+Node socket.io 4 server sending the very messages onlive sent, cue and state
+(``web/bench/ref-server.mjs``); the two are measured in alternation, a round
+each, so that both see the same load on a shared machine. Also: the workers' CPU per
 command, memory per connected participant (RSS growth while the clients
 connect, divided by N) and the event-loop lag p99 over the rounds.
 """
@@ -41,9 +42,10 @@ from orchestrator.root.bench.harness import (
     table,
 )
 from orchestrator.root.bench.statedir import state_dir
+from signalling.wirenames import Command
 
-EXTEND = {"name": "extend", "seconds": 1}
-BROADCAST = {"name": "broadcast", "text": "Dags att samlas i stora rummet igen."}
+EXTEND = {"name": Command.EXTEND, "seconds": 1}
+BROADCAST = {"name": Command.BROADCAST, "text": "Dags att samlas i stora rummet igen."}
 WARM_UP = 3
 GAP_S = 0.2
 
@@ -61,18 +63,18 @@ async def bench(n: int, rounds: int, workers: int, work_dir: Path) -> dict[str, 
         setup = await make_pass(services.settings(), demo_class(), n)
         pids = services.worker_pids
         await node.call("facilitator", url=services.urls[0], credential=setup.facilitator)
-        await node.call("command", command={"name": "start"})
+        await node.call("command", command={"name": Command.START})
         await _settle()
         rss0 = sum(rss_kb(p) for p in pids)
         await _connect(node, services.urls, setup.tickets, "onlive")
         await _settle()
         rss1 = sum(rss_kb(p) for p in pids)
         await node.call("rounds", command=EXTEND, rounds=WARM_UP)
-        sample = (await node.call("sample"))["state"]
+        sample = await node.call("sample")
 
         # The reference: the same payload, the same number of clients.
         payload_path = work_dir / "payload.json"
-        payload_path.write_text(json.dumps(sample))
+        payload_path.write_text(json.dumps({"state": sample["state"], "cues": sample["cues"]}))
         port = procs.free_port()
         server = subprocess.Popen([node_binary(), "--expose-gc", str(BENCH_DIR / "ref-server.mjs"),
                                    str(port), str(payload_path)], cwd=BENCH_DIR,

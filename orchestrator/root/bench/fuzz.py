@@ -46,7 +46,7 @@ from exercises.state import Member
 from orchestrator.root.bench.fuzzcases import Case, EventCase, FrameCase, HttpCase, variants
 from orchestrator.root.bench.statedir import state_dir
 from orchestrator.tickets import Kind
-from signalling import wire
+from signalling import wirenames
 
 T = TypeVar("T")
 EVENT_TIMEOUT = 30.0
@@ -150,16 +150,16 @@ class FuzzRunner:
     async def start(self) -> None:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         self._redis = aioredis.from_url(self.target.redis_url)
-        auths = {wire.PARTICIPANT: {"ticket": self.target.ticket},
-                 wire.FACILITATOR: {"credential": self.target.facilitator},
-                 wire.OPS: {"credential": self.target.ops}}
+        auths = {wirenames.PARTICIPANT: {"ticket": self.target.ticket},
+                 wirenames.FACILITATOR: {"credential": self.target.facilitator},
+                 wirenames.OPS: {"credential": self.target.ops}}
         for namespace, auth in auths.items():
             await self._connect(namespace, auth)
         # The participant's join is the last change before the cases.
-        await self._command(wire.Command.START)
+        await self._command(wirenames.Command.START)
         for _ in range(100):
-            ack = await self.clients[wire.PARTICIPANT].call(
-                "sync", {}, namespace=wire.PARTICIPANT, timeout=EVENT_TIMEOUT)
+            ack = await self.clients[wirenames.PARTICIPANT].call(
+                wirenames.Event.SYNC, {}, namespace=wirenames.PARTICIPANT, timeout=EVENT_TIMEOUT)
             if ack.get("me"):
                 break
         self._baseline = await self.snapshot()
@@ -172,8 +172,9 @@ class FuzzRunner:
         self.clients[namespace] = client
 
     async def _command(self, name: str) -> Any:
-        return await self.clients[wire.FACILITATOR].call(
-            "command", {"name": name}, namespace=wire.FACILITATOR, timeout=EVENT_TIMEOUT)
+        return await self.clients[wirenames.FACILITATOR].call(
+            wirenames.Event.COMMAND, {"name": name}, namespace=wirenames.FACILITATOR,
+            timeout=EVENT_TIMEOUT)
 
     async def close(self) -> None:
         for client in self.clients.values():

@@ -26,14 +26,14 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from signalling import wire
+from signalling import wire, wirenames
 
 #: Commands a fuzzed facilitator never sends: ending the pass would make every
 #: later case an easy refusal.
-SPARED_COMMANDS = frozenset({wire.Command.END})
+SPARED_COMMANDS = frozenset({wirenames.Command.END})
 RESERVED = ("connect", "disconnect", "connect_error", "disconnecting", "message", "*",
             "newListener")
-NAMESPACES = (wire.PARTICIPANT, wire.FACILITATOR, wire.OPS)
+NAMESPACES = (wirenames.PARTICIPANT, wirenames.FACILITATOR, wirenames.OPS)
 ANSWER_KEYS = ("energy", "word", "text", "value", "choices", "words", "rating", "choice")
 
 
@@ -105,20 +105,20 @@ def answer_values() -> st.SearchStrategy[dict[str, Any]]:
 
 _PARTICIPANT_EVENTS = sorted(e for e in wire.SCHEMAS)
 _NAMESPACE_EVENTS: dict[str, list[str]] = {
-    wire.PARTICIPANT: _PARTICIPANT_EVENTS,
-    wire.FACILITATOR: [wire.Event.COMMAND, wire.Event.SYNC],
-    wire.OPS: [wire.Event.SYNC],
+    wirenames.PARTICIPANT: _PARTICIPANT_EVENTS,
+    wirenames.FACILITATOR: [wirenames.Event.COMMAND, wirenames.Event.SYNC],
+    wirenames.OPS: [wirenames.Event.SYNC],
 }
 
 
 def _with_name(name: str) -> st.SearchStrategy[dict[str, Any]]:
-    return _schema_payload(wire.COMMAND_SCHEMAS[wire.Command(name)]).map(
+    return _schema_payload(wire.COMMAND_SCHEMAS[wirenames.Command(name)]).map(
         lambda args: {**args, "name": name})
 
 
 def _command_payloads() -> st.SearchStrategy[Any]:
     # Built once per command (a flatmap would build a strategy for every draw).
-    known = st.one_of([_with_name(c.value) for c in wire.Command if c not in SPARED_COMMANDS])
+    known = st.one_of([_with_name(c.value) for c in wirenames.Command if c not in SPARED_COMMANDS])
     return st.one_of(known, known, known, values(), st.fixed_dictionaries({"name": scalars()}))
 
 
@@ -127,7 +127,7 @@ def event_cases(namespace: str) -> st.SearchStrategy[EventCase]:
     own = _NAMESPACE_EVENTS[namespace]
 
     def payload(event: str) -> st.SearchStrategy[Any]:
-        if event == wire.Event.COMMAND:
+        if event == wirenames.Event.COMMAND:
             return _command_payloads()
         if event in wire.SCHEMAS:
             return st.one_of(_schema_payload(wire.SCHEMAS[event]), values())
@@ -137,7 +137,7 @@ def event_cases(namespace: str) -> st.SearchStrategy[EventCase]:
         return payload(name).map(lambda data: EventCase(namespace, name, data))
 
     known = st.one_of([case(name) for name in own])
-    others = st.one_of([case(name) for name in [*_PARTICIPANT_EVENTS, wire.Event.COMMAND]
+    others = st.one_of([case(name) for name in [*_PARTICIPANT_EVENTS, wirenames.Event.COMMAND]
                         if name not in own])
     hostile_names = st.tuples(st.one_of(st.sampled_from(RESERVED), texts(70)), values()).map(
         lambda pair: EventCase(namespace, pair[0], pair[1]))
@@ -228,9 +228,9 @@ def http_cases() -> st.SearchStrategy[HttpCase]:
 
 def cases() -> st.SearchStrategy[Case]:
     """The mix a run draws from: mostly events, some HTTP requests, a few raw frames."""
-    events = st.one_of(event_cases(wire.PARTICIPANT), event_cases(wire.PARTICIPANT),
-                       event_cases(wire.PARTICIPANT), event_cases(wire.FACILITATOR),
-                       event_cases(wire.FACILITATOR), event_cases(wire.OPS))
+    events = st.one_of(event_cases(wirenames.PARTICIPANT), event_cases(wirenames.PARTICIPANT),
+                       event_cases(wirenames.PARTICIPANT), event_cases(wirenames.FACILITATOR),
+                       event_cases(wirenames.FACILITATOR), event_cases(wirenames.OPS))
     http, frames = http_cases(), frame_cases()
     # A branch by a uniform draw: one_of's own choice leans to its first branches.
     return st.one_of(events, events, events, events, events, http, frames)
@@ -249,8 +249,8 @@ def variants(case: Case) -> list[Case]:
 def batches(size: int) -> st.SearchStrategy[list[Case]]:
     """``size`` cases a batch: 80 % events, 15 % HTTP requests, 5 % raw frames (a fixed
     share: one_of's own choice leans to its first branches)."""
-    events = st.one_of(event_cases(wire.PARTICIPANT), event_cases(wire.PARTICIPANT),
-                       event_cases(wire.FACILITATOR), event_cases(wire.OPS))
+    events = st.one_of(event_cases(wirenames.PARTICIPANT), event_cases(wirenames.PARTICIPANT),
+                       event_cases(wirenames.FACILITATOR), event_cases(wirenames.OPS))
     n_http, n_frames = max(1, size * 15 // 100), max(1, size // 20)
     n_events = max(1, size - n_http - n_frames)
     return st.tuples(st.lists(events, min_size=n_events, max_size=n_events),

@@ -206,11 +206,13 @@ async def loop_lag_p99(url: str, credential: str) -> float:
     """The worker's event-loop lag p99 over the last minute, as ops sees it."""
     import socketio
 
+    from signalling.wirenames import OPS, Event
+
     client = socketio.AsyncClient(serializer="msgpack")
-    await client.connect(url, namespaces=["/ops"], auth={"credential": credential},
+    await client.connect(url, namespaces=[OPS], auth={"credential": credential},
                          headers={"Origin": url}, transports=["websocket"])
     try:
-        reply: dict[str, Any] = await client.call("sync", {}, namespace="/ops", timeout=30)
+        reply: dict[str, Any] = await client.call(Event.SYNC, {}, namespace=OPS, timeout=30)
     finally:
         await client.disconnect()
     return float(reply.get("loop_lag_ms", {}).get("p99_ms", float("nan")))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from exercises.demo import demo_class
 from exercises.state import PassState
-from orchestrator.adapters.redis_store import pack, unpack
+from orchestrator.adapters.redis_keys import pack, unpack
 
 
 def test_pass_state_survives_the_store_codec() -> None:

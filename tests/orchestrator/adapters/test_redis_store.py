@@ -15,6 +15,7 @@ from exercises.gym.attendance import PresenceLog
 from exercises.reducer import reduce
 from exercises.state import Member, PassState
 from orchestrator.adapters.redis_store import RedisStore
+from orchestrator.ports import Step
 from orchestrator.readmodels import AlertCode
 from tests.waiting import eventually
 
@@ -191,6 +192,44 @@ async def test_a_worker_reads_a_pass_another_worker_changed(store: RedisStore, r
     await other.update("p9", lambda s: reduce(s, ev.Join(Member("b", "B")), 3.0))
     seen = await store.load("p9")
     assert seen.present == {"b"} and set(seen.roster) == {"a", "b"} and seen.version == 3
+    await other_client.aclose()
+
+
+async def _calls(store: RedisStore) -> dict[str, int]:
+    return {k.removeprefix("cmdstat_"): int(v["calls"])
+            for k, v in (await store.r.info("commandstats")).items()}
+
+
+async def test_a_worker_replays_the_joins_of_another_instead_of_reading_the_roster(  # type: ignore[no-untyped-def]
+        store: RedisStore, redis_server) -> None:
+    await store.create_pass(PassState(id="p8", program="g", script=demo_class(), main_room="m"))
+    other_client = aioredis.from_url(redis_server.url)
+    other = RedisStore(other_client)
+    crowd = [Member(f"u{i}", f"U{i}", "IT") for i in range(300)]
+    def join(member: Member, now: float) -> Step:
+        return lambda s: reduce(s, ev.Join(member), now)
+
+    for member in crowd[:150]:
+        await store.update("p8", join(member, 1.0))
+    await other.load("p8")
+    await store.r.config_resetstat()
+    # Joins, a leave and a change of department, alternating between the workers.
+    for i, member in enumerate(crowd[150:]):
+        worker = (store, other)[i % 2]
+        await worker.update("p8", join(member, 2.0))
+    await other.update("p8", lambda s: reduce(s, ev.Leave("u3"), 3.0))
+    await other.update("p8", lambda s: reduce(s, ev.Join(replace(crowd[4], department="HR")), 4.0))
+    mine, theirs = await store.load("p8"), await other.load("p8")
+    assert "hgetall" not in await _calls(store), "no worker read the whole roster again"
+    whole = await RedisStore(store.r).load("p8")  # a worker that knew nothing reads it whole
+    assert mine == theirs == whole
+    assert len(whole.roster) == 300 and "u3" not in whole.present
+    assert whole.roster["u4"].department == "HR"
+    # Erasing someone deletes the logs (they carry names); workers then read whole.
+    await other.erase_person_records("u7")
+    assert await store.r.exists("onlive:pass:p8:changes") == 0
+    await other.update("p8", lambda s: reduce(s, ev.Leave("u8"), 5.0))
+    assert "u8" not in (await store.load("p8")).present
     await other_client.aclose()
 
 

@@ -102,6 +102,14 @@ async def test_five_peers_split_into_pair_and_trio_and_rejoin(rooms: Rooms) -> N
         report("split into pair and trio", timings)
         assert {p.room for p in pair} == {pair_room} and {p.room for p in trio} == {trio_room}
         await assert_hears_only_group([pair, trio], 2.0)
+        # The steps of joining, as onlive bench switch --phases reports them,
+        # happened in causal order (the offer made while the join was answered).
+        for p in peers:
+            m = p.marks
+            assert m["offer_made"] <= m["publisher_answer"] <= m["publisher_connected"] \
+                <= m["connected"], m
+            assert m["joined"] <= m["track_published"] <= m["publisher_answer"], m
+            assert m["audio_track"] <= m["first_frame"] <= m["tone_detected"], m
 
         # The plenary room closed when the last peer left (departure_timeout):
         # the orchestrator creates it again before sending people back. Wait

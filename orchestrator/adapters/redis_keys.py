@@ -1,0 +1,80 @@
+"""What the Redis store's parts share: key names, the msgpack codec, and the client.
+
+``RedisStore`` (``redis_store.py``) is made of parts, one per reason to
+change, each a class over ``RedisPart`` (the client, and a key scan); the
+keys they write are listed in ``redis_store``'s docstring.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+
+import msgpack
+import redis.asyncio as aioredis
+
+from exercises.state import Member
+from orchestrator.codec import from_plain, to_plain
+
+T = TypeVar("T")
+
+PREFIX = "onlive:"
+STREAM_MAXLEN = 10_000
+
+#: Members by their stored bytes: the same people are read again and again
+#: (the roster, who is expected) and decoding each by its type hints is slow.
+_MEMBERS: dict[bytes, Member] = {}
+_CACHE_LIMIT = 50_000
+
+
+def pack(value: Any) -> bytes:
+    return msgpack.packb(to_plain(value), use_bin_type=True)  # type: ignore[no-any-return]
+
+
+def unpack(tp: type[T], raw: bytes) -> T:
+    return from_plain(tp, msgpack.unpackb(raw, raw=False, strict_map_key=False))  # type: ignore[no-any-return]
+
+
+def as_str(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def as_bytes(value: bytes | str) -> bytes:
+    return value.encode() if isinstance(value, str) else value
+
+
+def str_fields(raw: Any) -> dict[str, str]:
+    return {as_str(k): as_str(v) for k, v in (raw or {}).items()}
+
+
+def k_pass(pass_id: str) -> str:
+    return f"{PREFIX}pass:{pass_id}"
+
+
+def decode_member(raw: bytes) -> Member:
+    member = _MEMBERS.get(raw)
+    if member is None:
+        if len(_MEMBERS) > _CACHE_LIMIT:
+            _MEMBERS.clear()
+        member = _MEMBERS[raw] = unpack(Member, raw)
+    return member
+
+
+def new_rev() -> str:
+    return uuid.uuid4().hex
+
+
+def people_changed(pipe: Any, pass_id: str) -> None:
+    """Queue the mark that a pass's presence, qualities or expected people changed:
+    random, so a key that expired and came back never repeats an old mark."""
+    pipe.set(f"{k_pass(pass_id)}:people", new_rev())
+
+
+class RedisPart:
+    """The client every part of the store talks through."""
+
+    def __init__(self, client: aioredis.Redis) -> None:
+        self.r = client
+
+    async def _scan(self, pattern: str) -> list[str]:
+        return sorted([as_str(k) async for k in self.r.scan_iter(match=pattern, count=500)])
