@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from breakout import Meeting
 from exercises import events as ev
 from exercises.answers import validate_answer
 from exercises.errors import IllegalCommand
@@ -38,6 +39,14 @@ from orchestrator.service import PassService
 log = logging.getLogger(__name__)
 
 CONNECTION_QUALITIES = frozenset({"excellent", "good", "poor", "lost", "unknown"})
+
+
+class _HistoryNeeded(Exception):
+    """A join met open groups before the pairing history was read (nothing was written)."""
+
+    def __init__(self, program: str) -> None:
+        super().__init__(program)
+        self.program = program
 
 
 class Participants:
@@ -72,8 +81,8 @@ class Participants:
 
     async def join(self, pass_id: str, person_id: str) -> PassState:
         member = await self.store.person(person_id)
-        state = await self.store.load(pass_id)
-        history = await self.store.history(state.program) if state.breakout else []
+        # The pairing history is read only when groups are open (rare for a join).
+        history: list[Meeting] | None = None
 
         # A late joiner's place is small work (one person against the open
         # groups), so unlike a whole round it is found inline.
@@ -81,10 +90,16 @@ class Participants:
             b = state.breakout
             late = None
             if b is not None and b.group_of(person_id) is None:
+                if history is None:
+                    raise _HistoryNeeded(state.program)
                 late = late_placement(state, member, history, now)
             return ev.Join(member, placement=late)
 
-        applied = await self.passes.apply(pass_id, make)
+        try:
+            applied = await self.passes.apply(pass_id, make)
+        except _HistoryNeeded as needed:
+            history = await self.store.history(needed.program)
+            applied = await self.passes.apply(pass_id, make)
         await self.store.mark_joined(pass_id, person_id, self.clock())
         log.info("participant joined", extra={"pass_id": pass_id, "participant_id": person_id})
         return applied.after

@@ -15,19 +15,17 @@ recipient:
   assignment per person) with one Redis round trip for all of them instead
   of one per message; other workers handle each as an ordinary ``emit``.
 - ``FanoutServer`` (an ``AsyncServer``) makes each engine.io socket a
-  ``_QuickSocket``, whose writer waits for its next packet under
-  ``asyncio.timeout`` instead of ``asyncio.wait_for``, which on Python 3.11
-  wraps every wait in a task of its own.
+  ``signalling.eiosocket.QuickSocket`` (lean in memory; see there).
 - A broadcast reaches a websocket client as one ready frame written straight
-  to its transport (``_QuickSocket.write_now``), built once for the whole
+  to its transport (``QuickSocket.write_now``), built once for the whole
   audience (server frames are unmasked, so every recipient's bytes are the
   same; Node's engine.io does the same with ``wsPreEncodedFrame``). This is
-  done only while the socket's writer waits on an empty queue, so nothing
-  queued or in flight is overtaken, and only while the client keeps up (less
-  than ``BACKLOG_LIMIT`` unsent); otherwise the packet is queued as before
-  and the writer applies aiohttp's flow control. Without it, each recipient
-  cost a queue hand-over, a wake-up of its writer task and the frame built
-  again by aiohttp, about half of a broadcast's CPU.
+  done only while nothing of the socket's is queued or in flight, so nothing
+  is overtaken, and only while the client keeps up (less than
+  ``BACKLOG_LIMIT`` unsent); otherwise the packet is queued as before and a
+  writer applies aiohttp's flow control. Without it, each recipient cost a
+  queue hand-over, a wake-up of its writer task and the frame built again by
+  aiohttp, about half of a broadcast's CPU.
 - ``batched()``: the broadcasts one command makes (a cue, then the new
   state, the facilitators' view) reach each local client in one write at the
   end instead of one write each; a write to a socket is most of what a
@@ -51,9 +49,7 @@ Read against python-socketio 5.18 (``async_manager.py``,
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import struct
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -61,26 +57,10 @@ from typing import Any
 
 import socketio
 from engineio import async_socket
-from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
-#: Unsent bytes above which a client gets broadcasts through its writer (flow control).
-BACKLOG_LIMIT = 64 * 1024
-
-
-def ws_frame(payload: bytes | str) -> bytes:
-    """One final, unmasked server frame (RFC 6455 section 5.2) carrying ``payload``:
-    binary for bytes, text for a string (engine.io's own choice per packet)."""
-    data, opcode = (payload, 0x2) if isinstance(payload, bytes) else (payload.encode(), 0x1)
-    size = len(data)
-    if size < 126:
-        header = struct.pack("!BB", 0x80 | opcode, size)
-    elif size < 1 << 16:
-        header = struct.pack("!BBH", 0x80 | opcode, 126, size)
-    else:
-        header = struct.pack("!BBQ", 0x80 | opcode, 127, size)
-    return header + data
+from signalling.eiosocket import LeanEngine, QuickSocket, ws_frame
 
 
 class _Batch:
@@ -102,7 +82,7 @@ class _Batch:
         for socket, parts in frames.items():
             if socket.closed or socket.closing:
                 continue
-            if not (isinstance(socket, _QuickSocket) and socket.write_now(b"".join(parts))):
+            if not (isinstance(socket, QuickSocket) and socket.write_now(b"".join(parts))):
                 for pkt in packets[socket]:
                     socket.queue.put_nowait(pkt)
 
@@ -129,66 +109,14 @@ def batched() -> Iterator[None]:
         batch.flush()
 
 
-class _QuickSocket(async_socket.AsyncSocket):  # type: ignore[misc]
-    #: The client's connection while its websocket handler runs (None before, after).
-    wire: asyncio.WriteTransport | None = None
-    #: The response ``wire`` belongs to: closed once either side began closing.
-    response: Any = None
-    #: Whether the writer waits for a packet (nothing of this socket's is in flight).
-    waiting = False
-
-    async def poll(self) -> list[Any]:
-        """``AsyncSocket.poll`` without a task per wait (see the module docstring)."""
-        try:
-            async with asyncio.timeout(self.server.ping_interval + self.server.ping_timeout):
-                self.waiting = True
-                try:
-                    first = await self.queue.get()
-                finally:
-                    self.waiting = False
-            self.queue.task_done()
-        except (TimeoutError, asyncio.CancelledError):
-            raise eio_exceptions.QueueEmpty() from None
-        if first is None:
-            return []
-        packets = [first]
-        while not self.queue.empty():
-            pkt = self.queue.get_nowait()
-            self.queue.task_done()
-            if pkt is None:
-                self.queue.put_nowait(None)
-                break
-            packets.append(pkt)
-        return packets
-
-    async def _websocket_handler(self, ws: Any) -> None:
-        # engine.io's aiohttp driver: ``environ`` and its ``WebSocketResponse`` are
-        # set before the handler runs.
-        request = getattr(ws, "environ", {}).get("aiohttp.request")
-        self.response = getattr(ws, "_sock", None)
-        self.wire = getattr(request, "transport", None) if self.response is not None else None
-        try:
-            await super()._websocket_handler(ws)
-        finally:
-            self.wire = self.response = None
-
-    def write_now(self, frame: bytes) -> bool:
-        """Write ``frame`` to the client now if nothing of its own is queued or in
-        flight and it keeps up; False (nothing written) otherwise."""
-        wire = self.wire
-        if wire is None or not self.waiting or not self.upgraded or self.upgrading \
-                or not self.queue.empty() or self.response.closed or wire.is_closing() \
-                or wire.get_write_buffer_size() > BACKLOG_LIMIT:
-            return False
-        wire.write(frame)
-        return True
-
-
 class FanoutServer(socketio.AsyncServer):  # type: ignore[misc]
+    def _engineio_server_class(self) -> type[LeanEngine]:
+        return LeanEngine
+
     async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> Any:
         socket = self.eio.sockets.get(eio_sid)
         if type(socket) is async_socket.AsyncSocket:
-            socket.__class__ = _QuickSocket  # same layout, one method differs
+            socket.__class__ = QuickSocket  # same layout, a few methods differ
         return await super()._handle_eio_connect(eio_sid, environ)
 
 
@@ -220,7 +148,7 @@ class FanoutRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             if batch is not None and batch.open:
                 held.append(socket)
                 continue
-            if isinstance(socket, _QuickSocket) and socket.write_now(frames):
+            if isinstance(socket, QuickSocket) and socket.write_now(frames):
                 continue
             for pkt in packets:
                 socket.queue.put_nowait(pkt)

@@ -1,7 +1,9 @@
 """Pass snapshots in Redis, under optimistic concurrency (a part of ``RedisStore``).
 
 ``pass:{id}`` holds the msgpack ``PassState`` without its roster and who is
-present, written only under ``WATCH``/``MULTI`` so that one writer wins per
+present, written only under ``WATCH``/``MULTI``, or by a script that writes
+only while the key holds the bytes this process last read or wrote
+(``redis_cas``: one round trip instead of three), so that one writer wins per
 version; ``pass:{id}:roster`` and ``pass:{id}:present`` hold those two, and
 each write sends only what changed. A process keeps its last few decoded
 states of a pass, and a read that meets stored bytes it knows decodes
@@ -21,6 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import fields, replace
 from typing import Any
 
@@ -30,6 +34,8 @@ from redis.exceptions import WatchError
 
 from exercises.script import ClassScript
 from exercises.state import PassState
+from orchestrator.adapters.redis_cas import MAX_ARGS as CAS_MAX_ARGS
+from orchestrator.adapters.redis_cas import CompareAndSet, Writes
 from orchestrator.adapters.redis_keys import (
     PREFIX,
     STREAM_MAXLEN,
@@ -50,7 +56,7 @@ MAX_CAS_ATTEMPTS = 50
 #: (``pass:{id}:changes``); a worker further behind reads the roster whole.
 CHANGES_KEPT = 256
 #: Recent snapshots of a pass each process keeps decoded (``PassSnapshots._cached``).
-STATES_KEPT = 16
+STATES_KEPT = 4
 #: Plain forms of the class scripts of running passes: a script changes only
 #: when a facilitator edits a step, and turning it into plain data is most of
 #: what writing a snapshot costs. Keyed by identity; the script is kept alive.
@@ -104,6 +110,18 @@ def _people_writes(pipe: Any, key: str, before: PassState | None,
                                     use_bin_type=True)}
 
 
+def _side_writes(pipe: Any, key: str, before: PassState, after: PassState,
+                 audit: dict[str, Any] | None) -> None:
+    """Queue what an update writes besides the snapshot: the roster and presence
+    changes, their change-log entry and the audit entry."""
+    pipe.xadd(f"{key}:changes", _people_writes(pipe, key, before, after),
+              maxlen=CHANGES_KEPT, approximate=True)
+    if audit is not None:
+        entry: dict[Any, Any] = {"version": str(after.version),
+                                 **{k: str(v) for k, v in audit.items()}}
+        pipe.xadd(f"{key}:audit", entry, maxlen=STREAM_MAXLEN, approximate=True)
+
+
 def _replay(base: PassState, raw: bytes, entries: Any) -> PassState | None:
     """The stored snapshot ``raw`` with the roster and presence of ``base`` carried
     forward by the change-log ``entries`` (newest first), or None when they do
@@ -152,6 +170,7 @@ class PassSnapshots(RedisPart):
         # The write of each pass this process has sent and not yet remembered (a
         # read that meets its bytes waits for it instead of reading the roster).
         self._writing: dict[str, asyncio.Future[None]] = {}
+        self._cas = CompareAndSet(client)
 
     async def create_pass(self, state: PassState) -> None:
         key = k_pass(state.id)
@@ -257,6 +276,11 @@ class PassSnapshots(RedisPart):
     async def _update(self, pass_id: str, step: Step,
                       audit: dict[str, Any] | None) -> Applied:
         key = k_pass(pass_id)
+        kept = self._states.get(pass_id)
+        if kept:
+            applied = await self._swap(pass_id, key, *kept[-1], step, audit)
+            if applied is not None:
+                return applied
         for _ in range(MAX_CAS_ATTEMPTS):
             async with self.r.pipeline(transaction=True) as pipe:
                 try:
@@ -276,24 +300,49 @@ class PassSnapshots(RedisPart):
                     stored = _core(after)
                     pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.set(key, stored)
-                    pipe.xadd(f"{key}:changes", _people_writes(pipe, key, before, after),
-                              maxlen=CHANGES_KEPT, approximate=True)
-                    if audit is not None:
-                        entry: dict[Any, Any] = {"version": str(after.version),
-                                                 **{k: str(v) for k, v in audit.items()}}
-                        pipe.xadd(f"{key}:audit", entry, maxlen=STREAM_MAXLEN, approximate=True)
-                    written = asyncio.get_running_loop().create_future()
-                    self._writing[pass_id] = written
-                    try:
+                    _side_writes(pipe, key, before, after, audit)
+                    async with self._storing(pass_id):
                         await pipe.execute()
                         self._remember(pass_id, stored, after)
-                    finally:
-                        del self._writing[pass_id]
-                        written.set_result(None)
                     return Applied(before, after, effects)
                 except WatchError:
                     continue
         raise Conflict(f"pass {pass_id!r} is too busy to change right now; try again")
+
+    async def _swap(self, pass_id: str, key: str, raw: bytes, before: PassState, step: Step,
+                    audit: dict[str, Any] | None) -> Applied | None:
+        """``step`` applied to the state this process read or wrote last, stored in one
+        round trip if nobody wrote since (``redis_cas``); None when someone did, when
+        the step refused that state (it may be out of date), or when the writes are too
+        large for one call: the caller then reads and watches."""
+        try:
+            after, effects = step(before)
+        except Exception:  # noqa: BLE001 - judged again against the stored state
+            return None
+        if after is before:
+            current = await self._cas(key, raw, None, Writes())
+            return Applied(before, before, effects) if current else None
+        writes = Writes()
+        _side_writes(writes, key, before, after, audit)
+        if writes.size() > CAS_MAX_ARGS:
+            return None
+        stored = _core(after)
+        async with self._storing(pass_id):
+            if not await self._cas(key, raw, stored, writes):
+                return None
+            self._remember(pass_id, stored, after)
+        return Applied(before, after, effects)
+
+    @asynccontextmanager
+    async def _storing(self, pass_id: str) -> AsyncIterator[None]:
+        """While a write of ``pass_id`` is in flight, ``load`` waits for it to be remembered."""
+        written = asyncio.get_running_loop().create_future()
+        self._writing[pass_id] = written
+        try:
+            yield
+        finally:
+            del self._writing[pass_id]
+            written.set_result(None)
 
     async def ping(self) -> None:
         await self.r.ping()

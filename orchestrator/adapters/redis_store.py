@@ -13,9 +13,10 @@ optimistic concurrency, live passes), ``redis_timers`` (deadlines and leases),
 Keys (prefix ``onlive:``):
 
 - ``pass:{id}`` msgpack ``PassState`` without its roster and presence (carries
-  ``version``); written only under ``WATCH``/``MULTI`` so that one writer wins
-  per version. Every write that changes the two sets below writes this key
-  too (the version moves), so watching it guards all three.
+  ``version``); written only under ``WATCH``/``MULTI`` (or its one-call twin,
+  ``redis_cas``) so that one writer wins per version. Every write that changes
+  the two sets below writes this key too (the version moves), so watching it
+  guards all three.
 - ``pass:{id}:roster`` hash person -> msgpack ``Member``; ``pass:{id}:present``
   set of people present. A join writes one field and one member, so its cost
   does not grow with the pass. ``pass:{id}:changes`` stream of each write's

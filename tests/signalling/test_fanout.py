@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import socketio
 
-from signalling.fanout import FanoutRedisManager, FanoutServer, _QuickSocket, batched
+from signalling.eiosocket import QuickSocket
+from signalling.fanout import FanoutRedisManager, FanoutServer, batched
 
 N = 200
 
@@ -21,11 +22,11 @@ def _server() -> tuple[FanoutServer, FanoutRedisManager]:
 
 
 async def _audience(server: FanoutServer, manager: FanoutRedisManager,
-                    n: int) -> list[_QuickSocket]:
+                    n: int) -> list[QuickSocket]:
     sockets = []
     for i in range(n):
         eio_sid = f"eio{i}"
-        socket = _QuickSocket(server.eio, eio_sid)
+        socket = QuickSocket(server.eio, eio_sid)
         server.eio.sockets[eio_sid] = socket
         sid = await manager.connect(eio_sid, "/participant")
         await manager.enter_room(sid, "/participant", "pass:p1")
@@ -100,7 +101,7 @@ class _Response:
     closed = False
 
 
-def _on_websocket(socket: _QuickSocket, wire: _Wire) -> None:
+def _on_websocket(socket: QuickSocket, wire: _Wire) -> None:
     """The state of a websocket client whose writer waits for its next packet."""
     socket.wire, socket.response = wire, _Response()  # type: ignore[assignment]
     socket.upgraded, socket.waiting = True, True

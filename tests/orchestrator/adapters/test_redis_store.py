@@ -260,3 +260,45 @@ async def test_presence_qualities_and_expected_are_read_again_only_once_someone_
     await other.erase_person_records("u2")
     assert await store.presence("p7") == {} and await store.qualities("p7") == {}
     await other_client.aclose()
+
+
+async def test_an_update_of_the_pass_this_process_wrote_last_takes_one_round_trip(  # type: ignore[no-untyped-def]
+        store: RedisStore, redis_server, monkeypatch: pytest.MonkeyPatch) -> None:
+    await store.create_pass(PassState(id="p10", program="g", script=demo_class(),
+                                      main_room="m"))
+    await store.update("p10", lambda s: reduce(s, ev.Join(Member("a", "A")), 1.0),
+                       audit={"command": "join"})
+    sent: list[object] = []
+    original = aioredis.connection.AbstractConnection.send_packed_command
+
+    async def counting(self, command, check_health=True):  # type: ignore[no-untyped-def]
+        sent.append(command)
+        return await original(self, command, check_health)
+
+    monkeypatch.setattr(aioredis.connection.AbstractConnection, "send_packed_command", counting)
+    await store.update("p10", lambda s: reduce(s, ev.Join(Member("b", "B")), 2.0),
+                       audit={"command": "join"})
+    assert len(sent) == 1, "one script call: compare, store the snapshot, roster, presence, audit"
+    # Another worker writes in between: the next update finds out and applies to the newest.
+    other_client = aioredis.from_url(redis_server.url)
+    await RedisStore(other_client).update("p10", lambda s: reduce(s, ev.Join(Member("c", "C")),
+                                                                  3.0))
+    await other_client.aclose()
+    applied = await store.update("p10", lambda s: reduce(s, ev.Join(Member("d", "D")), 4.0))
+    assert applied.before.present == {"a", "b", "c"} and applied.after.version == 4
+    fresh = await RedisStore(store.r).load("p10")
+    assert fresh == applied.after and set(fresh.roster) == {"a", "b", "c", "d"}
+    assert [e["command"] for e in await store.pass_audit("p10")] == ["join", "join"]
+
+
+async def test_a_step_refusing_an_out_of_date_state_is_judged_again_on_the_stored_one(  # type: ignore[no-untyped-def]
+        store: RedisStore, redis_server) -> None:
+    await store.create_pass(PassState(id="p11", program="g", script=demo_class(),
+                                      main_room="m"))
+    await store.update("p11", lambda s: reduce(s, ev.Join(Member("a", "A")), 1.0))
+    other_client = aioredis.from_url(redis_server.url)
+    await RedisStore(other_client).update("p11", lambda s: reduce(s, ev.Start(), 2.0))
+    await other_client.aclose()
+    # This process still holds the lobby, where "next" is refused; the pass has started.
+    applied = await store.update("p11", lambda s: reduce(s, ev.Next(), 3.0))
+    assert applied.after.step_index == 1

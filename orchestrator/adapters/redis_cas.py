@@ -1,0 +1,90 @@
+"""One round trip to store a pass snapshot that this process read last.
+
+``RedisStore.update`` writes a snapshot under ``WATCH``/``MULTI``: a watch, a
+read and the transaction, three round trips. When the process holds the
+snapshot it read or wrote last (its decoded cache), ``CompareAndSet`` sends
+the new snapshot and its side writes (roster, presence, audit) in one
+``EVALSHA`` that applies them only if the key still holds exactly those
+bytes; otherwise nothing is written and the caller takes the watched path.
+Every write of a snapshot changes its bytes (the version moves), so "the same
+bytes" means "nobody wrote since", as ``WATCH`` does. A join is then one
+round trip instead of three.
+
+``Writes`` records the side writes with the pipeline methods the store
+queues them with (``hset``, ``hdel``, ``sadd``, ``srem``, ``xadd``), so the
+same code feeds the script or a pipeline. Writes too large for one script
+call (``MAX_ARGS``) go the watched way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis.asyncio as aioredis
+
+#: Compare KEYS[1] with ARGV[1]; when equal, store ARGV[2] (unless empty) and run
+#: the commands that follow, each as: n, name, key index, n - 2 arguments.
+_SCRIPT = """
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' then redis.call('set', KEYS[1], ARGV[2]) end
+local i = 3
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  local command = {ARGV[i + 1], KEYS[tonumber(ARGV[i + 2])]}
+  for j = 3, n do command[j] = ARGV[i + j] end
+  redis.call(unpack(command))
+  i = i + n + 1
+end
+return 1
+"""
+#: Arguments of one script call at most (Lua's unpack has a limit of its own).
+MAX_ARGS = 4000
+
+
+class Writes:
+    """Side writes of one snapshot update, recorded in order."""
+
+    def __init__(self) -> None:
+        self.commands: list[tuple[str, str, list[Any]]] = []
+
+    def hset(self, key: str, *, mapping: dict[Any, Any]) -> None:
+        self.commands.append(("HSET", key, [x for pair in mapping.items() for x in pair]))
+
+    def hdel(self, key: str, *names: Any) -> None:
+        self.commands.append(("HDEL", key, list(names)))
+
+    def sadd(self, key: str, *members: Any) -> None:
+        self.commands.append(("SADD", key, list(members)))
+
+    def srem(self, key: str, *members: Any) -> None:
+        self.commands.append(("SREM", key, list(members)))
+
+    def xadd(self, key: str, entry: dict[Any, Any], *, maxlen: int,
+             approximate: bool = True) -> None:
+        self.commands.append(("XADD", key, ["MAXLEN", "~" if approximate else "=", maxlen, "*",
+                                            *(x for pair in entry.items() for x in pair)]))
+
+    def size(self) -> int:
+        return sum(3 + len(args) for _, _, args in self.commands)
+
+
+class CompareAndSet:
+    """The script, registered once per client."""
+
+    def __init__(self, client: aioredis.Redis) -> None:
+        self._script = client.register_script(_SCRIPT)
+
+    async def __call__(self, key: str, expected: bytes, new: bytes | None,
+                       writes: Writes) -> bool:
+        """Whether ``key`` held ``expected`` (then ``new``, unless None, and ``writes``
+        are stored, atomically); False, and nothing written, otherwise."""
+        keys = [key]
+        args: list[Any] = [expected, b"" if new is None else new]
+        for name, target, rest in writes.commands:
+            if target not in keys:
+                keys.append(target)
+            args += [2 + len(rest), name, keys.index(target) + 1, *rest]
+        return bool(await self._script(keys=keys, args=args))
+
+
+__all__ = ["MAX_ARGS", "CompareAndSet", "Writes"]

@@ -1,0 +1,179 @@
+"""The lean engine.io socket over a real aiohttp server and real Socket.IO clients:
+packets in order whether written at once or through the writer, pings answered,
+a silent client cut off, and no task of its own per connected client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+import socketio
+from aiohttp import web
+
+from signalling.eiosocket import ENVIRON_KEPT, LeanQueue, QuickSocket
+from signalling.fanout import FanoutServer
+from tests.waiting import eventually
+
+NS = "/participant"
+
+
+@dataclass
+class Served:
+    url: str
+    sio: FanoutServer
+    connected: list[str]
+
+
+@pytest.fixture
+async def served() -> AsyncIterator[Served]:
+    sio = FanoutServer(async_mode="aiohttp", serializer="msgpack", cors_allowed_origins="*",
+                       ping_interval=1, ping_timeout=1)
+    app = web.Application()
+    sio.attach(app)
+    connected: list[str] = []
+
+    async def on_connect(sid: str, environ: dict[str, Any], auth: object) -> None:
+        connected.append(sid)
+        await sio.enter_room(sid, "all", namespace=NS)
+
+    async def on_echo(sid: str, data: object) -> object:
+        return data
+
+    sio.on("connect", on_connect, namespace=NS)
+    sio.on("echo", on_echo, namespace=NS)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield Served(f"http://127.0.0.1:{port}", sio, connected)
+    finally:
+        await sio.shutdown()
+        await runner.cleanup()
+
+
+async def _client(served: Served) -> tuple[socketio.AsyncClient, list[Any]]:
+    client = socketio.AsyncClient(serializer="msgpack", reconnection=False)
+    heard: list[Any] = []
+    client.on("n", heard.append, namespace=NS)
+    await client.connect(served.url, namespaces=[NS], transports=["websocket"],
+                         wait_timeout=10)
+    return client, heard
+
+
+def _file_of(task: asyncio.Task[Any]) -> str:
+    filename: str = task.get_coro().cr_code.co_filename  # type: ignore[union-attr]
+    return "/".join(filename.split("/")[-2:])
+
+
+def _socket(served: Served, sid: str) -> QuickSocket:
+    socket = served.sio.eio.sockets[served.sio.manager.eio_sid_from_sid(sid, NS)]
+    assert isinstance(socket, QuickSocket)
+    return socket
+
+
+async def test_emits_arrive_in_order_whether_written_at_once_or_through_the_writer(
+        served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    client, heard = await _client(served)
+    try:
+        await eventually(lambda: served.connected, what="the client connected")
+        for i in range(5):
+            await served.sio.emit("n", i, room="all", namespace=NS)
+        # A client that does not keep up: what follows goes through the writer task.
+        monkeypatch.setattr("signalling.eiosocket.BACKLOG_LIMIT", -1)
+        for i in range(5, 10):
+            await served.sio.emit("n", i, room="all", namespace=NS)
+        monkeypatch.undo()
+        for i in range(10, 15):
+            await served.sio.emit("n", i, room="all", namespace=NS)
+        await eventually(lambda: len(heard) == 15, what="all fifteen emits arrived")
+        assert heard == list(range(15))
+        assert await client.call("echo", {"a": 1}, namespace=NS, timeout=10) == {"a": 1}
+    finally:
+        await client.disconnect()
+
+
+async def test_a_connected_client_keeps_no_task_of_its_own_and_a_trimmed_environ(
+        served: Served) -> None:
+    clients = [(await _client(served))[0] for _ in range(10)]
+    try:
+        await eventually(lambda: len(served.connected) == 10, what="ten clients connected")
+        where = Counter(_file_of(t) for t in asyncio.all_tasks())
+        # Each client is aiohttp's connection task and its request handler, no more: no
+        # writer, no read-wait and no ping task (python-engineio's own socket runs three).
+        assert where["aiohttp/web_protocol.py"] == 2 * 10
+        assert where["engineio/async_socket.py"] == where["signalling/eiosocket.py"] == 0
+        environ = served.sio.get_environ(served.connected[-1], namespace=NS)
+        assert sorted(environ) == sorted(ENVIRON_KEPT)
+    finally:
+        for client in clients:
+            await client.disconnect()
+
+
+async def test_pings_keep_a_quiet_client_connected(served: Served) -> None:
+    client, heard = await _client(served)
+    try:
+        await eventually(lambda: served.connected, what="the client connected")
+        socket = _socket(served, served.connected[0])
+        pings = 0
+        original = socket.receive
+
+        async def counting(pkt: Any) -> None:
+            nonlocal pings
+            pings += pkt.packet_type == 3  # PONG, the answer to the server's ping
+            await original(pkt)
+
+        socket.receive = counting
+        await eventually(lambda: pings >= 2, what="two pings answered")
+        assert client.connected and not socket.closed
+        await served.sio.emit("n", "still here", room="all", namespace=NS)
+        await eventually(lambda: heard == ["still here"], what="an emit after the pings")
+    finally:
+        await client.disconnect()
+
+
+async def test_a_client_that_falls_silent_is_cut_off(served: Served) -> None:
+    async with aiohttp.ClientSession() as session:
+        url = served.url + "/socket.io/?EIO=4&transport=websocket"
+        async with session.ws_connect(url, autoping=False) as ws:
+            opened = await ws.receive(timeout=10)
+            assert opened.data.startswith("0{")  # engine.io OPEN; then nothing, no pong
+            sockets = list(served.sio.eio.sockets.values())
+            assert len(sockets) == 1
+            await eventually(lambda: sockets[0].closed, what="the silent client was cut off")
+            await eventually(lambda: ws.closed or ws._reader.is_eof(),
+                             what="its websocket ended")
+
+
+async def test_the_queue_hands_items_over_in_order_and_join_waits_for_task_done() -> None:
+    queue = LeanQueue()
+    getter = asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+    queue.put_nowait("a")
+    queue.put_nowait("b")
+    assert await getter == "a" and queue.qsize() == 1
+    joined = asyncio.ensure_future(queue.join())
+    queue.task_done()
+    await asyncio.sleep(0)
+    assert not joined.done(), "b is still not done"
+    assert queue.take_all() == ["b"] and queue.empty()
+    await asyncio.wait_for(joined, 1)
+    with pytest.raises(ValueError):
+        queue.task_done()
+
+
+async def test_a_getter_cancelled_after_its_wake_up_passes_it_to_the_next() -> None:
+    queue = LeanQueue()
+    first = asyncio.ensure_future(queue.get())
+    second = asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+    queue.put_nowait("x")
+    first.cancel()
+    assert await asyncio.wait_for(second, 1) == "x"
+    assert first.cancelled()
