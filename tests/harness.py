@@ -60,6 +60,23 @@ def settings_for(env: dict[str, str]) -> Settings:
     return Settings.from_env(env)
 
 
+class Killable:
+    """A server of one test's own (a session's must never be killed), in ``child``."""
+
+    child: Child
+
+    def kill(self) -> None:
+        """kill -9 by pid, and reap it."""
+        os.kill(self.child.pid, signal.SIGKILL)
+        self.child.process.wait(timeout=10)
+
+    async def start_again(self) -> None:
+        """The same server on the same ports and data (a Redis's AOF keeps every
+        acknowledged write; a LiveKit's rooms are gone)."""
+        assert self.child.respawn is not None
+        self.child = await asyncio.to_thread(self.child.respawn)
+
+
 class OrchestratorProcess:
     """``python -m orchestrator serve`` as a child process with its log captured."""
 

@@ -15,8 +15,6 @@ connection lost and the panel says sound and picture work again.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -39,7 +37,7 @@ from tests.browser.conftest import ARTIFACTS, People
 from tests.browser.test_pass_in_browsers import enter, in_room, sees_exactly, state
 from tests.browser.test_pass_in_browsers import until as until_30s
 from tests.conftest import LIVEKIT_BIN
-from tests.harness import OrchestratorProcess, service_for
+from tests.harness import Killable, OrchestratorProcess, service_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
@@ -67,7 +65,7 @@ async def until(page: Page, expression: str, arg: Any = None) -> None:
 
 
 @dataclass
-class KillableLiveKit:
+class KillableLiveKit(Killable):
     """A livekit-server of one test's own, with the fields of the session's."""
 
     url: str
@@ -76,16 +74,6 @@ class KillableLiveKit:
     keys: LiveKitKeys
     webhook_port: int
     child: Child
-
-    def kill(self) -> None:
-        """kill -9 by pid, and reap it."""
-        os.kill(self.child.pid, signal.SIGKILL)
-        self.child.process.wait(timeout=10)
-
-    async def start_again(self) -> None:
-        """The same server on the same ports (its rooms are gone)."""
-        assert self.child.respawn is not None
-        self.child = await asyncio.to_thread(self.child.respawn)
 
 
 @pytest.fixture

@@ -15,11 +15,8 @@ says Redis answers again.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
 import secrets
-import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +30,7 @@ from orchestrator.root.procs import Child, free_port, redis_url, start_redis
 from tests.browser.conftest import ARTIFACTS, People
 from tests.browser.test_media_outage_in_browsers import RECORD_TEXTS, SEEN
 from tests.browser.test_pass_in_browsers import enter, until
-from tests.harness import OrchestratorProcess, orchestrator_env, service_for
+from tests.harness import Killable, OrchestratorProcess, orchestrator_env, service_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
@@ -50,21 +47,11 @@ ONLINE = {"sv": "Ansluten", "en": "Connected"}
 
 
 @dataclass
-class KillableRedis:
-    """A redis-server of one test's own (the session's must never be killed)."""
+class KillableRedis(Killable):
+    """A redis-server of one test's own."""
 
     url: str
     child: Child
-
-    def kill(self) -> None:
-        """kill -9 by pid, and reap it."""
-        os.kill(self.child.pid, signal.SIGKILL)
-        self.child.process.wait(timeout=10)
-
-    async def start_again(self) -> None:
-        """The same server on the same port and data (its AOF has every acknowledged write)."""
-        assert self.child.respawn is not None
-        self.child = await asyncio.to_thread(self.child.respawn)
 
 
 @pytest.fixture

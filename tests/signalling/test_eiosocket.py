@@ -17,6 +17,7 @@ from aiohttp import web
 
 from signalling.eiosocket import ENVIRON_KEPT, LeanQueue, QuickSocket
 from signalling.fanout import FanoutServer
+from tests.loopback import served as serving
 from tests.waiting import eventually
 
 NS = "/participant"
@@ -46,16 +47,11 @@ async def served() -> AsyncIterator[Served]:
 
     sio.on("connect", on_connect, namespace=NS)
     sio.on("echo", on_echo, namespace=NS)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield Served(f"http://127.0.0.1:{port}", sio, connected)
-    finally:
-        await sio.shutdown()
-        await runner.cleanup()
+    async with serving(app) as url:
+        try:
+            yield Served(url, sio, connected)
+        finally:
+            await sio.shutdown()
 
 
 async def _client(served: Served) -> tuple[socketio.AsyncClient, list[Any]]:

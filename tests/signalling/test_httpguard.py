@@ -15,6 +15,7 @@ from aiohttp import web
 
 from signalling import httpguard
 from signalling.limits import Refusals
+from tests.loopback import served
 
 
 async def _echo(request: web.Request) -> web.Response:
@@ -28,15 +29,8 @@ async def server() -> AsyncIterator[tuple[str, Refusals]]:
     app = web.Application(client_max_size=4096)
     httpguard.install(app, refusals)
     app.router.add_post("/echo", _echo)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}", refusals
-    finally:
-        await runner.cleanup()
+    async with served(app) as url:
+        yield url, refusals
 
 
 @pytest.mark.parametrize(("body", "encoding", "status", "code"), [

@@ -23,6 +23,7 @@ from orchestrator.taskset import TaskSet
 from signalling import namespaces
 from signalling.media import EchoPool
 from signalling.notifier import SocketNotifier
+from tests.loopback import served
 from tests.orchestrator.fakes import FakeSfu, MemoryStore
 
 
@@ -50,17 +51,12 @@ async def server() -> AsyncIterator[Server]:
 
     async with EchoPool(1, 5.0) as echo:
         namespaces.register(sio, services, tasks, echo, overview)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        state = await services.passes.create_pass(demo_class())
-        try:
-            yield Server(f"http://127.0.0.1:{port}", services, state.id, sio)
-        finally:
-            await tasks.cancel_all()
-            await runner.cleanup()
+        async with served(app) as url:
+            state = await services.passes.create_pass(demo_class())
+            try:
+                yield Server(url, services, state.id, sio)
+            finally:
+                await tasks.cancel_all()
 
 
 async def connect(server: Server, namespace: str, auth: dict[str, str]) -> socketio.AsyncClient:
