@@ -90,8 +90,11 @@ async def sees_exactly(page: Page, identities: set[str], timeout: float = 30) ->
         const have = new Set(vs.filter(v => v.videoWidth > 0).map(v => v.dataset.identity));
         return ids.every(i => have.has(i)) && vs.length === ids.length; }""",
                 sorted(identities), timeout)
-    playing = await playing_videos(page)
-    assert set(playing) == identities, (page.url, playing, identities)
+    # Playing, not only shown: a video just (re)attached, after media came back,
+    # may start over, so the playback is sampled until it advances or time is up.
+    deadline = asyncio.get_running_loop().time() + timeout
+    while set(playing := await playing_videos(page)) != identities:
+        assert asyncio.get_running_loop().time() < deadline, (page.url, playing, identities)
     remote = await page.evaluate(REMOTE_VIDEOS)
     assert set(remote) == identities, f"{remote} shown, expected only {identities}"
 
