@@ -64,6 +64,38 @@ async def until(page: Page, expression: str, arg: Any = None) -> None:
     await until_30s(page, expression, arg, PATIENCE_S)
 
 
+@dataclass(frozen=True)
+class Pages:
+    fac: Page
+    anna: Page
+    bjorn: Page
+
+    def __iter__(self) -> Any:
+        return iter((self.fac, self.anna, self.bjorn))
+
+
+async def facilitator_anna_and_bjorn(
+        env: dict[str, str], orchestrator: OrchestratorProcess, people: People, program: str,
+        invited: tuple[Member, ...]) -> tuple[Any, dict[str, str], Pages]:
+    """A demo pass with ``invited``; the facilitator's page, and Anna's (Swedish) and
+    Björn's (English) in the pass, the facilitator seeing both present."""
+    async with service_for(env) as service:
+        created = await service.create_pass(demo_class(), program=program)
+        tickets = {m.id: await service.invite(created.id, m) for m in invited}
+        facilitator_credential = service.facilitator_credential(created.id)
+    base = orchestrator.base_url
+    pages = Pages(await people.open(f"{base}/f#credential={facilitator_credential}", "facilitator"),
+                  await people.open(f"{base}/p#ticket={tickets[ANNA.id]}", ANNA.name),
+                  await people.open(f"{base}/p#ticket={tickets[BJORN.id]}", BJORN.name))
+    for page in pages:
+        page.set_default_timeout(PATIENCE_S * 1000)
+    await enter(pages.anna)
+    await enter(pages.bjorn)
+    await pages.bjorn.get_by_role("button", name="English").click()
+    await until(pages.fac, "() => window.onlive.app.view && window.onlive.app.view.present === 2")
+    return created, tickets, pages
+
+
 @dataclass
 class KillableLiveKit(Killable):
     """A livekit-server of one test's own, with the fields of the session's."""
@@ -100,22 +132,10 @@ async def livekit_server(tmp_path: Path) -> AsyncIterator[KillableLiveKit]:
 async def test_livekit_killed_mid_pass_is_told_to_everyone_and_the_rooms_come_back(
         env: dict[str, str], orchestrator: OrchestratorProcess,
         livekit_server: KillableLiveKit, people: People) -> None:
-    async with service_for(env) as service:
-        created = await service.create_pass(demo_class(), program="outage")
-        tickets = {m.id: await service.invite(created.id, m) for m in (ANNA, BJORN)}
-        facilitator_credential = service.facilitator_credential(created.id)
-    base = orchestrator.base_url
-    fac = await people.open(f"{base}/f#credential={facilitator_credential}", "facilitator")
-    anna = await people.open(f"{base}/p#ticket={tickets[ANNA.id]}", ANNA.name)
-    bjorn = await people.open(f"{base}/p#ticket={tickets[BJORN.id]}", BJORN.name)
-    for page in (fac, anna, bjorn):
-        page.set_default_timeout(PATIENCE_S * 1000)
-    await enter(anna)
-    await enter(bjorn)
-    await bjorn.get_by_role("button", name="English").click()
+    created, _, (fac, anna, bjorn) = await facilitator_anna_and_bjorn(
+        env, orchestrator, people, "outage", (ANNA, BJORN))
 
     # -- a pair room: Anna and Björn see each other -------------------------------------
-    await until(fac, "() => window.onlive.app.view && window.onlive.app.view.present === 2")
     await fac.get_by_role("button", name="Starta passet").click()
     for step in ("input", "pairs"):
         await fac.get_by_role("button", name="Nästa steg").click()

@@ -24,11 +24,14 @@ from typing import Any
 
 import pytest
 
-from exercises.demo import demo_class
 from exercises.state import Member
 from orchestrator.root.procs import Child, free_port, redis_url, start_redis
 from tests.browser.conftest import ARTIFACTS, People
-from tests.browser.test_media_outage_in_browsers import RECORD_TEXTS, SEEN
+from tests.browser.test_media_outage_in_browsers import (
+    RECORD_TEXTS,
+    SEEN,
+    facilitator_anna_and_bjorn,
+)
 from tests.browser.test_pass_in_browsers import enter, until
 from tests.harness import Killable, OrchestratorProcess, orchestrator_env, service_for
 
@@ -80,21 +83,9 @@ async def _conn(page: Any) -> str:
 async def test_redis_killed_mid_pass_is_told_in_both_languages_and_every_page_carries_on(
         env: dict[str, str], orchestrator: OrchestratorProcess,
         killable_redis: KillableRedis, people: People) -> None:
-    async with service_for(env) as service:
-        created = await service.create_pass(demo_class(), program="store-outage")
-        tickets = {m.id: await service.invite(created.id, m) for m in (ANNA, BJORN, CECILIA)}
-        facilitator_credential = service.facilitator_credential(created.id)
+    created, tickets, (fac, anna, bjorn) = await facilitator_anna_and_bjorn(
+        env, orchestrator, people, "store-outage", (ANNA, BJORN, CECILIA))
     base = orchestrator.base_url
-    fac = await people.open(f"{base}/f#credential={facilitator_credential}", "facilitator")
-    anna = await people.open(f"{base}/p#ticket={tickets[ANNA.id]}", ANNA.name)
-    bjorn = await people.open(f"{base}/p#ticket={tickets[BJORN.id]}", BJORN.name)
-    for page in (fac, anna, bjorn):
-        page.set_default_timeout(PATIENCE_S * 1000)
-    await enter(anna)
-    await enter(bjorn)
-    await bjorn.get_by_role("button", name="English").click()
-    await until(fac, "() => window.onlive.app.view && window.onlive.app.view.present === 2",
-                timeout=PATIENCE_S)
     await fac.get_by_role("button", name="Starta passet").click()
     for page in (anna, bjorn):
         await until(page, "() => document.querySelector('form.answer[data-step=\"check-in\"]')",
