@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -29,3 +29,22 @@ async def eventually(check: Callable[[], Any], *, what: str, timeout: float = 30
         if loop.time() > deadline:
             pytest.fail(f"not within {timeout:g} s: {what}")
         await asyncio.sleep(interval)
+
+
+async def stops_when_cancelled_at_every_step(
+        start: Callable[[], tuple[Coroutine[Any, Any, Any], Callable[[], None] | None]],
+        steps: int = 12) -> None:
+    """A background loop, cancelled after 0, 1, ... ``steps`` turns of the event loop
+    (after ``nudge``, when ``start`` gives one), ends every time: the worker's
+    shutdown waits for it."""
+    for step in range(steps):
+        loop, nudge = start()
+        task = asyncio.create_task(loop)
+        for _ in range(step):
+            await asyncio.sleep(0)
+        if nudge is not None:
+            nudge()
+            await asyncio.sleep(0)
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=2)
+        assert done and task.cancelled(), f"still running after {step} steps"

@@ -28,6 +28,8 @@ from exercises.state import Member
 from orchestrator.root.procs import Child, free_port, redis_url, start_redis
 from tests.browser.conftest import ARTIFACTS, People
 from tests.browser.test_media_outage_in_browsers import (
+    ANNA,
+    BJORN,
     RECORD_TEXTS,
     SEEN,
     facilitator_anna_and_bjorn,
@@ -37,8 +39,6 @@ from tests.harness import Killable, OrchestratorProcess, orchestrator_env, servi
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
-ANNA = Member("p-anna", "Anna Lind", "Ekonomi", "Stockholm", None, 2)
-BJORN = Member("p-bjorn", "Björn Berg", "IT", "Göteborg", None, 1)
 CECILIA = Member("p-cecilia", "Cecilia Holm", "HR", "Malmö", None, 2)
 
 #: The machine is shared with other test runs: conditions get this long (s) to hold.

@@ -7,6 +7,7 @@ from exercises.demo import demo_class
 from exercises.reducer import reduce
 from exercises.state import Member, PassState
 from orchestrator.monitor import ALONE_AFTER_S, MISPLACED_AFTER_S, STUCK_AFTER_S, findings
+from tests.waiting import stops_when_cancelled_at_every_step
 
 
 def running_breakout() -> PassState:
@@ -118,16 +119,9 @@ def test_someone_left_in_a_room_no_longer_theirs_is_reported_for_removal() -> No
 
 async def test_the_monitor_stops_when_cancelled_at_any_moment() -> None:
     """Cancelled as a LiveKit ask ends, it must not go on (the worker's shutdown waits)."""
-    import asyncio
 
     from orchestrator.monitor import Monitor
     from tests.orchestrator.fakes import FakeSfu, MemoryStore, RecordingNotifier
 
-    for steps in range(12):
-        monitor = Monitor(MemoryStore(), FakeSfu(), RecordingNotifier())
-        task = asyncio.create_task(monitor.run())
-        for _ in range(steps):
-            await asyncio.sleep(0)
-        task.cancel()
-        done, _ = await asyncio.wait([task], timeout=2)
-        assert done and task.cancelled(), f"still running after {steps} steps"
+    await stops_when_cancelled_at_every_step(
+        lambda: (Monitor(MemoryStore(), FakeSfu(), RecordingNotifier()).run(), None))

@@ -7,8 +7,6 @@ between workers is too, every running pass's views re-sent before people hear
 
 from __future__ import annotations
 
-import asyncio
-
 from exercises import events as ev
 from exercises.demo import demo_class
 from exercises.state import Member
@@ -18,6 +16,7 @@ from orchestrator.readmodels import FacilitatorView, PassView, ServiceCode
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from tests.orchestrator.fakes import FakeClock, FakeSfu, MemoryStore, RecordingNotifier
+from tests.waiting import stops_when_cancelled_at_every_step
 
 
 class FlakyStore(MemoryStore):
@@ -128,12 +127,6 @@ async def test_when_redis_is_back_every_running_pass_is_shown_again_before_store
 
 async def test_the_watch_stops_when_cancelled_at_any_moment() -> None:
     """Cancelled as a ping ends, it must not go on (the worker's shutdown waits for it)."""
-    for steps in range(12):
-        watch = RedisWatch(MemoryStore(), None, RecordingNotifier(), Health(),  # type: ignore[arg-type]
-                           channel_up=lambda: True)
-        task = asyncio.create_task(watch.run())
-        for _ in range(steps):
-            await asyncio.sleep(0)
-        task.cancel()
-        done, _ = await asyncio.wait([task], timeout=2)
-        assert done and task.cancelled(), f"still running after {steps} steps"
+    await stops_when_cancelled_at_every_step(
+        lambda: (RedisWatch(MemoryStore(), None, RecordingNotifier(), Health(),  # type: ignore[arg-type]
+                            channel_up=lambda: True).run(), None))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from orchestrator.metrics import LeaseEvent
 from orchestrator.scheduler import BLOCKED_POLL, Scheduler, sleep_for
 from orchestrator.settings import Settings
 from tests.orchestrator.fakes import MemoryStore
+from tests.waiting import stops_when_cancelled_at_every_step
 
 
 def test_the_scheduler_sleeps_until_the_next_deadline_within_bounds() -> None:
@@ -84,15 +87,9 @@ async def test_hand_over_releases_every_lease_so_another_worker_fires_at_once() 
 
 async def test_the_scheduler_stops_when_cancelled_at_any_moment() -> None:
     """Cancelled as it is woken, it must not go on (the worker's shutdown waits for it)."""
-    import asyncio
 
-    for steps in range(12):
+    def start() -> tuple[Any, Any]:
         scheduler = Scheduler(MemoryStore(), _Ticks(), lease_ms=700)  # type: ignore[arg-type]
-        task = asyncio.create_task(scheduler.run())
-        for _ in range(steps):
-            await asyncio.sleep(0)
-        scheduler.poke()
-        await asyncio.sleep(0)
-        task.cancel()
-        done, _ = await asyncio.wait([task], timeout=2)
-        assert done and task.cancelled(), f"still running after {steps} steps"
+        return scheduler.run(), scheduler.poke
+
+    await stops_when_cancelled_at_every_step(start)
