@@ -15,7 +15,7 @@ import pytest
 import socketio
 from aiohttp import web
 
-from signalling.eiosocket import ENVIRON_KEPT, LeanQueue, QuickSocket
+from signalling.eiosocket import ENVIRON_KEPT, LeanEngine, LeanQueue, QuickSocket
 from signalling.fanout import FanoutServer
 from tests.loopback import served as serving
 from tests.waiting import eventually
@@ -28,6 +28,7 @@ class Served:
     url: str
     sio: FanoutServer
     connected: list[str]
+    left: dict[str, object]  # sid -> the reason it left with
 
 
 @pytest.fixture
@@ -37,19 +38,24 @@ async def served() -> AsyncIterator[Served]:
     app = web.Application()
     sio.attach(app)
     connected: list[str] = []
+    left: dict[str, object] = {}
 
     async def on_connect(sid: str, environ: dict[str, Any], auth: object) -> None:
         connected.append(sid)
         await sio.enter_room(sid, "all", namespace=NS)
 
+    async def on_disconnect(sid: str, reason: object) -> None:
+        left[sid] = reason
+
     async def on_echo(sid: str, data: object) -> object:
         return data
 
     sio.on("connect", on_connect, namespace=NS)
+    sio.on("disconnect", on_disconnect, namespace=NS)
     sio.on("echo", on_echo, namespace=NS)
     async with serving(app) as url:
         try:
-            yield Served(url, sio, connected)
+            yield Served(url, sio, connected, left)
         finally:
             await sio.shutdown()
 
@@ -100,7 +106,8 @@ async def test_a_connected_client_keeps_no_task_of_its_own_and_a_trimmed_environ
     clients = [(await _client(served))[0] for _ in range(10)]
     try:
         await eventually(lambda: len(served.connected) == 10, what="ten clients connected")
-        where = Counter(_file_of(t) for t in asyncio.all_tasks())
+        where = Counter(_file_of(t) for t in asyncio.all_tasks()
+                        if t is not served.sio.eio.service_task_handle)
         # Each client is aiohttp's connection task and its request handler, no more: no
         # writer, no read-wait and no ping task (python-engineio's own socket runs three).
         assert where["aiohttp/web_protocol.py"] == 2 * 10
@@ -145,6 +152,67 @@ async def test_a_client_that_falls_silent_is_cut_off(served: Served) -> None:
             await eventually(lambda: sockets[0].closed, what="the silent client was cut off")
             await eventually(lambda: ws.closed or ws._reader.is_eof(),
                              what="its websocket ended")
+
+
+async def test_a_client_that_stops_answering_pings_is_cut_off_and_the_others_stay(
+        served: Served) -> None:
+    mute, _ = await _client(served)
+    other, heard = await _client(served)
+    try:
+        await eventually(lambda: len(served.connected) == 2, what="both clients connected")
+        muted, kept = served.connected
+        original = mute.eio._send_packet
+
+        async def no_pongs(pkt: Any) -> None:
+            if pkt.packet_type != 3:  # PONG
+                await original(pkt)
+
+        mute.eio._send_packet = no_pongs
+        await eventually(lambda: muted in served.left, what="the mute client was cut off")
+        assert served.left == {muted: served.sio.reason.PING_TIMEOUT}
+        await served.sio.emit("n", "still here", room="all", namespace=NS)
+        await eventually(lambda: heard == ["still here"], what="the other client still hears")
+        assert other.connected and not _socket(served, kept).closed
+    finally:
+        await mute.disconnect()
+        await other.disconnect()
+
+
+class _Due(QuickSocket):
+    """A socket that notes when its tick came instead of pinging."""
+
+    came: float | None = None
+
+    def on_tick(self) -> None:
+        self.came = asyncio.get_running_loop().time()
+
+
+async def test_sockets_due_within_one_slot_share_a_tick_and_none_is_early(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = LeanEngine(async_mode="aiohttp", ping_interval=1, ping_timeout=1)
+    assert engine.ping_slot == 0.25
+    ticks = 0
+    on_tick = engine._on_tick
+
+    def counting(tick: int) -> None:
+        nonlocal ticks
+        ticks += 1
+        on_tick(tick)
+
+    monkeypatch.setattr(engine, "_on_tick", counting)
+    loop = asyncio.get_running_loop()
+    sockets = [_Due(engine, str(i)) for i in range(20)]
+    due = {}
+    for i, socket in enumerate(sockets):  # due within 0.2 s, less than one slot
+        due[socket] = loop.time() + 0.3 + i * 0.01
+        engine.due(socket, due[socket] - loop.time())
+    moved = sockets[-1]
+    engine.due(moved, 0.9)  # moved on before its first tick: it comes once, later
+    due[moved] = loop.time() + 0.9
+    await eventually(lambda: all(s.came is not None for s in sockets), what="every tick came")
+    assert all(s.came is not None and s.came >= due[s] - 1e-6 for s in sockets)
+    assert ticks <= 3, "twenty sockets due within one slot, one more later: at most three ticks"
+    assert not engine._due
 
 
 async def test_the_queue_hands_items_over_in_order_and_join_waits_for_task_done() -> None:
