@@ -5,6 +5,7 @@ a silent client cut off, and no task of its own per connected client."""
 from __future__ import annotations
 
 import asyncio
+from asyncio import selector_events
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -137,6 +138,68 @@ async def test_pings_keep_a_quiet_client_connected(served: Served) -> None:
         assert client.connected and not socket.closed
         await served.sio.emit("n", "still here", room="all", namespace=NS)
         await eventually(lambda: heard == ["still here"], what="an emit after the pings")
+    finally:
+        await client.disconnect()
+
+
+async def test_the_handshake_and_the_open_packet_reach_the_client_in_one_write(
+        served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    port = int(served.url.rsplit(":", 1)[1])
+    writes: list[bytes] = []  # what the server wrote to its clients, write by write
+    transport_class: Any = getattr(selector_events, "_SelectorSocketTransport")
+    write, writelines = transport_class.write, transport_class.writelines
+    inside = False
+
+    def noted(chunks: list[bytes], transport: Any) -> bool:
+        if not inside and transport.get_extra_info("sockname")[1] == port:
+            writes.append(b"".join(chunks))
+        return not inside
+
+    def counting_write(self: Any, data: bytes) -> None:
+        nonlocal inside
+        outer = noted([bytes(data)], self)
+        inside = True
+        try:
+            write(self, data)
+        finally:
+            inside = not outer
+
+    def counting_writelines(self: Any, chunks: list[bytes]) -> None:
+        nonlocal inside
+        outer = noted([bytes(c) for c in chunks], self)
+        inside = True
+        try:
+            writelines(self, chunks)
+        finally:
+            inside = not outer
+
+    monkeypatch.setattr(transport_class, "write", counting_write)
+    monkeypatch.setattr(transport_class, "writelines", counting_writelines)
+    async with aiohttp.ClientSession() as session:
+        url = served.url + "/socket.io/?EIO=4&transport=websocket"
+        async with session.ws_connect(url) as ws:
+            opened = await ws.receive(timeout=10)
+            assert opened.data.startswith("0{")  # engine.io OPEN
+            assert len(writes) == 1, writes
+            assert writes[0].startswith(b"HTTP/1.1 101 ") and writes[0].endswith(b'"maxPayload":1000000}')
+
+
+async def test_a_client_that_starts_long_polling_upgrades_to_a_websocket(
+        served: Served) -> None:
+    client = socketio.AsyncClient(serializer="msgpack", reconnection=False)
+    heard: list[Any] = []
+    client.on("n", heard.append, namespace=NS)
+    await client.connect(served.url, namespaces=[NS], transports=["polling", "websocket"],
+                         wait_timeout=10)
+    try:
+        await eventually(lambda: served.connected, what="the client connected")
+        socket = _socket(served, served.connected[0])
+        await eventually(lambda: socket.upgraded and client.transport() == "websocket",
+                         what="the upgrade to a websocket")
+        for i in range(3):
+            await served.sio.emit("n", i, room="all", namespace=NS)
+        await eventually(lambda: heard == [0, 1, 2], what="the emits over the websocket")
+        assert await client.call("echo", "hej", namespace=NS, timeout=10) == "hej"
     finally:
         await client.disconnect()
 
