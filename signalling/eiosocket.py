@@ -24,7 +24,9 @@ in small subclasses (no fork; read against python-engineio 4.15):
   connection ended (the library closes it from its service task and ends the
   read after ``ping_interval + ping_timeout`` of silence). Once the websocket
   is open the WSGI-like ``environ`` keeps only what the server reads later
-  (``ENVIRON_KEPT``: the connection's address and its aiohttp request).
+  (``ENVIRON_KEPT``: the connection's address and its aiohttp request), and
+  the read waits in the response's ``receive`` itself, not through the
+  driver's ``wait`` (two coroutine frames fewer per client, ~0.2 KB).
 - Pings in shared ticks (``LeanEngine.due``): the library sleeps a task per
   client until its next ping, at a random phase, so at a thousand clients
   and a 10 s interval the loop woke a hundred times a second for pings and
@@ -433,14 +435,19 @@ class QuickSocket(async_socket.AsyncSocket):  # type: ignore[misc]
             self.wire = self.response = None
 
     async def _read(self, ws: Any) -> None:
-        """Hand each packet the client sends to engine.io until its websocket ends."""
+        """Hand each packet the client sends to engine.io until its websocket ends.
+
+        Waits in the response's ``receive`` itself, not through the driver's ``wait``
+        (two more coroutine frames kept alive per client), with the same ending: any
+        message but text or bytes, or any error, ends the read."""
         limit = self.server.max_http_buffer_size
+        receive = ws._sock.receive
         while True:
             try:
-                data = await ws.wait()
+                data = (await receive()).data
             except (Exception, asyncio.CancelledError):  # as the library: any end ends it
                 return
-            if data is None:
+            if not isinstance(data, (bytes, str)):
                 return
             if len(data) > limit:
                 return  # the library's "packet is too large"

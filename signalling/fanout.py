@@ -16,6 +16,12 @@ recipient:
   of one per message; other workers handle each as an ordinary ``emit``.
 - ``FanoutServer`` (an ``AsyncServer``) makes each engine.io socket a
   ``signalling.eiosocket.QuickSocket`` (lean in memory; see there).
+- ``FanoutRedisManager`` keeps every room but the one of all connected
+  sockets as a plain dict (``_Room``) instead of a bidict (two dicts and an
+  object): each client has two rooms of its own, its sid's and its
+  person's, so that is ~0.6 KB less per connection (1.31 -> 0.73 KB of
+  manager data for a client in a shared room and two of its own). The
+  manager reads a room's inverse only for the room of all sockets.
 - A broadcast reaches a websocket client as one ready frame written straight
   to its transport (``QuickSocket.write_now``), built once for the whole
   audience (server frames are unmasked, so every recipient's bytes are the
@@ -120,9 +126,31 @@ class FanoutServer(socketio.AsyncServer):  # type: ignore[misc]
         return await super()._handle_eio_connect(eio_sid, environ)
 
 
+class _Room(dict[str, str]):
+    """A room of python-socketio's manager (sid -> engine.io sid) as a plain dict."""
+
+    __slots__ = ()
+
+    @property
+    def _fwdm(self) -> dict[str, str]:  # what the manager reads of a room's bidict
+        return self
+
+
 class FanoutRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
     connected: bool
     redis: Any
+    rooms: dict[str, dict[Any, Any]]
+
+    def basic_enter_room(self, sid: str, namespace: str, room: Any,
+                         eio_sid: str | None = None) -> None:
+        """The library's, with every room but the one of all connected sockets (``None``,
+        whose inverse the manager reads) a ``_Room``: a bidict keeps two dicts, and each
+        client has two rooms of its own (its sid's and its person's)."""
+        rooms = self.rooms.get(namespace)
+        if room is not None and rooms is not None and room not in rooms \
+                and not (sid != room and self.is_sid_room(namespace, room)):
+            rooms[room] = _Room()
+        super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
 
     def _deliver(self, event: str, data: Any, namespace: str, room: Any,
                  skip_sid: Any) -> None:
