@@ -47,6 +47,15 @@ class Applied:
 
 
 @dataclass(frozen=True, slots=True)
+class Admission:
+    """What letting a participant in reads (``Store.admission``), all at once."""
+
+    revoked: bool  # one of the credential's revocation keys is revoked
+    state: PassState
+    member: Member
+
+
+@dataclass(frozen=True, slots=True)
 class RoomInfo:
     name: str
     participants: int
@@ -148,6 +157,13 @@ class Store(Protocol):
     # revocation: a key (``cred:ID``, ``holder:DIGEST``) is refused until ``until``
     async def revoke(self, key: str, until: float) -> None: ...
     async def revoked(self, keys: list[str]) -> bool: ...
+
+    async def admission(self, pass_id: str, person_id: str,
+                        revocation_keys: list[str]) -> Admission:
+        """Whether one of ``revocation_keys`` is revoked, the pass and the person, read
+        together: one round trip for a participant's connection (``NotFound``, with
+        code ``unknown_pass`` or ``unknown_person``, when one is missing)."""
+        ...
 
     # short-lived secrets (sign-on flows and sessions); ``take_secret`` reads and deletes
     async def put_secret(self, key: str, value: dict[str, str], ttl_s: float) -> None: ...

@@ -219,8 +219,12 @@ class PassSnapshots(RedisPart):
                        present=frozenset(as_str(m) for m in present))
 
     async def load(self, pass_id: str) -> PassState:
+        return await self.loaded(pass_id, await self.r.get(k_pass(pass_id)))
+
+    async def loaded(self, pass_id: str, raw: Any) -> PassState:
+        """The pass whose snapshot key held ``raw`` (None: there is no such pass), from
+        what this process keeps when it can, else with the roster read or replayed."""
         key = k_pass(pass_id)
-        raw = await self.r.get(key)
         if raw is None:
             self._states.pop(pass_id, None)
             raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")

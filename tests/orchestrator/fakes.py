@@ -20,7 +20,7 @@ from exercises.gym.attendance import PresenceLog, joined, left
 from exercises.state import Member, PassState
 from orchestrator.codec import from_plain, to_plain
 from orchestrator.errors import AuthError, Conflict, NotFound
-from orchestrator.ports import Applied, RoomEvent, RoomInfo, Step
+from orchestrator.ports import Admission, Applied, RoomEvent, RoomInfo, Step
 from orchestrator.readmodels import (
     Alert,
     AlertCode,
@@ -280,6 +280,11 @@ class MemoryStore:
 
     async def revoked(self, keys: list[str]) -> bool:
         return any(k in self.revocations for k in keys)
+
+    async def admission(self, pass_id: str, person_id: str,
+                        revocation_keys: list[str]) -> Admission:
+        return Admission(await self.revoked(revocation_keys), await self.load(pass_id),
+                         await self.person(person_id))
 
     async def put_help(self, request: HelpRequest) -> None:
         self.help_requests[request.pass_id][request.id] = request

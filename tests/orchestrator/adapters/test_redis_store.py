@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -15,6 +16,7 @@ from exercises.gym.attendance import PresenceLog
 from exercises.reducer import reduce
 from exercises.state import Member, PassState
 from orchestrator.adapters.redis_store import RedisStore
+from orchestrator.errors import NotFound
 from orchestrator.ports import Step
 from orchestrator.readmodels import AlertCode
 from tests.waiting import eventually
@@ -302,3 +304,33 @@ async def test_a_step_refusing_an_out_of_date_state_is_judged_again_on_the_store
     # This process still holds the lobby, where "next" is refused; the pass has started.
     applied = await store.update("p11", lambda s: reduce(s, ev.Next(), 3.0))
     assert applied.after.step_index == 1
+
+
+async def test_letting_a_participant_in_reads_revocations_pass_and_person_in_one_round_trip(  # type: ignore[no-untyped-def]
+        store: RedisStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    await store.create_pass(PassState(id="p12", program="g", script=demo_class(),
+                                      main_room="m"))
+    anna = Member("anna", "Anna")
+    await store.save_person(anna)
+    await store.update("p12", lambda s: reduce(s, ev.Join(Member("bo", "Bo")), 1.0))
+    sent: list[object] = []
+    original = aioredis.connection.AbstractConnection.send_packed_command
+
+    async def counting(self, command, check_health=True):  # type: ignore[no-untyped-def]
+        sent.append(command)
+        return await original(self, command, check_health)
+
+    monkeypatch.setattr(aioredis.connection.AbstractConnection, "send_packed_command", counting)
+    admitted = await store.admission("p12", "anna", ["cred:t1", "holder:h1"])
+    assert len(sent) == 1, "one pipeline: is it revoked, the pass, the person"
+    assert not admitted.revoked and admitted.member == anna
+    assert admitted.state.version == 1 and admitted.state.present == {"bo"}
+    await store.revoke("holder:h1", time.time() + 60)
+    assert (await store.admission("p12", "anna", ["cred:t1", "holder:h1"])).revoked
+    assert not (await store.admission("p12", "anna", ["cred:t2"])).revoked
+    with pytest.raises(NotFound) as unknown_person:
+        await store.admission("p12", "nobody", [])
+    assert unknown_person.value.code == "unknown_person"
+    with pytest.raises(NotFound) as unknown_pass:
+        await store.admission("no-such-pass", "anna", [])
+    assert unknown_pass.value.code == "unknown_pass"
