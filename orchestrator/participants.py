@@ -90,7 +90,11 @@ class Participants:
                                                self.access.holders(claims))
         if admission.revoked:
             raise withdrawn()
+        if admission.state is None:
+            raise NotFound(f"no pass {claims.pass_id!r}", code="unknown_pass")
         _open(admission.state)
+        if admission.member is None:
+            raise NotFound(f"no person {claims.subject!r}", code="unknown_person")
         return claims, admission.member
 
     async def join(self, pass_id: str, person_id: str, member: Member | None = None) -> PassState:

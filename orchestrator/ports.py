@@ -51,8 +51,8 @@ class Admission:
     """What letting a participant in reads (``Store.admission``), all at once."""
 
     revoked: bool  # one of the credential's revocation keys is revoked
-    state: PassState
-    member: Member
+    state: PassState | None  # None: no such pass (or, when revoked, not read)
+    member: Member | None  # None: no such person
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +161,7 @@ class Store(Protocol):
     async def admission(self, pass_id: str, person_id: str,
                         revocation_keys: list[str]) -> Admission:
         """Whether one of ``revocation_keys`` is revoked, the pass and the person, read
-        together: one round trip for a participant's connection (``NotFound``, with
-        code ``unknown_pass`` or ``unknown_person``, when one is missing)."""
+        together: one round trip for a participant's connection."""
         ...
 
     # short-lived secrets (sign-on flows and sessions); ``take_secret`` reads and deletes

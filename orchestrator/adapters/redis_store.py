@@ -85,8 +85,9 @@ class RedisStore(PassSnapshots, Deadlines, Presence, Answers, PeopleRecords, Ops
             pipe.get(k_pass(pass_id))
             pipe.get(person_key(person_id))
             *revoked, raw, person = await pipe.execute()
-        return Admission(bool(revoked and revoked[0]), await self.loaded(pass_id, raw),
-                         person_from(person_id, person))
+        refused = bool(revoked and revoked[0])
+        state = None if refused or raw is None else await self.loaded(pass_id, raw)
+        return Admission(refused, state, None if person is None else person_from(person_id, person))
 
 
 __all__ = ["RedisStore"]

@@ -283,8 +283,9 @@ class MemoryStore:
 
     async def admission(self, pass_id: str, person_id: str,
                         revocation_keys: list[str]) -> Admission:
-        return Admission(await self.revoked(revocation_keys), await self.load(pass_id),
-                         await self.person(person_id))
+        state = _copy(self.passes[pass_id]) if pass_id in self.passes else None
+        return Admission(await self.revoked(revocation_keys), state,
+                         self.people.get(person_id))
 
     async def put_help(self, request: HelpRequest) -> None:
         self.help_requests[request.pass_id][request.id] = request
