@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import fields, replace
+from itertools import compress
+from operator import is_not
 from typing import Any
 
 import msgpack
@@ -82,6 +84,14 @@ def _core(state: PassState) -> bytes:
     return msgpack.packb(plain, use_bin_type=True)  # type: ignore[no-any-return]
 
 
+def _changed_keys(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """The keys of ``new`` whose value is not the very object ``old`` has (new or
+    replaced). The reducer copies the roster and replaces one or two members, so
+    identity tells what changed; the walk is done by C iterators (at a thousand
+    people a comprehension was a tenth of a join's time on the worker)."""
+    return list(compress(new, map(is_not, new.values(), map(old.get, new))))
+
+
 def _people_writes(pipe: Any, key: str, before: PassState | None,
                    after: PassState) -> dict[Any, Any]:
     """Queue the roster and presence changes from ``before`` to ``after``; returns
@@ -92,11 +102,12 @@ def _people_writes(pipe: Any, key: str, before: PassState | None,
     removed: frozenset[str] = frozenset()
     if before is None or after.roster is not before.roster:
         old = before.roster if before is not None else {}
-        changed = {k: pack(v) for k, v in after.roster.items() if old.get(k) is not v}
+        changed = {k: pack(after.roster[k]) for k in _changed_keys(old, after.roster)}
         if changed:
             pipe.hset(f"{key}:roster", mapping=changed)
-        gone = [k for k in old if k not in after.roster]
-        if gone:
+        # Kept + new = after: only when fewer were kept than before did someone go.
+        if len(after.roster) - sum(1 for k in changed if k not in old) < len(old):
+            gone = list(old.keys() - after.roster.keys())
             pipe.hdel(f"{key}:roster", *gone)
     if before is None or after.present is not before.present:
         old_present = before.present if before is not None else frozenset()

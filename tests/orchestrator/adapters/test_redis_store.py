@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -16,7 +17,6 @@ from exercises.gym.attendance import PresenceLog
 from exercises.reducer import reduce
 from exercises.state import Member, PassState
 from orchestrator.adapters.redis_store import RedisStore
-from orchestrator.errors import NotFound
 from orchestrator.ports import Step
 from orchestrator.readmodels import AlertCode
 from tests.waiting import eventually
@@ -306,7 +306,7 @@ async def test_a_step_refusing_an_out_of_date_state_is_judged_again_on_the_store
     assert applied.after.step_index == 1
 
 
-async def test_letting_a_participant_in_reads_revocations_pass_and_person_in_one_round_trip(  # type: ignore[no-untyped-def]
+async def test_letting_a_participant_in_reads_revocations_pass_and_person_in_one_round_trip(
         store: RedisStore, monkeypatch: pytest.MonkeyPatch) -> None:
     await store.create_pass(PassState(id="p12", program="g", script=demo_class(),
                                       main_room="m"))
@@ -324,13 +324,30 @@ async def test_letting_a_participant_in_reads_revocations_pass_and_person_in_one
     admitted = await store.admission("p12", "anna", ["cred:t1", "holder:h1"])
     assert len(sent) == 1, "one pipeline: is it revoked, the pass, the person"
     assert not admitted.revoked and admitted.member == anna
+    assert admitted.state is not None
     assert admitted.state.version == 1 and admitted.state.present == {"bo"}
     await store.revoke("holder:h1", time.time() + 60)
     assert (await store.admission("p12", "anna", ["cred:t1", "holder:h1"])).revoked
     assert not (await store.admission("p12", "anna", ["cred:t2"])).revoked
-    with pytest.raises(NotFound) as unknown_person:
-        await store.admission("p12", "nobody", [])
-    assert unknown_person.value.code == "unknown_person"
-    with pytest.raises(NotFound) as unknown_pass:
-        await store.admission("no-such-pass", "anna", [])
-    assert unknown_pass.value.code == "unknown_pass"
+    assert (await store.admission("p12", "nobody", [])).member is None
+    assert (await store.admission("no-such-pass", "anna", [])).state is None
+
+
+async def test_a_member_removed_or_replaced_is_removed_or_replaced_in_the_stored_roster(
+        store: RedisStore) -> None:
+    people = [Member(p, p.title()) for p in ("ada", "bo", "cy")]
+    await store.create_pass(PassState(id="p13", program="g", script=demo_class(),
+                                      main_room="m"))
+    for m in people:
+        await store.update("p13", lambda s, m=m: reduce(s, ev.Join(m), 1.0))  # type: ignore[misc]
+
+    def remove_bo_rename_cy(s: PassState) -> tuple[PassState, list[Any]]:
+        roster = {k: v for k, v in s.roster.items() if k != "bo"}
+        roster["cy"] = Member("cy", "Cyrus")
+        return replace(s, roster=roster, present=s.present - {"bo"},
+                       version=s.version + 1), []
+
+    after = (await store.update("p13", remove_bo_rename_cy)).after
+    fresh = await RedisStore(store.r).load("p13")
+    assert fresh == after
+    assert fresh.roster == {"ada": people[0], "cy": Member("cy", "Cyrus")}
