@@ -57,6 +57,9 @@ MAX_CAS_ATTEMPTS = 50
 #: Roster and presence changes kept per pass for other workers to replay
 #: (``pass:{id}:changes``); a worker further behind reads the roster whole.
 CHANGES_KEPT = 256
+#: Change-log entries read beyond the versions a worker missed: writes that landed
+#: between its read of the snapshot and of the log.
+CATCH_UP_SLACK = 4
 #: Recent snapshots of a pass each process keeps decoded (``PassSnapshots._cached``).
 STATES_KEPT = 4
 #: Plain forms of the class scripts of running passes: a script changes only
@@ -133,19 +136,23 @@ def _side_writes(pipe: Any, key: str, before: PassState, after: PassState,
         pipe.xadd(f"{key}:audit", entry, maxlen=STREAM_MAXLEN, approximate=True)
 
 
-def _replay(base: PassState, raw: bytes, entries: Any) -> PassState | None:
-    """The stored snapshot ``raw`` with the roster and presence of ``base`` carried
-    forward by the change-log ``entries`` (newest first), or None when they do
-    not lead from ``base``'s version to the snapshot's without a gap."""
-    core = unpack(PassState, raw)
+def _replay(base: PassState, core: PassState, entries: Any) -> PassState | None:
+    """The stored snapshot ``core`` (no roster, no presence) with the roster and
+    presence of ``base`` carried forward by the change-log ``entries`` (newest
+    first; entries written after ``core`` are passed over), or None when they do
+    not lead from ``base``'s version to ``core``'s without a gap."""
     chain: list[bytes] = []
-    want = str(core.version).encode()
-    since = str(base.version).encode()
+    want, since = core.version, base.version
+    if want <= since:
+        return None
     for _, entry in entries or ():
-        if entry.get(b"v") != want:
+        version = int(entry[b"v"])
+        if not chain and version > want:
+            continue  # written after the snapshot read
+        if version != want:
             return None
         chain.append(entry[b"people"])
-        want = entry.get(b"p")
+        want = int(entry[b"p"])
         if want == since:
             break
     else:
@@ -208,14 +215,29 @@ class PassSnapshots(RedisPart):
 
     async def _catch_up(self, pipe: Any, key: str, pass_id: str, raw: bytes) -> PassState:
         """Under ``WATCH``: the stored state, replayed or (when that fails) read whole."""
-        base = self._newest(pass_id)
-        if base is not None:
-            replayed = _replay(base, raw, await pipe.xrevrange(f"{key}:changes",
-                                                               count=CHANGES_KEPT))
-            if replayed is not None:
-                return replayed
+        replayed = await self._replayed(pipe, key, pass_id, raw)
+        if replayed is not None:
+            return replayed
         return self._assemble(raw, await pipe.hgetall(f"{key}:roster"),
                               await pipe.smembers(f"{key}:present"))
+
+    async def _replayed(self, client: Any, key: str, pass_id: str,
+                        raw: bytes) -> PassState | None:
+        """The snapshot ``raw`` with the newest state this process knows carried
+        forward by the change log, or None (nothing known, or a gap). Only as many
+        entries are read as versions were missed (and a few written meanwhile): a
+        worker behind by one join reads one entry, not the whole log."""
+        base = self._newest(pass_id)
+        if base is None:
+            return None
+        core = unpack(PassState, raw)
+        wanted = max(0, core.version - base.version) + CATCH_UP_SLACK
+        for count in (wanted, CHANGES_KEPT) if wanted < CHANGES_KEPT else (CHANGES_KEPT,):
+            replayed = _replay(base, core, await client.xrevrange(f"{key}:changes",
+                                                                  count=count))
+            if replayed is not None:
+                return replayed
+        return None
 
     def _remember(self, pass_id: str, raw: bytes, state: PassState) -> PassState:
         kept = self._states.setdefault(pass_id, [])
@@ -251,18 +273,9 @@ class PassSnapshots(RedisPart):
                 return cached
         # Someone else wrote it: replay their changes onto the newest state this
         # process knows, or else read the three keys as one; then keep it.
-        base = self._newest(pass_id)
-        if base is not None:
-            async with self.r.pipeline(transaction=True) as pipe:
-                pipe.get(key)
-                pipe.xrevrange(f"{key}:changes", count=CHANGES_KEPT)
-                raw, entries = await pipe.execute()
-            if raw is None:
-                raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")
-            raw = as_bytes(raw)
-            replayed = _replay(base, raw, entries)
-            if replayed is not None:
-                return self._remember(pass_id, raw, replayed)
+        replayed = await self._replayed(self.r, key, pass_id, as_bytes(raw))
+        if replayed is not None:
+            return self._remember(pass_id, as_bytes(raw), replayed)
         async with self.r.pipeline(transaction=True) as pipe:
             pipe.get(key)
             pipe.hgetall(f"{key}:roster")
