@@ -57,9 +57,33 @@ MAX_CAS_ATTEMPTS = 50
 #: Roster and presence changes kept per pass for other workers to replay
 #: (``pass:{id}:changes``); a worker further behind reads the roster whole.
 CHANGES_KEPT = 256
-#: Change-log entries read beyond the versions a worker missed: writes that landed
-#: between its read of the snapshot and of the log.
-CATCH_UP_SLACK = 4
+#: The snapshot KEYS[1] (unless ARGV[3] is '0': the caller has it) and the entries
+#: of its change log KEYS[2] (newest first) back to the one written on top of
+#: version ARGV[1]; no entries when the newest ARGV[2] do not reach back that far.
+#: Read a few at a time: a worker is usually one or two writes behind.
+_SINCE = """
+local function snapshot()
+  if ARGV[3] == '0' then return false end
+  return redis.call('get', KEYS[1])
+end
+local wanted, last, left = {}, '+', tonumber(ARGV[2])
+while left > 0 do
+  local chunk = redis.call('xrevrange', KEYS[2], last, '-', 'COUNT', math.min(8, left))
+  if #chunk == 0 then break end
+  for _, entry in ipairs(chunk) do
+    wanted[#wanted + 1] = entry
+    local fields = entry[2]
+    for j = 1, #fields, 2 do
+      if fields[j] == 'p' and fields[j + 1] == ARGV[1] then
+        return {snapshot(), wanted}
+      end
+    end
+  end
+  left = left - #chunk
+  last = '(' .. chunk[#chunk][1]
+end
+return {snapshot(), {}}
+"""
 #: Recent snapshots of a pass each process keeps decoded (``PassSnapshots._cached``).
 STATES_KEPT = 4
 #: Plain forms of the class scripts of running passes: a script changes only
@@ -139,8 +163,8 @@ def _side_writes(pipe: Any, key: str, before: PassState, after: PassState,
 def _replay(base: PassState, core: PassState, entries: Any) -> PassState | None:
     """The stored snapshot ``core`` (no roster, no presence) with the roster and
     presence of ``base`` carried forward by the change-log ``entries`` (newest
-    first; entries written after ``core`` are passed over), or None when they do
-    not lead from ``base``'s version to ``core``'s without a gap."""
+    first; any written after ``core`` was read are passed over), or None when they
+    do not lead from ``base``'s version to ``core``'s without a gap."""
     chain: list[bytes] = []
     want, since = core.version, base.version
     if want <= since:
@@ -148,7 +172,7 @@ def _replay(base: PassState, core: PassState, entries: Any) -> PassState | None:
     for _, entry in entries or ():
         version = int(entry[b"v"])
         if not chain and version > want:
-            continue  # written after the snapshot read
+            continue
         if version != want:
             return None
         chain.append(entry[b"people"])
@@ -189,6 +213,7 @@ class PassSnapshots(RedisPart):
         # read that meets its bytes waits for it instead of reading the roster).
         self._writing: dict[str, asyncio.Future[None]] = {}
         self._cas = CompareAndSet(client)
+        self._since = client.register_script(_SINCE)
 
     async def create_pass(self, state: PassState) -> None:
         key = k_pass(state.id)
@@ -217,27 +242,36 @@ class PassSnapshots(RedisPart):
         """Under ``WATCH``: the stored state, replayed or (when that fails) read whole."""
         replayed = await self._replayed(pipe, key, pass_id, raw)
         if replayed is not None:
-            return replayed
+            return replayed[1]
         return self._assemble(raw, await pipe.hgetall(f"{key}:roster"),
                               await pipe.smembers(f"{key}:present"))
 
     async def _replayed(self, client: Any, key: str, pass_id: str,
-                        raw: bytes) -> PassState | None:
-        """The snapshot ``raw`` with the newest state this process knows carried
-        forward by the change log, or None (nothing known, or a gap). Only as many
-        entries are read as versions were missed (and a few written meanwhile): a
-        worker behind by one join reads one entry, not the whole log."""
+                        watched: bytes | None = None) -> tuple[bytes, PassState] | None:
+        """The stored snapshot (``watched``, when the caller read it under ``WATCH``)
+        and its state: the newest state this process knows carried forward by the
+        change-log entries written since (one script call returns the snapshot and
+        just those entries: a worker behind by one join reads one entry, not the
+        whole log); None when nothing is known or the log no longer reaches back
+        that far."""
         base = self._newest(pass_id)
         if base is None:
             return None
-        core = unpack(PassState, raw)
-        wanted = max(0, core.version - base.version) + CATCH_UP_SLACK
-        for count in (wanted, CHANGES_KEPT) if wanted < CHANGES_KEPT else (CHANGES_KEPT,):
-            replayed = _replay(base, core, await client.xrevrange(f"{key}:changes",
-                                                                  count=count))
-            if replayed is not None:
-                return replayed
-        return None
+        raw, entries = await self._since(
+            keys=[key, f"{key}:changes"],
+            args=[base.version, CHANGES_KEPT, "0" if watched is not None else "1"],
+            client=client)
+        raw = watched if watched is not None else raw
+        if raw is None:
+            raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")
+        raw = as_bytes(raw)
+        cached = self._cached(pass_id, raw)
+        if cached is not None:
+            return raw, cached
+        replayed = _replay(base, unpack(PassState, raw),
+                           [(entry_id, dict(zip(flat[::2], flat[1::2], strict=True)))
+                            for entry_id, flat in entries])
+        return None if replayed is None else (raw, replayed)
 
     def _remember(self, pass_id: str, raw: bytes, state: PassState) -> PassState:
         kept = self._states.setdefault(pass_id, [])
@@ -273,9 +307,11 @@ class PassSnapshots(RedisPart):
                 return cached
         # Someone else wrote it: replay their changes onto the newest state this
         # process knows, or else read the three keys as one; then keep it.
-        replayed = await self._replayed(self.r, key, pass_id, as_bytes(raw))
+        replayed = await self._replayed(self.r, key, pass_id)
         if replayed is not None:
-            return self._remember(pass_id, as_bytes(raw), replayed)
+            raw, state = replayed
+            return state if self._cached(pass_id, raw) is state \
+                else self._remember(pass_id, raw, state)
         async with self.r.pipeline(transaction=True) as pipe:
             pipe.get(key)
             pipe.hgetall(f"{key}:roster")
