@@ -115,12 +115,12 @@ class Participants:
                 late = late_placement(state, member, history, now)
             return ev.Join(member, placement=late)
 
+        # Their attendance is marked in the same write as the join.
         try:
-            applied = await self.passes.apply(pass_id, make)
+            applied = await self.passes.apply(pass_id, make, attending=person_id)
         except _HistoryNeeded as needed:
             history = await self.store.history(needed.program)
-            applied = await self.passes.apply(pass_id, make)
-        await self.store.mark_joined(pass_id, person_id, self.clock())
+            applied = await self.passes.apply(pass_id, make, attending=person_id)
         log.info("participant joined", extra={"pass_id": pass_id, "participant_id": person_id})
         return applied.after
 

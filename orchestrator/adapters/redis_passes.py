@@ -49,6 +49,7 @@ from orchestrator.adapters.redis_keys import (
     pack,
     unpack,
 )
+from orchestrator.adapters.redis_presence import JOINED, JOINED_SCRIPT, attendance_keys
 from orchestrator.codec import to_plain
 from orchestrator.errors import Conflict, NotFound
 from orchestrator.ports import Applied, Step
@@ -212,7 +213,8 @@ class PassSnapshots(RedisPart):
         # The write of each pass this process has sent and not yet remembered (a
         # read that meets its bytes waits for it instead of reading the roster).
         self._writing: dict[str, asyncio.Future[None]] = {}
-        self._cas = CompareAndSet(client)
+        self._cas = CompareAndSet(client, {"joined": JOINED})
+        self._joined = client.register_script(JOINED_SCRIPT)
         self._since = client.register_script(_SINCE)
 
     async def create_pass(self, state: PassState) -> None:
@@ -323,26 +325,30 @@ class PassSnapshots(RedisPart):
         return self._remember(pass_id, raw, self._assemble(raw, roster, present))
 
     async def update(self, pass_id: str, step: Step, *,
-                     audit: dict[str, Any] | None = None) -> Applied:
+                     audit: dict[str, Any] | None = None,
+                     attending: tuple[str, float] | None = None) -> Applied:
         """Load, apply ``step``, and store if the version did not move meanwhile.
 
         ``step`` is pure and may raise (nothing is written then). Lost races
         are retried against the newer state; the roster and presence changes,
         the deadline index and audit entry are written in the same
-        transaction as the snapshot, and only what changed is written.
+        transaction as the snapshot, and only what changed is written. With
+        ``attending`` (person, at), that person's attendance stay opens at ``at``
+        (unless one is open) in the same transaction, also when the step changed
+        nothing.
         """
         lock = self._writers.get(pass_id)
         if lock is None:
             lock = self._writers[pass_id] = asyncio.Lock()
         async with lock:
-            return await self._update(pass_id, step, audit)
+            return await self._update(pass_id, step, audit, attending)
 
-    async def _update(self, pass_id: str, step: Step,
-                      audit: dict[str, Any] | None) -> Applied:
+    async def _update(self, pass_id: str, step: Step, audit: dict[str, Any] | None,
+                      attending: tuple[str, float] | None) -> Applied:
         key = k_pass(pass_id)
         kept = self._states.get(pass_id)
         if kept:
-            applied = await self._swap(pass_id, key, *kept[-1], step, audit)
+            applied = await self._swap(pass_id, key, *kept[-1], step, audit, attending)
             if applied is not None:
                 return applied
         for _ in range(MAX_CAS_ATTEMPTS):
@@ -360,11 +366,15 @@ class PassSnapshots(RedisPart):
                     after, effects = step(before)
                     if after is before:
                         await pipe.unwatch()  # type: ignore[no-untyped-call]
+                        if attending is not None:
+                            await self._attend(pass_id, attending)
                         return Applied(before, before, effects)
                     stored = _core(after)
                     pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.set(key, stored)
                     _side_writes(pipe, key, before, after, audit)
+                    if attending is not None:
+                        await self._attend_in(pipe, pass_id, attending)
                     async with self._storing(pass_id):
                         await pipe.execute()
                         self._remember(pass_id, stored, after)
@@ -374,7 +384,8 @@ class PassSnapshots(RedisPart):
         raise Conflict(f"pass {pass_id!r} is too busy to change right now; try again")
 
     async def _swap(self, pass_id: str, key: str, raw: bytes, before: PassState, step: Step,
-                    audit: dict[str, Any] | None) -> Applied | None:
+                    audit: dict[str, Any] | None,
+                    attending: tuple[str, float] | None) -> Applied | None:
         """``step`` applied to the state this process read or wrote last, stored in one
         round trip if nobody wrote since (``redis_cas``); None when someone did, when
         the step refused that state (it may be out of date), or when the writes are too
@@ -383,10 +394,13 @@ class PassSnapshots(RedisPart):
             after, effects = step(before)
         except Exception:  # noqa: BLE001 - judged again against the stored state
             return None
-        if after is before:
-            current = await self._cas(key, raw, None, Writes())
-            return Applied(before, before, effects) if current else None
         writes = Writes()
+        if attending is not None:
+            person, at = attending
+            writes.call("joined", attendance_keys(pass_id), [person, f"{at:.3f}"])
+        if after is before:
+            current = await self._cas(key, raw, None, writes)
+            return Applied(before, before, effects) if current else None
         _side_writes(writes, key, before, after, audit)
         if writes.size() > CAS_MAX_ARGS:
             return None
@@ -396,6 +410,16 @@ class PassSnapshots(RedisPart):
                 return None
             self._remember(pass_id, stored, after)
         return Applied(before, after, effects)
+
+    async def _attend_in(self, pipe: Any, pass_id: str, attending: tuple[str, float]) -> None:
+        """Queue the attendance mark in the transaction ``pipe``."""
+        person, at = attending
+        await self._joined(keys=attendance_keys(pass_id), args=[person, f"{at:.3f}"],
+                           client=pipe)
+
+    async def _attend(self, pass_id: str, attending: tuple[str, float]) -> None:
+        person, at = attending
+        await self._joined(keys=attendance_keys(pass_id), args=[person, f"{at:.3f}"])
 
     @asynccontextmanager
     async def _storing(self, pass_id: str) -> AsyncIterator[None]:

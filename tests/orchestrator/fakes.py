@@ -91,10 +91,12 @@ class MemoryStore:
             raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")
         return _copy(self.passes[pass_id])
 
-    async def update(self, pass_id: str, step: Step, *,
-                     audit: dict[str, Any] | None = None) -> Applied:
+    async def update(self, pass_id: str, step: Step, *, audit: dict[str, Any] | None = None,
+                     attending: tuple[str, float] | None = None) -> Applied:
         before = await self.load(pass_id)
         after, effects = step(before)
+        if attending is not None:
+            await self.mark_joined(pass_id, *attending)
         if after is before:
             return Applied(before, before, effects)
         self.passes[pass_id] = _copy(after)

@@ -13,6 +13,7 @@ import redis.asyncio as aioredis
 
 from exercises import events as ev
 from exercises.demo import demo_class
+from exercises.errors import IllegalCommand
 from exercises.gym.attendance import PresenceLog
 from exercises.reducer import reduce
 from exercises.state import Member, PassState
@@ -94,6 +95,46 @@ async def test_presence_logs_follow_joins_and_leaves_and_close_once(store: Redis
     await store.mark_left("p9", "acme/E1", 1700.0)  # after the end: ignored
     again, later = await store.close_presence("p9", 9999.0)
     assert again == 1600.0 and later == logs
+
+
+async def test_a_join_opens_its_attendance_stay_in_the_same_write(  # type: ignore[no-untyped-def]
+        store: RedisStore, redis_server, monkeypatch: pytest.MonkeyPatch) -> None:
+    await store.create_pass(PassState(id="p14", program="g", script=demo_class(),
+                                      main_room="m"))
+    anna, bo = Member("anna", "Anna"), Member("bo", "Bo")
+    await store.update("p14", lambda s: reduce(s, ev.Join(anna), 100.0),
+                       attending=("anna", 100.0))
+    # A second tab changes nothing in the pass and leaves the open stay as it is
+    # (and Redis now has the script).
+    await store.update("p14", lambda s: reduce(s, ev.Join(anna), 105.0),
+                       attending=("anna", 105.0))
+    sent: list[object] = []
+    original = aioredis.connection.AbstractConnection.send_packed_command
+
+    async def counting(self, command, check_health=True):  # type: ignore[no-untyped-def]
+        sent.append(command)
+        return await original(self, command, check_health)
+
+    monkeypatch.setattr(aioredis.connection.AbstractConnection, "send_packed_command", counting)
+    await store.update("p14", lambda s: reduce(s, ev.Join(bo), 110.0), attending=("bo", 110.0))
+    assert len(sent) == 1, "the join and its attendance: one script call"
+    await store.update("p14", lambda s: reduce(s, ev.Join(bo), 130.0), attending=("bo", 130.0))
+    monkeypatch.undo()
+    await store.mark_left("p14", "bo", 200.0)
+    # Another worker wrote meanwhile: the watched way marks it too.
+    other_client = aioredis.from_url(redis_server.url)
+    await RedisStore(other_client).update("p14", lambda s: reduce(s, ev.Leave("anna"), 210.0))
+    await other_client.aclose()
+    await store.update("p14", lambda s: reduce(s, ev.Join(bo), 300.0), attending=("bo", 300.0))
+    # A join the pass refuses marks nothing.
+    await store.update("p14", lambda s: reduce(s, ev.End(), 400.0))
+    with pytest.raises(IllegalCommand):
+        await store.update("p14", lambda s: reduce(s, ev.Join(Member("cy", "Cy")), 500.0),
+                           attending=("cy", 500.0))
+    _, logs = await store.close_presence("p14", 600.0)
+    assert logs["anna"] == PresenceLog(100.0, 100.0, 0.0, None)
+    assert logs["bo"] == PresenceLog(110.0, 300.0, 90.0, 200.0)
+    assert "cy" not in logs
 
 
 async def test_expected_people_are_kept_beside_the_pass(store: RedisStore) -> None:
