@@ -60,6 +60,11 @@ _ID = re.compile(r"[0-9a-f]{%d}" % tickets.ID_CHARS)
 _IN_LINK = re.compile(r"[#?&](?:ticket|credential)=([^&#\s]+)")
 
 
+def withdrawn() -> AuthError:
+    """The refusal of a revoked credential."""
+    return AuthError("this link has been withdrawn; ask for a new one", code="revoked_credential")
+
+
 @dataclass(frozen=True, slots=True)
 class Revoked:
     """What ``revoke`` did: the credential's id, and its role and text (None when given an
@@ -186,8 +191,7 @@ class Access:
         """The claims of a valid, unexpired, unrevoked credential of ``kind``."""
         claims = self.verify(credential, kind)
         if self.store is not None and await self.store.revoked(self.holders(claims)):
-            raise AuthError("this link has been withdrawn; ask for a new one",
-                            code="revoked_credential")
+            raise withdrawn()
         return claims
 
     async def still_admitted(self, claims: Claims) -> bool:

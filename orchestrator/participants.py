@@ -20,7 +20,7 @@ from exercises.answers import validate_answer
 from exercises.errors import IllegalCommand
 from exercises.names import check_display_name
 from exercises.state import Member, PassState, Phase
-from orchestrator.access import Access
+from orchestrator.access import Access, withdrawn
 from orchestrator.errors import AuthError, BadRequest, NotFound, ServiceError
 from orchestrator.grouping import late_placement
 from orchestrator.metrics import timed
@@ -35,6 +35,7 @@ from orchestrator.readmodels import (
     placement,
 )
 from orchestrator.service import PassService
+from orchestrator.tickets import Claims, Kind
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,12 @@ class _HistoryNeeded(Exception):
     def __init__(self, program: str) -> None:
         super().__init__(program)
         self.program = program
+
+
+def _open(state: PassState) -> PassState:
+    if state.phase is Phase.ENDED:
+        raise AuthError("this pass has ended", code="pass_ended")
+    return state
 
 
 class Participants:
@@ -72,15 +79,28 @@ class Participants:
         await self.store.expect(pass_id, [member])
         return self.access.participant_ticket(pass_id, member.id)
 
-    async def check_open(self, pass_id: str) -> PassState:
-        """The pass a participant connects to; ``AuthError`` once it has ended."""
-        state = await self.store.load(pass_id)
-        if state.phase is Phase.ENDED:
-            raise AuthError("this pass has ended", code="pass_ended")
-        return state
+    async def admit(self, credential: object) -> tuple[Claims, Member]:
+        """A participant connecting: their credential valid and not revoked, their pass
+        open (``AuthError`` otherwise); their claims and person record. What it reads
+        (revocations, pass, person) is one round trip, so is the ``join`` that follows."""
+        claims = self.access.verify(credential, Kind.PARTICIPANT)
+        if claims.pass_id is None:
+            raise AuthError("this is not a link to a pass", code="invalid_credential")
+        admission = await self.store.admission(claims.pass_id, claims.subject,
+                                               self.access.holders(claims))
+        if admission.revoked:
+            raise withdrawn()
+        if admission.state is None:
+            raise NotFound(f"no pass {claims.pass_id!r}", code="unknown_pass")
+        _open(admission.state)
+        if admission.member is None:
+            raise NotFound(f"no person {claims.subject!r}", code="unknown_person")
+        return claims, admission.member
 
-    async def join(self, pass_id: str, person_id: str) -> PassState:
-        member = await self.store.person(person_id)
+    async def join(self, pass_id: str, person_id: str, member: Member | None = None) -> PassState:
+        """``person_id`` (``member``, when read already) is in the pass and present."""
+        if member is None:
+            member = await self.store.person(person_id)
         # The pairing history is read only when groups are open (rare for a join).
         history: list[Meeting] | None = None
 
@@ -95,12 +115,12 @@ class Participants:
                 late = late_placement(state, member, history, now)
             return ev.Join(member, placement=late)
 
+        # Their attendance is marked in the same write as the join.
         try:
-            applied = await self.passes.apply(pass_id, make)
+            applied = await self.passes.apply(pass_id, make, attending=person_id)
         except _HistoryNeeded as needed:
             history = await self.store.history(needed.program)
-            applied = await self.passes.apply(pass_id, make)
-        await self.store.mark_joined(pass_id, person_id, self.clock())
+            applied = await self.passes.apply(pass_id, make, attending=person_id)
         log.info("participant joined", extra={"pass_id": pass_id, "participant_id": person_id})
         return applied.after
 

@@ -47,6 +47,15 @@ class Applied:
 
 
 @dataclass(frozen=True, slots=True)
+class Admission:
+    """What letting a participant in reads (``Store.admission``), all at once."""
+
+    revoked: bool  # one of the credential's revocation keys is revoked
+    state: PassState | None  # None: no such pass (or, when revoked, not read)
+    member: Member | None  # None: no such person
+
+
+@dataclass(frozen=True, slots=True)
 class RoomInfo:
     name: str
     participants: int
@@ -83,8 +92,12 @@ class Store(Protocol):
     # pass snapshots, under optimistic concurrency
     async def create_pass(self, state: PassState) -> None: ...
     async def load(self, pass_id: str) -> PassState: ...
-    async def update(self, pass_id: str, step: Step, *,
-                     audit: dict[str, Any] | None = None) -> Applied: ...
+    async def update(self, pass_id: str, step: Step, *, audit: dict[str, Any] | None = None,
+                     attending: tuple[str, float] | None = None) -> Applied:
+        """Apply ``step`` to the stored state and store the result (optimistically:
+        retried on a lost race); ``audit`` is kept with it; ``attending`` (person,
+        at) opens that person's attendance stay in the same write (``mark_joined``)."""
+        ...
     async def live_passes(self) -> list[str]: ...
     async def retire_pass(self, pass_id: str) -> None: ...
     async def expire_pass(self, pass_id: str, seconds: int) -> int:
@@ -148,6 +161,12 @@ class Store(Protocol):
     # revocation: a key (``cred:ID``, ``holder:DIGEST``) is refused until ``until``
     async def revoke(self, key: str, until: float) -> None: ...
     async def revoked(self, keys: list[str]) -> bool: ...
+
+    async def admission(self, pass_id: str, person_id: str,
+                        revocation_keys: list[str]) -> Admission:
+        """Whether one of ``revocation_keys`` is revoked, the pass and the person, read
+        together: one round trip for a participant's connection."""
+        ...
 
     # short-lived secrets (sign-on flows and sessions); ``take_secret`` reads and deletes
     async def put_secret(self, key: str, value: dict[str, str], ttl_s: float) -> None: ...

@@ -38,6 +38,12 @@ from orchestrator.taskset import TaskSet
 
 #: How often a burst of changes to one pass is broadcast, at most (after its first change).
 BURST_INTERVAL_S = 0.25
+#: A facilitator view of a thousand people takes a few milliseconds to build and
+#: send, so during a burst views follow at most every ``VIEW_COST_RATIO`` times
+#: what the last one took (about 1 % of a core), yet at least every
+#: ``VIEW_INTERVAL_MAX_S``.
+VIEW_COST_RATIO = 100
+VIEW_INTERVAL_MAX_S = 1.0
 
 #: Recent alerts scanned for a facilitator's snapshot (of every pass; theirs are kept).
 ALERTS_IN_SNAPSHOT = 100
@@ -72,6 +78,7 @@ class Publisher:
         # to everyone again, not every facilitator view's copy of the same.
         self._results_due: set[str] = set()
         self._sent_at: dict[str, float] = {}  # when the last facilitator view went
+        self._view_cost: dict[str, float] = {}  # and how long it took (seconds)
         #: Facilitator views of one pass go at most this often (tests read each at once).
         self.burst_interval = BURST_INTERVAL_S
         self._last: dict[str, PassState] = {}
@@ -226,6 +233,7 @@ class Publisher:
         self._last.pop(pass_id, None)
         self._results_due.discard(pass_id)
         self._sent_at.pop(pass_id, None)
+        self._view_cost.pop(pass_id, None)
 
     async def refresh_facilitators(self, pass_id: str, *, results: bool = False) -> None:
         """Send the pass's facilitators its latest view, coalescing bursts; with
@@ -237,7 +245,9 @@ class Publisher:
         ``BURST_INTERVAL_S`` after the last, only mark it stale: a background
         task sends one newer view at most every ``BURST_INTERVAL_S``, so a
         thousand answers or joins cost a handful of views, not a thousand, and
-        nobody waits for them.
+        nobody waits for them. A view that took long (a large pass, a busy
+        worker) spaces the next further out (``VIEW_COST_RATIO``), up to
+        ``VIEW_INTERVAL_MAX_S``.
         """
         if results:
             self._results_due.add(pass_id)
@@ -249,7 +259,7 @@ class Publisher:
         # A view sent less than BURST_INTERVAL_S ago: this one follows from the
         # background. Only sends still in flight would be too few: a join costs
         # far less than a view of a thousand people, and each join would send one.
-        wait = self._sent_at.get(pass_id, -math.inf) + self.burst_interval - time.monotonic()
+        wait = self._sent_at.get(pass_id, -math.inf) + self._interval(pass_id) - time.monotonic()
         if wait > 0:
             self._stale.add(pass_id)
             self.tasks.spawn(self._refresh_later(pass_id, wait), "refresh")
@@ -258,7 +268,8 @@ class Publisher:
             await self._send_facilitators(pass_id)
         finally:
             if pass_id in self._stale:
-                self.tasks.spawn(self._refresh_later(pass_id, BURST_INTERVAL_S), "refresh")
+                self.tasks.spawn(self._refresh_later(pass_id, self._interval(pass_id)),
+                                 "refresh")
             else:
                 self._refreshing.discard(pass_id)
 
@@ -266,7 +277,7 @@ class Publisher:
         # Taken before reading: an answer stored meanwhile asks for the next send.
         results_due = pass_id in self._results_due
         self._results_due.discard(pass_id)
-        self._sent_at[pass_id] = time.monotonic()
+        self._sent_at[pass_id] = began = time.monotonic()
         try:
             state = await self.store.load(pass_id)
         except NotFound:
@@ -275,15 +286,23 @@ class Publisher:
         start = time.perf_counter()
         await self.notifier.facilitator(view)
         self.metrics.broadcast("facilitator", 1, time.perf_counter() - start)
+        self._view_cost[pass_id] = time.monotonic() - began
         shared = self.plenary(view) if results_due else None
         if shared is not None:
             await self.notifier.results(shared)
+
+    def _interval(self, pass_id: str) -> float:
+        """How long after a facilitator view of ``pass_id`` the next may follow."""
+        if not self.burst_interval:
+            return 0.0
+        cost = self._view_cost.get(pass_id, 0.0)
+        return min(VIEW_INTERVAL_MAX_S, max(self.burst_interval, VIEW_COST_RATIO * cost))
 
     async def _refresh_later(self, pass_id: str, wait: float) -> None:
         try:
             while pass_id in self._stale:
                 await asyncio.sleep(wait)
-                wait = BURST_INTERVAL_S
+                wait = self._interval(pass_id)
                 self._stale.discard(pass_id)
                 await self._send_facilitators(pass_id)
         finally:

@@ -152,9 +152,10 @@ class PassService:
 
     # -- the one write path -----------------------------------------------------
 
-    async def apply(self, pass_id: str, make: MakeEvent,
-                    audit: dict[str, Any] | None = None) -> Applied:
-        """Reduce the event ``make`` builds from the stored state, store, then run effects."""
+    async def apply(self, pass_id: str, make: MakeEvent, audit: dict[str, Any] | None = None,
+                    *, attending: str | None = None) -> Applied:
+        """Reduce the event ``make`` builds from the stored state, store, then run effects;
+        ``attending``: the person whose attendance stay opens now, in the same write."""
         self.enter()
         try:
             now = self.clock()
@@ -162,7 +163,9 @@ class PassService:
             def step(state: PassState) -> tuple[PassState, list[Effect]]:
                 return reduce(state, make(state, now), now)
 
-            applied = await self.store.update(pass_id, step, audit=audit)
+            applied = await self.store.update(
+                pass_id, step, audit=audit,
+                attending=None if attending is None else (attending, now))
             if applied.changed:
                 await self.effects.run(applied, now)
                 if applied.after.phase is Phase.ENDED and applied.before.phase is not Phase.ENDED:

@@ -19,6 +19,7 @@ from typing import Any
 import socketio
 
 from breakout.errors import CodedError
+from exercises.state import Member
 from orchestrator.errors import AuthError, BadRequest, Busy, OnliveError, ServiceError
 from orchestrator.readmodels import RoomAccess
 from orchestrator.services import Services
@@ -180,10 +181,8 @@ class ParticipantNamespace(_Base):
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
         try:
-            claims = await self.services.access.admit(self._credential(auth, "ticket"),
-                                                      Kind.PARTICIPANT)
+            claims, member = await self.participants.admit(self._credential(auth, "ticket"))
             assert claims.pass_id is not None
-            await self.participants.check_open(claims.pass_id)
             self._admit(sid, f"participant:{claims.pass_id}:{claims.subject}")
         except Exception as error:  # noqa: BLE001 - _refuse_connect re-raises the unknown
             raise self._refuse_connect(error, sid) from None
@@ -192,10 +191,11 @@ class ParticipantNamespace(_Base):
         await self._hold(sid, claims)
         await self.enter_room(sid, pass_room(claims.pass_id))
         await self.enter_room(sid, person_room(claims.pass_id, claims.subject))
-        self.tasks.spawn(self._welcome(sid, claims.pass_id, claims.subject), "welcome")
+        self.tasks.spawn(self._welcome(sid, claims.pass_id, member), "welcome")
 
-    async def _welcome(self, sid: str, pass_id: str, person_id: str) -> None:
-        state = await self.participants.join(pass_id, person_id)
+    async def _welcome(self, sid: str, pass_id: str, member: Member) -> None:
+        person_id = member.id
+        state = await self.participants.join(pass_id, person_id, member)
         snapshot = await self.services.publisher.participant_snapshot(pass_id, person_id, state)
         await self.emit(Event.SNAPSHOT, views.participant_snapshot(snapshot), to=sid)
 

@@ -12,27 +12,35 @@ round trip instead of three.
 
 ``Writes`` records the side writes with the pipeline methods the store
 queues them with (``hset``, ``hdel``, ``sadd``, ``srem``, ``xadd``), so the
-same code feeds the script or a pipeline. Writes too large for one script
+same code feeds the script or a pipeline; ``call`` runs a Lua function given
+to ``CompareAndSet`` (an attendance mark that must follow its own rules), in
+the same atomic call. Writes too large for one script
 call (``MAX_ARGS``) go the watched way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import redis.asyncio as aioredis
 
 #: Compare KEYS[1] with ARGV[1]; when equal, store ARGV[2] (unless empty) and run
-#: the commands that follow, each as: n, name, key index, n - 2 arguments.
+#: the commands that follow, each as: n, name, number of keys k, k key indices,
+#: n - 2 - k arguments. A name among the functions given to ``CompareAndSet``
+#: calls that function with its keys and arguments, any other is a Redis command
+#: on its one key.
 _SCRIPT = """
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[2] ~= '' then redis.call('set', KEYS[1], ARGV[2]) end
 local i = 3
 while i <= #ARGV do
-  local n = tonumber(ARGV[i])
-  local command = {ARGV[i + 1], KEYS[tonumber(ARGV[i + 2])]}
-  for j = 3, n do command[j] = ARGV[i + j] end
-  redis.call(unpack(command))
+  local n, name, nkeys = tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])
+  local keys, args = {}, {}
+  for j = 1, nkeys do keys[j] = KEYS[tonumber(ARGV[i + 2 + j])] end
+  for j = 3 + nkeys, n do args[#args + 1] = ARGV[i + j] end
+  local f = functions[name]
+  if f then f(keys, args) else redis.call(name, keys[1], unpack(args)) end
   i = i + n + 1
 end
 return 1
@@ -45,7 +53,7 @@ class Writes:
     """Side writes of one snapshot update, recorded in order."""
 
     def __init__(self) -> None:
-        self.commands: list[tuple[str, str, list[Any]]] = []
+        self.commands: list[tuple[str, str | list[str], list[Any]]] = []
 
     def hset(self, key: str, *, mapping: dict[Any, Any]) -> None:
         self.commands.append(("HSET", key, [x for pair in mapping.items() for x in pair]))
@@ -64,15 +72,26 @@ class Writes:
         self.commands.append(("XADD", key, ["MAXLEN", "~" if approximate else "=", maxlen, "*",
                                             *(x for pair in entry.items() for x in pair)]))
 
+    def call(self, function: str, keys: list[str], args: list[Any]) -> None:
+        """One of the script's ``functions`` with its keys and arguments."""
+        self.commands.append((function, keys, args))
+
     def size(self) -> int:
-        return sum(3 + len(args) for _, _, args in self.commands)
+        return sum(3 + len(_as_keys(target)) + len(args) for _, target, args in self.commands)
+
+
+def _as_keys(target: str | list[str]) -> list[str]:
+    return [target] if isinstance(target, str) else target
 
 
 class CompareAndSet:
-    """The script, registered once per client."""
+    """The script, registered once per client. ``functions``: Lua functions by name,
+    each ``function(keys, args) ... end``, that the side writes may call."""
 
-    def __init__(self, client: aioredis.Redis) -> None:
-        self._script = client.register_script(_SCRIPT)
+    def __init__(self, client: aioredis.Redis, functions: Mapping[str, str] | None = None) -> None:
+        defined = "".join(f"functions[{name!r}] = {body}\n"
+                          for name, body in (functions or {}).items())
+        self._script = client.register_script("local functions = {}\n" + defined + _SCRIPT)
 
     async def __call__(self, key: str, expected: bytes, new: bytes | None,
                        writes: Writes) -> bool:
@@ -81,9 +100,12 @@ class CompareAndSet:
         keys = [key]
         args: list[Any] = [expected, b"" if new is None else new]
         for name, target, rest in writes.commands:
-            if target not in keys:
-                keys.append(target)
-            args += [2 + len(rest), name, keys.index(target) + 1, *rest]
+            indices = []
+            for one in _as_keys(target):
+                if one not in keys:
+                    keys.append(one)
+                indices.append(keys.index(one) + 1)
+            args += [2 + len(indices) + len(rest), name, len(indices), *indices, *rest]
         return bool(await self._script(keys=keys, args=args))
 
 

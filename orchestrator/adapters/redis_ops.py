@@ -108,12 +108,17 @@ class OpsRecords(RedisPart):
 
     async def revoke(self, key: str, until: float) -> None:
         ttl_ms = max(1000, int((until - time.time()) * 1000))
-        await self.r.set(f"{PREFIX}revoked:{key}", b"1", px=ttl_ms)
+        await self.r.set(revoked_keys([key])[0], b"1", px=ttl_ms)
 
     async def revoked(self, keys: list[str]) -> bool:
         if not keys:
             return False
-        return bool(await self.r.exists(*(f"{PREFIX}revoked:{k}" for k in keys)))
+        return bool(await self.r.exists(*revoked_keys(keys)))
+
+
+def revoked_keys(keys: list[str]) -> list[str]:
+    """The Redis keys that say ``keys`` (``cred:ID``, ``holder:DIGEST``) are revoked."""
+    return [f"{PREFIX}revoked:{k}" for k in keys]
 
 
 def _alert(entry_id: str, fields: dict[str, str]) -> Alert:

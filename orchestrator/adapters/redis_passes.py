@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import fields, replace
+from itertools import compress
+from operator import is_not
 from typing import Any
 
 import msgpack
@@ -47,6 +49,7 @@ from orchestrator.adapters.redis_keys import (
     pack,
     unpack,
 )
+from orchestrator.adapters.redis_presence import JOINED, JOINED_SCRIPT, attendance_keys
 from orchestrator.codec import to_plain
 from orchestrator.errors import Conflict, NotFound
 from orchestrator.ports import Applied, Step
@@ -55,6 +58,33 @@ MAX_CAS_ATTEMPTS = 50
 #: Roster and presence changes kept per pass for other workers to replay
 #: (``pass:{id}:changes``); a worker further behind reads the roster whole.
 CHANGES_KEPT = 256
+#: The snapshot KEYS[1] (unless ARGV[3] is '0': the caller has it) and the entries
+#: of its change log KEYS[2] (newest first) back to the one written on top of
+#: version ARGV[1]; no entries when the newest ARGV[2] do not reach back that far.
+#: Read a few at a time: a worker is usually one or two writes behind.
+_SINCE = """
+local function snapshot()
+  if ARGV[3] == '0' then return false end
+  return redis.call('get', KEYS[1])
+end
+local wanted, last, left = {}, '+', tonumber(ARGV[2])
+while left > 0 do
+  local chunk = redis.call('xrevrange', KEYS[2], last, '-', 'COUNT', math.min(8, left))
+  if #chunk == 0 then break end
+  for _, entry in ipairs(chunk) do
+    wanted[#wanted + 1] = entry
+    local fields = entry[2]
+    for j = 1, #fields, 2 do
+      if fields[j] == 'p' and fields[j + 1] == ARGV[1] then
+        return {snapshot(), wanted}
+      end
+    end
+  end
+  left = left - #chunk
+  last = '(' .. chunk[#chunk][1]
+end
+return {snapshot(), {}}
+"""
 #: Recent snapshots of a pass each process keeps decoded (``PassSnapshots._cached``).
 STATES_KEPT = 4
 #: Plain forms of the class scripts of running passes: a script changes only
@@ -82,6 +112,14 @@ def _core(state: PassState) -> bytes:
     return msgpack.packb(plain, use_bin_type=True)  # type: ignore[no-any-return]
 
 
+def _changed_keys(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """The keys of ``new`` whose value is not the very object ``old`` has (new or
+    replaced). The reducer copies the roster and replaces one or two members, so
+    identity tells what changed; the walk is done by C iterators (at a thousand
+    people a comprehension was a tenth of a join's time on the worker)."""
+    return list(compress(new, map(is_not, new.values(), map(old.get, new))))
+
+
 def _people_writes(pipe: Any, key: str, before: PassState | None,
                    after: PassState) -> dict[Any, Any]:
     """Queue the roster and presence changes from ``before`` to ``after``; returns
@@ -92,11 +130,12 @@ def _people_writes(pipe: Any, key: str, before: PassState | None,
     removed: frozenset[str] = frozenset()
     if before is None or after.roster is not before.roster:
         old = before.roster if before is not None else {}
-        changed = {k: pack(v) for k, v in after.roster.items() if old.get(k) is not v}
+        changed = {k: pack(after.roster[k]) for k in _changed_keys(old, after.roster)}
         if changed:
             pipe.hset(f"{key}:roster", mapping=changed)
-        gone = [k for k in old if k not in after.roster]
-        if gone:
+        # Kept + new = after: only when fewer were kept than before did someone go.
+        if len(after.roster) - sum(1 for k in changed if k not in old) < len(old):
+            gone = list(old.keys() - after.roster.keys())
             pipe.hdel(f"{key}:roster", *gone)
     if before is None or after.present is not before.present:
         old_present = before.present if before is not None else frozenset()
@@ -122,19 +161,23 @@ def _side_writes(pipe: Any, key: str, before: PassState, after: PassState,
         pipe.xadd(f"{key}:audit", entry, maxlen=STREAM_MAXLEN, approximate=True)
 
 
-def _replay(base: PassState, raw: bytes, entries: Any) -> PassState | None:
-    """The stored snapshot ``raw`` with the roster and presence of ``base`` carried
-    forward by the change-log ``entries`` (newest first), or None when they do
-    not lead from ``base``'s version to the snapshot's without a gap."""
-    core = unpack(PassState, raw)
+def _replay(base: PassState, core: PassState, entries: Any) -> PassState | None:
+    """The stored snapshot ``core`` (no roster, no presence) with the roster and
+    presence of ``base`` carried forward by the change-log ``entries`` (newest
+    first; any written after ``core`` was read are passed over), or None when they
+    do not lead from ``base``'s version to ``core``'s without a gap."""
     chain: list[bytes] = []
-    want = str(core.version).encode()
-    since = str(base.version).encode()
+    want, since = core.version, base.version
+    if want <= since:
+        return None
     for _, entry in entries or ():
-        if entry.get(b"v") != want:
+        version = int(entry[b"v"])
+        if not chain and version > want:
+            continue
+        if version != want:
             return None
         chain.append(entry[b"people"])
-        want = entry.get(b"p")
+        want = int(entry[b"p"])
         if want == since:
             break
     else:
@@ -170,7 +213,9 @@ class PassSnapshots(RedisPart):
         # The write of each pass this process has sent and not yet remembered (a
         # read that meets its bytes waits for it instead of reading the roster).
         self._writing: dict[str, asyncio.Future[None]] = {}
-        self._cas = CompareAndSet(client)
+        self._cas = CompareAndSet(client, {"joined": JOINED})
+        self._joined = client.register_script(JOINED_SCRIPT)
+        self._since = client.register_script(_SINCE)
 
     async def create_pass(self, state: PassState) -> None:
         key = k_pass(state.id)
@@ -197,14 +242,38 @@ class PassSnapshots(RedisPart):
 
     async def _catch_up(self, pipe: Any, key: str, pass_id: str, raw: bytes) -> PassState:
         """Under ``WATCH``: the stored state, replayed or (when that fails) read whole."""
-        base = self._newest(pass_id)
-        if base is not None:
-            replayed = _replay(base, raw, await pipe.xrevrange(f"{key}:changes",
-                                                               count=CHANGES_KEPT))
-            if replayed is not None:
-                return replayed
+        replayed = await self._replayed(pipe, key, pass_id, raw)
+        if replayed is not None:
+            return replayed[1]
         return self._assemble(raw, await pipe.hgetall(f"{key}:roster"),
                               await pipe.smembers(f"{key}:present"))
+
+    async def _replayed(self, client: Any, key: str, pass_id: str,
+                        watched: bytes | None = None) -> tuple[bytes, PassState] | None:
+        """The stored snapshot (``watched``, when the caller read it under ``WATCH``)
+        and its state: the newest state this process knows carried forward by the
+        change-log entries written since (one script call returns the snapshot and
+        just those entries: a worker behind by one join reads one entry, not the
+        whole log); None when nothing is known or the log no longer reaches back
+        that far."""
+        base = self._newest(pass_id)
+        if base is None:
+            return None
+        raw, entries = await self._since(
+            keys=[key, f"{key}:changes"],
+            args=[base.version, CHANGES_KEPT, "0" if watched is not None else "1"],
+            client=client)
+        raw = watched if watched is not None else raw
+        if raw is None:
+            raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")
+        raw = as_bytes(raw)
+        cached = self._cached(pass_id, raw)
+        if cached is not None:
+            return raw, cached
+        replayed = _replay(base, unpack(PassState, raw),
+                           [(entry_id, dict(zip(flat[::2], flat[1::2], strict=True)))
+                            for entry_id, flat in entries])
+        return None if replayed is None else (raw, replayed)
 
     def _remember(self, pass_id: str, raw: bytes, state: PassState) -> PassState:
         kept = self._states.setdefault(pass_id, [])
@@ -219,8 +288,12 @@ class PassSnapshots(RedisPart):
                        present=frozenset(as_str(m) for m in present))
 
     async def load(self, pass_id: str) -> PassState:
+        return await self.loaded(pass_id, await self.r.get(k_pass(pass_id)))
+
+    async def loaded(self, pass_id: str, raw: Any) -> PassState:
+        """The pass whose snapshot key held ``raw`` (None: there is no such pass), from
+        what this process keeps when it can, else with the roster read or replayed."""
         key = k_pass(pass_id)
-        raw = await self.r.get(key)
         if raw is None:
             self._states.pop(pass_id, None)
             raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")
@@ -236,18 +309,11 @@ class PassSnapshots(RedisPart):
                 return cached
         # Someone else wrote it: replay their changes onto the newest state this
         # process knows, or else read the three keys as one; then keep it.
-        base = self._newest(pass_id)
-        if base is not None:
-            async with self.r.pipeline(transaction=True) as pipe:
-                pipe.get(key)
-                pipe.xrevrange(f"{key}:changes", count=CHANGES_KEPT)
-                raw, entries = await pipe.execute()
-            if raw is None:
-                raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")
-            raw = as_bytes(raw)
-            replayed = _replay(base, raw, entries)
-            if replayed is not None:
-                return self._remember(pass_id, raw, replayed)
+        replayed = await self._replayed(self.r, key, pass_id)
+        if replayed is not None:
+            raw, state = replayed
+            return state if self._cached(pass_id, raw) is state \
+                else self._remember(pass_id, raw, state)
         async with self.r.pipeline(transaction=True) as pipe:
             pipe.get(key)
             pipe.hgetall(f"{key}:roster")
@@ -259,26 +325,30 @@ class PassSnapshots(RedisPart):
         return self._remember(pass_id, raw, self._assemble(raw, roster, present))
 
     async def update(self, pass_id: str, step: Step, *,
-                     audit: dict[str, Any] | None = None) -> Applied:
+                     audit: dict[str, Any] | None = None,
+                     attending: tuple[str, float] | None = None) -> Applied:
         """Load, apply ``step``, and store if the version did not move meanwhile.
 
         ``step`` is pure and may raise (nothing is written then). Lost races
         are retried against the newer state; the roster and presence changes,
         the deadline index and audit entry are written in the same
-        transaction as the snapshot, and only what changed is written.
+        transaction as the snapshot, and only what changed is written. With
+        ``attending`` (person, at), that person's attendance stay opens at ``at``
+        (unless one is open) in the same transaction, also when the step changed
+        nothing.
         """
         lock = self._writers.get(pass_id)
         if lock is None:
             lock = self._writers[pass_id] = asyncio.Lock()
         async with lock:
-            return await self._update(pass_id, step, audit)
+            return await self._update(pass_id, step, audit, attending)
 
-    async def _update(self, pass_id: str, step: Step,
-                      audit: dict[str, Any] | None) -> Applied:
+    async def _update(self, pass_id: str, step: Step, audit: dict[str, Any] | None,
+                      attending: tuple[str, float] | None) -> Applied:
         key = k_pass(pass_id)
         kept = self._states.get(pass_id)
         if kept:
-            applied = await self._swap(pass_id, key, *kept[-1], step, audit)
+            applied = await self._swap(pass_id, key, *kept[-1], step, audit, attending)
             if applied is not None:
                 return applied
         for _ in range(MAX_CAS_ATTEMPTS):
@@ -296,11 +366,15 @@ class PassSnapshots(RedisPart):
                     after, effects = step(before)
                     if after is before:
                         await pipe.unwatch()  # type: ignore[no-untyped-call]
+                        if attending is not None:
+                            await self._attend(pass_id, attending)
                         return Applied(before, before, effects)
                     stored = _core(after)
                     pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.set(key, stored)
                     _side_writes(pipe, key, before, after, audit)
+                    if attending is not None:
+                        await self._attend_in(pipe, pass_id, attending)
                     async with self._storing(pass_id):
                         await pipe.execute()
                         self._remember(pass_id, stored, after)
@@ -310,7 +384,8 @@ class PassSnapshots(RedisPart):
         raise Conflict(f"pass {pass_id!r} is too busy to change right now; try again")
 
     async def _swap(self, pass_id: str, key: str, raw: bytes, before: PassState, step: Step,
-                    audit: dict[str, Any] | None) -> Applied | None:
+                    audit: dict[str, Any] | None,
+                    attending: tuple[str, float] | None) -> Applied | None:
         """``step`` applied to the state this process read or wrote last, stored in one
         round trip if nobody wrote since (``redis_cas``); None when someone did, when
         the step refused that state (it may be out of date), or when the writes are too
@@ -319,10 +394,13 @@ class PassSnapshots(RedisPart):
             after, effects = step(before)
         except Exception:  # noqa: BLE001 - judged again against the stored state
             return None
-        if after is before:
-            current = await self._cas(key, raw, None, Writes())
-            return Applied(before, before, effects) if current else None
         writes = Writes()
+        if attending is not None:
+            person, at = attending
+            writes.call("joined", attendance_keys(pass_id), [person, f"{at:.3f}"])
+        if after is before:
+            current = await self._cas(key, raw, None, writes)
+            return Applied(before, before, effects) if current else None
         _side_writes(writes, key, before, after, audit)
         if writes.size() > CAS_MAX_ARGS:
             return None
@@ -332,6 +410,16 @@ class PassSnapshots(RedisPart):
                 return None
             self._remember(pass_id, stored, after)
         return Applied(before, after, effects)
+
+    async def _attend_in(self, pipe: Any, pass_id: str, attending: tuple[str, float]) -> None:
+        """Queue the attendance mark in the transaction ``pipe``."""
+        person, at = attending
+        await self._joined(keys=attendance_keys(pass_id), args=[person, f"{at:.3f}"],
+                           client=pipe)
+
+    async def _attend(self, pass_id: str, attending: tuple[str, float]) -> None:
+        person, at = attending
+        await self._joined(keys=attendance_keys(pass_id), args=[person, f"{at:.3f}"])
 
     @asynccontextmanager
     async def _storing(self, pass_id: str) -> AsyncIterator[None]:

@@ -23,19 +23,27 @@ from orchestrator.adapters.redis_keys import (
 from orchestrator.errors import NotFound
 
 
+def person_key(person_id: str) -> str:
+    return f"{PREFIX}person:{person_id}"
+
+
+def person_from(person_id: str, raw: Any) -> Member:
+    """The person stored as ``raw`` (``NotFound`` when there was none)."""
+    if raw is None:
+        raise NotFound(f"no person {person_id!r}", code="unknown_person")
+    return decode_member(as_bytes(raw))
+
+
 class PeopleRecords(RedisPart):
     """Person records, pairing histories, and one person's data everywhere."""
 
     history_max: int
 
     async def save_person(self, member: Member) -> None:
-        await self.r.set(f"{PREFIX}person:{member.id}", pack(member))
+        await self.r.set(person_key(member.id), pack(member))
 
     async def person(self, person_id: str) -> Member:
-        raw = await self.r.get(f"{PREFIX}person:{person_id}")
-        if raw is None:
-            raise NotFound(f"no person {person_id!r}", code="unknown_person")
-        return decode_member(as_bytes(raw))
+        return person_from(person_id, await self.r.get(person_key(person_id)))
 
     async def append_history(self, program: str, meetings: list[Meeting]) -> None:
         """Remember meetings, keeping the newest ``history_max`` of the program (the

@@ -30,14 +30,17 @@ from orchestrator.adapters.redis_keys import (
 
 # Presence logs (``exercises.gym.attendance``, the same rules): a join opens a stay
 # unless one is open; a leave closes it; nothing changes once the pass ended.
-_JOINED = """
-if redis.call('exists', KEYS[2]) == 1 then return 0 end
-local v = redis.call('hget', KEYS[1], ARGV[1])
-if not v then return redis.call('hset', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[2] .. '|0|') end
-local first, since, total, last = string.match(v, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
-if since ~= '' then return 0 end
-return redis.call('hset', KEYS[1], ARGV[1], first .. '|' .. ARGV[2] .. '|' .. total .. '|' .. last)
-"""
+# ``JOINED`` is a Lua function (keys: attendance, ended; args: person, at) so that
+# a join's snapshot write can run it in the same script (``redis_cas``).
+JOINED = """function(keys, args)
+  if redis.call('exists', keys[2]) == 1 then return 0 end
+  local v = redis.call('hget', keys[1], args[1])
+  if not v then return redis.call('hset', keys[1], args[1], args[2] .. '|' .. args[2] .. '|0|') end
+  local first, since, total, last = string.match(v, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  if since ~= '' then return 0 end
+  return redis.call('hset', keys[1], args[1], first .. '|' .. args[2] .. '|' .. total .. '|' .. last)
+end"""
+JOINED_SCRIPT = "local joined = " + JOINED + "\nreturn joined(KEYS, ARGV)"
 _LEFT = """
 if redis.call('exists', KEYS[2]) == 1 then return 0 end
 local v = redis.call('hget', KEYS[1], ARGV[1])
@@ -53,6 +56,11 @@ local ended = redis.call('get', KEYS[2])
 if not ended then redis.call('set', KEYS[2], ARGV[1]) ended = ARGV[1] end
 return {ended, redis.call('hgetall', KEYS[1])}
 """
+
+
+def attendance_keys(pass_id: str) -> list[str]:
+    """The keys ``JOINED`` takes: the pass's attendance logs, and its ended mark."""
+    return [f"{k_pass(pass_id)}:attendance", f"{k_pass(pass_id)}:ended"]
 
 
 #: Passes whose presence, qualities and expected people a worker keeps read.
@@ -74,7 +82,7 @@ class Presence(RedisPart):
 
     def __init__(self, client: aioredis.Redis) -> None:
         super().__init__(client)
-        self._joined = client.register_script(_JOINED)
+        self._joined = client.register_script(JOINED_SCRIPT)
         self._left = client.register_script(_LEFT)
         self._close = client.register_script(_CLOSE)
         self._people: dict[str, _People] = {}
@@ -139,7 +147,7 @@ class Presence(RedisPart):
     # -- attendance and who is expected ----------------------------------------
 
     def _attendance_keys(self, pass_id: str) -> list[str]:
-        return [f"{k_pass(pass_id)}:attendance", f"{k_pass(pass_id)}:ended"]
+        return attendance_keys(pass_id)
 
     async def mark_joined(self, pass_id: str, person_id: str, at: float) -> None:
         await self._joined(keys=self._attendance_keys(pass_id), args=[person_id, f"{at:.3f}"])

@@ -69,7 +69,22 @@ def test_dev_prints_links_restarts_a_dead_livekit_and_ctrl_c_stops_everything_wi
     with open(tmp_path / "dev.err", "w") as err, subprocess.Popen(
             [sys.executable, "-m", "orchestrator", "dev"], cwd=ROOT, env=env,
             stdout=subprocess.PIPE, stderr=err, text=True) as proc:
-        run_and_stop(proc, env, tmp_path)
+        try:
+            run_and_stop(proc, env, tmp_path)
+        finally:
+            stop_if_running(proc)
+
+
+def stop_if_running(proc: subprocess.Popen[str]) -> None:
+    """A check that failed left ``onlive dev`` running (and ``Popen`` would wait for
+    it for ever): Ctrl-C stops it with its children; kill it if that does not."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 class Terminal:

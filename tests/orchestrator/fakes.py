@@ -20,7 +20,7 @@ from exercises.gym.attendance import PresenceLog, joined, left
 from exercises.state import Member, PassState
 from orchestrator.codec import from_plain, to_plain
 from orchestrator.errors import AuthError, Conflict, NotFound
-from orchestrator.ports import Applied, RoomEvent, RoomInfo, Step
+from orchestrator.ports import Admission, Applied, RoomEvent, RoomInfo, Step
 from orchestrator.readmodels import (
     Alert,
     AlertCode,
@@ -91,10 +91,12 @@ class MemoryStore:
             raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")
         return _copy(self.passes[pass_id])
 
-    async def update(self, pass_id: str, step: Step, *,
-                     audit: dict[str, Any] | None = None) -> Applied:
+    async def update(self, pass_id: str, step: Step, *, audit: dict[str, Any] | None = None,
+                     attending: tuple[str, float] | None = None) -> Applied:
         before = await self.load(pass_id)
         after, effects = step(before)
+        if attending is not None:
+            await self.mark_joined(pass_id, *attending)
         if after is before:
             return Applied(before, before, effects)
         self.passes[pass_id] = _copy(after)
@@ -280,6 +282,12 @@ class MemoryStore:
 
     async def revoked(self, keys: list[str]) -> bool:
         return any(k in self.revocations for k in keys)
+
+    async def admission(self, pass_id: str, person_id: str,
+                        revocation_keys: list[str]) -> Admission:
+        state = _copy(self.passes[pass_id]) if pass_id in self.passes else None
+        return Admission(await self.revoked(revocation_keys), state,
+                         self.people.get(person_id))
 
     async def put_help(self, request: HelpRequest) -> None:
         self.help_requests[request.pass_id][request.id] = request

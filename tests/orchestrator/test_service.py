@@ -8,6 +8,7 @@ LiveKit and Socket.IO in tests/integration.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import replace
 
@@ -21,8 +22,14 @@ from exercises.state import Member, Phase
 from orchestrator.codec import to_plain
 from orchestrator.commands import EditStepText, JoinRoom, PlanBreakouts, ResolveHelp
 from orchestrator.errors import AuthError, BadRequest, NotFound, ServiceError
-from orchestrator.publishing import BURST_INTERVAL_S
-from orchestrator.readmodels import AlertCode, Assignment, PlacementKind, RoomAccess
+from orchestrator.publishing import BURST_INTERVAL_S, VIEW_COST_RATIO, VIEW_INTERVAL_MAX_S
+from orchestrator.readmodels import (
+    AlertCode,
+    Assignment,
+    FacilitatorView,
+    PlacementKind,
+    RoomAccess,
+)
 from orchestrator.services import Services, build_services
 from orchestrator.settings import Settings
 from orchestrator.tickets import Kind
@@ -393,6 +400,38 @@ async def test_a_burst_of_joins_sends_facilitators_a_few_views_ending_on_the_las
     assert len(views) <= 2 + took / BURST_INTERVAL_S, "the first at once, then one an interval"
     assert views[0].state.version == last - len(crowd) + 1, "the first join's at once"
     assert views[-1].state.present == {m.id for m in crowd}
+
+
+async def test_facilitator_views_that_take_long_follow_each_other_less_often(
+        world: World) -> None:
+    publisher = world.services.publisher
+    publisher.burst_interval = BURST_INTERVAL_S
+    state = await world.services.passes.create_pass(demo_class(), program="gym")
+    crowd = [Member(f"p{i:03d}", f"Person {i}") for i in range(20)]
+    for member in crowd:
+        await world.services.participants.invite(state.id, member)
+    send = world.notifier.facilitator
+    cost = 0.05  # a view of a large pass on a busy worker
+    began: list[float] = []
+
+    async def slow(view: FacilitatorView) -> None:
+        began.append(time.monotonic())
+        await asyncio.sleep(cost)  # stands for the time the view takes to build and send
+        await send(view)
+
+    world.notifier.facilitator = slow  # type: ignore[method-assign]
+    world.notifier.sent.clear()
+    for member in crowd:
+        await world.services.participants.join(state.id, member.id)
+    last = (await world.store.load(state.id)).version
+    await eventually(lambda: world.notifier.of("facilitator")[-1].state.version == last,
+                     what="the facilitators' view reaches the last join")
+    spacing = min(VIEW_INTERVAL_MAX_S, VIEW_COST_RATIO * cost)
+    assert spacing > 2 * BURST_INTERVAL_S
+    assert len(began) >= 2, "the first join's view at once, the rest in a later one"
+    gaps = [b - a for a, b in zip(began, began[1:])]
+    assert min(gaps) >= spacing, (gaps, spacing)
+    assert world.notifier.of("facilitator")[-1].state.present == {m.id for m in crowd}
 
 
 async def test_plenary_results_go_to_the_room_when_they_can_have_changed_only(

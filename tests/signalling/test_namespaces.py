@@ -133,14 +133,14 @@ async def test_a_facilitator_command_is_acked_with_the_new_version(server: Serve
 async def test_a_participant_who_leaves_while_being_let_in_leaves_no_trace_and_no_error(
         server: Server, caplog: pytest.LogCaptureFixture) -> None:
     ticket = await server.services.participants.invite(server.pass_id, Member("p-b", "Bo"))
-    access = server.services.access
+    participants = server.services.participants
     checking, go_on = asyncio.Event(), asyncio.Event()
-    admit = access.admit
+    admit = participants.admit
 
-    async def slow_admit(credential: object, kind: Any) -> Any:
+    async def slow_admit(credential: object) -> Any:
         checking.set()
         await go_on.wait()
-        return await admit(credential, kind)
+        return await admit(credential)
 
     handler = server.sio.namespace_handlers["/participant"]
     handled: asyncio.Future[object] = asyncio.get_running_loop().create_future()
@@ -156,7 +156,7 @@ async def test_a_participant_who_leaves_while_being_let_in_leaves_no_trace_and_n
             handled.set_result(result)
         return result
 
-    access.admit = slow_admit  # type: ignore[method-assign]
+    participants.admit = slow_admit  # type: ignore[method-assign]
     handler.trigger_event = watched
     client = socketio.AsyncClient(serializer="msgpack", reconnection=False)
     connecting = asyncio.create_task(client.connect(

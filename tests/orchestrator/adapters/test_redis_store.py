@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
 
 from exercises import events as ev
 from exercises.demo import demo_class
+from exercises.errors import IllegalCommand
 from exercises.gym.attendance import PresenceLog
 from exercises.reducer import reduce
 from exercises.state import Member, PassState
@@ -92,6 +95,46 @@ async def test_presence_logs_follow_joins_and_leaves_and_close_once(store: Redis
     await store.mark_left("p9", "acme/E1", 1700.0)  # after the end: ignored
     again, later = await store.close_presence("p9", 9999.0)
     assert again == 1600.0 and later == logs
+
+
+async def test_a_join_opens_its_attendance_stay_in_the_same_write(  # type: ignore[no-untyped-def]
+        store: RedisStore, redis_server, monkeypatch: pytest.MonkeyPatch) -> None:
+    await store.create_pass(PassState(id="p14", program="g", script=demo_class(),
+                                      main_room="m"))
+    anna, bo = Member("anna", "Anna"), Member("bo", "Bo")
+    await store.update("p14", lambda s: reduce(s, ev.Join(anna), 100.0),
+                       attending=("anna", 100.0))
+    # A second tab changes nothing in the pass and leaves the open stay as it is
+    # (and Redis now has the script).
+    await store.update("p14", lambda s: reduce(s, ev.Join(anna), 105.0),
+                       attending=("anna", 105.0))
+    sent: list[object] = []
+    original = aioredis.connection.AbstractConnection.send_packed_command
+
+    async def counting(self, command, check_health=True):  # type: ignore[no-untyped-def]
+        sent.append(command)
+        return await original(self, command, check_health)
+
+    monkeypatch.setattr(aioredis.connection.AbstractConnection, "send_packed_command", counting)
+    await store.update("p14", lambda s: reduce(s, ev.Join(bo), 110.0), attending=("bo", 110.0))
+    assert len(sent) == 1, "the join and its attendance: one script call"
+    await store.update("p14", lambda s: reduce(s, ev.Join(bo), 130.0), attending=("bo", 130.0))
+    monkeypatch.undo()
+    await store.mark_left("p14", "bo", 200.0)
+    # Another worker wrote meanwhile: the watched way marks it too.
+    other_client = aioredis.from_url(redis_server.url)
+    await RedisStore(other_client).update("p14", lambda s: reduce(s, ev.Leave("anna"), 210.0))
+    await other_client.aclose()
+    await store.update("p14", lambda s: reduce(s, ev.Join(bo), 300.0), attending=("bo", 300.0))
+    # A join the pass refuses marks nothing.
+    await store.update("p14", lambda s: reduce(s, ev.End(), 400.0))
+    with pytest.raises(IllegalCommand):
+        await store.update("p14", lambda s: reduce(s, ev.Join(Member("cy", "Cy")), 500.0),
+                           attending=("cy", 500.0))
+    _, logs = await store.close_presence("p14", 600.0)
+    assert logs["anna"] == PresenceLog(100.0, 100.0, 0.0, None)
+    assert logs["bo"] == PresenceLog(110.0, 300.0, 90.0, 200.0)
+    assert "cy" not in logs
 
 
 async def test_expected_people_are_kept_beside_the_pass(store: RedisStore) -> None:
@@ -213,10 +256,16 @@ async def test_a_worker_replays_the_joins_of_another_instead_of_reading_the_rost
         await store.update("p8", join(member, 1.0))
     await other.load("p8")
     await store.r.config_resetstat()
+    sent_before = int((await store.r.info("stats"))["total_net_output_bytes"])
     # Joins, a leave and a change of department, alternating between the workers.
     for i, member in enumerate(crowd[150:]):
         worker = (store, other)[i % 2]
         await worker.update("p8", join(member, 2.0))
+    sent = int((await store.r.info("stats"))["total_net_output_bytes"]) - sent_before
+    # A worker one join behind reads the snapshot and about that one entry of the
+    # log, not all the log keeps.
+    snapshot = len(await store.r.get("onlive:pass:p8") or b"")
+    assert sent < 150 * (snapshot + 1024), (sent, snapshot)
     await other.update("p8", lambda s: reduce(s, ev.Leave("u3"), 3.0))
     await other.update("p8", lambda s: reduce(s, ev.Join(replace(crowd[4], department="HR")), 4.0))
     mine, theirs = await store.load("p8"), await other.load("p8")
@@ -302,3 +351,50 @@ async def test_a_step_refusing_an_out_of_date_state_is_judged_again_on_the_store
     # This process still holds the lobby, where "next" is refused; the pass has started.
     applied = await store.update("p11", lambda s: reduce(s, ev.Next(), 3.0))
     assert applied.after.step_index == 1
+
+
+async def test_letting_a_participant_in_reads_revocations_pass_and_person_in_one_round_trip(
+        store: RedisStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    await store.create_pass(PassState(id="p12", program="g", script=demo_class(),
+                                      main_room="m"))
+    anna = Member("anna", "Anna")
+    await store.save_person(anna)
+    await store.update("p12", lambda s: reduce(s, ev.Join(Member("bo", "Bo")), 1.0))
+    sent: list[object] = []
+    original = aioredis.connection.AbstractConnection.send_packed_command
+
+    async def counting(self, command, check_health=True):  # type: ignore[no-untyped-def]
+        sent.append(command)
+        return await original(self, command, check_health)
+
+    monkeypatch.setattr(aioredis.connection.AbstractConnection, "send_packed_command", counting)
+    admitted = await store.admission("p12", "anna", ["cred:t1", "holder:h1"])
+    assert len(sent) == 1, "one pipeline: is it revoked, the pass, the person"
+    assert not admitted.revoked and admitted.member == anna
+    assert admitted.state is not None
+    assert admitted.state.version == 1 and admitted.state.present == {"bo"}
+    await store.revoke("holder:h1", time.time() + 60)
+    assert (await store.admission("p12", "anna", ["cred:t1", "holder:h1"])).revoked
+    assert not (await store.admission("p12", "anna", ["cred:t2"])).revoked
+    assert (await store.admission("p12", "nobody", [])).member is None
+    assert (await store.admission("no-such-pass", "anna", [])).state is None
+
+
+async def test_a_member_removed_or_replaced_is_removed_or_replaced_in_the_stored_roster(
+        store: RedisStore) -> None:
+    people = [Member(p, p.title()) for p in ("ada", "bo", "cy")]
+    await store.create_pass(PassState(id="p13", program="g", script=demo_class(),
+                                      main_room="m"))
+    for m in people:
+        await store.update("p13", lambda s, m=m: reduce(s, ev.Join(m), 1.0))  # type: ignore[misc]
+
+    def remove_bo_rename_cy(s: PassState) -> tuple[PassState, list[Any]]:
+        roster = {k: v for k, v in s.roster.items() if k != "bo"}
+        roster["cy"] = Member("cy", "Cyrus")
+        return replace(s, roster=roster, present=s.present - {"bo"},
+                       version=s.version + 1), []
+
+    after = (await store.update("p13", remove_bo_rename_cy)).after
+    fresh = await RedisStore(store.r).load("p13")
+    assert fresh == after
+    assert fresh.roster == {"ada": people[0], "cy": Member("cy", "Cyrus")}
