@@ -215,3 +215,25 @@ async def test_a_batch_reaches_each_client_in_one_write_in_order_and_ends_with_i
     assert sockets[2].queue.qsize() == 2
     await later[0]  # started inside, sent after the end: written at once
     assert [len(w.written) for w in wires] == [2, 2, 0] and sockets[2].queue.qsize() == 3
+
+
+async def test_rooms_as_plain_dicts_keep_the_managers_behaviour() -> None:
+    server, manager = _server()
+    sockets = await _audience(server, manager, 3)
+    a, b, c = (manager.sid_from_eio_sid(s.sid, "/participant") for s in sockets)
+    await manager.enter_room(a, "/participant", "person:p1:anna")
+    with pytest.raises(ValueError):
+        await manager.enter_room(a, "/participant", b)  # another client's own room
+    assert b in manager.rooms["/participant"], "the refused entry left that room alone"
+    assert sorted(manager.get_rooms(a, "/participant")) == sorted([a, "pass:p1", "person:p1:anna"])
+    assert {sid for sid, _ in manager.get_participants("/participant", "pass:p1")} == {a, b, c}
+    assert {sid for sid, _ in manager.get_participants(
+        "/participant", ["person:p1:anna", b])} == {a, b}
+    await manager.leave_room(c, "/participant", "pass:p1")
+    assert {sid for sid, _ in manager.get_participants("/participant", "pass:p1")} == {a, b}
+    await manager.disconnect(a, "/participant")
+    assert "person:p1:anna" not in manager.rooms["/participant"]
+    assert {sid for sid, _ in manager.get_participants("/participant", "pass:p1")} == {b}
+    await manager.close_room("pass:p1", "/participant")
+    assert "pass:p1" not in manager.rooms["/participant"]
+    assert manager.is_connected(b, "/participant") and manager.is_connected(c, "/participant")
