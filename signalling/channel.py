@@ -39,6 +39,7 @@ class Channel(DroppingRedisManager):
         super().__init__(url, channel=channel)
         self.up = False
         self.outages = 0
+        self._subscribed = asyncio.Event()
 
     async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
         retry = RETRY_FIRST
@@ -55,6 +56,7 @@ class Channel(DroppingRedisManager):
                     if not self.up:
                         log.info("cross-worker channel subscribed")
                     self.up = True
+                    self._subscribed.set()
                 async for message in pubsub.listen():
                     yield message
             except asyncio.CancelledError:
@@ -64,9 +66,19 @@ class Channel(DroppingRedisManager):
                     self.outages += 1
                     log.warning("cross-worker channel lost: %s; resubscribing", error)
                 self.up = False
+                self._subscribed.clear()
                 subscribed = False
                 await asyncio.sleep(retry)
                 retry = min(retry * 2, RETRY_MAX)
+
+    async def subscribed(self, timeout: float) -> bool:
+        """Whether the channel is subscribed, waiting up to ``timeout`` seconds for it."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._subscribed.wait()
+        except TimeoutError:
+            return False
+        return True
 
     async def _forget_connection(self) -> None:
         old: Any = self.pubsub

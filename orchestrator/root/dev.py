@@ -19,7 +19,7 @@ from exercises.state import Member
 from orchestrator.root import procs
 from orchestrator.root.app import create_app, drain
 from orchestrator.root.demogym import demo_gym
-from orchestrator.root.keys import SERVICES, SIO
+from orchestrator.root.keys import CHANNEL, SERVICES, SIO
 from orchestrator.root.mailsink import MailSink
 from orchestrator.root.supervise import Supervisor
 from orchestrator.settings import Settings
@@ -28,6 +28,9 @@ from signalling.http import WEB_DIST
 from signalling.transport import close_websockets
 
 log = logging.getLogger(__name__)
+
+#: How long `onlive dev` waits for its worker to be ready before printing the links anyway.
+READY_WAIT_S = 30.0
 
 DEMO_PEOPLE = (
     Member("p-anna", "Anna Lind", "Ekonomi", "Stockholm", None, 2),
@@ -113,6 +116,11 @@ async def serve(settings: Settings, *, demo: bool, out: TextIO = sys.stdout,
         if children else None
     try:
         if demo:
+            # The links are printed once the worker is ready (its /readyz says so):
+            # on a busy machine the cross-worker channel may take a moment.
+            if not await app[CHANNEL].subscribed(READY_WAIT_S):
+                log.warning("the cross-worker channel is not subscribed yet; "
+                            "see /readyz", extra={"waited_s": READY_WAIT_S})
             await _print_demo(app, settings, out, mail_page=sink is not None)
         else:
             log.info("onlive listening", extra={"url": settings.base_url})
