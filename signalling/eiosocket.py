@@ -206,7 +206,8 @@ class LeanWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
 
     async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
         request = environ["aiohttp.request"]
-        self._sock = HeldResponse(max_msg_size=self.server.max_http_buffer_size)
+        # Without permessage-deflate, as ``signalling.transport`` answers on the library's path.
+        self._sock = HeldResponse(max_msg_size=self.server.max_http_buffer_size, compress=False)
         self.head = await self._sock.prepare(request)
         self.environ = environ
         try:
