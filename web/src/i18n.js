@@ -30,6 +30,8 @@ export const STRINGS = {
     "err.wrong_role": "Länken är till en annan sida. Öppna länken du fick för den här sidan.",
     "err.expired_credential": "Länken har gått ut. Be om en ny länk.",
     "err.pass_ended": "Passet är slut. Tack för att du var med!",
+    "err.unknown_pass": "Passet finns inte längre. Be facilitatorn om en ny länk.",
+    "err.unknown_person": "Länken hör inte till någon på det här passet. Be facilitatorn om en ny länk.",
     "err.timeout": "Servern svarade inte. Försök igen.",
     // Faults: outages and restarts (issue 13)
     "err.try_again": "Servern kan inte spara just nu. Inget sparades – försök igen om en liten stund.",
@@ -735,6 +737,8 @@ export const STRINGS = {
     "err.wrong_role": "This link is for another page. Open the link you were sent for this page.",
     "err.expired_credential": "This link has expired. Ask for a new link.",
     "err.pass_ended": "The pass has ended. Thank you for taking part!",
+    "err.unknown_pass": "This pass no longer exists. Ask the facilitator for a new link.",
+    "err.unknown_person": "This link belongs to no one on this pass. Ask the facilitator for a new link.",
     "err.timeout": "The server did not answer. Try again.",
     // Faults: outages and restarts (issue 13)
     "err.try_again": "The server cannot save right now. Nothing was saved – try again in a moment.",
