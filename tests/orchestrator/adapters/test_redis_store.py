@@ -25,6 +25,19 @@ from tests.waiting import eventually
 pytestmark = pytest.mark.services
 
 
+def sent_to_redis(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """What every client sends to Redis from now on, one entry per round trip."""
+    sent: list[object] = []
+    original = aioredis.connection.AbstractConnection.send_packed_command
+
+    async def counting(self, command, check_health=True):  # type: ignore[no-untyped-def]
+        sent.append(command)
+        return await original(self, command, check_health)
+
+    monkeypatch.setattr(aioredis.connection.AbstractConnection, "send_packed_command", counting)
+    return sent
+
+
 @pytest.fixture
 async def store(redis_server) -> AsyncIterator[RedisStore]:  # type: ignore[no-untyped-def]
     client = aioredis.from_url(redis_server.url)
@@ -108,14 +121,7 @@ async def test_a_join_opens_its_attendance_stay_in_the_same_write(  # type: igno
     # (and Redis now has the script).
     await store.update("p14", lambda s: reduce(s, ev.Join(anna), 105.0),
                        attending=("anna", 105.0))
-    sent: list[object] = []
-    original = aioredis.connection.AbstractConnection.send_packed_command
-
-    async def counting(self, command, check_health=True):  # type: ignore[no-untyped-def]
-        sent.append(command)
-        return await original(self, command, check_health)
-
-    monkeypatch.setattr(aioredis.connection.AbstractConnection, "send_packed_command", counting)
+    sent = sent_to_redis(monkeypatch)
     await store.update("p14", lambda s: reduce(s, ev.Join(bo), 110.0), attending=("bo", 110.0))
     assert len(sent) == 1, "the join and its attendance: one script call"
     await store.update("p14", lambda s: reduce(s, ev.Join(bo), 130.0), attending=("bo", 130.0))
@@ -317,14 +323,7 @@ async def test_an_update_of_the_pass_this_process_wrote_last_takes_one_round_tri
                                       main_room="m"))
     await store.update("p10", lambda s: reduce(s, ev.Join(Member("a", "A")), 1.0),
                        audit={"command": "join"})
-    sent: list[object] = []
-    original = aioredis.connection.AbstractConnection.send_packed_command
-
-    async def counting(self, command, check_health=True):  # type: ignore[no-untyped-def]
-        sent.append(command)
-        return await original(self, command, check_health)
-
-    monkeypatch.setattr(aioredis.connection.AbstractConnection, "send_packed_command", counting)
+    sent = sent_to_redis(monkeypatch)
     await store.update("p10", lambda s: reduce(s, ev.Join(Member("b", "B")), 2.0),
                        audit={"command": "join"})
     assert len(sent) == 1, "one script call: compare, store the snapshot, roster, presence, audit"
@@ -360,14 +359,7 @@ async def test_letting_a_participant_in_reads_revocations_pass_and_person_in_one
     anna = Member("anna", "Anna")
     await store.save_person(anna)
     await store.update("p12", lambda s: reduce(s, ev.Join(Member("bo", "Bo")), 1.0))
-    sent: list[object] = []
-    original = aioredis.connection.AbstractConnection.send_packed_command
-
-    async def counting(self, command, check_health=True):  # type: ignore[no-untyped-def]
-        sent.append(command)
-        return await original(self, command, check_health)
-
-    monkeypatch.setattr(aioredis.connection.AbstractConnection, "send_packed_command", counting)
+    sent = sent_to_redis(monkeypatch)
     admitted = await store.admission("p12", "anna", ["cred:t1", "holder:h1"])
     assert len(sent) == 1, "one pipeline: is it revoked, the pass, the person"
     assert not admitted.revoked and admitted.member == anna
