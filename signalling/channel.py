@@ -37,7 +37,6 @@ class Channel(DroppingRedisManager):
 
     def __init__(self, url: str, *, channel: str) -> None:
         super().__init__(url, channel=channel)
-        self.up = False
         self.outages = 0
         self._subscribed = asyncio.Event()
 
@@ -55,7 +54,6 @@ class Channel(DroppingRedisManager):
                     retry = RETRY_FIRST
                     if not self.up:
                         log.info("cross-worker channel subscribed")
-                    self.up = True
                     self._subscribed.set()
                 async for message in pubsub.listen():
                     yield message
@@ -65,11 +63,15 @@ class Channel(DroppingRedisManager):
                 if self.up:
                     self.outages += 1
                     log.warning("cross-worker channel lost: %s; resubscribing", error)
-                self.up = False
                 self._subscribed.clear()
                 subscribed = False
                 await asyncio.sleep(retry)
                 retry = min(retry * 2, RETRY_MAX)
+
+    @property
+    def up(self) -> bool:
+        """Whether the channel is subscribed (``/readyz`` requires it)."""
+        return self._subscribed.is_set()
 
     async def subscribed(self, timeout: float) -> bool:
         """Whether the channel is subscribed, waiting up to ``timeout`` seconds for it."""
