@@ -49,7 +49,12 @@ from orchestrator.adapters.redis_keys import (
     pack,
     unpack,
 )
-from orchestrator.adapters.redis_presence import JOINED, JOINED_SCRIPT, attendance_keys
+from orchestrator.adapters.redis_presence import (
+    JOINED,
+    JOINED_SCRIPT,
+    attendance_args,
+    attendance_keys,
+)
 from orchestrator.codec import to_plain
 from orchestrator.errors import Conflict, NotFound
 from orchestrator.ports import Applied, Step
@@ -276,6 +281,10 @@ class PassSnapshots(RedisPart):
         return None if replayed is None else (raw, replayed)
 
     def _remember(self, pass_id: str, raw: bytes, state: PassState) -> PassState:
+        """Keep ``state`` as the one stored as ``raw`` (once: a state kept already stays)."""
+        known = self._cached(pass_id, raw)
+        if known is not None:
+            return known
         kept = self._states.setdefault(pass_id, [])
         kept.append((raw, state))
         if len(kept) > STATES_KEPT:
@@ -311,9 +320,7 @@ class PassSnapshots(RedisPart):
         # process knows, or else read the three keys as one; then keep it.
         replayed = await self._replayed(self.r, key, pass_id)
         if replayed is not None:
-            raw, state = replayed
-            return state if self._cached(pass_id, raw) is state \
-                else self._remember(pass_id, raw, state)
+            return self._remember(pass_id, *replayed)
         async with self.r.pipeline(transaction=True) as pipe:
             pipe.get(key)
             pipe.hgetall(f"{key}:roster")
@@ -367,14 +374,14 @@ class PassSnapshots(RedisPart):
                     if after is before:
                         await pipe.unwatch()  # type: ignore[no-untyped-call]
                         if attending is not None:
-                            await self._attend(pass_id, attending)
+                            await self._attend(self.r, pass_id, attending)
                         return Applied(before, before, effects)
                     stored = _core(after)
                     pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.set(key, stored)
                     _side_writes(pipe, key, before, after, audit)
                     if attending is not None:
-                        await self._attend_in(pipe, pass_id, attending)
+                        await self._attend(pipe, pass_id, attending)  # queued in the transaction
                     async with self._storing(pass_id):
                         await pipe.execute()
                         self._remember(pass_id, stored, after)
@@ -396,8 +403,7 @@ class PassSnapshots(RedisPart):
             return None
         writes = Writes()
         if attending is not None:
-            person, at = attending
-            writes.call("joined", attendance_keys(pass_id), [person, f"{at:.3f}"])
+            writes.call("joined", attendance_keys(pass_id), attendance_args(*attending))
         if after is before:
             current = await self._cas(key, raw, None, writes)
             return Applied(before, before, effects) if current else None
@@ -411,15 +417,10 @@ class PassSnapshots(RedisPart):
             self._remember(pass_id, stored, after)
         return Applied(before, after, effects)
 
-    async def _attend_in(self, pipe: Any, pass_id: str, attending: tuple[str, float]) -> None:
-        """Queue the attendance mark in the transaction ``pipe``."""
-        person, at = attending
-        await self._joined(keys=attendance_keys(pass_id), args=[person, f"{at:.3f}"],
-                           client=pipe)
-
-    async def _attend(self, pass_id: str, attending: tuple[str, float]) -> None:
-        person, at = attending
-        await self._joined(keys=attendance_keys(pass_id), args=[person, f"{at:.3f}"])
+    async def _attend(self, client: Any, pass_id: str, attending: tuple[str, float]) -> None:
+        """The attendance mark of ``attending`` (person, at), sent or queued on ``client``."""
+        await self._joined(keys=attendance_keys(pass_id), args=attendance_args(*attending),
+                           client=client)
 
     @asynccontextmanager
     async def _storing(self, pass_id: str) -> AsyncIterator[None]:

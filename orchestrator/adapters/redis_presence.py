@@ -63,6 +63,11 @@ def attendance_keys(pass_id: str) -> list[str]:
     return [f"{k_pass(pass_id)}:attendance", f"{k_pass(pass_id)}:ended"]
 
 
+def attendance_args(person_id: str, at: float) -> list[str]:
+    """The arguments a join or leave of the attendance logs takes: who, and when."""
+    return [person_id, f"{at:.3f}"]
+
+
 #: Passes whose presence, qualities and expected people a worker keeps read.
 _PEOPLE_KEPT = 1_000
 
@@ -146,18 +151,15 @@ class Presence(RedisPart):
 
     # -- attendance and who is expected ----------------------------------------
 
-    def _attendance_keys(self, pass_id: str) -> list[str]:
-        return attendance_keys(pass_id)
-
     async def mark_joined(self, pass_id: str, person_id: str, at: float) -> None:
-        await self._joined(keys=self._attendance_keys(pass_id), args=[person_id, f"{at:.3f}"])
+        await self._joined(keys=attendance_keys(pass_id), args=attendance_args(person_id, at))
 
     async def mark_left(self, pass_id: str, person_id: str, at: float) -> None:
-        await self._left(keys=self._attendance_keys(pass_id), args=[person_id, f"{at:.3f}"])
+        await self._left(keys=attendance_keys(pass_id), args=attendance_args(person_id, at))
 
     async def close_presence(self, pass_id: str,
                              at: float) -> tuple[float, dict[str, PresenceLog]]:
-        ended, flat = await self._close(keys=self._attendance_keys(pass_id), args=[f"{at:.3f}"])
+        ended, flat = await self._close(keys=attendance_keys(pass_id), args=[f"{at:.3f}"])
         logs = {}
         for i in range(0, len(flat), 2):
             first, since, total, last = as_str(flat[i + 1]).split("|")
