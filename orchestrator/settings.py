@@ -37,6 +37,10 @@ def _default_livekit_bin() -> str:
     return str(Path.home() / ".cache" / "onlive" / f"livekit-v{LIVEKIT_VERSION}" / "livekit-server")
 
 
+#: What ``ONLIVE_EVENT_LOOP`` may name (``orchestrator.root.dev.run_worker``).
+EVENT_LOOPS = ("uvloop", "asyncio")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -67,6 +71,8 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     log_level: str = "INFO"
     log_json: bool = True
+    # The worker's event loop: uvloop (libuv, in C) or Python's own asyncio loop.
+    event_loop: str = "uvloop"
     # A pass's timer lease: its lifetime and how often its holder renews it. A
     # killed worker's deadlines fire at most lease_ms + 0.1 s late (scheduler.py).
     lease_ms: int = 700
@@ -124,6 +130,9 @@ class Settings:
         if not 10 <= self.echo_max_duration <= 600:
             raise ConfigError("ONLIVE_ECHO_MAX_DURATION must be 10-600 seconds, "
                               f"not {self.echo_max_duration:g}")
+        if self.event_loop not in EVENT_LOOPS:
+            raise ConfigError(f"ONLIVE_EVENT_LOOP must be {' or '.join(EVENT_LOOPS)}, "
+                              f"not {self.event_loop!r}")
         if self.echo_capacity < 1:
             raise ConfigError("ONLIVE_ECHO_CAPACITY must be at least 1")
         if self.anonymity_threshold < 2:
@@ -276,6 +285,7 @@ class Settings:
             allowed_origins=origins,
             log_level=env.get("ONLIVE_LOG_LEVEL", "INFO").upper(),
             log_json=env.get("ONLIVE_LOG_FORMAT", "json") != "text",
+            event_loop=env.get("ONLIVE_EVENT_LOOP", "uvloop").strip().lower(),
             echo_capacity=num("ONLIVE_ECHO_CAPACITY", 4),
             lease_ms=num("ONLIVE_LEASE_MS", 700),
             lease_renew_ms=num("ONLIVE_LEASE_RENEW_MS", 200),

@@ -26,6 +26,8 @@ trap 'rm -f "$build"' EXIT
 
 compile() {
     local out="$1"; shift
+    # The pins already made are uv's preferences: a new dependency moves nothing else.
+    [ -f "$out" ] && cp "$out" "$out.new"
     .venv/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
         --python-platform x86_64-unknown-linux-gnu --no-header --no-annotate \
         "$@" pyproject.toml "$build" -o "$out.new"

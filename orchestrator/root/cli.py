@@ -281,9 +281,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_dev(settings)
         if args.command == "serve":
-            from orchestrator.root.dev import serve
+            from orchestrator.root.dev import run_worker, serve
 
-            asyncio.run(serve(settings, demo=False))
+            run_worker(serve(settings, demo=False), settings)
             return 0
         if args.command == "pass":
             return asyncio.run(_pass_command(settings, args))

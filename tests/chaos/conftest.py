@@ -107,7 +107,10 @@ class Stack:
 
     async def add_worker(self) -> OrchestratorProcess:
         port = free_port()
-        env = dict(self.env, ONLIVE_PORT=str(port))
+        # Every second worker runs Python's own event loop: a deployment may choose
+        # either (ONLIVE_EVENT_LOOP), and workers on either share the passes.
+        env = dict(self.env, ONLIVE_PORT=str(port),
+                   ONLIVE_EVENT_LOOP=("uvloop", "asyncio")[len(self.workers) % 2])
         worker = OrchestratorProcess(env, self.tmp / f"worker-{len(self.workers)}-{port}.log")
         # A loaded machine (the suite runs beside other work) may start a worker slowly.
         await asyncio.to_thread(worker.start, 60.0)

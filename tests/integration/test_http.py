@@ -60,6 +60,8 @@ async def test_logs_carry_pass_and_participant_ids_and_sigterm_drains(
     assert joined and joined[0]["pass_id"] == state.id and joined[0]["participant_id"] == "p-log"
     assert all("ts" in e and "level" in e for e in entries)
     assert any(e.get("msg") == "drained" for e in entries)
+    # The worker says which event loop it runs: uvloop unless ONLIVE_EVENT_LOOP says asyncio.
+    assert [e["event_loop"] for e in entries if e.get("msg") == "onlive listening"] == ["uvloop"]
 
 
 async def test_socketio_websockets_are_not_compressed(orchestrator: OrchestratorProcess) -> None:

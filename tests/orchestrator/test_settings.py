@@ -44,3 +44,11 @@ def test_the_echo_peers_ice_addresses_are_a_setting(tmp_path) -> None:  # type: 
     assert chosen.media_ips == ("203.0.113.7", "198.51.100.2")
     with pytest.raises(ConfigError, match="ONLIVE_MEDIA_IPS"):
         Settings.from_env({**env, "ONLIVE_MEDIA_IPS": "media.example.org"})
+
+
+def test_the_workers_event_loop_is_a_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    base = {"ONLIVE_STATE_DIR": str(tmp_path)}
+    assert Settings.from_env(base).event_loop == "uvloop"
+    assert Settings.from_env({**base, "ONLIVE_EVENT_LOOP": " AsyncIO "}).event_loop == "asyncio"
+    with pytest.raises(ConfigError, match="ONLIVE_EVENT_LOOP must be uvloop or asyncio, not 'tokio'"):
+        Settings.from_env({**base, "ONLIVE_EVENT_LOOP": "tokio"})
