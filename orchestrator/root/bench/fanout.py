@@ -133,7 +133,7 @@ async def _connect(node: Node, urls: list[str], tickets: list[str], name: str) -
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="onlive bench fanout")
     parser.add_argument("--n", type=int, default=1000, help="participants")
-    parser.add_argument("--rounds", type=int, default=30, help="extend commands measured")
+    parser.add_argument("--rounds", type=int, default=100, help="extend commands measured")
     parser.add_argument("--workers", type=int, default=1,
                         help="orchestrator workers sharing Redis (AsyncRedisManager)")
     args = parser.parse_args(argv)
