@@ -72,7 +72,13 @@ from signalling.media.errors import (
     PeerUnreachable,
 )
 from signalling.media.ice import candidate_from_init, ice_configuration
-from signalling.media.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequencies
+from signalling.media.tone import (
+    Hearing,
+    OpusToneTrack,
+    ToneDetector,
+    listen,
+    participant_frequencies,
+)
 
 log = logging.getLogger(__name__)
 
@@ -522,7 +528,7 @@ class _Session:
         """
         options = self.peer.options
         if options.tone_hz is not None:
-            tone = ToneTrack(options.tone_hz)
+            tone = OpusToneTrack(options.tone_hz)
             self.to_publish.append((tone, rtc.AddTrackRequest(
                 cid=tone.id, name="tone", type=models.TrackType.AUDIO,
                 source=models.TrackSource.MICROPHONE, disable_red=True)))
