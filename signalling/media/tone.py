@@ -155,7 +155,8 @@ class OpusToneTrack(MediaStreamTrack):
     ``Frame`` it encodes in a worker thread and computes the RTP audio
     level in pure Python (about 0.2 ms a frame), which made twenty
     publishing participants cost one event loop most of a core. Receivers
-    decode the same tone as from a ``ToneTrack``. Unlike a browser's, these
+    decode the same tone as from a ``ToneTrack``; the bitrate is a
+    browser's (``OPUS_TONE_BITRATE``). Unlike a browser's, these
     packets carry no audio-level header extension (aiortc adds one only to
     frames it encodes), so the SFU sees no speaking level for them. Paced in
     real time; ``stop()`` ends it.
@@ -182,6 +183,9 @@ class OpusToneTrack(MediaStreamTrack):
         return packet
 
 
+#: Opus bitrate of an ``OpusToneTrack``: what livekit-client publishes a
+#: microphone at by default (its ``music`` preset), where aiortc's encoder uses 96 kb/s.
+OPUS_TONE_BITRATE = 48_000
 #: Frames encoded before the packets that are kept: the encoder's start-up.
 _OPUS_WARM_UP = 25
 #: Packets kept and repeated: one second covers the phase period of any whole-Hz tone.
@@ -196,6 +200,7 @@ def _tone_packets(whole_hz: int, amplitude: float) -> tuple[bytes, ...]:
     from a settled encoder; the seam where the second starts again is
     inaudible to a tone detector."""
     encoder = OpusEncoder()
+    encoder.codec.bit_rate = OPUS_TONE_BITRATE  # the codec opens with the first frame
     frames = _tone_frames(whole_hz, amplitude)
     packets: list[bytes] = []
     for index in range(_OPUS_WARM_UP + _OPUS_PERIOD):
