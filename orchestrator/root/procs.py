@@ -232,6 +232,14 @@ def livekit_config(*, port: int, udp_port: int, keys: LiveKitKeys, webhook_url: 
             "udp_port": udp_port,
             "tcp_port": 0,
             "stun_servers": [f"{LOOPBACK}:3478"],
+            # The client always controls ICE and nominates the pair, as a browser
+            # does on its own (livekit-client offers on its one peer connection).
+            # With a full agent, LiveKit controls the subscriber connection of
+            # two-connection clients (the aiortc bots) and nominates on its 200 ms
+            # check tick: 0.2 s of every bot's switch on an idle machine, more
+            # when busy. Lite is what LiveKit advises for a server reachable as
+            # is, which loopback always is.
+            "use_ice_lite": True,
         },
         "room": {"auto_create": False, "empty_timeout": empty_timeout,
                  "departure_timeout": departure_timeout},
