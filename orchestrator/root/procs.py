@@ -216,6 +216,12 @@ def load_or_create_keys(path: Path) -> LiveKitKeys:
     return keys
 
 
+#: LiveKit events onlive never acts on, so LiveKit is asked not to send them: a
+#: browser moving rooms unpublishes and publishes its microphone and camera, two
+#: thirds of a switch's webhooks, each signed there and verified here.
+IGNORED_WEBHOOKS = ("track_published", "track_unpublished")
+
+
 def livekit_config(*, port: int, udp_port: int, keys: LiveKitKeys, webhook_url: str | None,
                    empty_timeout: int = 300, departure_timeout: int = 20) -> dict[str, object]:
     """A loopback-only single-node config (see shared/LIVEKIT.md)."""
@@ -245,7 +251,8 @@ def livekit_config(*, port: int, udp_port: int, keys: LiveKitKeys, webhook_url: 
                  "departure_timeout": departure_timeout},
     }
     if webhook_url:
-        config["webhook"] = {"urls": [webhook_url], "api_key": keys.key}
+        config["webhook"] = {"urls": [webhook_url], "api_key": keys.key,
+                             "filter_params": {"exclude_events": list(IGNORED_WEBHOOKS)}}
     return config
 
 
