@@ -86,6 +86,13 @@ def run_job(job: GroupingJob) -> Groups | Refused:
     return tuple((g.members, g.reasons) for g in grouping.groups)
 
 
+def warm_up() -> None:
+    """Form a round of two: run where rounds are formed, it leaves that worker
+    ready (its process started, the pairing engine's code loaded)."""
+    pair = (breakout.Person("warm-a"), breakout.Person("warm-b"))
+    run_job(GroupingJob(pair, (), 2, 0, 0.0))
+
+
 def plan_groups(state: PassState, history: Sequence[breakout.Meeting], *, seed: int,
                 now: float) -> Groups:
     """Groups for the current breakout step among the people present, inline.

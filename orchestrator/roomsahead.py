@@ -48,6 +48,12 @@ def waiting_round(state: PassState) -> bool:
             and step.kind is StepKind.BREAKOUT and state.breakout is None)
 
 
+def comes_to_wait(before: PassState, after: PassState) -> bool:
+    """Whether a change brings the pass to wait for a round it did not wait for (pure)."""
+    return waiting_round(after) and not (waiting_round(before)
+                                         and before.step_index == after.step_index)
+
+
 def likely_rooms(state: PassState) -> tuple[RoomSpec, ...]:
     """The rooms the next round would get if it opened now (pure)."""
     step = state.step
@@ -74,8 +80,7 @@ class RoomsAhead:
     def changed(self, before: PassState, after: PassState) -> None:
         """Start creating rooms when a pass comes to wait for a round; close the
         unused ones when it moves on without opening it."""
-        if waiting_round(after) and not (waiting_round(before)
-                                         and before.step_index == after.step_index):
+        if comes_to_wait(before, after):
             task = self.tasks.spawn(self._create(after), "rooms ahead")
             self._making[after.id] = task
             task.add_done_callback(lambda t: self._making.pop(after.id, None)

@@ -14,7 +14,9 @@ the event loop, and with it every other pass on the worker, for as long as
 it runs. It runs in the injected ``executor`` (the composition root gives a
 single worker process) on a snapshot of the pass; if the people present
 changed before the round is stored, it is formed again. Without an executor
-(one-shot commands, tests) it runs inline.
+(one-shot commands, tests) it runs inline. When a pass comes to wait for a
+round, the executor is given a round of two to form, so that its worker is
+ready (started, the engine loaded) when the facilitator opens the real one.
 
 Errors: ``IllegalCommand`` (the reducer refused; the state is unchanged),
 ``BadRequest`` (an edit or a room that does not fit this pass), ``NotFound``
@@ -28,7 +30,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from concurrent.futures import BrokenExecutor, Executor
+from concurrent.futures import BrokenExecutor, Executor, Future
 from dataclasses import replace
 from typing import Any
 
@@ -60,11 +62,13 @@ from orchestrator.grouping import (
     plan_groups,
     round_of,
     run_job,
+    warm_up,
 )
 from orchestrator.metrics import NO_METRICS, Metrics, timed
 from orchestrator.ports import Applied, Archive, Sfu, Store
 from orchestrator.publishing import Publisher
 from orchestrator.readmodels import CueNotice, RoomAccess, group_number
+from orchestrator.roomsahead import comes_to_wait
 from orchestrator.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -79,6 +83,12 @@ PLAN_ATTEMPTS = 3
 
 def new_pass_id() -> str:
     return secrets.token_hex(4)
+
+
+def _warmed_up(future: Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("preparing the grouping worker failed; the round will start it: %r",
+                    future.exception())
 
 
 class _NoArchive:
@@ -168,6 +178,8 @@ class PassService:
                 attending=None if attending is None else (attending, now))
             if applied.changed:
                 await self.effects.run(applied, now)
+                if comes_to_wait(applied.before, applied.after):
+                    self._prepare_grouping()
                 if applied.after.phase is Phase.ENDED and applied.before.phase is not Phase.ENDED:
                     await self._ended(applied.after)
             return applied
@@ -274,6 +286,17 @@ class PassService:
             return await self.apply(pass_id, inline, audit=audit)
         finally:
             self.exit()
+
+    def _prepare_grouping(self) -> None:
+        """A pass now waits for a round: have the executor's worker ready before
+        the facilitator opens it (a process started by the round itself made the
+        first round of each worker 0.3-0.6 s late)."""
+        if self.executor is None:
+            return
+        try:
+            self.executor.submit(warm_up).add_done_callback(_warmed_up)
+        except RuntimeError:  # the executor is shut down: the worker is stopping
+            pass
 
     async def _form(self, job: GroupingJob) -> Groups:
         if self.executor is not None:

@@ -210,7 +210,7 @@ async def _echo(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _grouping(app: web.Application) -> AsyncIterator[None]:
-    pool = GroupingPool()  # its process starts with the first round
+    pool = GroupingPool()  # its process starts when a pass first waits for a round
     app[GROUPING] = pool
     yield
     # A round being formed finishes (tens of milliseconds); none waits behind it.

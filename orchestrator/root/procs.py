@@ -216,6 +216,12 @@ def load_or_create_keys(path: Path) -> LiveKitKeys:
     return keys
 
 
+#: LiveKit events onlive never acts on, so LiveKit is asked not to send them: a
+#: browser moving rooms unpublishes and publishes its microphone and camera, two
+#: thirds of a switch's webhooks, each signed there and verified here.
+IGNORED_WEBHOOKS = ("track_published", "track_unpublished")
+
+
 def livekit_config(*, port: int, udp_port: int, keys: LiveKitKeys, webhook_url: str | None,
                    empty_timeout: int = 300, departure_timeout: int = 20) -> dict[str, object]:
     """A loopback-only single-node config (see shared/LIVEKIT.md)."""
@@ -232,12 +238,21 @@ def livekit_config(*, port: int, udp_port: int, keys: LiveKitKeys, webhook_url: 
             "udp_port": udp_port,
             "tcp_port": 0,
             "stun_servers": [f"{LOOPBACK}:3478"],
+            # The client always controls ICE and nominates the pair, as a browser
+            # does on its own (livekit-client offers on its one peer connection).
+            # With a full agent, LiveKit controls the subscriber connection of
+            # two-connection clients (the aiortc bots) and nominates on its 200 ms
+            # check tick: 0.2 s of every bot's switch on an idle machine, more
+            # when busy. Lite is what LiveKit advises for a server reachable as
+            # is, which loopback always is.
+            "use_ice_lite": True,
         },
         "room": {"auto_create": False, "empty_timeout": empty_timeout,
                  "departure_timeout": departure_timeout},
     }
     if webhook_url:
-        config["webhook"] = {"urls": [webhook_url], "api_key": keys.key}
+        config["webhook"] = {"urls": [webhook_url], "api_key": keys.key,
+                             "filter_params": {"exclude_events": list(IGNORED_WEBHOOKS)}}
     return config
 
 

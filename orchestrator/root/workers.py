@@ -4,7 +4,9 @@ A round of a thousand trios is pure-Python CPU work: in a thread it would
 still hold the GIL that the event loop (every other pass on this worker)
 needs, so it runs in one child process. One is enough: rounds are opened
 by facilitators, seconds apart, and each takes tens of milliseconds there.
-The process is started on first use, from a fresh interpreter (``spawn``:
+The process is started on first use (the service gives it a round of two
+as soon as a pass waits for a round, so the facilitator's round does not
+wait for it), from a fresh interpreter (``spawn``:
 forking a process that runs threads for Redis and Socket.IO could copy a
 held lock), started again if it dies, and stopped with the application.
 """

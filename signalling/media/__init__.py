@@ -48,6 +48,7 @@ from signalling.media.lkpeer import LiveKitPeer, PeerOptions, PeerState
 from signalling.media.synthetic import ANSWERS, Bot, Move
 from signalling.media.tone import (
     Hearing,
+    OpusToneTrack,
     ToneDetector,
     ToneTrack,
     participant_frequencies,
@@ -76,6 +77,7 @@ __all__ = [
     "MediaError",
     "Move",
     "NotHeard",
+    "OpusToneTrack",
     "PeerDisconnected",
     "PeerError",
     "PeerOptions",

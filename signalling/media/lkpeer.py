@@ -72,7 +72,13 @@ from signalling.media.errors import (
     PeerUnreachable,
 )
 from signalling.media.ice import candidate_from_init, ice_configuration
-from signalling.media.tone import Hearing, ToneDetector, ToneTrack, listen, participant_frequencies
+from signalling.media.tone import (
+    Hearing,
+    OpusToneTrack,
+    ToneDetector,
+    listen,
+    participant_frequencies,
+)
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +283,7 @@ class _Session:
         # instead of at their next poll.
         self.changed = asyncio.Event()
         self.offers_seen = 0
+        self.answers_sent = 0
         self.subscriber.on("track", self._on_track)
         self.subscriber.on("connectionstatechange", self._on_subscriber_state)
         self.publisher.on("connectionstatechange", self._on_publisher_state)
@@ -460,6 +467,8 @@ class _Session:
         local = self.subscriber.localDescription
         await self.send(rtc.SignalRequest(answer=rtc.SessionDescription(
             type="answer", sdp=local.sdp, id=offer.id)))
+        self.answers_sent += 1
+        self.mark("subscriber_answered" if self.answers_sent == 1 else "subscriber_answered2")
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         self.received_tracks.append(track)
@@ -522,7 +531,7 @@ class _Session:
         """
         options = self.peer.options
         if options.tone_hz is not None:
-            tone = ToneTrack(options.tone_hz)
+            tone = OpusToneTrack(options.tone_hz)
             self.to_publish.append((tone, rtc.AddTrackRequest(
                 cid=tone.id, name="tone", type=models.TrackType.AUDIO,
                 source=models.TrackSource.MICROPHONE, disable_red=True)))
@@ -560,6 +569,7 @@ class _Session:
         self.publisher_answer = loop.create_future()
         await self.send(rtc.SignalRequest(offer=rtc.SessionDescription(
             type="offer", sdp=self.publisher.localDescription.sdp, id=self.offer_id)))
+        self.mark("publisher_offered")
         answer = await self.publisher_answer
         await self.publisher.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
         await self.flush(rtc.SignalTarget.PUBLISHER)
@@ -680,7 +690,8 @@ class LiveKitPeer:
     def marks(self) -> dict[str, float]:
         """When each step of the current session's joining first happened
         (``time.monotonic()``): ws_open, joined, track_published,
-        publish_start, offer_made, publisher_answer, subscriber_offer,
+        publish_start, offer_made, publisher_offered, publisher_answer,
+        subscriber_offer, subscriber_answered (and ...2 for the next offer),
         publisher_connected, subscriber_connected, connected, audio_track,
         first_frame, tone_detected."""
         return dict(self._session.marks) if self._session else {}

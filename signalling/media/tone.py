@@ -10,6 +10,9 @@ and nothing about a frame outlives the analysis window it was in.
   so ``ToneTrack`` computes one frame once and repeats it.
 - ``ToneTrack`` is an aiortc audio track: 48 kHz mono s16, 20 ms frames,
   paced in real time like aiortc's own ``AudioStreamTrack``.
+- ``OpusToneTrack`` plays the same tone as Opus packets that aiortc's own
+  encoder made once per tone: aiortc sends a track's packets as they are,
+  so a publisher costs neither an encode nor an audio level per frame.
 - ``ToneDetector`` takes received frames and says which candidate
   frequencies are present. It runs the Goertzel algorithm (one DFT bin per
   candidate, no FFT) on a decimated window: the left channel only, every
@@ -41,6 +44,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiortc.codecs.opus import OpusEncoder
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame
 from av.frame import Frame
@@ -53,6 +57,7 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 48_000
 FRAME_SECONDS = 0.020
 FRAME_SAMPLES = int(SAMPLE_RATE * FRAME_SECONDS)  # 960
+TIME_BASE = fractions.Fraction(1, SAMPLE_RATE)
 
 BAND_LOW_HZ = 300
 BAND_HIGH_HZ = 3000
@@ -88,6 +93,24 @@ def _check_frequency(frequency_hz: float) -> int:
     return whole
 
 
+class _Paced:
+    """Real-time pacing for a track's 20 ms frames: against the start time,
+    not the previous frame, so event-loop delays do not accumulate into drift."""
+
+    def __init__(self) -> None:
+        self._start: float | None = None
+        self.index = 0
+
+    async def next(self) -> int:
+        """Wait until the next frame is due; its index."""
+        if self._start is None:
+            self._start = time.time()
+        else:
+            await asyncio.sleep(max(0.0, self._start + self.index * FRAME_SECONDS - time.time()))
+        index, self.index = self.index, self.index + 1
+        return index
+
+
 class ToneTrack(MediaStreamTrack):
     """An aiortc audio track playing a sine tone: 48 kHz mono s16, 20 ms frames.
 
@@ -106,26 +129,84 @@ class ToneTrack(MediaStreamTrack):
             raise ToneError(f"tone amplitude {amplitude!r} must be in (0, 1]")
         self.frequency_hz = float(whole)
         self._frames = _tone_frames(whole, amplitude)
-        self._start: float | None = None
-        self._index = 0
+        self._paced = _Paced()
 
     async def recv(self) -> Frame:
         if self.readyState != "live":
             raise MediaStreamError
-        if self._start is None:
-            self._start = time.time()
-        else:
-            # Pace against the start time, not the previous frame, so
-            # event-loop delays do not accumulate into drift.
-            due = self._start + self._index * FRAME_SECONDS
-            await asyncio.sleep(max(0.0, due - time.time()))
-        frame = AudioFrame(format="s16", layout="mono", samples=FRAME_SAMPLES)
-        frame.planes[0].update(self._frames[self._index % len(self._frames)])
-        frame.pts = self._index * FRAME_SAMPLES
-        frame.sample_rate = SAMPLE_RATE
-        frame.time_base = fractions.Fraction(1, SAMPLE_RATE)
-        self._index += 1
-        return frame
+        index = await self._paced.next()
+        return _frame(self._frames[index % len(self._frames)], index)
+
+
+def _frame(pcm: bytes, index: int) -> AudioFrame:
+    frame = AudioFrame(format="s16", layout="mono", samples=FRAME_SAMPLES)
+    frame.planes[0].update(pcm)
+    frame.pts = index * FRAME_SAMPLES
+    frame.sample_rate = SAMPLE_RATE
+    frame.time_base = TIME_BASE
+    return frame
+
+
+
+class OpusToneTrack(MediaStreamTrack):
+    """A tone as Opus packets, encoded once per tone by aiortc's own encoder.
+
+    aiortc's sender packs a track's ``Packet``s into RTP as they are; for a
+    ``Frame`` it encodes in a worker thread and computes the RTP audio
+    level in pure Python (about 0.2 ms a frame), which made twenty
+    publishing participants cost one event loop most of a core. Receivers
+    decode the same tone as from a ``ToneTrack``; the bitrate is a
+    browser's (``OPUS_TONE_BITRATE``). Unlike a browser's, these
+    packets carry no audio-level header extension (aiortc adds one only to
+    frames it encodes), so the SFU sees no speaking level for them. Paced in
+    real time; ``stop()`` ends it.
+    """
+
+    kind = "audio"
+
+    def __init__(self, frequency_hz: float, *, amplitude: float = 0.25) -> None:
+        super().__init__()
+        whole = _check_frequency(frequency_hz)
+        if not 0.0 < amplitude <= 1.0:
+            raise ToneError(f"tone amplitude {amplitude!r} must be in (0, 1]")
+        self.frequency_hz = float(whole)
+        self._packets = _tone_packets(whole, amplitude)
+        self._paced = _Paced()
+
+    async def recv(self) -> Packet[Any]:
+        if self.readyState != "live":
+            raise MediaStreamError
+        index = await self._paced.next()
+        packet: Packet[Any] = Packet(self._packets[index % len(self._packets)])
+        packet.pts = index * FRAME_SAMPLES
+        packet.time_base = TIME_BASE
+        return packet
+
+
+#: Opus bitrate of an ``OpusToneTrack``: what livekit-client publishes a
+#: microphone at by default (its ``music`` preset), where aiortc's encoder uses 96 kb/s.
+OPUS_TONE_BITRATE = 48_000
+#: Frames encoded before the packets that are kept: the encoder's start-up.
+_OPUS_WARM_UP = 25
+#: Packets kept and repeated: one second covers the phase period of any whole-Hz tone.
+_OPUS_PERIOD = 50
+
+
+@functools.lru_cache(maxsize=64)
+def _tone_packets(whole_hz: int, amplitude: float) -> tuple[bytes, ...]:
+    """One second of a tone through aiortc's Opus encoder, after its start-up.
+
+    Opus frames depend a little on the ones before, so the repeat starts
+    from a settled encoder; the seam where the second starts again is
+    inaudible to a tone detector."""
+    encoder = OpusEncoder()
+    encoder.codec.bit_rate = OPUS_TONE_BITRATE  # the codec opens with the first frame
+    frames = _tone_frames(whole_hz, amplitude)
+    packets: list[bytes] = []
+    for index in range(_OPUS_WARM_UP + _OPUS_PERIOD):
+        payloads, _ = encoder.encode(_frame(frames[index % len(frames)], index))
+        packets.extend(payloads)
+    return tuple(packets[-_OPUS_PERIOD:])
 
 
 @functools.lru_cache(maxsize=64)

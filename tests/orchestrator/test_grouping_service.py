@@ -20,7 +20,7 @@ from exercises.script import ClassScript, Step, StepKind
 from exercises.state import Member, PassState, Phase
 from exercises.text import Text
 from orchestrator.commands import PlanBreakouts
-from orchestrator.grouping import run_job
+from orchestrator.grouping import run_job, warm_up
 from orchestrator.readmodels import Assignment, PlacementKind
 from orchestrator.root.workers import GroupingPool
 from orchestrator.services import Services, build_services
@@ -136,6 +136,8 @@ class GatedExecutor(ThreadPoolExecutor):
         self.received = asyncio.Event()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if fn is not run_job:  # getting the worker ready, not a round: not held
+            return super().submit(fn, *args, **kwargs)
         self.jobs.append(fn)
         self.received.set()
 
@@ -166,6 +168,39 @@ async def test_a_round_is_formed_in_the_executor_while_the_loop_serves_another_p
         executor.shutdown()
     assert executor.jobs == [run_job]
     assert sorted(len(g) for g in members(await world.store.load(first))) == [2, 2, 2]
+
+
+class RecordingExecutor(ThreadPoolExecutor):
+    """Runs jobs in a thread at once; records what it was given."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+        self.jobs: list[Callable[..., Any]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.jobs.append(fn)
+        return super().submit(fn, *args, **kwargs)
+
+
+async def test_the_grouping_worker_is_made_ready_when_a_pass_comes_to_a_breakout_step() -> None:
+    executor = RecordingExecutor()
+    world = World(executor)
+    try:
+        pass_id = await world.pass_with([Member(f"a{i}", f"A{i}") for i in range(4)])
+        await world.command(pass_id, ev.Start())
+        await world.command(pass_id, ev.Next())
+        assert executor.jobs == [], "no breakout step yet: nothing to prepare"
+        await world.command(pass_id, ev.Next())
+        assert executor.jobs == [warm_up], "at the pair step, before any round is opened"
+        await world.command(pass_id, PlanBreakouts())
+        assert sorted(len(g) for g in members(await world.store.load(pass_id))) == [2, 2]
+        await world.command(pass_id, ev.Recall(countdown=0))
+        assert (await world.store.load(pass_id)).breakout is None
+        # Waiting for the next round of the same step prepares it again; forming
+        # the round itself is the only other job.
+        assert executor.jobs == [warm_up, run_job, warm_up]
+    finally:
+        executor.shutdown()
 
 
 class DeadExecutor(Executor):

@@ -276,6 +276,22 @@ async def test_an_egress_webhook_closes_the_room_and_alerts_ops_and_facilitators
         await world.services.rooms.receive(f"egress_started {main} -", "forged")
 
 
+async def test_the_events_livekit_is_told_not_to_send_change_nothing_when_they_come(
+        world: World) -> None:
+    from orchestrator.root.procs import IGNORED_WEBHOOKS
+
+    pass_id = await world.pass_with_everyone()
+    main = (await world.store.load(pass_id)).main_room
+    await world.services.rooms.receive(f"participant_joined {main} p-anna", "signed")
+    presence = await world.store.presence(pass_id)
+    world.notifier.sent.clear()
+    for event in IGNORED_WEBHOOKS:  # a move: the old room's tracks go, the new room's come
+        await world.services.rooms.receive(f"{event} {main} p-anna", "signed")
+        await world.services.rooms.receive(f"{event} {main} p-bo", "signed")
+    assert await world.store.presence(pass_id) == presence == {"p-anna": main}
+    assert world.notifier.sent == [] and world.sfu.deleted == [] and world.sfu.removed == []
+
+
 async def test_a_webhook_seen_before_or_created_long_ago_is_refused(world: World) -> None:
     pass_id = await world.pass_with_everyone()
     main = (await world.store.load(pass_id)).main_room

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from orchestrator.root.procs import IGNORED_WEBHOOKS, LiveKitKeys, livekit_config
 from tests.harness import ROOT
 from tests.production.layout import LIVEKIT_TEMPLATE, NGINX_TEMPLATE
 
@@ -42,6 +43,15 @@ def test_both_livekit_nodes_run_the_tested_config_filled_in_once() -> None:
         assert service["command"] == ["--config", "/etc/livekit/livekit.yaml"]
         assert {"LIVEKIT_KEYS", "LIVEKIT_REDIS_ADDRESS", "NODE_IP", "UDP_PORT",
                 "LIVEKIT_WEBHOOK_API_KEY"} <= set(service["environment"])
+
+
+def test_production_and_loopback_livekit_leave_out_the_same_ignored_webhooks() -> None:
+    template: dict[str, Any] = yaml.safe_load(PLACEHOLDER.sub("x", LIVEKIT_TEMPLATE.read_text()))
+    loopback: dict[str, Any] = livekit_config(
+        port=7880, udp_port=7882, keys=LiveKitKeys("k", "s" * 40),
+        webhook_url="http://127.0.0.1:8080/webhooks/livekit")
+    for config in (template, loopback):
+        assert config["webhook"]["filter_params"] == {"exclude_events": list(IGNORED_WEBHOOKS)}
 
 
 def test_onlives_redis_keeps_an_append_only_file_synced_before_each_ack() -> None:

@@ -6,6 +6,12 @@ process, so the bots' CPU is measured alone), runs N synthetic participants
 times. For each open it records, per participant, the time from the
 facilitator's command to the personal assignment arriving and to hearing the
 partner's tone. Prints a table and, last, one JSON line.
+
+The bots run in ``--bot-processes`` child processes (default 2, one per core
+of the development machine; ``botprocs``), each with its own event loop: on
+one loop, each bot's joining work queued behind the others', and the figure
+measured the load generator more than onlive. This process sends the
+facilitator's commands and gathers the bots' times, all on one clock.
 """
 
 from __future__ import annotations
@@ -60,11 +66,13 @@ def phase_table(phases: dict[str, list[float]]) -> list[str]:
 
 
 async def bench(n: int, cycles: int, work_dir: Path,
-                phases: dict[str, list[float]] | None = None) -> dict[str, float]:
+                phases: dict[str, list[float]] | None = None, *,
+                bot_processes: int = 2) -> dict[str, float]:
     import socketio
 
+    from orchestrator.root.bench.botprocs import BotProcess, BotSpec
     from orchestrator.root.oneshot import one_shot
-    from signalling.media import Bot, participant_frequency
+    from signalling.media import participant_frequency
     from signalling.wirenames import FACILITATOR, Command, Event
 
     keys = procs.load_or_create_keys(work_dir / "keys.json")
@@ -96,8 +104,8 @@ async def bench(n: int, cycles: int, work_dir: Path,
         for child in reversed(children):
             child.stop()
         raise
-    bots: list[Bot] = []
     fac = socketio.AsyncClient(serializer="msgpack")
+    procs_: list[BotProcess] = []
 
     async def command(name: str, **args: object) -> dict[str, object]:
         reply: dict[str, object] = await fac.call(Event.COMMAND, {"name": name, **args},
@@ -106,51 +114,57 @@ async def bench(n: int, cycles: int, work_dir: Path,
             raise RuntimeError(f"{name} refused: {reply}")
         return reply
 
+    async def load_cpu() -> float:
+        """The load generator's CPU seconds: this process and every bot process."""
+        return cpu_seconds() + sum(await asyncio.gather(*(p.cpu() for p in procs_)))
+
     try:
         people = [Member(f"b{i:03d}", f"Bot {i}", ("IT", "HR", "Ekonomi", "Sälj")[i % 4],
                          ("Umeå", "Malmö", "Luleå")[i % 3]) for i in range(n)]
         tones = {m.id: participant_frequency(i) for i, m in enumerate(people)}
         async with one_shot(Settings.from_env(env)) as services:
             state = await services.passes.create_pass(SCRIPT, program="bench")
-            for i, m in enumerate(people):
-                bots.append(Bot(base_url, await services.participants.invite(state.id, m), m.id,
-                                tones[m.id], tones, index=i, listen_in_main=False))
+            specs = [BotSpec(await services.participants.invite(state.id, m), m.id, i)
+                     for i, m in enumerate(people)]
             credential = services.access.facilitator_credential(state.id)
         await fac.connect(base_url, namespaces=[FACILITATOR], auth={"credential": credential},
                           headers={"Origin": base_url}, transports=["websocket"])
-        for bot in bots:
-            await bot.start()
-        await asyncio.gather(*(b.settled(60) for b in bots))
+        for _ in range(bot_processes):
+            procs_.append(await BotProcess.spawn())
+        # Bot i runs in process i mod N: partners are as likely to share one as not.
+        await asyncio.gather(*(p.start(base_url, tones, specs[k::bot_processes])
+                               for k, p in enumerate(procs_)))
+        # Everyone is in the pass; the facilitator starts it while their media connects.
         await command(Command.START)
+        await asyncio.gather(*(p.settled(60) for p in procs_))
 
         to_assignment: list[float] = []
         to_media: list[float] = []
-        cpu0, wall0 = cpu_seconds(), time.monotonic()
+        cpu0, wall0 = await load_cpu(), time.monotonic()
         for cycle in range(cycles):
-            opened, cpu_opened = time.monotonic(), cpu_seconds()
-            lags: list[float] = []
-
-            async def sample_lag() -> None:
-                while True:
-                    before = time.monotonic()
-                    await asyncio.sleep(0.01)
-                    lags.append(1000 * (time.monotonic() - before - 0.01))
-
-            sampler = asyncio.get_running_loop().create_task(sample_lag())
+            cpu_opened = await load_cpu()
+            opened = time.monotonic()
+            # Each process waits for its bots to hear their partner in a room
+            # assigned after ``opened`` (one clock for every process).
+            waiting = asyncio.gather(*(p.moves(opened, 30) for p in procs_))
             await command(Command.OPEN_BREAKOUTS)
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and not all(
-                    b.moves[-1].kind == "breakout" and b.moves[-1].heard for b in bots):
-                await asyncio.sleep(0.05)
-            sampler.cancel()
-            await asyncio.gather(sampler, return_exceptions=True)
+            replies = await waiting
+            switched = time.monotonic()
+            moves = [m for reported, _ in replies for m in reported]
             if phases is not None:
-                phases.setdefault("loop_lag_during_switch_ms", []).extend(lags)
+                phases.setdefault("loop_lag_during_switch_ms", []).extend(
+                    lag for _, lags in replies for lag in lags)
                 phases.setdefault("cpu_share_during_switch_pct", []).append(
-                    100 * (cpu_seconds() - cpu_opened) / (time.monotonic() - opened))
-            for b in bots:
-                move = b.moves[-1]
-                if move.kind == "breakout" and phases is not None:
+                    100 * (await load_cpu() - cpu_opened) / (switched - opened))
+            heard = 0
+            for move in moves:
+                if move.kind != "breakout" or move.received < opened:
+                    continue  # no assignment for this round: missed below
+                to_assignment.append(1000 * (move.received - opened))
+                if move.heard is not None:
+                    heard += 1
+                    to_media.append(1000 * (move.heard - opened))
+                if phases is not None:
                     marks = {**move.phases, "received": move.received}
                     if move.heard is not None:
                         marks["heard"] = move.heard
@@ -158,16 +172,12 @@ async def bench(n: int, cycles: int, work_dir: Path,
                         marks["left"] = move.left
                     for name, at in marks.items():
                         phases.setdefault(name, []).append(1000 * (at - opened))
-                if move.kind == "breakout":
-                    to_assignment.append(1000 * (move.received - opened))
-                    if move.heard is not None:
-                        to_media.append(1000 * (move.heard - opened))
-            print(f"  cycle {cycle + 1}: {sum(1 for b in bots if b.moves[-1].heard)}/{n} "
-                  f"hear their partner", file=sys.stderr, flush=True)
+            print(f"  cycle {cycle + 1}: {heard}/{n} hear their partner", file=sys.stderr,
+                  flush=True)
             await command(Command.RECALL, countdown=0)
             await asyncio.sleep(0.2)
-            await asyncio.gather(*(b.settled(30) for b in bots))
-        cpu, wall = cpu_seconds() - cpu0, time.monotonic() - wall0
+            await asyncio.gather(*(p.settled(30) for p in procs_))
+        cpu, wall = await load_cpu() - cpu0, time.monotonic() - wall0
         missing = n * cycles - len(to_media)
         return {
             "n": n, "cycles": cycles,
@@ -179,13 +189,10 @@ async def bench(n: int, cycles: int, work_dir: Path,
             "cpu_s_per_bot_minute": round(cpu / n / (wall / 60), 3),
             "bots_cpu_cores": round(cpu / wall, 3),
             "mean_open_to_media_ms": round(statistics.fmean(to_media), 1) if to_media else -1,
+            "bot_processes": bot_processes,
         }
     finally:
-        for b in bots:
-            try:
-                await asyncio.wait_for(b.stop(), 10)
-            except Exception:  # noqa: BLE001 - best effort while tearing down
-                pass
+        await asyncio.gather(*(p.close() for p in procs_), return_exceptions=True)
         await fac.disconnect()
         for child in reversed(children):
             child.stop()
@@ -195,12 +202,15 @@ def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="onlive bench switch")
     parser.add_argument("--n", type=int, default=20, help="synthetic participants")
     parser.add_argument("--cycles", type=int, default=5, help="open/recall cycles")
+    parser.add_argument("--bot-processes", type=int, default=2,
+                        help="processes the bots are spread over, each with its own event loop")
     parser.add_argument("--phases", action="store_true",
                         help="also print when each step of joining happened (ms after the open)")
     args = parser.parse_args(argv)
     phases: dict[str, list[float]] | None = {} if args.phases else None
     with state_dir("onlive-bench-") as tmp:
-        figures = asyncio.run(bench(args.n, args.cycles, Path(tmp), phases))
+        figures = asyncio.run(bench(args.n, args.cycles, Path(tmp), phases,
+                                    bot_processes=args.bot_processes))
     rows = [
         ("participants", f"{figures['n']}", ""),
         ("open/recall cycles", f"{figures['cycles']}", ""),
@@ -211,6 +221,7 @@ def run(argv: list[str]) -> int:
         ("switches that never heard the partner", f"{figures['media_switches_missed']}", ""),
         ("bots' CPU", f"{figures['bots_cpu_cores']} cores, "
          f"{figures['cpu_s_per_bot_minute']} s per bot-minute", "target: 20 bots within one core"),
+        ("bot processes", f"{figures['bot_processes']}", "each with its own event loop"),
     ]
     width = max(len(r[0]) for r in rows)
     print("breakout switch benchmark (real LiveKit, Redis and orchestrator on 127.0.0.1)")

@@ -40,7 +40,8 @@ def test_the_livekit_config_is_loopback_only_and_never_auto_creates_rooms() -> N
     assert isinstance(rtc, dict)
     assert config["bind_addresses"] == ["127.0.0.1"]
     assert rtc == {**rtc, "node_ip": "127.0.0.1", "use_external_ip": False, "tcp_port": 0,
-                   "stun_servers": ["127.0.0.1:3478"], "ips": {"includes": ["127.0.0.1/32"]}}
+                   "stun_servers": ["127.0.0.1:3478"], "ips": {"includes": ["127.0.0.1/32"]},
+                   "use_ice_lite": True}  # clients control ICE, as browsers do
     assert config["room"]["auto_create"] is False  # type: ignore[index]
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from fractions import Fraction
 
 import pytest
 from aiortc.codecs.opus import OpusDecoder, OpusEncoder
 from aiortc.jitterbuffer import JitterFrame
+from aiortc.mediastreams import MediaStreamError
 from av import AudioFrame
+from av.packet import Packet
 
 from signalling.media.errors import ToneError
 from signalling.media.tone import (
@@ -18,6 +21,7 @@ from signalling.media.tone import (
     MAX_PARTICIPANTS,
     SAMPLE_RATE,
     Hearing,
+    OpusToneTrack,
     ToneDetector,
     ToneTrack,
     participant_frequencies,
@@ -88,6 +92,36 @@ async def test_detector_hears_a_tone_through_opus() -> None:
     # The first window may straddle the codec's start-up; the rest are clean.
     assert len(results) >= 4
     assert all(r == frozenset({target}) for r in results[1:])
+
+
+async def test_opus_tone_track_gives_20ms_packets_in_real_time_that_decode_to_its_tone() -> None:
+    freqs = participant_frequencies(20)
+    target = freqs[13]
+    track = OpusToneTrack(target)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    packets = [await track.recv() for _ in range(60)]  # longer than the repeated second
+    elapsed = loop.time() - start
+    assert all(isinstance(p, Packet) for p in packets)
+    assert [p.pts for p in packets] == [i * FRAME_SAMPLES for i in range(60)]
+    assert {p.time_base for p in packets} == {Fraction(1, SAMPLE_RATE)}
+    assert elapsed >= 59 * 0.020 - 0.005
+    decoder = OpusDecoder()
+    detector = ToneDetector.for_frequencies(freqs, every_frames=5)
+    results = [r for p in packets if isinstance(p, Packet)
+               for frame in decoder.decode(JitterFrame(bytes(p), p.pts or 0))
+               if (r := detector.feed(frame)) is not None]
+    # Every window, the seam where the encoded second repeats included, is the tone alone.
+    assert results == [frozenset({target})] * 12
+    track.stop()
+    with pytest.raises(MediaStreamError):
+        await track.recv()
+
+
+@pytest.mark.parametrize("frequency", [440.5, 5000])
+def test_opus_tone_track_refuses_unsupported_frequency(frequency: float) -> None:
+    with pytest.raises(ToneError):
+        OpusToneTrack(frequency)
 
 
 def test_silence_contains_no_tone() -> None:
