@@ -104,7 +104,7 @@ class BotProcess:
 
     async def start(self, base_url: str, tones: Mapping[str, float],
                     bots: Sequence[BotSpec]) -> None:
-        await self.call("start", base_url=base_url, tones=dict(tones),
+        await self.call("launch", base_url=base_url, tones=dict(tones),
                         bots=[asdict(b) for b in bots])
 
     async def settled(self, timeout: float) -> None:
@@ -143,7 +143,7 @@ class _Child:
 
     async def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         op = request.get("op")
-        if op == "start":
+        if op == "launch":
             return await self.start(request)
         if op == "settled":
             await asyncio.gather(*(b.settled(float(request["timeout"])) for b in self.bots))
