@@ -164,7 +164,8 @@ class _Child:
         for spec in request["bots"]:
             b = BotSpec(**spec)
             self.bots.append(Bot(request["base_url"], b.ticket, b.person_id, tones[b.person_id],
-                                 tones, index=b.index, listen_in_main=False))
+                                 tones, index=b.index, listen_in_main=False,
+                                 listen_for_everyone=False))
         for bot in self.bots:
             await bot.start()
         return {}

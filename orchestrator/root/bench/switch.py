@@ -31,6 +31,7 @@ from exercises.script import ClassScript, Step, StepKind
 from exercises.state import Member
 from exercises.text import Text
 from orchestrator.root import procs
+from orchestrator.root.bench.harness import load_average
 from orchestrator.root.bench.statedir import state_dir
 from orchestrator.settings import Settings
 
@@ -67,7 +68,7 @@ def phase_table(phases: dict[str, list[float]]) -> list[str]:
 
 async def bench(n: int, cycles: int, work_dir: Path,
                 phases: dict[str, list[float]] | None = None, *,
-                bot_processes: int = 2) -> dict[str, float]:
+                bot_processes: int = 2) -> dict[str, float | str]:
     import socketio
 
     from orchestrator.root.bench.botprocs import BotProcess, BotSpec
@@ -190,6 +191,8 @@ async def bench(n: int, cycles: int, work_dir: Path,
             "bots_cpu_cores": round(cpu / wall, 3),
             "mean_open_to_media_ms": round(statistics.fmean(to_media), 1) if to_media else -1,
             "bot_processes": bot_processes,
+            # Others' work on the machine moves this figure; the runs say how busy it was.
+            "load": load_average(),
         }
     finally:
         await asyncio.gather(*(p.close() for p in procs_), return_exceptions=True)
@@ -212,7 +215,7 @@ def run(argv: list[str]) -> int:
         figures = asyncio.run(bench(args.n, args.cycles, Path(tmp), phases,
                                     bot_processes=args.bot_processes))
     rows = [
-        ("participants", f"{figures['n']}", ""),
+        ("participants", f"{figures['n']}", f"load {figures['load']}"),
         ("open/recall cycles", f"{figures['cycles']}", ""),
         ("open -> assignment p50 / p95", f"{figures['open_to_assignment_p50_ms']} / "
          f"{figures['open_to_assignment_p95_ms']} ms", ""),

@@ -26,6 +26,7 @@ def test_every_bot_over_two_processes_hears_its_partner_and_the_figures_end_the_
     assert figures["media_switches_missed"] == 0
     assert 0 < figures["open_to_assignment_p50_ms"] <= figures["open_to_media_p50_ms"]
     assert figures["bots_cpu_cores"] > 0
+    assert len(figures["load"].split()) == 3, "how busy the machine was, with the figures"
 
 
 async def test_a_bot_process_refuses_an_unknown_request_by_name_and_ends_when_closed() -> None:
