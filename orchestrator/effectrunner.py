@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 
 from breakout import Meeting
 from exercises.effects import (
@@ -45,6 +46,24 @@ log = logging.getLogger(__name__)
 
 #: LiveKit rooms created concurrently when a round opens.
 ROOMS_AT_ONCE = 32
+
+
+async def at_most(n: int, calls: Sequence[Callable[[], Awaitable[object]]]) -> None:
+    """Run ``calls`` with at most ``n`` in flight; every one runs even when some fail,
+    and the first failure is raised once all have ended."""
+    pending = iter(calls)
+    failures: list[BaseException] = []
+
+    async def lane() -> None:
+        for call in pending:
+            try:
+                await call()
+            except Exception as error:  # noqa: BLE001 - raised below, after the others
+                failures.append(error)
+
+    await asyncio.gather(*(lane() for _ in range(min(n, len(calls)))))
+    if failures:
+        raise failures[0]
 
 
 class EffectRunner:
@@ -108,8 +127,8 @@ class EffectRunner:
             await self.store.set_deadline(state.id, effect.at)
             self.scheduled(effect.at)
         elif isinstance(effect, CreateRooms):
-            await asyncio.gather(*(self.sfu.create_room(r.name, r.max_participants)
-                                   for r in effect.rooms))
+            await at_most(ROOMS_AT_ONCE, [partial(self.sfu.create_room, r.name, r.max_participants)
+                                          for r in effect.rooms])
         elif isinstance(effect, SendAssignments):
             await self.publisher.send_assignments(state, effect.person_ids)
         elif isinstance(effect, Cue):
@@ -119,8 +138,11 @@ class EffectRunner:
         elif isinstance(effect, RemoveFromRoom):
             await self.sfu.remove_participant(effect.room, effect.person_id)
         elif isinstance(effect, CloseRooms):
-            # Deleting a room disconnects whoever is still in it.
-            await asyncio.gather(*(self.sfu.delete_room(room) for room in effect.rooms))
+            # Deleting a room disconnects whoever is still in it. A bounded number at a
+            # time: a recall of 500 rooms sent 500 requests at once, which LiveKit and
+            # the event loop (the next round opens on it) then worked through together.
+            await at_most(ROOMS_AT_ONCE, [partial(self.sfu.delete_room, room)
+                                          for room in effect.rooms])
 
     async def _open_rooms(self, state: PassState, create: CreateRooms,
                           send: SendAssignments) -> None:
