@@ -93,6 +93,15 @@ def _check_frequency(frequency_hz: float) -> int:
     return whole
 
 
+def _check_tone(frequency_hz: float, amplitude: float) -> int:
+    """The tone's frequency as a whole number of Hz; ``ToneError`` when it or the
+    amplitude is out of range."""
+    whole = _check_frequency(frequency_hz)
+    if not 0.0 < amplitude <= 1.0:
+        raise ToneError(f"tone amplitude {amplitude!r} must be in (0, 1]")
+    return whole
+
+
 class _Paced:
     """Real-time pacing for a track's 20 ms frames: against the start time,
     not the previous frame, so event-loop delays do not accumulate into drift."""
@@ -124,9 +133,7 @@ class ToneTrack(MediaStreamTrack):
 
     def __init__(self, frequency_hz: float, *, amplitude: float = 0.25) -> None:
         super().__init__()
-        whole = _check_frequency(frequency_hz)
-        if not 0.0 < amplitude <= 1.0:
-            raise ToneError(f"tone amplitude {amplitude!r} must be in (0, 1]")
+        whole = _check_tone(frequency_hz, amplitude)
         self.frequency_hz = float(whole)
         self._frames = _tone_frames(whole, amplitude)
         self._paced = _Paced()
@@ -166,9 +173,7 @@ class OpusToneTrack(MediaStreamTrack):
 
     def __init__(self, frequency_hz: float, *, amplitude: float = 0.25) -> None:
         super().__init__()
-        whole = _check_frequency(frequency_hz)
-        if not 0.0 < amplitude <= 1.0:
-            raise ToneError(f"tone amplitude {amplitude!r} must be in (0, 1]")
+        whole = _check_tone(frequency_hz, amplitude)
         self.frequency_hz = float(whole)
         self._packets = _tone_packets(whole, amplitude)
         self._paced = _Paced()
