@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import importlib
 import json
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -261,6 +262,31 @@ def _contract_command(check: bool) -> int:
     return 0
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    # Once: a second signal must not cut short the stopping of what the first began.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def _bench(name: str, argv: list[str]) -> int:
+    """Run benchmark ``name``. Stopped by SIGTERM or SIGHUP (a ``timeout``, a
+    cancelled job, a closed terminal) it unwinds as after Ctrl-C: the Redis,
+    PostgreSQL, LiveKit, workers and load generator it started are stopped by its
+    ``finally`` blocks instead of running on without it."""
+    module = importlib.import_module(BENCHMARKS[name])
+    before = {sig: signal.signal(sig, _interrupted) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        return int(module.run(argv))
+    except KeyboardInterrupt:
+        print(f"onlive bench {name}: stopped before the end; the services it started are "
+              "stopped", file=sys.stderr)
+        return 130
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -269,8 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "class" and args.class_command != "publish":
             return _class_command(args)
         if args.command == "bench":
-            module = importlib.import_module(BENCHMARKS[args.name])
-            return int(module.run(list(args.args)))
+            return _bench(args.name, list(args.args))
         if args.command == "contract":
             return _contract_command(args.check)
         settings = Settings.from_env()

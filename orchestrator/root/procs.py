@@ -108,14 +108,19 @@ def _spawn(name: str, argv: list[str], log_path: Path, *, user: str | None = Non
 
 
 def _wait(child: Child, ready: Callable[[], bool], timeout: float) -> None:
+    """Until ``child`` is ``ready``; stopped when it is not, or the wait is interrupted."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not child.alive():
-            raise ServiceError(f"{child.name} exited with {child.process.returncode} "
-                               f"during start-up:\n{child.tail()}")
-        if ready():
-            return
-        time.sleep(0.05)
+    try:
+        while time.monotonic() < deadline:
+            if not child.alive():
+                raise ServiceError(f"{child.name} exited with {child.process.returncode} "
+                                   f"during start-up:\n{child.tail()}")
+            if ready():
+                return
+            time.sleep(0.05)
+    except BaseException:
+        child.stop()
+        raise
     child.stop()
     raise ServiceError(f"{child.name} was not ready within {timeout:g}s:\n{child.tail()}")
 

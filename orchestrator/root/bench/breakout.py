@@ -19,13 +19,13 @@ from typing import Any
 
 from exercises.demo import demo_class
 from orchestrator.root.bench.harness import (
-    Node,
     Services,
     load_average,
     loop_lag_p99,
     make_pass,
     ms,
     percentile,
+    started,
     table,
 )
 from orchestrator.root.bench.statedir import state_dir
@@ -34,9 +34,7 @@ from signalling.wirenames import Command
 
 async def bench(n: int, rounds: int, work_dir: Path) -> dict[str, Any]:
     services = Services(work_dir)
-    services.start()
-    node = await Node.start()
-    try:
+    async with started(services) as node:
         setup = await make_pass(services.settings(), demo_class(), n)
         await node.call("facilitator", url=services.urls[0], credential=setup.facilitator)
         joined = await node.call("connect", urls=services.urls, tickets=setup.tickets,
@@ -57,9 +55,6 @@ async def bench(n: int, rounds: int, work_dir: Path) -> dict[str, Any]:
                 "recall_p95_ms": ms(percentile(out["recall_ms"], 0.95)),
                 "loop_lag_p99_ms": ms(lag), "load": load_average(),
                 "open_ms": [ms(v) for v in out["open_ms"]]}
-    finally:
-        await node.stop()
-        services.stop()
 
 
 def run(argv: list[str]) -> int:

@@ -32,6 +32,7 @@ import secrets
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,9 +152,11 @@ async def _lean_drive(port: int, password: str, sha: bytes, rate: int, seconds: 
 async def _redis_mode(mode: str, rate: int, seconds: float, work: Path) -> Outcome:
     port = procs.free_port()
     password = secrets.token_urlsafe(24)
-    child = procs.start_redis(work / f"redis-{mode}", port, password=password, fsync=mode)
-    client = aioredis.from_url(procs.redis_url(port, password))
-    try:
+    async with AsyncExitStack() as stack:  # stopped in reverse, however it ends
+        child = procs.start_redis(work / f"redis-{mode}", port, password=password, fsync=mode)
+        stack.callback(child.stop)
+        client = aioredis.from_url(procs.redis_url(port, password))
+        stack.push_async_callback(client.aclose)
         store = RedisStore(client)
         raw = await client.script_load(ANSWER_SCRIPT)
         sha = raw.encode() if isinstance(raw, str) else bytes(raw)
@@ -165,25 +168,26 @@ async def _redis_mode(mode: str, rate: int, seconds: float, work: Path) -> Outco
         lost = sum(1 for i in range(total) if stored.get(f"p{i}", {}).get("cid") != f"c{i}") \
             - failures
         return Outcome(latencies, wall, failures, cpu, lost)
-    finally:
-        await client.aclose()
-        child.stop()
 
 
 async def _postgres_mode(rate: int, seconds: float, work: Path) -> Outcome:
     password = procs.load_or_create_password(work / "pg-password")
     port = procs.free_port()
-    child = procs.start_postgres(work / "postgres", port, password,
-                                 bin_dir=Settings.from_env().postgres_bin)
-    pool = await asyncpg.create_pool(procs.postgres_url(port, password), min_size=10,
-                                     max_size=20)
     redis_port = procs.free_port()
     redis_password = secrets.token_urlsafe(24)
-    redis_child = procs.start_redis(work / "redis-pg", redis_port, password=redis_password,
-                                    fsync="everysec")
-    client = aioredis.Redis(connection_pool=aioredis.BlockingConnectionPool.from_url(
-        procs.redis_url(redis_port, redis_password), max_connections=100, timeout=30))
-    try:
+    async with AsyncExitStack() as stack:  # stopped in reverse, however it ends
+        child = procs.start_postgres(work / "postgres", port, password,
+                                     bin_dir=Settings.from_env().postgres_bin)
+        stack.callback(child.stop)
+        pool = await asyncpg.create_pool(procs.postgres_url(port, password), min_size=10,
+                                         max_size=20)
+        stack.push_async_callback(pool.close)
+        redis_child = procs.start_redis(work / "redis-pg", redis_port, password=redis_password,
+                                        fsync="everysec")
+        stack.callback(redis_child.stop)
+        client = aioredis.Redis(connection_pool=aioredis.BlockingConnectionPool.from_url(
+            procs.redis_url(redis_port, redis_password), max_connections=100, timeout=30))
+        stack.push_async_callback(client.aclose)
         await pool.execute("""CREATE TABLE answers (pass_id text, step_id text, person_id text,
             client_id text, value jsonb, at double precision,
             PRIMARY KEY (pass_id, step_id, person_id, client_id))""")
@@ -204,11 +208,6 @@ async def _postgres_mode(rate: int, seconds: float, work: Path) -> Outcome:
         count = await pool.fetchval("SELECT count(*) FROM answers")
         lost = int(rate * seconds) - failures - int(count)
         return Outcome(latencies, wall, failures, cpu, lost)
-    finally:
-        await pool.close()
-        await client.aclose()
-        redis_child.stop()
-        child.stop()
 
 
 async def bench(rate: int, seconds: float, modes: list[str], work: Path) -> dict[str, float]:

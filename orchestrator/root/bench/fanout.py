@@ -39,6 +39,7 @@ from orchestrator.root.bench.harness import (
     node_binary,
     percentile,
     rss_kb,
+    started,
     table,
 )
 from orchestrator.root.bench.statedir import state_dir
@@ -56,67 +57,64 @@ async def _settle() -> None:
 
 async def bench(n: int, rounds: int, workers: int, work_dir: Path) -> dict[str, Any]:
     services = Services(work_dir, workers=workers)
-    services.start()
-    node = await Node.start()
-    server: subprocess.Popen[bytes] | None = None
-    try:
-        setup = await make_pass(services.settings(), demo_class(), n)
-        pids = services.worker_pids
-        await node.call("facilitator", url=services.urls[0], credential=setup.facilitator)
-        await node.call("command", command={"name": Command.START})
-        await _settle()
-        rss0 = sum(rss_kb(p) for p in pids)
-        await _connect(node, services.urls, setup.tickets, "onlive")
-        await _settle()
-        rss1 = sum(rss_kb(p) for p in pids)
-        await node.call("rounds", command=EXTEND, rounds=WARM_UP)
-        sample = await node.call("sample")
+    async with started(services) as node:
+        server: subprocess.Popen[bytes] | None = None
+        try:
+            setup = await make_pass(services.settings(), demo_class(), n)
+            pids = services.worker_pids
+            await node.call("facilitator", url=services.urls[0], credential=setup.facilitator)
+            await node.call("command", command={"name": Command.START})
+            await _settle()
+            rss0 = sum(rss_kb(p) for p in pids)
+            await _connect(node, services.urls, setup.tickets, "onlive")
+            await _settle()
+            rss1 = sum(rss_kb(p) for p in pids)
+            await node.call("rounds", command=EXTEND, rounds=WARM_UP)
+            sample = await node.call("sample")
 
-        # The reference: the same payload, the same number of clients.
-        payload_path = work_dir / "payload.json"
-        payload_path.write_text(json.dumps({"state": sample["state"], "cues": sample["cues"]}))
-        port = procs.free_port()
-        server = subprocess.Popen([node_binary(), "--expose-gc", str(BENCH_DIR / "ref-server.mjs"),
-                                   str(port), str(payload_path)], cwd=BENCH_DIR,
-                                  stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
-        assert server.stdout is not None
-        await asyncio.to_thread(server.stdout.readline)
-        url = f"http://127.0.0.1:{port}"
-        await node.call("facilitator", url=url, credential="reference", name="node")
-        before = (await node.call("stats", name="node", gc=True))["stats"]
-        await _connect(node, [url], [f"t{i}" for i in range(n)], "node")
-        await _settle()
-        after = (await node.call("stats", name="node", gc=True))["stats"]
-        await node.call("rounds", command=EXTEND, rounds=WARM_UP, name="node")
+            # The reference: the same payload, the same number of clients.
+            payload_path = work_dir / "payload.json"
+            payload_path.write_text(json.dumps({"state": sample["state"], "cues": sample["cues"]}))
+            port = procs.free_port()
+            server = subprocess.Popen([node_binary(), "--expose-gc", str(BENCH_DIR / "ref-server.mjs"),
+                                       str(port), str(payload_path)], cwd=BENCH_DIR,
+                                      stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+            assert server.stdout is not None
+            await asyncio.to_thread(server.stdout.readline)
+            url = f"http://127.0.0.1:{port}"
+            await node.call("facilitator", url=url, credential="reference", name="node")
+            before = (await node.call("stats", name="node", gc=True))["stats"]
+            await _connect(node, [url], [f"t{i}" for i in range(n)], "node")
+            await _settle()
+            after = (await node.call("stats", name="node", gc=True))["stats"]
+            await node.call("rounds", command=EXTEND, rounds=WARM_UP, name="node")
 
-        # Alternate, so both see the same machine load.
-        ours: dict[str, list[float]] = {"last": [], "cpu": [], "broadcast": []}
-        ref: dict[str, list[float]] = {"last": [], "cpu": [], "broadcast": []}
-        for _ in range(rounds):
-            cpu0 = sum(cpu_ms(p) for p in pids)
-            out = await node.call("rounds", command=EXTEND, rounds=1, gap_ms=0)
-            ours["cpu"].append(sum(cpu_ms(p) for p in pids) - cpu0)
-            ours["last"] += out["last_ms"]
-            await asyncio.sleep(GAP_S)
-            cpu0 = (await node.call("stats", name="node"))["stats"]["cpu_ms"]
-            out = await node.call("rounds", command=EXTEND, rounds=1, gap_ms=0, name="node")
-            ref["cpu"].append((await node.call("stats", name="node"))["stats"]["cpu_ms"] - cpu0)
-            ref["last"] += out["last_ms"]
-            await asyncio.sleep(GAP_S)
-        lag = max([await loop_lag_p99(u, setup.ops) for u in services.urls])
-        for _ in range(max(5, rounds // 3)):
-            ours["broadcast"] += (await node.call("rounds", command=BROADCAST, rounds=1))["last_ms"]
-            ref["broadcast"] += (await node.call("rounds", command=BROADCAST, rounds=1,
-                                                 name="node"))["last_ms"]
-        return {"ours": ours, "ref": ref, "kb": (rss1 - rss0) / n,
-                "node_kb": (after["rss"] - before["rss"]) / 1024 / n, "lag": lag,
-                "load": load_average()}
-    finally:
-        await node.stop()
-        if server is not None:
-            server.terminate()
-            server.wait(10)
-        services.stop()
+            # Alternate, so both see the same machine load.
+            ours: dict[str, list[float]] = {"last": [], "cpu": [], "broadcast": []}
+            ref: dict[str, list[float]] = {"last": [], "cpu": [], "broadcast": []}
+            for _ in range(rounds):
+                cpu0 = sum(cpu_ms(p) for p in pids)
+                out = await node.call("rounds", command=EXTEND, rounds=1, gap_ms=0)
+                ours["cpu"].append(sum(cpu_ms(p) for p in pids) - cpu0)
+                ours["last"] += out["last_ms"]
+                await asyncio.sleep(GAP_S)
+                cpu0 = (await node.call("stats", name="node"))["stats"]["cpu_ms"]
+                out = await node.call("rounds", command=EXTEND, rounds=1, gap_ms=0, name="node")
+                ref["cpu"].append((await node.call("stats", name="node"))["stats"]["cpu_ms"] - cpu0)
+                ref["last"] += out["last_ms"]
+                await asyncio.sleep(GAP_S)
+            lag = max([await loop_lag_p99(u, setup.ops) for u in services.urls])
+            for _ in range(max(5, rounds // 3)):
+                ours["broadcast"] += (await node.call("rounds", command=BROADCAST, rounds=1))["last_ms"]
+                ref["broadcast"] += (await node.call("rounds", command=BROADCAST, rounds=1,
+                                                     name="node"))["last_ms"]
+            return {"ours": ours, "ref": ref, "kb": (rss1 - rss0) / n,
+                    "node_kb": (after["rss"] - before["rss"]) / 1024 / n, "lag": lag,
+                    "load": load_average()}
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(10)
 
 
 async def _connect(node: Node, urls: list[str], tickets: list[str], name: str) -> None:

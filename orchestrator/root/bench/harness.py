@@ -17,7 +17,8 @@ import os
 import shutil
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,21 @@ class Services:
                 for line in errors[-3:]:
                     print(f"worker error ({len(errors)} in all): {line[:1500]}", file=sys.stderr)
         self.children.clear()
+
+
+@asynccontextmanager
+async def started(services: Services) -> AsyncIterator[Node]:
+    """``services`` started and the load generator; both stopped however the block
+    ends (an error, Ctrl-C, ``onlive bench`` stopped by SIGTERM)."""
+    services.start()
+    try:
+        node = await Node.start()
+        try:
+            yield node
+        finally:
+            await node.stop()
+    finally:
+        services.stop()
 
 
 @dataclass(frozen=True)

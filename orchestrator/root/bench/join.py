@@ -17,7 +17,6 @@ from typing import Any
 
 from exercises.demo import demo_class
 from orchestrator.root.bench.harness import (
-    Node,
     Services,
     cpu_ms,
     load_average,
@@ -25,6 +24,7 @@ from orchestrator.root.bench.harness import (
     make_pass,
     ms,
     percentile,
+    started,
     table,
 )
 from orchestrator.root.bench.statedir import state_dir
@@ -32,9 +32,7 @@ from orchestrator.root.bench.statedir import state_dir
 
 async def bench(n: int, spread: float, work_dir: Path) -> dict[str, Any]:
     services = Services(work_dir)
-    services.start()
-    node = await Node.start()
-    try:
+    async with started(services) as node:
         setup = await make_pass(services.settings(), demo_class(), n)
         pid = services.worker_pids[0]
         await asyncio.sleep(1.0)
@@ -54,9 +52,6 @@ async def bench(n: int, spread: float, work_dir: Path) -> dict[str, Any]:
                 "all_joined_s": round(joined["all_s"], 2),
                 "worker_ms_per_join": round((cpu1 - cpu0) / n, 2),
                 "loop_lag_p99_ms": ms(lag), "load": load_average()}
-    finally:
-        await node.stop()
-        services.stop()
 
 
 def run(argv: list[str]) -> int:

@@ -80,16 +80,7 @@ async def bench(n: int, cycles: int, work_dir: Path,
     redis_port, lk_port, port = procs.free_port(), procs.free_port(), procs.free_port()
     udp = procs.free_port(socket.SOCK_DGRAM)
     redis_password = procs.load_or_create_password(work_dir / "redis-password")
-    children = [procs.start_redis(work_dir / "redis", redis_port, password=redis_password,
-                                  appendonly=False)]
     pg_port, pg_password = procs.free_port(), procs.load_or_create_password(work_dir / "pg-password")
-    children.append(procs.start_postgres(work_dir / "postgres", pg_port, pg_password,
-                                         bin_dir=Settings.from_env().postgres_bin, durable=False))
-    children.append(procs.start_livekit(
-        Settings().livekit_bin if "ONLIVE_LIVEKIT_BIN" not in os.environ
-        else Path(os.environ["ONLIVE_LIVEKIT_BIN"]), work_dir / "livekit", port=lk_port,
-        udp_port=udp, keys=keys, webhook_url=f"http://127.0.0.1:{port}/webhooks/livekit"))
-
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONLIVE_")}
     env.update({
         "ONLIVE_PORT": str(port), "ONLIVE_REDIS_URL": procs.redis_url(redis_port, redis_password),
@@ -99,7 +90,17 @@ async def bench(n: int, cycles: int, work_dir: Path,
         "ONLIVE_DATABASE_URL": procs.postgres_url(pg_port, pg_password),
     })
     base_url = f"http://127.0.0.1:{port}"
+    children: list[procs.Child] = []
     try:
+        children.append(procs.start_redis(work_dir / "redis", redis_port, password=redis_password,
+                                          appendonly=False))
+        children.append(procs.start_postgres(work_dir / "postgres", pg_port, pg_password,
+                                             bin_dir=Settings.from_env().postgres_bin,
+                                             durable=False))
+        children.append(procs.start_livekit(
+            Settings().livekit_bin if "ONLIVE_LIVEKIT_BIN" not in os.environ
+            else Path(os.environ["ONLIVE_LIVEKIT_BIN"]), work_dir / "livekit", port=lk_port,
+            udp_port=udp, keys=keys, webhook_url=f"http://127.0.0.1:{port}/webhooks/livekit"))
         children.append(procs.start_orchestrator(env, work_dir / "orchestrator.log"))
     except BaseException:
         for child in reversed(children):
