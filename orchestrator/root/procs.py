@@ -8,6 +8,7 @@ SIGKILL after a grace period).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -23,6 +24,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from orchestrator.errors import ServiceError
 from orchestrator.version import LIVEKIT_VERSION
@@ -375,15 +377,47 @@ def _initdb(bin_dir: Path, state_dir: Path, data: Path, password: str, user: str
                 f"--pwfile={pwfile}", "--auth=scram-sha-256", "--encoding=UTF8",
                 "--locale=C.UTF-8", "--no-instructions"]
         with open(state_dir / "postgres.log", "ab") as out:
-            done = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT,
+            returncode = _run_all(argv, timeout=120, stdout=out, stderr=subprocess.STDOUT,
                                   stdin=subprocess.DEVNULL, user=user, group=user,
-                                  extra_groups=[] if user else None, timeout=120)
+                                  extra_groups=[] if user else None)
     finally:
         pwfile.unlink(missing_ok=True)
-    if done.returncode != 0:
+    if returncode != 0:
         tail = "\n".join((state_dir / "postgres.log").read_text(errors="replace")
                          .splitlines()[-20:])
-        raise ServiceError(f"initdb failed with {done.returncode} in {data}:\n{tail}")
+        raise ServiceError(f"initdb failed with {returncode} in {data}:\n{tail}")
+
+
+def _run_all(argv: list[str], *, timeout: float, **popen: Any) -> int:
+    """Run ``argv`` to its end in a process group of its own; its exit status.
+
+    Interrupted (Ctrl-C, ``onlive bench`` stopped by SIGTERM) or past ``timeout``,
+    the whole group is stopped, not only ``argv``: initdb runs postgres as its
+    child, which ``subprocess.run`` would leave running on its own. SIGTERM first,
+    so initdb removes the half-made data directory; SIGKILL after a grace."""
+    process = subprocess.Popen(argv, start_new_session=True, **popen)
+    try:
+        return process.wait(timeout=timeout)
+    except BaseException:
+        _stop_group(process)
+        raise
+
+
+def _stop_group(process: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    """SIGTERM to ``process``'s group, SIGKILL to what is left of it after ``grace``."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        process.poll()  # reaped, so only the rest of the group keeps it in being
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def _write_hba(data: Path, user: str | None) -> None:

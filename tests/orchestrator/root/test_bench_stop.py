@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,12 +65,22 @@ def _connected(below: dict[int, str]) -> bool:
     return any(cmd.startswith("postgres:") and "127.0.0.1(" in cmd for cmd in below.values())
 
 
+@pytest.fixture
+def bench_tmp() -> Iterator[Path]:
+    """A TMPDIR of the benchmark's own (the postgres user passes through, as in /tmp)."""
+    path = Path(tempfile.mkdtemp(prefix="onlive-bench-stop-"))
+    path.chmod(0o711)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.parametrize("when", ["starting", "running"])
-async def test_sigterm_stops_the_benchmark_and_every_service_it_started(when: str) -> None:
+async def test_sigterm_stops_the_benchmark_and_every_service_it_started(
+        when: str, bench_tmp: Path) -> None:
     bench = subprocess.Popen(
         [sys.executable, "-m", "orchestrator", "bench", "program", "--people", "200000"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(bench_tmp)})
     try:
         ready = _postmaster if when == "starting" else _connected
         below = await eventually(lambda: (lambda d: d if ready(d) else None)(
@@ -82,3 +95,4 @@ async def test_sigterm_stops_the_benchmark_and_every_service_it_started(when: st
     assert bench.returncode == 130, err.decode()
     assert "stopped before the end; the services it started are stopped" in err.decode()
     assert not [cmd for pid, cmd in below.items() if _running(pid)]
+    assert not list(bench_tmp.iterdir()), "its state directory is removed"
