@@ -35,8 +35,9 @@ class Channel(DroppingRedisManager):
     pubsub: Any
     redis: Any
 
-    def __init__(self, url: str, *, channel: str) -> None:
-        super().__init__(url, channel=channel)
+    def __init__(self, url: str, *, channel: str,
+                 redis_options: dict[str, Any] | None = None) -> None:
+        super().__init__(url, channel=channel, redis_options=dict(redis_options or {}))
         self.outages = 0
         self._subscribed = asyncio.Event()
 

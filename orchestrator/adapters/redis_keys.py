@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import msgpack
 import redis.asyncio as aioredis
+from redis.maint_notifications import MaintNotificationsConfig
 
 from exercises.state import Member
 from orchestrator.codec import from_plain, to_plain
@@ -20,6 +21,23 @@ T = TypeVar("T")
 
 PREFIX = "onlive:"
 STREAM_MAXLEN = 10_000
+
+#: Options for every client of onlive's Redis (the store's pool, the Socket.IO
+#: channel). Maintenance notifications are Redis Enterprise's and Redis Cloud's
+#: (an endpoint about to move); a self-hosted redis-server sends none. With RESP3
+#: redis-py 8 turns them on by default, and that also turns off its pool's check
+#: that a connection it hands out is still open: after Redis restarted, every
+#: connection idle in the pool failed its next command ("Connection closed by
+#: server") and a person joining was told to try again, seconds after the
+#: outage had ended.
+CLIENT_OPTIONS: dict[str, Any] = {
+    "maint_notifications_config": MaintNotificationsConfig(enabled=False)}
+
+
+def connection_pool(url: str, **options: Any) -> aioredis.BlockingConnectionPool:
+    """A pool of connections to ``url`` that waits for a free connection (``options``:
+    redis-py's, e.g. ``max_connections``, ``timeout``), with ``CLIENT_OPTIONS``."""
+    return aioredis.BlockingConnectionPool.from_url(url, **CLIENT_OPTIONS, **options)
 
 #: Members by their stored bytes: the same people are read again and again
 #: (the roster, who is expected) and decoding each by its type hints is slow.

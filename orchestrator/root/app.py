@@ -38,6 +38,7 @@ from aiohttp import web
 from orchestrator.adapters.livekit import LiveKitSfu
 from orchestrator.adapters.oidc import OidcProvider
 from orchestrator.adapters.postgres import open_records
+from orchestrator.adapters.redis_keys import CLIENT_OPTIONS, connection_pool
 from orchestrator.adapters.redis_store import RedisStore
 from orchestrator.adapters.smtp import SmtpMailer
 from orchestrator.errors import ConfigError
@@ -111,7 +112,7 @@ def create_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(drain)
     # The Socket.IO server must exist before the app is frozen; it is
     # configured here and started in its cleanup context.
-    app[CHANNEL] = Channel(settings.redis_url, channel=SIO_CHANNEL)
+    app[CHANNEL] = Channel(settings.redis_url, channel=SIO_CHANNEL, redis_options=CLIENT_OPTIONS)
     app[GUARD] = Guard(Limits(settings.auth_timeout, settings.connections_per_credential,
                               settings.event_rate, settings.event_burst,
                               settings.credential_event_rate, settings.credential_event_burst))
@@ -168,9 +169,8 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
     assert url is not None  # create_app refuses settings without it
     # A burst of joins asks for more connections than a pool should open; they
     # wait for one (the default pool refuses the 101st with MaxConnectionsError).
-    pool = aioredis.BlockingConnectionPool.from_url(
-        url, decode_responses=False, health_check_interval=30,
-        max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT_S)
+    pool = connection_pool(url, decode_responses=False, health_check_interval=30,
+                           max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT_S)
     client = aioredis.Redis(connection_pool=pool)
     app[REDIS] = client
     s = app[SETTINGS]

@@ -19,6 +19,7 @@ import redis.asyncio as aioredis
 
 from orchestrator.adapters.livekit import LiveKitSfu
 from orchestrator.adapters.postgres import open_records
+from orchestrator.adapters.redis_keys import CLIENT_OPTIONS
 from orchestrator.adapters.redis_store import RedisStore
 from orchestrator.root import procs
 from orchestrator.root.app import SIO_CHANNEL
@@ -49,8 +50,9 @@ def dev_settings(settings: Settings) -> Settings:
 async def one_shot(settings: Settings) -> AsyncIterator[Services]:
     settings = dev_settings(settings)
     assert settings.redis_url and settings.livekit_url and settings.database_url
-    client = aioredis.from_url(settings.redis_url)
-    emitter = DroppingRedisManager(settings.redis_url, channel=SIO_CHANNEL, write_only=True)
+    client = aioredis.from_url(settings.redis_url, **CLIENT_OPTIONS)
+    emitter = DroppingRedisManager(settings.redis_url, channel=SIO_CHANNEL, write_only=True,
+                                   redis_options=dict(CLIENT_OPTIONS))
     try:
         async with aiohttp.ClientSession() as session, \
                 open_records(settings.database_url, max_size=2) as records:
