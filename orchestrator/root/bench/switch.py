@@ -1,8 +1,9 @@
 """``onlive bench switch``: how fast a whole pass moves into breakout rooms and back.
 
-Starts its own redis-server, livekit-server and orchestrator (a child
-process, so the bots' CPU is measured alone), runs N synthetic participants
-(default 20, audio only) in one pass, and opens and recalls breakouts several
+Starts its own redis-server, PostgreSQL, livekit-server and orchestrator
+(``harness.Services``; the worker a child process, so the bots' CPU is
+measured alone), runs N synthetic participants (default 20, audio only) in one
+pass, and opens and recalls breakouts several
 times. For each open it records, per participant, the time from the
 facilitator's command to the personal assignment arriving and to hearing the
 partner's tone. Prints a table and, last, one JSON line.
@@ -19,9 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import resource
-import socket
 import statistics
 import sys
 import time
@@ -30,10 +29,8 @@ from pathlib import Path
 from exercises.script import ClassScript, Step, StepKind
 from exercises.state import Member
 from exercises.text import Text
-from orchestrator.root import procs
-from orchestrator.root.bench.harness import load_average
+from orchestrator.root.bench.harness import Services, load_average
 from orchestrator.root.bench.statedir import state_dir
-from orchestrator.settings import Settings
 
 SCRIPT = ClassScript(
     id="bench-switch", version=1, title=Text("Byten", "Switches"),
@@ -76,36 +73,11 @@ async def bench(n: int, cycles: int, work_dir: Path,
     from signalling.media import participant_frequency
     from signalling.wirenames import FACILITATOR, Command, Event
 
-    keys = procs.load_or_create_keys(work_dir / "keys.json")
-    redis_port, lk_port, port = procs.free_port(), procs.free_port(), procs.free_port()
-    udp = procs.free_port(socket.SOCK_DGRAM)
-    redis_password = procs.load_or_create_password(work_dir / "redis-password")
-    pg_port, pg_password = procs.free_port(), procs.load_or_create_password(work_dir / "pg-password")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONLIVE_")}
-    env.update({
-        "ONLIVE_PORT": str(port), "ONLIVE_REDIS_URL": procs.redis_url(redis_port, redis_password),
-        "ONLIVE_LIVEKIT_URL": f"ws://127.0.0.1:{lk_port}", "ONLIVE_LIVEKIT_API_KEY": keys.key,
-        "ONLIVE_LIVEKIT_API_SECRET": keys.secret, "ONLIVE_STATE_DIR": str(work_dir / "state"),
-        "ONLIVE_LOG_LEVEL": "WARNING",
-        "ONLIVE_DATABASE_URL": procs.postgres_url(pg_port, pg_password),
-    })
-    base_url = f"http://127.0.0.1:{port}"
-    children: list[procs.Child] = []
-    try:
-        children.append(procs.start_redis(work_dir / "redis", redis_port, password=redis_password,
-                                          appendonly=False))
-        children.append(procs.start_postgres(work_dir / "postgres", pg_port, pg_password,
-                                             bin_dir=Settings.from_env().postgres_bin,
-                                             durable=False))
-        children.append(procs.start_livekit(
-            Settings().livekit_bin if "ONLIVE_LIVEKIT_BIN" not in os.environ
-            else Path(os.environ["ONLIVE_LIVEKIT_BIN"]), work_dir / "livekit", port=lk_port,
-            udp_port=udp, keys=keys, webhook_url=f"http://127.0.0.1:{port}/webhooks/livekit"))
-        children.append(procs.start_orchestrator(env, work_dir / "orchestrator.log"))
-    except BaseException:
-        for child in reversed(children):
-            child.stop()
-        raise
+    # Redis, PostgreSQL, LiveKit and one worker, as every other benchmark starts them
+    # (stopped at the end, and what started already when a later start fails).
+    services = Services(work_dir)
+    services.start()
+    base_url = services.urls[0]
     fac = socketio.AsyncClient(serializer="msgpack")
     procs_: list[BotProcess] = []
 
@@ -124,11 +96,11 @@ async def bench(n: int, cycles: int, work_dir: Path,
         people = [Member(f"b{i:03d}", f"Bot {i}", ("IT", "HR", "Ekonomi", "Sälj")[i % 4],
                          ("Umeå", "Malmö", "Luleå")[i % 3]) for i in range(n)]
         tones = {m.id: participant_frequency(i) for i, m in enumerate(people)}
-        async with one_shot(Settings.from_env(env)) as services:
-            state = await services.passes.create_pass(SCRIPT, program="bench")
-            specs = [BotSpec(await services.participants.invite(state.id, m), m.id, i)
+        async with one_shot(services.settings()) as live:
+            state = await live.passes.create_pass(SCRIPT, program="bench")
+            specs = [BotSpec(await live.participants.invite(state.id, m), m.id, i)
                      for i, m in enumerate(people)]
-            credential = services.access.facilitator_credential(state.id)
+            credential = live.access.facilitator_credential(state.id)
         await fac.connect(base_url, namespaces=[FACILITATOR], auth={"credential": credential},
                           headers={"Origin": base_url}, transports=["websocket"])
         for _ in range(bot_processes):
@@ -198,8 +170,7 @@ async def bench(n: int, cycles: int, work_dir: Path,
     finally:
         await asyncio.gather(*(p.close() for p in procs_), return_exceptions=True)
         await fac.disconnect()
-        for child in reversed(children):
-            child.stop()
+        services.stop()
 
 
 def run(argv: list[str]) -> int:
