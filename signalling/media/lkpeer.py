@@ -1,12 +1,23 @@
 """A synthetic LiveKit participant on aiortc: publishes a tone, hears others.
 
-The peer speaks LiveKit's two-peer-connection signalling ("v0", protocol
-15; see shared/LIVEKIT.md): one WebSocket to ``/rtc`` carrying protobuf
-``SignalRequest``/``SignalResponse`` frames, a *publisher* PC that the
-client offers on and a *subscriber* PC that the server offers on (again on
-every subscription change; answers echo the offer's ``id``). Server ICE
-candidates arrive as ``TrickleRequest``s (``candidateInit`` is a JSON
-string, ``target`` names the PC from the server's side, ``final`` ends
+The peer speaks LiveKit's signalling (see shared/LIVEKIT.md) in one of two
+modes (``PeerOptions.single_pc``): protobuf ``SignalRequest``/``SignalResponse``
+frames over one WebSocket in both.
+
+- One peer connection (the default), as livekit-client 2.x does in the
+  participant page (``singlePeerConnection``): the WebSocket goes to
+  ``/rtc/v1`` with a ``JoinRequest`` (``join_request``) that carries the
+  client's first offer: the data channels and a receiving section (the page
+  makes six; see ``INITIAL_RECEIVING_AUDIO``). The client makes every offer
+  on that connection: to publish its tone once connected (the page publishes
+  after ``room.connect()``), and whenever LiveKit asks for one to send it a
+  track (``MediaSectionsRequirement``).
+- Two peer connections (protocol 15, ``/rtc``): a *publisher* PC that the
+  client offers on and a *subscriber* PC that the server offers on (again
+  on every subscription change; answers echo the offer's ``id``).
+
+Server ICE candidates arrive as ``TrickleRequest``s (``candidateInit`` is a
+JSON string, ``target`` names the PC from the server's side, ``final`` ends
 them); aiortc puts its own candidates in the SDP, so the peer never
 trickles. All peer connections use ``ice.ice_configuration()``.
 
@@ -22,7 +33,7 @@ Lifecycle (``PeerState``)::
     CLOSED --connect or move--> CONNECTING    (a fresh session each time)
 
 Moving between rooms is ``move(url, token)``: the whole session (WebSocket,
-both PCs, tracks, every task) is closed and awaited before the new one
+its PCs, tracks, every task) is closed and awaited before the new one
 starts, so nothing from room A leaks into room B.
 
 Errors (``signalling.media.errors``), all ``PeerError``s with the peer's
@@ -35,6 +46,7 @@ signalling closed), ``IceFailed``, ``PeerTimeout`` (not connected within
 from __future__ import annotations
 
 import asyncio
+import base64
 import enum
 import fractions
 import json
@@ -83,6 +95,16 @@ from signalling.media.tone import (
 log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = 15
+#: The signalling protocol of the single-PC join (/rtc/v1): livekit-client 2.23
+#: sends 17, which only adds packet trailers (SupportsPacketTrailer) this peer
+#: does not read.
+SINGLE_PC_PROTOCOL_VERSION = 16
+#: Receiving sections in the first single-PC offer. livekit-client makes three
+#: for audio and three for video; each costs aiortc a receiver and its thread,
+#: and their number changes no round trip (for every new track LiveKit asks for
+#: an offer, with a MediaSectionsRequirement, whether a section is free or not),
+#: so a bot makes one for audio, and more as LiveKit asks.
+INITIAL_RECEIVING_AUDIO, INITIAL_RECEIVING_VIDEO = 1, 0
 NEGOTIATION_GRACE = 3.0  # seconds a close waits for an answer in progress
 CLOSE_STEP_TIMEOUT = 5.0  # seconds waited for each of: each PC, the WebSocket, the HTTP session
 DEFAULT_LISTEN_FOR = frozenset(participant_frequencies(16))
@@ -123,6 +145,10 @@ class PeerOptions:
     # Off: the peer publishes but receives nothing (a listener costs a decoder
     # per track; a benchmark's crowd in the main room does not need to hear).
     auto_subscribe: bool = True
+    # On: one peer connection over LiveKit's ``/rtc/v1``, its first offer sent
+    # with the join, as livekit-client (2.x, ``singlePeerConnection``) does in
+    # the participant page. Off: the two-connection ``/rtc`` signalling.
+    single_pc: bool = True
 
     def __post_init__(self) -> None:
         if self.tone_hz is not None and self.tone_hz not in self.listen_for:
@@ -238,7 +264,7 @@ _warned_no_router = False
 
 
 class _Session:
-    """One stay in one room: a WebSocket, two PCs, tracks and tasks.
+    """One stay in one room: a WebSocket, its PCs (one or two), tracks and tasks.
 
     Never reused: ``LiveKitPeer`` makes a new one for each connect.
     """
@@ -251,8 +277,10 @@ class _Session:
         self.tasks = TaskSet(f"lkpeer[{peer.label}]")
         self.http: aiohttp.ClientSession | None = None
         self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self.single = peer.options.single_pc
         self.publisher = RTCPeerConnection(ice_configuration())
-        self.subscriber = RTCPeerConnection(ice_configuration())
+        # One connection carries both directions in the single-PC mode.
+        self.subscriber = self.publisher if self.single else RTCPeerConnection(ice_configuration())
         self.local_tracks: list[MediaStreamTrack] = []
         self.to_publish: list[tuple[MediaStreamTrack, rtc.AddTrackRequest]] = []
         self.received_tracks: list[MediaStreamTrack] = []
@@ -287,7 +315,7 @@ class _Session:
         self.subscriber.on("track", self._on_track)
         self.subscriber.on("connectionstatechange", self._on_subscriber_state)
         self.publisher.on("connectionstatechange", self._on_publisher_state)
-        for pc, name in ((self.publisher, "publisher_ice"), (self.subscriber, "subscriber_ice")):
+        for pc, name in zip(self.pcs(), ("publisher_ice", "subscriber_ice")):
             pc.on("iceconnectionstatechange",
                   lambda pc=pc, name=name: self.mark(name)
                   if pc.iceConnectionState == "completed" else None)
@@ -305,13 +333,35 @@ class _Session:
                 raise PeerDisconnected(f"{self.context}: signalling lost while sending "
                                        f"{request.WhichOneof('message')}: {error!r}") from error
 
+    def pcs(self) -> list[RTCPeerConnection]:
+        """The session's peer connections (one in the single-PC mode)."""
+        return [self.publisher] if self.single else [self.publisher, self.subscriber]
+
+    def rtc_url(self) -> str:
+        if not self.single:
+            query = urlencode({"access_token": self.token, "protocol": PROTOCOL_VERSION,
+                               "sdk": "python",
+                               "auto_subscribe": int(self.peer.options.auto_subscribe)})
+            return f"{self.url}/rtc?{query}"
+        # /rtc/v1: the join is a JoinRequest carrying the first offer (see prepare_publisher).
+        self.offer_id += 1
+        join = rtc.JoinRequest(
+            client_info=models.ClientInfo(sdk=models.ClientInfo.SDK.PYTHON,
+                                          protocol=SINGLE_PC_PROTOCOL_VERSION),
+            connection_settings=rtc.ConnectionSettings(
+                auto_subscribe=self.peer.options.auto_subscribe),
+            publisher_offer=rtc.SessionDescription(
+                type="offer", sdp=self.publisher.localDescription.sdp, id=self.offer_id))
+        wrapped = rtc.WrappedJoinRequest(join_request=join.SerializeToString())
+        self.publisher_answer = asyncio.get_running_loop().create_future()
+        return f"{self.url}/rtc/v1?" + urlencode({
+            "access_token": self.token,
+            "join_request": base64.urlsafe_b64encode(wrapped.SerializeToString()).decode()})
+
     async def open(self) -> None:
-        query = urlencode({"access_token": self.token, "protocol": PROTOCOL_VERSION,
-                           "sdk": "python",
-                           "auto_subscribe": int(self.peer.options.auto_subscribe)})
         self.http = aiohttp.ClientSession()
         try:
-            self.ws = await self.http.ws_connect(f"{self.url}/rtc?{query}", autoping=True)
+            self.ws = await self.http.ws_connect(self.rtc_url(), autoping=True)
         except aiohttp.WSServerHandshakeError as error:
             raise PeerRefused(f"{self.context}: LiveKit refused the connection "
                               f"(HTTP {error.status}): check the token's room and expiry") from error
@@ -330,7 +380,10 @@ class _Session:
         self.context = f"{self.peer.label}@{self.room}"
         self.tasks.spawn(self.read_loop(), "read")
         self.tasks.spawn(self.ping_loop(), "ping")
-        self.tasks.spawn(self.negotiate_loop(), "negotiate")
+        if self.single:
+            self.tasks.spawn(self.apply_first_answer(), "first answer")
+        else:
+            self.tasks.spawn(self.negotiate_loop(), "negotiate")
 
     async def receive(self) -> rtc.SignalResponse:
         assert self.ws is not None
@@ -383,6 +436,12 @@ class _Session:
                             response.answer.id)
         elif kind == "trickle":
             await self.add_candidate(response.trickle)
+        elif kind == "media_sections_requirement":
+            # Single-PC mode: LiveKit has a track for us and needs our offer
+            # (with this many more receiving sections) to send it.
+            wanted = response.media_sections_requirement
+            self.tasks.spawn(self.renegotiate(wanted.num_audios, wanted.num_videos),
+                             "media sections")
         elif kind == "track_published":
             future = self.published.get(response.track_published.cid)
             if future is not None and not future.done():
@@ -540,6 +599,21 @@ class _Session:
             self.to_publish.append((video, rtc.AddTrackRequest(
                 cid=video.id, name="video", type=models.TrackType.VIDEO,
                 source=models.TrackSource.CAMERA, width=video.WIDTH, height=video.HEIGHT)))
+        if self.single:
+            # As livekit-client's first offer: the data channels and receiving
+            # sections for the tracks LiveKit will send; tracks are published
+            # once connected (publish).
+            self.local_tracks.extend(track for track, _ in self.to_publish)
+            # Transceivers before the data channels: aiortc bundles a data
+            # channel made first on a transport of its own, and stops the
+            # shared one when LiveKit's answer bundles them all.
+            self.add_receiving(INITIAL_RECEIVING_AUDIO, INITIAL_RECEIVING_VIDEO)
+            self.publisher.createDataChannel("_reliable", ordered=True)
+            self.publisher.createDataChannel("_lossy", ordered=False, maxRetransmits=0)
+            self.mark("publish_start")
+            await self.publisher.setLocalDescription(await self.publisher.createOffer())
+            self.mark("offer_made")
+            return
         if not self.to_publish:
             return
         for track, _ in self.to_publish:
@@ -565,6 +639,14 @@ class _Session:
             await self.send(rtc.SignalRequest(add_track=request))
         for track, _ in self.to_publish:
             await self.published[track.id]
+        if self.single:
+            # Sending sections are added once connected, as the page publishes
+            # after room.connect(); aiortc starts senders only on a connected DTLS.
+            await self.wait_connected()
+            for track, _ in self.to_publish:
+                self.publisher.addTransceiver(track, direction="sendonly")
+            await self.offer("publish")
+            return
         self.offer_id += 1
         self.publisher_answer = loop.create_future()
         await self.send(rtc.SignalRequest(offer=rtc.SessionDescription(
@@ -574,8 +656,54 @@ class _Session:
         await self.publisher.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
         await self.flush(rtc.SignalTarget.PUBLISHER)
 
+    # -- single-PC negotiation ----------------------------------------------
+
+    def add_receiving(self, audios: int, videos: int) -> None:
+        for kind, count in (("audio", audios), ("video", videos)):
+            for _ in range(count):
+                self.publisher.addTransceiver(kind, direction="recvonly")
+
+    async def apply_first_answer(self) -> None:
+        """Apply LiveKit's answer to the offer sent with the join."""
+        assert self.publisher_answer is not None
+        async with self.negotiating:
+            answer = await self.publisher_answer
+            self.mark("publisher_answer")
+            await self.publisher.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
+            await self.flush(rtc.SignalTarget.PUBLISHER)
+            follow_ssrc_changes(self.publisher)
+
+    async def renegotiate(self, audios: int, videos: int) -> None:
+        """Offer again with ``audios``/``videos`` more receiving sections.
+
+        Waits until connected first: aiortc starts a transceiver's receiver
+        only when its DTLS transport is connected at the time the answer is
+        applied (see negotiate_loop).
+        """
+        await self.wait_connected()
+        await self.offer("receive", audios, videos)
+
+    async def offer(self, why: str, audios: int = 0, videos: int = 0) -> None:
+        """One offer/answer round on the single PC, with ``audios``/``videos``
+        more receiving sections; rounds never overlap. Marks ``{why}_offered``
+        and ``{why}_answered``."""
+        async with self.negotiating:
+            self.add_receiving(audios, videos)
+            await self.publisher.setLocalDescription(await self.publisher.createOffer())
+            self.offer_id += 1
+            loop = asyncio.get_running_loop()
+            self.publisher_answer = loop.create_future()
+            await self.send(rtc.SignalRequest(offer=rtc.SessionDescription(
+                type="offer", sdp=self.publisher.localDescription.sdp, id=self.offer_id)))
+            self.mark(f"{why}_offered")
+            answer = await self.publisher_answer
+            await self.publisher.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
+            follow_ssrc_changes(self.publisher)
+            self.mark(f"{why}_answered")
+
     async def wait_connected(self) -> None:
-        pcs = [self.subscriber] + ([self.publisher] if self.local_tracks else [])
+        pcs = self.pcs() if self.single else \
+            [self.subscriber] + ([self.publisher] if self.local_tracks else [])
         while True:
             self.changed.clear()
             if all(pc.connectionState == "connected" for pc in pcs):
@@ -627,7 +755,7 @@ class _Session:
             track.stop()
         # PCs first (they stop their own tracks), then the signalling. Each
         # step is bounded: a leave must never hang a move or a shutdown.
-        for pc, what in ((self.publisher, "publisher"), (self.subscriber, "subscriber")):
+        for pc, what in zip(self.pcs(), ("publisher", "subscriber")):
             await close_peer_connection(pc, f"{self.context} {what}", CLOSE_STEP_TIMEOUT)
         steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = []
         if self.ws is not None:
@@ -693,7 +821,10 @@ class LiveKitPeer:
         publish_start, offer_made, publisher_offered, publisher_answer,
         subscriber_offer, subscriber_answered (and ...2 for the next offer),
         publisher_connected, subscriber_connected, connected, audio_track,
-        first_frame, tone_detected."""
+        first_frame, tone_detected. In the single-PC mode there is no
+        subscriber offer: publisher_answer answers the offer sent with the
+        join, and the client's later offers mark publish_offered /
+        publish_answered and receive_offered / receive_answered."""
         return dict(self._session.marks) if self._session else {}
 
     def local_candidate_addresses(self) -> frozenset[str]:
@@ -701,7 +832,7 @@ class LiveKitPeer:
         if self._session is None:
             return frozenset()
         found: set[str] = set()
-        for pc in (self._session.publisher, self._session.subscriber):
+        for pc in self._session.pcs():
             if pc.localDescription is not None:
                 description = SessionDescription.parse(pc.localDescription.sdp)
                 found.update(c.ip for m in description.media for c in m.ice_candidates)
@@ -726,16 +857,21 @@ class LiveKitPeer:
         self._session = session
         try:
             async with asyncio.timeout(self.options.connect_timeout):
-                # The publisher's offer is made while LiveKit answers the join.
-                preparing = asyncio.get_running_loop().create_task(
-                    session.prepare_publisher(), name=f"lkpeer[{self.label}]:prepare")
-                try:
+                if self.options.single_pc:
+                    # The first offer goes with the join.
+                    await session.prepare_publisher()
                     await session.open()
-                except BaseException:
-                    preparing.cancel()
-                    await asyncio.gather(preparing, return_exceptions=True)
-                    raise
-                await preparing
+                else:
+                    # The publisher's offer is made while LiveKit answers the join.
+                    preparing = asyncio.get_running_loop().create_task(
+                        session.prepare_publisher(), name=f"lkpeer[{self.label}]:prepare")
+                    try:
+                        await session.open()
+                    except BaseException:
+                        preparing.cancel()
+                        await asyncio.gather(preparing, return_exceptions=True)
+                        raise
+                    await preparing
                 await session.publish()
                 await session.wait_connected()
         except BaseException as error:
