@@ -337,7 +337,9 @@ class _Session:
         """The session's peer connections (one in the single-PC mode)."""
         return [self.publisher] if self.single else [self.publisher, self.subscriber]
 
-    def rtc_url(self) -> str:
+    def join_url(self) -> str:
+        """The WebSocket URL that joins the room; in the single-PC mode it
+        carries the first offer, and ``publisher_answer`` awaits its answer."""
         if not self.single:
             query = urlencode({"access_token": self.token, "protocol": PROTOCOL_VERSION,
                                "sdk": "python",
@@ -361,7 +363,7 @@ class _Session:
     async def open(self) -> None:
         self.http = aiohttp.ClientSession()
         try:
-            self.ws = await self.http.ws_connect(self.rtc_url(), autoping=True)
+            self.ws = await self.http.ws_connect(self.join_url(), autoping=True)
         except aiohttp.WSServerHandshakeError as error:
             raise PeerRefused(f"{self.context}: LiveKit refused the connection "
                               f"(HTTP {error.status}): check the token's room and expiry") from error
