@@ -346,16 +346,13 @@ class _Session:
                                "auto_subscribe": int(self.peer.options.auto_subscribe)})
             return f"{self.url}/rtc?{query}"
         # /rtc/v1: the join is a JoinRequest carrying the first offer (see prepare_publisher).
-        self.offer_id += 1
         join = rtc.JoinRequest(
             client_info=models.ClientInfo(sdk=models.ClientInfo.SDK.PYTHON,
                                           protocol=SINGLE_PC_PROTOCOL_VERSION),
             connection_settings=rtc.ConnectionSettings(
                 auto_subscribe=self.peer.options.auto_subscribe),
-            publisher_offer=rtc.SessionDescription(
-                type="offer", sdp=self.publisher.localDescription.sdp, id=self.offer_id))
+            publisher_offer=self.next_offer())
         wrapped = rtc.WrappedJoinRequest(join_request=join.SerializeToString())
-        self.publisher_answer = asyncio.get_running_loop().create_future()
         return f"{self.url}/rtc/v1?" + urlencode({
             "access_token": self.token,
             "join_request": base64.urlsafe_b64encode(wrapped.SerializeToString()).decode()})
@@ -649,14 +646,26 @@ class _Session:
                 self.publisher.addTransceiver(track, direction="sendonly")
             await self.offer("publish")
             return
-        self.offer_id += 1
-        self.publisher_answer = loop.create_future()
-        await self.send(rtc.SignalRequest(offer=rtc.SessionDescription(
-            type="offer", sdp=self.publisher.localDescription.sdp, id=self.offer_id)))
+        await self.send(rtc.SignalRequest(offer=self.next_offer()))
         self.mark("publisher_offered")
+        await self.apply_answer()
+
+    def next_offer(self) -> rtc.SessionDescription:
+        """The publisher's local description as the next offer to send; its
+        answer resolves ``publisher_answer`` (see ``apply_answer``)."""
+        self.offer_id += 1
+        self.publisher_answer = asyncio.get_running_loop().create_future()
+        return rtc.SessionDescription(type="offer", sdp=self.publisher.localDescription.sdp,
+                                      id=self.offer_id)
+
+    async def apply_answer(self) -> None:
+        """Wait for LiveKit's answer to the last offer and apply it, with the
+        candidates that came first and the SSRCs it routes to receivers."""
+        assert self.publisher_answer is not None
         answer = await self.publisher_answer
         await self.publisher.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
         await self.flush(rtc.SignalTarget.PUBLISHER)
+        follow_ssrc_changes(self.publisher)
 
     # -- single-PC negotiation ----------------------------------------------
 
@@ -667,13 +676,8 @@ class _Session:
 
     async def apply_first_answer(self) -> None:
         """Apply LiveKit's answer to the offer sent with the join."""
-        assert self.publisher_answer is not None
         async with self.negotiating:
-            answer = await self.publisher_answer
-            self.mark("publisher_answer")
-            await self.publisher.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
-            await self.flush(rtc.SignalTarget.PUBLISHER)
-            follow_ssrc_changes(self.publisher)
+            await self.apply_answer()
 
     async def renegotiate(self, audios: int, videos: int) -> None:
         """Offer again with ``audios``/``videos`` more receiving sections.
@@ -692,15 +696,9 @@ class _Session:
         async with self.negotiating:
             self.add_receiving(audios, videos)
             await self.publisher.setLocalDescription(await self.publisher.createOffer())
-            self.offer_id += 1
-            loop = asyncio.get_running_loop()
-            self.publisher_answer = loop.create_future()
-            await self.send(rtc.SignalRequest(offer=rtc.SessionDescription(
-                type="offer", sdp=self.publisher.localDescription.sdp, id=self.offer_id)))
+            await self.send(rtc.SignalRequest(offer=self.next_offer()))
             self.mark(f"{why}_offered")
-            answer = await self.publisher_answer
-            await self.publisher.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
-            follow_ssrc_changes(self.publisher)
+            await self.apply_answer()
             self.mark(f"{why}_answered")
 
     async def wait_connected(self) -> None:
