@@ -54,7 +54,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import aiohttp
@@ -93,6 +93,7 @@ from signalling.media.tone import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PROTOCOL_VERSION = 15
 #: The signalling protocol of the single-PC join (/rtc/v1): livekit-client 2.23
@@ -637,7 +638,7 @@ class _Session:
             self.published[track.id] = loop.create_future()
             await self.send(rtc.SignalRequest(add_track=request))
         for track, _ in self.to_publish:
-            await self.published[track.id]
+            await self.reply(self.published[track.id], "the track to be published")
         if self.single:
             # Sending sections are added once connected, as the page publishes
             # after room.connect(); aiortc starts senders only on a connected DTLS.
@@ -649,6 +650,21 @@ class _Session:
         await self.send(rtc.SignalRequest(offer=self.next_offer()))
         self.mark("publisher_offered")
         await self.apply_answer()
+
+    async def reply(self, future: asyncio.Future[T], what: str) -> T:
+        """``future``'s result (set by the read loop), or ``PeerDisconnected``
+        as soon as the signalling closes: a peer LiveKit removes while it
+        joins fails at once instead of at ``connect_timeout``."""
+        closing: asyncio.Future[Any] = asyncio.ensure_future(self.closed.wait())
+        waited: set[asyncio.Future[Any]] = {future, closing}
+        try:
+            await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closing.cancel()
+        if future.done():
+            return future.result()
+        raise PeerDisconnected(f"{self.context}: signalling closed while waiting for {what}: "
+                               f"{self.close_reason or 'no reason given'}")
 
     def next_offer(self) -> rtc.SessionDescription:
         """The publisher's local description as the next offer to send; its
@@ -662,7 +678,7 @@ class _Session:
         """Wait for LiveKit's answer to the last offer and apply it, with the
         candidates that came first and the SSRCs it routes to receivers."""
         assert self.publisher_answer is not None
-        answer = await self.publisher_answer
+        answer = await self.reply(self.publisher_answer, "an answer")
         await self.publisher.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
         await self.flush(rtc.SignalTarget.PUBLISHER)
         follow_ssrc_changes(self.publisher)
