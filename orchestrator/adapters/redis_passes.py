@@ -109,6 +109,17 @@ def _plain_script(script: ClassScript) -> Any:
     return plain
 
 
+def _known_script(core: PassState, known: PassState | None) -> PassState:
+    """``core`` (a snapshot just decoded) holding ``known``'s class script object when
+    the two scripts are equal. A snapshot another worker wrote decodes to a new
+    script every time; kept as it came, each would be turned into plain data again
+    when this worker next writes (``_plain_script``, ~40 times the comparison's
+    cost) and kept alive there, a copy per version."""
+    if known is not None and core.script is not known.script and core.script == known.script:
+        return replace(core, script=known.script)
+    return core
+
+
 def _core(state: PassState) -> bytes:
     """The snapshot as stored: everything but the roster and who is present."""
     plain = {f.name: to_plain(getattr(state, f.name)) for f in fields(state)
@@ -251,7 +262,7 @@ class PassSnapshots(RedisPart):
         if replayed is not None:
             return replayed[1]
         return self._assemble(raw, await pipe.hgetall(f"{key}:roster"),
-                              await pipe.smembers(f"{key}:present"))
+                              await pipe.smembers(f"{key}:present"), self._newest(pass_id))
 
     async def _replayed(self, client: Any, key: str, pass_id: str,
                         watched: bytes | None = None) -> tuple[bytes, PassState] | None:
@@ -275,7 +286,7 @@ class PassSnapshots(RedisPart):
         cached = self._cached(pass_id, raw)
         if cached is not None:
             return raw, cached
-        replayed = _replay(base, unpack(PassState, raw),
+        replayed = _replay(base, _known_script(unpack(PassState, raw), base),
                            [(entry_id, dict(zip(flat[::2], flat[1::2], strict=True)))
                             for entry_id, flat in entries])
         return None if replayed is None else (raw, replayed)
@@ -291,8 +302,9 @@ class PassSnapshots(RedisPart):
             del kept[0]
         return state
 
-    def _assemble(self, raw: bytes, roster: Any, present: Any) -> PassState:
-        core = unpack(PassState, raw)
+    @staticmethod
+    def _assemble(raw: bytes, roster: Any, present: Any, known: PassState | None) -> PassState:
+        core = _known_script(unpack(PassState, raw), known)
         return replace(core, roster={as_str(k): decode_member(as_bytes(v)) for k, v in roster.items()},
                        present=frozenset(as_str(m) for m in present))
 
@@ -329,7 +341,8 @@ class PassSnapshots(RedisPart):
         if raw is None:
             raise NotFound(f"no pass {pass_id!r}", code="unknown_pass")
         raw = as_bytes(raw)
-        return self._remember(pass_id, raw, self._assemble(raw, roster, present))
+        return self._remember(pass_id, raw, self._assemble(raw, roster, present,
+                                                           self._newest(pass_id)))
 
     async def update(self, pass_id: str, step: Step, *,
                      audit: dict[str, Any] | None = None,

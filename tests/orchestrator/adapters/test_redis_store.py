@@ -16,8 +16,11 @@ from exercises.demo import demo_class
 from exercises.errors import IllegalCommand
 from exercises.gym.attendance import PresenceLog
 from exercises.reducer import reduce
+from exercises.script import ClassScript
 from exercises.state import Member, PassState
+from orchestrator.adapters import redis_passes
 from orchestrator.adapters.redis_store import RedisStore
+from orchestrator.codec import to_plain
 from orchestrator.ports import Step
 from orchestrator.readmodels import AlertCode
 from tests.waiting import eventually
@@ -241,6 +244,38 @@ async def test_a_worker_reads_a_pass_another_worker_changed(store: RedisStore, r
     await other.update("p9", lambda s: reduce(s, ev.Join(Member("b", "B")), 3.0))
     seen = await store.load("p9")
     assert seen.present == {"b"} and set(seen.roster) == {"a", "b"} and seen.version == 3
+    await other_client.aclose()
+
+
+async def test_a_worker_keeps_one_copy_of_a_class_script_another_worker_did_not_change(  # type: ignore[no-untyped-def]
+        store: RedisStore, redis_server, monkeypatch: pytest.MonkeyPatch) -> None:
+    await store.create_pass(PassState(id="p7", program="g", script=demo_class(), main_room="m"))
+    other_client = aioredis.from_url(redis_server.url)
+    other = RedisStore(other_client)
+    made_plain: list[object] = []
+
+    def counting(value: object) -> object:
+        if isinstance(value, ClassScript):
+            made_plain.append(value)
+        return to_plain(value)
+
+    def join(who: str, now: float) -> Step:
+        return lambda s: reduce(s, ev.Join(Member(who, who.upper())), now)
+
+    monkeypatch.setattr(redis_passes, "to_plain", counting)
+    seen = []
+    for i in range(4):
+        # The workers take turns: each reads what the other wrote, then writes.
+        await store.update("p7", join(f"a{i}", 1.0))
+        seen.append((await other.load("p7")).script)
+        await other.update("p7", join(f"b{i}", 2.0))
+    assert all(script is seen[0] for script in seen), "one script object, however often replayed"
+    assert len(made_plain) <= 2, "each worker made the script's stored form once"
+    # An edited step is seen by the other worker, as edited.
+    edited = replace(demo_class().steps[0], duration=90)
+    await store.update("p7", lambda s: reduce(s, ev.EditStep(edited), 3.0))
+    script = (await other.load("p7")).script
+    assert script.steps[0].duration == 90 and script is not seen[0]
     await other_client.aclose()
 
 
