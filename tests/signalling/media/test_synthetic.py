@@ -70,6 +70,9 @@ async def test_five_bots_hear_the_main_room_their_group_then_everyone(
         for b in bots:
             move = b.moves[-1]
             assert move.heard is not None, b.errors
+            # As the page does, the main room's connection is closed before the
+            # breakout room's is begun.
+            assert move.left is not None and move.left <= min(move.phases.values()), move
             print(f"  {b.person_id}: assignment {1000 * (move.received - opened):6.0f} ms, "
                   f"joined {1000 * (move.joined - opened):6.0f} ms, "  # type: ignore[operator]
                   f"hearing {1000 * (move.heard - opened):6.0f} ms")
