@@ -20,10 +20,13 @@ call (``MAX_ARGS``) go the watched way.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError
+
+from orchestrator.adapters.redis_wire import Wire
 
 #: Compare KEYS[1] with ARGV[1]; when equal, store ARGV[2] (unless empty) and run
 #: the commands that follow, each as: n, name, number of keys k, k key indices,
@@ -85,18 +88,21 @@ def _as_keys(target: str | list[str]) -> list[str]:
 
 
 class CompareAndSet:
-    """The script, registered once per client. ``functions``: Lua functions by name,
-    each ``function(keys, args) ... end``, that the side writes may call."""
+    """The script, run by its digest and loaded when Redis does not know it (a
+    restarted server). ``functions``: Lua functions by name, each
+    ``function(keys, args) ... end``, that the side writes may call."""
 
-    def __init__(self, client: aioredis.Redis, functions: Mapping[str, str] | None = None) -> None:
+    def __init__(self, functions: Mapping[str, str] | None = None) -> None:
         defined = "".join(f"functions[{name!r}] = {body}\n"
                           for name, body in (functions or {}).items())
-        self._script = client.register_script("local functions = {}\n" + defined + _SCRIPT)
+        self.source = "local functions = {}\n" + defined + _SCRIPT
+        self.sha = hashlib.sha1(self.source.encode()).hexdigest()
 
-    async def __call__(self, key: str, expected: bytes, new: bytes | None,
+    async def __call__(self, wire: Wire, key: str, expected: bytes, new: bytes | None,
                        writes: Writes) -> bool:
         """Whether ``key`` held ``expected`` (then ``new``, unless None, and ``writes``
-        are stored, atomically); False, and nothing written, otherwise."""
+        are stored, atomically, in one round trip on ``wire``); False, and nothing
+        written, otherwise."""
         keys = [key]
         args: list[Any] = [expected, b"" if new is None else new]
         for name, target, rest in writes.commands:
@@ -106,7 +112,13 @@ class CompareAndSet:
                     keys.append(one)
                 indices.append(keys.index(one) + 1)
             args += [2 + len(indices) + len(rest), name, len(indices), *indices, *rest]
-        return bool(await self._script(keys=keys, args=args))
+        command = ("EVALSHA", self.sha, len(keys), *keys, *args)
+        try:
+            (done,) = await wire.execute(command)
+        except NoScriptError:
+            await wire.execute(("SCRIPT", "LOAD", self.source))
+            (done,) = await wire.execute(command)
+        return bool(done)
 
 
 __all__ = ["MAX_ARGS", "CompareAndSet", "Writes"]

@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 from redis.maint_notifications import MaintNotificationsConfig
 
 from exercises.state import Member
+from orchestrator.adapters.redis_wire import PipelineWire, Wire
 from orchestrator.codec import from_plain, to_plain
 
 T = TypeVar("T")
@@ -89,10 +90,13 @@ def people_changed(pipe: Any, pass_id: str) -> None:
 
 
 class RedisPart:
-    """The client every part of the store talks through."""
+    """The client every part of the store talks through, and the ``wire`` that a
+    join's two round trips take (``redis_wire``; the client's pipeline unless the
+    store is given a faster one)."""
 
     def __init__(self, client: aioredis.Redis) -> None:
         self.r = client
+        self.wire: Wire = PipelineWire(client)
 
     async def _scan(self, pattern: str) -> list[str]:
         return sorted([as_str(k) async for k in self.r.scan_iter(match=pattern, count=500)])

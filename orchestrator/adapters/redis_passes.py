@@ -229,7 +229,7 @@ class PassSnapshots(RedisPart):
         # The write of each pass this process has sent and not yet remembered (a
         # read that meets its bytes waits for it instead of reading the roster).
         self._writing: dict[str, asyncio.Future[None]] = {}
-        self._cas = CompareAndSet(client, {"joined": JOINED})
+        self._cas = CompareAndSet({"joined": JOINED})
         self._joined = client.register_script(JOINED_SCRIPT)
         self._since = client.register_script(_SINCE)
 
@@ -418,14 +418,14 @@ class PassSnapshots(RedisPart):
         if attending is not None:
             writes.call("joined", attendance_keys(pass_id), attendance_args(*attending))
         if after is before:
-            current = await self._cas(key, raw, None, writes)
+            current = await self._cas(self.wire, key, raw, None, writes)
             return Applied(before, before, effects) if current else None
         _side_writes(writes, key, before, after, audit)
         if writes.size() > CAS_MAX_ARGS:
             return None
         stored = _core(after)
         async with self._storing(pass_id):
-            if not await self._cas(key, raw, stored, writes):
+            if not await self._cas(self.wire, key, raw, stored, writes):
                 return None
             self._remember(pass_id, stored, after)
         return Applied(before, after, effects)

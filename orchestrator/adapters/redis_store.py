@@ -59,6 +59,7 @@ from orchestrator.adapters.redis_passes import PassSnapshots
 from orchestrator.adapters.redis_people import PeopleRecords, person_from, person_key
 from orchestrator.adapters.redis_presence import Presence
 from orchestrator.adapters.redis_timers import Deadlines
+from orchestrator.adapters.redis_wire import Command, Wire
 from orchestrator.ports import Admission
 
 
@@ -66,25 +67,27 @@ class RedisStore(PassSnapshots, Deadlines, Presence, Answers, PeopleRecords, Ops
     """The live store of every running pass: all its parts over one client.
 
     ``history_max``: meetings kept per program's pairing history;
-    ``stream_retention_days``: how long alert and audit entries stay.
+    ``stream_retention_days``: how long alert and audit entries stay; ``wire``:
+    what a join's admission and snapshot write go through (``redis_wire``; the
+    client's pipeline when not given; its owner closes it).
     """
 
     def __init__(self, client: aioredis.Redis, *, history_max: int = 50_000,
-                 stream_retention_days: int = 90) -> None:
+                 stream_retention_days: int = 90, wire: Wire | None = None) -> None:
         self.history_max = history_max
         self.stream_retention_s = stream_retention_days * 24 * 3600
         super().__init__(client)
+        if wire is not None:
+            self.wire = wire
 
     async def admission(self, pass_id: str, person_id: str,
                         revocation_keys: list[str]) -> Admission:
         """A participant's connection reads three things (is the credential revoked,
         the pass, the person) in one round trip instead of three."""
-        async with self.r.pipeline(transaction=False) as pipe:
-            if revocation_keys:
-                pipe.exists(*revoked_keys(revocation_keys))
-            pipe.get(k_pass(pass_id))
-            pipe.get(person_key(person_id))
-            *revoked, raw, person = await pipe.execute()
+        reads: list[Command] = [("GET", k_pass(pass_id)), ("GET", person_key(person_id))]
+        if revocation_keys:
+            reads.insert(0, ("EXISTS", *revoked_keys(revocation_keys)))
+        *revoked, raw, person = await self.wire.execute(*reads)
         refused = bool(revoked and revoked[0])
         state = None if refused or raw is None else await self.loaded(pass_id, raw)
         return Admission(refused, state, None if person is None else person_from(person_id, person))

@@ -40,6 +40,7 @@ from orchestrator.adapters.oidc import OidcProvider
 from orchestrator.adapters.postgres import open_records
 from orchestrator.adapters.redis_keys import CLIENT_OPTIONS, connection_pool
 from orchestrator.adapters.redis_store import RedisStore
+from orchestrator.adapters.redis_wire import MuxWire
 from orchestrator.adapters.smtp import SmtpMailer
 from orchestrator.errors import ConfigError
 from orchestrator.gym.mail import MailSender
@@ -174,9 +175,13 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
     client = aioredis.Redis(connection_pool=pool)
     app[REDIS] = client
     s = app[SETTINGS]
+    # A join's admission and snapshot write share one lean connection (redis_wire).
+    wire = MuxWire.from_url(url, timeout=REDIS_WAIT_S)
     app[STORE] = RedisStore(client, history_max=s.history_max,
-                            stream_retention_days=s.stream_retention_days)
+                            stream_retention_days=s.stream_retention_days, wire=wire)
     yield
+    if wire is not None:
+        await wire.aclose()
     await client.aclose()
     await pool.disconnect()
 

@@ -18,8 +18,9 @@ from exercises.gym.attendance import PresenceLog
 from exercises.reducer import reduce
 from exercises.script import ClassScript
 from exercises.state import Member, PassState
-from orchestrator.adapters import redis_passes
+from orchestrator.adapters import redis_passes, redis_wire
 from orchestrator.adapters.redis_store import RedisStore
+from orchestrator.adapters.redis_wire import MuxWire
 from orchestrator.codec import to_plain
 from orchestrator.ports import Step
 from orchestrator.readmodels import AlertCode
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.services
 
 
 def sent_to_redis(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """What every client sends to Redis from now on, one entry per round trip."""
+    """What every client and wire sends to Redis from now on, one entry per round trip."""
     sent: list[object] = []
     original = aioredis.connection.AbstractConnection.send_packed_command
 
@@ -38,14 +39,28 @@ def sent_to_redis(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         return await original(self, command, check_health)
 
     monkeypatch.setattr(aioredis.connection.AbstractConnection, "send_packed_command", counting)
+    original_send = redis_wire._Connection.send
+
+    def counting_mux(self, payload, count):  # type: ignore[no-untyped-def]
+        sent.append(payload)
+        return original_send(self, payload, count)
+
+    monkeypatch.setattr(redis_wire._Connection, "send", counting_mux)
     return sent
 
 
-@pytest.fixture
-async def store(redis_server) -> AsyncIterator[RedisStore]:  # type: ignore[no-untyped-def]
+@pytest.fixture(params=["pipeline", "mux"])
+async def store(redis_server, request) -> AsyncIterator[RedisStore]:  # type: ignore[no-untyped-def]
+    """The store as tests and tools make it (the client's pipeline) and as a worker
+    does (a join's reads and write on a ``MuxWire``)."""
     client = aioredis.from_url(redis_server.url)
     await client.flushdb()
-    yield RedisStore(client)
+    wire = MuxWire.from_url(redis_server.url) if request.param == "mux" else None
+    if wire is not None:
+        await wire.execute(("PING",))  # connected, as a worker's is after its first join
+    yield RedisStore(client, wire=wire)
+    if wire is not None:
+        await wire.aclose()
     await client.aclose()
 
 
@@ -425,3 +440,17 @@ async def test_a_member_removed_or_replaced_is_removed_or_replaced_in_the_stored
     fresh = await RedisStore(store.r).load("p13")
     assert fresh == after
     assert fresh.roster == {"ada": people[0], "cy": Member("cy", "Cyrus")}
+
+
+async def test_a_write_after_redis_forgot_its_scripts_loads_the_script_and_is_stored(
+        store: RedisStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    await store.create_pass(PassState(id="p15", program="g", script=demo_class(),
+                                      main_room="m"))
+    await store.update("p15", lambda s: reduce(s, ev.Join(Member("a", "A")), 1.0))
+    await store.r.script_flush()  # as after a restart of redis-server
+    sent = sent_to_redis(monkeypatch)
+    applied = await store.update("p15", lambda s: reduce(s, ev.Join(Member("b", "B")), 2.0))
+    assert len(sent) == 3, "the call refused (NOSCRIPT), the script loaded, the call again"
+    monkeypatch.undo()
+    assert await RedisStore(store.r).load("p15") == applied.after
+    assert applied.after.present == {"a", "b"}
