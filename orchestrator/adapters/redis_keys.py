@@ -40,9 +40,11 @@ def connection_pool(url: str, **options: Any) -> aioredis.BlockingConnectionPool
     redis-py's, e.g. ``max_connections``, ``timeout``), with ``CLIENT_OPTIONS``."""
     return aioredis.BlockingConnectionPool.from_url(url, **CLIENT_OPTIONS, **options)
 
-#: Members by their stored bytes: the same people are read again and again
-#: (the roster, who is expected) and decoding each by its type hints is slow.
+#: Members by their stored bytes and back: the same people are read again and
+#: again (the roster, who is expected), decoding each by its type hints is slow,
+#: and a person joining is written to the roster as read from their record.
 _MEMBERS: dict[bytes, Member] = {}
+_PACKED: dict[Member, bytes] = {}
 _CACHE_LIMIT = 50_000
 
 
@@ -75,8 +77,25 @@ def decode_member(raw: bytes) -> Member:
     if member is None:
         if len(_MEMBERS) > _CACHE_LIMIT:
             _MEMBERS.clear()
-        member = _MEMBERS[raw] = unpack(Member, raw)
+            _PACKED.clear()
+        plain = msgpack.unpackb(raw, raw=False)
+        try:
+            member = Member(**plain)  # every field a plain value: no need of type hints
+        except TypeError:  # a field this version does not know
+            member = from_plain(Member, plain)
+        _MEMBERS[raw] = member
+        _PACKED.setdefault(member, raw)
     return member
+
+
+def pack_member(member: Member) -> bytes:
+    """``pack(member)``, or the bytes it was read from."""
+    raw = _PACKED.get(member)
+    if raw is None:
+        if len(_PACKED) > _CACHE_LIMIT:
+            _PACKED.clear()
+        raw = _PACKED[member] = pack(member)
+    return raw
 
 
 def new_rev() -> str:

@@ -46,7 +46,7 @@ from orchestrator.adapters.redis_keys import (
     as_str,
     decode_member,
     k_pass,
-    pack,
+    pack_member,
     unpack,
 )
 from orchestrator.adapters.redis_presence import (
@@ -146,7 +146,7 @@ def _people_writes(pipe: Any, key: str, before: PassState | None,
     removed: frozenset[str] = frozenset()
     if before is None or after.roster is not before.roster:
         old = before.roster if before is not None else {}
-        changed = {k: pack(after.roster[k]) for k in _changed_keys(old, after.roster)}
+        changed = {k: pack_member(after.roster[k]) for k in _changed_keys(old, after.roster)}
         if changed:
             pipe.hset(f"{key}:roster", mapping=changed)
         # Kept + new = after: only when fewer were kept than before did someone go.
