@@ -60,9 +60,6 @@ class PipelineWire:
                 pipe.execute_command(*command)
             return await pipe.execute()
 
-    async def aclose(self) -> None:
-        """The client is its owner's to close."""
-
 
 def encode(commands: Sequence[Command]) -> bytes:
     """``commands`` in Redis's wire protocol; ``str`` as UTF-8, numbers as text."""
