@@ -39,7 +39,7 @@ from orchestrator.errors import OnliveError
 from orchestrator.grouping import pairs
 from orchestrator.ports import Applied, Sfu, Store
 from orchestrator.publishing import Publisher
-from orchestrator.readmodels import CueNotice
+from orchestrator.readmodels import CueNotice, same_shared_view
 from orchestrator.roomsahead import RoomsAhead
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,9 @@ class EffectRunner:
             for effect in effects:
                 if not isinstance(effect, CloseRooms):
                     await self._execute_logged(state, effect)
-            await self.publisher.publish(state, facilitators=False)
+            # A join or a leave changes nothing participants see: no view is built.
+            if not same_shared_view(before, state):
+                await self.publisher.publish(state, facilitators=False)
         await self.publisher.refresh_facilitators(state.id)
         # Once everyone was told: the next round's rooms, while these close.
         self.ahead.changed(before, state)

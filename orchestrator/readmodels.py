@@ -9,7 +9,7 @@ pure projection that needs no store.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -101,6 +101,13 @@ class PassView:
 
     state: PassState
     server_now: float
+
+
+def same_shared_view(a: PassState, b: PassState) -> bool:
+    """Whether ``a`` and ``b`` show participants the same ``PassView``: they differ at
+    most in their version, roster and who is present, none of which it shows (its
+    test holds ``signalling.views`` to that)."""
+    return replace(a, version=b.version, roster=b.roster, present=b.present) == b
 
 
 @dataclass(frozen=True, slots=True)

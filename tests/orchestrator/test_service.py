@@ -178,6 +178,22 @@ async def test_every_change_is_published_once_with_its_version(world: World) -> 
     assert [a["command"] for a in world.store.pass_audits[pass_id]] == ["start", "extend"]
 
 
+async def test_joins_and_leaves_send_participants_no_view_and_a_change_they_see_does(
+        world: World) -> None:
+    state = await world.services.passes.create_pass(demo_class(), program="gym")
+    crowd = [Member(f"p{i:03d}", f"Person {i}") for i in range(5)]
+    for member in crowd:
+        await world.services.participants.invite(state.id, member)
+    world.notifier.sent.clear()
+    for member in crowd:
+        await world.services.participants.join(state.id, member.id)
+    await world.services.participants.leave(state.id, crowd[0].id)
+    assert world.notifier.of("state") == [], "they see no roster and no head count"
+    assert world.notifier.of("facilitator")[-1].state.present == {m.id for m in crowd[1:]}
+    await world.command(state.id, ev.Start())
+    assert [v.state.step_index for v in world.notifier.of("state")] == [0]
+
+
 async def test_an_answer_is_stored_once_and_its_retry_is_recognised(world: World) -> None:
     pass_id = await world.pass_with_everyone()
     await world.command(pass_id, ev.Start())

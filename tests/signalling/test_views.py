@@ -22,6 +22,7 @@ from orchestrator.readmodels import (
     PassView,
     RoomLoad,
     placement,
+    same_shared_view,
 )
 from signalling import views
 
@@ -68,8 +69,10 @@ def test_a_join_leaves_the_shared_view_the_same_and_a_new_step_does_not() -> Non
     joined = replace(state, version=8, roster={**state.roster, "p-dan": Member("p-dan", "Dan")},
                      present=state.present | {"p-dan"})
     assert views.same_view(before, views.pass_view(PassView(joined, 124.0)))
+    assert same_shared_view(state, joined), "what the effect runner relies on to send nothing"
     moved_on = replace(joined, version=9, step_index=3)
     assert not views.same_view(before, views.pass_view(PassView(moved_on, 124.0)))
+    assert not same_shared_view(joined, moved_on)
 
 
 def test_the_facilitator_sees_the_roster_with_presence_rooms_and_quality() -> None:
