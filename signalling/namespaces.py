@@ -127,6 +127,12 @@ class _Base(socketio.AsyncNamespace):  # type: ignore[misc]
                 refusal["error"]["retry_after"] = RETRY_AFTER_S
             return refusal
         except Exception as error:
+            if not self._connected(sid):
+                # The client left before its event was handled (a reload, a closed tab:
+                # its session went with it); nobody is there to be answered.
+                log.info("a client left before its %s was handled", event,
+                         extra={"namespace": self.namespace})
+                return None
             if self.transient(error):
                 log.warning("refused %s while a service is away: %s", event, error,
                             extra={"namespace": self.namespace})

@@ -176,3 +176,36 @@ async def test_a_participant_who_leaves_while_being_let_in_leaves_no_trace_and_n
         await client.disconnect()
     assert "p-b" not in (await server.services.store.load(server.pass_id)).present
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_a_command_whose_facilitator_left_before_it_was_handled_is_dropped_quietly(
+        server: Server, caplog: pytest.LogCaptureFixture) -> None:
+    credential = server.services.access.facilitator_credential(server.pass_id)
+    client = await connect(server, "/facilitator", {"credential": credential})
+    handler = server.sio.namespace_handlers["/facilitator"]
+    handled: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+    trigger = handler.trigger_event
+
+    async def left_first(event: str, *args: Any) -> Any:
+        if event != "command":
+            return await trigger(event, *args)
+        # The page reloads while its command waits to be handled: the connection,
+        # and its session, go first.
+        for eio_sid in list(server.sio.eio.sockets):
+            await server.sio.eio.disconnect(eio_sid)
+        try:
+            result = await trigger(event, *args)
+        except BaseException as error:
+            handled.set_result(error)
+            raise
+        handled.set_result(result)
+        return result
+
+    handler.trigger_event = left_first
+    try:
+        await client.emit("command", {"name": "start"}, namespace="/facilitator")
+        assert await asyncio.wait_for(handled, 10) is None, "nobody to answer, no exception"
+    finally:
+        await client.disconnect()
+    assert (await server.services.store.load(server.pass_id)).version == 0, "nothing applied"
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
