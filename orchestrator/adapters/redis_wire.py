@@ -29,9 +29,9 @@ import asyncio
 import collections
 from collections.abc import Sequence
 from typing import Any, Protocol, cast
-from urllib.parse import unquote, urlsplit
 
 import redis.asyncio as aioredis
+from redis.asyncio.connection import parse_url
 from redis.exceptions import (
     AuthenticationError,
     NoScriptError,
@@ -223,16 +223,15 @@ class MuxWire:
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float | None = None) -> MuxWire | None:
-        """A wire to the server of a ``redis://`` URL; None for any other kind
-        (TLS, a Unix socket), which ``PipelineWire`` serves."""
-        parts = urlsplit(url)
-        if parts.scheme != "redis" or not parts.hostname:
+        """A wire to the server of a ``redis://`` URL, read as the client's pool reads it
+        (redis-py's ``parse_url``); None for any other kind (TLS, a Unix socket), which
+        ``PipelineWire`` serves."""
+        options = parse_url(url)
+        if "connection_class" in options or "host" not in options:
             return None
-        path = parts.path.strip("/")
-        return cls(parts.hostname, parts.port or 6379,
-                   username=unquote(parts.username) if parts.username else None,
-                   password=unquote(parts.password) if parts.password else None,
-                   db=int(path) if path else 0, timeout=timeout)
+        return cls(options["host"], int(options.get("port", 6379)),
+                   username=options.get("username"), password=options.get("password"),
+                   db=int(options.get("db", 0)), timeout=timeout)
 
     async def execute(self, *commands: Command) -> list[Any]:
         if not commands:
