@@ -9,7 +9,6 @@ from pathlib import Path
 from aiohttp import web
 
 from orchestrator.errors import AuthError, BadRequest
-from orchestrator.health import Health
 from orchestrator.readmodels import Check
 from orchestrator.services import Services
 from orchestrator.settings import Settings
@@ -45,11 +44,13 @@ class Routes:
     """The HTTP side of a worker; ``services`` gives the application once it has started."""
 
     def __init__(self, services: Callable[[], Services], settings: Settings,
-                 dist: Path = WEB_DIST, *, health: Callable[[], Health] | None = None) -> None:
+                 dist: Path = WEB_DIST, *, channel_up: Callable[[], bool] | None = None) -> None:
         self.services = services
         self.settings = settings
         self.dist = dist
-        self.health = health
+        # Whether the cross-worker channel is subscribed now: read from the channel
+        # itself, not from the Redis watcher's copy, which follows it a round later.
+        self.channel_up = channel_up
 
     def setup(self, app: web.Application) -> None:
         app.router.add_get("/healthz", self.healthz)
@@ -69,11 +70,11 @@ class Routes:
 
     async def readyz(self, request: web.Request) -> web.Response:
         checks = await self.services().overview.health()
-        if self.health is not None:
+        if self.channel_up is not None:
             # Ready only once the cross-worker channel is subscribed again too:
             # a worker that cannot hear the others would miss their broadcasts.
-            checks["channel"] = Check(self.health().channel.up,
-                                      error=None if self.health().channel.up
+            up = self.channel_up()
+            checks["channel"] = Check(up, error=None if up
                                       else "the cross-worker channel is not subscribed")
         ready = all(check.ok for check in checks.values())
         return web.json_response({"ready": ready, **views.health(checks)},

@@ -130,7 +130,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SIO].attach(app)
     # Routes are added before start-up; the services they call exist once it ran.
-    Routes(lambda: app[SERVICES], settings, health=lambda: app[HEALTH]).setup(app)
+    Routes(lambda: app[SERVICES], settings, channel_up=lambda: app[CHANNEL].up).setup(app)
     SignOnRoutes(lambda: app[SIGNON], lambda: app[SERVICES], settings).setup(app)
     MetricsRoutes(lambda: app[SERVICES], app[METRICS], lambda: _runtime(app),
                   lambda: _connections(app)).setup(app)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import signal
 import urllib.request
+from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 
 from exercises.demo import demo_class
 from exercises.state import Member
-from tests.harness import Client, OrchestratorProcess, service_for
+from orchestrator.root.procs import free_port
+from signalling.channel import Channel
+from signalling.http import Routes
+from tests.harness import Client, OrchestratorProcess, service_for, settings_for
 
 pytestmark = pytest.mark.services
 
@@ -28,6 +36,46 @@ def test_health_and_readiness_report_redis_and_livekit(orchestrator: Orchestrato
     assert status == 200 and ready["ready"] is True
     assert ready["redis"]["ok"] and ready["livekit"]["ok"]
     assert ready["redis"]["latency_ms"] >= 0
+
+
+async def test_readiness_follows_the_cross_worker_channel_at_once(env: dict[str, str]) -> None:
+    """Not ready until the channel is subscribed, and ready the moment it is (``onlive
+    dev`` prints its links then; a copy of the channel's state a round old said 503)."""
+    channel = Channel(env["ONLIVE_REDIS_URL"], channel="onlive-test-readiness")
+
+    async def listen() -> None:
+        async for _ in channel._redis_listen_with_retries():
+            pass
+
+    async with service_for(env) as setup:
+        app = web.Application()
+        Routes(lambda: setup.services, settings_for(env), channel_up=lambda: channel.up).setup(app)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        listening: asyncio.Task[None] | None = None
+        try:
+            async with aiohttp.ClientSession() as http:
+                async def readyz() -> tuple[int, dict[str, Any]]:
+                    async with http.get(f"http://127.0.0.1:{port}/readyz") as r:
+                        return r.status, await r.json()
+
+                status, body = await readyz()
+                assert status == 503 and body["ready"] is False
+                assert body["channel"] == {"ok": False,
+                                           "error": "the cross-worker channel is not subscribed"}
+                listening = asyncio.create_task(listen())
+                assert await channel.subscribed(10)
+                status, body = await readyz()
+                assert status == 200 and body["ready"] is True and body["channel"]["ok"]
+        finally:
+            if listening is not None:
+                listening.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listening
+            await channel._forget_connection()
+            await runner.cleanup()
 
 
 @pytest.mark.parametrize("path", ["/p", "/f", "/ops"])
