@@ -24,7 +24,7 @@ from exercises.effects import (
 from exercises.errors import IllegalCommand, InvalidScript
 from exercises.regroups import grown_room, place_late_joiner, regroup_leaver, room_specs
 from exercises.script import DEFAULT_RECALL_SECONDS, TURN_WARNING_SECONDS, StepKind
-from exercises.state import Breakout, Group, Message, PassState, Phase
+from exercises.state import Breakout, Group, Message, PassRoster, PassState, Phase
 from exercises.text import Text
 
 Effects = list[Effect]
@@ -339,9 +339,8 @@ def _join(state: PassState, event: ev.Join, now: float) -> tuple[PassState, Effe
     member = event.member
     if state.roster.get(member.id) == member and member.id in state.present:
         return state, []
-    roster = dict(state.roster)
-    roster[member.id] = member
-    new = replace(state, roster=roster, present=state.present | {member.id})
+    new = replace(state, roster=PassRoster.with_member(state.roster, member),
+                  present=state.present | {member.id})
     b = state.breakout
     if b is not None and member.id in b.leaving:
         b = replace(b, leaving={k: v for k, v in b.leaving.items() if k != member.id})

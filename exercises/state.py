@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from breakout import Person
 from exercises.errors import InvalidMember
@@ -95,6 +96,44 @@ class Message:
     text: str
     at: float
     rooms: tuple[str, ...]
+
+
+class PassRoster(dict[str, Member]):
+    """A pass's roster, made from another by setting one member (``with_member``).
+
+    It remembers which roster it was made from (by that roster's token, not a
+    reference: a chain of rosters would keep every earlier one alive) and the
+    person it set, so storing a join writes that one entry without comparing
+    the thousand others (``set_since``). Like the state holding it, it is never
+    changed after it is made.
+    """
+
+    __slots__ = ("_token", "_base", "_set")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._token = object()
+        self._base: object | None = None
+        self._set: str | None = None
+
+    @classmethod
+    def with_member(cls, roster: Mapping[str, Member], member: Member) -> PassRoster:
+        """``roster`` with ``member`` added or replaced."""
+        new = cls(roster)
+        new[member.id] = member
+        new._base = getattr(roster, "_token", None)
+        new._set = member.id
+        return new
+
+    def set_since(self, base: Mapping[str, Member]) -> tuple[str, ...] | None:
+        """The people set since ``base`` when this roster was made from it by
+        ``with_member``; None when that is not known (then compare them)."""
+        if self._base is not None and self._base is getattr(base, "_token", None):
+            return (self._set,) if self._set is not None else ()
+        return None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (dict(self),))  # a copy is a plain roster: what it was made from is not
 
 
 @dataclass(frozen=True, slots=True)

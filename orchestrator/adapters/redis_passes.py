@@ -35,7 +35,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
 from exercises.script import ClassScript
-from exercises.state import PassState
+from exercises.state import PassRoster, PassState
 from orchestrator.adapters.redis_cas import MAX_ARGS as CAS_MAX_ARGS
 from orchestrator.adapters.redis_cas import CompareAndSet, Writes
 from orchestrator.adapters.redis_keys import (
@@ -146,7 +146,11 @@ def _people_writes(pipe: Any, key: str, before: PassState | None,
     removed: frozenset[str] = frozenset()
     if before is None or after.roster is not before.roster:
         old = before.roster if before is not None else {}
-        changed = {k: pack_member(after.roster[k]) for k in _changed_keys(old, after.roster)}
+        # A join sets one member of a copy of the roster, and says which (O(1));
+        # a roster from anywhere else is compared with the one before.
+        keys = after.roster.set_since(old) if isinstance(after.roster, PassRoster) else None
+        changed = {k: pack_member(after.roster[k])
+                   for k in (_changed_keys(old, after.roster) if keys is None else keys)}
         if changed:
             pipe.hset(f"{key}:roster", mapping=changed)
         # Kept + new = after: only when fewer were kept than before did someone go.

@@ -249,6 +249,45 @@ async def test_a_join_costs_the_same_redis_work_at_ten_and_at_a_thousand(
     assert large_bytes <= small_bytes + 64, (small_bytes, large_bytes)
 
 
+async def test_a_join_into_a_thousand_compares_no_other_member(
+        store: RedisStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a join writes of the roster comes from what the join set, not from comparing
+    a thousand members before and after; a roster changed any other way is compared."""
+    await store.create_pass(PassState(id="p21", program="g", script=demo_class(),
+                                      main_room="m"))
+    crowd = {f"u{i}": Member(f"u{i}", f"Deltagare {i}") for i in range(1000)}
+
+    def everyone(state: PassState) -> tuple[PassState, list[object]]:
+        return replace(state, roster=dict(crowd), present=frozenset(crowd),
+                       version=state.version + 1), []
+
+    await store.update("p21", everyone)  # type: ignore[arg-type]
+    await store.update("p21", lambda s: reduce(s, ev.Join(Member("a", "Ada")), 1.0))
+    compared: list[int] = []
+    walk = redis_passes._changed_keys
+
+    def counting(old: Any, new: Any) -> list[str]:
+        compared.append(len(new))
+        return walk(old, new)
+
+    monkeypatch.setattr(redis_passes, "_changed_keys", counting)
+    joined = (await store.update("p21", lambda s: reduce(s, ev.Join(Member("b", "Bo")), 2.0)))
+    renamed = (await store.update("p21", lambda s: reduce(s, ev.Join(Member("a", "Adam")), 3.0)))
+    assert compared == [], "two joins, no member compared"
+    assert (await RedisStore(store.r).load("p21")) == renamed.after
+    assert renamed.after.roster["a"].name == "Adam" and "b" in joined.after.roster
+
+    def rename_u7(s: PassState) -> tuple[PassState, list[object]]:
+        roster = dict(s.roster)
+        roster["u7"] = Member("u7", "Sju")
+        return replace(s, roster=roster, version=s.version + 1), []
+
+    after = (await store.update("p21", rename_u7)).after  # type: ignore[arg-type]
+    assert compared == [1002], "a roster from elsewhere is compared with the one before"
+    assert (await RedisStore(store.r).load("p21")).roster == after.roster
+    assert after.roster["u7"].name == "Sju"
+
+
 async def test_a_worker_reads_a_pass_another_worker_changed(store: RedisStore, redis_server) -> None:  # type: ignore[no-untyped-def]
     await store.create_pass(PassState(id="p9", program="g", script=demo_class(), main_room="m"))
     other_client = aioredis.from_url(redis_server.url)
