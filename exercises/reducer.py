@@ -24,7 +24,7 @@ from exercises.effects import (
 from exercises.errors import IllegalCommand, InvalidScript
 from exercises.regroups import grown_room, place_late_joiner, regroup_leaver, room_specs
 from exercises.script import DEFAULT_RECALL_SECONDS, TURN_WARNING_SECONDS, StepKind
-from exercises.state import Breakout, Group, Message, PassRoster, PassState, Phase
+from exercises.state import Breakout, Group, Message, PassPresent, PassRoster, PassState, Phase
 from exercises.text import Text
 
 Effects = list[Effect]
@@ -340,7 +340,7 @@ def _join(state: PassState, event: ev.Join, now: float) -> tuple[PassState, Effe
     if state.roster.get(member.id) == member and member.id in state.present:
         return state, []
     new = replace(state, roster=PassRoster.with_member(state.roster, member),
-                  present=state.present | {member.id})
+                  present=PassPresent.moved(state.present, member.id, here=True))
     b = state.breakout
     if b is not None and member.id in b.leaving:
         b = replace(b, leaving={k: v for k, v in b.leaving.items() if k != member.id})
@@ -359,7 +359,7 @@ def _join(state: PassState, event: ev.Join, now: float) -> tuple[PassState, Effe
 def _leave(state: PassState, event: ev.Leave, now: float) -> tuple[PassState, Effects]:
     if event.person_id not in state.present:
         return state, []
-    new = replace(state, present=state.present - {event.person_id})
+    new = replace(state, present=PassPresent.moved(state.present, event.person_id, here=False))
     b = state.breakout
     if b is not None and b.recall_deadline is None and b.group_of(event.person_id) is not None:
         leaving = {**b.leaving, event.person_id: now + LEAVE_GRACE_SECONDS}

@@ -9,7 +9,7 @@ pass is paused, ``paused_at`` freezes all of them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -98,22 +98,30 @@ class Message:
     rooms: tuple[str, ...]
 
 
-class PassRoster(dict[str, Member]):
-    """A pass's roster, made from another by setting one member (``with_member``).
+class _MadeFrom:
+    """A value made from another by one known change (a join, a leave), which it can
+    name against that one only: the store then writes that change without
+    comparing a thousand entries. It knows the value it was made from by that
+    value's token, not a reference (a chain would keep every earlier one alive);
+    like the state holding it, it is never changed after it is made."""
 
-    It remembers which roster it was made from (by that roster's token, not a
-    reference: a chain of rosters would keep every earlier one alive) and the
-    person it set, so storing a join writes that one entry without comparing
-    the thousand others (``set_since``). Like the state holding it, it is never
-    changed after it is made.
-    """
+    __slots__ = ()
+    _token: object
+    _base: object | None
+
+    def _made_from(self, base: object) -> bool:
+        return self._base is not None and self._base is getattr(base, "_token", None)
+
+
+class PassRoster(_MadeFrom, dict[str, Member]):
+    """A pass's roster, made from another by setting one member (``with_member``)."""
 
     __slots__ = ("_token", "_base", "_set")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._token = object()
-        self._base: object | None = None
+        self._base = None
         self._set: str | None = None
 
     @classmethod
@@ -128,12 +136,45 @@ class PassRoster(dict[str, Member]):
     def set_since(self, base: Mapping[str, Member]) -> tuple[str, ...] | None:
         """The people set since ``base`` when this roster was made from it by
         ``with_member``; None when that is not known (then compare them)."""
-        if self._base is not None and self._base is getattr(base, "_token", None):
-            return (self._set,) if self._set is not None else ()
-        return None
+        if not self._made_from(base):
+            return None
+        return (self._set,) if self._set is not None else ()
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (dict, (dict(self),))  # a copy is a plain roster: what it was made from is not
+
+
+class PassPresent(_MadeFrom, frozenset[str]):
+    """Who is present, made from who was by one arrival or departure (``moved``)."""
+
+    __slots__ = ("_token", "_base", "_came", "_went")
+
+    _came: tuple[str, ...]
+    _went: tuple[str, ...]
+
+    def __new__(cls, people: Iterable[str] = ()) -> PassPresent:
+        new = super().__new__(cls, people)
+        new._token = object()
+        new._base = None
+        new._came = new._went = ()
+        return new
+
+    @classmethod
+    def moved(cls, present: frozenset[str], person: str, *, here: bool) -> PassPresent:
+        """``present`` with ``person`` arrived (``here``) or gone."""
+        new = cls(present | {person} if here else present - {person})
+        new._base = getattr(present, "_token", None)
+        changed = () if (person in present) == here else (person,)
+        new._came, new._went = (changed, ()) if here else ((), changed)
+        return new
+
+    def moved_since(self, base: frozenset[str]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """Who came and who went since ``base`` when this was made from it by
+        ``moved``; None when that is not known (then compare them)."""
+        return (self._came, self._went) if self._made_from(base) else None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (frozenset, (frozenset(self),))
 
 
 @dataclass(frozen=True, slots=True)

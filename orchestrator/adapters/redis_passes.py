@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import fields, replace
 from itertools import compress
@@ -35,7 +35,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
 from exercises.script import ClassScript
-from exercises.state import PassRoster, PassState
+from exercises.state import PassPresent, PassRoster, PassState
 from orchestrator.adapters.redis_cas import MAX_ARGS as CAS_MAX_ARGS
 from orchestrator.adapters.redis_cas import CompareAndSet, Writes
 from orchestrator.adapters.redis_keys import (
@@ -142,12 +142,13 @@ def _people_writes(pipe: Any, key: str, before: PassState | None,
     them as the fields of their entry in the change log (``_replay`` reads it)."""
     changed: dict[str, bytes] = {}
     gone: list[str] = []
-    added: frozenset[str] = frozenset()
-    removed: frozenset[str] = frozenset()
+    added: Collection[str] = ()
+    removed: Collection[str] = ()
     if before is None or after.roster is not before.roster:
         old = before.roster if before is not None else {}
         # A join sets one member of a copy of the roster, and says which (O(1));
-        # a roster from anywhere else is compared with the one before.
+        # a roster from anywhere else is compared with the one before. So with
+        # who is present: a join or leave says who came or went.
         keys = after.roster.set_since(old) if isinstance(after.roster, PassRoster) else None
         changed = {k: pack_member(after.roster[k])
                    for k in (_changed_keys(old, after.roster) if keys is None else keys)}
@@ -159,9 +160,13 @@ def _people_writes(pipe: Any, key: str, before: PassState | None,
             pipe.hdel(f"{key}:roster", *gone)
     if before is None or after.present is not before.present:
         old_present = before.present if before is not None else frozenset()
-        if added := after.present - old_present:
+        moved = after.present.moved_since(old_present) \
+            if isinstance(after.present, PassPresent) else None
+        added, removed = (after.present - old_present, old_present - after.present) \
+            if moved is None else moved
+        if added:
             pipe.sadd(f"{key}:present", *added)
-        if removed := old_present - after.present:
+        if removed:
             pipe.srem(f"{key}:present", *removed)
     return {"v": str(after.version).encode(),
             "p": str(before.version if before is not None else -1).encode(),
