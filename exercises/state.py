@@ -136,9 +136,7 @@ class PassRoster(_MadeFrom, dict[str, Member]):
     def set_since(self, base: Mapping[str, Member]) -> tuple[str, ...] | None:
         """The people set since ``base`` when this roster was made from it by
         ``with_member``; None when that is not known (then compare them)."""
-        if not self._made_from(base):
-            return None
-        return (self._set,) if self._set is not None else ()
+        return (self._set,) if self._set is not None and self._made_from(base) else None
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (dict, (dict(self),))  # a copy is a plain roster: what it was made from is not
