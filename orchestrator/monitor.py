@@ -31,7 +31,6 @@ from typing import Protocol
 
 from exercises.state import PassState, Phase
 from orchestrator.errors import ServiceError
-from orchestrator.health import Health
 from orchestrator.ports import Notifier, Sfu, Store
 from orchestrator.readmodels import AlertCode, ServiceCode, ServiceNotice, placement
 from orchestrator.roomevents import FACILITATOR_IDENTITY
@@ -108,13 +107,12 @@ def findings(state: PassState, presence: Mapping[str, str], first_seen: Mapping[
 
 class Monitor:
     def __init__(self, store: Store, sfu: Sfu, notifier: Notifier, *,
-                 rooms: RoomKeeper | None = None, health: Health | None = None,
+                 rooms: RoomKeeper | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.sfu = sfu
         self.notifier = notifier
         self.rooms = rooms
-        self.health = health or Health()
         self.clock = clock
         self.raised: set[str] = set()
         self.first_seen: dict[str, dict[str, float]] = {}
@@ -189,7 +187,6 @@ class Monitor:
         self.livekit_down = True
         self.down_since = now
         self.history.append((now, "down"))
-        self.health.livekit.mark(False, now)
         log.error("LiveKit is unreachable: %s", reason)
         await self.notifier.service(ServiceNotice(ServiceCode.MEDIA_DOWN, now))
         passes = await self.store.live_passes()
@@ -212,7 +209,6 @@ class Monitor:
         self.livekit_down = False
         self.down_since = None
         self.history.append((now, "up"))
-        self.health.livekit.mark(True, now)
         self.raised.discard("livekit_unreachable")
         restored: dict[str, int] = {}
         passes = await self.store.live_passes()

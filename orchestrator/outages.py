@@ -13,7 +13,7 @@ way back (store answers *and* channel subscribed) it re-sends, to this
 worker's own clients, the current view of every running pass: clients whose
 view fell behind during the outage (missed broadcasts) catch up, and the
 others ignore a version they have. Then ``store_up`` and a recorded alert
-with the outage's length. ``Health`` keeps both signals for ``/readyz``.
+with the outage's length.
 
 ``transition`` is pure and lives beside the loop.
 """
@@ -26,7 +26,6 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 
-from orchestrator.health import Health
 from orchestrator.ports import Notifier, Store
 from orchestrator.publishing import Publisher
 from orchestrator.readmodels import Alert, AlertCode, PassView, ServiceCode, ServiceNotice
@@ -57,13 +56,12 @@ def transition(was_up: bool, store_ok: bool, channel_ok: bool) -> Change:
 
 
 class RedisWatch:
-    def __init__(self, store: Store, publisher: Publisher, local: Notifier, health: Health, *,
+    def __init__(self, store: Store, publisher: Publisher, local: Notifier, *,
                  channel_up: Callable[[], bool], clock: Callable[[], float] = time.time,
                  worker: str = "") -> None:
         self.store = store
         self.publisher = publisher
         self.local = local  # reaches this worker's clients without Redis
-        self.health = health
         self.channel_up = channel_up
         self.clock = clock
         self.worker = worker
@@ -103,8 +101,6 @@ class RedisWatch:
         store_ok = await self._store_ok(self.clock())
         channel_ok = self.channel_up()
         now = self.clock()
-        self.health.redis.mark(store_ok, now)
-        self.health.channel.mark(channel_ok, now)
         change = transition(not self.down, store_ok, channel_ok)
         if change is Change.DOWN:
             self.down = True

@@ -6,8 +6,8 @@ which this extends so that a revocation's drop reaches every worker) retries
 a lost subscription after 1, 2, 4 … up to 60 s and reports nothing, so after a Redis outage the workers
 could not hear each other for tens of seconds while ``/readyz`` said ready.
 ``Channel`` retries every ``RETRY_FIRST``..``RETRY_MAX`` seconds (back
-within a second of Redis), says whether it is subscribed (``up``, read by the
-Redis watcher for ``/readyz``) and counts outages.
+within a second of Redis), says whether it is subscribed (``up``, read by
+``/readyz`` and the Redis watcher) and counts outages.
 
 ``LocalEmitter`` reaches this worker's own clients without the channel: what
 the pages must hear while Redis is away (a notice, an alert), and the views

@@ -44,7 +44,6 @@ from orchestrator.adapters.redis_wire import MuxWire
 from orchestrator.adapters.smtp import SmtpMailer
 from orchestrator.errors import ConfigError
 from orchestrator.gym.mail import MailSender
-from orchestrator.health import Health
 from orchestrator.monitor import Monitor
 from orchestrator.outages import RedisWatch
 from orchestrator.readmodels import ServiceCode, ServiceNotice
@@ -53,7 +52,6 @@ from orchestrator.root.keys import (
     ECHO,
     GROUPING,
     GUARD,
-    HEALTH,
     LOOP_LAG,
     METRICS,
     RECORDS,
@@ -105,7 +103,6 @@ def create_app(settings: Settings) -> web.Application:
     headers.install(app, settings)
     app[LOOP_LAG] = LoopLag()
     app[METRICS] = PrometheusMetrics()
-    app[HEALTH] = Health()
     for resource in (_redis, _records, _sfu, _echo, _grouping, _socketio, _signon, _scheduler,
                      _loop_monitor, _ops_monitor, _redis_watch, _mail_sender):
         app.cleanup_ctx.append(_closing_logged(resource))
@@ -321,8 +318,7 @@ async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
 
 async def _ops_monitor(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
-    monitor = Monitor(services.store, services.sfu, services.notifier, rooms=services.passes,
-                      health=app[HEALTH])
+    monitor = Monitor(services.store, services.sfu, services.notifier, rooms=services.passes)
     task = asyncio.create_task(monitor.run(), name="ops-monitor")
     yield
     await stop(task)
@@ -345,7 +341,7 @@ async def _mail_sender(app: web.Application) -> AsyncIterator[None]:
 async def _redis_watch(app: web.Application) -> AsyncIterator[None]:
     services, sio, channel = app[SERVICES], app[SIO], app[CHANNEL]
     watch = RedisWatch(services.store, services.publisher,
-                       SocketNotifier(LocalEmitter(sio)), app[HEALTH],
+                       SocketNotifier(LocalEmitter(sio)),
                        channel_up=lambda: bool(channel.up))
     task = asyncio.create_task(watch.run(), name="redis-watch")
     yield

@@ -12,7 +12,6 @@ from aiohttp import web
 from orchestrator.adapters.livekit import LiveKitSfu
 from orchestrator.adapters.postgres import PostgresRecords
 from orchestrator.adapters.redis_store import RedisStore
-from orchestrator.health import Health
 from orchestrator.root.workers import GroupingPool
 from orchestrator.scheduler import Scheduler
 from orchestrator.services import Services
@@ -37,8 +36,6 @@ ECHO = web.AppKey("echo", EchoPool)
 GROUPING = web.AppKey("grouping", GroupingPool)
 STARTED = web.AppKey("started", float)
 METRICS = web.AppKey("metrics", PrometheusMetrics)
-#: What this worker knows of Redis, the channel and LiveKit (readyz, /metrics).
-HEALTH = web.AppKey("health", Health)
 CHANNEL = web.AppKey("channel", Channel)
 #: The limits' state; ``GUARD.refusals.snapshot()`` counts every refusal by code (metrics).
 GUARD = web.AppKey("guard", Guard)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from exercises import events as ev
 from exercises.demo import demo_class
 from exercises.state import Member
-from orchestrator.health import Health
 from orchestrator.outages import INTERVAL_S, SLOW_GRACE_S, Change, RedisWatch, transition
 from orchestrator.readmodels import FacilitatorView, PassView, ServiceCode
 from orchestrator.services import build_services
@@ -36,7 +35,7 @@ def watch_over(store: FlakyStore, clock: FakeClock) -> tuple[RedisWatch, Recordi
     services = build_services(Settings(secret="s" * 40, redis_url="redis://x",
                                        livekit_url="ws://x"),
                               store, FakeSfu(clock=clock), notifier, clock=clock)
-    return RedisWatch(store, services.publisher, notifier, Health(),
+    return RedisWatch(store, services.publisher, notifier,
                       channel_up=lambda: True, clock=clock), notifier
 
 
@@ -82,7 +81,7 @@ def test_down_at_the_first_failed_ping_and_up_only_with_the_channel() -> None:
 
 
 async def test_when_redis_is_back_every_running_pass_is_shown_again_before_store_up() -> None:
-    clock, store, notifier, health = FakeClock(), FlakyStore(), RecordingNotifier(), Health()
+    clock, store, notifier = FakeClock(), FlakyStore(), RecordingNotifier()
     services = build_services(Settings(secret="s" * 40, redis_url="redis://x",
                                        livekit_url="ws://x"),
                               store, FakeSfu(clock=clock), RecordingNotifier(), clock=clock)
@@ -91,7 +90,7 @@ async def test_when_redis_is_back_every_running_pass_is_shown_again_before_store
     await services.participants.join(state.id, "p-anna")
     version = await services.passes.command(state.id, ev.Start(), "fac")
     channel = [True]
-    watch = RedisWatch(store, services.publisher, notifier, health,
+    watch = RedisWatch(store, services.publisher, notifier,
                        channel_up=lambda: channel[0], clock=clock)
     assert await watch.check() is Change.NONE  # it learns which passes run
 
@@ -101,13 +100,13 @@ async def test_when_redis_is_back_every_running_pass_is_shown_again_before_store
         ("service", ServiceCode.STORE_DOWN), ("alert", "redis_unreachable")]
     assert notifier.sent[1][1].pass_id == state.id, "the pass's facilitators are alerted"
     assert notifier.sent[0][1].retry_after is not None
-    assert not health.ready
+    assert watch.down
     notifier.sent.clear()
 
     store.ping_fails = None  # Redis answers, but this worker does not hear the others yet
     clock.advance(3)
     assert await watch.check() is Change.NONE
-    assert notifier.sent == [] and not health.ready, "/readyz waits for the channel"
+    assert notifier.sent == [] and watch.down, "back only once the channel is too"
 
     channel[0] = True
     clock.advance(0.2)
@@ -121,12 +120,12 @@ async def test_when_redis_is_back_every_running_pass_is_shown_again_before_store
     recovered = notifier.sent[3][1]
     assert (recovered.code, recovered.pass_id, recovered.detail["seconds"]) == (
         "redis_recovered", state.id, "3.2")
-    assert health.ready
+    assert not watch.down
     assert [change for _, change in watch.history] == [Change.DOWN, Change.UP]
 
 
 async def test_the_watch_stops_when_cancelled_at_any_moment() -> None:
     """Cancelled as a ping ends, it must not go on (the worker's shutdown waits for it)."""
     await stops_when_cancelled_at_every_step(
-        lambda: (RedisWatch(MemoryStore(), None, RecordingNotifier(), Health(),  # type: ignore[arg-type]
+        lambda: (RedisWatch(MemoryStore(), None, RecordingNotifier(),  # type: ignore[arg-type]
                             channel_up=lambda: True).run(), None))

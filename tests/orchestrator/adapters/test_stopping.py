@@ -15,7 +15,6 @@ import pytest
 import redis.asyncio as aioredis
 
 from orchestrator.adapters.redis_store import RedisStore
-from orchestrator.health import Health
 from orchestrator.outages import RedisWatch
 from orchestrator.taskset import stop
 from tests.orchestrator.fakes import RecordingNotifier
@@ -32,7 +31,7 @@ async def store(redis_server) -> AsyncIterator[RedisStore]:  # type: ignore[no-u
 
 async def test_the_redis_watch_stops_at_any_moment_of_its_round(store: RedisStore) -> None:
     for moment in range(60):
-        watch = RedisWatch(store, None, RecordingNotifier(), Health(),  # type: ignore[arg-type]
+        watch = RedisWatch(store, None, RecordingNotifier(),  # type: ignore[arg-type]
                            channel_up=lambda: True)
         task = asyncio.create_task(watch.run())
         await asyncio.sleep(0.0002 * moment)  # somewhere in its ping, or its sleep
