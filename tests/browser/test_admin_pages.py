@@ -27,7 +27,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import Page, Route
 
 from orchestrator.gym.records import Organisation
 from orchestrator.root.mailsink import MailSink
@@ -278,3 +278,25 @@ async def test_the_admin_schedules_a_pass_runs_and_leadership_sees_only_k_safe_i
     await lead.screenshot(path=str(ARTIFACTS / "insights.png"), full_page=True)
     assert people.errors == []
     assert people.traffic.foreign() == []
+
+
+async def test_the_admin_page_is_shown_only_once_it_is_filled(
+        env: dict[str, str], orchestrator: OrchestratorProcess, people: People) -> None:  # noqa: F811
+    """Its parts load together; while one is still on its way (the mail here) the page
+    says it is loading instead of showing an empty count that takes a roster file."""
+    async with one_shot(settings_for(env)) as services:
+        await services.gym.records.create_org(Organisation(ORG, "Acme AB", anonymity_k=K))
+        _, admin_url = await services.gym.staff.issue(ORG, Kind.ADMIN, "Lisa")
+    admin = await people.open(admin_url, "admin")
+    await admin.locator("#content").wait_for(state="visible")
+    held: asyncio.Queue[Route] = asyncio.Queue()
+    await admin.route("**/api/admin/mail", held.put_nowait)
+    await admin.reload()
+    mail = await asyncio.wait_for(held.get(), timeout=30)
+    # The organisation's data came before the mail was asked for.
+    assert await admin.locator("#content").is_hidden()
+    assert "Hämtar" in await admin.locator("#status").inner_text()
+    await mail.continue_()
+    await admin.locator("#content").wait_for(state="visible")
+    assert "0 aktiva personer" in await admin.locator("#people-count").inner_text()
+    await admin.unroute("**/api/admin/mail")

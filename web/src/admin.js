@@ -64,10 +64,12 @@ async function load(programId = app.program) {
   app.program = programs.some((p) => p.id === programId) ? programId : programs[0]?.id || null;
   resetRows();
   app.breakdowns = {};
-  $("#content").hidden = false;
-  say(null);
   await Promise.all([loadBoard(), loadMail(), loadSignins()]);
   render();
+  // Shown once filled: a page shown before its board and mail came would show an
+  // empty count, and take a roster file before it knew the organisation's people.
+  $("#content").hidden = false;
+  say(null);
 }
 
 async function loadBoard() {
