@@ -6,9 +6,11 @@ recipient:
 
 - ``FanoutRedisManager`` (an ``AsyncRedisManager``): a broadcast is encoded
   once and the one engine.io packet is put straight on each recipient's send
-  queue. The library makes a task per recipient (``AsyncManager.emit``), and
-  each task then walks ``AsyncServer.send_packet`` and ``AsyncSocket.send``;
-  at a thousand recipients that is most of a broadcast. The ping-timeout
+  queue; a worker with none of the room's sockets (the facilitators' view
+  where no facilitator is connected) encodes nothing. The library makes a
+  task per recipient (``AsyncManager.emit``), and each task then walks
+  ``AsyncServer.send_packet`` and ``AsyncSocket.send``; at a thousand
+  recipients that is most of a broadcast. The ping-timeout
   check ``AsyncSocket.send`` also makes is left to engine.io's own service
   task, which runs it for every socket anyway. Emits with an ack callback
   go the library's way. ``emit_each`` sends many personal messages (one
@@ -157,32 +159,28 @@ class FanoutRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         """Put one encoded packet on the send queue of every local recipient."""
         if self.server is None or namespace not in self.rooms:
             return
+        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        sockets = self.server.eio.sockets
+        recipients = [socket for sid, eio_sid in self.get_participants(namespace, room)
+                      if sid not in skip and (socket := sockets.get(eio_sid)) is not None
+                      and not socket.closed and not socket.closing]
+        if not recipients:  # e.g. the facilitators' view on a worker without facilitators
+            return
         args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
         encoded = self.server.packet_class(sio_packet.EVENT, namespace=namespace,
                                            data=[event, *args]).encode()
         packets = [eio_packet.Packet(eio_packet.MESSAGE, p)
                    for p in (encoded if isinstance(encoded, list) else [encoded])]
         frames = b"".join(ws_frame(p.encode()) for p in packets)
-        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
-        sockets = self.server.eio.sockets
         batch = _BATCH.get()
-        held: list[Any] = []
-        for sid, eio_sid in self.get_participants(namespace, room):
-            if sid in skip:
-                continue
-            socket = sockets.get(eio_sid)
-            if socket is None or socket.closed or socket.closing:
-                continue
-            if batch is not None and batch.open:
-                held.append(socket)
-                continue
+        if batch is not None and batch.open:
+            batch.held.append((recipients, frames, packets))
+            return
+        for socket in recipients:
             if isinstance(socket, QuickSocket) and socket.write_now(frames):
                 continue
             for pkt in packets:
                 socket.queue.put_nowait(pkt)
-        if held:
-            assert batch is not None
-            batch.held.append((held, frames, packets))
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         if message.get("callback") is not None:

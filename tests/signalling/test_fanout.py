@@ -67,6 +67,35 @@ async def test_a_broadcast_is_encoded_once_and_queued_to_every_socket_without_ta
     assert all(s.queue.empty() for s in sockets)
 
 
+async def test_a_broadcast_nobody_here_receives_is_not_encoded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker without facilitators (or with only closed sockets in the room) does not
+    build the facilitators' view's frames for nobody; the others still get theirs."""
+    server, manager = _server()
+    sockets = await _audience(server, manager, 2)
+    encodes: list[str] = []
+    original = server.packet_class.encode
+
+    def counting(self: Any) -> Any:
+        encodes.append(self.data[0])
+        return original(self)
+
+    monkeypatch.setattr(server.packet_class, "encode", counting)
+    for socket in sockets:
+        socket.closed = True
+    for namespace, room in (("/facilitator", "pass:p1"), ("/participant", "pass:p2"),
+                            ("/participant", "pass:p1")):
+        await manager._handle_emit({"method": "emit", "event": "view", "data": [{"n": 1}],
+                                    "binary": False, "namespace": namespace, "room": room,
+                                    "skip_sid": None, "callback": None})
+    assert encodes == [] and all(s.queue.empty() for s in sockets)
+    sockets[0].closed = False
+    await manager._handle_emit({"method": "emit", "event": "view", "data": [{"n": 2}],
+                                "binary": False, "namespace": "/participant", "room": "pass:p1",
+                                "skip_sid": None, "callback": None})
+    assert encodes == ["view"] and not sockets[0].queue.empty() and sockets[1].queue.empty()
+
+
 async def test_a_closed_socket_is_skipped_and_the_writer_gets_what_was_queued() -> None:
     server, manager = _server()
     sockets = await _audience(server, manager, 3)
