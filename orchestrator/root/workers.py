@@ -9,12 +9,16 @@ as soon as a pass waits for a round, so the facilitator's round does not
 wait for it), from a fresh interpreter (``spawn``:
 forking a process that runs threads for Redis and Socket.IO could copy a
 held lock), started again if it dies, and stopped with the application.
+It also ends when the worker itself dies without stopping it (``kill -9``,
+a crash): the pool's own queue, of which it holds both ends, would keep it
+waiting for work forever, so it waits on its parent's sentinel as well.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -25,6 +29,19 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+def _leave_with_parent() -> None:
+    """In the child: exit as soon as the process that started it is gone."""
+    parent = multiprocessing.parent_process()
+    if parent is None:  # not a child of multiprocessing (never so in the pool)
+        return
+
+    def wait() -> None:
+        parent.join()  # returns when the parent's sentinel closes: the parent died
+        os._exit(0)
+
+    threading.Thread(target=wait, name="leave-with-parent", daemon=True).start()
 
 
 class GroupingPool(Executor):
@@ -47,7 +64,8 @@ class GroupingPool(Executor):
                     log.error("grouping worker died; starting a new one")
                     self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = ProcessPoolExecutor(max_workers=1,
-                                             mp_context=multiprocessing.get_context("spawn"))
+                                             mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_leave_with_parent)
             self.started += 1
             return self._pool.submit(fn, *args, **kwargs)
 
