@@ -12,7 +12,13 @@ LIVEKIT_VERSION="$(sed -n 's/^LIVEKIT_VERSION = "\(.*\)"$/\1/p' orchestrator/ver
 [ -n "$LIVEKIT_VERSION" ] || { echo "no LIVEKIT_VERSION in orchestrator/version.py" >&2; exit 1; }
 CACHE="${ONLIVE_CACHE:-$HOME/.cache/onlive}"
 LIVEKIT_BIN="${ONLIVE_LIVEKIT_BIN:-$CACHE/livekit-v$LIVEKIT_VERSION/livekit-server}"
-PYTHON="${PYTHON:-python3}"
+# The interpreter of .venv: $PYTHON if set, else Debian's python3.11 when there is one
+# (the lock files are made for 3.11; Debian builds it with profile-guided and link-time
+# optimisation, as the worker image's python:3.11 is built: 7 % less worker CPU per
+# join than pyenv's default build, README "Benchmarks"), else python3.
+if [ -z "${PYTHON:-}" ]; then
+    if [ -x /usr/bin/python3.11 ]; then PYTHON=/usr/bin/python3.11; else PYTHON=python3; fi
+fi
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -31,6 +37,10 @@ fi
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v unshare >/dev/null || missing+=(util-linux)
+# Debian's python3.11 makes virtualenvs only with python3.11-venv (its ensurepip).
+if [ "$PYTHON" = /usr/bin/python3.11 ] && ! "$PYTHON" -c 'import ensurepip' 2>/dev/null; then
+    missing+=(python3.11-venv)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]} (Debian packages)"
     as_root apt-get update -qq
@@ -67,6 +77,13 @@ fi
 lock="scripts/requirements-test.lock"
 stamp=".venv/.onlive-deps"
 want="$(cat pyproject.toml "$lock" | sha256sum | cut -d' ' -f1)"
+# A .venv made with another interpreter than the one chosen above is made again.
+real_python() { "$1" -c 'import os, sys; print(os.path.realpath(sys.executable))'; }
+made_with="$(real_python .venv/bin/python 2>/dev/null || true)"
+if [ -n "$made_with" ] && [ "$made_with" != "$(real_python "$PYTHON")" ]; then
+    say "making .venv again with $PYTHON (it was made with $made_with)"
+    rm -rf .venv
+fi
 if [ ! -x .venv/bin/python ]; then
     say "creating .venv"
     "$PYTHON" -m venv .venv
