@@ -60,6 +60,15 @@ def settings_for(env: dict[str, str]) -> Settings:
     return Settings.from_env(env)
 
 
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie waiting to be reaped has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"  # the state, after "(name)"
+
+
 class Killable:
     """A server of one test's own (a session's must never be killed), in ``child``."""
 

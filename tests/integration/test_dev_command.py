@@ -22,7 +22,7 @@ from typing import IO
 import pytest
 
 from orchestrator.root.procs import free_port
-from tests.harness import ROOT
+from tests.harness import ROOT, alive
 
 pytestmark = pytest.mark.services
 
@@ -51,16 +51,6 @@ def dev_env(state_dir: Path) -> dict[str, str]:
     if "ONLIVE_LIVEKIT_BIN" in os.environ:
         env["ONLIVE_LIVEKIT_BIN"] = os.environ["ONLIVE_LIVEKIT_BIN"]
     return env
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is gone for our purposes.
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
 def test_dev_prints_links_restarts_a_dead_livekit_and_ctrl_c_stops_everything_within_5_seconds(

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.root.workers import GroupingPool
+from tests.harness import alive
 from tests.waiting import eventually
 
 #: A worker that starts its grouping process, writes its pid, then waits to be killed
@@ -43,15 +44,6 @@ def test_the_grouping_process_starts_on_first_use_again_after_it_died_and_stops_
         pool.submit(os.getpid)
 
 
-def _running(pid: int) -> bool:
-    """Whether ``pid`` still runs (a zombie waiting for init to reap it has ended)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
-
-
 async def test_the_grouping_process_ends_when_its_worker_is_killed(tmp_path: Path) -> None:
     """kill -9 of a worker (a crash, the production test's killed worker) leaves no
     grouping process behind waiting for work forever."""
@@ -63,13 +55,13 @@ async def test_the_grouping_process_ends_when_its_worker_is_killed(tmp_path: Pat
     try:
         child = int(await eventually(lambda: said.exists() and said.read_text(), timeout=60,
                                      what="the grouping process started"))
-        assert child != parent.pid and _running(child)
+        assert child != parent.pid and alive(child)
         parent.send_signal(signal.SIGKILL)
         await parent.wait()
-        await eventually(lambda: not _running(child), what=f"the grouping process {child} ended")
+        await eventually(lambda: not alive(child), what=f"the grouping process {child} ended")
     finally:
         if parent.returncode is None:
             parent.kill()
             await parent.wait()
-        if child is not None and _running(child):
+        if child is not None and alive(child):
             os.kill(child, signal.SIGKILL)
