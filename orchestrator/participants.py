@@ -4,13 +4,24 @@ Joins and leaves change the pass (through ``PassService.apply``); answers,
 names' roster entries, connection quality and help requests are per-person
 data that never rewrite the pass snapshot. An answer is acknowledged only
 once it is stored, and a retry with the same client id is never stored twice.
+
+One person's joins and leaves take effect in the order they were asked for
+(``_InTurn``): a page reloaded or a connection that drops and comes straight
+back asks for a leave (the old socket) and then a join (the new one), and
+the leave does more round trips, so without the turn it could land last and
+show a connected person as gone: left out of the recall's assignments, their
+attendance stay closed. Reconnects come back to the same worker (the proxy's
+route cookie), and a draining worker refuses the leave, so the turn is kept
+per worker.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -56,6 +67,31 @@ def _open(state: PassState) -> PassState:
     return state
 
 
+class _InTurn:
+    """One at a time per key, in the order asked (``asyncio.Lock`` queues its waiters
+    first come, first served); a key's lock is dropped once nobody holds or waits."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def turn(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
 class Participants:
     def __init__(self, passes: PassService, people: People, access: Access, *,
                  clock: Callable[[], float] = time.time) -> None:
@@ -65,6 +101,7 @@ class Participants:
         self.people = people
         self.access = access
         self.clock = clock
+        self._presence = _InTurn()
 
     async def invite(self, pass_id: str, member: Member) -> str:
         """Put ``member`` on file for the pass; returns their join ticket.
@@ -98,7 +135,12 @@ class Participants:
         return claims, admission.member
 
     async def join(self, pass_id: str, person_id: str, member: Member | None = None) -> PassState:
-        """``person_id`` (``member``, when read already) is in the pass and present."""
+        """``person_id`` (``member``, when read already) is in the pass and present,
+        after any join or leave of theirs asked for before."""
+        async with self._presence.turn((pass_id, person_id)):
+            return await self._join(pass_id, person_id, member)
+
+    async def _join(self, pass_id: str, person_id: str, member: Member | None) -> PassState:
         if member is None:
             member = await self.store.person(person_id)
         # The pairing history is read only when groups are open (rare for a join).
@@ -156,11 +198,14 @@ class Participants:
         await self.publisher.refresh_facilitators(pass_id)
 
     async def leave(self, pass_id: str, person_id: str) -> None:
-        try:
-            await self.store.mark_left(pass_id, person_id, self.clock())
-            await self.passes.apply(pass_id, lambda s, now: ev.Leave(person_id))
-        except (NotFound, ServiceError):
-            pass
+        """``person_id`` is no longer present, after any join or leave of theirs asked
+        for before; nothing when the pass is gone or the worker drains."""
+        async with self._presence.turn((pass_id, person_id)):
+            try:
+                await self.store.mark_left(pass_id, person_id, self.clock())
+                await self.passes.apply(pass_id, lambda s, now: ev.Leave(person_id))
+            except (NotFound, ServiceError):
+                pass
         log.info("participant left", extra={"pass_id": pass_id, "participant_id": person_id})
 
     async def answer(self, pass_id: str, person_id: str, step_id: str, client_id: str,

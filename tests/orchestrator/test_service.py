@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,7 @@ from exercises.state import Member, Phase
 from orchestrator.codec import to_plain
 from orchestrator.commands import EditStepText, JoinRoom, PlanBreakouts, ResolveHelp
 from orchestrator.errors import AuthError, BadRequest, NotFound, ServiceError
+from orchestrator.ports import Applied
 from orchestrator.publishing import BURST_INTERVAL_S, VIEW_COST_RATIO, VIEW_INTERVAL_MAX_S
 from orchestrator.readmodels import (
     AlertCode,
@@ -192,6 +194,50 @@ async def test_joins_and_leaves_send_participants_no_view_and_a_change_they_see_
     assert world.notifier.of("facilitator")[-1].state.present == {m.id for m in crowd[1:]}
     await world.command(state.id, ev.Start())
     assert [v.state.step_index for v in world.notifier.of("state")] == [0]
+
+
+async def test_a_reconnect_whose_leave_is_slow_leaves_the_person_present(world: World) -> None:
+    # A page reload: the old socket's leave is asked for first, the new socket's
+    # join right after, and the leave's first write is the slower one.
+    pass_id = await world.pass_with_everyone()
+    anna = PEOPLE[0].id
+    gate = asyncio.Event()
+    mark_left = world.store.mark_left
+
+    async def slow_mark_left(pass_id: str, person_id: str, at: float) -> None:
+        await gate.wait()
+        await mark_left(pass_id, person_id, at)
+
+    world.store.mark_left = slow_mark_left  # type: ignore[method-assign]
+    leaving = asyncio.ensure_future(world.services.participants.leave(pass_id, anna))
+    joining = asyncio.ensure_future(world.services.participants.join(pass_id, anna))
+    await asyncio.sleep(0)  # both have started: the join waits for the leave
+    gate.set()
+    await asyncio.gather(leaving, joining)
+    assert anna in (await world.store.load(pass_id)).present
+    assert world.store.presence_logs[pass_id][anna].since is not None, "their stay is open again"
+
+
+async def test_a_leave_right_after_a_slow_join_leaves_the_person_gone(world: World) -> None:
+    pass_id = await world.pass_with_everyone()
+    anna = PEOPLE[0].id
+    await world.services.participants.leave(pass_id, anna)
+    gate = asyncio.Event()
+    update = world.store.update
+
+    async def slow_join_write(*args: Any, **kwargs: Any) -> Applied:
+        if kwargs.get("attending") is not None:
+            await gate.wait()
+        return await update(*args, **kwargs)
+
+    world.store.update = slow_join_write  # type: ignore[method-assign]
+    joining = asyncio.ensure_future(world.services.participants.join(pass_id, anna))
+    leaving = asyncio.ensure_future(world.services.participants.leave(pass_id, anna))
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(joining, leaving)
+    assert anna not in (await world.store.load(pass_id)).present
+    assert world.store.presence_logs[pass_id][anna].since is None, "their stay is closed"
 
 
 async def test_an_answer_is_stored_once_and_its_retry_is_recognised(world: World) -> None:
