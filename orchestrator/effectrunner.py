@@ -1,14 +1,16 @@
 """Carrying out a stored change: the effects the reducer asked for, in the world.
 
-The pass service (``orchestrator.service``) stores a change, then hands it
-here. In this order: new pairs join the program's pairing history; a round's
-rooms are created (a bounded number at a time) and each room's people get
-their assignment as soon as that room exists; the other effects (timers,
-assignments, cues, removals) go out with the new shared view in one batch
-per client, then the facilitators' view; the next round's rooms are made
-ahead (``orchestrator.roomsahead``); rooms close last, once their people were
-told where to go (a round's 500 rooms take LiveKit a second to close); and a
-follow-up step sends each person their own last commitment.
+The pass service (``orchestrator.service``) stores a change (with the
+deadline index, when the next deadline moved), then hands it here. In this
+order: new pairs join the program's pairing history; a round's rooms are
+created (a bounded number at a time) and each room's people get their
+assignment as soon as that room exists; the other effects (the scheduler
+told of a new deadline, assignments, cues, removals) go out with the new
+shared view in one batch per client, then the facilitators' view; the next
+round's rooms are made ahead (``orchestrator.roomsahead``); rooms close last,
+once their people were told where to go (a round's 500 rooms take LiveKit a
+second to close); and a follow-up step sends each person their own last
+commitment.
 
 Errors: an effect that fails (``OnliveError``: LiveKit refused, a client
 gone) is logged with the pass and the effect, and the rest go on; the stored
@@ -126,7 +128,8 @@ class EffectRunner:
 
     async def _execute(self, state: PassState, effect: Effect) -> None:
         if isinstance(effect, ScheduleTimer):
-            await self.store.set_deadline(state.id, effect.at)
+            # The store wrote the deadline index with the change; the local
+            # scheduler is told at once, so it need not wait for its next look.
             self.scheduled(effect.at)
         elif isinstance(effect, CreateRooms):
             await at_most(ROOMS_AT_ONCE, [partial(self.sfu.create_room, r.name, r.max_participants)

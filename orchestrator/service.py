@@ -39,7 +39,7 @@ from breakout.rooms import main_room
 from exercises import events as ev
 from exercises.classfile import ClassFileError, edit_step
 from exercises.effects import Effect
-from exercises.reducer import next_deadline, reduce
+from exercises.reducer import reduce
 from exercises.script import ClassScript, Step
 from exercises.state import PassState, Phase
 from exercises.text import Text
@@ -339,8 +339,9 @@ class PassService:
         meetings = await self._meetings_for_regroups(pass_id)
         applied = await self.apply(pass_id, lambda s, now: ev.Tick(meetings))
         if not applied.changed:
-            # Nothing was due after all: correct the index so we do not spin.
-            await self.store.set_deadline(pass_id, next_deadline(applied.after))
+            # Nothing was due after all: correct the index so we do not spin (from
+            # the stored pass, in case a change was stored since this one was read).
+            await self.store.settle_deadline(pass_id)
 
     async def _meetings_for_regroups(self, pass_id: str) -> tuple[Meeting, ...]:
         """The program's history when someone's grace period in an open

@@ -11,7 +11,8 @@ bytes" means "nobody wrote since", as ``WATCH`` does. A join is then one
 round trip instead of three.
 
 ``Writes`` records the side writes with the pipeline methods the store
-queues them with (``hset``, ``hdel``, ``sadd``, ``srem``, ``xadd``), so the
+queues them with (``hset``, ``hdel``, ``sadd``, ``srem``, ``xadd``, ``zadd``,
+``zrem``), so the
 same code feeds the script or a pipeline; ``call`` runs a Lua function given
 to ``CompareAndSet`` (an attendance mark that must follow its own rules), in
 the same atomic call. Writes too large for one script
@@ -69,6 +70,13 @@ class Writes:
 
     def srem(self, key: str, *members: Any) -> None:
         self.commands.append(("SREM", key, list(members)))
+
+    def zadd(self, key: str, mapping: Mapping[Any, float]) -> None:
+        self.commands.append(("ZADD", key, [x for member, score in mapping.items()
+                                            for x in (score, member)]))
+
+    def zrem(self, key: str, *members: Any) -> None:
+        self.commands.append(("ZREM", key, list(members)))
 
     def xadd(self, key: str, entry: dict[Any, Any], *, maxlen: int,
              approximate: bool = True) -> None:

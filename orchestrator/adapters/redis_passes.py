@@ -15,6 +15,13 @@ then costs the same at n = 10 and n = 1000 on every worker. A gap in that log
 (trimmed, erased, or a state this process never saw) means one whole read, as
 before. Also here: the set of live passes, and an ended pass's keys expiring.
 
+The deadline index (``timers``, read by ``orchestrator.scheduler``) is
+written in the same transaction as the snapshot whose next deadline moved, so
+it always says what the stored pass has due next: written afterwards, by each
+change's effects, two changes close together (time up as the facilitator
+extends) could write it in the wrong order and leave the later deadline
+unset, and a worker killed between the two writes left it unset too.
+
 Errors: ``NotFound`` (no such pass), ``Conflict`` (the pass exists already,
 or it changed under too many attempts in a row).
 """
@@ -34,6 +41,7 @@ import msgpack
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
+from exercises.reducer import next_deadline
 from exercises.script import ClassScript
 from exercises.state import PassPresent, PassRoster, PassState
 from orchestrator.adapters.redis_cas import MAX_ARGS as CAS_MAX_ARGS
@@ -174,12 +182,24 @@ def _people_writes(pipe: Any, key: str, before: PassState | None,
                                     use_bin_type=True)}
 
 
+def _deadline_write(pipe: Any, pass_id: str, due: float | None) -> None:
+    """Queue the deadline index's entry of ``pass_id``: ``due``, or none."""
+    if due is None:
+        pipe.zrem(f"{PREFIX}timers", pass_id)
+    else:
+        pipe.zadd(f"{PREFIX}timers", {pass_id: due})
+
+
 def _side_writes(pipe: Any, key: str, before: PassState, after: PassState,
                  audit: dict[str, Any] | None) -> None:
     """Queue what an update writes besides the snapshot: the roster and presence
-    changes, their change-log entry and the audit entry."""
+    changes, their change-log entry, the deadline index when the next deadline
+    moved and the audit entry."""
     pipe.xadd(f"{key}:changes", _people_writes(pipe, key, before, after),
               maxlen=CHANGES_KEPT, approximate=True)
+    due = next_deadline(after)
+    if due != next_deadline(before):
+        _deadline_write(pipe, after.id, due)
     if audit is not None:
         entry: dict[Any, Any] = {"version": str(after.version),
                                  **{k: str(v) for k, v in audit.items()}}
@@ -438,6 +458,23 @@ class PassSnapshots(RedisPart):
                 return None
             self._remember(pass_id, stored, after)
         return Applied(before, after, effects)
+
+    async def settle_deadline(self, pass_id: str) -> None:
+        """Set the deadline index to what the stored pass has due next, read and
+        written as one (a change stored meanwhile has set it with its own write)."""
+        key = k_pass(pass_id)
+        for _ in range(MAX_CAS_ATTEMPTS):
+            async with self.r.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.get(key)
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    _deadline_write(pipe, pass_id, None if raw is None else
+                                    next_deadline(unpack(PassState, as_bytes(raw))))
+                    await pipe.execute()
+                    return
+                except WatchError:
+                    continue
 
     async def _attend(self, client: Any, pass_id: str, attending: tuple[str, float]) -> None:
         """The attendance mark of ``attending`` (person, at), sent or queued on ``client``."""

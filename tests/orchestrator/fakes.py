@@ -17,6 +17,7 @@ from typing import Any
 
 from breakout import Meeting
 from exercises.gym.attendance import PresenceLog, joined, left
+from exercises.reducer import next_deadline
 from exercises.state import Member, PassState
 from orchestrator.codec import from_plain, to_plain
 from orchestrator.errors import AuthError, Conflict, NotFound
@@ -100,6 +101,8 @@ class MemoryStore:
         if after is before:
             return Applied(before, before, effects)
         self.passes[pass_id] = _copy(after)
+        if next_deadline(after) != next_deadline(before):  # in the same write, as Redis
+            await self.set_deadline(pass_id, next_deadline(after))
         if audit is not None:
             self.pass_audits[pass_id].append({"version": after.version, **audit})
         return Applied(before, after, effects)
@@ -127,6 +130,10 @@ class MemoryStore:
             self.deadlines.pop(pass_id, None)
         else:
             self.deadlines[pass_id] = at
+
+    async def settle_deadline(self, pass_id: str) -> None:
+        await self.set_deadline(pass_id, next_deadline(self.passes[pass_id])
+                                if pass_id in self.passes else None)
 
     async def due(self, now: float) -> list[str]:
         return sorted(p for p, at in self.deadlines.items() if at <= now)

@@ -442,6 +442,31 @@ async def test_the_tick_fires_a_due_timer_once_and_clears_it(world: World) -> No
     assert len(world.notifier.of("cue")) == 1, "a second tick has nothing left to fire"
 
 
+async def test_time_extended_as_it_runs_out_keeps_its_new_deadline(world: World) -> None:
+    # The tick that says "time is up" and the facilitator's "+1 min" are stored
+    # one after the other; the tick's cue is slow to go out, so its effects end last.
+    pass_id = await world.pass_with_everyone()
+    await world.command(pass_id, ev.Start())
+    world.clock.advance(121)
+    gate = asyncio.Event()
+    cue = world.notifier.cue
+
+    async def slow_time_up(notice: Any) -> None:
+        if notice.kind == "time-up":
+            await gate.wait()
+        await cue(notice)
+
+    world.notifier.cue = slow_time_up  # type: ignore[method-assign,assignment]
+    ticking = asyncio.ensure_future(world.services.passes.tick(pass_id))
+    await eventually(lambda: world.store.passes[pass_id].time_up, what="time is up")
+    await world.command(pass_id, ev.Extend(60))
+    gate.set()
+    await ticking
+    state = await world.store.load(pass_id)
+    assert not state.time_up and state.deadline == world.clock.now + 60
+    assert await world.store.deadline_of(pass_id) == state.deadline, "the timer is kept"
+
+
 def _check_in_seen_by(visibility: Visibility) -> ClassScript:
     script = demo_class()
     return replace(script, steps=(replace(script.steps[0], visibility=visibility),)

@@ -81,6 +81,30 @@ async def test_concurrent_writers_never_lose_an_update(store: RedisStore, redis_
     assert state.version == 40, "each join bumped the version exactly once"
 
 
+async def test_the_deadline_index_is_written_with_the_change_that_moves_it(  # type: ignore[no-untyped-def]
+        store: RedisStore, redis_server) -> None:
+    # No effect is run here: the index is part of the stored change itself.
+    await store.create_pass(PassState(id="t1", program="g", script=demo_class(), main_room="m"))
+    await store.update("t1", lambda s: reduce(s, ev.Join(Member("u1", "U1")), 1.0))
+    assert await store.deadline_of("t1") is None, "nothing is due in the lobby"
+    started = await store.update("t1", lambda s: reduce(s, ev.Start(), 10.0))  # one-call write
+    assert started.after.deadline is not None
+    assert await store.deadline_of("t1") == started.after.deadline
+    other_client = aioredis.from_url(redis_server.url)
+    try:  # another worker's write (the watched path), then this one's after it
+        await RedisStore(other_client).update("t1", lambda s: reduce(s, ev.Pause(), 20.0))
+        assert await store.deadline_of("t1") is None, "nothing fires while paused"
+    finally:
+        await other_client.aclose()
+    resumed = await store.update("t1", lambda s: reduce(s, ev.Resume(), 50.0))
+    assert resumed.after.deadline == started.after.deadline + 30
+    assert await store.deadline_of("t1") == resumed.after.deadline
+    # An index that says otherwise is put right from the stored pass.
+    await store.set_deadline("t1", 1.0)
+    await store.settle_deadline("t1")
+    assert await store.deadline_of("t1") == resumed.after.deadline
+
+
 async def test_a_refused_event_writes_nothing(store: RedisStore) -> None:
     await store.create_pass(PassState(id="p2", program="g", script=demo_class(), main_room="m"))
     with pytest.raises(Exception, match="cannot go to the next step"):
