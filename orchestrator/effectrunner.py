@@ -173,6 +173,9 @@ class EffectRunner:
             except OnliveError as error:
                 log.error("effect failed: %s", error, extra={"pass_id": state.id,
                                                              "effect": "CreateRooms"})
+            except Exception:  # noqa: BLE001 - its people are still told where to go
+                log.exception("effect failed", extra={"pass_id": state.id,
+                                                      "effect": "CreateRooms"})
             ready.extend(p for p in groups.get(name, ()) if p in wanted)
             some_ready.set()
 

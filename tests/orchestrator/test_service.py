@@ -94,6 +94,31 @@ async def test_opening_breakouts_sends_each_person_a_token_for_exactly_their_roo
     assert len(await world.store.history("gym")) == 2, "two pairs were remembered"
 
 
+async def test_a_room_that_fails_unexpectedly_still_leaves_everyone_told_where_to_go(
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    pass_id = await world.pass_with_everyone()
+    for command in (ev.Start(), ev.Next(), ev.Next()):
+        await world.command(pass_id, command)
+    world.notifier.sent.clear()
+    create_room = world.sfu.create_room
+    broken: list[str] = []
+
+    async def one_room_breaks(name: str, max_participants: int) -> None:
+        # Made ahead or when the round opens, one breakout room always fails.
+        if name != (await world.store.load(pass_id)).main_room and broken in ([], [name]):
+            broken[:] = [name]
+            raise RuntimeError("the client library broke")
+        await create_room(name, max_participants)
+
+    world.sfu.create_room = one_room_breaks  # type: ignore[method-assign]
+    async with asyncio.timeout(10):  # before, the opening waited for that room forever
+        await world.command(pass_id, PlanBreakouts())
+    assignments: list[Assignment] = world.notifier.of("assignment")
+    assert sorted(a.person_id for a in assignments) == sorted(m.id for m in PEOPLE)
+    assert broken and any(r.levelname == "ERROR" and getattr(r, "effect", "") == "CreateRooms"
+                          for r in caplog.records)
+
+
 async def _rooms_made_ahead(world: World) -> None:
     await world.services.passes.ahead.tasks.drain(30)
 
