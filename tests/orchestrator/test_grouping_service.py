@@ -23,9 +23,8 @@ from orchestrator.commands import PlanBreakouts
 from orchestrator.grouping import run_job, warm_up
 from orchestrator.readmodels import Assignment, PlacementKind
 from orchestrator.root.workers import GroupingPool
-from orchestrator.services import Services, build_services
-from orchestrator.settings import Settings
-from tests.orchestrator.fakes import FakeClock, FakeSfu, MemoryStore, RecordingNotifier
+from tests.orchestrator import world
+from tests.orchestrator.fakes import MemoryStore
 
 TRIOS = ClassScript(id="trios", version=1, title=Text("Trior", "Trios"),
                     description=Text("Trior", "Trios"),
@@ -45,25 +44,11 @@ class CountingStore(MemoryStore):
         return await super().history(program)
 
 
-class World:
+class World(world.World):
+    store: CountingStore
+
     def __init__(self, executor: Any = None) -> None:
-        self.clock = FakeClock()
-        self.store = CountingStore()
-        self.sfu = FakeSfu()
-        self.notifier = RecordingNotifier()
-        self.services: Services = build_services(
-            Settings(secret="s" * 40, redis_url="redis://x", livekit_url="ws://x"),
-            self.store, self.sfu, self.notifier, clock=self.clock, executor=executor)
-
-    async def pass_with(self, members: list[Member], script: ClassScript | None = None) -> str:
-        state = await self.services.passes.create_pass(script or demo_class(), program="gym")
-        for member in members:
-            await self.services.participants.invite(state.id, member)
-            await self.services.participants.join(state.id, member.id)
-        return state.id
-
-    async def command(self, pass_id: str, command: object) -> object:
-        return await self.services.passes.command(pass_id, command, "fac")  # type: ignore[arg-type]
+        super().__init__(store=CountingStore(), executor=executor, views_at_once=False)
 
     async def at_pair_step(self, pass_id: str) -> None:
         for command in (ev.Start(), ev.Next(), ev.Next()):
