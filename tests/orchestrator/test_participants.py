@@ -48,17 +48,20 @@ async def test_a_reconnect_whose_leave_is_slow_leaves_the_person_present(world: 
     # join right after, and the leave's first write is the slower one.
     pass_id = await world.pass_with_everyone()
     anna = PEOPLE[0].id
-    gate = asyncio.Event()
+    gate, held = asyncio.Event(), asyncio.Event()
     mark_left = world.store.mark_left
 
     async def slow_mark_left(pass_id: str, person_id: str, at: float) -> None:
+        held.set()
         await gate.wait()
         await mark_left(pass_id, person_id, at)
 
     world.store.mark_left = slow_mark_left  # type: ignore[method-assign]
     leaving = asyncio.ensure_future(world.services.participants.leave(pass_id, anna))
     joining = asyncio.ensure_future(world.services.participants.join(pass_id, anna))
-    await asyncio.sleep(0)  # both have started: the join waits for the leave
+    # Held in its first write; the join, started in the same turn of the loop, has
+    # run as far as it can by the time this wakes.
+    await held.wait()
     gate.set()
     await asyncio.gather(leaving, joining)
     assert anna in (await world.store.load(pass_id)).present
@@ -69,18 +72,19 @@ async def test_a_leave_right_after_a_slow_join_leaves_the_person_gone(world: Wor
     pass_id = await world.pass_with_everyone()
     anna = PEOPLE[0].id
     await world.services.participants.leave(pass_id, anna)
-    gate = asyncio.Event()
+    gate, held = asyncio.Event(), asyncio.Event()
     update = world.store.update
 
     async def slow_join_write(*args: Any, **kwargs: Any) -> Applied:
         if kwargs.get("attending") is not None:
+            held.set()
             await gate.wait()
         return await update(*args, **kwargs)
 
     world.store.update = slow_join_write  # type: ignore[method-assign]
     joining = asyncio.ensure_future(world.services.participants.join(pass_id, anna))
     leaving = asyncio.ensure_future(world.services.participants.leave(pass_id, anna))
-    await asyncio.sleep(0)
+    await held.wait()
     gate.set()
     await asyncio.gather(joining, leaving)
     assert anna not in (await world.store.load(pass_id)).present
