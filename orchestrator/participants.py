@@ -88,9 +88,6 @@ class _InTurn:
             else:
                 self._locks[key] = (lock, users - 1)
 
-    def __len__(self) -> int:
-        return len(self._locks)
-
 
 class Participants:
     def __init__(self, passes: PassService, people: People, access: Access, *,

@@ -12,11 +12,10 @@ round trip instead of three.
 
 ``Writes`` records the side writes with the pipeline methods the store
 queues them with (``hset``, ``hdel``, ``sadd``, ``srem``, ``xadd``, ``zadd``,
-``zrem``), so the
-same code feeds the script or a pipeline; ``call`` runs a Lua function given
-to ``CompareAndSet`` (an attendance mark that must follow its own rules), in
-the same atomic call. Writes too large for one script
-call (``MAX_ARGS``) go the watched way.
+``zrem``), so the same code feeds the script or a pipeline; ``call`` runs a
+Lua function given to ``CompareAndSet`` (an attendance mark that must follow
+its own rules), in the same atomic call. Writes too large for one script call
+(``MAX_ARGS``) go the watched way.
 """
 
 from __future__ import annotations
