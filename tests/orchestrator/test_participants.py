@@ -8,6 +8,7 @@ tests/integration.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from typing import Any
 
 import pytest
@@ -43,6 +44,17 @@ async def test_joins_and_leaves_send_participants_no_view_and_a_change_they_see_
     assert [v.state.step_index for v in world.notifier.of("state")] == [0]
 
 
+async def _in_order(first: Coroutine[Any, Any, Any], second: Coroutine[Any, Any, Any],
+                    held: asyncio.Event, gate: asyncio.Event) -> None:
+    """Ask for ``first`` and then ``second``; once ``first`` is held in its slowed write
+    (``held``: ``second``, started in the same turn of the loop, has run as far as it
+    can by then), let it go on (``gate``) and wait for both."""
+    tasks = [asyncio.ensure_future(first), asyncio.ensure_future(second)]
+    await held.wait()
+    gate.set()
+    await asyncio.gather(*tasks)
+
+
 async def test_a_reconnect_whose_leave_is_slow_leaves_the_person_present(world: World) -> None:
     # A page reload: the old socket's leave is asked for first, the new socket's
     # join right after, and the leave's first write is the slower one.
@@ -57,13 +69,8 @@ async def test_a_reconnect_whose_leave_is_slow_leaves_the_person_present(world: 
         await mark_left(pass_id, person_id, at)
 
     world.store.mark_left = slow_mark_left  # type: ignore[method-assign]
-    leaving = asyncio.ensure_future(world.services.participants.leave(pass_id, anna))
-    joining = asyncio.ensure_future(world.services.participants.join(pass_id, anna))
-    # Held in its first write; the join, started in the same turn of the loop, has
-    # run as far as it can by the time this wakes.
-    await held.wait()
-    gate.set()
-    await asyncio.gather(leaving, joining)
+    await _in_order(world.services.participants.leave(pass_id, anna),
+                    world.services.participants.join(pass_id, anna), held, gate)
     assert anna in (await world.store.load(pass_id)).present
     assert world.store.presence_logs[pass_id][anna].since is not None, "their stay is open again"
 
@@ -82,11 +89,8 @@ async def test_a_leave_right_after_a_slow_join_leaves_the_person_gone(world: Wor
         return await update(*args, **kwargs)
 
     world.store.update = slow_join_write  # type: ignore[method-assign]
-    joining = asyncio.ensure_future(world.services.participants.join(pass_id, anna))
-    leaving = asyncio.ensure_future(world.services.participants.leave(pass_id, anna))
-    await held.wait()
-    gate.set()
-    await asyncio.gather(joining, leaving)
+    await _in_order(world.services.participants.join(pass_id, anna),
+                    world.services.participants.leave(pass_id, anna), held, gate)
     assert anna not in (await world.store.load(pass_id)).present
     assert world.store.presence_logs[pass_id][anna].since is None, "their stay is closed"
 
