@@ -5,9 +5,10 @@ replacing one step of their send path that costs a task or an allocation per
 recipient:
 
 - ``FanoutRedisManager`` (an ``AsyncRedisManager``): a broadcast is encoded
-  once and the one engine.io packet is put straight on each recipient's send
-  queue; a worker with none of the room's sockets (the facilitators' view
-  where no facilitator is connected) encodes nothing. The library makes a
+  once, by the worker that sends it, and the one engine.io packet is put
+  straight on each recipient's send queue; a worker that hears it with none
+  of the room's sockets (the facilitators' view where no facilitator is
+  connected) builds nothing. The library makes a
   task per recipient (``AsyncManager.emit``), and each task then walks
   ``AsyncServer.send_packet`` and ``AsyncSocket.send``; at a thousand
   recipients that is most of a broadcast. The ping-timeout
@@ -38,15 +39,18 @@ recipient:
   state, the facilitators' view) reach each local client in one write at the
   end instead of one write each; a write to a socket is most of what a
   broadcast costs.
-- An emit without an ack callback is encoded to JSON for the other workers
-  once, without the library's walk of the whole payload looking for bytes
-  first (a facilitator's view of a thousand people is a large tree): a
-  payload with bytes in it fails that encoding and goes the library's way,
-  with base64 attachments.
+- Workers' messages on Redis are msgpack, not the library's JSON, and an
+  emit without an ack callback carries its Socket.IO packet as encoded for
+  this worker's clients: the workers that hear it write those bytes to their
+  clients without decoding or encoding the payload (a facilitators' view of
+  a thousand people is a large tree). Bytes travel inline, not as base64
+  attachments. A message in the library's JSON is still read; a write-only
+  publisher (no server, so no packet encoder) sends the data, and each
+  worker encodes it.
 - An emit to one socket of this worker (a snapshot, an ack's reply) is not
   published to the other workers, who have no such socket; every published
   message starts with its ``host_id`` and ``method``, so that the worker that
-  sent it skips its own copy without decoding the JSON (the library decodes
+  sent it skips its own copy without decoding it (the library decodes
   every message, its own too, then ignores it). A ``callback`` message names
   the worker it is for, not the sender, and is always decoded.
 
@@ -58,11 +62,13 @@ Read against python-socketio 5.18 (``async_manager.py``,
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+import msgpack
 import socketio
 from engineio import async_socket
 from engineio import packet as eio_packet
@@ -154,23 +160,26 @@ class FanoutRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             rooms[room] = _Room()
         super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
 
-    def _deliver(self, event: str, data: Any, namespace: str, room: Any,
-                 skip_sid: Any) -> None:
-        """Put one encoded packet on the send queue of every local recipient."""
+    def _recipients(self, namespace: str, room: Any, skip_sid: Any) -> list[Any]:
+        """This worker's open sockets in ``room``, but ``skip_sid``'s."""
         if self.server is None or namespace not in self.rooms:
-            return
+            return []
         skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
         sockets = self.server.eio.sockets
-        recipients = [socket for sid, eio_sid in self.get_participants(namespace, room)
-                      if sid not in skip and (socket := sockets.get(eio_sid)) is not None
-                      and not socket.closed and not socket.closing]
-        if not recipients:  # e.g. the facilitators' view on a worker without facilitators
-            return
+        return [socket for sid, eio_sid in self.get_participants(namespace, room)
+                if sid not in skip and (socket := sockets.get(eio_sid)) is not None
+                and not socket.closed and not socket.closing]
+
+    def _encode(self, event: str, data: Any, namespace: str) -> list[bytes | str]:
+        """The Socket.IO packet(s) of an event, as this server's clients read them."""
         args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
         encoded = self.server.packet_class(sio_packet.EVENT, namespace=namespace,
                                            data=[event, *args]).encode()
-        packets = [eio_packet.Packet(eio_packet.MESSAGE, p)
-                   for p in (encoded if isinstance(encoded, list) else [encoded])]
+        return encoded if isinstance(encoded, list) else [encoded]
+
+    def _deliver(self, recipients: list[Any], encoded: list[bytes | str]) -> None:
+        """Put the one engine.io packet of ``encoded`` on every recipient's send queue."""
+        packets = [eio_packet.Packet(eio_packet.MESSAGE, p) for p in encoded]
         frames = b"".join(ws_frame(p.encode()) for p in packets)
         batch = _BATCH.get()
         if batch is not None and batch.open:
@@ -186,18 +195,29 @@ class FanoutRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         if message.get("callback") is not None:
             await super()._handle_emit(message)
             return
-        data = message["data"]
-        if message.get("binary"):
-            attachments = [base64.b64decode(a) for a in data[1:]]
-            data = sio_packet.Packet.reconstruct_binary(data[0], attachments)
-        if isinstance(data, list):
-            data = data[0] if len(data) == 1 else tuple(data)
-        self._deliver(message["event"], data, message.get("namespace") or "/",
-                      message.get("room"), message.get("skip_sid"))
+        namespace = message.get("namespace") or "/"
+        recipients = self._recipients(namespace, message.get("room"), message.get("skip_sid"))
+        if not recipients:  # e.g. the facilitators' view on a worker without facilitators
+            return
+        encoded = message.get("packets")
+        if encoded is None:  # a write-only publisher's, or in the library's shape
+            data = message["data"]
+            if message.get("binary"):
+                attachments = [base64.b64decode(a) for a in data[1:]]
+                data = sio_packet.Packet.reconstruct_binary(data[0], attachments)
+            if isinstance(data, list):
+                data = data[0] if len(data) == 1 else tuple(data)
+            encoded = self._encode(message["event"], data, namespace)
+        self._deliver(recipients, encoded)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._own = f'{{"host_id": "{self.host_id}", "method": "'.encode()
+        super().__init__(*args, json=WIRE, **kwargs)
+        self._own = b"".join(msgpack.packb(k) for k in ("host_id", self.host_id, "method"))
+        self._callback = self._own + msgpack.packb("callback")
+
+    def set_server(self, server: Any) -> None:
+        super().set_server(server)
+        self.json = WIRE  # the library's puts the packets' JSON module here
 
     async def emit(self, event: str, data: Any, namespace: str | None = None,
                    room: Any = None, skip_sid: Any = None, callback: Any = None,
@@ -207,36 +227,17 @@ class FanoutRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             await super().emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid,
                                callback=callback, **kwargs)
             return
-        namespace = namespace or "/"
-        message = {"host_id": self.host_id, "method": "emit", "event": event,
-                   "data": list(data) if isinstance(data, tuple) else [data], "binary": False,
-                   "namespace": namespace, "room": room, "skip_sid": skip_sid,
-                   "callback": None}
+        message = self._message(event, data, namespace or "/", room, skip_sid)
         await self._handle_emit(message)
-        if self._local_socket(message):
-            return
-        try:
-            encoded = self.json.dumps(message)
-        except TypeError:  # bytes in the payload: attachments, as the library sends them
-            payload, attachments = sio_packet.Packet.deconstruct_binary(message["data"])
-            message.update(data=[payload, *(base64.b64encode(a).decode() for a in attachments)],
-                           binary=True)
-            encoded = self.json.dumps(message)
-        await self._send(encoded)
-
-    def _local_socket(self, message: dict[str, Any]) -> bool:
-        """Whether an emit is for one socket, of this worker (delivered already)."""
-        room = message.get("room")
-        return message.get("method") == "emit" and message.get("callback") is None \
-            and self.server is not None and room is not None \
-            and self.is_connected(room, message.get("namespace") or "/")
+        if self.server is not None and isinstance(room, str) \
+                and self.is_connected(room, message["namespace"]):
+            return  # one socket, of this worker: delivered already
+        await self._send(WIRE.dumps(message))
 
     async def _publish(self, data: dict[str, Any]) -> None:
-        if self._local_socket(data):
-            return
-        await self._send(self.json.dumps(_own_first(data)))
+        await self._send(WIRE.dumps(_own_first(data)))
 
-    async def _send(self, encoded: str) -> None:
+    async def _send(self, encoded: bytes) -> None:
         """``AsyncRedisManager._publish`` for a message encoded already (two attempts)."""
         for attempts_left in (1, 0):
             try:
@@ -251,20 +252,25 @@ class FanoutRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                     extra={"redis_exception": str(error)})
 
     async def _listen(self) -> Any:
-        own, callback = self._own, self._own + b"callback"
+        own, callback = self._own, self._callback
         async for message in super()._listen():
-            if isinstance(message, bytes) and message.startswith(own) \
-                    and not message.startswith(callback):
+            if isinstance(message, bytes) and message[:1] in _SMALL_MAP \
+                    and message.startswith(own, 1) and not message.startswith(callback, 1):
                 continue
             yield message
 
-    def _message(self, event: str, data: Any, namespace: str, room: str) -> dict[str, Any]:
-        payload = list(data) if isinstance(data, tuple) else [data]
-        if sio_packet.Packet.data_is_binary(payload):
-            raise ValueError("emit_each sends msgpack-able maps, not binary attachments")
-        return {"method": "emit", "event": event, "data": payload, "binary": False,
-                "namespace": namespace, "room": room, "skip_sid": None, "callback": None,
-                "host_id": self.host_id}
+    def _message(self, event: str, data: Any, namespace: str, room: Any,
+                 skip_sid: Any = None) -> dict[str, Any]:
+        """An emit as published: ``host_id`` and ``method`` first, then the encoded
+        packet(s) (a write-only publisher, without a server, sends the data instead)."""
+        message: dict[str, Any] = {"host_id": self.host_id, "method": "emit", "event": event,
+                                   "namespace": namespace, "room": room, "skip_sid": skip_sid,
+                                   "callback": None}
+        if self.server is None:
+            message.update(data=list(data) if isinstance(data, tuple) else [data], binary=False)
+        else:
+            message["packets"] = self._encode(event, data, namespace)
+        return message
 
     async def emit_each(self, event: str, items: Sequence[tuple[str, Any]], *,
                         namespace: str) -> None:
@@ -272,9 +278,8 @@ class FanoutRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         messages = [self._message(event, data, namespace, room) for room, data in items]
         if not messages:
             return
-        if not self.write_only:
-            for m in messages:
-                await self._handle_emit(m)
+        for m in messages:
+            await self._handle_emit(m)
         await self._publish_all(messages)
 
     async def _publish_all(self, messages: Iterable[dict[str, Any]]) -> None:
@@ -282,8 +287,29 @@ class FanoutRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             self._redis_connect()
         async with self.redis.pipeline(transaction=False) as pipe:
             for m in messages:
-                pipe.publish(self.channel, self.json.dumps(_own_first(m)))
+                pipe.publish(self.channel, WIRE.dumps(m))
             await pipe.execute()
+
+
+class _Wire:
+    """How workers' messages travel on Redis: msgpack, bytes inline (the library's
+    JSON, which base64-encodes bytes, is still read)."""
+
+    @staticmethod
+    def dumps(message: Any) -> bytes:
+        encoded: bytes = msgpack.packb(message, use_bin_type=True)
+        return encoded
+
+    @staticmethod
+    def loads(raw: bytes | str) -> Any:
+        if isinstance(raw, str) or raw[:1] == b"{":
+            return json.loads(raw)
+        return msgpack.unpackb(raw, strict_map_key=False)
+
+
+WIRE = _Wire()
+#: The first byte of a msgpack map of up to 15 keys (every message published here).
+_SMALL_MAP = frozenset(bytes([b]) for b in range(0x80, 0x90))
 
 
 def _own_first(message: dict[str, Any]) -> dict[str, Any]:

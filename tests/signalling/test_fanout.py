@@ -10,7 +10,7 @@ import pytest
 import socketio
 
 from signalling.eiosocket import QuickSocket
-from signalling.fanout import FanoutRedisManager, FanoutServer, batched
+from signalling.fanout import WIRE, FanoutRedisManager, FanoutServer, batched
 
 N = 200
 
@@ -183,9 +183,9 @@ async def test_an_emit_to_a_socket_of_this_worker_is_not_published_to_the_others
         monkeypatch: pytest.MonkeyPatch) -> None:
     server, manager = _server()
     sockets = await _audience(server, manager, 2)
-    published: list[str] = []
+    published: list[bytes] = []
 
-    async def send(encoded: str) -> None:
+    async def send(encoded: bytes) -> None:
         published.append(encoded)
 
     monkeypatch.setattr(manager, "_send", send)
@@ -195,12 +195,79 @@ async def test_an_emit_to_a_socket_of_this_worker_is_not_published_to_the_others
     await manager.emit("state", {"version": 2}, namespace="/participant", room="pass:p1")
     await manager.emit("snapshot", {"me": 3}, namespace="/participant", room="elsewhere")
     await manager.emit("echo", {"sdp": b"\x00\x01"}, namespace="/participant", room="elsewhere")
-    messages = [json.loads(m) for m in published]
-    assert [(m["event"], m["room"], m["binary"]) for m in messages] == [
-        ("state", "pass:p1", False), ("snapshot", "elsewhere", False), ("echo", "elsewhere", True)]
+    messages = [WIRE.loads(m) for m in published]
+    assert [(m["event"], m["room"]) for m in messages] == [
+        ("state", "pass:p1"), ("snapshot", "elsewhere"), ("echo", "elsewhere")]
     assert all(list(m)[:2] == ["host_id", "method"] for m in messages)
-    assert messages[2]["data"] == [[{"sdp": {"_placeholder": True, "num": 0}}], "AAE="], \
-        "bytes travel as the library sends them"
+    packets = [[server.packet_class(encoded_packet=p).data for p in m["packets"]]
+               for m in messages]
+    assert packets == [[["state", {"version": 2}]], [["snapshot", {"me": 3}]],
+                       [["echo", {"sdp": b"\x00\x01"}]]], "encoded once, bytes inline"
+
+
+async def _hear(monkeypatch: pytest.MonkeyPatch, manager: FanoutRedisManager,
+                published: list[bytes]) -> None:
+    """``manager``'s listener, as it runs in a worker, hears ``published`` from Redis."""
+    async def listen(self: Any) -> Any:
+        for message in published:
+            yield message
+
+    monkeypatch.setattr(socketio.AsyncRedisManager, "_listen", listen)
+    await manager._thread()  # returns once the listen ends
+
+
+async def test_another_worker_writes_a_published_broadcast_without_encoding_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The facilitators' view is encoded once in all, by the worker that sends it; the
+    others deliver the bytes they hear (and build nothing where nobody is in the room)."""
+    sender, sending = _server()
+    receiver, receiving = _server()
+    here, there = await _audience(sender, sending, 1), await _audience(receiver, receiving, 3)
+    published: list[bytes] = []
+
+    async def send(encoded: bytes) -> None:
+        published.append(encoded)
+
+    monkeypatch.setattr(sending, "_send", send)
+    view = {"people": [{"name": f"Person {i}", "present": True} for i in range(50)]}
+    await sending.emit("facilitator", view, namespace="/participant", room="pass:p1")
+    await sending.emit("facilitator", view, namespace="/facilitator", room="pass:p1")
+    encodes = 0
+    original = receiver.packet_class.encode
+
+    def counting(self: Any) -> Any:
+        nonlocal encodes
+        encodes += 1
+        return original(self)
+
+    monkeypatch.setattr(receiver.packet_class, "encode", counting)
+    await _hear(monkeypatch, receiving, published)
+    assert encodes == 0
+    mine = here[0].queue.get_nowait()
+    theirs = [s.queue.get_nowait() for s in there]
+    assert all(s.queue.empty() for s in (*here, *there)), "nobody there in /facilitator"
+    assert all(p.data == mine.data for p in theirs), "the sender's very bytes"
+    assert receiver.packet_class(encoded_packet=theirs[0].data).data == ["facilitator", view]
+
+
+async def test_a_write_only_publisher_sends_the_data_and_each_worker_encodes_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``onlive`` commands run outside a worker (no server, no packet encoder)."""
+    publisher = FanoutRedisManager("redis://127.0.0.1:1/0", channel="test", write_only=True)
+    published: list[bytes] = []
+
+    async def send(encoded: bytes) -> None:
+        published.append(encoded)
+
+    monkeypatch.setattr(publisher, "_send", send)
+    await publisher.emit("notice", {"text": "Hej", "raw": b"\x01"}, namespace="/participant",
+                         room="pass:p1")
+    server, manager = _server()
+    sockets = await _audience(server, manager, 2)
+    await _hear(monkeypatch, manager, published)
+    for socket in sockets:
+        packet = server.packet_class(encoded_packet=socket.queue.get_nowait().data)
+        assert packet.data == ["notice", {"text": "Hej", "raw": b"\x01"}]
 
 
 async def test_the_listener_skips_its_own_messages_but_not_callbacks_meant_for_it(
@@ -209,15 +276,16 @@ async def test_the_listener_skips_its_own_messages_but_not_callbacks_meant_for_i
     mine = {"host_id": manager.host_id, "method": "emit", "event": "state"}
     theirs = {"host_id": "another", "method": "emit", "event": "state"}
     callback = {"host_id": manager.host_id, "method": "callback", "sid": "s"}
-    raw = [json.dumps(m).encode() for m in (mine, theirs, callback)]
+    in_json = {"host_id": "older", "method": "emit", "event": "state"}
+    raw = [WIRE.dumps(m) for m in (mine, theirs, callback)] + [json.dumps(in_json).encode()]
 
     async def listen(self: Any) -> Any:
         for message in raw:
             yield message
 
     monkeypatch.setattr(socketio.AsyncRedisManager, "_listen", listen)
-    heard = [json.loads(m) async for m in manager._listen()]
-    assert heard == [theirs, callback]
+    heard = [WIRE.loads(m) async for m in manager._listen()]
+    assert heard == [theirs, callback, in_json], "the library's JSON is still read"
 
 
 async def test_a_batch_reaches_each_client_in_one_write_in_order_and_ends_with_its_task(
