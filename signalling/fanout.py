@@ -217,7 +217,7 @@ class FanoutRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
 
     def set_server(self, server: Any) -> None:
         super().set_server(server)
-        self.json = WIRE  # the library's puts the packets' JSON module here
+        self.json = WIRE  # the library's set_server puts the packets' JSON module here
 
     async def emit(self, event: str, data: Any, namespace: str | None = None,
                    room: Any = None, skip_sid: Any = None, callback: Any = None,
