@@ -34,19 +34,35 @@ async def _audience(server: FanoutServer, manager: FanoutRedisManager,
     return sockets
 
 
+def _encoded(monkeypatch: pytest.MonkeyPatch, server: FanoutServer) -> list[str]:
+    """The events ``server``'s packets are encoded for, from now on, one entry per encode."""
+    events: list[str] = []
+    original = server.packet_class.encode
+
+    def counting(self: Any) -> Any:
+        events.append(self.data[0])
+        return original(self)
+
+    monkeypatch.setattr(server.packet_class, "encode", counting)
+    return events
+
+
+def _published(monkeypatch: pytest.MonkeyPatch, manager: FanoutRedisManager) -> list[bytes]:
+    """What ``manager`` publishes to the other workers, from now on."""
+    published: list[bytes] = []
+
+    async def send(encoded: bytes) -> None:
+        published.append(encoded)
+
+    monkeypatch.setattr(manager, "_send", send)
+    return published
+
+
 async def test_a_broadcast_is_encoded_once_and_queued_to_every_socket_without_tasks(
         monkeypatch: pytest.MonkeyPatch) -> None:
     server, manager = _server()
     sockets = await _audience(server, manager, N)
-    encodes = 0
-    original = server.packet_class.encode
-
-    def counting(self: Any) -> Any:
-        nonlocal encodes
-        encodes += 1
-        return original(self)
-
-    monkeypatch.setattr(server.packet_class, "encode", counting)
+    encodes = _encoded(monkeypatch, server)
     tasks_before = len(asyncio.all_tasks())
     created: list[object] = []
     loop = asyncio.get_running_loop()
@@ -60,7 +76,7 @@ async def test_a_broadcast_is_encoded_once_and_queued_to_every_socket_without_ta
     await manager._handle_emit({"method": "emit", "event": "state", "data": [{"version": 7}],
                                 "binary": False, "namespace": "/participant",
                                 "room": "pass:p1", "skip_sid": None, "callback": None})
-    assert encodes == 1
+    assert len(encodes) == 1
     assert created == [] and len(asyncio.all_tasks()) == tasks_before
     queued = [s.queue.get_nowait() for s in sockets]
     assert all(p is queued[0] for p in queued), "one engine.io packet shared by all"
@@ -73,14 +89,7 @@ async def test_a_broadcast_nobody_here_receives_is_not_encoded(
     build the facilitators' view's frames for nobody; the others still get theirs."""
     server, manager = _server()
     sockets = await _audience(server, manager, 2)
-    encodes: list[str] = []
-    original = server.packet_class.encode
-
-    def counting(self: Any) -> Any:
-        encodes.append(self.data[0])
-        return original(self)
-
-    monkeypatch.setattr(server.packet_class, "encode", counting)
+    encodes = _encoded(monkeypatch, server)
     for socket in sockets:
         socket.closed = True
     for namespace, room in (("/facilitator", "pass:p1"), ("/participant", "pass:p2"),
@@ -183,12 +192,7 @@ async def test_an_emit_to_a_socket_of_this_worker_is_not_published_to_the_others
         monkeypatch: pytest.MonkeyPatch) -> None:
     server, manager = _server()
     sockets = await _audience(server, manager, 2)
-    published: list[bytes] = []
-
-    async def send(encoded: bytes) -> None:
-        published.append(encoded)
-
-    monkeypatch.setattr(manager, "_send", send)
+    published = _published(monkeypatch, manager)
     sid = manager.sid_from_eio_sid("eio0", "/participant")
     await manager.emit("snapshot", {"me": 1}, namespace="/participant", room=sid)
     assert sockets[0].queue.qsize() == 1 and sockets[1].queue.empty()
@@ -223,26 +227,13 @@ async def test_another_worker_writes_a_published_broadcast_without_encoding_it(
     sender, sending = _server()
     receiver, receiving = _server()
     here, there = await _audience(sender, sending, 1), await _audience(receiver, receiving, 3)
-    published: list[bytes] = []
-
-    async def send(encoded: bytes) -> None:
-        published.append(encoded)
-
-    monkeypatch.setattr(sending, "_send", send)
+    published = _published(monkeypatch, sending)
     view = {"people": [{"name": f"Person {i}", "present": True} for i in range(50)]}
     await sending.emit("facilitator", view, namespace="/participant", room="pass:p1")
     await sending.emit("facilitator", view, namespace="/facilitator", room="pass:p1")
-    encodes = 0
-    original = receiver.packet_class.encode
-
-    def counting(self: Any) -> Any:
-        nonlocal encodes
-        encodes += 1
-        return original(self)
-
-    monkeypatch.setattr(receiver.packet_class, "encode", counting)
+    encodes = _encoded(monkeypatch, receiver)
     await _hear(monkeypatch, receiving, published)
-    assert encodes == 0
+    assert encodes == []
     mine = here[0].queue.get_nowait()
     theirs = [s.queue.get_nowait() for s in there]
     assert all(s.queue.empty() for s in (*here, *there)), "nobody there in /facilitator"
@@ -254,12 +245,7 @@ async def test_a_write_only_publisher_sends_the_data_and_each_worker_encodes_it(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """``onlive`` commands run outside a worker (no server, no packet encoder)."""
     publisher = FanoutRedisManager("redis://127.0.0.1:1/0", channel="test", write_only=True)
-    published: list[bytes] = []
-
-    async def send(encoded: bytes) -> None:
-        published.append(encoded)
-
-    monkeypatch.setattr(publisher, "_send", send)
+    published = _published(monkeypatch, publisher)
     await publisher.emit("notice", {"text": "Hej", "raw": b"\x01"}, namespace="/participant",
                          room="pass:p1")
     server, manager = _server()
