@@ -44,9 +44,10 @@ recipient:
   this worker's clients: the workers that hear it write those bytes to their
   clients without decoding or encoding the payload (a facilitators' view of
   a thousand people is a large tree). Bytes travel inline, not as base64
-  attachments. A message in the library's JSON is still read; a write-only
-  publisher (no server, so no packet encoder) sends the data, and each
-  worker encodes it.
+  attachments. A message in the library's JSON (an older worker's) is still
+  read, though an older worker cannot read these; a write-only publisher
+  (no server, so no packet encoder) sends the data, and each worker encodes
+  it.
 - An emit to one socket of this worker (a snapshot, an ack's reply) is not
   published to the other workers, who have no such socket; every published
   message starts with its ``host_id`` and ``method``, so that the worker that
