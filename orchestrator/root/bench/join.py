@@ -57,8 +57,7 @@ async def bench(n: int, spread: float, work_dir: Path, *,
                 "join_ack_p95_ms": ms(percentile(acks, 0.95)),
                 "all_joined_s": round(joined["all_s"], 2),
                 "worker_ms_per_join": round((cpu1 - cpu0) / n, 2),
-                "loop_lag_p99_ms": ms(lag), "facilitator_connected": facilitator,
-                "load": load_average()}
+                "loop_lag_p99_ms": ms(lag), "load": load_average()}
 
 
 def run(argv: list[str]) -> int:
