@@ -314,7 +314,8 @@ _SMALL_MAP = frozenset(bytes([b]) for b in range(0x80, 0x90))
 
 
 def _own_first(message: dict[str, Any]) -> dict[str, Any]:
-    """``message`` with ``host_id`` and ``method`` first (JSON keeps the order)."""
+    """``message`` with ``host_id`` and ``method`` first (msgpack keeps the order: a
+    worker knows its own messages by their first bytes)."""
     return {"host_id": message.get("host_id"), "method": message.get("method"), **message}
 
 
